@@ -1,0 +1,79 @@
+/**
+ * The FileSystem interface: every byte shale reads or writes goes through it, so tests can swap the
+ * real disk (node-fs.ts) for memory (mem-fs.ts) or a fault-injecting layer (fault-fs.ts).
+ *
+ * All operations are synchronous: shale's reads and writes are synchronous calls (the fast path), and a
+ * write that returns must already be in the operating system. Only `syncAsync` hands work to a thread so
+ * that group commit can overlap an fsync with the next writers.
+ *
+ * Paths are POSIX-style strings built with node:path. Failures throw IOError carrying the errno
+ * (`ENOENT` for a missing file, `EIO`, `ENOSPC`, ...).
+ */
+
+/** WritableFile is a file opened for appending. */
+export interface WritableFile {
+  /** path is the file's path as opened. */
+  readonly path: string;
+  /** size is the file's length in bytes, including bytes that were there when it was opened. */
+  readonly size: number;
+  /** append writes `data` at the end of the file; when it returns, the bytes are in the OS. */
+  append(data: Uint8Array): void;
+  /** sync makes the file's contents durable (fsync); on failure the file must not be trusted again. */
+  sync(): void;
+  /** syncAsync is sync performed off the calling thread. */
+  syncAsync(): Promise<void>;
+  /** close releases the handle; further calls fail. Closing does not sync. */
+  close(): void;
+}
+
+/** RandomAccessFile is a file opened for positioned reads. */
+export interface RandomAccessFile {
+  readonly path: string;
+  /** size is the file's length when it was opened. */
+  readonly size: number;
+  /**
+   * read returns the bytes at [offset, offset+length), a shorter array only when the file ends first.
+   * The returned array is owned by the caller.
+   */
+  read(offset: number, length: number): Uint8Array;
+  close(): void;
+}
+
+/** FileLock is a held lock; release() gives it up. */
+export interface FileLock {
+  readonly path: string;
+  release(): void;
+}
+
+/** FileSystem is the set of file operations the engine uses. */
+export interface FileSystem {
+  /** createWritable creates `path`, truncating it if it exists. */
+  createWritable(path: string): WritableFile;
+  /** openAppendable opens `path` for appending, creating it if missing (WAL and MANIFEST reuse). */
+  openAppendable(path: string): WritableFile;
+  /** openRandomAccess opens an existing file for reads; ENOENT if missing. */
+  openRandomAccess(path: string): RandomAccessFile;
+  /** readFile returns the whole contents of a file. */
+  readFile(path: string): Uint8Array;
+  /** exists returns true iff `path` names a file or directory. */
+  exists(path: string): boolean;
+  /** fileSize returns the length of a file in bytes. */
+  fileSize(path: string): number;
+  /** list returns the names (not paths) of a directory's entries, in no particular order. */
+  list(dir: string): string[];
+  /** mkdir creates a directory and its parents; no error if it exists. */
+  mkdir(dir: string): void;
+  /** rename atomically replaces `to` with `from` (POSIX rename). */
+  rename(from: string, to: string): void;
+  /** remove unlinks a file. */
+  remove(path: string): void;
+  /** removeDir removes an empty directory. */
+  removeDir(dir: string): void;
+  /** syncDir makes the directory's entries (creates, renames, unlinks) durable. */
+  syncDir(dir: string): void;
+  /**
+   * lock takes an exclusive lock named by `path` (a database's LOCK file) that excludes every other
+   * holder this implementation can see; throws LockedError if it is held.
+   */
+  lock(path: string): Promise<FileLock>;
+}

@@ -1,0 +1,100 @@
+/**
+ * Helpers for Uint8Array keys and values: comparison, equality, conversion of API inputs.
+ */
+import { InvalidArgumentError } from './errors.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** compareBytes orders byte strings as memcmp does, a shorter prefix first. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** compareByteRanges compares `a[aStart,aEnd)` with `b[bStart,bEnd)` without making views. */
+export function compareByteRanges(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
+  const aLen = aEnd - aStart;
+  const bLen = bEnd - bStart;
+  const n = aLen < bLen ? aLen : bLen;
+  for (let i = 0; i < n; i++) {
+    const d = a[aStart + i]! - b[bStart + i]!;
+    if (d !== 0) return d;
+  }
+  return aLen - bLen;
+}
+
+/** bytesEqual returns true iff `a` and `b` hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** concatBytes joins byte arrays into a new one. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** utf8 encodes a string as UTF-8 bytes. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** fromUtf8 decodes UTF-8 bytes to a string. */
+export function fromUtf8(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+
+/**
+ * toBytes accepts an API key or value (Uint8Array, including Buffer, or string) and returns bytes.
+ * Anything else is an InvalidArgumentError naming `what`.
+ */
+export function toBytes(v: unknown, what: string): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === 'string') return encoder.encode(v);
+  throw new InvalidArgumentError(`${what} must be a Uint8Array or a string, got ${describe(v)}`);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  return typeof v;
+}
+
+/** toHex renders bytes as lowercase hex (for messages and dumps). */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** escapeBytes renders bytes printable ASCII as-is and the rest as \xNN (LevelDB's EscapeString). */
+export function escapeBytes(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return s;
+}
