@@ -11,7 +11,8 @@
  * 3. Elsewhere (macOS, Windows), or if abstract sockets fail unexpectedly: a sidecar file `<LOCK>.shale`
  *    created atomically (hard link of a complete temp file, or O_EXCL) holding the holder's pid, process
  *    start time, host name and a nonce. An existing sidecar is stale when its pid is dead or its start
- *    time differs (a recycled pid); a stale sidecar is removed and the create retried once.
+ *    time differs (a recycled pid); a stale sidecar is removed and the create retried once. On Linux the
+ *    socket holder also refuses to proceed while a live sidecar exists (a process that fell back).
  * 4. Linux: a LevelDB (or RocksDB) process holding the directory is detected through /proc/locks, where
  *    its fcntl lock on LOCK shows as `<major>:<minor>:<inode>`.
  *
@@ -88,6 +89,8 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
     const strategy = options.strategy ?? 'auto';
     if (strategy === 'socket' || (strategy === 'auto' && process.platform === 'linux')) {
       mech = await socketLock(lockPath, dev, ino, strategy === 'socket');
+      // A process whose abstract socket failed fell back to the sidecar: respect a live one.
+      if (mech !== undefined) checkNoLiveSidecar(lockPath);
     }
     mech ??= sidecarLock(lockPath);
     if ((options.detectLevelDb ?? true) && process.platform === 'linux') {
@@ -124,8 +127,18 @@ class HeldLock implements FileLock {
   }
 }
 
-/** openLockFile creates LOCK if missing (never truncating it) and returns its device and inode. */
+/**
+ * openLockFile creates LOCK if missing (never truncating it) and returns its device and inode. An existing
+ * LOCK is only stat'ed, never opened: closing any descriptor of a file drops every fcntl lock this process
+ * holds on it, which would silently unlock a LevelDB (classic-level) opened in this same process.
+ */
 function openLockFile(lockPath: string): { dev: bigint; ino: bigint } {
+  try {
+    const st = fs.statSync(lockPath, { bigint: true, throwIfNoEntry: false });
+    if (st !== undefined) return { dev: st.dev, ino: st.ino };
+  } catch (err) {
+    throw toIOError(err, lockPath);
+  }
   let fd: number;
   try {
     fd = fs.openSync(lockPath, 'a');
@@ -154,7 +167,7 @@ function closeQuietly(fd: number): void {
 // Abstract-namespace socket (Linux)
 
 /** HOLDER_QUERY_MS bounds how long a failed lock waits for the holder to say its pid. */
-const HOLDER_QUERY_MS = 200;
+const HOLDER_QUERY_MS = 300;
 
 /**
  * socketLock binds `\0shale-lock:<dev>:<ino>`. Returns undefined when abstract sockets do not work here
@@ -282,6 +295,16 @@ function sidecarLock(lockPath: string): Mechanism {
   throw new LockedError(
     `${lockPath} is locked: sidecar ${sidecar} kept changing while a stale holder was removed`,
   );
+}
+
+/** checkNoLiveSidecar throws LockedError if `<lockPath>.shale` exists and its holder is alive. */
+function checkNoLiveSidecar(lockPath: string): void {
+  const sidecar = `${lockPath}.shale`;
+  const found = readSidecar(sidecar);
+  if (found === undefined) return;
+  const verdict = judgeSidecar(found.raw, found.mtimeMs);
+  if (!verdict.stale)
+    throw new LockedError(`${lockPath} is locked by ${verdict.holder} (sidecar ${sidecar})`);
 }
 
 /**
