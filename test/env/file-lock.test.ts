@@ -9,15 +9,9 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { ClassicLevel } from 'classic-level';
 import { NodeFileSystem } from '../../src/env/node-fs.js';
-import {
-  acquireFileLock,
-  findLevelDbHolder,
-  gnuDevMajor,
-  gnuDevMinor,
-  parseProcLocks,
-  processStartTime,
-  type LockStrategy,
-} from '../../src/env/file-lock.js';
+import { acquireFileLock, type LockStrategy } from '../../src/env/file-lock.js';
+import { processStartTime } from '../../src/env/lock-sidecar.js';
+import { findLevelDbHolder, gnuDevMajor, gnuDevMinor, parseProcLocks } from '../../src/env/proc-locks.js';
 import { ErrorCode, LockedError } from '../../src/util/errors.js';
 import { tmpDirFor } from '../support/tmp-dir.js';
 
