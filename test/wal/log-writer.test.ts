@@ -200,8 +200,8 @@ test('reuse at odd offsets: appending continues the block layout of an existing 
 });
 
 test('a writer given an initial offset lays out blocks as if the file were that long', () => {
-  // An existing 5-byte prefix that is not a log: the writer must pad to the block end at offset
-  // BLOCK_SIZE - 3 relative to its own accounting, not to the file's.
+  // The writer trusts initialOffset over the file's size: told it is 3 bytes short of a block end, it
+  // pads 3 bytes and starts the record in a new block.
   const file = new MemFile('x.log');
   const w = new LogWriter(file.writable(), BLOCK_SIZE - 3);
   w.addRecord(utf8('abc'));
