@@ -88,7 +88,9 @@ export class Arena {
       throw new InvalidArgumentError('arena buffer must be a SharedArrayBuffer');
     }
     if (!Number.isInteger(used) || used < 0 || used > buffer.byteLength) {
-      throw new InvalidArgumentError(`arena used bytes ${used} outside the buffer (${buffer.byteLength} bytes)`);
+      throw new InvalidArgumentError(
+        `arena used bytes ${used} outside the buffer (${buffer.byteLength} bytes)`,
+      );
     }
     return new Arena(0, 64, { buffer, used });
   }

@@ -115,7 +115,8 @@ export class SkipList {
     if (!Number.isInteger(maxHeight) || maxHeight < 1 || maxHeight > SKIPLIST_MAX_HEIGHT) {
       throw new InvalidArgumentError(`skiplist height ${maxHeight} out of range`);
     }
-    if (!Number.isInteger(count) || count < 0) throw new InvalidArgumentError(`skiplist count ${count} invalid`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new InvalidArgumentError(`skiplist count ${count} invalid`);
     return new SkipList(nodes, values, user, null, state);
   }
 
@@ -446,9 +447,11 @@ export class SkipListIterator implements InternalIterator {
   seek(target: Uint8Array): void {
     const len = target.length - TAG_SIZE;
     if (len < 0) throw new InvalidArgumentError('seek target is not an internal key (shorter than 8 bytes)');
-    const lo = (target[len]! | (target[len + 1]! << 8) | (target[len + 2]! << 16) | (target[len + 3]! << 24)) >>> 0;
+    const lo =
+      (target[len]! | (target[len + 1]! << 8) | (target[len + 2]! << 16) | (target[len + 3]! << 24)) >>> 0;
     const hi =
-      (target[len + 4]! | (target[len + 5]! << 8) | (target[len + 6]! << 16) | (target[len + 7]! << 24)) >>> 0;
+      (target[len + 4]! | (target[len + 5]! << 8) | (target[len + 6]! << 16) | (target[len + 7]! << 24)) >>>
+      0;
     this.node = this.list.findGreaterOrEqual(target, 0, len, hi, lo, null);
   }
 
