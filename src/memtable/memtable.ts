@@ -121,15 +121,8 @@ export class MemTable {
    */
   get(userKey: Uint8Array, seq: number): Uint8Array | null | undefined {
     const list = this.list;
-    const node = list.findGreaterOrEqual(
-      userKey,
-      0,
-      userKey.length,
-      tagHigh(seq),
-      tagLow(seq, VALUE_TYPE_FOR_SEEK),
-      null,
-    );
-    if (node === 0 || !list.userKeyEquals(node, userKey)) return undefined;
+    const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK));
+    if (node === 0) return undefined;
     return list.valueType(node) === ValueType.VALUE ? list.value(node) : null;
   }
 

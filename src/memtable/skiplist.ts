@@ -33,6 +33,13 @@ const NODE_HEADER = 12;
 // Keys up to this length are copied by a loop; longer ones by TypedArray.set (its call costs more).
 const SMALL_COPY = 32;
 
+// Int32Array words are in the platform's byte order; keys compare as big-endian words.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function bswap32(x: number): number {
+  return ((x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+}
+
 /** SkipListState is what a reader needs to open a skiplist over an existing arena. */
 export interface SkipListState {
   readonly head: number;
@@ -46,8 +53,8 @@ export interface SkipListState {
  *
  * 1. Single writer; entries are never removed or changed once inserted.
  * 2. Equal internal keys must not be inserted (sequence numbers are unique).
- * 3. With the bytewise comparator, searches compare the probe key against the arena bytes directly;
- *    other comparators are given subarray views.
+ * 3. With the bytewise comparator, searches compare the probe key against the arena bytes directly,
+ *    a 32-bit word at a time over common prefixes; other comparators are given subarray views.
  * 4. The writer remembers the predecessors of the last inserted key (a "splice"); when the next key falls
  *    right after it (sequential inserts), insertion skips the search from the top.
  */
@@ -63,6 +70,10 @@ export class SkipList {
   private readonly bytewise: boolean;
   private readonly random: Random | null;
   private readonly splice = new Int32Array(SKIPLIST_MAX_HEIGHT);
+  // The probe (search key) copied to an aligned scratch buffer, so that bytewise comparisons can skip a
+  // common prefix four bytes at a time (node keys are 4-aligned in the arena).
+  private probe8 = new Uint8Array(64);
+  private probe32 = new Int32Array(this.probe8.buffer);
   private height: number;
   private n: number;
 
@@ -150,13 +161,14 @@ export class SkipList {
 
     // The splice holds the predecessors, at every level, of the last inserted node L (splice[0] === L).
     // If the new key sorts between L and L's successor it has the same predecessors: skip the search.
+    if (this.bytewise) this.loadProbe(userKey, 0, klen);
     const last = splice[0]!;
-    let fits = last === this.head || this.compareNode(last, userKey, 0, klen, hi, lo) < 0;
+    let fits = last === this.head || this.compareProbe(last, userKey, 0, klen, hi, lo) < 0;
     if (fits) {
       const after = this.i32[(last >> 2) - 1]!;
-      fits = after === 0 || this.compareNode(after, userKey, 0, klen, hi, lo) > 0;
+      fits = after === 0 || this.compareProbe(after, userKey, 0, klen, hi, lo) > 0;
     }
-    if (!fits) this.findGreaterOrEqual(userKey, 0, klen, hi, lo, splice);
+    if (!fits) this.seekGE(userKey, 0, klen, hi, lo, splice);
 
     let h = 1;
     while (h < SKIPLIST_MAX_HEIGHT && (random.next32() & (SKIPLIST_BRANCHING - 1)) === 0) h++;
@@ -212,23 +224,103 @@ export class SkipList {
    * tag (hi, lo)): negative if the node sorts first, 0 if equal, positive if it sorts after.
    */
   compareNode(node: number, key: Uint8Array, start: number, len: number, hi: number, lo: number): number {
+    if (this.bytewise) this.loadProbe(key, start, len);
+    return this.compareProbe(node, key, start, len, hi, lo);
+  }
+
+  // Copies the probe's user key into the aligned scratch (bytewise order only).
+  private loadProbe(key: Uint8Array, start: number, len: number): void {
+    if (len > this.probe8.length) {
+      this.probe8 = new Uint8Array((len + 64) & ~3);
+      this.probe32 = new Int32Array(this.probe8.buffer);
+    }
+    if (len > SMALL_COPY) {
+      this.probe8.set(key.subarray(start, start + len));
+      return;
+    }
+    // Whole words first (four loads, one store), then the tail bytes.
+    const pw = this.probe32;
+    const words = len >> 2;
+    for (let w = 0, i = start; w < words; w++, i += 4) {
+      pw[w] = LITTLE_ENDIAN
+        ? key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24)
+        : (key[i]! << 24) | (key[i + 1]! << 16) | (key[i + 2]! << 8) | key[i + 3]!;
+    }
+    const p = this.probe8;
+    for (let i = words << 2; i < len; i++) p[i] = key[start + i]!;
+  }
+
+  // compareNode against the probe; with the bytewise order, the probe must have been loaded. The work is
+  // split into small functions so that V8 inlines the bytewise path into the search loops.
+  private compareProbe(
+    node: number,
+    key: Uint8Array,
+    start: number,
+    len: number,
+    hi: number,
+    lo: number,
+  ): number {
+    return this.bytewise
+      ? this.compareBytewise(node, len, hi, lo)
+      : this.compareCustom(node, key, start, len, hi, lo);
+  }
+
+  private compareBytewise(node: number, len: number, hi: number, lo: number): number {
+    const i32 = this.i32;
+    const nlen = i32[node >> 2]!;
+    const ns = node + NODE_HEADER;
+    const m = nlen < len ? nlen : len;
+    // Equal words are equal bytes whatever the platform's byte order; the first unequal pair, read as
+    // big-endian numbers, orders the keys.
+    const words = m >> 2;
+    const nw = ns >> 2;
+    const pw = this.probe32;
+    let w = 0;
+    while (w < words && i32[nw + w] === pw[w]) w++;
+    if (w < words) {
+      const x = LITTLE_ENDIAN ? bswap32(i32[nw + w]!) : i32[nw + w]! >>> 0;
+      const y = LITTLE_ENDIAN ? bswap32(pw[w]!) : pw[w]! >>> 0;
+      return x < y ? -1 : 1;
+    }
+    if ((m & 3) !== 0) {
+      const d = this.compareTail(ns, w << 2, m);
+      if (d !== 0) return d;
+    }
+    if (nlen !== len) return nlen - len;
+    return this.compareTag(ns + nlen, hi, lo);
+  }
+
+  // Compares node key bytes [from, m) with the probe's (the part after the last whole word).
+  private compareTail(ns: number, from: number, m: number): number {
+    const u8 = this.u8;
+    const pb = this.probe8;
+    for (let i = from; i < m; i++) {
+      const d = u8[ns + i]! - pb[i]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  private compareCustom(
+    node: number,
+    key: Uint8Array,
+    start: number,
+    len: number,
+    hi: number,
+    lo: number,
+  ): number {
     const u8 = this.u8;
     const nlen = this.i32[node >> 2]!;
     const ns = node + NODE_HEADER;
-    if (this.bytewise) {
-      const m = nlen < len ? nlen : len;
-      for (let i = 0; i < m; i++) {
-        const d = u8[ns + i]! - key[start + i]!;
-        if (d !== 0) return d;
-      }
-      if (nlen !== len) return nlen - len;
-    } else {
-      const probe = start === 0 && len === key.length ? key : key.subarray(start, start + len);
-      const r = this.user.compare(u8.subarray(ns, ns + nlen), probe);
-      if (r !== 0) return r;
-    }
-    // Tags sort descending: a larger tag comes first.
-    const t = ns + nlen;
+    const probe = start === 0 && len === key.length ? key : key.subarray(start, start + len);
+    const r = this.user.compare(u8.subarray(ns, ns + nlen), probe);
+    if (r !== 0) return r;
+    return this.compareTag(ns + nlen, hi, lo);
+  }
+
+  // Compares the tag stored at `t` with (hi, lo); tags sort descending (a larger tag comes first).
+  private compareTag(t: number, hi: number, lo: number): number {
+    const u8 = this.u8;
     const nhi = (u8[t + 4]! | (u8[t + 5]! << 8) | (u8[t + 6]! << 16) | (u8[t + 7]! << 24)) >>> 0;
     if (nhi !== hi) return nhi > hi ? -1 : 1;
     const nlo = (u8[t]! | (u8[t + 1]! << 8) | (u8[t + 2]! << 16) | (u8[t + 3]! << 24)) >>> 0;
@@ -248,6 +340,45 @@ export class SkipList {
     lo: number,
     prev: Int32Array | null,
   ): number {
+    if (this.bytewise) this.loadProbe(key, start, len);
+    return this.seekGE(key, start, len, hi, lo, prev);
+  }
+
+  /**
+   * findUserKey returns the first node >= (userKey, tag (hi, lo)) if its user key equals `userKey`, else
+   * 0: the newest entry for `userKey` at or below the probe's sequence.
+   */
+  findUserKey(userKey: Uint8Array, hi: number, lo: number): number {
+    const len = userKey.length;
+    if (!this.bytewise) {
+      const node = this.seekGE(userKey, 0, len, hi, lo, null);
+      return node !== 0 && this.userKeyEquals(node, userKey) ? node : 0;
+    }
+    this.loadProbe(userKey, 0, len);
+    const node = this.seekGE(userKey, 0, len, hi, lo, null);
+    if (node === 0) return 0;
+    const i32 = this.i32;
+    if (i32[node >> 2] !== len) return 0;
+    const nw = (node + NODE_HEADER) >> 2;
+    const pw = this.probe32;
+    const words = len >> 2;
+    for (let w = 0; w < words; w++) if (i32[nw + w] !== pw[w]) return 0;
+    const u8 = this.u8;
+    const ns = node + NODE_HEADER;
+    const pb = this.probe8;
+    for (let i = words << 2; i < len; i++) if (u8[ns + i] !== pb[i]) return 0;
+    return node;
+  }
+
+  // findGreaterOrEqual with the probe already loaded.
+  private seekGE(
+    key: Uint8Array,
+    start: number,
+    len: number,
+    hi: number,
+    lo: number,
+    prev: Int32Array | null,
+  ): number {
     const i32 = this.i32;
     let x = this.head;
     let level = this.height - 1;
@@ -255,7 +386,7 @@ export class SkipList {
     let known = 0;
     while (true) {
       const next = i32[(x >> 2) - 1 - level]!;
-      if (next !== 0 && next !== known && this.compareNode(next, key, start, len, hi, lo) < 0) {
+      if (next !== 0 && next !== known && this.compareProbe(next, key, start, len, hi, lo) < 0) {
         x = next;
       } else {
         if (prev !== null) prev[level] = x;
@@ -268,13 +399,14 @@ export class SkipList {
 
   /** findLessThan returns the last node < the probe (see compareNode), or 0 if none. */
   findLessThan(key: Uint8Array, start: number, len: number, hi: number, lo: number): number {
+    if (this.bytewise) this.loadProbe(key, start, len);
     const i32 = this.i32;
     let x = this.head;
     let level = this.height - 1;
     let known = 0;
     while (true) {
       const next = i32[(x >> 2) - 1 - level]!;
-      if (next !== 0 && next !== known && this.compareNode(next, key, start, len, hi, lo) < 0) {
+      if (next !== 0 && next !== known && this.compareProbe(next, key, start, len, hi, lo) < 0) {
         x = next;
       } else {
         if (level === 0) return x === this.head ? 0 : x;
