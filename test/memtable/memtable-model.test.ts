@@ -26,9 +26,14 @@ interface ModelEntry {
   ikey: Uint8Array;
 }
 
+// Short keys over a small alphabet collide, nest as prefixes and differ in whole words and in tails; an
+// optional 7-byte common prefix makes comparisons run past the first word.
 const keyArb = fc
-  .array(fc.constantFrom(0x00, 0x01, 0x61, 0x62, 0xff), { maxLength: 4 })
-  .map((a) => new Uint8Array(a));
+  .tuple(
+    fc.constantFrom('', 'prefix/'),
+    fc.array(fc.constantFrom(0x00, 0x01, 0x61, 0x62, 0x80, 0xff), { maxLength: 6 }),
+  )
+  .map(([p, a]) => new Uint8Array([...new TextEncoder().encode(p), ...a]));
 
 const addArb = fc.record({
   key: keyArb,

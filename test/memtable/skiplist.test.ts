@@ -294,3 +294,57 @@ test('checkInvariants reports a level out of order and a wrong count', () => {
   nodes.i32[link0(b)] = 0; // drop c from level 0
   assert.match(list.checkInvariants() ?? '', /level 0 holds 2 nodes, count is 3/);
 });
+
+test('word-at-a-time comparison orders keys differing at every byte position, with high bytes', () => {
+  // Keys share a prefix and differ at one position (in a whole word or in the tail), or are prefixes of
+  // one another; bytes >= 0x80 check that words compare unsigned.
+  const keys: Uint8Array[] = [];
+  for (let len = 0; len <= 13; len++) {
+    for (let p = 0; p < len; p++) {
+      for (const b of [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff]) {
+        const k = new Uint8Array(len).fill(0x80);
+        k[p] = b;
+        keys.push(k);
+      }
+    }
+    keys.push(new Uint8Array(len).fill(0x80));
+  }
+  const unique = [...new Map(keys.map((k) => [toHex(k), k])).values()];
+  const list = newList(12);
+  shuffle(unique.slice(), 5).forEach((k, i) => list.insert(k, i + 1, ValueType.VALUE, k));
+  assert.equal(list.checkInvariants(), null);
+  const got = forward(list).map((e) => toHex(userKeyOf(e.ikey)));
+  assert.deepEqual(
+    got,
+    unique.sort(compareBytes).map((k) => toHex(k)),
+  );
+  // Every key is found again by seek, also as a probe that is a view at an odd offset.
+  const it = list.iterator();
+  for (const k of unique) {
+    const buf = new Uint8Array(k.length + 8 + 3);
+    buf.set(makeInternalKey(k, MAX_SEQUENCE, ValueType.VALUE), 3);
+    it.seek(buf.subarray(3));
+    assert.equal(toHex(userKeyOf(it.key())), toHex(k));
+  }
+});
+
+test('keys longer than the probe scratch (and than the small-copy limit) compare correctly', () => {
+  const list = newList(13);
+  const base = new Random(3).bytes(300);
+  const keys: Uint8Array[] = [];
+  for (const p of [0, 31, 32, 33, 64, 65, 150, 299]) {
+    for (const b of [0, 0xff]) {
+      const k = base.slice();
+      k[p] = b;
+      keys.push(k);
+    }
+  }
+  keys.push(base.slice(0, 299), base.slice(), new Uint8Array([...base, 0]));
+  const unique = [...new Map(keys.map((k) => [toHex(k), k])).values()];
+  shuffle(unique.slice(), 8).forEach((k, i) => list.insert(k, i + 1, ValueType.VALUE, new Uint8Array(0)));
+  assert.equal(list.checkInvariants(), null);
+  assert.deepEqual(
+    forward(list).map((e) => toHex(userKeyOf(e.ikey))),
+    unique.sort(compareBytes).map((k) => toHex(k)),
+  );
+});
