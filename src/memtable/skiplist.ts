@@ -488,23 +488,22 @@ export class SkipList {
     return this.i32[(node >> 2) + 1]!;
   }
 
+  // Views are made with the constructor rather than subarray(), which is markedly slower in V8.
+
   /** internalKey returns a view of `node`'s internal key (user key ++ tag) in the arena. */
   internalKey(node: number): Uint8Array {
-    const s = node + NODE_HEADER;
-    return this.u8.subarray(s, s + this.i32[node >> 2]! + TAG_SIZE);
+    return new Uint8Array(this.nodes.buffer, node + NODE_HEADER, this.i32[node >> 2]! + TAG_SIZE);
   }
 
   /** userKey returns a view of `node`'s user key in the arena. */
   userKey(node: number): Uint8Array {
-    const s = node + NODE_HEADER;
-    return this.u8.subarray(s, s + this.i32[node >> 2]!);
+    return new Uint8Array(this.nodes.buffer, node + NODE_HEADER, this.i32[node >> 2]!);
   }
 
   /** value returns a view of `node`'s value in the value arena. */
   value(node: number): Uint8Array {
     const ni = node >> 2;
-    const s = this.i32[ni + 2]!;
-    return this.values.u8.subarray(s, s + this.i32[ni + 1]!);
+    return new Uint8Array(this.values.buffer, this.i32[ni + 2]!, this.i32[ni + 1]!);
   }
 
   /**
