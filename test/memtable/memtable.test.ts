@@ -254,3 +254,17 @@ test('a worker thread reads a shared memtable without a copy and computes the sa
     await worker.terminate();
   }
 });
+
+test('an iterator sees entries added after it was positioned when they sort after it', () => {
+  const m = new MemTable(icmp);
+  m.add(1, ValueType.VALUE, utf8('a'), utf8('1'));
+  m.add(2, ValueType.VALUE, utf8('c'), utf8('2'));
+  const it = m.iterator();
+  it.seekToFirst();
+  assert.equal(fromUtf8(userKeyOf(it.key())), 'a');
+  const keyView = it.key();
+  for (let i = 0; i < 2000; i++) m.add(10 + i, ValueType.VALUE, utf8(`b${i}`), new Uint8Array(64));
+  it.next();
+  assert.equal(fromUtf8(userKeyOf(it.key())), 'b0');
+  assert.equal(fromUtf8(userKeyOf(keyView)), 'a', 'views stay valid across arena growth');
+});
