@@ -4,7 +4,7 @@
  * every copy offset fits in 16 bits); the decompressor checks every length and offset against its input
  * and output and throws CorruptionError instead of reading or writing out of bounds.
  */
-import { CorruptionError } from '../util/errors.js';
+import { CorruptionError, InvalidArgumentError } from '../util/errors.js';
 
 // FROZEN: on-disk element tags (low two bits of each tag byte).
 const TAG_LITERAL = 0;
@@ -54,7 +54,7 @@ function maxCompressedLength(n: number): number {
 /** snappyCompress returns the snappy encoding of `input`. */
 export function snappyCompress(input: Uint8Array): Uint8Array {
   const n = input.length;
-  if (n > 0xffffffff) throw new RangeError('snappy input longer than 2^32-1 bytes');
+  if (n > 0xffffffff) throw new InvalidArgumentError('snappy input longer than 2^32-1 bytes');
   const bound = maxCompressedLength(n);
   let out = scratch;
   if (bound > out.length) {
