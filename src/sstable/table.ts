@@ -34,9 +34,11 @@ export interface TableOptions {
   /** blockCache holds decoded data blocks shared by many tables, charged by block size. */
   readonly blockCache?: LruCache<number, Block> | null;
   /**
-   * cacheId tells this table's blocks apart in a shared block cache: keys are cacheId * 2^32 + block
-   * offset, so ids must be unique per cache and below 2^21, and blocks at offsets >= 4 GiB are not cached.
-   * Default: a fresh id from a module-wide counter.
+   * cacheId tells this table's blocks apart in a shared block cache. With an id, keys are
+   * cacheId * 2^32 + block offset: ids must be unique per cache and below 2^20, and blocks at offsets
+   * >= 4 GiB are not cached. Without one (preferred), the table takes a key range of its own size from a
+   * process-wide counter in [2^52, 2^53), which cannot collide with explicit ids and lasts for 2^52 bytes
+   * of opened tables (then wraps).
    */
   readonly cacheId?: number;
   /** fileName names the file in errors. */
@@ -70,8 +72,17 @@ export interface TableEntry {
 }
 
 const TWO_32 = 0x1_0000_0000;
-const MAX_CACHE_ID = 2 ** 21;
-let nextCacheId = 1;
+const MAX_CACHE_ID = 2 ** 20;
+const AUTO_KEY_START = 2 ** 52;
+let nextAutoKey = AUTO_KEY_START;
+
+/** allocateCacheKeys reserves block-cache keys [base, base + size] and returns base. */
+function allocateCacheKeys(size: number): number {
+  if (nextAutoKey + size + 1 > Number.MAX_SAFE_INTEGER) nextAutoKey = AUTO_KEY_START;
+  const base = nextAutoKey;
+  nextAutoKey += size + 1;
+  return base;
+}
 
 /**
  * Table is an open, immutable sorted table. It owns its file once open() returns (close() closes it);
@@ -85,8 +96,8 @@ export class Table {
   // Reused by get(): the index iterator and a data-block iterator retargeted at each block.
   private readonly getIndexIter: BlockIterator;
   private getDataIter: BlockIterator | null = null;
+  private getBlockOffset = -1; // offset of the block getDataIter walks
   private readonly handle = { offset: 0, size: 0, end: 0 };
-  private readonly cacheKeyBase: number;
   private readonly dataEnd: number; // data blocks lie before the metaindex block
 
   private constructor(
@@ -97,11 +108,11 @@ export class Table {
     private readonly filter: FilterBlockReader | null,
     private readonly metaindexOffset: number,
     private readonly blockCache: LruCache<number, Block> | null,
-    cacheId: number,
+    private readonly cacheKeyBase: number,
+    private readonly cacheKeyLimit: number, // offsets at or past this are not cached
     private readonly verifyChecksums: boolean,
   ) {
     this.getIndexIter = new BlockIterator(indexBlock, cmp);
-    this.cacheKeyBase = cacheId * TWO_32;
     this.dataEnd = metaindexOffset;
   }
 
@@ -146,10 +157,18 @@ export class Table {
       );
     }
 
-    let cacheId = options.cacheId;
-    if (cacheId === undefined) cacheId = nextCacheId++;
-    if (!Number.isSafeInteger(cacheId) || cacheId < 0 || cacheId >= MAX_CACHE_ID) {
-      throw new InvalidArgumentError(`block cache id ${cacheId} out of range [0, 2^21)`);
+    const cacheId = options.cacheId;
+    let cacheKeyBase: number;
+    let cacheKeyLimit: number;
+    if (cacheId === undefined) {
+      cacheKeyBase = options.blockCache ? allocateCacheKeys(fileSize) : 0;
+      cacheKeyLimit = fileSize;
+    } else {
+      if (!Number.isSafeInteger(cacheId) || cacheId < 0 || cacheId >= MAX_CACHE_ID) {
+        throw new InvalidArgumentError(`block cache id ${cacheId} out of range [0, 2^20)`);
+      }
+      cacheKeyBase = cacheId * TWO_32;
+      cacheKeyLimit = TWO_32;
     }
     return new Table(
       file,
@@ -159,7 +178,8 @@ export class Table {
       filter,
       footer.metaindexHandle.offset,
       options.blockCache ?? null,
-      cacheId,
+      cacheKeyBase,
+      cacheKeyLimit,
       verify,
     );
   }
@@ -187,18 +207,22 @@ export class Table {
     ) {
       return undefined;
     }
-    const block = this.loadBlock(
-      h.offset,
-      h.size,
-      opts?.verifyChecksums ?? this.verifyChecksums,
-      opts?.fillCache ?? true,
-    );
     let di = this.getDataIter;
-    if (di === null) {
-      di = new BlockIterator(block, this.cmp);
-      this.getDataIter = di;
-    } else {
-      di.setBlock(block);
+    // Consecutive gets in one block (sequential reads) reuse it without a cache lookup.
+    if (di === null || h.offset !== this.getBlockOffset) {
+      const block = this.loadBlock(
+        h.offset,
+        h.size,
+        opts?.verifyChecksums ?? this.verifyChecksums,
+        opts?.fillCache ?? true,
+      );
+      if (di === null) {
+        di = new BlockIterator(block, this.cmp);
+        this.getDataIter = di;
+      } else {
+        di.setBlock(block);
+      }
+      this.getBlockOffset = h.offset;
     }
     di.seek(internalKey);
     if (!di.valid()) return undefined;
@@ -257,7 +281,7 @@ export class Table {
       throw new CorruptionError('block handle points past the data blocks', this.fileName, offset);
     }
     const cache = this.blockCache;
-    if (cache === null || offset >= TWO_32) return this.readBlock(offset, size, verify);
+    if (cache === null || offset >= this.cacheKeyLimit) return this.readBlock(offset, size, verify);
     const key = this.cacheKeyBase + offset;
     let block = cache.get(key);
     if (block === undefined) {

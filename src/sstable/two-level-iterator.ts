@@ -29,36 +29,61 @@ export class TwoLevelIterator implements InternalIterator {
   }
 
   seek(target: Uint8Array): void {
-    this.index.seek(target);
-    this.initDataBlock();
-    if (this.data !== null) this.data.seek(target);
-    this.skipEmptyDataBlocksForward();
+    try {
+      this.index.seek(target);
+      this.initDataBlock();
+      if (this.data !== null) this.data.seek(target);
+      this.skipEmptyDataBlocksForward();
+    } catch (err) {
+      this.fail();
+      throw err;
+    }
   }
 
   seekToFirst(): void {
-    this.index.seekToFirst();
-    this.initDataBlock();
-    if (this.data !== null) this.data.seekToFirst();
-    this.skipEmptyDataBlocksForward();
+    try {
+      this.index.seekToFirst();
+      this.initDataBlock();
+      if (this.data !== null) this.data.seekToFirst();
+      this.skipEmptyDataBlocksForward();
+    } catch (err) {
+      this.fail();
+      throw err;
+    }
   }
 
   seekToLast(): void {
-    this.index.seekToLast();
-    this.initDataBlock();
-    if (this.data !== null) this.data.seekToLast();
-    this.skipEmptyDataBlocksBackward();
+    try {
+      this.index.seekToLast();
+      this.initDataBlock();
+      if (this.data !== null) this.data.seekToLast();
+      this.skipEmptyDataBlocksBackward();
+    } catch (err) {
+      this.fail();
+      throw err;
+    }
   }
 
   next(): void {
-    if (this.data === null || !this.data.valid()) return;
-    this.data.next();
-    this.skipEmptyDataBlocksForward();
+    try {
+      if (this.data === null || !this.data.valid()) return;
+      this.data.next();
+      this.skipEmptyDataBlocksForward();
+    } catch (err) {
+      this.fail();
+      throw err;
+    }
   }
 
   prev(): void {
-    if (this.data === null || !this.data.valid()) return;
-    this.data.prev();
-    this.skipEmptyDataBlocksBackward();
+    try {
+      if (this.data === null || !this.data.valid()) return;
+      this.data.prev();
+      this.skipEmptyDataBlocksBackward();
+    } catch (err) {
+      this.fail();
+      throw err;
+    }
   }
 
   key(): Uint8Array {
@@ -72,6 +97,11 @@ export class TwoLevelIterator implements InternalIterator {
   close(): void {
     this.setDataIterator(null);
     this.index.close();
+  }
+
+  /** fail leaves the iterator invalid after an error, so a stale position is never read. */
+  private fail(): void {
+    this.setDataIterator(null);
   }
 
   private skipEmptyDataBlocksForward(): void {
@@ -102,13 +132,8 @@ export class TwoLevelIterator implements InternalIterator {
     if (!this.index.valid()) return this.setDataIterator(null);
     const handle = this.index.value();
     if (this.data !== null && this.sameHandle(handle)) return; // already open on this block
-    let iter: InternalIterator;
-    try {
-      iter = this.blockFunction(handle);
-    } catch (err) {
-      this.setDataIterator(null);
-      throw err;
-    }
+    this.setDataIterator(null);
+    const iter = this.blockFunction(handle);
     this.setDataIterator(iter);
     if (handle.length > this.handleBuf.length) this.handleBuf = new Uint8Array(handle.length);
     this.handleBuf.set(handle);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { TableBuilder } from '../../src/sstable/table-builder.js';
 import { Table } from '../../src/sstable/table.js';
 import { CompressionType } from '../../src/sstable/compression.js';
-import { FOOTER_LENGTH, Footer } from '../../src/sstable/format.js';
+import { FOOTER_LENGTH, Footer, blockTrailerCrc } from '../../src/sstable/format.js';
+import { encodeFixed32 } from '../../src/util/coding.js';
 import type { FilterPolicy } from '../../src/sstable/filter-policy.js';
 import { toHex } from '../../src/util/bytes.js';
 import { CorruptionError, ShaleError } from '../../src/util/errors.js';
@@ -170,4 +171,18 @@ test('paranoid checks verify the index at open', () => {
   assert.ok(openTable(damaged, null, false, false));
   assert.throws(() => openTable(damaged, null, false, true), CorruptionError);
   assert.ok(openTable(bytes, null, false, true));
+});
+
+test('paranoid checks catch an unsorted index even when its checksum is right', () => {
+  const { bytes } = makeTable(null);
+  const footer = Footer.decode(bytes.subarray(bytes.length - FOOTER_LENGTH));
+  const { offset, size } = footer.indexHandle;
+  const damaged = bytes.slice();
+  damaged[offset + 3] = 0xff; // the first index key now sorts after the others
+  encodeFixed32(damaged, offset + size + 1, blockTrailerCrc(damaged.subarray(offset, offset + size), 0));
+  assert.ok(openTable(damaged, null, true, false), 'the CRC matches, so a normal open accepts it');
+  assert.throws(
+    () => openTable(damaged, null, true, true),
+    (err: unknown) => err instanceof CorruptionError && /out of order/.test(err.message) && err.file === FILE,
+  );
 });

@@ -229,11 +229,17 @@ test('the block cache serves repeated reads; fillCache:false does not insert', (
   assert.deepEqual(table.get(ik('k1100', 5), { fillCache: false })?.value, b('v100'));
   assert.equal(cache.size, 0);
   assert.equal(file.reads, base + 1);
-  assert.deepEqual(table.get(ik('k1100', 5))?.value, b('v100'));
+  // Another get in the same block reuses it (no read, no cache lookup).
+  assert.deepEqual(table.get(ik('k1101', 5))?.value, b('v101'));
+  assert.equal(file.reads, base + 1);
+  assert.deepEqual(table.get(ik('k1000', 5))?.value, b('v0'));
   assert.equal(file.reads, base + 2);
   assert.equal(cache.size, 1);
   assert.deepEqual(table.get(ik('k1100', 5))?.value, b('v100'));
-  assert.equal(file.reads, base + 2, 'served from the cache');
+  assert.equal(file.reads, base + 3);
+  assert.equal(cache.size, 2);
+  assert.deepEqual(table.get(ik('k1000', 5))?.value, b('v0'));
+  assert.equal(file.reads, base + 3, 'served from the cache');
 
   // A full scan fills the cache with every data block, charged by size.
   const it = table.iterator();
@@ -373,4 +379,36 @@ test('snappy-compressed tables round-trip', { skip: snappySkipReason() }, () => 
   for (it.seekToFirst(); it.valid(); it.next()) got.push([it.key().slice(), it.value().slice()]);
   assert.deepEqual(hexEntries(got), hexEntries(entries));
   assert.deepEqual(table.get(lookupKey(b('key001234'), 1e9))?.value, entries[1234]![1]);
+});
+
+test('block cache ids: explicit ids are range-checked, and tables never see each other blocks', () => {
+  const e1: Entry[] = [[ik('a', 1), b('one')]];
+  const e2: Entry[] = [[ik('a', 1), b('two')]];
+  const cache = new LruCache<number, Block>(1 << 20);
+  const openWith = (entries: Entry[], cacheId?: number) => {
+    const bytes = build(entries).bytes;
+    return Table.open(new MemRandomAccessFile(bytes, 'x.ldb'), bytes.length, {
+      comparator: ICMP,
+      filterPolicy: null,
+      blockCache: cache,
+      cacheId,
+      fileName: 'x.ldb',
+    });
+  };
+  const tables = [openWith(e1, 1), openWith(e2, 2), openWith(e1), openWith(e2)];
+  for (let round = 0; round < 2; round++) {
+    tables.forEach((t, i) => assert.deepEqual(t.get(ik('a', 5))?.value, i % 2 === 0 ? b('one') : b('two')));
+  }
+  assert.equal(cache.size, 4);
+  assert.throws(() => openWith(e1, 2 ** 20), InvalidArgumentError);
+  assert.throws(() => openWith(e1, -1), InvalidArgumentError);
+});
+
+test('the shortest successor shortens the last index key when it can', () => {
+  const { table } = open(build([[ik('abc', 7), b('x')]]).bytes);
+  const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
+  ii.seekToFirst();
+  assert.deepEqual(ii.key(), ik('b', MAX_SEQUENCE));
+  assert.deepEqual(table.get(ik('abc', 9))?.value, b('x'));
+  assert.equal(table.get(ik('abd', 9)), undefined);
 });
