@@ -186,3 +186,16 @@ test('paranoid checks catch an unsorted index even when its checksum is right', 
     (err: unknown) => err instanceof CorruptionError && /out of order/.test(err.message) && err.file === FILE,
   );
 });
+
+test('a corrupt filter block is ignored: reads still succeed, without the filter', () => {
+  const policy = new TestHashFilter();
+  const { bytes, entries } = makeTable(policy);
+  assert.ok(openTable(bytes, policy).hasFilter);
+  // The filter block sits just before the metaindex; damage its last byte (base_lg).
+  const footer = Footer.decode(bytes.subarray(bytes.length - FOOTER_LENGTH));
+  const damaged = bytes.slice();
+  damaged[footer.metaindexHandle.offset - 6]! ^= 0x55;
+  const table = openTable(damaged, policy);
+  assert.equal(table.hasFilter, false);
+  assert.deepEqual(readAll(damaged, policy, entries), expected(entries));
+});
