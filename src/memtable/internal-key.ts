@@ -26,6 +26,21 @@ export const TAG_SIZE = 8;
 
 const TWO_24 = 0x100_0000;
 
+/**
+ * tagHigh returns the high 32 bits of the tag for `seq` (as stored by writeTag). Tags order as
+ * (tagHigh, tagLow) pairs of uint32, which lets hot paths compare them without building bytes.
+ */
+export function tagHigh(seq: number): number {
+  if (seq >= MAX_SEQUENCE - TWO_24) return 0xffffffff;
+  return Math.floor(seq / TWO_24) >>> 0;
+}
+
+/** tagLow returns the low 32 bits of the tag for (seq, type) (as stored by writeTag). */
+export function tagLow(seq: number, type: number): number {
+  if (seq >= MAX_SEQUENCE - TWO_24) return (0xffffff00 | type) >>> 0;
+  return ((seq % TWO_24) * 256 + type) >>> 0;
+}
+
 /** writeTag stores the tag for (seq, type) at `off` as fixed64. */
 export function writeTag(buf: Uint8Array, off: number, seq: number, type: number): void {
   if (seq >= MAX_SEQUENCE - TWO_24) {

@@ -1,0 +1,160 @@
+/**
+ * The memtable (LevelDB db/memtable.h): recent writes, sorted by internal key, held in an arena-backed
+ * skiplist so that a worker thread can read an immutable memtable (to flush it) without a copy.
+ */
+import { InvalidArgumentError, NotSupportedError } from '../util/errors.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
+import { Arena } from './arena.js';
+import type { InternalKeyComparator } from './internal-key.js';
+import { MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType, tagHigh, tagLow } from './internal-key.js';
+import { SkipList } from './skiplist.js';
+
+/** MemTableOptions tunes the arena and the skiplist's random heights. */
+export interface MemTableOptions {
+  /**
+   * initialBytes is the first committed size of each of the two arenas (nodes, values; default 64 KiB);
+   * they double as needed.
+   */
+  readonly initialBytes?: number;
+  /**
+   * maxBytes is the most each arena may hold (default 1 GiB, at most 2 GiB - 8): address space reserved
+   * up front, committed only as used. An add that does not fit throws InvalidArgumentError.
+   */
+  readonly maxBytes?: number;
+  /** seed makes the skiplist's shape reproducible. */
+  readonly seed?: number;
+}
+
+/**
+ * SharedMemTable describes a memtable's memory for postMessage (structured clone): the worker passes it to
+ * MemTable.fromShared. It holds no copy of the entries.
+ */
+export interface SharedMemTable {
+  /** nodeBuffer holds the skiplist nodes (links, keys); nodeBytes of it are in use. */
+  readonly nodeBuffer: SharedArrayBuffer;
+  readonly nodeBytes: number;
+  /** valueBuffer holds the values; valueBytes of it are in use. */
+  readonly valueBuffer: SharedArrayBuffer;
+  readonly valueBytes: number;
+  readonly head: number;
+  readonly maxHeight: number;
+  readonly count: number;
+  /** comparatorName is the user comparator's name; fromShared checks it. */
+  readonly comparatorName: string;
+}
+
+/**
+ * MemTable maps internal keys to values.
+ *
+ * 1. Single writer. Readers on the writer's thread may read at any time; another thread may read only an
+ *    immutable memtable, through share() / fromShared(). share() freezes the memtable (add() then throws).
+ * 2. Values and keys returned are views into the arena, valid for the memtable's lifetime (the arena never
+ *    moves or reuses bytes); copy them before handing them to users.
+ */
+export class MemTable {
+  /** comparator orders the entries. */
+  readonly comparator: InternalKeyComparator;
+  private readonly nodes: Arena;
+  private readonly values: Arena;
+  private readonly list: SkipList;
+  private frozen: boolean;
+
+  /**
+   * @param comparator orders the entries
+   * @param options arena sizes and the height seed
+   * @param shared internal: use MemTable.fromShared
+   */
+  constructor(comparator: InternalKeyComparator, options: MemTableOptions = {}, shared?: SharedMemTable) {
+    this.comparator = comparator;
+    if (shared !== undefined) {
+      if (shared.comparatorName !== comparator.user.name) {
+        throw new InvalidArgumentError(
+          `memtable was written with comparator ${shared.comparatorName}, not ${comparator.user.name}`,
+        );
+      }
+      this.nodes = Arena.fromShared(shared.nodeBuffer, shared.nodeBytes);
+      this.values = Arena.fromShared(shared.valueBuffer, shared.valueBytes);
+      this.list = SkipList.open(this.nodes, this.values, comparator.user, shared);
+      this.frozen = true;
+    } else {
+      this.nodes = new Arena(options.initialBytes, options.maxBytes);
+      this.values = new Arena(options.initialBytes, options.maxBytes);
+      this.list = SkipList.create(this.nodes, this.values, comparator.user, options.seed);
+      this.frozen = false;
+    }
+  }
+
+  /**
+   * fromShared opens a read-only view of a memtable described by `shared` (from share(), possibly in
+   * another thread). `comparator.user.name` must match the writer's.
+   */
+  static fromShared(shared: SharedMemTable, comparator: InternalKeyComparator): MemTable {
+    return new MemTable(comparator, {}, shared);
+  }
+
+  /** count is the number of entries. */
+  get count(): number {
+    return this.list.count;
+  }
+
+  /** readOnly is true once the memtable was shared, or if it is a fromShared view. */
+  get readOnly(): boolean {
+    return this.frozen;
+  }
+
+  /**
+   * add inserts `userKey` at sequence `seq` with `type` (VALUE with `value`, or DELETION with an empty
+   * value), copying both. Requires: no entry with the same (userKey, seq) exists.
+   */
+  add(seq: number, type: ValueType, userKey: Uint8Array, value: Uint8Array): void {
+    if (this.frozen) throw new NotSupportedError('memtable is read-only');
+    if (!(seq >= 0 && seq < MAX_SEQUENCE)) throw new InvalidArgumentError(`sequence ${seq} out of range`);
+    if (type !== ValueType.VALUE && type !== ValueType.DELETION) {
+      throw new InvalidArgumentError(`unknown value type ${type}`);
+    }
+    this.list.insert(userKey, seq, type, value);
+  }
+
+  /**
+   * get looks up the newest entry for `userKey` with sequence <= `seq`: its value (a view into the
+   * arena) if it is a VALUE, null if it is a DELETION, undefined if this memtable has no such entry.
+   */
+  get(userKey: Uint8Array, seq: number): Uint8Array | null | undefined {
+    const list = this.list;
+    const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK));
+    if (node === 0) return undefined;
+    return list.valueType(node) === ValueType.VALUE ? list.value(node) : null;
+  }
+
+  /**
+   * iterator returns an iterator over the entries in comparator order; key() is the internal key. It
+   * sees entries added later if they sort after its position.
+   */
+  iterator(): InternalIterator {
+    return this.list.iterator();
+  }
+
+  /** approximateMemoryUsage is the number of arena bytes in use (the flush trigger). */
+  approximateMemoryUsage(): number {
+    return this.nodes.memoryUsage + this.values.memoryUsage;
+  }
+
+  /**
+   * share freezes the memtable and returns a description of its memory to post to a worker, which opens
+   * it with MemTable.fromShared. No entry is copied.
+   */
+  share(): SharedMemTable {
+    this.frozen = true;
+    const s = this.list.state();
+    return {
+      nodeBuffer: this.nodes.buffer,
+      nodeBytes: this.nodes.memoryUsage,
+      valueBuffer: this.values.buffer,
+      valueBytes: this.values.memoryUsage,
+      head: s.head,
+      maxHeight: s.maxHeight,
+      count: s.count,
+      comparatorName: this.comparator.user.name,
+    };
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * Block reader (LevelDB table/block.cc): parses a block's restart array and iterates its prefix-compressed
+ * entries. See block-builder.ts for the layout and leveldb-format.md §6.
+ */
+import type { Comparator } from '../util/comparator.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
+import { compareByteRanges } from '../util/bytes.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { decodeFixed32 } from '../util/coding.js';
+import { CorruptionError } from '../util/errors.js';
+import { InternalKeyComparator } from '../memtable/internal-key.js';
+
+/**
+ * RangeCompare compares `a[aStart, aEnd)` with `b[bStart, bEnd)` in some comparator's order, so blocks can
+ * compare keys in place without making views.
+ */
+export type RangeCompare = (
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+) => number;
+
+/** compareInternalKeyRanges is the internal-key order over a bytewise user order, on ranges. */
+function compareInternalKeyRanges(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): number {
+  const r = compareByteRanges(a, aStart, aEnd - 8, b, bStart, bEnd - 8);
+  if (r !== 0) return r;
+  // Tags descending (newer first): the high word, then the low word.
+  const ah = decodeFixed32(a, aEnd - 4);
+  const bh = decodeFixed32(b, bEnd - 4);
+  if (ah !== bh) return ah > bh ? -1 : 1;
+  const al = decodeFixed32(a, aEnd - 8);
+  const bl = decodeFixed32(b, bEnd - 8);
+  if (al !== bl) return al > bl ? -1 : 1;
+  return 0;
+}
+
+const rangeCompareCache = new WeakMap<Comparator, RangeCompare>();
+
+/**
+ * rangeCompareFor returns a RangeCompare equivalent to `cmp`: allocation-free for the bytewise comparator
+ * and for the internal-key comparator over it, a view-making fallback for any other comparator.
+ */
+export function rangeCompareFor(cmp: Comparator): RangeCompare {
+  let rc = rangeCompareCache.get(cmp);
+  if (rc !== undefined) return rc;
+  if (cmp === bytewiseComparator) rc = compareByteRanges;
+  else if (cmp instanceof InternalKeyComparator && cmp.user === bytewiseComparator)
+    rc = compareInternalKeyRanges;
+  else rc = (a, as, ae, b, bs, be) => cmp.compare(a.subarray(as, ae), b.subarray(bs, be));
+  rangeCompareCache.set(cmp, rc);
+  return rc;
+}
+
+/**
+ * Block is a parsed, immutable block: its contents and the position of its restart array. It is what the
+ * block cache holds. Construction checks the restart array, so iterators can trust it.
+ */
+export class Block {
+  /** data is the block contents (entries, restart array, restart count). */
+  readonly data: Uint8Array;
+  /** restartOffset is where the restart array starts (= the end of the entries). */
+  readonly restartOffset: number;
+  /** numRestarts is the number of restart points (0 only for a block with no entries). */
+  readonly numRestarts: number;
+
+  /**
+   * @param data the uncompressed block contents; the Block keeps it and never changes it
+   * @param fileName names the file in CorruptionErrors
+   * @param blockOffset the block's offset in the file, for CorruptionErrors
+   * Throws CorruptionError when the restart array is malformed.
+   */
+  constructor(
+    data: Uint8Array,
+    readonly fileName?: string,
+    readonly blockOffset?: number,
+  ) {
+    this.data = data;
+    const size = data.length;
+    if (size < 4) throw new CorruptionError('bad block contents (too short)', fileName, blockOffset);
+    const numRestarts = decodeFixed32(data, size - 4);
+    const maxRestarts = Math.floor((size - 4) / 4);
+    if (numRestarts > maxRestarts) {
+      throw new CorruptionError(
+        `bad block contents (${numRestarts} restarts in ${size} bytes)`,
+        fileName,
+        blockOffset,
+      );
+    }
+    const restartOffset = size - (1 + numRestarts) * 4;
+    // Restart points must increase and point at entries (a block without entries has the one restart 0).
+    let prev = -1;
+    for (let i = 0; i < numRestarts; i++) {
+      const r = decodeFixed32(data, restartOffset + i * 4);
+      if (r <= prev || (r >= restartOffset && !(r === 0 && restartOffset === 0))) {
+        throw new CorruptionError(`bad block contents (restart point ${i} = ${r})`, fileName, blockOffset);
+      }
+      prev = r;
+    }
+    this.restartOffset = restartOffset;
+    this.numRestarts = numRestarts;
+  }
+
+  /** size is the contents' length in bytes (the block cache charge). */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** iterator returns an iterator over the block's entries in `cmp`'s order. */
+  iterator(cmp: Comparator): BlockIterator {
+    return new BlockIterator(this, cmp);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const SMALL_COPY = 32; // below this many bytes a loop beats subarray() + set()
+
+/**
+ * BlockIterator walks a Block (LevelDB Block::Iter). Seeks binary-search the restart points, then scan
+ * forward; prev() restarts from the previous restart point. It does not allocate per entry: keys are
+ * rebuilt in one growable buffer and `key()` is a view of it (reused while the key length is unchanged);
+ * `value()` is a view into the block.
+ *
+ * Malformed entries throw CorruptionError naming the file and block offset; the iterator is then invalid.
+ */
+export class BlockIterator implements InternalIterator {
+  private block!: Block;
+  private data: Uint8Array = EMPTY;
+  private restarts = 0; // offset of the restart array
+  private numRestarts = 0;
+  private readonly rcmp: RangeCompare;
+
+  private current = 0; // offset of the current entry; >= restarts when invalid
+  private restartIndex = 0; // restart block holding `current`
+  private nextOffset = 0; // offset just after the current entry
+  private valueOffset = 0;
+  private valueLen = 0;
+
+  private keyBuf = new Uint8Array(64);
+  private keyLen = 0;
+  private keyView: Uint8Array = EMPTY;
+  private valueView: Uint8Array | null = null;
+
+  // Outputs of decodeEntry / varint (fields rather than a tuple, to avoid allocating).
+  private eShared = 0;
+  private eNonShared = 0;
+  private eValueLen = 0;
+  private vpos = 0;
+
+  constructor(block: Block, cmp: Comparator) {
+    this.rcmp = rangeCompareFor(cmp);
+    this.setBlock(block);
+  }
+
+  /**
+   * setBlock retargets the iterator at another block (same comparator); it becomes invalid. Setting the
+   * block it already walks keeps its position (so the next seek can start from it).
+   */
+  setBlock(block: Block): void {
+    if (block === this.block) return;
+    this.block = block;
+    this.data = block.data;
+    this.restarts = block.restartOffset;
+    this.numRestarts = block.numRestarts;
+    this.markInvalid();
+  }
+
+  valid(): boolean {
+    return this.current < this.restarts;
+  }
+
+  seekToFirst(): void {
+    if (this.numRestarts === 0) return this.markInvalid();
+    this.seekToRestartPoint(0);
+    this.parseNextKey();
+  }
+
+  seekToLast(): void {
+    if (this.numRestarts === 0) return this.markInvalid();
+    this.seekToRestartPoint(this.numRestarts - 1);
+    while (this.parseNextKey() && this.nextOffset < this.restarts) {
+      // keep going to the last entry
+    }
+  }
+
+  seek(target: Uint8Array): void {
+    if (this.numRestarts === 0) return this.markInvalid();
+    const rcmp = this.rcmp;
+    const tlen = target.length;
+    let left = 0;
+    let right = this.numRestarts - 1;
+    let currentCompare = 0;
+    if (this.valid()) {
+      // Use the current position to narrow the search (sequential gets on a reused iterator).
+      currentCompare = rcmp(this.keyBuf, 0, this.keyLen, target, 0, tlen);
+      if (currentCompare < 0) left = this.restartIndex;
+      else if (currentCompare > 0) right = this.restartIndex;
+      else return;
+    }
+    const data = this.data;
+    while (left < right) {
+      const mid = (left + right + 1) >>> 1;
+      const off = this.restartPoint(mid);
+      const p = this.decodeEntry(off);
+      if (p < 0 || this.eShared !== 0) this.corruption(off);
+      if (rcmp(data, p, p + this.eNonShared, target, 0, tlen) < 0) left = mid;
+      else right = mid - 1;
+    }
+    // Keep scanning from where we are when the target lies after the current key in its restart block.
+    if (!(left === this.restartIndex && currentCompare < 0)) this.seekToRestartPoint(left);
+    while (true) {
+      if (!this.parseNextKey()) return;
+      if (rcmp(this.keyBuf, 0, this.keyLen, target, 0, tlen) >= 0) return;
+    }
+  }
+
+  next(): void {
+    if (!this.valid()) return;
+    this.parseNextKey();
+  }
+
+  prev(): void {
+    if (!this.valid()) return;
+    const original = this.current;
+    while (this.restartPoint(this.restartIndex) >= original) {
+      if (this.restartIndex === 0) return this.markInvalid();
+      this.restartIndex--;
+    }
+    this.seekToRestartPoint(this.restartIndex);
+    while (this.parseNextKey() && this.nextOffset < original) {
+      // advance to the entry just before `original`
+    }
+  }
+
+  key(): Uint8Array {
+    let v = this.keyView;
+    if (v.length !== this.keyLen) {
+      v = this.keyBuf.subarray(0, this.keyLen);
+      this.keyView = v;
+    }
+    return v;
+  }
+
+  value(): Uint8Array {
+    let v = this.valueView;
+    if (v === null) {
+      v = this.data.subarray(this.valueOffset, this.valueOffset + this.valueLen);
+      this.valueView = v;
+    }
+    return v;
+  }
+
+  close(): void {
+    this.markInvalid();
+  }
+
+  /** blockData is the current block's contents (for allocation-free access to values, with valueStart). */
+  get blockData(): Uint8Array {
+    return this.data;
+  }
+
+  /** valueStart is the offset of the current value in blockData. Requires: valid(). */
+  get valueStart(): number {
+    return this.valueOffset;
+  }
+
+  /** valueEnd is the offset just past the current value in blockData. Requires: valid(). */
+  get valueEnd(): number {
+    return this.valueOffset + this.valueLen;
+  }
+
+  private markInvalid(): void {
+    this.current = this.restarts;
+    this.restartIndex = this.numRestarts;
+    this.nextOffset = this.restarts;
+    this.keyLen = 0;
+    this.valueView = null;
+  }
+
+  private restartPoint(index: number): number {
+    return decodeFixed32(this.data, this.restarts + index * 4);
+  }
+
+  private seekToRestartPoint(index: number): void {
+    this.keyLen = 0;
+    this.restartIndex = index;
+    // parseNextKey starts at nextOffset.
+    this.nextOffset = this.restartPoint(index);
+  }
+
+  private parseNextKey(): boolean {
+    const p0 = this.nextOffset;
+    this.current = p0;
+    this.valueView = null;
+    if (p0 >= this.restarts) {
+      this.markInvalid();
+      return false;
+    }
+    const p = this.decodeEntry(p0);
+    const shared = this.eShared;
+    if (p < 0 || shared > this.keyLen) this.corruption(p0);
+    const nonShared = this.eNonShared;
+    const need = shared + nonShared;
+    if (need > this.keyBuf.length) {
+      const next = new Uint8Array(Math.max(need, this.keyBuf.length * 2));
+      next.set(this.keyBuf.subarray(0, shared));
+      this.keyBuf = next;
+      this.keyView = EMPTY;
+    }
+    const kb = this.keyBuf;
+    const data = this.data;
+    if (nonShared <= SMALL_COPY) {
+      for (let i = 0; i < nonShared; i++) kb[shared + i] = data[p + i]!;
+    } else {
+      kb.set(data.subarray(p, p + nonShared), shared);
+    }
+    this.keyLen = need;
+    this.valueOffset = p + nonShared;
+    this.valueLen = this.eValueLen;
+    this.nextOffset = this.valueOffset + this.valueLen;
+    const n = this.numRestarts;
+    while (this.restartIndex + 1 < n && this.restartPoint(this.restartIndex + 1) < p0) this.restartIndex++;
+    return true;
+  }
+
+  /**
+   * decodeEntry parses the entry header at `p` (bounded by the restart array) into eShared, eNonShared
+   * and eValueLen; returns the offset of the key suffix, or -1 if the header or lengths overrun.
+   */
+  private decodeEntry(p: number): number {
+    const data = this.data;
+    const limit = this.restarts;
+    if (limit - p < 3) return -1;
+    let shared = data[p]!;
+    let nonShared = data[p + 1]!;
+    let valueLen = data[p + 2]!;
+    if ((shared | nonShared | valueLen) < 0x80) {
+      p += 3;
+    } else {
+      shared = this.varint(p, limit);
+      if (shared < 0) return -1;
+      nonShared = this.varint(this.vpos, limit);
+      if (nonShared < 0) return -1;
+      valueLen = this.varint(this.vpos, limit);
+      if (valueLen < 0) return -1;
+      p = this.vpos;
+    }
+    if (limit - p < nonShared + valueLen) return -1;
+    this.eShared = shared;
+    this.eNonShared = nonShared;
+    this.eValueLen = valueLen;
+    return p;
+  }
+
+  /** varint decodes a varint32 at `p` (before `limit`); returns it (vpos = the offset after) or -1. */
+  private varint(p: number, limit: number): number {
+    const data = this.data;
+    let result = 0;
+    for (let shift = 0; shift <= 28 && p < limit; shift += 7) {
+      const b = data[p++]!;
+      if (shift === 28 && b > 0x0f) return -1;
+      result |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.vpos = p;
+        return result >>> 0;
+      }
+    }
+    return -1;
+  }
+
+  private corruption(entryOffset: number): never {
+    this.markInvalid();
+    const b = this.block;
+    throw new CorruptionError(
+      `bad entry in block (at block offset ${entryOffset})`,
+      b.fileName,
+      b.blockOffset,
+    );
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * LevelDB's built-in bloom filter (util/bloom.cc), byte for byte: see leveldb-format.md §7. Filters
+ * written here are read by LevelDB and the other way round.
+ */
+import type { FilterPolicy } from './filter-policy.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import { hash32 } from '../util/hash.js';
+
+// FROZEN: on-disk. The policy name stored in the metaindex ("filter.<name>") and the hash seed.
+/** BLOOM_FILTER_NAME is the name LevelDB records for this filter encoding. */
+export const BLOOM_FILTER_NAME = 'leveldb.BuiltinBloomFilter2';
+const BLOOM_SEED = 0xbc9f1d34;
+/** Probe counts above this are reserved for future encodings: such filters match everything. */
+const MAX_PROBES = 30;
+/** Smallest filter in bits: a tiny key set would otherwise get a very high false-positive rate. */
+const MIN_BITS = 64;
+
+/**
+ * BloomFilterPolicy builds bloom filters over user keys with `bitsPerKey` bits per key (10 gives about
+ * 1% false positives) and ln(2)·bitsPerKey probes, as LevelDB's NewBloomFilterPolicy does.
+ */
+export class BloomFilterPolicy implements FilterPolicy {
+  readonly name = BLOOM_FILTER_NAME;
+  readonly bitsPerKey: number;
+  /** k: probes per key, floor(bitsPerKey · 0.69) clamped to [1, 30]. */
+  private readonly probes: number;
+
+  /** Throws InvalidArgumentError unless `bitsPerKey` is a positive integer (LevelDB takes an int). */
+  constructor(bitsPerKey = 10) {
+    if (!Number.isInteger(bitsPerKey) || bitsPerKey < 1) {
+      throw new InvalidArgumentError(`bloom filter bitsPerKey must be a positive integer, got ${bitsPerKey}`);
+    }
+    this.bitsPerKey = bitsPerKey;
+    // 0.69 ≈ ln(2), rounded down as LevelDB does (static_cast<size_t>)
+    this.probes = Math.min(MAX_PROBES, Math.max(1, Math.floor(bitsPerKey * 0.69)));
+  }
+
+  createFilter(keys: readonly Uint8Array[]): Uint8Array {
+    let bits = keys.length * this.bitsPerKey;
+    if (bits < MIN_BITS) bits = MIN_BITS;
+    const bytes = (bits + 7) >>> 3;
+    bits = bytes * 8;
+    const filter = new Uint8Array(bytes + 1);
+    filter[bytes] = this.probes;
+    const k = this.probes;
+    for (const key of keys) {
+      // Double hashing: k probes from one 32-bit hash, stepping by its 17-bit rotation.
+      let h = hash32(key, BLOOM_SEED);
+      const delta = ((h >>> 17) | (h << 15)) >>> 0;
+      for (let j = 0; j < k; j++) {
+        const pos = h % bits;
+        filter[pos >>> 3]! |= 1 << (pos & 7);
+        h = (h + delta) >>> 0;
+      }
+    }
+    return filter;
+  }
+
+  keyMayMatch(key: Uint8Array, filter: Uint8Array): boolean {
+    const len = filter.length;
+    if (len < 2) return false;
+    const k = filter[len - 1]!;
+    if (k > MAX_PROBES) return true; // reserved for short-key encodings we do not know: match
+    const bits = (len - 1) * 8;
+    let h = hash32(key, BLOOM_SEED);
+    const delta = ((h >>> 17) | (h << 15)) >>> 0;
+    for (let j = 0; j < k; j++) {
+      const pos = h % bits;
+      if ((filter[pos >>> 3]! & (1 << (pos & 7))) === 0) return false;
+      h = (h + delta) >>> 0;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * Table reads a sorted table written by TableBuilder or by LevelDB (LevelDB table/table.cc): the footer,
+ * the index block and the filter at open; data blocks on demand, through the block cache.
+ * See leveldb-format.md §6 and §7.
+ */
+import type { RandomAccessFile } from '../env/file-system.js';
+import type { InternalKeyComparator } from '../memtable/internal-key.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
+import type { LruCache } from '../util/lru-cache.js';
+import type { FilterPolicy } from './filter-policy.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { ClosedError, CorruptionError, IOError, InvalidArgumentError, ShaleError } from '../util/errors.js';
+import { utf8 } from '../util/bytes.js';
+import { TAG_SIZE } from '../memtable/internal-key.js';
+import { Block, BlockIterator } from './block.js';
+import { FilterBlockReader } from './filter-block.js';
+import {
+  BLOCK_TRAILER_SIZE,
+  FOOTER_LENGTH,
+  Footer,
+  decodeBlockHandleInto,
+  readBlockAt,
+  type BlockHandle,
+} from './format.js';
+import { FILTER_META_PREFIX } from './table-builder.js';
+import { TwoLevelIterator } from './two-level-iterator.js';
+
+/** TableOptions configure how a table is opened and read. */
+export interface TableOptions {
+  /** comparator is the internal-key order the table was written with. */
+  readonly comparator: InternalKeyComparator;
+  /** filterPolicy: the filter block written by this policy (`filter.<name>`) is used, others ignored. */
+  readonly filterPolicy: FilterPolicy | null;
+  /** blockCache holds decoded data blocks shared by many tables, charged by block size. */
+  readonly blockCache?: LruCache<number, Block> | null;
+  /**
+   * cacheId tells this table's blocks apart in a shared block cache. With an id, keys are
+   * cacheId * 2^32 + block offset: ids must be unique per cache and below 2^20, and blocks at offsets
+   * >= 4 GiB are not cached. Without one (preferred), the table takes a key range of its own size from a
+   * process-wide counter in [2^52, 2^53), which cannot collide with explicit ids and lasts for 2^52 bytes
+   * of opened tables (then wraps).
+   */
+  readonly cacheId?: number;
+  /** fileName names the file in errors. */
+  readonly fileName: string;
+  /**
+   * verifyChecksums (default true) checks each block's CRC when it is read from the file; a block found
+   * in the cache was checked when it was read. Reads can override it.
+   */
+  readonly verifyChecksums?: boolean;
+  /**
+   * paranoidChecks verifies the CRCs of the blocks read at open even when verifyChecksums is false, and
+   * checks that the index is sorted and its handles lie inside the file.
+   */
+  readonly paranoidChecks?: boolean;
+}
+
+/** TableReadOptions are per-read settings. */
+export interface TableReadOptions {
+  /** fillCache (default true) inserts blocks read from the file into the block cache. */
+  readonly fillCache?: boolean;
+  /** verifyChecksums overrides the table's setting for this read. */
+  readonly verifyChecksums?: boolean;
+}
+
+/** TableEntry is one entry returned by Table.get. */
+export interface TableEntry {
+  /** key is the internal key (a view valid until the next get() on the same table). */
+  readonly key: Uint8Array;
+  /** value is a view into an immutable block (it stays valid, and keeps the block in memory). */
+  readonly value: Uint8Array;
+}
+
+const TWO_32 = 0x1_0000_0000;
+const MAX_CACHE_ID = 2 ** 20;
+const AUTO_KEY_START = 2 ** 52;
+let nextAutoKey = AUTO_KEY_START;
+
+/** allocateCacheKeys reserves block-cache keys [base, base + size] and returns base. */
+function allocateCacheKeys(size: number): number {
+  if (nextAutoKey + size + 1 > Number.MAX_SAFE_INTEGER) nextAutoKey = AUTO_KEY_START;
+  const base = nextAutoKey;
+  nextAutoKey += size + 1;
+  return base;
+}
+
+/**
+ * Table is an open, immutable sorted table. It owns its file once open() returns (close() closes it);
+ * when open() throws, the caller still owns the file.
+ *
+ * Reads are synchronous. get() reuses internal iterators, so it must not be called re-entrantly (e.g. from a
+ * filter policy); iterators are independent of each other and of get().
+ */
+export class Table {
+  private closed = false;
+  // Reused by get(): the index iterator and a data-block iterator retargeted at each block.
+  private readonly getIndexIter: BlockIterator;
+  private getDataIter: BlockIterator | null = null;
+  private getBlockOffset = -1; // offset of the block getDataIter walks
+  private readonly handle = { offset: 0, size: 0, end: 0 };
+  private readonly dataEnd: number; // data blocks lie before the metaindex block
+
+  private constructor(
+    private readonly file: RandomAccessFile,
+    readonly fileName: string,
+    private readonly cmp: InternalKeyComparator,
+    private readonly indexBlock: Block,
+    private readonly filter: FilterBlockReader | null,
+    private readonly metaindexOffset: number,
+    private readonly blockCache: LruCache<number, Block> | null,
+    private readonly cacheKeyBase: number,
+    private readonly cacheKeyLimit: number, // offsets at or past this are not cached
+    private readonly verifyChecksums: boolean,
+  ) {
+    this.getIndexIter = new BlockIterator(indexBlock, cmp);
+    this.dataEnd = metaindexOffset;
+  }
+
+  /**
+   * open reads the footer, the index block and (if the metaindex names one for `filterPolicy`) the filter
+   * block. Throws CorruptionError naming the file when the file is too short, the magic number is wrong or
+   * the index is bad; a bad filter block or metaindex only means reads go without the filter.
+   */
+  static open(file: RandomAccessFile, fileSize: number, options: TableOptions): Table {
+    const fileName = options.fileName;
+    const verify = options.verifyChecksums ?? true;
+    const verifyAtOpen = verify || options.paranoidChecks === true;
+    if (fileSize < FOOTER_LENGTH) throw new CorruptionError('file is too short to be an sstable', fileName);
+    const footerOffset = fileSize - FOOTER_LENGTH;
+    const footerBytes = file.read(footerOffset, FOOTER_LENGTH);
+    if (footerBytes.length !== FOOTER_LENGTH)
+      throw new CorruptionError('truncated footer read', fileName, footerOffset);
+    const footer = Footer.decode(footerBytes, fileName, footerOffset);
+    checkHandle(footer.indexHandle, footerOffset, fileName);
+    checkHandle(footer.metaindexHandle, footerOffset, fileName);
+
+    const indexContents = readBlockAt(
+      file,
+      footer.indexHandle.offset,
+      footer.indexHandle.size,
+      verifyAtOpen,
+      fileName,
+    );
+    const indexBlock = new Block(indexContents.data, fileName, footer.indexHandle.offset);
+    if (options.paranoidChecks === true)
+      checkIndex(indexBlock, options.comparator, footer.metaindexHandle.offset, fileName);
+
+    let filter: FilterBlockReader | null = null;
+    if (options.filterPolicy !== null) {
+      filter = readFilter(
+        file,
+        footer.metaindexHandle,
+        options.filterPolicy,
+        verifyAtOpen,
+        fileName,
+        footerOffset,
+      );
+    }
+
+    const cacheId = options.cacheId;
+    let cacheKeyBase: number;
+    let cacheKeyLimit: number;
+    if (cacheId === undefined) {
+      cacheKeyBase = options.blockCache ? allocateCacheKeys(fileSize) : 0;
+      cacheKeyLimit = fileSize;
+    } else {
+      if (!Number.isSafeInteger(cacheId) || cacheId < 0 || cacheId >= MAX_CACHE_ID) {
+        throw new InvalidArgumentError(`block cache id ${cacheId} out of range [0, 2^20)`);
+      }
+      cacheKeyBase = cacheId * TWO_32;
+      cacheKeyLimit = TWO_32;
+    }
+    return new Table(
+      file,
+      fileName,
+      options.comparator,
+      indexBlock,
+      filter,
+      footer.metaindexHandle.offset,
+      options.blockCache ?? null,
+      cacheKeyBase,
+      cacheKeyLimit,
+      verify,
+    );
+  }
+
+  /** hasFilter is true iff reads consult a filter block. */
+  get hasFilter(): boolean {
+    return this.filter !== null;
+  }
+
+  /**
+   * get returns the first entry >= `internalKey` in the data block the index points to, or undefined when
+   * there is none or the filter says the user key is absent (then no data block is read). The caller
+   * checks the user key. Follows LevelDB's Table::InternalGet.
+   */
+  get(internalKey: Uint8Array, opts?: TableReadOptions): TableEntry | undefined {
+    if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
+    const ii = this.getIndexIter;
+    ii.seek(internalKey);
+    if (!ii.valid()) return undefined;
+    const h = this.handle;
+    this.decodeHandle(ii.blockData, ii.valueStart, ii.valueEnd);
+    if (
+      this.filter !== null &&
+      !this.filter.keyMayMatch(h.offset, internalKey.subarray(0, internalKey.length - TAG_SIZE))
+    ) {
+      return undefined;
+    }
+    let di = this.getDataIter;
+    // Consecutive gets in one block (sequential reads) reuse it without a cache lookup.
+    if (di === null || h.offset !== this.getBlockOffset) {
+      const block = this.loadBlock(
+        h.offset,
+        h.size,
+        opts?.verifyChecksums ?? this.verifyChecksums,
+        opts?.fillCache ?? true,
+      );
+      if (di === null) {
+        di = new BlockIterator(block, this.cmp);
+        this.getDataIter = di;
+      } else {
+        di.setBlock(block);
+      }
+      this.getBlockOffset = h.offset;
+    }
+    di.seek(internalKey);
+    if (!di.valid()) return undefined;
+    return { key: di.key(), value: di.value() };
+  }
+
+  /** iterator returns an iterator over every entry of the table. */
+  iterator(opts?: TableReadOptions): InternalIterator {
+    if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
+    const verify = opts?.verifyChecksums ?? this.verifyChecksums;
+    const fillCache = opts?.fillCache ?? true;
+    const handle = { offset: 0, size: 0, end: 0 };
+    return new TwoLevelIterator(new BlockIterator(this.indexBlock, this.cmp), (value) => {
+      if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
+      if (!decodeBlockHandleInto(value, 0, value.length, handle)) {
+        throw new CorruptionError('bad block handle in index', this.fileName, this.indexBlock.blockOffset);
+      }
+      return new BlockIterator(this.loadBlock(handle.offset, handle.size, verify, fillCache), this.cmp);
+    });
+  }
+
+  /**
+   * approximateOffsetOf returns the file offset of the data block that would hold `internalKey`; for keys
+   * past the last one, the offset of the metaindex block (about the size of the data).
+   */
+  approximateOffsetOf(internalKey: Uint8Array): number {
+    if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
+    const ii = this.getIndexIter;
+    ii.seek(internalKey);
+    if (ii.valid()) {
+      const h = this.handle;
+      if (decodeBlockHandleInto(ii.blockData, ii.valueStart, ii.valueEnd, h)) return h.offset;
+      // A bad handle in the index: fall back to the end of the data, as LevelDB does.
+    }
+    return this.metaindexOffset;
+  }
+
+  /** close closes the file. The table must not be used afterwards. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.getIndexIter.close();
+    this.getDataIter = null;
+    this.file.close();
+  }
+
+  private decodeHandle(buf: Uint8Array, start: number, end: number): void {
+    if (!decodeBlockHandleInto(buf, start, end, this.handle)) {
+      throw new CorruptionError('bad block handle in index', this.fileName, this.indexBlock.blockOffset);
+    }
+  }
+
+  /** loadBlock returns the data block at (offset, size): from the cache, or read (and maybe cached). */
+  private loadBlock(offset: number, size: number, verify: boolean, fillCache: boolean): Block {
+    if (offset + size + BLOCK_TRAILER_SIZE > this.dataEnd) {
+      throw new CorruptionError('block handle points past the data blocks', this.fileName, offset);
+    }
+    const cache = this.blockCache;
+    if (cache === null || offset >= this.cacheKeyLimit) return this.readBlock(offset, size, verify);
+    const key = this.cacheKeyBase + offset;
+    let block = cache.get(key);
+    if (block === undefined) {
+      block = this.readBlock(offset, size, verify);
+      if (fillCache) cache.set(key, block, block.size);
+    }
+    return block;
+  }
+
+  private readBlock(offset: number, size: number, verify: boolean): Block {
+    try {
+      return new Block(
+        readBlockAt(this.file, offset, size, verify, this.fileName).data,
+        this.fileName,
+        offset,
+      );
+    } catch (err) {
+      if (err instanceof ShaleError) throw err;
+      throw new CorruptionError(`cannot read block: ${String(err)}`, this.fileName, offset, { cause: err });
+    }
+  }
+}
+
+/** checkHandle throws unless the block `h` (with its trailer) lies before `limit`. */
+function checkHandle(h: BlockHandle, limit: number, fileName: string): void {
+  if (h.offset + h.size + BLOCK_TRAILER_SIZE > limit) {
+    throw new CorruptionError('block handle in footer points past the end of the table', fileName, h.offset);
+  }
+}
+
+/** checkIndex (paranoid) verifies the index keys increase and every handle lies in the data area. */
+function checkIndex(index: Block, cmp: InternalKeyComparator, dataEnd: number, fileName: string): void {
+  const it = new BlockIterator(index, cmp);
+  const h = { offset: 0, size: 0, end: 0 };
+  let prev: Uint8Array | null = null;
+  let prevEnd = 0;
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    const k = it.key();
+    if (prev !== null && cmp.compare(prev, k) >= 0) {
+      throw new CorruptionError('index block keys out of order', fileName, index.blockOffset);
+    }
+    prev = k.slice();
+    if (
+      !decodeBlockHandleInto(it.blockData, it.valueStart, it.valueEnd, h) ||
+      h.offset < prevEnd ||
+      h.offset + h.size + BLOCK_TRAILER_SIZE > dataEnd
+    ) {
+      throw new CorruptionError('bad block handle in index', fileName, index.blockOffset);
+    }
+    prevEnd = h.offset + h.size + BLOCK_TRAILER_SIZE;
+  }
+}
+
+/**
+ * readFilter finds `filter.<policy name>` in the metaindex and loads that filter block. Any problem
+ * (unreadable metaindex, bad handle, bad CRC) yields null: the table works without its filter.
+ */
+function readFilter(
+  file: RandomAccessFile,
+  metaindexHandle: BlockHandle,
+  policy: FilterPolicy,
+  verify: boolean,
+  fileName: string,
+  limit: number,
+): FilterBlockReader | null {
+  try {
+    const meta = new Block(
+      readBlockAt(file, metaindexHandle.offset, metaindexHandle.size, verify, fileName).data,
+      fileName,
+      metaindexHandle.offset,
+    );
+    const it = new BlockIterator(meta, bytewiseComparator);
+    const name = utf8(FILTER_META_PREFIX + policy.name);
+    it.seek(name);
+    if (!it.valid() || bytewiseComparator.compare(it.key(), name) !== 0) return null;
+    const h = { offset: 0, size: 0, end: 0 };
+    if (!decodeBlockHandleInto(it.blockData, it.valueStart, it.valueEnd, h)) return null;
+    if (h.offset + h.size + BLOCK_TRAILER_SIZE > limit) return null;
+    const contents = readBlockAt(file, h.offset, h.size, verify, fileName);
+    return new FilterBlockReader(policy, contents.data);
+  } catch (err) {
+    // As LevelDB's ReadMeta: the table is usable without its filter. I/O errors are real failures.
+    if (err instanceof ShaleError && !(err instanceof IOError)) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,414 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { TableBuilder, type TableBuilderOptions } from '../../src/sstable/table-builder.js';
+import { Table } from '../../src/sstable/table.js';
+import type { Block } from '../../src/sstable/block.js';
+import { CompressionType } from '../../src/sstable/compression.js';
+import type { FilterPolicy } from '../../src/sstable/filter-policy.js';
+import { LruCache } from '../../src/util/lru-cache.js';
+import { toHex } from '../../src/util/bytes.js';
+import { ClosedError, InvalidArgumentError, IOError } from '../../src/util/errors.js';
+import { Random } from '../../src/util/random.js';
+import { MAX_SEQUENCE, lookupKey, userKeyOf } from '../../src/memtable/internal-key.js';
+import {
+  ICMP,
+  MemRandomAccessFile,
+  MemWritableFile,
+  TestHashFilter,
+  b,
+  ik,
+  lowerBound,
+  snappySkipReason,
+  sortInternal,
+} from './table-test-util.js';
+import { BlockHandle } from '../../src/sstable/format.js';
+
+type Entry = [Uint8Array, Uint8Array];
+
+function options(over: Partial<TableBuilderOptions> = {}): TableBuilderOptions {
+  return {
+    comparator: ICMP,
+    blockSize: 4096,
+    blockRestartInterval: 16,
+    compression: CompressionType.NONE,
+    filterPolicy: null,
+    ...over,
+  };
+}
+
+function build(
+  entries: Entry[],
+  over: Partial<TableBuilderOptions> = {},
+): { bytes: Uint8Array; file: MemWritableFile } {
+  const file = new MemWritableFile();
+  const tb = new TableBuilder(options(over), file);
+  for (const [k, v] of entries) tb.add(k, v);
+  assert.equal(tb.numEntries, entries.length);
+  const size = tb.finish();
+  assert.equal(size, file.size);
+  assert.equal(tb.fileSize, size);
+  return { bytes: file.contents(), file };
+}
+
+function open(
+  bytes: Uint8Array,
+  filterPolicy: FilterPolicy | null = null,
+  blockCache: LruCache<number, Block> | null = null,
+): { table: Table; file: MemRandomAccessFile } {
+  const file = new MemRandomAccessFile(bytes, 'test.ldb');
+  const table = Table.open(file, bytes.length, {
+    comparator: ICMP,
+    filterPolicy,
+    blockCache,
+    fileName: 'test.ldb',
+  });
+  return { table, file };
+}
+
+function randomEntries(rnd: Random, n: number): Entry[] {
+  const seen = new Map<string, Entry>();
+  for (let i = 0; i < n; i++) {
+    const user = new Uint8Array(rnd.uniform(6));
+    for (let j = 0; j < user.length; j++) user[j] = rnd.oneIn(3) ? rnd.uniform(256) : 0x61 + rnd.uniform(3);
+    const key = ik(user, rnd.uniform(50), rnd.oneIn(5) ? 0 : 1);
+    seen.set(toHex(key), [key, rnd.bytes(rnd.uniform(rnd.oneIn(10) ? 200 : 12))]);
+  }
+  return sortInternal([...seen.values()]);
+}
+
+function hexEntries(entries: Iterable<Entry>): string[] {
+  return [...entries].map(([k, v]) => toHex(k) + '=' + toHex(v));
+}
+
+test('an empty table has no entries', () => {
+  const { bytes } = build([]);
+  const { table } = open(bytes);
+  const it = table.iterator();
+  it.seekToFirst();
+  assert.equal(it.valid(), false);
+  it.seekToLast();
+  assert.equal(it.valid(), false);
+  assert.equal(table.get(ik('a', 1)), undefined);
+  assert.equal(table.approximateOffsetOf(ik('a', 1)), 0);
+});
+
+test('tables round-trip, with the model, under random block sizes and restart intervals', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      fc.integer({ min: 0, max: 300 }),
+      fc.constantFrom(1, 16, 64, 200, 4096),
+      fc.integer({ min: 1, max: 4 }),
+      fc.boolean(),
+      fc.boolean(),
+      (seed, n, blockSize, interval, withFilter, withCache) => {
+        const rnd = new Random(seed);
+        const entries = randomEntries(rnd, n);
+        const keys = entries.map((e) => e[0]);
+        const policy = withFilter ? new TestHashFilter() : null;
+        const { bytes } = build(entries, { blockSize, blockRestartInterval: interval, filterPolicy: policy });
+        const cache = withCache ? new LruCache<number, Block>(1 << 20) : null;
+        const { table } = open(bytes, policy, cache);
+        const msg = `seed ${seed} n ${n} blockSize ${blockSize} interval ${interval}`;
+        assert.equal(table.hasFilter, withFilter, msg);
+
+        const it = table.iterator();
+        const fwd: Entry[] = [];
+        for (it.seekToFirst(); it.valid(); it.next()) fwd.push([it.key().slice(), it.value().slice()]);
+        assert.deepEqual(hexEntries(fwd), hexEntries(entries), msg);
+        const bwd: Entry[] = [];
+        for (it.seekToLast(); it.valid(); it.prev()) bwd.push([it.key().slice(), it.value().slice()]);
+        assert.deepEqual(hexEntries(bwd), hexEntries(entries).reverse(), msg);
+
+        let lastOffset = 0;
+        for (let i = 0; i < 60; i++) {
+          // Targets: existing keys, lookups at random snapshots, random user keys.
+          const pick = rnd.uniform(3);
+          let target: Uint8Array;
+          if (pick === 0 && n > 0) target = keys[rnd.uniform(keys.length)]!;
+          else if (pick === 1 && n > 0)
+            target = lookupKey(userKeyOf(keys[rnd.uniform(keys.length)]!), rnd.uniform(60));
+          else target = ik(rnd.bytes(rnd.uniform(3)), rnd.uniform(60));
+          const j = lowerBound(keys, target);
+
+          it.seek(target);
+          assert.equal(it.valid(), j < keys.length, msg);
+          if (j < keys.length) {
+            assert.deepEqual(it.key(), keys[j], msg);
+            assert.deepEqual(it.value(), entries[j]![1], msg);
+            it.prev();
+            if (j > 0) assert.deepEqual(it.key(), keys[j - 1], msg);
+            else assert.equal(it.valid(), false, msg);
+          }
+
+          const got = table.get(target);
+          const sameUser = j < keys.length && toHex(userKeyOf(keys[j]!)) === toHex(userKeyOf(target));
+          if (got !== undefined) {
+            assert.deepEqual(got.key, keys[j], msg);
+            assert.deepEqual(got.value, entries[j]![1], msg);
+          } else {
+            assert.ok(!sameUser, `${msg}: get missed ${toHex(target)}`);
+          }
+          if (sameUser) assert.ok(got !== undefined, msg);
+        }
+
+        // approximateOffsetOf is monotone in the key and within the file.
+        for (const k of keys) {
+          const off = table.approximateOffsetOf(k);
+          assert.ok(off >= lastOffset && off <= bytes.length, msg);
+          lastOffset = off;
+        }
+        const end = table.approximateOffsetOf(ik(new Uint8Array(8).fill(0xff), 0));
+        assert.ok(end >= lastOffset && end <= bytes.length, msg);
+        it.close();
+        table.close();
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('keys in separate blocks: index separators are shortened as LevelDB', () => {
+  const entries: Entry[] = [
+    [ik('abcdefgh', 5), b('1')],
+    [ik('abzzz', 4), b('2')],
+    [ik('b', 3), b('3')],
+  ];
+  const { bytes } = build(entries, { blockSize: 1 });
+  const { table } = open(bytes);
+  // Index: separator("abcdefgh", "abzzz") = "abd"@MAX, separator("abzzz", "b") = "abzzz"@4 (cannot shorten),
+  // and "b"@3 for the last block ("c" is no shorter than "b", so LevelDB keeps the key).
+  const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
+  const seps: string[] = [];
+  for (ii.seekToFirst(); ii.valid(); ii.next()) seps.push(toHex(ii.key()));
+  assert.deepEqual(seps, [toHex(ik('abd', MAX_SEQUENCE)), toHex(ik('abzzz', 4)), toHex(ik('b', 3))]);
+  // A key between "abcdefgh" and the separator maps to the first block but is not there.
+  assert.equal(table.get(ik('abcz', 9)), undefined);
+  assert.deepEqual(table.get(ik('abc', 9))?.value, b('1'));
+});
+
+test('get skips the data block when the filter says absent', () => {
+  const rnd = new Random(11);
+  const entries = sortInternal(
+    Array.from({ length: 500 }, (_, i): Entry => [
+      ik(`key${String(i).padStart(5, '0')}`, i + 1),
+      rnd.bytes(20),
+    ]),
+  );
+  const policy = new TestHashFilter();
+  const { bytes } = build(entries, { filterPolicy: policy, blockSize: 256 });
+  const { table, file } = open(bytes, policy);
+  assert.ok(table.hasFilter);
+  const readsAtOpen = file.reads;
+  for (let i = 0; i < 500; i++)
+    assert.equal(table.get(lookupKey(b(`key${String(i).padStart(5, '0')}x`), 1000)), undefined);
+  assert.equal(file.reads, readsAtOpen, 'absent keys read no data block');
+  assert.deepEqual(table.get(lookupKey(b('key00042'), 1000))?.value, entries[42]![1]);
+  assert.equal(file.reads, readsAtOpen + 1);
+
+  // A table opened with another policy (or none) ignores the filter.
+  const other: FilterPolicy = {
+    name: 'other',
+    createFilter: () => new Uint8Array(0),
+    keyMayMatch: () => false,
+  };
+  const t2 = open(bytes, other).table;
+  assert.equal(t2.hasFilter, false);
+  assert.deepEqual(t2.get(lookupKey(b('key00042'), 1000))?.value, entries[42]![1]);
+});
+
+test('the block cache serves repeated reads; fillCache:false does not insert', () => {
+  const entries = sortInternal(
+    Array.from({ length: 200 }, (_, i): Entry => [ik(`k${1000 + i}`, 1), b(`v${i}`)]),
+  );
+  const { bytes } = build(entries, { blockSize: 128 });
+  const cache = new LruCache<number, Block>(1 << 20);
+  const { table, file } = open(bytes, null, cache);
+  const base = file.reads;
+  assert.deepEqual(table.get(ik('k1100', 5), { fillCache: false })?.value, b('v100'));
+  assert.equal(cache.size, 0);
+  assert.equal(file.reads, base + 1);
+  // Another get in the same block reuses it (no read, no cache lookup).
+  assert.deepEqual(table.get(ik('k1101', 5))?.value, b('v101'));
+  assert.equal(file.reads, base + 1);
+  assert.deepEqual(table.get(ik('k1000', 5))?.value, b('v0'));
+  assert.equal(file.reads, base + 2);
+  assert.equal(cache.size, 1);
+  assert.deepEqual(table.get(ik('k1100', 5))?.value, b('v100'));
+  assert.equal(file.reads, base + 3);
+  assert.equal(cache.size, 2);
+  assert.deepEqual(table.get(ik('k1000', 5))?.value, b('v0'));
+  assert.equal(file.reads, base + 3, 'served from the cache');
+
+  // A full scan fills the cache with every data block, charged by size.
+  const it = table.iterator();
+  let n = 0;
+  for (it.seekToFirst(); it.valid(); it.next()) n++;
+  assert.equal(n, 200);
+  const blocks = cache.size;
+  assert.ok(blocks > 5);
+  const readsAfterScan = file.reads;
+  for (it.seekToFirst(); it.valid(); it.next()) n++;
+  assert.equal(file.reads, readsAfterScan);
+  // The charge is the blocks' byte size: the sum of the data block sizes in the index.
+  const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
+  let dataBytes = 0;
+  let dataBlocks = 0;
+  for (ii.seekToFirst(); ii.valid(); ii.next()) {
+    dataBytes += BlockHandle.decode(ii.value()).size;
+    dataBlocks++;
+  }
+  assert.equal(blocks, dataBlocks);
+  assert.equal(cache.usage, dataBytes);
+
+  // Two tables sharing a cache do not see each other's blocks.
+  const other = sortInternal(entries.map(([k]): Entry => [k, b('other')]));
+  const t2 = open(build(other, { blockSize: 128 }).bytes, null, cache).table;
+  assert.deepEqual(t2.get(ik('k1100', 5))?.value, b('other'));
+  assert.deepEqual(table.get(ik('k1100', 5))?.value, b('v100'));
+});
+
+test('iterators survive get() calls and other iterators on the same table', () => {
+  const entries = sortInternal(
+    Array.from({ length: 100 }, (_, i): Entry => [ik(`k${100 + i}`, 1), b(`v${i}`)]),
+  );
+  const { table } = open(build(entries, { blockSize: 64 }).bytes);
+  const a = table.iterator();
+  const c = table.iterator();
+  a.seekToFirst();
+  c.seekToLast();
+  for (let i = 0; i < 100; i++) {
+    assert.deepEqual(a.value(), b(`v${i}`));
+    assert.deepEqual(c.value(), b(`v${99 - i}`));
+    assert.deepEqual(table.get(ik(`k${100 + ((i * 37) % 100)}`, 1))?.value, b(`v${(i * 37) % 100}`));
+    a.next();
+    c.prev();
+  }
+  assert.equal(a.valid(), false);
+  assert.equal(c.valid(), false);
+});
+
+test('large values and keys span blocks bigger than blockSize', () => {
+  const rnd = new Random(5);
+  const entries = sortInternal(
+    Array.from({ length: 30 }, (_, i): Entry => [
+      ik(rnd.bytes(1 + rnd.uniform(400)), i),
+      rnd.bytes(rnd.uniform(20000)),
+    ]),
+  );
+  const { table } = open(build(entries, { blockSize: 1024 }).bytes);
+  const it = table.iterator();
+  const got: Entry[] = [];
+  for (it.seekToFirst(); it.valid(); it.next()) got.push([it.key().slice(), it.value().slice()]);
+  assert.deepEqual(hexEntries(got), hexEntries(entries));
+});
+
+test('each block is written with a single append', () => {
+  const entries = sortInternal(
+    Array.from({ length: 100 }, (_, i): Entry => [ik(`k${100 + i}`, 1), b(`v${i}`)]),
+  );
+  const policy = new TestHashFilter();
+  const { file, bytes } = build(entries, { blockSize: 64, filterPolicy: policy });
+  const { table } = open(bytes, policy);
+  const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
+  let dataBlocks = 0;
+  for (ii.seekToFirst(); ii.valid(); ii.next()) dataBlocks++;
+  // data blocks + filter + metaindex + index + footer
+  assert.equal(file.appends, dataBlocks + 4);
+});
+
+test(
+  'out-of-order keys are refused under invariants',
+  { skip: process.env.SHALE_INVARIANTS !== '1' && 'SHALE_INVARIANTS is off' },
+  () => {
+    const tb = new TableBuilder(options(), new MemWritableFile());
+    tb.add(ik('b', 1), b(''));
+    assert.throws(() => tb.add(ik('a', 1), b('')), InvalidArgumentError);
+    // The builder is now unusable.
+    assert.throws(() => tb.add(ik('c', 1), b('')), InvalidArgumentError);
+    const tb2 = new TableBuilder(options(), new MemWritableFile());
+    tb2.add(ik('b', 5), b(''));
+    assert.throws(() => tb2.add(ik('b', 5), b('')), InvalidArgumentError, 'duplicate keys');
+    assert.throws(
+      () => new TableBuilder(options(), new MemWritableFile()).add(b('short'), b('')),
+      InvalidArgumentError,
+    );
+  },
+);
+
+test('a failed write makes the builder rethrow; finish/abandon close it', () => {
+  const file = new MemWritableFile();
+  file.failAfter = 0;
+  const tb = new TableBuilder(options({ blockSize: 1 }), file);
+  assert.throws(() => tb.add(ik('a', 1), b('x')), IOError);
+  assert.throws(() => tb.add(ik('b', 1), b('x')), IOError);
+  assert.throws(() => tb.finish(), IOError);
+
+  const tb2 = new TableBuilder(options(), new MemWritableFile());
+  tb2.add(ik('a', 1), b('x'));
+  tb2.abandon();
+  assert.throws(() => tb2.add(ik('b', 1), b('x')), InvalidArgumentError);
+  assert.throws(() => tb2.finish(), InvalidArgumentError);
+});
+
+test('a closed table refuses reads and closes its file', () => {
+  const { table, file } = open(build([[ik('a', 1), b('1')]]).bytes);
+  table.close();
+  table.close();
+  assert.ok(file.closed);
+  assert.throws(() => table.get(ik('a', 1)), ClosedError);
+  assert.throws(() => table.iterator(), ClosedError);
+});
+
+test('snappy-compressed tables round-trip', { skip: snappySkipReason() }, () => {
+  const rnd = new Random(3);
+  const entries = sortInternal(
+    Array.from({ length: 2000 }, (_, i): Entry => [
+      ik(`key${String(i).padStart(6, '0')}`, i + 1),
+      b(`value ${i % 7} `.repeat(5)),
+    ]),
+  );
+  entries.push([ik('zz-random', 1), rnd.bytes(3000)]); // incompressible: stored raw
+  const { bytes } = build(entries, { compression: CompressionType.SNAPPY });
+  const plain = build(entries).bytes;
+  assert.ok(bytes.length < plain.length / 2, 'compression pays');
+  const { table } = open(bytes);
+  const it = table.iterator();
+  const got: Entry[] = [];
+  for (it.seekToFirst(); it.valid(); it.next()) got.push([it.key().slice(), it.value().slice()]);
+  assert.deepEqual(hexEntries(got), hexEntries(entries));
+  assert.deepEqual(table.get(lookupKey(b('key001234'), 1e9))?.value, entries[1234]![1]);
+});
+
+test('block cache ids: explicit ids are range-checked, and tables never see each other blocks', () => {
+  const e1: Entry[] = [[ik('a', 1), b('one')]];
+  const e2: Entry[] = [[ik('a', 1), b('two')]];
+  const cache = new LruCache<number, Block>(1 << 20);
+  const openWith = (entries: Entry[], cacheId?: number) => {
+    const bytes = build(entries).bytes;
+    return Table.open(new MemRandomAccessFile(bytes, 'x.ldb'), bytes.length, {
+      comparator: ICMP,
+      filterPolicy: null,
+      blockCache: cache,
+      cacheId,
+      fileName: 'x.ldb',
+    });
+  };
+  const tables = [openWith(e1, 1), openWith(e2, 2), openWith(e1), openWith(e2)];
+  for (let round = 0; round < 2; round++) {
+    tables.forEach((t, i) => assert.deepEqual(t.get(ik('a', 5))?.value, i % 2 === 0 ? b('one') : b('two')));
+  }
+  assert.equal(cache.size, 4);
+  assert.throws(() => openWith(e1, 2 ** 20), InvalidArgumentError);
+  assert.throws(() => openWith(e1, -1), InvalidArgumentError);
+});
+
+test('the shortest successor shortens the last index key when it can', () => {
+  const { table } = open(build([[ik('abc', 7), b('x')]]).bytes);
+  const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
+  ii.seekToFirst();
+  assert.deepEqual(ii.key(), ik('b', MAX_SEQUENCE));
+  assert.deepEqual(table.get(ik('abc', 9))?.value, b('x'));
+  assert.equal(table.get(ik('abd', 9)), undefined);
+});
