@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The `shale` command for operators. `shale demo [dir]` writes, reads, reopens and prints stats.
+ */
+import { DB } from '../db/db.js';
+import { fromUtf8 } from '../util/bytes.js';
+
+const USAGE = `usage: shale <command> [args]
+
+commands:
+  demo [dir]     write, read, reopen and print stats on a database (default ./.shale-demo)
+  help           show this help
+`;
+
+async function demo(dir: string): Promise<void> {
+  const n = 100_000;
+  console.log(`shale demo: database in ${dir}`);
+  await DB.destroy(dir);
+  let db = await DB.open(dir, { createIfMissing: true });
+  let t = performance.now();
+  for (let i = 0; i < n; i++) db.put(`key${String(i).padStart(8, '0')}`, `value-${i}-${'x'.repeat(64)}`);
+  let ms = performance.now() - t;
+  console.log(`wrote ${n} keys in ${ms.toFixed(0)} ms (${Math.round(n / (ms / 1000))} puts/s)`);
+  t = performance.now();
+  let found = 0;
+  for (let i = 0; i < n; i += 7) if (db.get(`key${String(i).padStart(8, '0')}`) !== undefined) found++;
+  ms = performance.now() - t;
+  console.log(`read ${found} keys back in ${ms.toFixed(0)} ms`);
+  db.delete('key00000000');
+  await db.close();
+
+  db = await DB.open(dir);
+  const first = [...db.iterator({ limit: 3 })].map(([k, v]) => `${fromUtf8(k)}=${fromUtf8(v).slice(0, 12)}…`);
+  console.log(`after reopen, first keys: ${first.join(', ')}`);
+  console.log(`key00000000 after delete and reopen: ${db.get('key00000000') === undefined ? 'absent' : 'PRESENT'}`);
+  let count = 0;
+  for (const _ of db.iterator()) count++;
+  console.log(`entries after reopen: ${count}`);
+  console.log(db.getProperty('leveldb.stats'));
+  console.log(`memory in use: ${db.getProperty('leveldb.approximate-memory-usage')} bytes`);
+  await db.close();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case 'demo':
+      await demo(args[0] ?? '.shale-demo');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`shale: unknown command '${cmd}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? `shale: ${err.message}` : err);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,57 @@
+/**
+ * buildTable writes the entries of an iterator (a memtable's) to a new level-0 table file, fsynced and
+ * closed (LevelDB db/builder.cc). Runs on the main thread (inline jobs) or in the background worker.
+ */
+import type { FileSystem } from '../env/file-system.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
+import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder.js';
+import { tableFileName } from '../version/file-names.js';
+import { newFileMetaData, type FileMetaData } from '../version/version-edit.js';
+
+/**
+ * buildTable drains `iter` into table `number` in `dir`. Returns the new file's metadata, or null when
+ * the iterator is empty (no file is left behind). On error the partial file is removed.
+ */
+export function buildTable(
+  fs: FileSystem,
+  dir: string,
+  number: number,
+  iter: InternalIterator,
+  options: TableBuilderOptions,
+): FileMetaData | null {
+  iter.seekToFirst();
+  if (!iter.valid()) return null;
+  const path = tableFileName(dir, number);
+  const file = fs.createWritable(path);
+  try {
+    const builder = new TableBuilder(options, file);
+    const smallest = iter.key().slice();
+    // The last key is copied into a reused buffer: iterator keys may be views that the next step reuses.
+    let last = new Uint8Array(64);
+    let lastLen = 0;
+    for (; iter.valid(); iter.next()) {
+      const k = iter.key();
+      builder.add(k, iter.value());
+      if (k.length > last.length) last = new Uint8Array(k.length * 2);
+      last.set(k);
+      lastLen = k.length;
+    }
+    const largest = last.slice(0, lastLen);
+    const size = builder.finish();
+    file.sync();
+    file.close();
+    return newFileMetaData(number, size, smallest, largest);
+  } catch (err) {
+    try {
+      file.close();
+    } catch {
+      // the first error is the one to report
+    }
+    try {
+      fs.remove(path);
+    } catch {
+      // best effort
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The compaction job (LevelDB DBImpl::DoCompactionWork): merge the input tables, drop what no reader can
+ * see any more, apply the compaction filter, and write new tables cut at the target size or where they
+ * would overlap too much of the level below. Plain data in, plain data out, so the same code runs on
+ * the main thread (inline jobs) and in the background worker.
+ *
+ * Which entries survive (snapshots s1 < s2 < ... sorted; a "stripe" is the range of sequence numbers
+ * between two consecutive snapshots, the last stripe being everything newer than the newest snapshot):
+ * 1. Within one user key, newest first: an entry is dropped if a newer entry of the same key lies in the
+ *    same stripe (no snapshot, and no current reader, can see it).
+ * 2. A deletion in the oldest stripe is dropped when no deeper level may hold the key: every reader
+ *    already sees the key as absent, and rule 1 drops the older entries it hid in this compaction.
+ * 3. The compaction filter sees only the newest entry of a key, and only in the last stripe (no snapshot
+ *    sees it); "remove" turns it into a deletion so that older versions never resurface.
+ */
+import type { FileSystem, WritableFile } from '../env/file-system.js';
+import type { InternalIterator } from '../util/internal-iterator.js';
+import {
+  type InternalKeyComparator,
+  ValueType,
+  sequenceOf,
+  typeOf,
+  userKeyOf,
+  makeInternalKey,
+} from '../memtable/internal-key.js';
+import { MergingIterator } from '../sstable/merging-iterator.js';
+import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder.js';
+import { tableFileName } from '../version/file-names.js';
+import type { CompactionFilter } from './compaction-filter.js';
+import { TableInputIterator } from './table-input-iterator.js';
+
+/** JobFile is the part of a FileMetaData a job needs (structured-clone friendly). */
+export interface JobFile {
+  readonly number: number;
+  readonly fileSize: number;
+  readonly smallest: Uint8Array;
+  readonly largest: Uint8Array;
+}
+
+/** CompactionJobSpec describes one compaction as plain data. */
+export interface CompactionJobSpec {
+  readonly dir: string;
+  readonly level: number;
+  readonly inputs: readonly [readonly JobFile[], readonly JobFile[]];
+  readonly grandparents: readonly JobFile[];
+  /** deeperLevels: files of levels level+2 .. 6, to decide whether a tombstone still hides something. */
+  readonly deeperLevels: readonly (readonly JobFile[])[];
+  /** snapshots: live snapshot sequence numbers, ascending. */
+  readonly snapshots: readonly number[];
+  readonly maxOutputFileSize: number;
+  readonly maxGrandparentOverlapBytes: number;
+  readonly isManual: boolean;
+}
+
+/** JobContext supplies what cannot travel as data: the file system, order, numbering, and filter. */
+export interface JobContext {
+  readonly fs: FileSystem;
+  readonly icmp: InternalKeyComparator;
+  readonly table: TableBuilderOptions;
+  newFileNumber(): number;
+  readonly filter: CompactionFilter | null;
+  /** verifyChecksums for input reads; compaction always verifies unless told otherwise. */
+  readonly verifyChecksums?: boolean;
+}
+
+/** CompactionJobResult lists the tables written and what the job cost. */
+export interface CompactionJobResult {
+  readonly outputs: JobFile[];
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly micros: number;
+  readonly entriesIn: number;
+  readonly entriesOut: number;
+}
+
+/** runCompactionJob performs the merge. On error every output it created is removed. */
+export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): CompactionJobResult {
+  const start = performance.now();
+  const { icmp, fs } = ctx;
+  const ucmp = icmp.user;
+  const verify = ctx.verifyChecksums ?? true;
+  const children: InternalIterator[] = [];
+  const level0 = spec.level === 0;
+  if (level0) {
+    for (const f of spec.inputs[0]) children.push(new TableInputIterator(fs, spec.dir, [f], icmp, verify));
+  } else if (spec.inputs[0].length > 0) {
+    children.push(new TableInputIterator(fs, spec.dir, spec.inputs[0], icmp, verify));
+  }
+  if (spec.inputs[1].length > 0) children.push(new TableInputIterator(fs, spec.dir, spec.inputs[1], icmp, verify));
+  const input = new MergingIterator(icmp, children);
+
+  const outputs: JobFile[] = [];
+  const created: string[] = [];
+  let bytesRead = 0;
+  for (const f of [...spec.inputs[0], ...spec.inputs[1]]) bytesRead += f.fileSize;
+
+  let builder: TableBuilder | null = null;
+  let file: WritableFile | null = null;
+  let outNumber = 0;
+  let smallest: Uint8Array | null = null;
+  const last = { buf: new Uint8Array(64), len: 0 };
+  const splitter = new OutputSplitter(icmp, spec.grandparents, spec.maxGrandparentOverlapBytes);
+  const base = new BaseLevelChecker(icmp, spec.deeperLevels);
+  const snapshots = spec.snapshots;
+  let entriesIn = 0;
+  let entriesOut = 0;
+
+  const finishOutput = (): void => {
+    if (builder === null) return;
+    const size = builder.finish();
+    file!.sync();
+    file!.close();
+    outputs.push({ number: outNumber, fileSize: size, smallest: smallest!, largest: last.buf.slice(0, last.len) });
+    builder = null;
+    file = null;
+  };
+
+  const add = (key: Uint8Array, value: Uint8Array): void => {
+    if (builder === null) {
+      outNumber = ctx.newFileNumber();
+      const path = tableFileName(spec.dir, outNumber);
+      file = fs.createWritable(path);
+      created.push(path);
+      builder = new TableBuilder(ctx.table, file);
+      smallest = key.slice();
+    }
+    builder.add(key, value);
+    if (last.buf.length < key.length) last.buf = new Uint8Array(key.length * 2);
+    last.buf.set(key);
+    last.len = key.length;
+    entriesOut++;
+    if (builder.fileSize >= spec.maxOutputFileSize) finishOutput();
+  };
+
+  try {
+    let currentKey = new Uint8Array(64);
+    let currentLen = -1; // -1: no current user key
+    let lastStripe = -1; // stripe of the previous (newer) entry of the current key; -1: none yet
+    for (input.seekToFirst(); input.valid(); input.next()) {
+      const key = input.key();
+      entriesIn++;
+      if (builder !== null && splitter.shouldStopBefore(key)) finishOutput();
+      const userKey = userKeyOf(key);
+      const seq = sequenceOf(key);
+      const type = typeOf(key);
+      const stripe = stripeOf(snapshots, seq);
+      if (currentLen < 0 || ucmp.compare(userKey, currentKey.subarray(0, currentLen)) !== 0) {
+        if (currentKey.length < userKey.length) currentKey = new Uint8Array(userKey.length * 2);
+        currentKey.set(userKey);
+        currentLen = userKey.length;
+        lastStripe = -1;
+      }
+      const newest = lastStripe === -1;
+      const shadowed = !newest && lastStripe === stripe;
+      lastStripe = stripe;
+      if (shadowed) continue;
+      if (type === ValueType.DELETION) {
+        if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
+        add(key, input.value());
+        continue;
+      }
+      if (ctx.filter !== null && newest && stripe === snapshots.length) {
+        const d = ctx.filter.filter(spec.level, userKey, input.value());
+        if (d.kind === 'remove') {
+          if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
+          add(makeInternalKey(userKey, seq, ValueType.DELETION), EMPTY);
+          continue;
+        }
+        if (d.kind === 'change') {
+          add(key, d.value);
+          continue;
+        }
+      }
+      add(key, input.value());
+    }
+    finishOutput();
+    input.close();
+    if (outputs.length > 0) fs.syncDir(spec.dir);
+  } catch (err) {
+    try {
+      input.close();
+    } catch {
+      // the first error is the one to report
+    }
+    try {
+      (file as WritableFile | null)?.close();
+    } catch {
+      // likewise
+    }
+    for (const p of created) {
+      try {
+        fs.remove(p);
+      } catch {
+        // best effort: obsolete-file collection retries
+      }
+    }
+    throw err;
+  }
+  let bytesWritten = 0;
+  for (const o of outputs) bytesWritten += o.fileSize;
+  return { outputs, bytesRead, bytesWritten, micros: (performance.now() - start) * 1000, entriesIn, entriesOut };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** stripeOf returns the index of the first snapshot >= seq (snapshots.length if none). */
+function stripeOf(snapshots: readonly number[], seq: number): number {
+  let lo = 0;
+  let hi = snapshots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (snapshots[mid]! < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** OutputSplitter cuts outputs that would overlap too many bytes of the grandparent level. */
+class OutputSplitter {
+  private index = 0;
+  private seenKey = false;
+  private overlapped = 0;
+
+  constructor(
+    private readonly icmp: InternalKeyComparator,
+    private readonly grandparents: readonly JobFile[],
+    private readonly maxOverlap: number,
+  ) {}
+
+  shouldStopBefore(ikey: Uint8Array): boolean {
+    const gp = this.grandparents;
+    while (this.index < gp.length && this.icmp.compare(ikey, gp[this.index]!.largest) > 0) {
+      if (this.seenKey) this.overlapped += gp[this.index]!.fileSize;
+      this.index++;
+    }
+    this.seenKey = true;
+    if (this.overlapped > this.maxOverlap) {
+      this.overlapped = 0;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** BaseLevelChecker answers "may a deeper level hold this key?", walking forward through sorted keys. */
+class BaseLevelChecker {
+  private readonly ptrs: number[];
+
+  constructor(
+    private readonly icmp: InternalKeyComparator,
+    private readonly levels: readonly (readonly JobFile[])[],
+  ) {
+    this.ptrs = levels.map(() => 0);
+  }
+
+  isBaseLevelForKey(userKey: Uint8Array): boolean {
+    const ucmp = this.icmp.user;
+    for (let l = 0; l < this.levels.length; l++) {
+      const files = this.levels[l]!;
+      while (this.ptrs[l]! < files.length) {
+        const f = files[this.ptrs[l]!]!;
+        if (ucmp.compare(userKey, userKeyOf(f.largest)) <= 0) {
+          if (ucmp.compare(userKey, userKeyOf(f.smallest)) >= 0) return false;
+          break;
+        }
+        this.ptrs[l]!++;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * DBIterator turns a merged stream of internal keys (memtables and tables) into the user's view at one
+ * sequence number: newest visible version per user key, deletions hidden, in either direction, within
+ * optional bounds (LevelDB db/db_iter.cc, with RocksDB-style bounds).
+ */
+import type { InternalIterator } from '../util/internal-iterator.js';
+import type { Comparator } from '../util/comparator.js';
+import { ValueType, lookupKey, sequenceOf, typeOf, userKeyOf } from '../memtable/internal-key.js';
+import { ClosedError } from '../util/errors.js';
+
+/** Bounds restrict an iterator to a key range; each side is optional. */
+export interface Bounds {
+  readonly lower?: Uint8Array;
+  readonly lowerInclusive?: boolean;
+  readonly upper?: Uint8Array;
+  readonly upperInclusive?: boolean;
+}
+
+/** DBIterator is a cursor over user keys and values at one snapshot. */
+export class DBIterator {
+  private forward = true;
+  private isValid = false;
+  /** In reverse: the current user key and value (copies). In forward: scratch for skipping. */
+  private savedKey: Uint8Array = new Uint8Array(0);
+  private savedValue: Uint8Array = new Uint8Array(0);
+  private closedReason: string | null = null;
+  private scratch = new Uint8Array(64);
+
+  constructor(
+    private readonly iter: InternalIterator,
+    private readonly ucmp: Comparator,
+    private readonly sequence: number,
+    private readonly bounds: Bounds,
+    private readonly onClose: () => void,
+  ) {}
+
+  /** valid returns true iff the cursor is at an entry. */
+  valid(): boolean {
+    this.checkOpen();
+    return this.isValid;
+  }
+
+  /** seekToFirst moves to the first entry in range. */
+  seekToFirst(): void {
+    this.checkOpen();
+    if (this.bounds.lower !== undefined) {
+      this.seekInternal(this.bounds.lower);
+      return;
+    }
+    this.forward = true;
+    this.iter.seekToFirst();
+    this.findNextUserEntry(false, null);
+    this.checkUpper();
+  }
+
+  /** seekToLast moves to the last entry in range. */
+  seekToLast(): void {
+    this.checkOpen();
+    const upper = this.bounds.upper;
+    if (upper !== undefined) {
+      // Position after every version of `upper` (inclusive) or before its first (exclusive), then step back.
+      this.forward = true;
+      this.iter.seek(lookupKey(upper, this.bounds.upperInclusive ? 0 : Number.MAX_SAFE_INTEGER));
+      if (this.bounds.upperInclusive) {
+        while (this.iter.valid() && this.ucmp.compare(userKeyOf(this.iter.key()), upper) <= 0) this.iter.next();
+      }
+      if (this.iter.valid()) {
+        this.iter.prev();
+      } else {
+        this.iter.seekToLast();
+      }
+      this.forward = false;
+      this.findPrevUserEntry();
+      this.checkLower();
+      return;
+    }
+    this.forward = false;
+    this.iter.seekToLast();
+    this.findPrevUserEntry();
+    this.checkLower();
+  }
+
+  /** seek moves to the first entry with key >= `target` (clamped into the bounds). */
+  seek(target: Uint8Array): void {
+    this.checkOpen();
+    const lower = this.bounds.lower;
+    if (lower !== undefined && this.ucmp.compare(target, lower) < 0) target = lower;
+    this.seekInternal(target);
+  }
+
+  /** seekForPrev moves to the last entry with key <= `target` (clamped into the bounds). */
+  seekForPrev(target: Uint8Array): void {
+    this.checkOpen();
+    this.seek(target);
+    if (!this.isValid) {
+      this.seekToLast();
+      return;
+    }
+    if (this.ucmp.compare(this.key(), target) > 0) this.prev();
+  }
+
+  private seekInternal(target: Uint8Array): void {
+    this.forward = true;
+    this.iter.seek(lookupKey(target, this.sequence));
+    this.findNextUserEntry(false, null);
+    if (this.isValid && this.bounds.lower !== undefined && !this.bounds.lowerInclusive) {
+      if (this.ucmp.compare(this.key(), this.bounds.lower) === 0) this.next();
+    }
+    this.checkUpper();
+  }
+
+  /** next moves to the next entry. Requires: valid(). */
+  next(): void {
+    this.checkOpen();
+    if (!this.isValid) return;
+    if (!this.forward) {
+      // The inner iterator is before every entry of the current key: step into them, then skip them.
+      this.forward = true;
+      if (!this.iter.valid()) this.iter.seekToFirst();
+      else this.iter.next();
+    } else {
+      this.save(userKeyOf(this.iter.key()));
+      this.iter.next();
+    }
+    this.findNextUserEntry(true, this.savedKey);
+    this.checkUpper();
+  }
+
+  /** prev moves to the previous entry. Requires: valid(). */
+  prev(): void {
+    this.checkOpen();
+    if (!this.isValid) return;
+    if (this.forward) {
+      // Step back over every entry of the current key to land before them.
+      this.save(userKeyOf(this.iter.key()));
+      for (;;) {
+        this.iter.prev();
+        if (!this.iter.valid()) {
+          this.isValid = false;
+          return;
+        }
+        if (this.ucmp.compare(userKeyOf(this.iter.key()), this.savedKey) < 0) break;
+      }
+      this.forward = false;
+    }
+    this.findPrevUserEntry();
+    this.checkLower();
+  }
+
+  /** key returns the current user key (a view: copy it to keep it). Requires: valid(). */
+  key(): Uint8Array {
+    this.checkOpen();
+    return this.forward ? userKeyOf(this.iter.key()) : this.savedKey;
+  }
+
+  /** value returns the current value (a view: copy it to keep it). Requires: valid(). */
+  value(): Uint8Array {
+    this.checkOpen();
+    return this.forward ? this.iter.value() : this.savedValue;
+  }
+
+  /** close releases the iterator's resources. Safe to call twice. */
+  close(): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = 'the iterator is closed';
+    this.isValid = false;
+    this.iter.close();
+    this.onClose();
+  }
+
+  /** invalidate closes the iterator because its database closed. @internal */
+  invalidate(): void {
+    if (this.closedReason !== null) return;
+    this.close();
+    this.closedReason = 'the database was closed';
+  }
+
+  /** isClosed returns true once closed. */
+  get isClosed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  private checkOpen(): void {
+    if (this.closedReason !== null) throw new ClosedError(`cannot use iterator: ${this.closedReason}`);
+  }
+
+  /** save copies `k` into a reused buffer (no allocation per step) and makes savedKey a view of it. */
+  private save(k: Uint8Array): void {
+    if (this.scratch.length < k.length) this.scratch = new Uint8Array(Math.max(64, k.length * 2));
+    this.scratch.set(k);
+    this.savedKey = this.scratch.subarray(0, k.length);
+  }
+
+  private checkUpper(): void {
+    const upper = this.bounds.upper;
+    if (!this.isValid || upper === undefined) return;
+    const c = this.ucmp.compare(this.key(), upper);
+    if (c > 0 || (c === 0 && !this.bounds.upperInclusive)) this.isValid = false;
+  }
+
+  private checkLower(): void {
+    const lower = this.bounds.lower;
+    if (!this.isValid || lower === undefined) return;
+    const c = this.ucmp.compare(this.key(), lower);
+    if (c < 0 || (c === 0 && !this.bounds.lowerInclusive)) this.isValid = false;
+  }
+
+  /** findNextUserEntry advances to the newest visible value of the next user key not shadowed. */
+  private findNextUserEntry(skipping: boolean, skip: Uint8Array | null): void {
+    const iter = this.iter;
+    while (iter.valid()) {
+      const ikey = iter.key();
+      if (sequenceOf(ikey) <= this.sequence) {
+        const uk = userKeyOf(ikey);
+        if (typeOf(ikey) === ValueType.DELETION) {
+          // Every older entry of this key is hidden by the deletion.
+          skip = uk.slice();
+          skipping = true;
+        } else if (!(skipping && skip !== null && this.ucmp.compare(uk, skip) <= 0)) {
+          this.isValid = true;
+          return;
+        }
+      }
+      iter.next();
+    }
+    this.isValid = false;
+  }
+
+  /** findPrevUserEntry moves back to the newest visible value of the previous user key. */
+  private findPrevUserEntry(): void {
+    const iter = this.iter;
+    let lastType: number = ValueType.DELETION;
+    if (iter.valid()) {
+      do {
+        const ikey = iter.key();
+        if (sequenceOf(ikey) <= this.sequence) {
+          const uk = userKeyOf(ikey);
+          if (lastType !== ValueType.DELETION && this.ucmp.compare(uk, this.savedKey) < 0) break;
+          lastType = typeOf(ikey);
+          if (lastType === ValueType.DELETION) {
+            this.savedKey = new Uint8Array(0);
+            this.savedValue = new Uint8Array(0);
+          } else {
+            this.savedKey = uk.slice();
+            this.savedValue = iter.value().slice();
+          }
+        }
+        iter.prev();
+      } while (iter.valid());
+    }
+    if (lastType === ValueType.DELETION) {
+      this.isValid = false;
+      this.forward = true;
+    } else {
+      this.isValid = true;
+    }
+  }
+}

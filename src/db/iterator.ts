@@ -1,0 +1,90 @@
+/**
+ * Iterator: the user-facing view of a DBIterator. It is both a cursor (seek, next, prev, key, value)
+ * and a JavaScript iterable of [key, value] pairs honouring the range, `reverse` and `limit` options.
+ * Keys and values handed out are copies the caller owns.
+ */
+import type { DBIterator } from './db-iterator.js';
+
+/** Iterator walks the database at one snapshot. Close it (or finish a for-of loop) to release it. */
+export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
+  /** @internal */
+  constructor(
+    private readonly cursor: DBIterator,
+    private readonly reverse: boolean,
+    private readonly limit: number,
+  ) {}
+
+  /** valid returns true iff the cursor is at an entry. */
+  valid(): boolean {
+    return this.cursor.valid();
+  }
+
+  /** seek moves to the first key >= `key` within the range. */
+  seek(key: Uint8Array): this {
+    this.cursor.seek(key);
+    return this;
+  }
+
+  /** seekForPrev moves to the last key <= `key` within the range. */
+  seekForPrev(key: Uint8Array): this {
+    this.cursor.seekForPrev(key);
+    return this;
+  }
+
+  /** seekToFirst moves to the first key within the range. */
+  seekToFirst(): this {
+    this.cursor.seekToFirst();
+    return this;
+  }
+
+  /** seekToLast moves to the last key within the range. */
+  seekToLast(): this {
+    this.cursor.seekToLast();
+    return this;
+  }
+
+  /** next moves forward one entry. */
+  next(): this {
+    this.cursor.next();
+    return this;
+  }
+
+  /** prev moves back one entry. */
+  prev(): this {
+    this.cursor.prev();
+    return this;
+  }
+
+  /** key returns a copy of the current key. Requires: valid(). */
+  key(): Uint8Array {
+    return this.cursor.key().slice();
+  }
+
+  /** value returns a copy of the current value. Requires: valid(). */
+  value(): Uint8Array {
+    return this.cursor.value().slice();
+  }
+
+  /** close releases the iterator; using it afterwards throws a ClosedError. */
+  close(): void {
+    this.cursor.close();
+  }
+
+  /** Symbol.iterator yields [key, value] copies from the start of the range (or its end, if reverse). */
+  *[Symbol.iterator](): Generator<[Uint8Array, Uint8Array], void, undefined> {
+    const c = this.cursor;
+    try {
+      if (this.reverse) c.seekToLast();
+      else c.seekToFirst();
+      let n = 0;
+      while (c.valid() && n < this.limit) {
+        yield [c.key().slice(), c.value().slice()];
+        n++;
+        if (this.reverse) c.prev();
+        else c.next();
+      }
+    } finally {
+      c.close();
+    }
+  }
+}

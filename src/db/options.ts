@@ -1,0 +1,169 @@
+/**
+ * Options: what `DB.open` accepts, with LevelDB's defaults except where noted (docs/options.md).
+ */
+import type { Comparator } from '../util/comparator.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import type { FileSystem } from '../env/file-system.js';
+import type { WalRecoveryMode } from '../wal/recovery-mode.js';
+import { CompressionType } from '../sstable/compression.js';
+
+/** CompressionName is the user-facing name of a block compression. */
+export type CompressionName = 'snappy' | 'none' | 'zstd';
+
+/** Options configure a database when it is opened. Every field is optional. */
+export interface Options {
+  /** createIfMissing: create the database if the directory holds none. Default true (classic-level's). */
+  createIfMissing?: boolean;
+  /** errorIfExists: fail if a database already exists. Default false. */
+  errorIfExists?: boolean;
+  /** paranoidChecks: check aggressively and stop at the first sign of damage. Default false. */
+  paranoidChecks?: boolean;
+  /** writeBufferSize: bytes of writes held in the memtable before it is flushed to a table. Default 4 MiB. */
+  writeBufferSize?: number;
+  /** maxOpenFiles: table files kept open at once (the table cache holds maxOpenFiles - 10). Default 1000. */
+  maxOpenFiles?: number;
+  /** blockSize: target uncompressed size of a table's data blocks. Default 4096. */
+  blockSize?: number;
+  /** blockRestartInterval: keys between restart points in a data block. Default 16. */
+  blockRestartInterval?: number;
+  /** maxFileSize: target size of the tables compaction writes. Default 2 MiB. */
+  maxFileSize?: number;
+  /**
+   * compression: 'snappy' (default, as LevelDB), 'none', or 'zstd' (opt-in; upstream LevelDB's type 2,
+   * which LevelDB 1.20 — the version inside classic-level — cannot read).
+   */
+  compression?: CompressionName;
+  /** bloomBitsPerKey: bits per key of each table's bloom filter; 0 writes no filter. Default 10. */
+  bloomBitsPerKey?: number;
+  /** comparator: the order of keys. Its name is recorded and must match at every open. Default bytewise. */
+  comparator?: Comparator;
+  /** walRecoveryMode: what to do with a damaged write-ahead log at open. Default 'tolerateCorruptedTailRecords'. */
+  walRecoveryMode?: WalRecoveryMode;
+  /** reuseLogs: keep appending to the last WAL after a reopen instead of starting a new one. Default false. */
+  reuseLogs?: boolean;
+  /** walDir: keep write-ahead logs in this directory instead of the database directory. */
+  walDir?: string;
+  /** blockCacheSize: bytes of uncompressed blocks kept in memory. Default 8 MiB. */
+  blockCacheSize?: number;
+  /** verifyChecksums: verify block checksums on every read from disk. Default true (LevelDB: false). */
+  verifyChecksums?: boolean;
+  /** maxManifestFileSize: the MANIFEST starts afresh past this size. Default 64 MiB. */
+  maxManifestFileSize?: number;
+  /** l0CompactionTrigger: level-0 files that start a compaction. Default 4. */
+  l0CompactionTrigger?: number;
+  /** l0SlowdownWritesTrigger: level-0 files at which each write is delayed 1 ms. Default 8. */
+  l0SlowdownWritesTrigger?: number;
+  /** l0StopWritesTrigger: level-0 files at which writes wait for compaction. Default 12. */
+  l0StopWritesTrigger?: number;
+  /** level1MaxBytes: size budget of level 1; each deeper level gets 10x. Default 10 MiB. */
+  level1MaxBytes?: number;
+  /** fs: the FileSystem to use (tests use an in-memory one). Default: the real disk. */
+  fs?: FileSystem;
+}
+
+/** ResolvedOptions are Options with every default filled in. @internal */
+export interface ResolvedOptions {
+  readonly createIfMissing: boolean;
+  readonly errorIfExists: boolean;
+  readonly paranoidChecks: boolean;
+  readonly writeBufferSize: number;
+  readonly maxOpenFiles: number;
+  readonly blockSize: number;
+  readonly blockRestartInterval: number;
+  readonly maxFileSize: number;
+  readonly compression: CompressionType;
+  readonly bloomBitsPerKey: number;
+  readonly comparator: Comparator;
+  readonly walRecoveryMode: WalRecoveryMode;
+  readonly reuseLogs: boolean;
+  readonly walDir: string | undefined;
+  readonly blockCacheSize: number;
+  readonly verifyChecksums: boolean;
+  readonly maxManifestFileSize: number;
+  readonly l0CompactionTrigger: number;
+  readonly l0SlowdownWritesTrigger: number;
+  readonly l0StopWritesTrigger: number;
+  readonly level1MaxBytes: number;
+}
+
+const RECOVERY_MODES: readonly WalRecoveryMode[] = [
+  'tolerateCorruptedTailRecords',
+  'absoluteConsistency',
+  'pointInTime',
+  'skipAnyCorruptedRecords',
+];
+
+function bool(o: Record<string, unknown>, name: string, dflt: boolean): boolean {
+  const v = o[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(`option ${name} must be a boolean`);
+  return v;
+}
+
+function int(o: Record<string, unknown>, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = o[name];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(`option ${name} must be an integer in [${min}, ${max}], got ${String(v)}`);
+  }
+  return v;
+}
+
+/** resolveOptions validates `options` and fills in defaults. Throws InvalidArgumentError on a bad value. */
+export function resolveOptions(options: Options = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+  const o = options as Record<string, unknown>;
+  const compressionName = o.compression ?? 'snappy';
+  const compression =
+    compressionName === 'snappy'
+      ? CompressionType.SNAPPY
+      : compressionName === 'none'
+        ? CompressionType.NONE
+        : compressionName === 'zstd'
+          ? CompressionType.ZSTD
+          : undefined;
+  if (compression === undefined) {
+    throw new InvalidArgumentError(`option compression must be 'snappy', 'none' or 'zstd', got ${String(compressionName)}`);
+  }
+  const comparator = (o.comparator ?? bytewiseComparator) as Comparator;
+  if (
+    typeof comparator !== 'object' ||
+    typeof comparator.name !== 'string' ||
+    typeof comparator.compare !== 'function' ||
+    typeof comparator.findShortestSeparator !== 'function' ||
+    typeof comparator.findShortSuccessor !== 'function'
+  ) {
+    throw new InvalidArgumentError('option comparator must implement the Comparator interface');
+  }
+  const walRecoveryMode = (o.walRecoveryMode ?? 'tolerateCorruptedTailRecords') as WalRecoveryMode;
+  if (!RECOVERY_MODES.includes(walRecoveryMode)) {
+    throw new InvalidArgumentError(`option walRecoveryMode must be one of ${RECOVERY_MODES.join(', ')}`);
+  }
+  if (o.walDir !== undefined && typeof o.walDir !== 'string') throw new InvalidArgumentError('option walDir must be a string');
+  const l0CompactionTrigger = int(o, 'l0CompactionTrigger', 4, 1, 1000);
+  const l0SlowdownWritesTrigger = int(o, 'l0SlowdownWritesTrigger', 8, 1, 1000);
+  return {
+    createIfMissing: bool(o, 'createIfMissing', true),
+    errorIfExists: bool(o, 'errorIfExists', false),
+    paranoidChecks: bool(o, 'paranoidChecks', false),
+    writeBufferSize: int(o, 'writeBufferSize', 4 * 1048576, 1024),
+    maxOpenFiles: int(o, 'maxOpenFiles', 1000, 12),
+    blockSize: int(o, 'blockSize', 4096, 1, 256 * 1048576),
+    blockRestartInterval: int(o, 'blockRestartInterval', 16, 1, 65536),
+    maxFileSize: int(o, 'maxFileSize', 2 * 1048576, 1),
+    compression,
+    bloomBitsPerKey: int(o, 'bloomBitsPerKey', 10, 0, 100),
+    comparator,
+    walRecoveryMode,
+    reuseLogs: bool(o, 'reuseLogs', false),
+    walDir: o.walDir as string | undefined,
+    blockCacheSize: int(o, 'blockCacheSize', 8 * 1048576, 0),
+    verifyChecksums: bool(o, 'verifyChecksums', true),
+    maxManifestFileSize: int(o, 'maxManifestFileSize', 64 * 1048576, 1),
+    l0CompactionTrigger,
+    l0SlowdownWritesTrigger,
+    l0StopWritesTrigger: int(o, 'l0StopWritesTrigger', 12, 1, 1000),
+    level1MaxBytes: int(o, 'level1MaxBytes', 10 * 1048576, 1),
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * shale: an embedded, LevelDB-compatible key-value store. This module is the public API; everything
+ * else under src/ is internal.
+ */
+export { DB } from './db/db.js';
+export type { WriteOptions, ReadOptions, IteratorOptions } from './db/db.js';
+export { WriteBatch } from './db/write-batch.js';
+export { Iterator } from './db/iterator.js';
+export { Snapshot } from './db/snapshot.js';
+export type { Options, CompressionName } from './db/options.js';
+export type { WalRecoveryMode } from './wal/recovery-mode.js';
+export type { Comparator } from './util/comparator.js';
+export { bytewiseComparator } from './util/comparator.js';
+export type { FileSystem, WritableFile, RandomAccessFile, FileLock } from './env/file-system.js';
+export { NodeFileSystem } from './env/node-fs.js';
+export { MemFileSystem } from './env/mem-fs.js';
+export {
+  ErrorCode,
+  ShaleError,
+  InvalidArgumentError,
+  CorruptionError,
+  IOError,
+  NotSupportedError,
+  NotFoundError,
+  LockedError,
+  ClosedError,
+  BackgroundError,
+} from './util/errors.js';

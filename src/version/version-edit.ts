@@ -1,0 +1,159 @@
+/**
+ * VersionEdit (LevelDB db/version_edit.cc): one MANIFEST record, a delta between two versions of the
+ * set of live table files. See docs/formats.md for the tags.
+ */
+import { Decoder, Encoder } from '../util/coding.js';
+import { CorruptionError } from '../util/errors.js';
+import { checkInternalKey } from '../memtable/internal-key.js';
+
+// FROZEN: on-disk VersionEdit tags. Tag 8 ("large value refs") is retired and rejected, as in LevelDB.
+const Tag = {
+  COMPARATOR: 1,
+  LOG_NUMBER: 2,
+  NEXT_FILE_NUMBER: 3,
+  LAST_SEQUENCE: 4,
+  COMPACT_POINTER: 5,
+  DELETED_FILE: 6,
+  NEW_FILE: 7,
+  PREV_LOG_NUMBER: 9,
+} as const;
+
+/** NUM_LEVELS is the number of levels in the tree (LevelDB config::kNumLevels). */
+export const NUM_LEVELS = 7;
+
+/** FileMetaData describes one table file in a version. */
+export interface FileMetaData {
+  readonly number: number;
+  readonly fileSize: number;
+  /** smallest is the smallest internal key in the file. */
+  readonly smallest: Uint8Array;
+  /** largest is the largest internal key in the file. */
+  readonly largest: Uint8Array;
+  /** allowedSeeks counts down reads that had to look past this file (seek-triggered compaction). */
+  allowedSeeks: number;
+}
+
+/** newFileMetaData builds a FileMetaData with LevelDB's initial allowedSeeks (one per 16 KiB, min 100). */
+export function newFileMetaData(
+  number: number,
+  fileSize: number,
+  smallest: Uint8Array,
+  largest: Uint8Array,
+): FileMetaData {
+  return { number, fileSize, smallest, largest, allowedSeeks: Math.max(100, Math.floor(fileSize / 16384)) };
+}
+
+/** VersionEdit collects the changes of one MANIFEST record. */
+export class VersionEdit {
+  comparator: string | undefined;
+  logNumber: number | undefined;
+  prevLogNumber: number | undefined;
+  nextFileNumber: number | undefined;
+  lastSequence: number | undefined;
+  readonly compactPointers: [level: number, key: Uint8Array][] = [];
+  /** deletedFiles holds `level:number` strings so duplicates collapse. */
+  readonly deletedFiles = new Set<string>();
+  readonly newFiles: [level: number, file: FileMetaData][] = [];
+
+  /** addFile records a new table at `level`. */
+  addFile(level: number, file: FileMetaData): this {
+    this.newFiles.push([level, file]);
+    return this;
+  }
+
+  /** deleteFile records that table `number` leaves `level`. */
+  deleteFile(level: number, number: number): this {
+    this.deletedFiles.add(`${level}:${number}`);
+    return this;
+  }
+
+  /** deletedFileList returns the deleted files as [level, number] pairs. */
+  deletedFileList(): [level: number, number: number][] {
+    return [...this.deletedFiles].map((s) => {
+      const i = s.indexOf(':');
+      return [Number(s.slice(0, i)), Number(s.slice(i + 1))];
+    });
+  }
+
+  /** encode returns the edit in LevelDB's tagged format. */
+  encode(): Uint8Array {
+    const e = new Encoder(64);
+    if (this.comparator !== undefined) e.varint32(Tag.COMPARATOR).lengthPrefixed(new TextEncoder().encode(this.comparator));
+    if (this.logNumber !== undefined) e.varint32(Tag.LOG_NUMBER).varint64(this.logNumber);
+    if (this.prevLogNumber !== undefined) e.varint32(Tag.PREV_LOG_NUMBER).varint64(this.prevLogNumber);
+    if (this.nextFileNumber !== undefined) e.varint32(Tag.NEXT_FILE_NUMBER).varint64(this.nextFileNumber);
+    if (this.lastSequence !== undefined) e.varint32(Tag.LAST_SEQUENCE).varint64(this.lastSequence);
+    for (const [level, key] of this.compactPointers) e.varint32(Tag.COMPACT_POINTER).varint32(level).lengthPrefixed(key);
+    for (const [level, number] of this.deletedFileList()) e.varint32(Tag.DELETED_FILE).varint32(level).varint64(number);
+    for (const [level, f] of this.newFiles) {
+      e.varint32(Tag.NEW_FILE).varint32(level).varint64(f.number).varint64(f.fileSize);
+      e.lengthPrefixed(f.smallest).lengthPrefixed(f.largest);
+    }
+    return e.toBytes();
+  }
+
+  /** decode parses a MANIFEST record; throws CorruptionError naming `file` on any malformed field. */
+  static decode(record: Uint8Array, file?: string): VersionEdit {
+    const edit = new VersionEdit();
+    const d = new Decoder(record);
+    const level = (): number => {
+      const l = d.varint32();
+      if (l >= NUM_LEVELS) throw new CorruptionError(`version edit names level ${l}`, file);
+      return l;
+    };
+    const ikey = (): Uint8Array => {
+      const k = d.lengthPrefixed().slice();
+      checkInternalKey(k, file);
+      return k;
+    };
+    try {
+      while (d.remaining > 0) {
+        const tag = d.varint32();
+        switch (tag) {
+          case Tag.COMPARATOR:
+            edit.comparator = new TextDecoder().decode(d.lengthPrefixed());
+            break;
+          case Tag.LOG_NUMBER:
+            edit.logNumber = d.varint64();
+            break;
+          case Tag.PREV_LOG_NUMBER:
+            edit.prevLogNumber = d.varint64();
+            break;
+          case Tag.NEXT_FILE_NUMBER:
+            edit.nextFileNumber = d.varint64();
+            break;
+          case Tag.LAST_SEQUENCE:
+            edit.lastSequence = d.varint64();
+            break;
+          case Tag.COMPACT_POINTER: {
+            const l = level();
+            edit.compactPointers.push([l, ikey()]);
+            break;
+          }
+          case Tag.DELETED_FILE: {
+            const l = level();
+            edit.deleteFile(l, d.varint64());
+            break;
+          }
+          case Tag.NEW_FILE: {
+            const l = level();
+            const number = d.varint64();
+            const size = d.varint64();
+            const smallest = ikey();
+            const largest = ikey();
+            edit.addFile(l, newFileMetaData(number, size, smallest, largest));
+            break;
+          }
+          default:
+            throw new CorruptionError(`unknown tag ${tag} in version edit`, file);
+        }
+      }
+    } catch (err) {
+      if (err instanceof CorruptionError && err.file === undefined) {
+        throw new CorruptionError(`malformed version edit: ${err.message}`, file, undefined, { cause: err });
+      }
+      throw err;
+    }
+    return edit;
+  }
+}

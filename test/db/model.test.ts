@@ -1,0 +1,199 @@
+/**
+ * Model-based property test: random sequences of puts, deletes, batches, snapshots, bounded iterators
+ * in both directions, cursor walks, flushes and reopens, compared with a sorted map.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DB, WriteBatch, MemFileSystem } from '../../src/index.js';
+import type { Snapshot } from '../../src/index.js';
+import { Model } from '../support/model.js';
+import { toHex } from '../../src/util/bytes.js';
+
+const keyArb = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom(...['a', 'b', 'c', 'ab', 'abc', 'b\0', 'z'].map((s) => new TextEncoder().encode(s))) },
+  { weight: 3, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 4 }).map((b) => b.map((x) => [0, 1, 0x7f, 0xfe, 0xff][x % 5]!)) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 40 }) },
+);
+const valueArb = fc.oneof(
+  { weight: 10, arbitrary: fc.uint8Array({ maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 40000 }).map((n) => new Uint8Array(n).fill(n & 0xff)) },
+);
+
+type Op =
+  | { t: 'put'; k: Uint8Array; v: Uint8Array }
+  | { t: 'del'; k: Uint8Array }
+  | { t: 'batch'; ops: { k: Uint8Array; v?: Uint8Array }[] }
+  | { t: 'get'; k: Uint8Array; snap: number }
+  | { t: 'snap' }
+  | { t: 'release'; i: number }
+  | { t: 'scan'; lo?: Uint8Array; hi?: Uint8Array; loInc: boolean; hiInc: boolean; reverse: boolean; limit: number; snap: number }
+  | { t: 'cursor'; seek: Uint8Array; moves: boolean[]; snap: number }
+  | { t: 'flush' }
+  | { t: 'reopen' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('put' as const), k: keyArb, v: valueArb }) },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant('del' as const), k: keyArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('batch' as const),
+      ops: fc.array(fc.record({ k: keyArb, v: fc.option(valueArb, { nil: undefined }) }), { maxLength: 8 }),
+    }),
+  },
+  { weight: 8, arbitrary: fc.record({ t: fc.constant('get' as const), k: keyArb, snap: fc.nat(5) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('snap' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('release' as const), i: fc.nat(5) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('scan' as const),
+      lo: fc.option(keyArb, { nil: undefined }),
+      hi: fc.option(keyArb, { nil: undefined }),
+      loInc: fc.boolean(),
+      hiInc: fc.boolean(),
+      reverse: fc.boolean(),
+      limit: fc.oneof(fc.constant(-1), fc.nat(5)),
+      snap: fc.nat(5),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('cursor' as const), seek: keyArb, moves: fc.array(fc.boolean(), { maxLength: 8 }), snap: fc.nat(5) }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('flush' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
+);
+
+const hex = (e: [Uint8Array, Uint8Array][]): string[] => e.map(([k, v]) => `${toHex(k)}=${toHex(v)}`);
+
+async function run(ops: Op[], options: Record<string, unknown>): Promise<void> {
+  const fs = new MemFileSystem();
+  const dir = '/db';
+  let db = await DB.open(dir, { fs, ...options });
+  const model = new Model();
+  // Snapshots: [engine snapshot, frozen model]; index 0 means "no snapshot".
+  let snaps: [Snapshot, Model][] = [];
+  const at = (i: number): [Snapshot | undefined, Model] => {
+    if (i === 0 || snaps.length === 0) return [undefined, model];
+    const s = snaps[(i - 1) % snaps.length]!;
+    return [s[0], s[1]];
+  };
+  try {
+    for (const op of ops) {
+      switch (op.t) {
+        case 'put':
+          db.put(op.k, op.v);
+          model.put(op.k, op.v);
+          break;
+        case 'del':
+          db.delete(op.k);
+          model.delete(op.k);
+          break;
+        case 'batch': {
+          const b = new WriteBatch();
+          for (const o of op.ops) {
+            if (o.v === undefined) {
+              b.delete(o.k);
+              model.delete(o.k);
+            } else {
+              b.put(o.k, o.v);
+              model.put(o.k, o.v);
+            }
+          }
+          db.write(b);
+          break;
+        }
+        case 'get': {
+          const [snap, m] = at(op.snap);
+          const got = db.get(op.k, { snapshot: snap });
+          const want = m.get(op.k);
+          assert.deepEqual(got && toHex(got), want && toHex(want), `get ${toHex(op.k)}`);
+          break;
+        }
+        case 'snap':
+          snaps.push([db.snapshot(), model.clone()]);
+          break;
+        case 'release':
+          if (snaps.length > 0) {
+            const [s] = snaps.splice(op.i % snaps.length, 1)[0]!;
+            s.release();
+          }
+          break;
+        case 'scan': {
+          const [snap, m] = at(op.snap);
+          const bounds: Record<string, Uint8Array> = {};
+          if (op.lo) bounds[op.loInc ? 'gte' : 'gt'] = op.lo;
+          if (op.hi) bounds[op.hiInc ? 'lte' : 'lt'] = op.hi;
+          let want = m.range(bounds);
+          if (op.reverse) want.reverse();
+          if (op.limit >= 0) want = want.slice(0, op.limit);
+          const got = [...db.iterator({ ...bounds, reverse: op.reverse, limit: op.limit, snapshot: snap })];
+          assert.deepEqual(hex(got), hex(want), `scan ${JSON.stringify(op)}`);
+          break;
+        }
+        case 'cursor': {
+          const [snap, m] = at(op.snap);
+          const all = m.range();
+          const it = db.iterator({ snapshot: snap });
+          it.seek(op.seek);
+          let pos = all.findIndex(([k]) => Buffer.compare(k, op.seek) >= 0);
+          if (pos < 0) pos = all.length;
+          for (const fwd of [...op.moves, true]) {
+            if (pos >= 0 && pos < all.length) {
+              assert.ok(it.valid());
+              assert.equal(toHex(it.key()), toHex(all[pos]![0]));
+              assert.equal(toHex(it.value()), toHex(all[pos]![1]));
+            } else {
+              assert.equal(it.valid(), false);
+              break;
+            }
+            if (fwd) {
+              it.next();
+              pos++;
+            } else {
+              it.prev();
+              pos--;
+            }
+          }
+          it.close();
+          break;
+        }
+        case 'flush':
+          await db.flush();
+          break;
+        case 'reopen':
+          for (const [s] of snaps) s.release();
+          snaps = [];
+          await db.close();
+          db = await DB.open(dir, { fs, ...options });
+          break;
+      }
+    }
+    // Final full comparison both ways, then after a reopen.
+    assert.deepEqual(hex([...db.iterator()]), hex(model.range()));
+    assert.deepEqual(hex([...db.iterator({ reverse: true })]), hex(model.range().reverse()));
+    await db.close();
+    db = await DB.open(dir, { fs, ...options });
+    assert.deepEqual(hex([...db.iterator()]), hex(model.range()));
+  } finally {
+    await db.close();
+  }
+}
+
+const CONFIGS: [string, Record<string, unknown>][] = [
+  ['defaults', {}],
+  ['tiny buffers and blocks', { writeBufferSize: 1024, blockSize: 64, blockRestartInterval: 1, compression: 'none' }],
+  ['no bloom, snappy, small blocks', { writeBufferSize: 4096, blockSize: 256, bloomBitsPerKey: 0 }],
+  ['reuse logs, no block cache', { writeBufferSize: 2048, reuseLogs: true, blockCacheSize: 0 }],
+];
+
+for (const [name, options] of CONFIGS) {
+  test(`the engine agrees with a sorted-map model (${name})`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => run(ops, options)),
+      { numRuns: Number(process.env.MODEL_RUNS ?? 60), seed: process.env.SEED ? Number(process.env.SEED) : undefined },
+    );
+  });
+}
