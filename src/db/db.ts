@@ -34,6 +34,21 @@ import {
   tableFileName,
 } from '../version/file-names.js';
 import { buildTable } from '../compaction/build-table.js';
+import type { Compaction } from '../compaction/compaction.js';
+import { deeperLevels } from '../compaction/compaction.js';
+import {
+  compactRange as pickCompactRange,
+  pickCompaction,
+  pickLevelForMemTableOutput,
+  type PickerOptions,
+} from '../compaction/picker.js';
+import type { CompactionJobResult, CompactionJobSpec, JobFile } from '../compaction/job.js';
+import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
+import type { TableSettings } from '../compaction/table-settings.js';
+import { newFileMetaData, type FileMetaData } from '../version/version-edit.js';
+import { userKeyOf } from '../memtable/internal-key.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { encodeFixed32, encodeFixed64 } from '../util/coding.js';
 import { LruCache } from '../util/lru-cache.js';
 import { Encoder } from '../util/coding.js';
 import { toBytes } from '../util/bytes.js';
@@ -47,7 +62,7 @@ import {
   ShaleError,
 } from '../util/errors.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
-import { BATCH_HEADER_SIZE, WriteBatch, iterateBatch } from './write-batch.js';
+import { BATCH_HEADER_SIZE, WriteBatch, batchCount, iterateBatch } from './write-batch.js';
 import { DBIterator, type Bounds } from './db-iterator.js';
 import { Iterator } from './iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
@@ -103,7 +118,23 @@ export class DB {
   private readonly pendingOutputs = new Set<number>();
   private bgError: ShaleError | null = null;
   private closed = false;
+  private closing = false;
+  private closePromise: Promise<void> | null = null;
   private readonly scratch = new Encoder(256);
+  private readonly runner: JobRunner;
+  private readonly tableSettings: TableSettings;
+  private readonly pickerOptions: PickerOptions;
+  private scheduling = false;
+  private flushJob: { readonly number: number } | null = null;
+  /** compactionJob.floor: every table numbered from here on may be an output of the running job. */
+  private compactionJob: { readonly floor: number } | null = null;
+  private readonly manualQueue: ManualCompaction[] = [];
+  private progressWaiters: (() => void)[] = [];
+  private readonly writeQueue: QueuedWrite[] = [];
+  private groupWriterActive = false;
+  private syncsInFlight = 0;
+  /** stallMicros counts the time synchronous writers spent delayed or waiting on background work. */
+  stallMicros = 0;
 
   private constructor(
     readonly location: string,
@@ -134,6 +165,26 @@ export class DB {
       l0CompactionTrigger: options.l0CompactionTrigger,
     });
     this.mem = this.newMemTable();
+    this.tableSettings = {
+      blockSize: options.blockSize,
+      blockRestartInterval: options.blockRestartInterval,
+      compression: options.compression,
+      bloomBitsPerKey: options.bloomBitsPerKey,
+    };
+    this.pickerOptions = { maxFileSize: options.maxFileSize };
+    const inline =
+      options.backgroundJobs === 'inline' ||
+      !(fs instanceof NodeFileSystem) ||
+      options.comparator !== bytewiseComparator ||
+      options.compactionFilterFactory !== undefined;
+    this.runner = inline
+      ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
+      : new WorkerJobRunner(this.versions.fileCounter);
+  }
+
+  /** backgroundJobs tells where flushes and compactions run ('worker' or 'inline'; see Options). */
+  get backgroundJobs(): 'worker' | 'inline' {
+    return this.runner.kind;
   }
 
   /**
@@ -219,21 +270,122 @@ export class DB {
     const sync = syncOption(options);
     this.checkWritable();
     if (batch.count === 0) return;
-    this.makeRoomForWrite();
+    this.makeRoomForWrite(false);
     const seq = this.versions.lastSequence + 1;
     const rep = batch.encodeWithSequence(seq);
     this.appendToLog(rep, sync);
-    let s = seq;
-    const mem = this.mem;
-    iterateBatch(rep, {
-      put: (k, v) => mem.add(s++, ValueType.VALUE, k, v),
-      delete: (k) => mem.add(s++, ValueType.DELETION, k, EMPTY),
-    });
+    this.applyToMemTable(rep, seq);
     this.versions.lastSequence = seq + batch.count - 1;
   }
 
+  /**
+   * writeAsync applies `batch` atomically, like write(), through a group commit: writes queued while the
+   * previous group is being written share one WAL record and, if any of them asked for `sync`, one
+   * fsync (which runs off the main thread). The promise settles once the write is in the OS (with
+   * `sync`: on disk). Writes become visible to readers when appended, before their fsync completes.
+   */
+  writeAsync(batch: WriteBatch, options?: WriteOptions): Promise<void> {
+    try {
+      if (!(batch instanceof WriteBatch)) throw new InvalidArgumentError('writeAsync() needs a WriteBatch');
+      const sync = syncOption(options);
+      this.checkWritable();
+      if (batch.count === 0) return Promise.resolve();
+      // Copy the operations: the caller may reuse the batch before the group is written.
+      const body = batch.encodeWithSequence(0).slice(BATCH_HEADER_SIZE);
+      return this.enqueueWrite(body, batch.count, sync);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** putAsync is put() through the group commit of writeAsync(). */
+  putAsync(key: Uint8Array | string, value: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    try {
+      return this.writeAsync(new WriteBatch().put(key, value), options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** deleteAsync is delete() through the group commit of writeAsync(). */
+  deleteAsync(key: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    try {
+      return this.writeAsync(new WriteBatch().delete(key), options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private enqueueWrite(body: Uint8Array, count: number, sync: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.writeQueue.push({ body, count, sync, resolve, reject });
+      if (!this.groupWriterActive) void this.runGroupCommits();
+    });
+  }
+
+  /** runGroupCommits drains the write queue, one group (one WAL record, at most one fsync) at a time. */
+  private async runGroupCommits(): Promise<void> {
+    this.groupWriterActive = true;
+    try {
+      while (this.writeQueue.length > 0) {
+        let group: QueuedWrite[] = [];
+        try {
+          this.checkGroupWritable();
+          await this.makeRoomForWriteAsync();
+          this.checkGroupWritable();
+          group = this.takeGroup();
+          const seq = this.versions.lastSequence + 1;
+          const rep = encodeGroup(group, seq);
+          const sync = group[0]!.sync;
+          this.appendToLog(rep, false);
+          const count = batchCount(rep);
+          this.applyToMemTable(rep, seq);
+          this.versions.lastSequence = seq + count - 1;
+          if (sync) {
+            this.syncsInFlight++;
+            try {
+              await this.log!.syncAsync();
+            } catch (err) {
+              this.setBackgroundError(err);
+              throw err;
+            } finally {
+              this.syncsInFlight--;
+            }
+          }
+        } catch (err) {
+          if (group.length === 0) group = this.writeQueue.splice(0, this.writeQueue.length);
+          for (const w of group) w.reject(err as Error);
+          continue;
+        }
+        for (const w of group) w.resolve();
+      }
+    } finally {
+      this.groupWriterActive = false;
+    }
+  }
+
+  /**
+   * takeGroup removes the next group from the queue: as many writes as fit LevelDB's limits (1 MiB, or
+   * 128 KiB more than a small first write), never letting a sync write ride in a group that is not synced.
+   */
+  private takeGroup(): QueuedWrite[] {
+    const q = this.writeQueue;
+    const first = q[0]!;
+    let size = first.body.length;
+    const limit = size <= 128 * 1024 ? size + 128 * 1024 : 1024 * 1024;
+    let n = 1;
+    while (n < q.length) {
+      const w = q[n]!;
+      if (w.sync && !first.sync) break;
+      if (size + w.body.length > limit) break;
+      size += w.body.length;
+      n++;
+    }
+    return q.splice(0, n);
+  }
+
   private writeRecord(e: Encoder, count: number, sync: boolean, apply: (seq: number) => void): void {
-    this.makeRoomForWrite();
+    this.makeRoomForWrite(false);
     const seq = this.versions.lastSequence + 1;
     const buf = e.buf;
     // Header: fixed64 sequence, fixed32 count (little-endian).
@@ -250,6 +402,15 @@ export class DB {
     this.versions.lastSequence = seq + count - 1;
   }
 
+  private applyToMemTable(rep: Uint8Array, seq: number): void {
+    let s = seq;
+    const mem = this.mem;
+    iterateBatch(rep, {
+      put: (k, v) => mem.add(s++, ValueType.VALUE, k, v),
+      delete: (k) => mem.add(s++, ValueType.DELETION, k, EMPTY),
+    });
+  }
+
   private appendToLog(record: Uint8Array, sync: boolean): void {
     try {
       this.log!.addRecord(record);
@@ -261,16 +422,75 @@ export class DB {
     }
   }
 
-  /** makeRoomForWrite switches to a fresh memtable (and log) when the current one is full. */
-  private makeRoomForWrite(): void {
-    if (this.mem.approximateMemoryUsage() < this.opts.writeBufferSize) return;
-    this.switchMemTable();
-    this.flushImmutable();
+  /**
+   * makeRoomForWrite (synchronous writers) makes sure the memtable has room, applying LevelDB's
+   * back-pressure: one 1 ms delay per write at l0SlowdownWritesTrigger level-0 files; a wait while the
+   * previous memtable is still being flushed or level 0 holds l0StopWritesTrigger files. `force`
+   * switches to a new memtable even if this one is not full.
+   */
+  private makeRoomForWrite(force: boolean): void {
+    let allowDelay = !force;
+    for (;;) {
+      const action = this.roomAction(force, allowDelay);
+      if (action === 'ok') return;
+      if (action === 'delay') {
+        allowDelay = false;
+        Atomics.wait(SLEEP_WORD, 0, 0, 1);
+        this.stallMicros += 1000;
+      } else if (action === 'wait-flush' || action === 'wait-compaction') {
+        const lane = action === 'wait-flush' ? 'flush' : 'compaction';
+        this.maybeScheduleWork();
+        if (!this.runner.busy(lane)) {
+          if (action === 'wait-compaction') return; // nothing can run: let the write through
+          continue;
+        }
+        const t = performance.now();
+        this.runner.waitSync(lane);
+        this.stallMicros += (performance.now() - t) * 1000;
+      } else {
+        this.switchMemTable();
+        force = false;
+        this.maybeScheduleWork();
+      }
+    }
+  }
+
+  /** makeRoomForWriteAsync is makeRoomForWrite for the async writers: it awaits instead of blocking. */
+  private async makeRoomForWriteAsync(): Promise<void> {
+    let allowDelay = true;
+    for (;;) {
+      const action = this.roomAction(false, allowDelay);
+      if (action === 'ok') return;
+      if (action === 'delay') {
+        allowDelay = false;
+        await new Promise((r) => setTimeout(r, 1));
+      } else if (action === 'wait-flush' || action === 'wait-compaction') {
+        const lane = action === 'wait-flush' ? 'flush' : 'compaction';
+        this.maybeScheduleWork();
+        if (!this.runner.busy(lane)) {
+          if (action === 'wait-compaction') return;
+          continue;
+        }
+        await this.backgroundProgress();
+      } else {
+        this.switchMemTable();
+        this.maybeScheduleWork();
+      }
+    }
+  }
+
+  private roomAction(force: boolean, allowDelay: boolean): 'ok' | 'delay' | 'wait-flush' | 'wait-compaction' | 'switch' {
+    if (this.bgError !== null) this.checkWritable();
+    const l0 = this.versions.current.numFiles(0);
+    if (allowDelay && l0 >= this.opts.l0SlowdownWritesTrigger) return 'delay';
+    if (!force && this.mem.approximateMemoryUsage() < this.opts.writeBufferSize) return 'ok';
+    if (this.imm !== null) return 'wait-flush';
+    if (l0 >= this.opts.l0StopWritesTrigger) return 'wait-compaction';
+    return 'switch';
   }
 
   /** switchMemTable makes the memtable immutable and starts a new one with a new log. */
   private switchMemTable(): void {
-    if (this.imm !== null) this.flushImmutable();
     const number = this.versions.newFileNumber();
     let file: WritableFile | null = null;
     try {
@@ -296,38 +516,6 @@ export class DB {
     this.mem = this.newMemTable();
   }
 
-  /** flushImmutable writes the immutable memtable to a level-0 table and records it. */
-  private flushImmutable(): void {
-    const imm = this.imm;
-    if (imm === null) return;
-    const edit = new VersionEdit();
-    try {
-      const number = this.versions.newFileNumber();
-      this.pendingOutputs.add(number);
-      const start = performance.now();
-      try {
-        const iter = imm.iterator();
-        const meta = buildTable(this.fs, this.location, number, iter, this.tableBuilderOptions());
-        iter.close();
-        if (meta !== null) {
-          this.fs.syncDir(this.location);
-          edit.addFile(0, meta);
-          this.stats.add(0, { micros: (performance.now() - start) * 1000, bytesRead: 0, bytesWritten: meta.fileSize });
-        }
-        edit.logNumber = this.logFileNumber;
-        edit.prevLogNumber = 0;
-        this.versions.logAndApply(edit);
-      } finally {
-        this.pendingOutputs.delete(number);
-      }
-    } catch (err) {
-      this.setBackgroundError(err);
-      throw err;
-    }
-    this.imm = null;
-    this.deleteObsoleteFiles();
-  }
-
   /** @internal */
   tableBuilderOptions(): TableBuilderOptions {
     return {
@@ -351,7 +539,7 @@ export class DB {
     if (v !== undefined) return v === null ? undefined : v.slice();
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
-    version.updateStats(r);
+    if (version.updateStats(r)) this.maybeScheduleWork();
     return r.state === 'found' ? r.value!.slice() : undefined;
   }
 
@@ -439,32 +627,227 @@ export class DB {
 
   // ---- background work ----
 
-  /** flush writes the memtable to a table now (even if it is not full). */
+  /** flush writes the memtable to a table now (even if it is not full) and waits until it is recorded. */
   async flush(): Promise<void> {
     this.checkWritable();
-    if (this.mem.count === 0 && this.imm === null) return;
-    if (this.mem.count > 0) this.switchMemTable();
-    this.flushImmutable();
-  }
-
-  /** compactRange compacts the key range [start, end] (both optional) down the levels. */
-  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
-    if (start !== undefined) toBytes(start, 'start');
-    if (end !== undefined) toBytes(end, 'end');
-    await this.flush();
+    if (this.mem.count > 0) {
+      while (this.imm !== null) {
+        this.maybeScheduleWork();
+        await this.backgroundProgress();
+        this.checkWritable();
+      }
+      this.switchMemTable();
+    }
+    this.maybeScheduleWork();
+    while (this.imm !== null) {
+      await this.backgroundProgress();
+      this.checkWritable();
+    }
   }
 
   /**
-   * close releases the database. Open iterators and snapshots become unusable (ClosedError); later
-   * calls on the database throw ClosedError. Safe to call twice.
+   * compactRange compacts the key range [start, end] (both optional, inclusive) down the levels, as
+   * LevelDB's CompactRange: the memtable is flushed, then each level's overlapping files are merged into
+   * the next, until the range sits in one level with every shadowed version and obsolete deletion gone.
+   */
+  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+    const begin = start === undefined || start === null ? undefined : toBytes(start, 'start');
+    const limit = end === undefined || end === null ? undefined : toBytes(end, 'end');
+    this.checkWritable();
+    await this.flush();
+    let maxLevel = 1;
+    const v = this.versions.current;
+    for (let level = 1; level < NUM_LEVELS; level++) if (v.overlapInLevel(level, begin, limit)) maxLevel = level;
+    for (let level = 0; level < maxLevel; level++) {
+      await new Promise<void>((resolve, reject) => {
+        this.manualQueue.push({ level, begin, end: limit, resolve, reject });
+        this.maybeScheduleWork();
+      });
+    }
+  }
+
+  /** backgroundProgress resolves the next time a background job finishes (or fails). */
+  private backgroundProgress(): Promise<void> {
+    return new Promise((resolve) => this.progressWaiters.push(resolve));
+  }
+
+  private notifyProgress(): void {
+    const waiters = this.progressWaiters;
+    if (waiters.length === 0) return;
+    this.progressWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * maybeScheduleWork starts what background work is due: the flush of the immutable memtable on the
+   * flush lane; a manual compaction, else the most needed automatic one, on the compaction lane (trivial
+   * moves are applied here at once). Inline jobs run to completion before this returns.
+   */
+  private maybeScheduleWork(): void {
+    if (this.scheduling) return;
+    this.scheduling = true;
+    try {
+      for (let progress = true; progress; ) {
+        progress = false;
+        if (this.closing || this.bgError !== null) return;
+        if (this.imm !== null && this.flushJob === null) {
+          this.startFlush();
+          progress = true;
+          continue;
+        }
+        if (this.compactionJob === null) progress = this.startCompaction();
+      }
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private startFlush(): void {
+    const imm = this.imm!;
+    const number = this.versions.newFileNumber();
+    this.pendingOutputs.add(number);
+    const logNumber = this.logFileNumber;
+    this.flushJob = { number };
+    this.runner.flush({ dir: this.location, number, memtable: imm.share(), table: this.tableSettings }, (err, r) => {
+      this.pendingOutputs.delete(number);
+      this.flushJob = null;
+      if (err === null) {
+        try {
+          this.finishFlush(r!.file, r!.micros, logNumber);
+        } catch (e) {
+          err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
+        }
+      }
+      if (err !== null) this.setBackgroundError(err);
+      this.notifyProgress();
+      this.maybeScheduleWork();
+    });
+  }
+
+  private finishFlush(meta: FileMetaData | null, micros: number, logNumber: number): void {
+    const edit = new VersionEdit();
+    if (meta !== null) {
+      // While a compaction runs, its inputs must not gain an overlapping neighbour below level 0.
+      const level =
+        this.compactionJob === null
+          ? pickLevelForMemTableOutput(this.versions.current, userKeyOf(meta.smallest), userKeyOf(meta.largest), this.pickerOptions)
+          : 0;
+      edit.addFile(level, meta);
+      this.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize });
+    }
+    edit.logNumber = logNumber;
+    edit.prevLogNumber = 0;
+    this.versions.logAndApply(edit);
+    this.imm = null;
+    this.deleteObsoleteFiles();
+  }
+
+  /** startCompaction starts the next compaction, if any; returns true if it applied or started one. */
+  private startCompaction(): boolean {
+    const manual = this.manualQueue[0];
+    let c: Compaction | null;
+    if (manual !== undefined) {
+      c = pickCompactRange(this.versions, manual.level, manual.begin, manual.end, this.pickerOptions);
+      if (c === null) {
+        this.manualQueue.shift();
+        manual.resolve();
+        return true;
+      }
+    } else {
+      c = pickCompaction(this.versions, this.pickerOptions);
+      if (c === null) return false;
+      if (c.isTrivialMove()) {
+        const f = c.inputs[0][0]!;
+        c.edit.deleteFile(c.level, f.number);
+        c.edit.addFile(c.level + 1, f);
+        this.versions.logAndApply(c.edit);
+        this.stats.levels[c.level + 1]!.count++;
+        return true;
+      }
+    }
+    const floor = this.versions.nextFileNumber;
+    const job: CompactionJobSpec = {
+      dir: this.location,
+      level: c.level,
+      inputs: [c.inputs[0].map(jobFile), c.inputs[1].map(jobFile)],
+      grandparents: c.grandparents.map(jobFile),
+      deeperLevels: deeperLevels(c).map((l) => l.map(jobFile)),
+      snapshots: this.snapshots.sequences(),
+      maxOutputFileSize: this.opts.maxFileSize,
+      maxGrandparentOverlapBytes: c.maxGrandparentOverlapBytes,
+      isManual: manual !== undefined,
+    };
+    const filter = this.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;
+    this.versions.ref(c.inputVersion);
+    this.compactionJob = { floor };
+    const compaction = c;
+    this.runner.compact({ spec: job, table: this.tableSettings }, filter, (err, r) => {
+      this.compactionJob = null;
+      this.versions.unref(compaction.inputVersion);
+      if (err === null) {
+        try {
+          this.finishCompaction(compaction, r!, manual);
+        } catch (e) {
+          err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
+        }
+      }
+      if (err !== null) {
+        this.setBackgroundError(err);
+        for (const m of this.manualQueue.splice(0)) m.reject(err);
+      }
+      this.notifyProgress();
+      this.maybeScheduleWork();
+    });
+    return true;
+  }
+
+  private finishCompaction(c: Compaction, r: CompactionJobResult, manual: ManualCompaction | undefined): void {
+    const edit = c.edit;
+    c.addInputDeletions(edit);
+    for (const o of r.outputs) edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    this.versions.logAndApply(edit);
+    this.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
+    if (manual !== undefined && c.level > 0) {
+      // Above level 0 a manual step takes about one file's worth; continue after what it took.
+      const last = c.inputs[0][c.inputs[0].length - 1]!;
+      const next = userKeyOf(last.largest);
+      if (manual.end !== undefined && this.opts.comparator.compare(next, manual.end) >= 0) {
+        this.manualQueue.shift();
+        manual.resolve();
+      } else {
+        manual.begin = next;
+      }
+    } else if (manual !== undefined) {
+      this.manualQueue.shift();
+      manual.resolve();
+    }
+    this.deleteObsoleteFiles();
+  }
+
+  /**
+   * close waits for the running background job, then releases the database. Open iterators and
+   * snapshots become unusable (ClosedError); later calls on the database throw ClosedError. Safe to
+   * call twice.
    */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    for (const it of [...this.iterators]) it.invalidate();
-    this.iterators.clear();
-    this.snapshots.invalidateAll();
-    this.abandon();
+    if (this.closePromise !== null) return this.closePromise;
+    this.closing = true;
+    this.closePromise = (async () => {
+      while (this.groupWriterActive || this.runner.busy('flush') || this.runner.busy('compaction')) {
+        if (this.runner.busy('flush') || this.runner.busy('compaction')) await this.backgroundProgress();
+        else await new Promise((r) => setTimeout(r, 1));
+      }
+      for (const m of this.manualQueue.splice(0)) m.reject(new ClosedError('the database was closed'));
+      for (const w of this.writeQueue.splice(0)) w.reject(new ClosedError('the database was closed'));
+      this.closed = true;
+      for (const it of [...this.iterators]) it.invalidate();
+      this.iterators.clear();
+      this.snapshots.invalidateAll();
+      await this.runner.close();
+      this.abandon();
+    })();
+    return this.closePromise;
   }
 
   /** isClosed is true once close() was called. */
@@ -514,7 +897,13 @@ export class DB {
     if (this.closed) throw new ClosedError('the database is closed');
   }
 
+  private checkGroupWritable(): void {
+    if (this.closed) throw new ClosedError('the database is closed');
+    if (this.bgError !== null) this.checkWritable();
+  }
+
   private checkWritable(): void {
+    if (this.closing && !this.closed) throw new ClosedError('the database is closing');
     this.checkOpen();
     if (this.bgError !== null) {
       throw new BackgroundError(`the database is read-only after an earlier failure: ${this.bgError.message}`, {
@@ -651,6 +1040,8 @@ export class DB {
     if (this.bgError !== null) return; // the state on disk is uncertain: keep everything
     const live = this.versions.liveFiles();
     for (const n of this.pendingOutputs) live.add(n);
+    // Outputs of a running compaction are numbered from its floor on and named by no version yet.
+    const floor = this.compactionJob?.floor ?? Infinity;
     const dirs = this.walDir === this.location ? [this.location] : [this.location, this.walDir];
     for (const dir of dirs) {
       let names: string[];
@@ -671,10 +1062,10 @@ export class DB {
             keep = dir !== this.location || p.number >= this.versions.manifestFileNumber;
             break;
           case 'table':
-            keep = dir !== this.location || live.has(p.number);
+            keep = dir !== this.location || live.has(p.number) || p.number >= floor;
             break;
           case 'temp':
-            keep = live.has(p.number);
+            keep = live.has(p.number) || p.number >= floor;
             break;
           default:
             keep = true;
@@ -692,6 +1083,50 @@ export class DB {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** QueuedWrite is one writeAsync() call waiting for its group. */
+interface QueuedWrite {
+  readonly body: Uint8Array;
+  readonly count: number;
+  readonly sync: boolean;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** ManualCompaction is one level's step of compactRange(), waiting for or running on the compaction lane. */
+interface ManualCompaction {
+  readonly level: number;
+  begin: Uint8Array | undefined;
+  readonly end: Uint8Array | undefined;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** SLEEP_WORD: Atomics.wait on it (never notified) is a synchronous sleep. */
+const SLEEP_WORD = new Int32Array(new SharedArrayBuffer(4));
+
+/** encodeGroup joins the writes of a group into one batch record starting at `seq`. */
+function encodeGroup(group: readonly QueuedWrite[], seq: number): Uint8Array {
+  let size = BATCH_HEADER_SIZE;
+  let count = 0;
+  for (const w of group) {
+    size += w.body.length;
+    count += w.count;
+  }
+  const rep = new Uint8Array(size);
+  encodeFixed64(rep, 0, seq);
+  encodeFixed32(rep, 8, count);
+  let pos = BATCH_HEADER_SIZE;
+  for (const w of group) {
+    rep.set(w.body, pos);
+    pos += w.body.length;
+  }
+  return rep;
+}
+
+function jobFile(f: FileMetaData): JobFile {
+  return { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest };
+}
 
 function syncOption(options: WriteOptions | undefined): boolean {
   if (options === undefined) return false;

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../util/errors.js';
 import type { FileSystem } from '../env/file-system.js';
 import type { WalRecoveryMode } from '../wal/recovery-mode.js';
 import { CompressionType } from '../sstable/compression.js';
+import type { CompactionFilterFactory } from '../compaction/compaction-filter.js';
 
 /** CompressionName is the user-facing name of a block compression. */
 export type CompressionName = 'snappy' | 'none' | 'zstd';
@@ -60,6 +61,19 @@ export interface Options {
   level1MaxBytes?: number;
   /** fs: the FileSystem to use (tests use an in-memory one). Default: the real disk. */
   fs?: FileSystem;
+  /**
+   * backgroundJobs: where flushes and compactions run. 'worker' (default): on background worker
+   * threads, so the main thread never stalls on them; 'inline': on the calling thread, at the moment
+   * they are needed (deterministic; for tests). Jobs run inline regardless when the file system is not
+   * the real disk, the comparator is not the default bytewise one, or a compaction filter is set: those
+   * are JavaScript objects a worker thread cannot share.
+   */
+  backgroundJobs?: 'worker' | 'inline';
+  /**
+   * compactionFilterFactory: creates a CompactionFilter for each compaction, which may keep, remove or
+   * change values as compaction rewrites them (never a version a live snapshot can see).
+   */
+  compactionFilterFactory?: CompactionFilterFactory;
 }
 
 /** ResolvedOptions are Options with every default filled in. @internal */
@@ -85,6 +99,8 @@ export interface ResolvedOptions {
   readonly l0SlowdownWritesTrigger: number;
   readonly l0StopWritesTrigger: number;
   readonly level1MaxBytes: number;
+  readonly backgroundJobs: 'worker' | 'inline';
+  readonly compactionFilterFactory: CompactionFilterFactory | undefined;
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -141,6 +157,13 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     throw new InvalidArgumentError(`option walRecoveryMode must be one of ${RECOVERY_MODES.join(', ')}`);
   }
   if (o.walDir !== undefined && typeof o.walDir !== 'string') throw new InvalidArgumentError('option walDir must be a string');
+  const backgroundJobs = o.backgroundJobs ?? 'worker';
+  if (backgroundJobs !== 'worker' && backgroundJobs !== 'inline') {
+    throw new InvalidArgumentError(`option backgroundJobs must be 'worker' or 'inline', got ${String(backgroundJobs)}`);
+  }
+  if (o.compactionFilterFactory !== undefined && typeof o.compactionFilterFactory !== 'function') {
+    throw new InvalidArgumentError('option compactionFilterFactory must be a function');
+  }
   const l0CompactionTrigger = int(o, 'l0CompactionTrigger', 4, 1, 1000);
   const l0SlowdownWritesTrigger = int(o, 'l0SlowdownWritesTrigger', 8, 1, 1000);
   return {
@@ -165,5 +188,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     l0SlowdownWritesTrigger,
     l0StopWritesTrigger: int(o, 'l0StopWritesTrigger', 12, 1, 1000),
     level1MaxBytes: int(o, 'level1MaxBytes', 10 * 1048576, 1),
+    backgroundJobs,
+    compactionFilterFactory: o.compactionFilterFactory as CompactionFilterFactory | undefined,
   };
 }

@@ -39,9 +39,18 @@ export interface VersionSetOptions {
   readonly l0CompactionTrigger: number;
 }
 
+/** allocateFileNumber takes the next number from a shared file counter (any thread). */
+export function allocateFileNumber(counter: BigInt64Array): number {
+  return Number(Atomics.add(counter, 0, 1n));
+}
+
 /** VersionSet owns the chain of versions and the MANIFEST. Main thread only. */
 export class VersionSet {
-  nextFileNumber = 2;
+  /**
+   * fileCounter holds the next file number in shared memory, so the background worker can number its
+   * output tables without a round trip to the main thread (Atomics keep both sides consistent).
+   */
+  readonly fileCounter = new BigInt64Array(new SharedArrayBuffer(8));
   manifestFileNumber = 0;
   lastSequence = 0;
   logNumber = 0;
@@ -59,23 +68,37 @@ export class VersionSet {
     readonly icmp: InternalKeyComparator,
     private readonly options: VersionSetOptions,
   ) {
+    this.nextFileNumber = 2;
     this.current = new Version(icmp, emptyLevels());
     this.ref(this.current);
   }
 
+  /** nextFileNumber is the number the next allocation returns. */
+  get nextFileNumber(): number {
+    return Number(Atomics.load(this.fileCounter, 0));
+  }
+
+  set nextFileNumber(n: number) {
+    Atomics.store(this.fileCounter, 0, BigInt(n));
+  }
+
   /** newFileNumber allocates the next number from the shared counter. */
   newFileNumber(): number {
-    return this.nextFileNumber++;
+    return allocateFileNumber(this.fileCounter);
   }
 
   /** markFileNumberUsed makes sure `n` is never allocated again. */
   markFileNumberUsed(n: number): void {
-    if (this.nextFileNumber <= n) this.nextFileNumber = n + 1;
+    const want = BigInt(n + 1);
+    for (;;) {
+      const cur = Atomics.load(this.fileCounter, 0);
+      if (cur >= want || Atomics.compareExchange(this.fileCounter, 0, cur, want) === cur) return;
+    }
   }
 
   /** reuseFileNumber gives back `n` if it was the last number allocated (LevelDB ReuseFileNumber). */
   reuseFileNumber(n: number): void {
-    if (this.nextFileNumber === n + 1) this.nextFileNumber = n;
+    Atomics.compareExchange(this.fileCounter, 0, BigInt(n + 1), BigInt(n));
   }
 
   ref(v: Version): void {

@@ -1,0 +1,282 @@
+/**
+ * Job runners execute flush and compaction jobs. InlineJobRunner runs them on the calling thread (tests,
+ * custom comparators and filters, non-Node file systems); WorkerJobRunner runs them on a background
+ * worker thread, one lane for flushes and one for compactions, so that a long compaction never delays a
+ * flush (nor the main thread). Either way a job's completion callback runs on the main thread, which
+ * alone applies version edits.
+ *
+ * The synchronous write API may have to wait for a job (a full memtable whose predecessor is still being
+ * flushed): waitSync blocks on an Atomics word the worker bumps after posting each result, then takes the
+ * result with receiveMessageOnPort, so the wait needs no turn of the event loop.
+ */
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { FileSystem } from '../env/file-system.js';
+import type { InternalKeyComparator } from '../memtable/internal-key.js';
+import { MemTable, type SharedMemTable } from '../memtable/memtable.js';
+import { BackgroundError, CorruptionError, IOError, ShaleError } from '../util/errors.js';
+import { newFileMetaData, type FileMetaData } from '../version/version-edit.js';
+import { buildTable } from './build-table.js';
+import type { CompactionFilter } from './compaction-filter.js';
+import { allocateFileNumber } from '../version/version-set.js';
+import { runCompactionJob, type CompactionJobResult, type CompactionJobSpec } from './job.js';
+import { tableBuilderOptions, type TableSettings } from './table-settings.js';
+
+/** FlushJobSpec describes the flush of one immutable memtable to table `number`. */
+export interface FlushJobSpec {
+  readonly dir: string;
+  readonly number: number;
+  readonly memtable: SharedMemTable;
+  readonly table: TableSettings;
+}
+
+/** FlushJobResult is the table written (null: the memtable was empty) and the time it took. */
+export interface FlushJobResult {
+  readonly file: FileMetaData | null;
+  readonly micros: number;
+}
+
+/** CompactionRequest is a compaction job plus the table settings of its outputs. */
+export interface CompactionRequest {
+  readonly spec: CompactionJobSpec;
+  readonly table: TableSettings;
+}
+
+/** JobCallback receives a job's outcome, always on the main thread, exactly once. */
+export type JobCallback<T> = (err: ShaleError | null, result: T | undefined) => void;
+
+/** Lane names the two queues of background work. */
+export type Lane = 'flush' | 'compaction';
+
+/** JobRunner runs one job per lane at a time. */
+export interface JobRunner {
+  readonly kind: 'inline' | 'worker';
+  flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void;
+  compact(req: CompactionRequest, filter: CompactionFilter | null, done: JobCallback<CompactionJobResult>): void;
+  /** busy is true while `lane` runs a job. */
+  busy(lane: Lane): boolean;
+  /** waitSync blocks until the job running on `lane` (if any) has finished and its callback has run. */
+  waitSync(lane: Lane): void;
+  /** close stops the workers; call when no job is running. */
+  close(): Promise<void>;
+}
+
+/** runFlushJob writes a memtable to a table (shared by both runners). */
+export function runFlushJob(fs: FileSystem, icmp: InternalKeyComparator, spec: FlushJobSpec, mem?: MemTable): FlushJobResult {
+  const start = performance.now();
+  const table = mem ?? MemTable.fromShared(spec.memtable, icmp);
+  const iter = table.iterator();
+  try {
+    const file = buildTable(fs, spec.dir, spec.number, iter, tableBuilderOptions(spec.table, icmp));
+    if (file !== null) fs.syncDir(spec.dir);
+    return { file, micros: (performance.now() - start) * 1000 };
+  } finally {
+    iter.close();
+  }
+}
+
+/** InlineJobRunner runs each job at once, on the caller's thread. */
+export class InlineJobRunner implements JobRunner {
+  readonly kind = 'inline';
+  private readonly running = { flush: false, compaction: false };
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly icmp: InternalKeyComparator,
+    private readonly fileCounter: BigInt64Array,
+  ) {}
+
+  flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {
+    this.run('flush', () => runFlushJob(this.fs, this.icmp, spec), done);
+  }
+
+  compact(req: CompactionRequest, filter: CompactionFilter | null, done: JobCallback<CompactionJobResult>): void {
+    this.run(
+      'compaction',
+      () =>
+        runCompactionJob(req.spec, {
+          fs: this.fs,
+          icmp: this.icmp,
+          table: tableBuilderOptions(req.table, this.icmp),
+          newFileNumber: () => allocateFileNumber(this.fileCounter),
+          filter,
+        }),
+      done,
+    );
+  }
+
+  private run<T>(lane: Lane, job: () => T, done: JobCallback<T>): void {
+    let result: T;
+    this.running[lane] = true;
+    try {
+      result = job();
+    } catch (err) {
+      this.running[lane] = false;
+      done(toShaleError(err), undefined);
+      return;
+    }
+    this.running[lane] = false;
+    done(null, result);
+  }
+
+  busy(lane: Lane): boolean {
+    return this.running[lane];
+  }
+
+  waitSync(): void {
+    // Inline jobs finish before flush()/compact() return.
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** WorkerMessage is what the worker posts back for each job. */
+export interface WorkerReply {
+  readonly result?: unknown;
+  readonly error?: SerializedError;
+}
+
+/** SerializedError carries a job's error across the thread boundary. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly file?: string;
+  readonly offset?: number;
+  readonly errno?: string;
+  readonly syscall?: string;
+  readonly path?: string;
+}
+
+/** serializeError flattens an error for postMessage. */
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const e = err as Error & { file?: string; offset?: number; errno?: string; syscall?: string; path?: string };
+    return { name: e.name, message: e.message, file: e.file, offset: e.offset, errno: e.errno, syscall: e.syscall, path: e.path };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+function reviveError(e: SerializedError): ShaleError {
+  if (e.name === 'CorruptionError') return new CorruptionError(e.message, e.file, e.offset);
+  if (e.name === 'IOError') return new IOError(e.message, e.errno, e.syscall, e.path);
+  return new BackgroundError(`background job failed: ${e.message}`);
+}
+
+function toShaleError(err: unknown): ShaleError {
+  return err instanceof ShaleError ? err : new BackgroundError(`background job failed: ${String(err)}`, { cause: err });
+}
+
+const WORKER_URL = new URL('./job-worker.js', import.meta.url);
+
+/** WorkerLane is one worker thread with its reply port and wake-up word. */
+class WorkerLane {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private pending: ((reply: WorkerReply) => void) | null = null;
+
+  constructor(private readonly fileCounter: BigInt64Array) {}
+
+  get busy(): boolean {
+    return this.pending !== null;
+  }
+
+  post(message: unknown, onReply: (reply: WorkerReply) => void): void {
+    const worker = this.ensureWorker();
+    this.pending = onReply;
+    worker.ref();
+    worker.postMessage(message);
+  }
+
+  waitSync(): void {
+    while (this.pending !== null) {
+      const seen = Atomics.load(this.signal, 0);
+      const m = receiveMessageOnPort(this.port!);
+      if (m !== undefined) {
+        this.deliver(m.message as WorkerReply);
+        return;
+      }
+      // The worker bumps the word after posting, so a reply posted after the check above wakes us.
+      Atomics.wait(this.signal, 0, seen, 1000);
+    }
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    this.port?.close();
+    this.port = null;
+    if (w !== null) await w.terminate();
+  }
+
+  private deliver(reply: WorkerReply): void {
+    const cb = this.pending;
+    if (cb === null) return;
+    this.pending = null;
+    this.worker?.unref();
+    cb(reply);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker !== null) return this.worker;
+    const channel = new MessageChannel();
+    const worker = new Worker(WORKER_URL, {
+      workerData: { port: channel.port2, signal: this.signal, fileCounter: this.fileCounter },
+      transferList: [channel.port2],
+    });
+    channel.port1.on('message', (m: WorkerReply) => this.deliver(m));
+    channel.port1.unref();
+    const fail = (err: unknown): void => {
+      if (this.worker === worker) {
+        this.worker = null;
+        this.port = null;
+      }
+      this.deliver({ error: serializeError(err) });
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.pending !== null) fail(new Error(`the background worker exited (code ${code})`));
+    });
+    worker.unref();
+    this.worker = worker;
+    this.port = channel.port1;
+    return worker;
+  }
+}
+
+/** WorkerJobRunner runs jobs on two background worker threads (started on first use). */
+export class WorkerJobRunner implements JobRunner {
+  readonly kind = 'worker';
+  private readonly lanes: Record<Lane, WorkerLane>;
+
+  constructor(fileCounter: BigInt64Array) {
+    this.lanes = { flush: new WorkerLane(fileCounter), compaction: new WorkerLane(fileCounter) };
+  }
+
+  flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {
+    this.lanes.flush.post({ kind: 'flush', spec }, (reply) => {
+      if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
+      const r = reply.result as { file: { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array } | null; micros: number };
+      const f = r.file;
+      done(null, { file: f === null ? null : newFileMetaData(f.number, f.fileSize, f.smallest, f.largest), micros: r.micros });
+    });
+  }
+
+  compact(req: CompactionRequest, _filter: CompactionFilter | null, done: JobCallback<CompactionJobResult>): void {
+    this.lanes.compaction.post({ kind: 'compaction', req }, (reply) => {
+      if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
+      done(null, reply.result as CompactionJobResult);
+    });
+  }
+
+  busy(lane: Lane): boolean {
+    return this.lanes[lane].busy;
+  }
+
+  waitSync(lane: Lane): void {
+    this.lanes[lane].waitSync();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.lanes.flush.close(), this.lanes.compaction.close()]);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The background worker's entry point: runs flush and compaction jobs posted by WorkerJobRunner on the
+ * real disk and posts each result (or error) back, then bumps the shared wake-up word so a main thread
+ * blocked in waitSync sees it.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { NodeFileSystem } from '../env/node-fs.js';
+import { allocateFileNumber } from '../version/version-set.js';
+import { runCompactionJob } from './job.js';
+import { runFlushJob, serializeError, type CompactionRequest, type FlushJobSpec, type WorkerReply } from './job-runner.js';
+import { WORKER_ICMP, tableBuilderOptions } from './table-settings.js';
+
+const { port, signal, fileCounter } = workerData as { port: MessagePort; signal: Int32Array; fileCounter: BigInt64Array };
+const fs = new NodeFileSystem();
+
+type Job = { kind: 'flush'; spec: FlushJobSpec } | { kind: 'compaction'; req: CompactionRequest };
+
+function run(job: Job): unknown {
+  if (job.kind === 'flush') {
+    const r = runFlushJob(fs, WORKER_ICMP, job.spec);
+    const f = r.file;
+    return { micros: r.micros, file: f === null ? null : { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest } };
+  }
+  return runCompactionJob(job.req.spec, {
+    fs,
+    icmp: WORKER_ICMP,
+    table: tableBuilderOptions(job.req.table, WORKER_ICMP),
+    newFileNumber: () => allocateFileNumber(fileCounter),
+    filter: null,
+  });
+}
+
+parentPort!.on('message', (job: Job) => {
+  let reply: WorkerReply;
+  try {
+    reply = { result: run(job) };
+  } catch (err) {
+    reply = { error: serializeError(err) };
+  }
+  port.postMessage(reply);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
