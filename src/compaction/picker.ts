@@ -128,6 +128,32 @@ export function compactRange(
   return c;
 }
 
+/**
+ * pickBottomCompaction returns a compaction that rewrites the files of `level` overlapping [begin, end]
+ * in place (RocksDB's forced bottommost compaction): shaped as a compaction from level - 1 with no
+ * inputs there, so the outputs land back in `level`. Null when nothing overlaps or `level` is 0.
+ */
+export function pickBottomCompaction(
+  vset: VersionSet,
+  level: number,
+  begin: Uint8Array | undefined,
+  end: Uint8Array | undefined,
+  o: PickerOptions,
+): Compaction | null {
+  if (level === 0) return null;
+  const v = vset.current;
+  const inputs = v.getOverlappingInputs(level, begin, end);
+  if (inputs.length === 0) return null;
+  const c = new Compaction(level - 1, v, vset.icmp, o.maxFileSize, maxGrandparentOverlapBytes(o));
+  c.inputs[1].push(...inputs);
+  addBoundaryInputs(vset.icmp, v.files[level]!, c.inputs[1]);
+  if (level + 1 < NUM_LEVELS) {
+    const [smallest, largest] = getRange(vset.icmp, c.inputs[1]);
+    c.grandparents = v.getOverlappingInputs(level + 1, userKeyOf(smallest), userKeyOf(largest));
+  }
+  return c;
+}
+
 function setupOtherInputs(vset: VersionSet, c: Compaction, o: PickerOptions): void {
   const v = c.inputVersion;
   const icmp = vset.icmp;

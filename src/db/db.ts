@@ -38,6 +38,7 @@ import type { Compaction } from '../compaction/compaction.js';
 import { deeperLevels } from '../compaction/compaction.js';
 import {
   compactRange as pickCompactRange,
+  pickBottomCompaction,
   pickCompaction,
   pickLevelForMemTableOutput,
   type PickerOptions,
@@ -331,7 +332,7 @@ export class DB {
         let group: QueuedWrite[] = [];
         try {
           this.checkGroupWritable();
-          await this.makeRoomForWriteAsync();
+          if (this.roomAction(false, true) !== 'ok') await this.makeRoomForWriteAsync();
           this.checkGroupWritable();
           group = this.takeGroup();
           const seq = this.versions.lastSequence + 1;
@@ -631,17 +632,19 @@ export class DB {
   async flush(): Promise<void> {
     this.checkWritable();
     if (this.mem.count > 0) {
-      while (this.imm !== null) {
+      for (;;) {
         this.maybeScheduleWork();
+        if (this.imm === null) break;
         await this.backgroundProgress();
         this.checkWritable();
       }
       this.switchMemTable();
     }
-    this.maybeScheduleWork();
-    while (this.imm !== null) {
-      await this.backgroundProgress();
+    for (;;) {
+      this.maybeScheduleWork();
       this.checkWritable();
+      if (this.imm === null) return;
+      await this.backgroundProgress();
     }
   }
 
@@ -658,9 +661,12 @@ export class DB {
     let maxLevel = 1;
     const v = this.versions.current;
     for (let level = 1; level < NUM_LEVELS; level++) if (v.overlapInLevel(level, begin, limit)) maxLevel = level;
-    for (let level = 0; level < maxLevel; level++) {
+    // Each level into the next, then the bottom level rewritten in place, so that afterwards no
+    // shadowed version or deletion that no snapshot needs is left in the range.
+    for (let level = 0; level <= maxLevel; level++) {
+      this.checkWritable();
       await new Promise<void>((resolve, reject) => {
-        this.manualQueue.push({ level, begin, end: limit, resolve, reject });
+        this.manualQueue.push({ level, bottom: level === maxLevel, begin, end: limit, resolve, reject });
         this.maybeScheduleWork();
       });
     }
@@ -689,7 +695,11 @@ export class DB {
     try {
       for (let progress = true; progress; ) {
         progress = false;
-        if (this.closing || this.bgError !== null) return;
+        if (this.closing) return;
+        if (this.bgError !== null) {
+          for (const m of this.manualQueue.splice(0)) m.reject(this.bgError);
+          return;
+        }
         if (this.imm !== null && this.flushJob === null) {
           this.startFlush();
           progress = true;
@@ -747,7 +757,9 @@ export class DB {
     const manual = this.manualQueue[0];
     let c: Compaction | null;
     if (manual !== undefined) {
-      c = pickCompactRange(this.versions, manual.level, manual.begin, manual.end, this.pickerOptions);
+      c = manual.bottom
+        ? pickBottomCompaction(this.versions, manual.level, manual.begin, manual.end, this.pickerOptions)
+        : pickCompactRange(this.versions, manual.level, manual.begin, manual.end, this.pickerOptions);
       if (c === null) {
         this.manualQueue.shift();
         manual.resolve();
@@ -807,7 +819,7 @@ export class DB {
     for (const o of r.outputs) edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
     this.versions.logAndApply(edit);
     this.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
-    if (manual !== undefined && c.level > 0) {
+    if (manual !== undefined && !manual.bottom && c.level > 0) {
       // Above level 0 a manual step takes about one file's worth; continue after what it took.
       const last = c.inputs[0][c.inputs[0].length - 1]!;
       const next = userKeyOf(last.largest);
@@ -833,6 +845,7 @@ export class DB {
     if (this.closed) return;
     if (this.closePromise !== null) return this.closePromise;
     this.closing = true;
+    this.notifyProgress();
     this.closePromise = (async () => {
       while (this.groupWriterActive || this.runner.busy('flush') || this.runner.busy('compaction')) {
         if (this.runner.busy('flush') || this.runner.busy('compaction')) await this.backgroundProgress();
@@ -1096,6 +1109,8 @@ interface QueuedWrite {
 /** ManualCompaction is one level's step of compactRange(), waiting for or running on the compaction lane. */
 interface ManualCompaction {
   readonly level: number;
+  /** bottom: rewrite `level` in place (the last step of compactRange) instead of merging it down. */
+  readonly bottom: boolean;
   begin: Uint8Array | undefined;
   readonly end: Uint8Array | undefined;
   readonly resolve: () => void;

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DB, WriteBatch, MemFileSystem } from '../../src/index.js';
+import { DB, WriteBatch, MemFileSystem, NodeFileSystem } from '../../src/index.js';
+import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
 import type { Snapshot } from '../../src/index.js';
 import { Model } from '../support/model.js';
 import { toHex } from '../../src/util/bytes.js';
@@ -30,6 +31,7 @@ type Op =
   | { t: 'scan'; lo?: Uint8Array; hi?: Uint8Array; loInc: boolean; hiInc: boolean; reverse: boolean; limit: number; snap: number }
   | { t: 'cursor'; seek: Uint8Array; moves: boolean[]; snap: number }
   | { t: 'flush' }
+  | { t: 'compact'; lo?: Uint8Array; hi?: Uint8Array }
   | { t: 'reopen' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -63,14 +65,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ t: fc.constant('cursor' as const), seek: keyArb, moves: fc.array(fc.boolean(), { maxLength: 8 }), snap: fc.nat(5) }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('flush' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('compact' as const),
+      lo: fc.option(keyArb, { nil: undefined }),
+      hi: fc.option(keyArb, { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
 );
 
 const hex = (e: [Uint8Array, Uint8Array][]): string[] => e.map(([k, v]) => `${toHex(k)}=${toHex(v)}`);
 
-async function run(ops: Op[], options: Record<string, unknown>): Promise<void> {
-  const fs = new MemFileSystem();
-  const dir = '/db';
+async function run(ops: Op[], options: Record<string, unknown>, onDisk = false): Promise<void> {
+  const fs = onDisk ? new NodeFileSystem() : new MemFileSystem();
+  const dir = onDisk ? makeTmpDir('shale-model-') : '/db';
   let db = await DB.open(dir, { fs, ...options });
   const model = new Model();
   // Snapshots: [engine snapshot, frozen model]; index 0 means "no snapshot".
@@ -163,6 +173,9 @@ async function run(ops: Op[], options: Record<string, unknown>): Promise<void> {
         case 'flush':
           await db.flush();
           break;
+        case 'compact':
+          await db.compactRange(op.lo, op.hi);
+          break;
         case 'reopen':
           for (const [s] of snaps) s.release();
           snaps = [];
@@ -179,15 +192,36 @@ async function run(ops: Op[], options: Record<string, unknown>): Promise<void> {
     assert.deepEqual(hex([...db.iterator()]), hex(model.range()));
   } finally {
     await db.close();
+    if (onDisk) removeTmpDir(dir);
   }
 }
 
+/** TINY_LEVELS makes every level fill up within a short test: the compaction configuration. */
+const TINY_LEVELS = {
+  writeBufferSize: 1024,
+  maxFileSize: 1024,
+  level1MaxBytes: 4096,
+  l0CompactionTrigger: 2,
+  l0SlowdownWritesTrigger: 3,
+  l0StopWritesTrigger: 4,
+  blockSize: 128,
+};
+
 const CONFIGS: [string, Record<string, unknown>][] = [
+  ['tiny levels: every level compacts', TINY_LEVELS],
+  ['tiny levels, no compression, no bloom', { ...TINY_LEVELS, compression: 'none', bloomBitsPerKey: 0 }],
   ['defaults', {}],
   ['tiny buffers and blocks', { writeBufferSize: 1024, blockSize: 64, blockRestartInterval: 1, compression: 'none' }],
   ['no bloom, snappy, small blocks', { writeBufferSize: 4096, blockSize: 256, bloomBitsPerKey: 0 }],
   ['reuse logs, no block cache', { writeBufferSize: 2048, reuseLogs: true, blockCacheSize: 0 }],
 ];
+
+test('the engine agrees with a sorted-map model (tiny levels, worker jobs on disk)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => run(ops, TINY_LEVELS, true)),
+    { numRuns: Number(process.env.MODEL_RUNS ?? 60) / 3, seed: process.env.SEED ? Number(process.env.SEED) : undefined },
+  );
+});
 
 for (const [name, options] of CONFIGS) {
   test(`the engine agrees with a sorted-map model (${name})`, async () => {
