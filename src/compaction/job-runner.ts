@@ -56,6 +56,11 @@ export interface JobRunner {
   busy(lane: Lane): boolean;
   /** waitSync blocks until the job running on `lane` (if any) has finished and its callback has run. */
   waitSync(lane: Lane): void;
+  /**
+   * poll delivers the results of jobs that have finished, without waiting: the synchronous write path
+   * calls it, because a loop of synchronous writes never lets the event loop deliver them.
+   */
+  poll(): void;
   /** close stops the workers; call when no job is running. */
   close(): Promise<void>;
 }
@@ -126,6 +131,8 @@ export class InlineJobRunner implements JobRunner {
     // Inline jobs finish before flush()/compact() return.
   }
 
+  poll(): void {}
+
   async close(): Promise<void> {}
 }
 
@@ -173,6 +180,7 @@ class WorkerLane {
   private port: MessagePort | null = null;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private pending: ((reply: WorkerReply) => void) | null = null;
+  private lastSignal = 0;
 
   constructor(private readonly fileCounter: BigInt64Array) {}
 
@@ -185,6 +193,15 @@ class WorkerLane {
     this.pending = onReply;
     worker.ref();
     worker.postMessage(message);
+  }
+
+  poll(): void {
+    if (this.pending === null) return;
+    const s = Atomics.load(this.signal, 0);
+    if (s === this.lastSignal) return;
+    this.lastSignal = s;
+    const m = receiveMessageOnPort(this.port!);
+    if (m !== undefined) this.deliver(m.message as WorkerReply);
   }
 
   waitSync(): void {
@@ -274,6 +291,11 @@ export class WorkerJobRunner implements JobRunner {
 
   waitSync(lane: Lane): void {
     this.lanes[lane].waitSync();
+  }
+
+  poll(): void {
+    this.lanes.flush.poll();
+    this.lanes.compaction.poll();
   }
 
   async close(): Promise<void> {

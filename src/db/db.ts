@@ -431,6 +431,7 @@ export class DB {
    */
   private makeRoomForWrite(force: boolean): void {
     let allowDelay = !force;
+    this.runner.poll();
     for (;;) {
       const action = this.roomAction(force, allowDelay);
       if (action === 'ok') return;
@@ -438,6 +439,7 @@ export class DB {
         allowDelay = false;
         Atomics.wait(SLEEP_WORD, 0, 0, 1);
         this.stallMicros += 1000;
+        this.runner.poll();
       } else if (action === 'wait-flush' || action === 'wait-compaction') {
         const lane = action === 'wait-flush' ? 'flush' : 'compaction';
         this.maybeScheduleWork();
