@@ -29,6 +29,9 @@ export interface FileMetaData {
   readonly smallest: Uint8Array;
   /** largest is the largest internal key in the file. */
   readonly largest: Uint8Array;
+  /** smallestUser, largestUser: the user keys of smallest and largest (views; lookups compare these). */
+  readonly smallestUser: Uint8Array;
+  readonly largestUser: Uint8Array;
   /** allowedSeeks counts down reads that had to look past this file (seek-triggered compaction). */
   allowedSeeks: number;
 }
@@ -40,7 +43,15 @@ export function newFileMetaData(
   smallest: Uint8Array,
   largest: Uint8Array,
 ): FileMetaData {
-  return { number, fileSize, smallest, largest, allowedSeeks: Math.max(100, Math.floor(fileSize / 16384)) };
+  return {
+    number,
+    fileSize,
+    smallest,
+    largest,
+    smallestUser: smallest.subarray(0, smallest.length - 8),
+    largestUser: largest.subarray(0, largest.length - 8),
+    allowedSeeks: Math.max(100, Math.floor(fileSize / 16384)),
+  };
 }
 
 /** VersionEdit collects the changes of one MANIFEST record. */

@@ -3,6 +3,7 @@
  * Reads and iterators pin the version they started on (ref/unref), so compaction never deletes a
  * file a reader still needs.
  */
+import { bytewiseComparator } from '../util/comparator.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import type { Comparator } from '../util/comparator.js';
 import {
@@ -39,6 +40,33 @@ export interface GetResult {
   /** seekFile is the first file read that did not hold the key when more than one was read. */
   seekFile?: FileMetaData;
   seekFileLevel?: number;
+}
+
+/** L0_SCRATCH holds the level-0 candidates of one lookup (lookups never nest). */
+const L0_SCRATCH: (FileMetaData | undefined)[] = [];
+
+function sortByNumberDesc(a: (FileMetaData | undefined)[], n: number): void {
+  for (let i = 1; i < n; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]!.number < x.number) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
+/** sameUserKey tells whether the user-key part of internal key `ikey` equals `userKey` under `ucmp`. */
+function sameUserKey(ucmp: InternalKeyComparator['user'], ikey: Uint8Array, userKey: Uint8Array): boolean {
+  const n = ikey.length - 8;
+  if (n === userKey.length) {
+    let i = 0;
+    while (i < n && ikey[i] === userKey[i]) i++;
+    if (i === n) return true;
+  }
+  // Different bytes: only a custom comparator can still call them equal.
+  return ucmp !== bytewiseComparator && ucmp.compare(ikey.subarray(0, n), userKey) === 0;
 }
 
 /** Version lists the table files of every level at one point in time. */
@@ -81,45 +109,48 @@ export class Version {
     let lastRead: FileMetaData | undefined;
     let lastReadLevel = -1;
 
-    const probe = (f: FileMetaData, level: number): boolean => {
+    // Level 0: every file whose range holds the key, newest (highest number) first; then one file per
+    // deeper level. A lookup that reads past a file charges that file a seek (LevelDB's rule).
+    const l0 = this.files[0]!;
+    let hits = 0;
+    const cand = L0_SCRATCH;
+    for (let i = 0; i < l0.length; i++) {
+      const f = l0[i]!;
+      if (ucmp.compare(userKey, f.smallestUser) >= 0 && ucmp.compare(userKey, f.largestUser) <= 0) cand[hits++] = f;
+    }
+    if (hits > 1) sortByNumberDesc(cand, hits);
+    for (let level = 0, i = 0; level < NUM_LEVELS; ) {
+      let f: FileMetaData | undefined;
+      if (level === 0) {
+        if (i >= hits) {
+          level++;
+          continue;
+        }
+        f = cand[i++];
+      } else {
+        const files = this.files[level]!;
+        level++;
+        if (files.length === 0) continue;
+        const j = findFile(this.icmp, files, ikey);
+        if (j >= files.length) continue;
+        f = files[j]!;
+        if (ucmp.compare(userKey, f.smallestUser) < 0) continue;
+      }
+      const fileLevel = level === 0 ? 0 : level - 1;
       if (lastRead !== undefined && result.seekFile === undefined) {
         result.seekFile = lastRead;
         result.seekFileLevel = lastReadLevel;
       }
-      lastRead = f;
-      lastReadLevel = level;
-      const e = tableCache.get(f.number, f.fileSize, ikey, opts);
-      if (e === undefined || ucmp.compare(userKeyOf(e.key), userKey) !== 0) return false;
-      if (typeOf(e.key) === ValueType.VALUE) {
-        result.state = 'found';
-        result.value = e.value;
-      } else {
-        result.state = 'deleted';
-      }
-      return true;
-    };
-
-    // Level 0: every file whose range holds the key, newest (highest number) first.
-    const l0 = this.files[0]!;
-    if (l0.length > 0) {
-      const hits: FileMetaData[] = [];
-      for (const f of l0) {
-        if (ucmp.compare(userKey, userKeyOf(f.smallest)) >= 0 && ucmp.compare(userKey, userKeyOf(f.largest)) <= 0) {
-          hits.push(f);
-        }
-      }
-      hits.sort((a, b) => b.number - a.number);
-      for (const f of hits) if (probe(f, 0)) return result;
+      lastRead = f!;
+      lastReadLevel = fileLevel;
+      const e = tableCache.get(f!.number, f!.fileSize, ikey, opts);
+      if (e === undefined || !sameUserKey(ucmp, e.key, userKey)) continue;
+      result.state = typeOf(e.key) === ValueType.VALUE ? 'found' : 'deleted';
+      if (result.state === 'found') result.value = e.value;
+      cand.fill(undefined, 0, hits);
+      return result;
     }
-    for (let level = 1; level < NUM_LEVELS; level++) {
-      const files = this.files[level]!;
-      if (files.length === 0) continue;
-      const i = findFile(this.icmp, files, ikey);
-      if (i >= files.length) continue;
-      const f = files[i]!;
-      if (ucmp.compare(userKey, userKeyOf(f.smallest)) < 0) continue;
-      if (probe(f, level)) return result;
-    }
+    cand.fill(undefined, 0, hits);
     return result;
   }
 
