@@ -949,7 +949,7 @@ export class DB {
       if (!this.opts.createIfMissing) throw new NotFoundError(`${dir} holds no database (createIfMissing is false)`);
       VersionSet.createNew(fs, dir, this.opts.comparator.name);
     } else if (this.opts.errorIfExists) {
-      throw new InvalidArgumentError(`${dir} already holds a database (errorIfExists is true)`);
+      throw new InvalidArgumentError(`${dir} already exists and holds a database (errorIfExists is true)`);
     }
     const versions = this.versions;
     versions.recover();

@@ -4,6 +4,7 @@
  * Keys and values handed out are copies the caller owns.
  */
 import type { DBIterator } from './db-iterator.js';
+import { toBytes } from '../util/bytes.js';
 
 /** Iterator walks the database at one snapshot. Close it (or finish a for-of loop) to release it. */
 export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
@@ -20,14 +21,14 @@ export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
   }
 
   /** seek moves to the first key >= `key` within the range. */
-  seek(key: Uint8Array): this {
-    this.cursor.seek(key);
+  seek(key: Uint8Array | string): this {
+    this.cursor.seek(toBytes(key, 'seek target'));
     return this;
   }
 
   /** seekForPrev moves to the last key <= `key` within the range. */
-  seekForPrev(key: Uint8Array): this {
-    this.cursor.seekForPrev(key);
+  seekForPrev(key: Uint8Array | string): this {
+    this.cursor.seekForPrev(toBytes(key, 'seek target'));
     return this;
   }
 

@@ -1,0 +1,57 @@
+/** ShaleLevel beyond the compliance suite: streams, engine error codes, extra methods, persistence. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EntryStream } from 'level-read-stream';
+import { ShaleLevel } from '../../src/level/index.js';
+import { tmpDirFor } from '../support/tmp-dir.js';
+
+test('level-read-stream reads a range from ShaleLevel', async (t) => {
+  const db = new ShaleLevel(tmpDirFor(t));
+  await db.batch(Array.from({ length: 50 }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(2, '0')}`, value: `v${i}` })));
+  const seen: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const stream = new EntryStream(db, { gte: 'k10', lt: 'k20' }) as unknown as NodeJS.ReadableStream;
+    stream
+      .on('data', (e: { key: string; value: string }) => seen.push(`${e.key}=${e.value}`))
+      .on('end', () => resolve())
+      .on('error', reject);
+  });
+  assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `k${10 + i}=v${10 + i}`));
+  await db.close();
+});
+
+test('a second ShaleLevel on a locked directory fails with LEVEL_LOCKED', async (t) => {
+  const dir = tmpDirFor(t);
+  const a = new ShaleLevel(dir);
+  await a.open();
+  const b = new ShaleLevel(dir);
+  await assert.rejects(b.open(), (err: Error & { code?: string; cause?: { code?: string } }) => {
+    assert.equal(err.code, 'LEVEL_DATABASE_NOT_OPEN');
+    assert.equal(err.cause?.code, 'LEVEL_LOCKED');
+    return true;
+  });
+  await a.close();
+});
+
+test('data persists; compactRange, approximateSize, getProperty, getSync and sublevels work', async (t) => {
+  const dir = tmpDirFor(t);
+  let db = new ShaleLevel(dir, { writeBufferSize: 16 * 1024 });
+  const sub = db.sublevel<string, string>('users', {});
+  for (let i = 0; i < 2000; i++) await db.put(`key${String(i).padStart(5, '0')}`, 'x'.repeat(100));
+  await sub.put('alice', 'admin');
+  await db.compactRange('key00000', 'key99999');
+  assert.ok((await db.approximateSize('key00000', 'key99999')) > 10_000);
+  assert.match(db.getProperty('leveldb.stats')!, /Level/);
+  assert.equal(db.getSync('key00007'), 'x'.repeat(100));
+  await db.del('key00007');
+  await db.close();
+  db = new ShaleLevel(dir);
+  assert.equal(await db.get('key00007'), undefined);
+  assert.equal(await db.get('key01999'), 'x'.repeat(100));
+  assert.equal(await db.sublevel<string, string>('users', {}).get('alice'), 'admin');
+  assert.deepEqual(await db.keys({ gte: 'key01997', lt: 'key02000' }).all(), ['key01997', 'key01998', 'key01999']);
+  await db.clear({ gte: 'key00000', lt: 'key01000' });
+  assert.equal((await db.keys({ gte: 'key', lt: 'key01000' }).all()).length, 0);
+  assert.equal((await db.keys({ gte: 'key01000', lt: 'key02000' }).all()).length, 1000);
+  await db.close();
+});
