@@ -68,6 +68,7 @@ import { DBIterator, type Bounds } from './db-iterator.js';
 import { Iterator } from './iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
 import { replayLog } from './recovery.js';
+import { repairDB, type RepairReport } from './repair.js';
 import { getProperty } from './properties.js';
 import { LevelStats } from './level-stats.js';
 
@@ -234,6 +235,14 @@ export class DB {
       if (fs.exists(join(location, name))) fs.remove(join(location, name));
     }
     if (fs.list(location).length === 0) fs.removeDir(location);
+  }
+
+  /**
+   * repair rebuilds the MANIFEST of the database in `location` from the tables and logs that survive;
+   * tables that cannot be read are moved to `lost/` (see src/db/repair.ts). The database must be closed.
+   */
+  static repair(location: string, options: Options = {}): Promise<RepairReport> {
+    return repairDB(location, options);
   }
 
   // ---- writes ----
