@@ -1,0 +1,140 @@
+/**
+ * FileStore: the Store in one human-readable JSON-lines file (`store.jsonl` in its directory), for
+ * development and debugging. Each line is one operation: a change set (`{"save": {namespace, changes}}`)
+ * or a namespace deletion (`{"deleteNamespace": "..."}`), appended with one write, so a torn last line
+ * is a torn operation, ignored at load. The file is compacted (rewritten as one line per live record,
+ * through a temp file, fsync, rename and a directory fsync) when it is opened and on compact().
+ */
+import { join } from 'node:path';
+import type { FileSystem, WritableFile } from '../env/file-system.js';
+import { NodeFileSystem } from '../env/node-fs.js';
+import { CorruptionError, IOError } from '../util/errors.js';
+import { BaseStore } from './base-store.js';
+import { resolveChanges } from './changes-builder.js';
+import { checkName } from './key-encoding.js';
+import { decodeRecord } from './record-codec.js';
+import { RecordMap } from './record-map.js';
+import type { Change, ChangeSet, StoredRecord } from './store.js';
+
+/** FileStoreOptions: `sync` fsyncs every save (default true); `fs` for tests. */
+export interface FileStoreOptions {
+  readonly sync?: boolean;
+  readonly fs?: FileSystem;
+}
+
+const FILE = 'store.jsonl';
+const TEMP = 'store.jsonl.tmp';
+
+/** FileStore keeps records in memory and appends every operation to a JSON-lines file. */
+export class FileStore extends BaseStore {
+  private readonly map = new RecordMap();
+  private file: WritableFile | null = null;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly fs: FileSystem,
+    private readonly sync: boolean,
+  ) {
+    super();
+  }
+
+  /** open loads (and compacts) the store in `dir`, creating it if needed. */
+  static async open(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    checkName('dir', dir);
+    const fs = options.fs ?? new NodeFileSystem();
+    fs.mkdir(dir);
+    const store = new FileStore(dir, fs, options.sync ?? true);
+    store.replay();
+    store.compact();
+    return store;
+  }
+
+  async save(changes: ChangeSet): Promise<void> {
+    this.checkOpen();
+    const resolved = resolveChanges(changes, this.isKnown);
+    const set = { namespace: changes.namespace, changes: [...resolved.values()] };
+    this.append({ save: set });
+    this.map.apply(resolved);
+  }
+
+  async load(namespace: string): Promise<StoredRecord[]> {
+    this.checkOpen();
+    checkName('namespace', namespace);
+    return this.map.namespaceEntries(namespace).map(([key, json]) => decodeRecord(json, this.decoders, key));
+  }
+
+  async listNamespaces(): Promise<string[]> {
+    this.checkOpen();
+    return this.map.namespaces();
+  }
+
+  async deleteNamespace(namespace: string): Promise<void> {
+    this.checkOpen();
+    checkName('namespace', namespace);
+    this.append({ deleteNamespace: namespace });
+    this.map.deleteNamespace(namespace);
+  }
+
+  /** compact rewrites the file to hold only the live records. */
+  compact(): void {
+    this.checkOpen();
+    this.file?.close();
+    this.file = null;
+    const tmp = join(this.dir, TEMP);
+    const out = this.fs.createWritable(tmp);
+    try {
+      const lines: string[] = [];
+      for (const json of this.map.records.values()) {
+        const r = JSON.parse(json) as Change;
+        lines.push(JSON.stringify({ save: { namespace: r.namespace, changes: [r] } }));
+      }
+      if (lines.length > 0) out.append(Buffer.from(lines.join('\n') + '\n'));
+      out.sync();
+    } finally {
+      out.close();
+    }
+    this.fs.rename(tmp, join(this.dir, FILE));
+    this.fs.syncDir(this.dir);
+    this.file = this.fs.openAppendable(join(this.dir, FILE));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.file?.close();
+    this.file = null;
+  }
+
+  private append(op: unknown): void {
+    const line = Buffer.from(JSON.stringify(op) + '\n');
+    this.file!.append(line);
+    if (this.sync) this.file!.sync();
+  }
+
+  private replay(): void {
+    const path = join(this.dir, FILE);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.fs.readFile(path);
+    } catch (err) {
+      if (err instanceof IOError && err.errno === 'ENOENT') return;
+      throw err;
+    }
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const lines = text.split('\n');
+    const complete = text.endsWith('\n') ? lines.length - 1 : lines.length - 1; // the last piece is '' or torn
+    for (let i = 0; i < complete; i++) {
+      const line = lines[i]!;
+      if (line.length === 0) continue;
+      let op: { save?: ChangeSet; deleteNamespace?: string };
+      try {
+        op = JSON.parse(line) as typeof op;
+      } catch {
+        throw new CorruptionError(`line ${i + 1} is not JSON`, path);
+      }
+      if (op.save !== undefined) this.map.apply(resolveChanges(op.save, () => true));
+      else if (typeof op.deleteNamespace === 'string') this.map.deleteNamespace(op.deleteNamespace);
+      else throw new CorruptionError(`line ${i + 1} is not a store operation`, path);
+    }
+  }
+}
