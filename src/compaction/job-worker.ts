@@ -9,9 +9,11 @@ import { allocateFileNumber } from '../version/version-set.js';
 import { runCompactionJob } from './job.js';
 import { runFlushJob, serializeError, type CompactionRequest, type FlushJobSpec, type WorkerReply } from './job-runner.js';
 import { WORKER_ICMP, tableBuilderOptions } from './table-settings.js';
+import { ensureZstd } from '../sstable/zstd.js';
 
 const { port, signal, fileCounter } = workerData as { port: MessagePort; signal: Int32Array; fileCounter: BigInt64Array };
 const fs = new NodeFileSystem();
+await ensureZstd();
 
 type Job = { kind: 'flush'; spec: FlushJobSpec } | { kind: 'compaction'; req: CompactionRequest };
 

@@ -69,6 +69,7 @@ import { Iterator } from './iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
 import { replayLog } from './recovery.js';
 import { repairDB, type RepairReport } from './repair.js';
+import { ensureZstd } from '../sstable/zstd.js';
 import { getProperty } from './properties.js';
 import { LevelStats } from './level-stats.js';
 
@@ -200,6 +201,8 @@ export class DB {
     }
     const opts = resolveOptions(options);
     const fs = options.fs ?? new NodeFileSystem();
+    // Loaded at every open (once per process, ~10 ms): tables written by upstream LevelDB may use zstd.
+    await ensureZstd();
     if (!fs.exists(location)) {
       if (!opts.createIfMissing) {
         throw new NotFoundError(`${location} does not exist (createIfMissing is false)`);

@@ -25,6 +25,7 @@ import { VersionEdit, newFileMetaData } from '../version/version-edit.js';
 import { setCurrentFile } from '../version/version-set.js';
 import { lockFileName, logFileName, manifestFileName, parseFileName } from '../version/file-names.js';
 import { NotFoundError } from '../util/errors.js';
+import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options } from './options.js';
 import { replayLog } from './recovery.js';
 
@@ -47,6 +48,7 @@ export async function repairDB(location: string, options: Options = {}): Promise
   const opts = resolveOptions(options);
   const fs: FileSystem = options.fs ?? new NodeFileSystem();
   if (!fs.exists(location)) throw new NotFoundError(`${location} does not exist`);
+  await ensureZstd();
   const lock = await fs.lock(lockFileName(location));
   try {
     return repairLocked(fs, location, opts, options);

@@ -5,6 +5,7 @@
  */
 import { CorruptionError, NotSupportedError } from '../util/errors.js';
 import { snappyCompress, snappyUncompress } from './snappy.js';
+import { zstdCompress, zstdUncompress } from './zstd.js';
 
 // FROZEN: on-disk compression type codes.
 /** CompressionType is the code stored in a block trailer. */
@@ -18,6 +19,8 @@ export function compressBlock(type: CompressionType, raw: Uint8Array): Uint8Arra
       return raw;
     case CompressionType.SNAPPY:
       return snappyCompress(raw);
+    case CompressionType.ZSTD:
+      return zstdCompress(raw);
     default:
       throw new NotSupportedError(`compression type ${type} is not supported for writing`);
   }
@@ -38,6 +41,8 @@ export function uncompressBlock(type: number, data: Uint8Array, file?: string, o
         if (err instanceof CorruptionError) throw new CorruptionError(`bad snappy block: ${err.message}`, file, offset);
         throw err;
       }
+    case CompressionType.ZSTD:
+      return zstdUncompress(data, file, offset);
     default:
       throw new CorruptionError(`unknown block compression type ${type}`, file, offset);
   }

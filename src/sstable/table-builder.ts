@@ -72,7 +72,11 @@ export class TableBuilder {
   ) {
     if (!(options.blockSize >= 1))
       throw new InvalidArgumentError(`blockSize must be >= 1, got ${options.blockSize}`);
-    if (options.compression !== CompressionType.NONE && options.compression !== CompressionType.SNAPPY) {
+    if (
+      options.compression !== CompressionType.NONE &&
+      options.compression !== CompressionType.SNAPPY &&
+      options.compression !== CompressionType.ZSTD
+    ) {
       throw new InvalidArgumentError(`compression type ${options.compression} cannot be written`);
     }
     this.cmp = options.comparator;
