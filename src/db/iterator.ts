@@ -66,6 +66,16 @@ export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
     return this.cursor.value().slice();
   }
 
+  /** keyView returns the current key as a view, valid until the cursor moves. @internal */
+  keyView(): Uint8Array {
+    return this.cursor.key();
+  }
+
+  /** valueView returns the current value as a view, valid until the cursor moves. @internal */
+  valueView(): Uint8Array {
+    return this.cursor.value();
+  }
+
   /** close releases the iterator; using it afterwards throws a ClosedError. */
   close(): void {
     this.cursor.close();

@@ -30,15 +30,25 @@ export class WriteBatch {
 
   /** put adds `key -> value`. Keys and values are Uint8Array or string (UTF-8). */
   put(key: Uint8Array | string, value: Uint8Array | string): this {
-    const k = toBytes(key, 'key');
-    const v = toBytes(value, 'value');
-    this.rep.byte(ValueType.VALUE).lengthPrefixed(k).lengthPrefixed(v);
+    // Check both before writing anything, so a bad argument leaves the batch unchanged.
+    if (typeof key !== 'string') toBytes(key, 'key');
+    if (typeof value !== 'string') toBytes(value, 'value');
+    const rep = this.rep.byte(ValueType.VALUE);
+    if (typeof key === 'string') rep.lengthPrefixedString(key);
+    else rep.lengthPrefixed(key);
+    if (typeof value === 'string') rep.lengthPrefixedString(value);
+    else rep.lengthPrefixed(value);
     this.ops++;
     return this;
   }
 
   /** delete adds a deletion of `key`. */
   delete(key: Uint8Array | string): this {
+    if (typeof key === 'string') {
+      this.rep.byte(ValueType.DELETION).lengthPrefixedString(key);
+      this.ops++;
+      return this;
+    }
     const k = toBytes(key, 'key');
     this.rep.byte(ValueType.DELETION).lengthPrefixed(k);
     this.ops++;

@@ -28,6 +28,13 @@ function toFormat(v: Uint8Array, format: string): any {
   return v;
 }
 
+/** fromView converts a view the engine will reuse: strings decode from it, bytes are copied. */
+function fromView(v: Uint8Array, format: string): any {
+  if (format === 'utf8') return decoder.decode(v);
+  if (format === 'buffer') return Buffer.from(v);
+  return v.slice();
+}
+
 /** levelError gives an engine error the code the Level ecosystem checks (LEVEL_LOCKED, ...). */
 function levelError(err: unknown): unknown {
   if (!(err instanceof ShaleError)) return err;
@@ -153,8 +160,8 @@ class ShaleIterator extends AbstractIterator<ShaleLevel, any, any> {
   }
 
   private entry(): [any, any] {
-    const k = this.keys ? toFormat(this.it!.key(), this.keyFormat) : undefined;
-    const v = this.values ? toFormat(this.it!.value(), this.valueFormat) : undefined;
+    const k = this.keys ? fromView(this.it!.keyView(), this.keyFormat) : undefined;
+    const v = this.values ? fromView(this.it!.valueView(), this.valueFormat) : undefined;
     if (this.reverse) this.it!.prev();
     else this.it!.next();
     return [k, v];

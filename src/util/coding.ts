@@ -146,6 +146,8 @@ export class Decoder {
   }
 }
 
+const UTF8 = new TextEncoder();
+
 /**
  * Encoder appends fields to a growable buffer. `finish()` returns a view of the bytes written; reuse
  * the encoder after `reset()` to avoid reallocating on hot paths.
@@ -211,6 +213,26 @@ export class Encoder {
 
   lengthPrefixed(b: Uint8Array): this {
     return this.varint32(b.length).bytes(b);
+  }
+
+  /** lengthPrefixedString writes `s` as length-prefixed UTF-8; ASCII is written in place, without a copy. */
+  lengthPrefixedString(s: string): this {
+    const start = this.pos;
+    const n = s.length;
+    this.varint32(n);
+    this.ensure(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = start;
+        return this.lengthPrefixed(UTF8.encode(s));
+      }
+      buf[p++] = c;
+    }
+    this.pos = p;
+    return this;
   }
 
   /** finish returns a view of the bytes written so far (valid until the next write or reset). */
