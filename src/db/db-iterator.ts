@@ -7,6 +7,8 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import type { Comparator } from '../util/comparator.js';
 import { ValueType, lookupKey, sequenceOf, typeOf, userKeyOf } from '../memtable/internal-key.js';
 import { ClosedError } from '../util/errors.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { compareByteRanges } from '../util/bytes.js';
 
 /** Bounds restrict an iterator to a key range; each side is optional. */
 export interface Bounds {
@@ -25,6 +27,12 @@ export class DBIterator {
   private savedValue: Uint8Array = new Uint8Array(0);
   private closedReason: string | null = null;
   private scratch = new Uint8Array(64);
+  /** Forward: a copy of the current user key (curKey views curBuf), so key() allocates nothing. */
+  private curBuf = new Uint8Array(64);
+  private curKey: Uint8Array = new Uint8Array(0);
+  /** skipBuf holds the key a deletion hides while skipping forward. */
+  private skipBuf = new Uint8Array(64);
+  private readonly bytewise: boolean;
 
   constructor(
     private readonly iter: InternalIterator,
@@ -32,7 +40,9 @@ export class DBIterator {
     private readonly sequence: number,
     private readonly bounds: Bounds,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.bytewise = ucmp === bytewiseComparator;
+  }
 
   /** valid returns true iff the cursor is at an entry. */
   valid(): boolean {
@@ -118,11 +128,11 @@ export class DBIterator {
       this.forward = true;
       if (!this.iter.valid()) this.iter.seekToFirst();
       else this.iter.next();
+      this.findNextUserEntry(true, this.savedKey);
     } else {
-      this.save(userKeyOf(this.iter.key()));
       this.iter.next();
+      this.findNextUserEntry(true, this.curKey);
     }
-    this.findNextUserEntry(true, this.savedKey);
     this.checkUpper();
   }
 
@@ -132,7 +142,7 @@ export class DBIterator {
     if (!this.isValid) return;
     if (this.forward) {
       // Step back over every entry of the current key to land before them.
-      this.save(userKeyOf(this.iter.key()));
+      this.save(this.curKey);
       for (;;) {
         this.iter.prev();
         if (!this.iter.valid()) {
@@ -150,7 +160,7 @@ export class DBIterator {
   /** key returns the current user key (a view: copy it to keep it). Requires: valid(). */
   key(): Uint8Array {
     this.checkOpen();
-    return this.forward ? userKeyOf(this.iter.key()) : this.savedKey;
+    return this.forward ? this.curKey : this.savedKey;
   }
 
   /** value returns the current value (a view: copy it to keep it). Requires: valid(). */
@@ -211,12 +221,15 @@ export class DBIterator {
     while (iter.valid()) {
       const ikey = iter.key();
       if (sequenceOf(ikey) <= this.sequence) {
-        const uk = userKeyOf(ikey);
+        const ulen = ikey.length - 8;
         if (typeOf(ikey) === ValueType.DELETION) {
           // Every older entry of this key is hidden by the deletion.
-          skip = uk.slice();
+          if (this.skipBuf.length < ulen) this.skipBuf = new Uint8Array(ulen * 2);
+          this.skipBuf.set(ikey.subarray(0, ulen));
+          skip = this.skipBuf.subarray(0, ulen);
           skipping = true;
-        } else if (!(skipping && skip !== null && this.ucmp.compare(uk, skip) <= 0)) {
+        } else if (!(skipping && skip !== null && this.compareUser(ikey, ulen, skip) <= 0)) {
+          this.setCurrent(ikey, ulen);
           this.isValid = true;
           return;
         }
@@ -224,6 +237,24 @@ export class DBIterator {
       iter.next();
     }
     this.isValid = false;
+  }
+
+  /** compareUser compares the user key of `ikey` (its first `ulen` bytes) with `other`. */
+  private compareUser(ikey: Uint8Array, ulen: number, other: Uint8Array): number {
+    if (this.bytewise) return compareByteRanges(ikey, 0, ulen, other, 0, other.length);
+    return this.ucmp.compare(ikey.subarray(0, ulen), other);
+  }
+
+  /** setCurrent copies the user key of `ikey` into curBuf (reusing the view when the length repeats). */
+  private setCurrent(ikey: Uint8Array, ulen: number): void {
+    let buf = this.curBuf;
+    if (buf.length < ulen) {
+      buf = this.curBuf = new Uint8Array(ulen * 2);
+      this.curKey = buf.subarray(0, ulen);
+    } else if (this.curKey.length !== ulen || this.curKey.buffer !== buf.buffer) {
+      this.curKey = buf.subarray(0, ulen);
+    }
+    for (let i = 0; i < ulen; i++) buf[i] = ikey[i]!;
   }
 
   /** findPrevUserEntry moves back to the newest visible value of the previous user key. */
