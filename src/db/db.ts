@@ -509,11 +509,11 @@ export class DB {
     const number = this.versions.newFileNumber();
     let file: WritableFile | null = null;
     try {
+      // The older log is synced in full before the newer one exists, so a power cut never keeps a later
+      // write while losing an earlier one, and only the newest log can end in a torn record.
+      this.log!.sync();
       file = this.fs.createWritable(logFileName(this.walDir, number));
       this.fs.syncDir(this.walDir);
-      // The older log is synced in full before any record of the newer one can be made durable, so a
-      // power cut never keeps a later write while losing an earlier one.
-      this.log!.sync();
       this.logFile!.close();
     } catch (err) {
       try {
@@ -1027,18 +1027,23 @@ export class DB {
       this.logFile = fs.openAppendable(path);
       this.log = new LogWriter(this.logFile);
       this.logFileNumber = lastLog;
+      edit.logNumber = lastLog;
+      edit.prevLogNumber = 0;
+      versions.logAndApply(edit);
     } else {
       flushMem();
       if (edit.newFiles.length > 0) fs.syncDir(dir);
+      // Record the new log's number before the log exists: from that edit on, the replayed logs are
+      // obsolete, so a crash in between never leaves an older log with a torn tail next to a newer one.
       const number = versions.newFileNumber();
+      edit.logNumber = number;
+      edit.prevLogNumber = 0;
+      versions.logAndApply(edit);
       this.logFile = fs.createWritable(logFileName(this.walDir, number));
       fs.syncDir(this.walDir);
       this.log = new LogWriter(this.logFile);
       this.logFileNumber = number;
     }
-    edit.logNumber = this.logFileNumber;
-    edit.prevLogNumber = 0;
-    versions.logAndApply(edit);
     this.deleteObsoleteFiles();
   }
 

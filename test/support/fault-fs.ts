@@ -1,0 +1,318 @@
+/**
+ * FaultFileSystem: an in-memory FileSystem that knows what a power cut would keep, and can fail on cue.
+ *
+ * Durability model (what ../shared/reliability.md asks a crash image to honour):
+ * - a file's bytes are durable up to its last successful sync(); later appends may be lost, in part
+ *   (a random prefix survives) or in full;
+ * - a directory entry (create, rename, remove) is durable only after syncDir() of its directory; a
+ *   crash reverts every entry change made since, so a file created but not dir-synced disappears and
+ *   a rename not dir-synced is undone.
+ * crashImage() returns a fresh FaultFileSystem holding one such outcome. `crashAt` makes the k-th
+ * operation (and every one after it) throw CrashError, freezing the state a power cut at that moment
+ * would leave; `faults` inject EIO / ENOSPC / EROFS by operation kind, path and occurrence.
+ */
+import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../src/index.js';
+import { IOError, LockedError } from '../../src/index.js';
+import { Random } from '../../src/util/random.js';
+
+/** Op names the kinds of filesystem operations faults and counts refer to. */
+export type Op = 'create' | 'open' | 'append' | 'sync' | 'read' | 'rename' | 'remove' | 'syncDir' | 'list' | 'mkdir';
+
+/** Fault makes the `nth` (0-based) matching operation fail with `errno` (once, or from then on). */
+export interface Fault {
+  readonly op: Op;
+  readonly path?: RegExp;
+  readonly nth: number;
+  readonly errno: 'EIO' | 'ENOSPC' | 'EROFS';
+  readonly sticky?: boolean;
+  seen?: number;
+  fired?: boolean;
+}
+
+/** CrashError is thrown by every operation from the crash point on. */
+export class CrashError extends Error {
+  constructor() {
+    super('simulated power cut');
+    this.name = 'CrashError';
+  }
+}
+
+/** CrashMode: what happens to data appended since a file's last sync. */
+export type CrashMode = 'dropUnsynced' | 'randomPrefix' | 'keepAll';
+
+class Node {
+  data = new Uint8Array(256);
+  size = 0;
+  synced = 0;
+  append(b: Uint8Array): void {
+    if (this.size + b.length > this.data.length) {
+      const n = new Uint8Array(Math.max(this.data.length * 2, this.size + b.length));
+      n.set(this.data.subarray(0, this.size));
+      this.data = n;
+    }
+    this.data.set(b, this.size);
+    this.size += b.length;
+  }
+  bytes(): Uint8Array {
+    return this.data.slice(0, this.size);
+  }
+}
+
+function parent(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+function norm(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/** FaultFileSystem: see the module comment. */
+export class FaultFileSystem implements FileSystem {
+  /** current: the namespace as the running program sees it; durable: as a crash would leave it. */
+  private current = new Map<string, Node>();
+  private durable = new Map<string, Node>();
+  private dirs = new Set<string>(['/']);
+  private readonly locks = new Set<string>();
+  /** ops counts every operation; counts[op] per kind. */
+  ops = 0;
+  readonly counts: Record<Op, number> = { create: 0, open: 0, append: 0, sync: 0, read: 0, rename: 0, remove: 0, syncDir: 0, list: 0, mkdir: 0 };
+  /** crashAt: the operation number at which the power goes out (Infinity: never). */
+  crashAt = Infinity;
+  crashed = false;
+  faults: Fault[] = [];
+  /** firedFaults counts injected failures actually thrown. */
+  firedFaults = 0;
+  /** trace, when set, records every operation (for the call-order audit). */
+  trace: string[] | null = null;
+
+  private step(op: Op, path: string): void {
+    if (this.crashed) throw new CrashError();
+    if (this.ops >= this.crashAt) {
+      this.crashed = true;
+      throw new CrashError();
+    }
+    this.ops++;
+    this.counts[op]++;
+    this.trace?.push(`${op} ${path}`);
+    for (const f of this.faults) {
+      if (f.op !== op || (f.path !== undefined && !f.path.test(path))) continue;
+      const seen = (f.seen = (f.seen ?? 0) + 1) - 1;
+      if (seen === f.nth || (f.sticky === true && seen > f.nth)) {
+        f.fired = true;
+        this.firedFaults++;
+        throw new IOError(`injected ${f.errno} on ${op} ${path}`, f.errno, op, path);
+      }
+    }
+  }
+
+  private node(path: string): Node {
+    const n = this.current.get(norm(path));
+    if (n === undefined) throw new IOError(`no such file: ${path}`, 'ENOENT', 'open', path);
+    return n;
+  }
+
+  private writable(path: string, node: Node): WritableFile {
+    let closed = false;
+    let poisoned = false;
+    const start = node.size;
+    let written = 0;
+    return {
+      path,
+      get size() {
+        return start + written;
+      },
+      append: (data: Uint8Array) => {
+        if (closed) throw new IOError('append after close', 'EBADF', 'write', path);
+        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'write', path);
+        try {
+          this.step('append', path);
+        } catch (e) {
+          poisoned = true;
+          throw e;
+        }
+        node.append(data);
+        written += data.length;
+      },
+      sync: () => {
+        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'fsync', path);
+        try {
+          this.step('sync', path);
+        } catch (e) {
+          poisoned = true;
+          throw e;
+        }
+        node.synced = node.size;
+      },
+      syncAsync: async () => {
+        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'fsync', path);
+        try {
+          this.step('sync', path);
+        } catch (e) {
+          poisoned = true;
+          throw e;
+        }
+        node.synced = node.size;
+      },
+      close: () => {
+        closed = true;
+      },
+    };
+  }
+
+  createWritable(path: string): WritableFile {
+    path = norm(path);
+    this.step('create', path);
+    if (!this.dirs.has(parent(path))) throw new IOError(`no such directory: ${parent(path)}`, 'ENOENT', 'open', path);
+    const n = new Node();
+    this.current.set(path, n);
+    return this.writable(path, n);
+  }
+
+  openAppendable(path: string): WritableFile {
+    path = norm(path);
+    this.step('open', path);
+    let n = this.current.get(path);
+    if (n === undefined) {
+      if (!this.dirs.has(parent(path))) throw new IOError(`no such directory: ${parent(path)}`, 'ENOENT', 'open', path);
+      n = new Node();
+      this.current.set(path, n);
+    }
+    return this.writable(path, n);
+  }
+
+  openRandomAccess(path: string): RandomAccessFile {
+    path = norm(path);
+    this.step('open', path);
+    const n = this.node(path);
+    const size = n.size;
+    return {
+      path,
+      size,
+      read: (offset: number, length: number) => {
+        this.step('read', path);
+        return n.data.slice(offset, Math.min(offset + length, n.size));
+      },
+      close: () => {},
+    };
+  }
+
+  readFile(path: string): Uint8Array {
+    path = norm(path);
+    this.step('read', path);
+    return this.node(path).bytes();
+  }
+
+  exists(path: string): boolean {
+    path = norm(path);
+    if (this.crashed) throw new CrashError();
+    return this.current.has(path) || this.dirs.has(path);
+  }
+
+  fileSize(path: string): number {
+    if (this.crashed) throw new CrashError();
+    return this.node(path).size;
+  }
+
+  list(dir: string): string[] {
+    dir = norm(dir);
+    this.step('list', dir);
+    if (!this.dirs.has(dir)) throw new IOError(`no such directory: ${dir}`, 'ENOENT', 'scandir', dir);
+    const out: string[] = [];
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    for (const p of this.current.keys()) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/')) out.push(p.slice(prefix.length));
+    for (const d of this.dirs) if (d !== dir && d.startsWith(prefix) && !d.slice(prefix.length).includes('/')) out.push(d.slice(prefix.length));
+    return out.sort();
+  }
+
+  mkdir(dir: string): void {
+    dir = norm(dir);
+    this.step('mkdir', dir);
+    // Directories are treated as durable at once (the tests create them before the workload).
+    let d = dir;
+    while (d !== '/' && !this.dirs.has(d)) {
+      this.dirs.add(d);
+      d = parent(d);
+    }
+  }
+
+  rename(from: string, to: string): void {
+    from = norm(from);
+    to = norm(to);
+    this.step('rename', `${from} -> ${to}`);
+    const n = this.node(from);
+    this.current.delete(from);
+    this.current.set(to, n);
+  }
+
+  remove(path: string): void {
+    path = norm(path);
+    this.step('remove', path);
+    if (!this.current.delete(path)) throw new IOError(`no such file: ${path}`, 'ENOENT', 'unlink', path);
+  }
+
+  removeDir(dir: string): void {
+    dir = norm(dir);
+    this.step('remove', dir);
+    this.dirs.delete(dir);
+  }
+
+  syncDir(dir: string): void {
+    dir = norm(dir);
+    this.step('syncDir', dir);
+    // Make this directory's entries durable as they are now.
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    const inDir = (p: string): boolean => p.startsWith(prefix) && !p.slice(prefix.length).includes('/');
+    for (const p of [...this.durable.keys()]) if (inDir(p) && !this.current.has(p)) this.durable.delete(p);
+    for (const [p, n] of this.current) if (inDir(p)) this.durable.set(p, n);
+  }
+
+  lock(path: string): Promise<FileLock> {
+    path = norm(path);
+    if (this.locks.has(path)) return Promise.reject(new LockedError(`${path} is locked`));
+    try {
+      this.openAppendable(path).close();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.locks.add(path);
+    const locks = this.locks;
+    return Promise.resolve({
+      path,
+      release: () => {
+        locks.delete(path);
+      },
+    });
+  }
+
+  /** crashImage returns what a power cut now would leave, as a fresh file system (no faults, no crash). */
+  crashImage(mode: CrashMode, rnd: Random = new Random(1)): FaultFileSystem {
+    const img = new FaultFileSystem();
+    img.dirs = new Set(this.dirs);
+    for (const [p, n] of this.durable) {
+      const c = new Node();
+      let keep = n.synced;
+      if (mode === 'keepAll') keep = n.size;
+      else if (mode === 'randomPrefix' && n.size > n.synced) keep = n.synced + rnd.uniform(n.size - n.synced + 1);
+      c.append(n.data.subarray(0, keep));
+      c.synced = c.size;
+      img.current.set(p, c);
+      img.durable.set(p, c);
+    }
+    return img;
+  }
+
+  /** healthy returns a fresh file system with the current (not crashed) contents, all durable. */
+  snapshotAll(): FaultFileSystem {
+    const img = new FaultFileSystem();
+    img.dirs = new Set(this.dirs);
+    for (const [p, n] of this.current) {
+      const c = new Node();
+      c.append(n.bytes());
+      c.synced = c.size;
+      img.current.set(p, c);
+      img.durable.set(p, c);
+    }
+    return img;
+  }
+}
