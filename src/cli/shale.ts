@@ -4,11 +4,16 @@
  */
 import { DB } from '../db/db.js';
 import { fromUtf8 } from '../util/bytes.js';
+import { runQa, runQaChild, thisCli } from './qa.js';
 
 const USAGE = `usage: shale <command> [args]
 
 commands:
   demo [dir]     write, read, reopen and print stats on a database (default ./.shale-demo)
+  qa --dir=<p>   durability check on your disk: write, restart, deletes, kill -9 and recover
+  repair <dir>   rebuild a database whose MANIFEST is lost or damaged (damaged tables go to lost/)
+  compact <dir>  compact the whole database
+  stats <dir>    print leveldb.stats and the tables per level
   help           show this help
 `;
 
@@ -47,6 +52,29 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       await demo(args[0] ?? '.shale-demo');
       return 0;
+    case 'qa': {
+      const dirArg = args.find((a) => a.startsWith('--dir='));
+      return runQa(dirArg ? dirArg.slice(6) : process.cwd(), thisCli(import.meta.url));
+    }
+    case 'qa-child':
+      await runQaChild(args[0]!);
+      return 0;
+    case 'repair': {
+      if (args[0] === undefined) throw new Error('usage: shale repair <dir>');
+      const r = await DB.repair(args[0]);
+      console.log(JSON.stringify(r, null, 2));
+      return 0;
+    }
+    case 'compact':
+    case 'stats': {
+      if (args[0] === undefined) throw new Error(`usage: shale ${cmd} <dir>`);
+      const db = await DB.open(args[0], { createIfMissing: false });
+      if (cmd === 'compact') await db.compactRange();
+      console.log(db.getProperty('leveldb.stats'));
+      console.log(db.getProperty('leveldb.sstables'));
+      await db.close();
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
