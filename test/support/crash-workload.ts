@@ -114,7 +114,12 @@ export function dump(db: DB): Map<string, string> {
 function apply(model: Map<string, string>, op: WorkOp): void {
   if (op.t === 'put') model.set(op.k, op.v);
   else if (op.t === 'del') model.delete(op.k);
-  else if (op.t === 'batch') for (const [k, v] of op.ops) v === null ? model.delete(k) : model.set(k, v);
+  else if (op.t === 'batch') {
+    for (const [k, v] of op.ops) {
+      if (v === null) model.delete(k);
+      else model.set(k, v);
+    }
+  }
 }
 
 function same(a: Map<string, string>, b: Map<string, string>): boolean {
