@@ -952,6 +952,14 @@ export class DB {
         const p = parseFileName(n);
         return p !== undefined && (p.type === 'manifest' || p.type === 'table' || p.type === 'log');
       });
+      // Only MANIFESTs and no log or table: a creation cut short before CURRENT was written. Nothing
+      // was ever written to such a database, so it is created afresh.
+      const walLogs =
+        this.walDir !== dir && fs.exists(this.walDir) ? fs.list(this.walDir).filter((n) => parseFileName(n)?.type === 'log') : [];
+      if (leftovers.length > 0 && walLogs.length === 0 && leftovers.every((n) => parseFileName(n)!.type === 'manifest')) {
+        for (const n of leftovers) fs.remove(join(dir, n));
+        leftovers.length = 0;
+      }
       if (leftovers.length > 0) {
         throw new CorruptionError(
           `CURRENT is missing but database files remain (${leftovers.slice(0, 3).join(', ')}); run DB.repair`,

@@ -1,0 +1,185 @@
+/**
+ * One engine's run of the workloads, in its own process (so each engine's memory and threads are its
+ * own). Prints one JSON line: ops/s per workload, disk bytes after fillrandom, write amplification,
+ * peak RSS.
+ */
+import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openEngine } from './engines.mjs';
+
+const [engine, workloadList, numArg, valueSizeArg] = process.argv.slice(2);
+const NUM = Number(numArg);
+const VALUE_SIZE = Number(valueSizeArg);
+const workloads = workloadList.split(',');
+
+/** db_bench's value generator: each value half random bytes, half a repeat of them (compresses ~50%). */
+const pool = Buffer.alloc(1 << 20);
+{
+  let x = 301;
+  for (let i = 0; i < pool.length; i += 100) {
+    for (let j = 0; j < 50 && i + j < pool.length; j++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      pool[i + j] = x >>> 24;
+    }
+    for (let j = 50; j < 100 && i + j < pool.length; j++) pool[i + j] = pool[i + j - 50];
+  }
+}
+let poolPos = 0;
+function value(size = VALUE_SIZE) {
+  if (poolPos + size > pool.length) poolPos = 0;
+  const v = pool.subarray(poolPos, poolPos + size);
+  poolPos += size;
+  return Buffer.from(v);
+}
+const key = (i) => Buffer.from(String(i).padStart(16, '0'));
+let seed = 42;
+/** rand: xorshift32 (a plain LCG's low bits cycle too soon for key choice). */
+const rand = (n) => {
+  seed ^= seed << 13;
+  seed >>>= 0;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  seed >>>= 0;
+  return seed % n;
+};
+
+function dirBytes(d) {
+  let n = 0;
+  for (const f of readdirSync(d, { withFileTypes: true })) n += f.isDirectory() ? dirBytes(join(d, f.name)) : statSync(join(d, f.name)).size;
+  return n;
+}
+
+const results = {};
+let dir = null;
+let db = null;
+async function fresh() {
+  if (db) await db.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = mkdtempSync(join(tmpdir(), `bench-${engine}-`));
+  db = await openEngine(engine, dir);
+}
+async function time(name, n, fn) {
+  const t = performance.now();
+  await fn();
+  results[name] = Math.round(n / ((performance.now() - t) / 1000));
+}
+async function loop(n, f) {
+  for (let i = 0; i < n; i++) {
+    const r = f(i);
+    if (r && typeof r.then === 'function') await r;
+  }
+}
+async function inFlight(n, width, f) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await f(next++);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
+let filled = false;
+async function ensureFilled() {
+  if (filled) return;
+  await fresh();
+  seed = 42;
+  await loop(NUM, () => db.put(key(rand(NUM)), value()));
+  filled = true;
+}
+
+for (const w of workloads) {
+  switch (w) {
+    case 'fillseq':
+      await fresh();
+      filled = false;
+      await time(w, NUM, () => loop(NUM, (i) => db.put(key(i), value())));
+      break;
+    case 'fillseq-batch':
+      await fresh();
+      filled = false;
+      await time(w, NUM, () =>
+        loop(NUM / 1000, (b) => {
+          const pairs = [];
+          for (let i = b * 1000; i < (b + 1) * 1000; i++) pairs.push([key(i), value()]);
+          return db.batch(pairs);
+        }),
+      );
+      break;
+    case 'fillsync': {
+      await fresh();
+      filled = false;
+      const n = Math.min(NUM / 100, 5000);
+      db.setSync?.(true);
+      await time(w, n, () => loop(n, (i) => db.putSync(key(rand(NUM)), value())));
+      await time('fillsync-100-writers', n * 4, () => inFlight(n * 4, 100, () => db.putConcurrent(key(rand(NUM)), value(), true)));
+      db.setSync?.(false);
+      break;
+    }
+    case 'fillrandom-concurrent':
+      await fresh();
+      filled = false;
+      await time(w, NUM, () => inFlight(NUM, 100, () => db.putConcurrent(key(rand(NUM)), value(), false)));
+      break;
+    case 'fillrandom':
+      await fresh();
+      seed = 42;
+      await time(w, NUM, () => loop(NUM, () => db.put(key(rand(NUM)), value())));
+      filled = true;
+      await new Promise((r) => setTimeout(r, 1000));
+      results['disk MB after fillrandom'] = +(dirBytes(dir) / 1048576).toFixed(1);
+      {
+        const wa = db.property('shale.write-amplification');
+        if (wa !== undefined) results['write amplification'] = Number(await wa);
+      }
+      break;
+    case 'overwrite':
+      await ensureFilled();
+      await time(w, NUM, () => loop(NUM, () => db.put(key(rand(NUM)), value())));
+      break;
+    case 'readrandom':
+      await ensureFilled();
+      await time(w, NUM, () => loop(NUM, () => db.get(key(rand(NUM)))));
+      break;
+    case 'readmissing':
+      await ensureFilled();
+      await time(w, NUM, () => loop(NUM, (i) => db.get(Buffer.from(`${String(rand(NUM)).padStart(16, '0')}.`))));
+      break;
+    case 'readhot':
+      await ensureFilled();
+      await time(w, NUM, () => loop(NUM, () => db.get(key(rand(Math.max(1, Math.floor(NUM / 100)))))));
+      break;
+    case 'readseq':
+    case 'readreverse': {
+      await ensureFilled();
+      let n = 0;
+      await time(w, NUM, async () => {
+        await db.scan(w === 'readreverse', () => n++);
+      });
+      results[w] = Math.round((results[w] * n) / NUM);
+      break;
+    }
+    case 'seekrandom': {
+      await ensureFilled();
+      const n = Math.floor(NUM / 10);
+      await time(w, n, () => loop(n, () => db.seek(key(rand(NUM)), 10)));
+      break;
+    }
+    case 'deleterandom':
+      await ensureFilled();
+      await time(w, NUM, () => loop(NUM, () => db.del(key(rand(NUM)))));
+      filled = false;
+      break;
+    case 'fill100K': {
+      await fresh();
+      filled = false;
+      const n = Math.max(10, Math.floor(NUM / 1000));
+      await time(w, n, () => loop(n, (i) => db.put(key(i), value(100_000))));
+      break;
+    }
+    default:
+      throw new Error(`unknown workload ${w}`);
+  }
+}
+await db.close();
+rmSync(dir, { recursive: true, force: true });
+results['peak RSS MB'] = Math.round(process.resourceUsage().maxRSS / 1024);
+process.stdout.write(JSON.stringify(results) + '\n');

@@ -1,0 +1,145 @@
+/**
+ * One adapter per engine, each used the way its documentation recommends: shale's synchronous API,
+ * ShaleLevel and the abstract-level peers through await (getSync where offered, nextv for scans),
+ * lmdb's synchronous reads and awaited puts, better-sqlite3's prepared statements in WAL mode.
+ * Every adapter: open(dir), put(k, v), putSync(k, v) (fsynced), putConcurrent(k, v, sync) (a
+ * promise: for many writers in flight), batch(pairs), get(k), del(k), scan(reverse, fn),
+ * seek(k, n), close(). Methods may return promises; the driver awaits them.
+ */
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+
+export async function openEngine(name, dir) {
+  switch (name) {
+    case 'shale': {
+      const { DB, WriteBatch } = await import('../dist/index.js');
+      const db = await DB.open(dir);
+      return {
+        put: (k, v) => db.put(k, v),
+        putSync: (k, v) => db.put(k, v, { sync: true }),
+        putConcurrent: (k, v, sync) => db.putAsync(k, v, { sync }),
+        batch: (pairs) => {
+          const b = new WriteBatch();
+          for (const [k, v] of pairs) b.put(k, v);
+          db.write(b);
+        },
+        get: (k) => db.get(k),
+        del: (k) => db.delete(k),
+        scan: (reverse, fn) => {
+          for (const [k, v] of db.iterator({ reverse })) fn(k, v);
+        },
+        seek: (k, n) => {
+          const it = db.iterator();
+          it.seek(k);
+          for (let i = 0; i < n && it.valid(); i++) {
+            it.key();
+            it.value();
+            it.next();
+          }
+          it.close();
+        },
+        property: (p) => db.getProperty(p),
+        close: () => db.close(),
+      };
+    }
+    case 'shale-level':
+    case 'classic-level':
+    case 'rocksdb': {
+      let db;
+      if (name === 'shale-level') db = new (await import('../dist/level/index.js')).ShaleLevel(dir);
+      else if (name === 'classic-level') db = new (require('classic-level').ClassicLevel)(dir);
+      else db = new (require('@nxtedition/rocksdb').RocksLevel)(dir);
+      const enc = { keyEncoding: 'buffer', valueEncoding: 'buffer' };
+      await db.open();
+      const hasGetSync = typeof db.getSync === 'function' && db.supports.getSync;
+      return {
+        put: (k, v) => db.put(k, v, enc),
+        putSync: (k, v) => db.put(k, v, { ...enc, sync: true }),
+        putConcurrent: (k, v, sync) => db.put(k, v, { ...enc, sync }),
+        batch: (pairs) => db.batch(pairs.map(([k, v]) => ({ type: 'put', key: k, value: v })), enc),
+        get: hasGetSync
+          ? (k) => db.getSync(k, enc)
+          : (k) =>
+              db.get(k, enc).catch((err) => {
+                // Older abstract-level releases (rocksdb's) reject a missing key instead of yielding undefined.
+                if (err.code === 'LEVEL_NOT_FOUND') return undefined;
+                throw err;
+              }),
+        del: (k) => db.del(k, enc),
+        scan: async (reverse, fn) => {
+          const it = db.iterator({ ...enc, reverse });
+          for (;;) {
+            const entries = await it.nextv(1000);
+            if (entries.length === 0) break;
+            for (const [k, v] of entries) fn(k, v);
+          }
+          await it.close();
+        },
+        seek: async (k, n) => {
+          const it = db.iterator(enc);
+          it.seek(k);
+          await it.nextv(n);
+          await it.close();
+        },
+        property: (p) => (name === 'shale-level' ? db.getProperty(p) : undefined),
+        close: () => db.close(),
+      };
+    }
+    case 'lmdb': {
+      const { open } = require('lmdb');
+      const db = open({ path: dir, keyEncoding: 'binary', encoding: 'binary' });
+      return {
+        put: (k, v) => db.put(k, v),
+        putSync: (k, v) => db.put(k, v),
+        putConcurrent: (k, v) => db.put(k, v),
+        batch: (pairs) =>
+          db.transaction(() => {
+            for (const [k, v] of pairs) db.put(k, v);
+          }),
+        get: (k) => db.get(k),
+        del: (k) => db.remove(k),
+        scan: (reverse, fn) => {
+          for (const { key, value } of db.getRange({ reverse })) fn(key, value);
+        },
+        seek: (k, n) => {
+          for (const e of db.getRange({ start: k, limit: n })) void e;
+        },
+        property: () => undefined,
+        close: () => db.close(),
+      };
+    }
+    case 'better-sqlite3': {
+      const Database = require('better-sqlite3');
+      const db = new Database(`${dir}/db.sqlite`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec('CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID');
+      const ins = db.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)');
+      const sel = db.prepare('SELECT v FROM kv WHERE k = ?').pluck();
+      const del = db.prepare('DELETE FROM kv WHERE k = ?');
+      const fwd = db.prepare('SELECT k, v FROM kv ORDER BY k').raw();
+      const rev = db.prepare('SELECT k, v FROM kv ORDER BY k DESC').raw();
+      const seek = db.prepare('SELECT k, v FROM kv WHERE k >= ? ORDER BY k LIMIT ?').raw();
+      const many = db.transaction((pairs) => {
+        for (const [k, v] of pairs) ins.run(k, v);
+      });
+      return {
+        put: (k, v) => ins.run(k, v),
+        putSync: (k, v) => ins.run(k, v),
+        setSync: (on) => db.pragma(`synchronous = ${on ? 'FULL' : 'NORMAL'}`),
+        putConcurrent: (k, v) => ins.run(k, v),
+        batch: (pairs) => many(pairs),
+        get: (k) => sel.get(k),
+        del: (k) => del.run(k),
+        scan: (reverse, fn) => {
+          for (const [k, v] of (reverse ? rev : fwd).iterate()) fn(k, v);
+        },
+        seek: (k, n) => seek.all(k, n),
+        property: () => undefined,
+        close: () => db.close(),
+      };
+    }
+    default:
+      throw new Error(`unknown engine ${name}`);
+  }
+}
