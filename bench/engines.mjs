@@ -89,15 +89,17 @@ export async function openEngine(name, dir) {
       const { open } = require('lmdb');
       const db = open({ path: dir, keyEncoding: 'binary', encoding: 'binary' });
       return {
-        put: (k, v) => db.put(k, v),
+        // lmdb-js batches puts issued together into one transaction; its docs advise not to await each.
+        put: (k, v) => void db.put(k, v),
         putSync: (k, v) => db.put(k, v),
         putConcurrent: (k, v) => db.put(k, v),
+        settle: () => db.committed,
         batch: (pairs) =>
           db.transaction(() => {
             for (const [k, v] of pairs) db.put(k, v);
           }),
         get: (k) => db.get(k),
-        del: (k) => db.remove(k),
+        del: (k) => void db.remove(k),
         scan: (reverse, fn) => {
           for (const { key, value } of db.getRange({ reverse })) fn(key, value);
         },
