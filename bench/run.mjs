@@ -112,7 +112,7 @@ lmdb ${version('lmdb')}, better-sqlite3 ${version('better-sqlite3')}.
 How each engine is driven (\`bench/engines.mjs\`): shale through its synchronous API (\`putAsync\` for the
 100-writers workloads, which share fsyncs through group commit); shale-level, classic-level and rocksdb
 through abstract-level (awaited put/batch/del, getSync where offered, \`nextv(1000)\` scans); lmdb with
-awaited puts and synchronous gets; better-sqlite3 with prepared statements on a \`WITHOUT ROWID\` table
+puts batched as its docs advise (the workload awaits the last commit) and synchronous gets; better-sqlite3 with prepared statements on a \`WITHOUT ROWID\` table
 in WAL mode (synchronous=FULL for fillsync).
 
 ![shale / best peer](benchmarks.svg)
