@@ -111,7 +111,7 @@ for (const w of workloads) {
       filled = false;
       const n = Math.min(NUM / 100, 5000);
       db.setSync?.(true);
-      await time(w, n, () => loop(n, (i) => db.putSync(key(rand(NUM)), value())));
+      await time(w, n, () => loop(n, () => db.putSync(key(rand(NUM)), value())));
       await time('fillsync-100-writers', n * 4, () => inFlight(n * 4, 100, () => db.putConcurrent(key(rand(NUM)), value(), true)));
       db.setSync?.(false);
       break;
@@ -143,7 +143,7 @@ for (const w of workloads) {
       break;
     case 'readmissing':
       await ensureFilled();
-      await time(w, NUM, () => loop(NUM, (i) => db.get(Buffer.from(`${String(rand(NUM)).padStart(16, '0')}.`))));
+      await time(w, NUM, () => loop(NUM, () => db.get(Buffer.from(`${String(rand(NUM)).padStart(16, '0')}.`))));
       break;
     case 'readhot':
       await ensureFilled();
