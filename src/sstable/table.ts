@@ -12,7 +12,7 @@ import { bytewiseComparator } from '../util/comparator.js';
 import { ClosedError, CorruptionError, IOError, InvalidArgumentError, ShaleError } from '../util/errors.js';
 import { utf8 } from '../util/bytes.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
-import { Block, BlockIterator } from './block.js';
+import { Block, BlockIterator, rangeCompareFor, type RangeCompare } from './block.js';
 import { FilterBlockReader } from './filter-block.js';
 import {
   BLOCK_TRAILER_SIZE,
@@ -99,6 +99,9 @@ export class Table {
   private getBlockOffset = -1; // offset of the block getDataIter walks
   private readonly handle = { offset: 0, size: 0, end: 0 };
   private readonly dataEnd: number; // data blocks lie before the metaindex block
+  /** index: the index block decoded once at open, so get() binary-searches plain arrays. */
+  private readonly index: DecodedIndex;
+  private readonly rcmp: RangeCompare;
 
   private constructor(
     private readonly file: RandomAccessFile,
@@ -114,6 +117,8 @@ export class Table {
   ) {
     this.getIndexIter = new BlockIterator(indexBlock, cmp);
     this.dataEnd = metaindexOffset;
+    this.index = decodeIndex(indexBlock, cmp, fileName);
+    this.rcmp = rangeCompareFor(cmp);
   }
 
   /**
@@ -196,11 +201,23 @@ export class Table {
    */
   get(internalKey: Uint8Array, opts?: TableReadOptions): TableEntry | undefined {
     if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
-    const ii = this.getIndexIter;
-    ii.seek(internalKey);
-    if (!ii.valid()) return undefined;
+    // First index entry whose separator is >= the key: its block is the only one that may hold it.
+    const idx = this.index;
+    const keys = idx.keys;
+    const starts = idx.starts;
+    const rcmp = this.rcmp;
+    const tlen = internalKey.length;
+    let lo = 0;
+    let hi = idx.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rcmp(keys, starts[mid]!, starts[mid + 1]!, internalKey, 0, tlen) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= idx.count) return undefined;
     const h = this.handle;
-    this.decodeHandle(ii.blockData, ii.valueStart, ii.valueEnd);
+    h.offset = idx.offsets[lo]!;
+    h.size = idx.sizes[lo]!;
     if (
       this.filter !== null &&
       !this.filter.keyMayMatch(h.offset, internalKey.subarray(0, internalKey.length - TAG_SIZE))
@@ -269,12 +286,6 @@ export class Table {
     this.file.close();
   }
 
-  private decodeHandle(buf: Uint8Array, start: number, end: number): void {
-    if (!decodeBlockHandleInto(buf, start, end, this.handle)) {
-      throw new CorruptionError('bad block handle in index', this.fileName, this.indexBlock.blockOffset);
-    }
-  }
-
   /** loadBlock returns the data block at (offset, size): from the cache, or read (and maybe cached). */
   private loadBlock(offset: number, size: number, verify: boolean, fillCache: boolean): Block {
     if (offset + size + BLOCK_TRAILER_SIZE > this.dataEnd) {
@@ -313,6 +324,45 @@ function checkHandle(h: BlockHandle, limit: number, fileName: string): void {
 }
 
 /** checkIndex (paranoid) verifies the index keys increase and every handle lies in the data area. */
+/** DecodedIndex is an index block as arrays: separator keys packed in `keys`, handles per entry. */
+interface DecodedIndex {
+  readonly count: number;
+  readonly keys: Uint8Array;
+  /** starts[i]..starts[i+1] is entry i's key in `keys`. */
+  readonly starts: Int32Array;
+  readonly offsets: Float64Array;
+  readonly sizes: Float64Array;
+}
+
+function decodeIndex(index: Block, cmp: InternalKeyComparator, fileName: string): DecodedIndex {
+  const it = new BlockIterator(index, cmp);
+  const keyParts: Uint8Array[] = [];
+  const offsets: number[] = [];
+  const sizes: number[] = [];
+  const h = { offset: 0, size: 0, end: 0 };
+  let total = 0;
+  for (it.seekToFirst(); it.valid(); it.next()) {
+    const k = it.key().slice();
+    keyParts.push(k);
+    total += k.length;
+    if (!decodeBlockHandleInto(it.blockData, it.valueStart, it.valueEnd, h)) {
+      throw new CorruptionError('bad block handle in index', fileName, index.blockOffset);
+    }
+    offsets.push(h.offset);
+    sizes.push(h.size);
+  }
+  const keys = new Uint8Array(total);
+  const starts = new Int32Array(keyParts.length + 1);
+  let pos = 0;
+  keyParts.forEach((k, i) => {
+    starts[i] = pos;
+    keys.set(k, pos);
+    pos += k.length;
+  });
+  starts[keyParts.length] = pos;
+  return { count: keyParts.length, keys, starts, offsets: Float64Array.from(offsets), sizes: Float64Array.from(sizes) };
+}
+
 function checkIndex(index: Block, cmp: InternalKeyComparator, dataEnd: number, fileName: string): void {
   const it = new BlockIterator(index, cmp);
   const h = { offset: 0, size: 0, end: 0 };
