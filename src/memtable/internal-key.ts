@@ -7,6 +7,8 @@
  * seek keys and index separators.
  */
 import type { Comparator } from '../util/comparator.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { compareByteRanges } from '../util/bytes.js';
 import { decodeFixed32, encodeFixed32 } from '../util/coding.js';
 import { CorruptionError } from '../util/errors.js';
 
@@ -109,10 +111,16 @@ export function compareTags(a: Uint8Array, b: Uint8Array): number {
  */
 export class InternalKeyComparator implements Comparator {
   readonly name = 'leveldb.InternalKeyComparator';
-  constructor(readonly user: Comparator) {}
+  private readonly bytewise: boolean;
+  constructor(readonly user: Comparator) {
+    this.bytewise = user === bytewiseComparator;
+  }
 
   compare(a: Uint8Array, b: Uint8Array): number {
-    const r = this.user.compare(userKeyOf(a), userKeyOf(b));
+    // The default order compares in place; a custom comparator gets views of the user keys.
+    const r = this.bytewise
+      ? compareByteRanges(a, 0, a.length - 8, b, 0, b.length - 8)
+      : this.user.compare(userKeyOf(a), userKeyOf(b));
     return r !== 0 ? r : compareTags(a, b);
   }
 
