@@ -51,7 +51,10 @@ test('shale and LevelDB agree on the same operation sequences', { timeout: 300_0
             await ldb.del(o.k);
           } else if (o.t === 'batch') {
             const b = new WriteBatch();
-            for (const [k, v] of o.ops) v === null ? b.delete(k) : b.put(k, v);
+            for (const [k, v] of o.ops) {
+              if (v === null) b.delete(k);
+              else b.put(k, v);
+            }
             shale.write(b);
             await ldb.batch(o.ops.map(([k, v]) => (v === null ? { type: 'del' as const, key: k } : { type: 'put' as const, key: k, value: v })));
           } else if (o.t === 'get') {
