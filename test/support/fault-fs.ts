@@ -37,8 +37,15 @@ export class CrashError extends Error {
   }
 }
 
-/** CrashMode: what happens to data appended since a file's last sync. */
-export type CrashMode = 'dropUnsynced' | 'randomPrefix' | 'keepAll';
+/**
+ * CrashMode: what happens to data appended since a file's last sync: dropped, a random prefix kept, all
+ * kept, random 4 KiB blocks of it kept (a disk writing back pages out of order), or a prefix followed by
+ * a tail of garbage or zeros (a torn sector).
+ */
+export type CrashMode = 'dropUnsynced' | 'randomPrefix' | 'keepAll' | 'randomBlocks' | 'garbageTail' | 'zeroTail';
+
+/** CRASH_MODES lists every mode, for tests that try them all. */
+export const CRASH_MODES: readonly CrashMode[] = ['dropUnsynced', 'randomPrefix', 'keepAll', 'randomBlocks', 'garbageTail', 'zeroTail'];
 
 class Node {
   data = new Uint8Array(256);
@@ -291,10 +298,21 @@ export class FaultFileSystem implements FileSystem {
     img.dirs = new Set(this.dirs);
     for (const [p, n] of this.durable) {
       const c = new Node();
-      let keep = n.synced;
-      if (mode === 'keepAll') keep = n.size;
-      else if (mode === 'randomPrefix' && n.size > n.synced) keep = n.synced + rnd.uniform(n.size - n.synced + 1);
-      c.append(n.data.subarray(0, keep));
+      const unsynced = n.size - n.synced;
+      if (mode === 'keepAll') c.append(n.data.subarray(0, n.size));
+      else if (mode === 'randomPrefix' && unsynced > 0) c.append(n.data.subarray(0, n.synced + rnd.uniform(unsynced + 1)));
+      else if (mode === 'randomBlocks' && unsynced > 0) {
+        // The file keeps its length; each unsynced 4 KiB block is either written or still zeros.
+        const img = n.data.slice(0, n.size);
+        for (let b = n.synced; b < n.size; b += 4096) if (rnd.oneIn(2)) img.fill(0, b, Math.min(n.size, b + 4096));
+        c.append(img);
+      } else if ((mode === 'garbageTail' || mode === 'zeroTail') && unsynced > 0) {
+        const keep = n.synced + rnd.uniform(unsynced + 1);
+        c.append(n.data.subarray(0, keep));
+        const tail = new Uint8Array(1 + rnd.uniform(512));
+        if (mode === 'garbageTail') for (let i = 0; i < tail.length; i++) tail[i] = rnd.uniform(256);
+        c.append(tail);
+      } else c.append(n.data.subarray(0, n.synced));
       c.synced = c.size;
       img.current.set(p, c);
       img.durable.set(p, c);
