@@ -19,6 +19,7 @@ const env = {
   CORRUPTION_CASES: String(160 * scale),
   KILL_ROUNDS: String(4 * scale),
   MODEL_RUNS: String(60 * scale),
+  DIFF_RUNS: String(40 * scale),
 };
 const build = spawnSync('npm', ['run', 'build:test', '--silent'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
@@ -27,6 +28,10 @@ const files = [
   'build/test/reliability/io-errors.test.js',
   'build/test/reliability/corruption.test.js',
   'build/test/reliability/process-kill.test.js',
+  'build/test/reliability/readers-during-compaction.test.js',
+  'build/test/reliability/leveldb-differential.test.js',
+  'build/test/reliability/call-order.test.js',
+  'build/test/reliability/regressions.test.js',
   'build/test/db/model.test.js',
 ];
 const figures = { seed, scale, runs: {} };
