@@ -1,5 +1,5 @@
 /**
- * R9/R10 I/O errors: EIO or ENOSPC injected at the k-th append, sync, create, rename, syncDir and read
+ * R9/R10 I/O errors: EIO, ENOSPC or EROFS injected at the k-th append, sync, create, rename, syncDir and read
  * of a workload. The error must reach a caller (never swallowed), no write may be acknowledged after a
  * failed fsync (no retry-then-ack), and once the fault clears a reopen holds every durable write and a
  * prefix of the operations. SHALE_SEED widens the run.
@@ -38,7 +38,7 @@ test('injected I/O errors are reported, never acknowledged past, and leave a rec
     const total = base.counts[op];
     for (let s = 1; s <= STEPS; s++) {
       const nth = Math.floor((s * total) / (STEPS + 1));
-      for (const errno of ['EIO', 'ENOSPC'] as const) {
+      for (const errno of ['EIO', 'ENOSPC', 'EROFS'] as const) {
         const fs = new FaultFileSystem();
         fs.mkdir('/db');
         const fault = { op, path, nth, errno };
