@@ -2,6 +2,9 @@
 /**
  * The `shale` command for operators. `shale demo [dir]` writes, reads, reopens and prints stats.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DB } from '../db/db.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
@@ -10,6 +13,7 @@ const USAGE = `usage: shale <command> [args]
 
 commands:
   demo [dir]     write, read, reopen and print stats on a database (default ./.shale-demo)
+  bench [flags]  db_bench workloads against the peers (from a source checkout; see docs/benchmarks.md)
   qa --dir=<p>   durability check on your disk: write, restart, deletes, kill -9 and recover
   repair <dir>   rebuild a database whose MANIFEST is lost or damaged (damaged tables go to lost/)
   compact <dir>  compact the whole database
@@ -52,6 +56,16 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       await demo(args[0] ?? '.shale-demo');
       return 0;
+    case 'bench': {
+      // The harness and its peers live in the repository's bench/ folder (not in the npm package).
+      const run = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
+      if (!existsSync(run)) {
+        process.stderr.write('shale bench: bench/run.mjs not found; run it from a clone of the repository (npm run bench)\n');
+        return 2;
+      }
+      const r = spawnSync(process.execPath, [run, ...args], { stdio: 'inherit' });
+      return r.status ?? 1;
+    }
     case 'qa': {
       const dirArg = args.find((a) => a.startsWith('--dir='));
       return runQa(dirArg ? dirArg.slice(6) : process.cwd(), thisCli(import.meta.url));

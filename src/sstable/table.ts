@@ -323,7 +323,6 @@ function checkHandle(h: BlockHandle, limit: number, fileName: string): void {
   }
 }
 
-/** checkIndex (paranoid) verifies the index keys increase and every handle lies in the data area. */
 /** DecodedIndex is an index block as arrays: separator keys packed in `keys`, handles per entry. */
 interface DecodedIndex {
   readonly count: number;
@@ -363,6 +362,7 @@ function decodeIndex(index: Block, cmp: InternalKeyComparator, fileName: string)
   return { count: keyParts.length, keys, starts, offsets: Float64Array.from(offsets), sizes: Float64Array.from(sizes) };
 }
 
+/** checkIndex (paranoid) verifies the index keys increase and every handle lies in the data area. */
 function checkIndex(index: Block, cmp: InternalKeyComparator, dataEnd: number, fileName: string): void {
   const it = new BlockIterator(index, cmp);
   const h = { offset: 0, size: 0, end: 0 };

@@ -9,12 +9,10 @@ import { join } from 'node:path';
 import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
 import { CorruptionError, IOError } from '../util/errors.js';
-import { BaseStore } from './base-store.js';
+import { MemoryStore } from './memory-store.js';
 import { resolveChanges } from './changes-builder.js';
 import { checkName } from './key-encoding.js';
-import { decodeRecord } from './record-codec.js';
-import { RecordMap } from './record-map.js';
-import type { Change, ChangeSet, StoredRecord } from './store.js';
+import type { Change, ChangeSet } from './store.js';
 
 /** FileStoreOptions: `sync` fsyncs every save (default true); `fs` for tests. */
 export interface FileStoreOptions {
@@ -25,9 +23,8 @@ export interface FileStoreOptions {
 const FILE = 'store.jsonl';
 const TEMP = 'store.jsonl.tmp';
 
-/** FileStore keeps records in memory and appends every operation to a JSON-lines file. */
-export class FileStore extends BaseStore {
-  private readonly map = new RecordMap();
+/** FileStore keeps records in memory (as MemoryStore) and appends every operation to a JSON-lines file. */
+export class FileStore extends MemoryStore {
   private file: WritableFile | null = null;
 
   private constructor(
@@ -49,7 +46,7 @@ export class FileStore extends BaseStore {
     return store;
   }
 
-  async save(changes: ChangeSet): Promise<void> {
+  override async save(changes: ChangeSet): Promise<void> {
     this.checkOpen();
     const resolved = resolveChanges(changes, this.isKnown);
     const set = { namespace: changes.namespace, changes: [...resolved.values()] };
@@ -57,18 +54,7 @@ export class FileStore extends BaseStore {
     this.map.apply(resolved);
   }
 
-  async load(namespace: string): Promise<StoredRecord[]> {
-    this.checkOpen();
-    checkName('namespace', namespace);
-    return this.map.namespaceEntries(namespace).map(([key, json]) => decodeRecord(json, this.decoders, key));
-  }
-
-  async listNamespaces(): Promise<string[]> {
-    this.checkOpen();
-    return this.map.namespaces();
-  }
-
-  async deleteNamespace(namespace: string): Promise<void> {
+  override async deleteNamespace(namespace: string): Promise<void> {
     this.checkOpen();
     checkName('namespace', namespace);
     this.append({ deleteNamespace: namespace });
@@ -98,7 +84,7 @@ export class FileStore extends BaseStore {
     this.file = this.fs.openAppendable(join(this.dir, FILE));
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.file?.close();

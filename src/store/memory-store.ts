@@ -6,9 +6,10 @@ import { decodeRecord } from './record-codec.js';
 import { RecordMap } from './record-map.js';
 import type { ChangeSet, StoredRecord } from './store.js';
 
-/** MemoryStore keeps records in a map; nothing survives the process. */
+/** MemoryStore keeps records in a map; nothing survives the process. FileStore builds on it. */
 export class MemoryStore extends BaseStore {
-  private readonly map = new RecordMap();
+  /** map holds the live records. */
+  protected readonly map = new RecordMap();
 
   async save(changes: ChangeSet): Promise<void> {
     this.checkOpen();

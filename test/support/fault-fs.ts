@@ -124,6 +124,16 @@ export class FaultFileSystem implements FileSystem {
     let poisoned = false;
     const start = node.size;
     let written = 0;
+    const sync = (): void => {
+      if (poisoned) throw new IOError('file failed earlier', 'EIO', 'fsync', path);
+      try {
+        this.step('sync', path);
+      } catch (e) {
+        poisoned = true;
+        throw e;
+      }
+      node.synced = node.size;
+    };
     return {
       path,
       get size() {
@@ -141,26 +151,8 @@ export class FaultFileSystem implements FileSystem {
         node.append(data);
         written += data.length;
       },
-      sync: () => {
-        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'fsync', path);
-        try {
-          this.step('sync', path);
-        } catch (e) {
-          poisoned = true;
-          throw e;
-        }
-        node.synced = node.size;
-      },
-      syncAsync: async () => {
-        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'fsync', path);
-        try {
-          this.step('sync', path);
-        } catch (e) {
-          poisoned = true;
-          throw e;
-        }
-        node.synced = node.size;
-      },
+      sync: () => sync(),
+      syncAsync: async () => sync(),
       close: () => {
         closed = true;
       },
