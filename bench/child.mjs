@@ -46,7 +46,8 @@ const rand = (n) => {
 
 function dirBytes(d) {
   let n = 0;
-  for (const f of readdirSync(d, { withFileTypes: true })) n += f.isDirectory() ? dirBytes(join(d, f.name)) : statSync(join(d, f.name)).size;
+  for (const f of readdirSync(d, { withFileTypes: true }))
+    n += f.isDirectory() ? dirBytes(join(d, f.name)) : statSync(join(d, f.name)).size;
   return n;
 }
 
@@ -112,7 +113,9 @@ for (const w of workloads) {
       const n = Math.min(NUM / 100, 5000);
       db.setSync?.(true);
       await time(w, n, () => loop(n, () => db.putSync(key(rand(NUM)), value())));
-      await time('fillsync-100-writers', n * 4, () => inFlight(n * 4, 100, () => db.putConcurrent(key(rand(NUM)), value(), true)));
+      await time('fillsync-100-writers', n * 4, () =>
+        inFlight(n * 4, 100, () => db.putConcurrent(key(rand(NUM)), value(), true)),
+      );
       db.setSync?.(false);
       break;
     }
@@ -143,7 +146,9 @@ for (const w of workloads) {
       break;
     case 'readmissing':
       await ensureFilled();
-      await time(w, NUM, () => loop(NUM, () => db.get(Buffer.from(`${String(rand(NUM)).padStart(16, '0')}.`))));
+      await time(w, NUM, () =>
+        loop(NUM, () => db.get(Buffer.from(`${String(rand(NUM)).padStart(16, '0')}.`))),
+      );
       break;
     case 'readhot':
       await ensureFilled();

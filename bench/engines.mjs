@@ -56,7 +56,11 @@ export async function openEngine(name, dir) {
         put: (k, v) => db.put(k, v, enc),
         putSync: (k, v) => db.put(k, v, { ...enc, sync: true }),
         putConcurrent: (k, v, sync) => db.put(k, v, { ...enc, sync }),
-        batch: (pairs) => db.batch(pairs.map(([k, v]) => ({ type: 'put', key: k, value: v })), enc),
+        batch: (pairs) =>
+          db.batch(
+            pairs.map(([k, v]) => ({ type: 'put', key: k, value: v })),
+            enc,
+          ),
         get: hasGetSync
           ? (k) => db.getSync(k, enc)
           : (k) =>

@@ -17,8 +17,10 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const NUM = Number(args.num ?? 1_000_000);
 const VALUE_SIZE = Number(args['value-size'] ?? 100);
 const ROUNDS = Number(args.rounds ?? 2);
-const WORKLOADS = (args.benchmarks ??
-  'fillseq,fillseq-batch,fillsync,fillrandom-concurrent,fillrandom,overwrite,readrandom,readmissing,readhot,readseq,readreverse,seekrandom,deleterandom,fill100K').split(',');
+const WORKLOADS = (
+  args.benchmarks ??
+  'fillseq,fillseq-batch,fillsync,fillrandom-concurrent,fillrandom,overwrite,readrandom,readmissing,readhot,readseq,readreverse,seekrandom,deleterandom,fill100K'
+).split(',');
 const PEERS = ['classic-level', 'rocksdb', 'lmdb', 'better-sqlite3'];
 const ENGINES = (args.engines ?? ['shale', 'shale-level', ...PEERS].join(',')).split(',');
 const OUT = args.out ?? join(here, '..', 'docs', 'benchmarks.md');
@@ -29,11 +31,15 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? ENGINES : [...ENGINES].reverse();
   for (const engine of order) {
     process.stderr.write(`round ${round + 1}: ${engine} ...`);
-    const r = spawnSync(process.execPath, [join(here, 'child.mjs'), engine, WORKLOADS.join(','), String(NUM), String(VALUE_SIZE)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(here, 'child.mjs'), engine, WORKLOADS.join(','), String(NUM), String(VALUE_SIZE)],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     if (r.status !== 0) {
       process.stderr.write(` failed (exit ${r.status})\n`);
       continue;
@@ -42,7 +48,8 @@ for (let round = 0; round < ROUNDS; round++) {
     best[engine] ??= {};
     for (const [k, v] of Object.entries(res)) {
       const prev = best[engine][k];
-      best[engine][k] = prev === undefined ? v : LOWER_IS_BETTER.has(k) ? Math.min(prev, v) : Math.max(prev, v);
+      best[engine][k] =
+        prev === undefined ? v : LOWER_IS_BETTER.has(k) ? Math.min(prev, v) : Math.max(prev, v);
     }
     process.stderr.write(' done\n');
   }
@@ -50,7 +57,8 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const rows = [...new Set(Object.values(best).flatMap((r) => Object.keys(r)))];
 const fmt = (v) => (v === undefined ? '–' : typeof v === 'number' ? v.toLocaleString('en') : String(v));
-const ratio = (a, b, lower) => (a === undefined || b === undefined || b === 0 ? undefined : lower ? b / a : a / b);
+const ratio = (a, b, lower) =>
+  a === undefined || b === undefined || b === 0 ? undefined : lower ? b / a : a / b;
 const lines = [];
 lines.push(`| workload | ${ENGINES.join(' | ')} | best peer | shale / best peer | shale / classic-level |`);
 lines.push(`|---|${ENGINES.map(() => '---').join('|')}|---|---|---|`);
@@ -69,16 +77,28 @@ for (const w of rows) {
 }
 
 // Chart: shale / best peer per workload, log scale, 1x marked.
-const W = 760, rowH = 22, left = 190, mid = left + 260, scale = 80;
-const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${chart.length * rowH + 50}" font-family="sans-serif" font-size="12">`];
-svg.push(`<text x="10" y="18" font-weight="bold">shale (native API) / best peer, same run (log scale; right of the line: shale faster)</text>`);
+const W = 760,
+  rowH = 22,
+  left = 190,
+  mid = left + 260,
+  scale = 80;
+const svg = [
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${chart.length * rowH + 50}" font-family="sans-serif" font-size="12">`,
+];
+svg.push(
+  `<text x="10" y="18" font-weight="bold">shale (native API) / best peer, same run (log scale; right of the line: shale faster)</text>`,
+);
 chart.forEach(([w, r], i) => {
   const y = 30 + i * rowH;
   const x = Math.log2(r) * scale;
   const color = r >= 1 ? '#2a7' : '#d54';
   svg.push(`<text x="${left - 6}" y="${y + 14}" text-anchor="end">${w}</text>`);
-  svg.push(`<rect x="${Math.min(mid, mid + x)}" y="${y + 3}" width="${Math.max(1, Math.abs(x))}" height="${rowH - 6}" fill="${color}"/>`);
-  svg.push(`<text x="${x >= 0 ? mid + x + 4 : mid + x - 4}" y="${y + 14}" text-anchor="${x >= 0 ? 'start' : 'end'}">${r.toFixed(2)}x</text>`);
+  svg.push(
+    `<rect x="${Math.min(mid, mid + x)}" y="${y + 3}" width="${Math.max(1, Math.abs(x))}" height="${rowH - 6}" fill="${color}"/>`,
+  );
+  svg.push(
+    `<text x="${x >= 0 ? mid + x + 4 : mid + x - 4}" y="${y + 14}" text-anchor="${x >= 0 ? 'start' : 'end'}">${r.toFixed(2)}x</text>`,
+  );
 });
 svg.push(`<line x1="${mid}" y1="26" x2="${mid}" y2="${chart.length * rowH + 34}" stroke="#333"/>`);
 svg.push('</svg>');

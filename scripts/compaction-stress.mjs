@@ -48,7 +48,12 @@ function valueOf(id, writeIndex) {
   const v = Buffer.allocUnsafe(VALUE_SIZE);
   v.writeUInt32LE(id, 0);
   v.writeUInt32LE(writeIndex, 4);
-  noise.copy(v, 8, (writeIndex * 97) % (noise.length - VALUE_SIZE), ((writeIndex * 97) % (noise.length - VALUE_SIZE)) + VALUE_SIZE - 8);
+  noise.copy(
+    v,
+    8,
+    (writeIndex * 97) % (noise.length - VALUE_SIZE),
+    ((writeIndex * 97) % (noise.length - VALUE_SIZE)) + VALUE_SIZE - 8,
+  );
   return v;
 }
 function dirSize(dir) {
@@ -66,7 +71,10 @@ function statsWriteMB(stats) {
   return total;
 }
 
-const figures = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, num: NUM };
+const figures = {
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  num: NUM,
+};
 
 // ---- 1. sustained random writes into shale ----
 {
@@ -99,7 +107,8 @@ const figures = { machine: { cpus: (await import('node:os')).cpus().length, node
     const got = db.get(keyOf(id));
     const want = lastWrite[id] < 0 ? undefined : valueOf(id, lastWrite[id]);
     checked++;
-    if ((got === undefined) !== (want === undefined) || (got && Buffer.compare(Buffer.from(got), want) !== 0)) wrong++;
+    if ((got === undefined) !== (want === undefined) || (got && Buffer.compare(Buffer.from(got), want) !== 0))
+      wrong++;
   }
   await db.close();
   const again = await DB.open(dir);
@@ -108,7 +117,8 @@ const figures = { machine: { cpus: (await import('node:os')).cpus().length, node
     const got = again.get(keyOf(id));
     const want = lastWrite[id] < 0 ? undefined : valueOf(id, lastWrite[id]);
     checked++;
-    if ((got === undefined) !== (want === undefined) || (got && Buffer.compare(Buffer.from(got), want) !== 0)) wrong++;
+    if ((got === undefined) !== (want === undefined) || (got && Buffer.compare(Buffer.from(got), want) !== 0))
+      wrong++;
   }
   const levels = [];
   for (let l = 0; l < 7; l++) levels.push(Number(again.getProperty(`leveldb.num-files-at-level${l}`)));

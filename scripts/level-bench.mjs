@@ -77,7 +77,9 @@ if (process.argv[2] === '--child') {
       for (const [k, v] of Object.entries(r)) best[engine][k] = Math.max(best[engine][k] ?? 0, v);
     }
   }
-  console.log(`| operation (${NUM.toLocaleString('en')} entries) | ShaleLevel ops/s | classic-level ops/s | ratio |`);
+  console.log(
+    `| operation (${NUM.toLocaleString('en')} entries) | ShaleLevel ops/s | classic-level ops/s | ratio |`,
+  );
   console.log('|---|---|---|---|');
   for (const k of Object.keys(best.shale)) {
     const s = best.shale[k];

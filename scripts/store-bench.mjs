@@ -23,7 +23,13 @@ async function run(name, open) {
   for (let i = 0; i < ENTITIES; i += SET_SIZE) {
     const ns = `workspace-${(i / SET_SIZE) % NAMESPACES}`;
     const b = new ChangesBuilder(ns);
-    for (let j = i; j < i + SET_SIZE; j++) b.set('deployment', { id: `dep-${j}`, image: `registry/app:${j}`, replicas: j % 7, env: { region: 'eu', tier: 'web' } });
+    for (let j = i; j < i + SET_SIZE; j++)
+      b.set('deployment', {
+        id: `dep-${j}`,
+        image: `registry/app:${j}`,
+        replicas: j % 7,
+        env: { region: 'eu', tier: 'web' },
+      });
     saves.push(store.save(b.build()));
     if (saves.length >= 10) await Promise.all(saves.splice(0));
   }
@@ -41,7 +47,13 @@ async function run(name, open) {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   if (loaded !== ENTITIES) throw new Error(`${name}: loaded ${loaded} of ${ENTITIES}`);
-  return { name, savedPerSec: Math.round(ENTITIES / saveSecs), loadedPerSec: Math.round(loaded / loadSecs), saveSecs, loadSecs };
+  return {
+    name,
+    savedPerSec: Math.round(ENTITIES / saveSecs),
+    loadedPerSec: Math.round(loaded / loadSecs),
+    saveSecs,
+    loadSecs,
+  };
 }
 
 const rows = [
@@ -49,6 +61,11 @@ const rows = [
   await run('FileStore', (d) => FileStore.open(d)),
   await run('MemoryStore', async () => new MemoryStore()),
 ];
-console.log(`| store | entities saved/s (sets of ${SET_SIZE}, fsync per set) | entities loaded/s (after reopen) |`);
+console.log(
+  `| store | entities saved/s (sets of ${SET_SIZE}, fsync per set) | entities loaded/s (after reopen) |`,
+);
 console.log('|---|---|---|');
-for (const r of rows) console.log(`| ${r.name} | ${r.savedPerSec.toLocaleString('en')} | ${r.loadedPerSec.toLocaleString('en')} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.name} | ${r.savedPerSec.toLocaleString('en')} | ${r.loadedPerSec.toLocaleString('en')} |`,
+  );

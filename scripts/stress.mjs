@@ -38,22 +38,38 @@ const figures = { seed, scale, runs: {} };
 let failed = 0;
 for (const f of files) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', f], { env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', f], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const out = r.stdout ?? '';
   const found = [...out.matchAll(/# figures (\{.*\})/g)].map((m) => JSON.parse(m[1]));
   const pass = Number(/# pass (\d+)/.exec(out)?.[1] ?? 0);
   const fail = Number(/# fail (\d+)/.exec(out)?.[1] ?? 1);
   if (fail > 0 || r.status !== 0) {
     failed++;
-    process.stdout.write(out.split('\n').filter((l) => /not ok|error|rerun/.test(l)).join('\n') + '\n');
+    process.stdout.write(
+      out
+        .split('\n')
+        .filter((l) => /not ok|error|rerun/.test(l))
+        .join('\n') + '\n',
+    );
   }
-  figures.runs[f.replace(/^build\/test\//, '')] = { pass, fail, seconds: Math.round((Date.now() - t0) / 1000), figures: found };
+  figures.runs[f.replace(/^build\/test\//, '')] = {
+    pass,
+    fail,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    figures: found,
+  };
 }
 writeFileSync('figures.json', JSON.stringify(figures, null, 2) + '\n');
 console.log(`\nreliability stress (seed ${seed}, scale ${scale})\n`);
 console.log('| run | tests passed | failed | seconds | figures |');
 console.log('|---|---|---|---|---|');
 for (const [name, r] of Object.entries(figures.runs)) {
-  console.log(`| ${name} | ${r.pass} | ${r.fail} | ${r.seconds} | ${r.figures.map((x) => JSON.stringify(x)).join(' ')} |`);
+  console.log(
+    `| ${name} | ${r.pass} | ${r.fail} | ${r.seconds} | ${r.figures.map((x) => JSON.stringify(x)).join(' ')} |`,
+  );
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -6,7 +6,11 @@ export { DB } from './db/db.js';
 export type { WriteOptions, ReadOptions, IteratorOptions } from './db/db.js';
 export { WriteBatch } from './db/write-batch.js';
 export type { RepairReport } from './db/repair.js';
-export type { CompactionFilter, CompactionFilterFactory, FilterDecision } from './compaction/compaction-filter.js';
+export type {
+  CompactionFilter,
+  CompactionFilterFactory,
+  FilterDecision,
+} from './compaction/compaction-filter.js';
 export { KEEP, REMOVE } from './compaction/compaction-filter.js';
 export { Iterator } from './db/iterator.js';
 export { Snapshot } from './db/snapshot.js';

@@ -18,7 +18,8 @@ export async function runQaChild(dir: string): Promise<void> {
   let i = Number(db.getProperty('shale.last-sequence') ?? 0);
   for (;;) {
     const b = new WriteBatch();
-    for (let j = 0; j < 3; j++) b.put(`batch${String(i).padStart(9, '0')}-${j}`, `${i}:${j}:${'x'.repeat(i % 200)}`);
+    for (let j = 0; j < 3; j++)
+      b.put(`batch${String(i).padStart(9, '0')}-${j}`, `${i}:${j}:${'x'.repeat(i % 200)}`);
     db.write(b, { sync: i % 4 !== 3 });
     if (i % 4 !== 3) process.stdout.write(`ack ${i}\n`);
     db.put(`unsynced${i % 1000}`, 'u'.repeat(100));
@@ -35,7 +36,9 @@ export interface Check {
 
 export async function killRound(dir: string, shaleCli: string, round: number): Promise<Check> {
   const acked = new Set<number>();
-  const child = spawn(process.execPath, [shaleCli, 'qa-child', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [shaleCli, 'qa-child', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let buf = '';
   child.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
@@ -53,7 +56,8 @@ export async function killRound(dir: string, shaleCli: string, round: number): P
   let missing = 0;
   let torn = 0;
   for (const i of acked) {
-    for (let j = 0; j < 3; j++) if (db.get(`batch${String(i).padStart(9, '0')}-${j}`) === undefined) missing++;
+    for (let j = 0; j < 3; j++)
+      if (db.get(`batch${String(i).padStart(9, '0')}-${j}`) === undefined) missing++;
   }
   const counts = new Map<string, number>();
   for (const [k] of db.iterator({ gte: 'batch', lt: 'batci' })) {
@@ -98,7 +102,11 @@ export async function runQa(root: string, shaleCli: string): Promise<number> {
       if (i % 2 === 0 && v !== undefined) resurrected++;
       if (i % 2 === 1 && v === undefined) lost++;
     }
-    checks.push({ name: 'deletes survive restart and compaction', ok: resurrected === 0 && lost === 0, detail: `${resurrected} resurrected, ${lost} lost` });
+    checks.push({
+      name: 'deletes survive restart and compaction',
+      ok: resurrected === 0 && lost === 0,
+      detail: `${resurrected} resurrected, ${lost} lost`,
+    });
     await db.close();
     // 3. Recovery from the WAL alone.
     db = await DB.open(join(dir, 'wal'));
@@ -106,7 +114,11 @@ export async function runQa(root: string, shaleCli: string): Promise<number> {
     db.put('last', 'synced', { sync: true });
     await db.close();
     db = await DB.open(join(dir, 'wal'));
-    checks.push({ name: 'recovery from the write-ahead log', ok: fromUtf8(db.get('last') ?? new Uint8Array()) === 'synced' && db.get(key(999)) !== undefined, detail: '1001 writes' });
+    checks.push({
+      name: 'recovery from the write-ahead log',
+      ok: fromUtf8(db.get('last') ?? new Uint8Array()) === 'synced' && db.get(key(999)) !== undefined,
+      detail: '1001 writes',
+    });
     await db.close();
     // 4. Process kills.
     for (let round = 0; round < 3; round++) checks.push(await killRound(join(dir, 'kill'), shaleCli, round));
@@ -115,7 +127,11 @@ export async function runQa(root: string, shaleCli: string): Promise<number> {
   }
   for (const c of checks) console.log(`${c.ok ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
   const failed = checks.filter((c) => !c.ok).length;
-  console.log(failed === 0 ? `shale qa: all ${checks.length} checks passed in ${dir}` : `shale qa: ${failed} of ${checks.length} checks FAILED`);
+  console.log(
+    failed === 0
+      ? `shale qa: all ${checks.length} checks passed in ${dir}`
+      : `shale qa: ${failed} of ${checks.length} checks FAILED`,
+  );
   if (failed === 0) rmSync(dir, { recursive: true, force: true });
   return failed === 0 ? 0 : 1;
 }

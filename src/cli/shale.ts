@@ -41,7 +41,9 @@ async function demo(dir: string): Promise<void> {
   db = await DB.open(dir);
   const first = [...db.iterator({ limit: 3 })].map(([k, v]) => `${fromUtf8(k)}=${fromUtf8(v).slice(0, 12)}…`);
   console.log(`after reopen, first keys: ${first.join(', ')}`);
-  console.log(`key00000000 after delete and reopen: ${db.get('key00000000') === undefined ? 'absent' : 'PRESENT'}`);
+  console.log(
+    `key00000000 after delete and reopen: ${db.get('key00000000') === undefined ? 'absent' : 'PRESENT'}`,
+  );
   let count = 0;
   for (const _ of db.iterator()) count++;
   console.log(`entries after reopen: ${count}`);
@@ -60,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
       // The harness and its peers live in the repository's bench/ folder (not in the npm package).
       const run = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
       if (!existsSync(run)) {
-        process.stderr.write('shale bench: bench/run.mjs not found; run it from a clone of the repository (npm run bench)\n');
+        process.stderr.write(
+          'shale bench: bench/run.mjs not found; run it from a clone of the repository (npm run bench)\n',
+        );
         return 2;
       }
       const r = spawnSync(process.execPath, [run, ...args], { stdio: 'inherit' });

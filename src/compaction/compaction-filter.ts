@@ -24,4 +24,7 @@ export interface CompactionFilter {
 }
 
 /** CompactionFilterFactory creates a fresh filter for each compaction (filters may keep state). */
-export type CompactionFilterFactory = (context: { readonly level: number; readonly isManual: boolean }) => CompactionFilter;
+export type CompactionFilterFactory = (context: {
+  readonly level: number;
+  readonly isManual: boolean;
+}) => CompactionFilter;

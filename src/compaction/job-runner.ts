@@ -51,7 +51,11 @@ export type Lane = 'flush' | 'compaction';
 export interface JobRunner {
   readonly kind: 'inline' | 'worker';
   flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void;
-  compact(req: CompactionRequest, filter: CompactionFilter | null, done: JobCallback<CompactionJobResult>): void;
+  compact(
+    req: CompactionRequest,
+    filter: CompactionFilter | null,
+    done: JobCallback<CompactionJobResult>,
+  ): void;
   /** busy is true while `lane` runs a job. */
   busy(lane: Lane): boolean;
   /** waitSync blocks until the job running on `lane` (if any) has finished and its callback has run. */
@@ -66,7 +70,12 @@ export interface JobRunner {
 }
 
 /** runFlushJob writes a memtable to a table (shared by both runners). */
-export function runFlushJob(fs: FileSystem, icmp: InternalKeyComparator, spec: FlushJobSpec, mem?: MemTable): FlushJobResult {
+export function runFlushJob(
+  fs: FileSystem,
+  icmp: InternalKeyComparator,
+  spec: FlushJobSpec,
+  mem?: MemTable,
+): FlushJobResult {
   const start = performance.now();
   const table = mem ?? MemTable.fromShared(spec.memtable, icmp);
   const iter = table.iterator();
@@ -94,7 +103,11 @@ export class InlineJobRunner implements JobRunner {
     this.run('flush', () => runFlushJob(this.fs, this.icmp, spec), done);
   }
 
-  compact(req: CompactionRequest, filter: CompactionFilter | null, done: JobCallback<CompactionJobResult>): void {
+  compact(
+    req: CompactionRequest,
+    filter: CompactionFilter | null,
+    done: JobCallback<CompactionJobResult>,
+  ): void {
     this.run(
       'compaction',
       () =>
@@ -156,8 +169,22 @@ export interface SerializedError {
 /** serializeError flattens an error for postMessage. */
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
-    const e = err as Error & { file?: string; offset?: number; errno?: string; syscall?: string; path?: string };
-    return { name: e.name, message: e.message, file: e.file, offset: e.offset, errno: e.errno, syscall: e.syscall, path: e.path };
+    const e = err as Error & {
+      file?: string;
+      offset?: number;
+      errno?: string;
+      syscall?: string;
+      path?: string;
+    };
+    return {
+      name: e.name,
+      message: e.message,
+      file: e.file,
+      offset: e.offset,
+      errno: e.errno,
+      syscall: e.syscall,
+      path: e.path,
+    };
   }
   return { name: 'Error', message: String(err) };
 }
@@ -169,7 +196,9 @@ function reviveError(e: SerializedError): ShaleError {
 }
 
 function toShaleError(err: unknown): ShaleError {
-  return err instanceof ShaleError ? err : new BackgroundError(`background job failed: ${String(err)}`, { cause: err });
+  return err instanceof ShaleError
+    ? err
+    : new BackgroundError(`background job failed: ${String(err)}`, { cause: err });
 }
 
 const WORKER_URL = new URL('./job-worker.js', import.meta.url);
@@ -272,13 +301,23 @@ export class WorkerJobRunner implements JobRunner {
   flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {
     this.lanes.flush.post({ kind: 'flush', spec }, (reply) => {
       if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
-      const r = reply.result as { file: { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array } | null; micros: number };
+      const r = reply.result as {
+        file: { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array } | null;
+        micros: number;
+      };
       const f = r.file;
-      done(null, { file: f === null ? null : newFileMetaData(f.number, f.fileSize, f.smallest, f.largest), micros: r.micros });
+      done(null, {
+        file: f === null ? null : newFileMetaData(f.number, f.fileSize, f.smallest, f.largest),
+        micros: r.micros,
+      });
     });
   }
 
-  compact(req: CompactionRequest, _filter: CompactionFilter | null, done: JobCallback<CompactionJobResult>): void {
+  compact(
+    req: CompactionRequest,
+    _filter: CompactionFilter | null,
+    done: JobCallback<CompactionJobResult>,
+  ): void {
     this.lanes.compaction.post({ kind: 'compaction', req }, (reply) => {
       if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
       done(null, reply.result as CompactionJobResult);

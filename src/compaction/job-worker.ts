@@ -7,11 +7,21 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { NodeFileSystem } from '../env/node-fs.js';
 import { allocateFileNumber } from '../version/version-set.js';
 import { runCompactionJob } from './job.js';
-import { runFlushJob, serializeError, type CompactionRequest, type FlushJobSpec, type WorkerReply } from './job-runner.js';
+import {
+  runFlushJob,
+  serializeError,
+  type CompactionRequest,
+  type FlushJobSpec,
+  type WorkerReply,
+} from './job-runner.js';
 import { WORKER_ICMP, tableBuilderOptions } from './table-settings.js';
 import { ensureZstd } from '../sstable/zstd.js';
 
-const { port, signal, fileCounter } = workerData as { port: MessagePort; signal: Int32Array; fileCounter: BigInt64Array };
+const { port, signal, fileCounter } = workerData as {
+  port: MessagePort;
+  signal: Int32Array;
+  fileCounter: BigInt64Array;
+};
 const fs = new NodeFileSystem();
 await ensureZstd();
 
@@ -21,7 +31,13 @@ function run(job: Job): unknown {
   if (job.kind === 'flush') {
     const r = runFlushJob(fs, WORKER_ICMP, job.spec);
     const f = r.file;
-    return { micros: r.micros, file: f === null ? null : { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest } };
+    return {
+      micros: r.micros,
+      file:
+        f === null
+          ? null
+          : { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest },
+    };
   }
   return runCompactionJob(job.req.spec, {
     fs,

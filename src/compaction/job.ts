@@ -86,7 +86,8 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   } else if (spec.inputs[0].length > 0) {
     children.push(new TableInputIterator(fs, spec.dir, spec.inputs[0], icmp, verify));
   }
-  if (spec.inputs[1].length > 0) children.push(new TableInputIterator(fs, spec.dir, spec.inputs[1], icmp, verify));
+  if (spec.inputs[1].length > 0)
+    children.push(new TableInputIterator(fs, spec.dir, spec.inputs[1], icmp, verify));
   const input = new MergingIterator(icmp, children);
 
   const outputs: JobFile[] = [];
@@ -110,7 +111,12 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
     const size = builder.finish();
     file!.sync();
     file!.close();
-    outputs.push({ number: outNumber, fileSize: size, smallest: smallest!, largest: last.buf.slice(0, last.len) });
+    outputs.push({
+      number: outNumber,
+      fileSize: size,
+      smallest: smallest!,
+      largest: last.buf.slice(0, last.len),
+    });
     builder = null;
     file = null;
   };
@@ -198,7 +204,14 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   }
   let bytesWritten = 0;
   for (const o of outputs) bytesWritten += o.fileSize;
-  return { outputs, bytesRead, bytesWritten, micros: (performance.now() - start) * 1000, entriesIn, entriesOut };
+  return {
+    outputs,
+    bytesRead,
+    bytesWritten,
+    micros: (performance.now() - start) * 1000,
+    entriesIn,
+    entriesOut,
+  };
 }
 
 const EMPTY = new Uint8Array(0);

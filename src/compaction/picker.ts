@@ -42,7 +42,11 @@ function getRange(icmp: InternalKeyComparator, files: readonly FileMetaData[]): 
  * largest key ends with: leaving them behind would let an older version of that user key, left at
  * this level, hide a newer one moved down (LevelDB 1.21+).
  */
-function addBoundaryInputs(icmp: InternalKeyComparator, levelFiles: readonly FileMetaData[], inputs: FileMetaData[]): void {
+function addBoundaryInputs(
+  icmp: InternalKeyComparator,
+  levelFiles: readonly FileMetaData[],
+  inputs: FileMetaData[],
+): void {
   if (inputs.length === 0) return;
   let largest = getRange(icmp, inputs)[1];
   for (;;) {
@@ -91,7 +95,11 @@ export function pickCompaction(vset: VersionSet, o: PickerOptions): Compaction |
   }
   if (c.level === 0) {
     const [smallest, largest] = getRange(icmp, c.inputs[0]);
-    c.inputs[0].splice(0, c.inputs[0].length, ...v.getOverlappingInputs(0, userKeyOf(smallest), userKeyOf(largest)));
+    c.inputs[0].splice(
+      0,
+      c.inputs[0].length,
+      ...v.getOverlappingInputs(0, userKeyOf(smallest), userKeyOf(largest)),
+    );
   }
   setupOtherInputs(vset, c, o);
   return c;
@@ -171,7 +179,10 @@ function setupOtherInputs(vset: VersionSet, c: Compaction, o: PickerOptions): vo
     addBoundaryInputs(icmp, v.files[level]!, expanded0);
     const inputs1Size = totalFileSize(c.inputs[1]);
     const expanded0Size = totalFileSize(expanded0);
-    if (expanded0.length > c.inputs[0].length && inputs1Size + expanded0Size < expandedCompactionByteSizeLimit(o)) {
+    if (
+      expanded0.length > c.inputs[0].length &&
+      inputs1Size + expanded0Size < expandedCompactionByteSizeLimit(o)
+    ) {
       const [newStart, newLimit] = getRange(icmp, expanded0);
       const expanded1 = v.getOverlappingInputs(level + 1, userKeyOf(newStart), userKeyOf(newLimit));
       addBoundaryInputs(icmp, v.files[level + 1]!, expanded1);
@@ -196,7 +207,12 @@ function setupOtherInputs(vset: VersionSet, c: Compaction, o: PickerOptions): vo
  * level 0 if it overlaps level 0, else as deep as MAX_MEM_COMPACT_LEVEL while it overlaps nothing and
  * the grandparent overlap stays small (LevelDB Version::PickLevelForMemTableOutput).
  */
-export function pickLevelForMemTableOutput(v: Version, smallest: Uint8Array, largest: Uint8Array, o: PickerOptions): number {
+export function pickLevelForMemTableOutput(
+  v: Version,
+  smallest: Uint8Array,
+  largest: Uint8Array,
+  o: PickerOptions,
+): number {
   let level = 0;
   if (v.overlapInLevel(0, smallest, largest)) return 0;
   while (level < MAX_MEM_COMPACT_LEVEL) {

@@ -72,7 +72,8 @@ export class DBIterator {
       this.forward = true;
       this.iter.seek(lookupKey(upper, this.bounds.upperInclusive ? 0 : Number.MAX_SAFE_INTEGER));
       if (this.bounds.upperInclusive) {
-        while (this.iter.valid() && this.ucmp.compare(userKeyOf(this.iter.key()), upper) <= 0) this.iter.next();
+        while (this.iter.valid() && this.ucmp.compare(userKeyOf(this.iter.key()), upper) <= 0)
+          this.iter.next();
       }
       if (this.iter.valid()) {
         this.iter.prev();

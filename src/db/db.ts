@@ -494,7 +494,10 @@ export class DB {
     }
   }
 
-  private roomAction(force: boolean, allowDelay: boolean): 'ok' | 'delay' | 'wait-flush' | 'wait-compaction' | 'switch' {
+  private roomAction(
+    force: boolean,
+    allowDelay: boolean,
+  ): 'ok' | 'delay' | 'wait-flush' | 'wait-compaction' | 'switch' {
     if (this.bgError !== null) this.checkWritable();
     const l0 = this.versions.current.numFiles(0);
     if (allowDelay && l0 >= this.opts.l0SlowdownWritesTrigger) return 'delay';
@@ -565,11 +568,13 @@ export class DB {
 
   /** iterator returns an iterator (cursor and iterable) over a range at one snapshot. */
   iterator(options: IteratorOptions = {}): Iterator {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('iterator options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('iterator options must be an object');
     this.checkOpen();
     const bounds = iteratorBounds(options);
     const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
-    if (typeof limit !== 'number' || Number.isNaN(limit)) throw new InvalidArgumentError('limit must be a number');
+    if (typeof limit !== 'number' || Number.isNaN(limit))
+      throw new InvalidArgumentError('limit must be a number');
     const seq = this.readSequence(options);
     const inner = this.internalIterator(options);
     const version = this.versions.current;
@@ -588,7 +593,12 @@ export class DB {
     const children: InternalIterator[] = [this.mem.iterator()];
     if (this.imm !== null) children.push(this.imm.iterator());
     const ro = this.tableReadOptions(options);
-    this.versions.current.addIterators(this.tableCache, ro, children, (files) => new LevelIterator(this.icmp, files, this.tableCache, ro));
+    this.versions.current.addIterators(
+      this.tableCache,
+      ro,
+      children,
+      (files) => new LevelIterator(this.icmp, files, this.tableCache, ro),
+    );
     return new MergingIterator(this.icmp, children);
   }
 
@@ -608,10 +618,12 @@ export class DB {
   /** approximateSizes returns, per [start, end) range, about how many bytes of tables it covers. */
   approximateSizes(ranges: readonly (readonly [Uint8Array | string, Uint8Array | string])[]): number[] {
     this.checkOpen();
-    if (!Array.isArray(ranges)) throw new InvalidArgumentError('ranges must be an array of [start, end] pairs');
+    if (!Array.isArray(ranges))
+      throw new InvalidArgumentError('ranges must be an array of [start, end] pairs');
     const version = this.versions.current;
     return ranges.map((r) => {
-      if (!Array.isArray(r) || r.length !== 2) throw new InvalidArgumentError('each range must be [start, end]');
+      if (!Array.isArray(r) || r.length !== 2)
+        throw new InvalidArgumentError('each range must be [start, end]');
       const start = toBytes(r[0], 'range start');
       const end = toBytes(r[1], 'range end');
       const a = this.approximateOffsetOf(version, start);
@@ -674,7 +686,8 @@ export class DB {
     await this.flush();
     let maxLevel = 1;
     const v = this.versions.current;
-    for (let level = 1; level < NUM_LEVELS; level++) if (v.overlapInLevel(level, begin, limit)) maxLevel = level;
+    for (let level = 1; level < NUM_LEVELS; level++)
+      if (v.overlapInLevel(level, begin, limit)) maxLevel = level;
     // Each level into the next, then the bottom level rewritten in place, so that afterwards no
     // shadowed version or deletion that no snapshot needs is left in the range.
     for (let level = 0; level <= maxLevel; level++) {
@@ -707,7 +720,7 @@ export class DB {
     if (this.scheduling) return;
     this.scheduling = true;
     try {
-      for (let progress = true; progress; ) {
+      for (let progress = true; progress;) {
         progress = false;
         if (this.closing) return;
         if (this.bgError !== null) {
@@ -732,20 +745,23 @@ export class DB {
     this.pendingOutputs.add(number);
     const logNumber = this.logFileNumber;
     this.flushJob = { number };
-    this.runner.flush({ dir: this.location, number, memtable: imm.share(), table: this.tableSettings }, (err, r) => {
-      this.pendingOutputs.delete(number);
-      this.flushJob = null;
-      if (err === null) {
-        try {
-          this.finishFlush(r!.file, r!.micros, logNumber);
-        } catch (e) {
-          err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
+    this.runner.flush(
+      { dir: this.location, number, memtable: imm.share(), table: this.tableSettings },
+      (err, r) => {
+        this.pendingOutputs.delete(number);
+        this.flushJob = null;
+        if (err === null) {
+          try {
+            this.finishFlush(r!.file, r!.micros, logNumber);
+          } catch (e) {
+            err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
+          }
         }
-      }
-      if (err !== null) this.setBackgroundError(err);
-      this.notifyProgress();
-      this.maybeScheduleWork();
-    });
+        if (err !== null) this.setBackgroundError(err);
+        this.notifyProgress();
+        this.maybeScheduleWork();
+      },
+    );
   }
 
   private finishFlush(meta: FileMetaData | null, micros: number, logNumber: number): void {
@@ -754,7 +770,12 @@ export class DB {
       // While a compaction runs, its inputs must not gain an overlapping neighbour below level 0.
       const level =
         this.compactionJob === null
-          ? pickLevelForMemTableOutput(this.versions.current, userKeyOf(meta.smallest), userKeyOf(meta.largest), this.pickerOptions)
+          ? pickLevelForMemTableOutput(
+              this.versions.current,
+              userKeyOf(meta.smallest),
+              userKeyOf(meta.largest),
+              this.pickerOptions,
+            )
           : 0;
       edit.addFile(level, meta);
       this.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize });
@@ -803,7 +824,8 @@ export class DB {
       maxGrandparentOverlapBytes: c.maxGrandparentOverlapBytes,
       isManual: manual !== undefined,
     };
-    const filter = this.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;
+    const filter =
+      this.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;
     this.versions.ref(c.inputVersion);
     this.compactionJob = { floor };
     const compaction = c;
@@ -827,10 +849,15 @@ export class DB {
     return true;
   }
 
-  private finishCompaction(c: Compaction, r: CompactionJobResult, manual: ManualCompaction | undefined): void {
+  private finishCompaction(
+    c: Compaction,
+    r: CompactionJobResult,
+    manual: ManualCompaction | undefined,
+  ): void {
     const edit = c.edit;
     c.addInputDeletions(edit);
-    for (const o of r.outputs) edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    for (const o of r.outputs)
+      edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
     this.versions.logAndApply(edit);
     this.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
     if (manual !== undefined && !manual.bottom && c.level > 0) {
@@ -905,7 +932,8 @@ export class DB {
 
   private readSequence(options: ReadOptions | undefined): number {
     if (options === undefined) return this.versions.lastSequence;
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('read options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('read options must be an object');
     const snap = options.snapshot;
     if (snap === undefined) return this.versions.lastSequence;
     if (!(snap instanceof Snapshot)) throw new InvalidArgumentError('snapshot must come from db.snapshot()');
@@ -913,7 +941,10 @@ export class DB {
     return snap.sequence;
   }
 
-  private tableReadOptions(options: ReadOptions | undefined): { verifyChecksums: boolean; fillCache: boolean } {
+  private tableReadOptions(options: ReadOptions | undefined): {
+    verifyChecksums: boolean;
+    fillCache: boolean;
+  } {
     return {
       verifyChecksums: options?.verifyChecksums ?? (this.opts.verifyChecksums || this.opts.paranoidChecks),
       fillCache: options?.fillCache ?? true,
@@ -933,14 +964,18 @@ export class DB {
     if (this.closing && !this.closed) throw new ClosedError('the database is closing');
     this.checkOpen();
     if (this.bgError !== null) {
-      throw new BackgroundError(`the database is read-only after an earlier failure: ${this.bgError.message}`, {
-        cause: this.bgError,
-      });
+      throw new BackgroundError(
+        `the database is read-only after an earlier failure: ${this.bgError.message}`,
+        {
+          cause: this.bgError,
+        },
+      );
     }
   }
 
   private setBackgroundError(err: unknown): void {
-    if (this.bgError === null) this.bgError = err instanceof ShaleError ? err : new BackgroundError(String(err), { cause: err });
+    if (this.bgError === null)
+      this.bgError = err instanceof ShaleError ? err : new BackgroundError(String(err), { cause: err });
   }
 
   /** recover brings the database to its last consistent state (LevelDB DBImpl::Recover). */
@@ -955,8 +990,14 @@ export class DB {
       // Only MANIFESTs and no log or table: a creation cut short before CURRENT was written. Nothing
       // was ever written to such a database, so it is created afresh.
       const walLogs =
-        this.walDir !== dir && fs.exists(this.walDir) ? fs.list(this.walDir).filter((n) => parseFileName(n)?.type === 'log') : [];
-      if (leftovers.length > 0 && walLogs.length === 0 && leftovers.every((n) => parseFileName(n)!.type === 'manifest')) {
+        this.walDir !== dir && fs.exists(this.walDir)
+          ? fs.list(this.walDir).filter((n) => parseFileName(n)?.type === 'log')
+          : [];
+      if (
+        leftovers.length > 0 &&
+        walLogs.length === 0 &&
+        leftovers.every((n) => parseFileName(n)!.type === 'manifest')
+      ) {
         for (const n of leftovers) fs.remove(join(dir, n));
         leftovers.length = 0;
       }
@@ -966,7 +1007,8 @@ export class DB {
           currentFileName(dir),
         );
       }
-      if (!this.opts.createIfMissing) throw new NotFoundError(`${dir} holds no database (createIfMissing is false)`);
+      if (!this.opts.createIfMissing)
+        throw new NotFoundError(`${dir} holds no database (createIfMissing is false)`);
       VersionSet.createNew(fs, dir, this.opts.comparator.name);
     } else if (this.opts.errorIfExists) {
       throw new InvalidArgumentError(`${dir} already exists and holds a database (errorIfExists is true)`);
@@ -997,7 +1039,10 @@ export class DB {
     }
     if (expected.size > 0) {
       const first = [...expected][0]!;
-      throw new CorruptionError(`${expected.size} table file(s) missing, e.g. ${tableFileName(dir, first)}`, tableFileName(dir, first));
+      throw new CorruptionError(
+        `${expected.size} table file(s) missing, e.g. ${tableFileName(dir, first)}`,
+        tableFileName(dir, first),
+      );
     }
     logs.sort((a, b) => a - b);
 
@@ -1172,14 +1217,16 @@ function jobFile(f: FileMetaData): JobFile {
 
 function syncOption(options: WriteOptions | undefined): boolean {
   if (options === undefined) return false;
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('write options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('write options must be an object');
   const s = options.sync;
   if (s !== undefined && typeof s !== 'boolean') throw new InvalidArgumentError('sync must be a boolean');
   return s === true;
 }
 
 function iteratorBounds(o: IteratorOptions): Bounds {
-  const b: { lower?: Uint8Array; lowerInclusive?: boolean; upper?: Uint8Array; upperInclusive?: boolean } = {};
+  const b: { lower?: Uint8Array; lowerInclusive?: boolean; upper?: Uint8Array; upperInclusive?: boolean } =
+    {};
   if (o.gte !== undefined) {
     b.lower = toBytes(o.gte, 'gte');
     b.lowerInclusive = true;

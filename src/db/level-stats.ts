@@ -18,7 +18,12 @@ export class LevelStats {
   userBytesWritten = 0;
 
   constructor(numLevels: number) {
-    this.levels = Array.from({ length: numLevels }, () => ({ micros: 0, bytesRead: 0, bytesWritten: 0, count: 0 }));
+    this.levels = Array.from({ length: numLevels }, () => ({
+      micros: 0,
+      bytesRead: 0,
+      bytesWritten: 0,
+      count: 0,
+    }));
   }
 
   /** add records one job's work into `level`. */

@@ -117,7 +117,13 @@ function bool(o: Record<string, unknown>, name: string, dflt: boolean): boolean 
   return v;
 }
 
-function int(o: Record<string, unknown>, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  o: Record<string, unknown>,
+  name: string,
+  dflt: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const v = o[name];
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -128,7 +134,8 @@ function int(o: Record<string, unknown>, name: string, dflt: number, min: number
 
 /** resolveOptions validates `options` and fills in defaults. Throws InvalidArgumentError on a bad value. */
 export function resolveOptions(options: Options = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options must be an object');
   const o = options as Record<string, unknown>;
   const compressionName = o.compression ?? 'snappy';
   const compression =
@@ -140,7 +147,9 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
           ? CompressionType.ZSTD
           : undefined;
   if (compression === undefined) {
-    throw new InvalidArgumentError(`option compression must be 'snappy', 'none' or 'zstd', got ${String(compressionName)}`);
+    throw new InvalidArgumentError(
+      `option compression must be 'snappy', 'none' or 'zstd', got ${String(compressionName)}`,
+    );
   }
   const comparator = (o.comparator ?? bytewiseComparator) as Comparator;
   if (
@@ -156,10 +165,13 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   if (!RECOVERY_MODES.includes(walRecoveryMode)) {
     throw new InvalidArgumentError(`option walRecoveryMode must be one of ${RECOVERY_MODES.join(', ')}`);
   }
-  if (o.walDir !== undefined && typeof o.walDir !== 'string') throw new InvalidArgumentError('option walDir must be a string');
+  if (o.walDir !== undefined && typeof o.walDir !== 'string')
+    throw new InvalidArgumentError('option walDir must be a string');
   const backgroundJobs = o.backgroundJobs ?? 'worker';
   if (backgroundJobs !== 'worker' && backgroundJobs !== 'inline') {
-    throw new InvalidArgumentError(`option backgroundJobs must be 'worker' or 'inline', got ${String(backgroundJobs)}`);
+    throw new InvalidArgumentError(
+      `option backgroundJobs must be 'worker' or 'inline', got ${String(backgroundJobs)}`,
+    );
   }
   if (o.compactionFilterFactory !== undefined && typeof o.compactionFilterFactory !== 'function') {
     throw new InvalidArgumentError('option compactionFilterFactory must be a function');

@@ -36,34 +36,39 @@ export function replayLog(
   const result: ReplayResult = { maxSequence: 0, stop: false, clean: true, records: 0 };
   const file = fs.openRandomAccess(path);
   try {
-    const outcome = readLogRecords(file, { mode: opts.mode, isNewest: opts.isNewest, fileName: path }, (record, offset) => {
-      if (record.length < BATCH_HEADER_SIZE) {
-        if (opts.mode === 'skipAnyCorruptedRecords') return;
-        throw new CorruptionError('log record too small to be a write batch', path, offset);
-      }
-      let seq = batchSequence(record);
-      const count = batchCount(record);
-      const mem = getMem();
-      try {
-        iterateBatch(
-          record,
-          {
-            put: (k, v) => mem.add(seq++, ValueType.VALUE, k, v),
-            delete: (k) => mem.add(seq++, ValueType.DELETION, k, new Uint8Array(0)),
-          },
-          count,
-          path,
-        );
-      } catch (err) {
-        if (opts.mode === 'skipAnyCorruptedRecords' && err instanceof CorruptionError) return;
-        if (err instanceof CorruptionError) throw new CorruptionError(err.message, path, offset, { cause: err });
-        throw err;
-      }
-      result.records++;
-      const last = seq - 1;
-      if (last > result.maxSequence) result.maxSequence = last;
-      if (mem.approximateMemoryUsage() > writeBufferSize) onFull();
-    });
+    const outcome = readLogRecords(
+      file,
+      { mode: opts.mode, isNewest: opts.isNewest, fileName: path },
+      (record, offset) => {
+        if (record.length < BATCH_HEADER_SIZE) {
+          if (opts.mode === 'skipAnyCorruptedRecords') return;
+          throw new CorruptionError('log record too small to be a write batch', path, offset);
+        }
+        let seq = batchSequence(record);
+        const count = batchCount(record);
+        const mem = getMem();
+        try {
+          iterateBatch(
+            record,
+            {
+              put: (k, v) => mem.add(seq++, ValueType.VALUE, k, v),
+              delete: (k) => mem.add(seq++, ValueType.DELETION, k, new Uint8Array(0)),
+            },
+            count,
+            path,
+          );
+        } catch (err) {
+          if (opts.mode === 'skipAnyCorruptedRecords' && err instanceof CorruptionError) return;
+          if (err instanceof CorruptionError)
+            throw new CorruptionError(err.message, path, offset, { cause: err });
+          throw err;
+        }
+        result.records++;
+        const last = seq - 1;
+        if (last > result.maxSequence) result.maxSequence = last;
+        if (mem.approximateMemoryUsage() > writeBufferSize) onFull();
+      },
+    );
     result.stop = outcome.stop;
     result.clean = outcome.problems.length === 0;
   } finally {

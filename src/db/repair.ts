@@ -57,7 +57,12 @@ export async function repairDB(location: string, options: Options = {}): Promise
   }
 }
 
-function repairLocked(fs: FileSystem, dir: string, opts: ReturnType<typeof resolveOptions>, options: Options): RepairReport {
+function repairLocked(
+  fs: FileSystem,
+  dir: string,
+  opts: ReturnType<typeof resolveOptions>,
+  options: Options,
+): RepairReport {
   const icmp = new InternalKeyComparator(opts.comparator);
   const walDir = opts.walDir ?? dir;
   const lostDir = join(dir, 'lost');
@@ -117,7 +122,14 @@ function repairLocked(fs: FileSystem, dir: string, opts: ReturnType<typeof resol
       mem = new MemTable(icmp);
     };
     try {
-      const r = replayLog(fs, path, { mode: 'skipAnyCorruptedRecords', isNewest: true, icmp }, () => mem, flush, opts.writeBufferSize);
+      const r = replayLog(
+        fs,
+        path,
+        { mode: 'skipAnyCorruptedRecords', isNewest: true, icmp },
+        () => mem,
+        flush,
+        opts.writeBufferSize,
+      );
       if (r.maxSequence > maxSequence) maxSequence = r.maxSequence;
     } catch {
       // An unreadable log keeps what was replayed before the failure.
@@ -175,9 +187,16 @@ function repairLocked(fs: FileSystem, dir: string, opts: ReturnType<typeof resol
         maxGrandparentOverlapBytes: 10 * opts.maxFileSize,
         isManual: true,
       },
-      { fs, icmp, table, newFileNumber: () => next++, filter: options.compactionFilterFactory?.({ level: 0, isManual: true }) ?? null },
+      {
+        fs,
+        icmp,
+        table,
+        newFileNumber: () => next++,
+        filter: options.compactionFilterFactory?.({ level: 0, isManual: true }) ?? null,
+      },
     );
-    for (const o of result.outputs) edit.addFile(1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    for (const o of result.outputs)
+      edit.addFile(1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
   }
 
   // 4. A fresh MANIFEST, then CURRENT.

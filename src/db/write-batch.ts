@@ -3,7 +3,14 @@
  * (db/write_batch.cc), which is also the payload of each WAL record:
  * `fixed64 sequence | fixed32 count | (0x01 lenpref(key) lenpref(value) | 0x00 lenpref(key))*`.
  */
-import { Decoder, Encoder, decodeFixed32, encodeFixed32, encodeFixed64, decodeFixed64 } from '../util/coding.js';
+import {
+  Decoder,
+  Encoder,
+  decodeFixed32,
+  encodeFixed32,
+  encodeFixed64,
+  decodeFixed64,
+} from '../util/coding.js';
 import { toBytes } from '../util/bytes.js';
 import { CorruptionError } from '../util/errors.js';
 import { ValueType } from '../memtable/internal-key.js';
@@ -110,7 +117,12 @@ export function batchCount(rep: Uint8Array): number {
  * malformed batch or one whose count disagrees with its contents, before calling the handler at all,
  * so a damaged batch is never half-applied.
  */
-export function iterateBatch(rep: Uint8Array, handler: BatchHandler, expectedCount = batchCount(rep), file?: string): void {
+export function iterateBatch(
+  rep: Uint8Array,
+  handler: BatchHandler,
+  expectedCount = batchCount(rep),
+  file?: string,
+): void {
   if (rep.length < BATCH_HEADER_SIZE) throw new CorruptionError('write batch is too small', file);
   // First pass: validate everything.
   let d = new Decoder(rep, BATCH_HEADER_SIZE);

@@ -129,8 +129,12 @@ class ShaleIterator extends AbstractIterator<ShaleLevel, any, any> {
     try {
       it = engine.iterator({ ...this.range, snapshot: engineSnapshot(options) });
     } catch (err) {
-      if (options.snapshot == null || !(err instanceof ShaleError) || err.code !== ErrorCode.CLOSED) throw levelError(err);
-      this.deferred = new ModuleError('Snapshot is not open', { code: 'LEVEL_SNAPSHOT_NOT_OPEN', cause: err });
+      if (options.snapshot == null || !(err instanceof ShaleError) || err.code !== ErrorCode.CLOSED)
+        throw levelError(err);
+      this.deferred = new ModuleError('Snapshot is not open', {
+        code: 'LEVEL_SNAPSHOT_NOT_OPEN',
+        cause: err,
+      });
     }
     this.it = it;
   }
@@ -271,7 +275,9 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
   }
 
   _getSync(key: any, options: any): any {
-    const v = this.call(() => this.engine!.get(key, { snapshot: engineSnapshot(options), fillCache: options.fillCache }));
+    const v = this.call(() =>
+      this.engine!.get(key, { snapshot: engineSnapshot(options), fillCache: options.fillCache }),
+    );
     return v === undefined ? undefined : toFormat(v, options.valueEncoding);
   }
 
@@ -286,7 +292,9 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
   }
 
   async _has(key: any, options: any): Promise<boolean> {
-    return this.call(() => this.engine!.has(key, { snapshot: engineSnapshot(options), fillCache: options.fillCache }));
+    return this.call(() =>
+      this.engine!.has(key, { snapshot: engineSnapshot(options), fillCache: options.fillCache }),
+    );
   }
 
   async _hasMany(keys: any[], options: any): Promise<boolean[]> {
@@ -351,7 +359,9 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required");
     if (this.status === 'opening') return this.deferAsync(() => this.approximateSize(start, end, options));
     if (this.status !== 'open') {
-      throw new ModuleError('Database is not open: cannot call approximateSize()', { code: 'LEVEL_DATABASE_NOT_OPEN' });
+      throw new ModuleError('Database is not open: cannot call approximateSize()', {
+        code: 'LEVEL_DATABASE_NOT_OPEN',
+      });
     }
     const enc = this.keyEncoding(options?.keyEncoding);
     const a = enc.encode(start);
@@ -364,7 +374,9 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
     if (arguments.length < 2) throw new TypeError("The arguments 'start' and 'end' are required");
     if (this.status === 'opening') return this.deferAsync(() => this.compactRange(start, end, options));
     if (this.status !== 'open') {
-      throw new ModuleError('Database is not open: cannot call compactRange()', { code: 'LEVEL_DATABASE_NOT_OPEN' });
+      throw new ModuleError('Database is not open: cannot call compactRange()', {
+        code: 'LEVEL_DATABASE_NOT_OPEN',
+      });
     }
     const enc = this.keyEncoding(options?.keyEncoding);
     try {
@@ -378,7 +390,9 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
   getProperty(property: string): string | undefined {
     if (typeof property !== 'string') throw new TypeError("The first argument 'property' must be a string");
     if (this.status !== 'open') {
-      throw new ModuleError('Database is not open: cannot call getProperty()', { code: 'LEVEL_DATABASE_NOT_OPEN' });
+      throw new ModuleError('Database is not open: cannot call getProperty()', {
+        code: 'LEVEL_DATABASE_NOT_OPEN',
+      });
     }
     return this.engine!.getProperty(property);
   }

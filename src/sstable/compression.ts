@@ -38,7 +38,8 @@ export function uncompressBlock(type: number, data: Uint8Array, file?: string, o
       try {
         return snappyUncompress(data);
       } catch (err) {
-        if (err instanceof CorruptionError) throw new CorruptionError(`bad snappy block: ${err.message}`, file, offset);
+        if (err instanceof CorruptionError)
+          throw new CorruptionError(`bad snappy block: ${err.message}`, file, offset);
         throw err;
       }
     case CompressionType.ZSTD:

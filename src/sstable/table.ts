@@ -359,7 +359,13 @@ function decodeIndex(index: Block, cmp: InternalKeyComparator, fileName: string)
     pos += k.length;
   });
   starts[keyParts.length] = pos;
-  return { count: keyParts.length, keys, starts, offsets: Float64Array.from(offsets), sizes: Float64Array.from(sizes) };
+  return {
+    count: keyParts.length,
+    keys,
+    starts,
+    offsets: Float64Array.from(offsets),
+    sizes: Float64Array.from(sizes),
+  };
 }
 
 /** checkIndex (paranoid) verifies the index keys increase and every handle lies in the data area. */

@@ -47,14 +47,16 @@ export function zstdCompress(raw: Uint8Array): Uint8Array {
 export function zstdUncompress(data: Uint8Array, file?: string, offset?: number): Uint8Array {
   const z = loaded();
   const size = frameContentSize(data);
-  if (size === undefined || size > MAX_BLOCK_BYTES) throw new CorruptionError('bad zstd block header', file, offset);
+  if (size === undefined || size > MAX_BLOCK_BYTES)
+    throw new CorruptionError('bad zstd block header', file, offset);
   let out: Uint8Array;
   try {
     out = z.decompress(data, size);
   } catch (err) {
     throw new CorruptionError(`bad zstd block: ${(err as Error).message}`, file, offset);
   }
-  if (out.length !== size) throw new CorruptionError('zstd block decompressed to the wrong size', file, offset);
+  if (out.length !== size)
+    throw new CorruptionError('zstd block decompressed to the wrong size', file, offset);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 

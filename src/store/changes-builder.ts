@@ -19,7 +19,8 @@ export class ChangesBuilder {
   /** set records that `entity` (whose `id` is its id) is created or replaced. */
   set<E extends { readonly id: string | number }>(entityType: string, entity: E, timestamp?: number): this {
     checkName('entityType', entityType);
-    if (entity === null || typeof entity !== 'object') throw new InvalidArgumentError('entity must be an object with an id');
+    if (entity === null || typeof entity !== 'object')
+      throw new InvalidArgumentError('entity must be an object with an id');
     const id = (entity as { id?: unknown }).id;
     if ((typeof id !== 'string' || id.length === 0) && typeof id !== 'number') {
       throw new InvalidArgumentError('entity.id must be a non-empty string or a number');
@@ -59,7 +60,8 @@ export class ChangesBuilder {
 
 function checkTimestamp(t: number | undefined): number {
   if (t === undefined) return Date.now();
-  if (typeof t !== 'number' || !Number.isFinite(t)) throw new InvalidArgumentError('timestamp must be a finite number');
+  if (typeof t !== 'number' || !Number.isFinite(t))
+    throw new InvalidArgumentError('timestamp must be a finite number');
   return t;
 }
 
@@ -86,11 +88,14 @@ export function resolveChanges(set: ChangeSet, known: (entityType: string) => bo
   checkName('namespace', set.namespace);
   const out = new Map<string, Change>();
   for (const c of set.changes) {
-    if (c.namespace !== set.namespace) throw new InvalidArgumentError(`change for namespace ${c.namespace} in a set for ${set.namespace}`);
-    if (c.changeType !== 'set' && c.changeType !== 'delete') throw new InvalidArgumentError(`unknown changeType ${String(c.changeType)}`);
+    if (c.namespace !== set.namespace)
+      throw new InvalidArgumentError(`change for namespace ${c.namespace} in a set for ${set.namespace}`);
+    if (c.changeType !== 'set' && c.changeType !== 'delete')
+      throw new InvalidArgumentError(`unknown changeType ${String(c.changeType)}`);
     checkName('entityType', c.entityType);
     checkName('entityId', c.entityId);
-    if (!known(c.entityType)) throw new InvalidArgumentError(`entity type '${c.entityType}' is not registered`);
+    if (!known(c.entityType))
+      throw new InvalidArgumentError(`entity type '${c.entityType}' is not registered`);
     const key = recordKey(c.namespace, c.entityType, c.entityId);
     const prev = out.get(key);
     if (prev === undefined || c.timestamp >= prev.timestamp) out.set(key, c);

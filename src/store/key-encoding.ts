@@ -46,6 +46,7 @@ export function rangeAfterNamespace(key: string): string {
 
 /** checkName validates a namespace, entity type or id. */
 export function checkName(what: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0) throw new InvalidArgumentError(`${what} must be a non-empty string`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new InvalidArgumentError(`${what} must be a non-empty string`);
   return v;
 }

@@ -23,16 +23,29 @@ export function decodeRecord(
   decoders: ReadonlyMap<string, EntityDecoder | null>,
   where: string,
 ): StoredRecord {
-  let v: { namespace?: unknown; entityType?: unknown; entityId?: unknown; entity?: unknown; timestamp?: unknown };
+  let v: {
+    namespace?: unknown;
+    entityType?: unknown;
+    entityId?: unknown;
+    entity?: unknown;
+    timestamp?: unknown;
+  };
   try {
     v = JSON.parse(text) as typeof v;
   } catch {
     throw new CorruptionError(`stored record is not JSON`, where);
   }
-  if (typeof v !== 'object' || v === null || typeof v.entityType !== 'string' || typeof v.entityId !== 'string' || typeof v.namespace !== 'string') {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    typeof v.entityType !== 'string' ||
+    typeof v.entityId !== 'string' ||
+    typeof v.namespace !== 'string'
+  ) {
     throw new CorruptionError('stored record lacks namespace, entityType or entityId', where);
   }
-  if (!decoders.has(v.entityType)) throw new InvalidArgumentError(`entity type '${v.entityType}' is not registered`);
+  if (!decoders.has(v.entityType))
+    throw new InvalidArgumentError(`entity type '${v.entityType}' is not registered`);
   const decode = decoders.get(v.entityType);
   return {
     namespace: v.namespace,

@@ -59,7 +59,7 @@ export class ShaleStore extends BaseStore {
     const out: string[] = [];
     const it = this.db.iterator();
     try {
-      for (it.seekToFirst(); it.valid(); ) {
+      for (it.seekToFirst(); it.valid();) {
         const key = fromUtf8(it.key());
         out.push(namespaceOfKey(key));
         it.seek(rangeAfterNamespace(key));

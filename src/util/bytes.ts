@@ -94,7 +94,8 @@ export function escapeBytes(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
-    s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
+    s +=
+      c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
   }
   return s;
 }

@@ -18,7 +18,14 @@ const TABLES: Uint32Array[] = (() => {
   return t;
 })();
 const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [
-  Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
 ];
 
 /** crc32cExtend continues the CRC `crc` (of earlier bytes) over `data[start, end)`. */

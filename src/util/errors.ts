@@ -39,7 +39,8 @@ export class CorruptionError extends ShaleError {
   readonly file: string | undefined;
   readonly offset: number | undefined;
   constructor(message: string, file?: string, offset?: number, options?: { cause?: unknown }) {
-    const where = file === undefined ? '' : offset === undefined ? ` (${file})` : ` (${file} at offset ${offset})`;
+    const where =
+      file === undefined ? '' : offset === undefined ? ` (${file})` : ` (${file} at offset ${offset})`;
     super(ErrorCode.CORRUPTION, message + where, options);
     this.file = file;
     this.offset = offset;
@@ -51,7 +52,13 @@ export class IOError extends ShaleError {
   readonly errno: string | undefined;
   readonly syscall: string | undefined;
   readonly path: string | undefined;
-  constructor(message: string, errno?: string, syscall?: string, path?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    errno?: string,
+    syscall?: string,
+    path?: string,
+    options?: { cause?: unknown },
+  ) {
     super(ErrorCode.IO, message, options);
     this.errno = errno;
     this.syscall = syscall;

@@ -69,7 +69,10 @@ export class TableCache {
     }
     try {
       if (file.size !== fileSize) {
-        throw new CorruptionError(`table file size ${file.size} differs from the MANIFEST's ${fileSize}`, path);
+        throw new CorruptionError(
+          `table file size ${file.size} differs from the MANIFEST's ${fileSize}`,
+          path,
+        );
       }
       const table = Table.open(file, fileSize, {
         comparator: this.options.comparator,

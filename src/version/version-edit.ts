@@ -89,13 +89,16 @@ export class VersionEdit {
   /** encode returns the edit in LevelDB's tagged format. */
   encode(): Uint8Array {
     const e = new Encoder(64);
-    if (this.comparator !== undefined) e.varint32(Tag.COMPARATOR).lengthPrefixed(new TextEncoder().encode(this.comparator));
+    if (this.comparator !== undefined)
+      e.varint32(Tag.COMPARATOR).lengthPrefixed(new TextEncoder().encode(this.comparator));
     if (this.logNumber !== undefined) e.varint32(Tag.LOG_NUMBER).varint64(this.logNumber);
     if (this.prevLogNumber !== undefined) e.varint32(Tag.PREV_LOG_NUMBER).varint64(this.prevLogNumber);
     if (this.nextFileNumber !== undefined) e.varint32(Tag.NEXT_FILE_NUMBER).varint64(this.nextFileNumber);
     if (this.lastSequence !== undefined) e.varint32(Tag.LAST_SEQUENCE).varint64(this.lastSequence);
-    for (const [level, key] of this.compactPointers) e.varint32(Tag.COMPACT_POINTER).varint32(level).lengthPrefixed(key);
-    for (const [level, number] of this.deletedFileList()) e.varint32(Tag.DELETED_FILE).varint32(level).varint64(number);
+    for (const [level, key] of this.compactPointers)
+      e.varint32(Tag.COMPACT_POINTER).varint32(level).lengthPrefixed(key);
+    for (const [level, number] of this.deletedFileList())
+      e.varint32(Tag.DELETED_FILE).varint32(level).varint64(number);
     for (const [level, f] of this.newFiles) {
       e.varint32(Tag.NEW_FILE).varint32(level).varint64(f.number).varint64(f.fileSize);
       e.lengthPrefixed(f.smallest).lengthPrefixed(f.largest);

@@ -158,7 +158,8 @@ export class VersionSet {
     try {
       text = fromUtf8(this.fs.readFile(currentPath));
     } catch (err) {
-      if (err instanceof IOError && err.errno === 'ENOENT') throw new NotFoundError(`${currentPath} does not exist`);
+      if (err instanceof IOError && err.errno === 'ENOENT')
+        throw new NotFoundError(`${currentPath} does not exist`);
       throw err;
     }
     if (text.length === 0 || !text.endsWith('\n')) {
@@ -182,28 +183,32 @@ export class VersionSet {
     let lastSequence = 0;
     const file = this.fs.openRandomAccess(manifestPath);
     try {
-      readLogRecords(file, { mode: 'tolerateCorruptedTailRecords', isNewest: true, fileName: manifestPath }, (record) => {
-        const edit = VersionEdit.decode(record, manifestPath);
-        if (edit.comparator !== undefined && edit.comparator !== this.icmp.user.name) {
-          throw new InvalidArgumentError(
-            `comparator '${this.icmp.user.name}' does not match the database's comparator '${edit.comparator}'`,
-          );
-        }
-        builder.apply(edit, this.compactPointers);
-        if (edit.logNumber !== undefined) {
-          logNumber = edit.logNumber;
-          haveLogNumber = true;
-        }
-        if (edit.prevLogNumber !== undefined) prevLogNumber = edit.prevLogNumber;
-        if (edit.nextFileNumber !== undefined) {
-          nextFile = edit.nextFileNumber;
-          haveNextFile = true;
-        }
-        if (edit.lastSequence !== undefined) {
-          lastSequence = edit.lastSequence;
-          haveLastSequence = true;
-        }
-      });
+      readLogRecords(
+        file,
+        { mode: 'tolerateCorruptedTailRecords', isNewest: true, fileName: manifestPath },
+        (record) => {
+          const edit = VersionEdit.decode(record, manifestPath);
+          if (edit.comparator !== undefined && edit.comparator !== this.icmp.user.name) {
+            throw new InvalidArgumentError(
+              `comparator '${this.icmp.user.name}' does not match the database's comparator '${edit.comparator}'`,
+            );
+          }
+          builder.apply(edit, this.compactPointers);
+          if (edit.logNumber !== undefined) {
+            logNumber = edit.logNumber;
+            haveLogNumber = true;
+          }
+          if (edit.prevLogNumber !== undefined) prevLogNumber = edit.prevLogNumber;
+          if (edit.nextFileNumber !== undefined) {
+            nextFile = edit.nextFileNumber;
+            haveNextFile = true;
+          }
+          if (edit.lastSequence !== undefined) {
+            lastSequence = edit.lastSequence;
+            haveLastSequence = true;
+          }
+        },
+      );
     } finally {
       file.close();
     }
@@ -369,7 +374,9 @@ class VersionBuilder {
       if (level > 0) {
         for (let i = 1; i < files.length; i++) {
           if (this.icmp.compare(files[i - 1]!.largest, files[i]!.smallest) >= 0) {
-            throw new CorruptionError(`overlapping tables ${files[i - 1]!.number} and ${files[i]!.number} at level ${level}`);
+            throw new CorruptionError(
+              `overlapping tables ${files[i - 1]!.number} and ${files[i]!.number} at level ${level}`,
+            );
           }
         }
       }

@@ -21,7 +21,11 @@ import type { TableCache, TableReadOptions } from './table-cache.js';
  * findFile returns the index of the first file in `files` (sorted, non-overlapping) whose largest key
  * is >= `ikey`, or files.length when there is none.
  */
-export function findFile(icmp: InternalKeyComparator, files: readonly FileMetaData[], ikey: Uint8Array): number {
+export function findFile(
+  icmp: InternalKeyComparator,
+  files: readonly FileMetaData[],
+  ikey: Uint8Array,
+): number {
   let lo = 0;
   let hi = files.length;
   while (lo < hi) {
@@ -116,10 +120,11 @@ export class Version {
     const cand = L0_SCRATCH;
     for (let i = 0; i < l0.length; i++) {
       const f = l0[i]!;
-      if (ucmp.compare(userKey, f.smallestUser) >= 0 && ucmp.compare(userKey, f.largestUser) <= 0) cand[hits++] = f;
+      if (ucmp.compare(userKey, f.smallestUser) >= 0 && ucmp.compare(userKey, f.largestUser) <= 0)
+        cand[hits++] = f;
     }
     if (hits > 1) sortByNumberDesc(cand, hits);
-    for (let level = 0, i = 0; level < NUM_LEVELS; ) {
+    for (let level = 0, i = 0; level < NUM_LEVELS;) {
       let f: FileMetaData | undefined;
       if (level === 0) {
         if (i >= hits) {
@@ -171,7 +176,12 @@ export class Version {
   }
 
   /** addIterators appends iterators covering every file: one per level-0 file, one per deeper level. */
-  addIterators(tableCache: TableCache, opts: TableReadOptions, out: InternalIterator[], makeLevel: LevelIteratorFactory): void {
+  addIterators(
+    tableCache: TableCache,
+    opts: TableReadOptions,
+    out: InternalIterator[],
+    makeLevel: LevelIteratorFactory,
+  ): void {
     for (const f of this.files[0]!) out.push(tableCache.iterator(f.number, f.fileSize, opts));
     for (let level = 1; level < NUM_LEVELS; level++) {
       if (this.files[level]!.length > 0) out.push(makeLevel(this.files[level]!));
@@ -191,13 +201,17 @@ export class Version {
    * (undefined = unbounded). At level 0 the range grows to cover every overlapping file's range, as
    * level-0 files overlap each other.
    */
-  getOverlappingInputs(level: number, begin: Uint8Array | undefined, end: Uint8Array | undefined): FileMetaData[] {
+  getOverlappingInputs(
+    level: number,
+    begin: Uint8Array | undefined,
+    end: Uint8Array | undefined,
+  ): FileMetaData[] {
     const ucmp = this.icmp.user;
     const inputs: FileMetaData[] = [];
     let userBegin = begin;
     let userEnd = end;
     const files = this.files[level]!;
-    for (let i = 0; i < files.length; ) {
+    for (let i = 0; i < files.length;) {
       const f = files[i++]!;
       const fStart = userKeyOf(f.smallest);
       const fLimit = userKeyOf(f.largest);
@@ -237,7 +251,8 @@ export function someFileOverlapsRange(
   largest: Uint8Array | undefined,
 ): boolean {
   const ucmp: Comparator = icmp.user;
-  const afterFile = (f: FileMetaData): boolean => largest !== undefined && ucmp.compare(largest, userKeyOf(f.smallest)) < 0;
+  const afterFile = (f: FileMetaData): boolean =>
+    largest !== undefined && ucmp.compare(largest, userKeyOf(f.smallest)) < 0;
   const beforeFile = (f: FileMetaData): boolean =>
     smallest !== undefined && ucmp.compare(smallest, userKeyOf(f.largest)) > 0;
   if (!disjoint) {

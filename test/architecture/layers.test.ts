@@ -13,7 +13,23 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SRC = join(ROOT, 'src');
 
 /** The layers in order; each may import only itself and earlier ones. Front ends sit above db. */
-const ORDER = ['util', 'env', 'wal', 'memtable', 'sstable', 'version', 'compaction', 'db', 'txn', 'vlog', 'level', 'store', 'sql', 'pg', 'cli'];
+const ORDER = [
+  'util',
+  'env',
+  'wal',
+  'memtable',
+  'sstable',
+  'version',
+  'compaction',
+  'db',
+  'txn',
+  'vlog',
+  'level',
+  'store',
+  'sql',
+  'pg',
+  'cli',
+];
 /** Front ends must not reach past db/ (and txn/, vlog/) into the engine's internals. */
 const FRONT_ENDS = new Set(['level', 'store', 'sql', 'pg', 'cli']);
 const FRONT_END_ALLOWED = new Set(['util', 'env', 'db', 'txn', 'vlog', 'level', 'store', 'sql', 'pg', 'cli']);
@@ -45,7 +61,8 @@ test('imports only go down the layer list', () => {
       const fromIdx = ORDER.indexOf(from);
       const toIdx = ORDER.indexOf(to);
       assert.notEqual(fromIdx, -1, `${relative(ROOT, file)} is in an unknown layer '${from}'`);
-      if (toIdx === -1 || toIdx > fromIdx) violations.push(`${relative(ROOT, file)} imports ${m[1]} (${from} -> ${to})`);
+      if (toIdx === -1 || toIdx > fromIdx)
+        violations.push(`${relative(ROOT, file)} imports ${m[1]} (${from} -> ${to})`);
       else if (FRONT_ENDS.has(from) && !FRONT_END_ALLOWED.has(to)) {
         violations.push(`${relative(ROOT, file)} reaches past db/ into ${to}/ (${m[1]})`);
       }

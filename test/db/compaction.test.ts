@@ -26,7 +26,8 @@ const TINY = {
 
 function filesPerLevel(db: DB): number[] {
   const out: number[] = [];
-  for (let level = 0; level < 7; level++) out.push(Number(db.getProperty(`leveldb.num-files-at-level${level}`)));
+  for (let level = 0; level < 7; level++)
+    out.push(Number(db.getProperty(`leveldb.num-files-at-level${level}`)));
   return out;
 }
 
@@ -90,7 +91,10 @@ for (const where of ['inline', 'worker'] as const) {
     assert.ok(entries.every((e) => e.type === ValueType.VALUE));
     await db.close();
     const again = await DB.open(dir, { fs, ...TINY });
-    assert.deepEqual([...again.iterator()].map(([k, v]) => [fromUtf8(k), fromUtf8(v)]), want);
+    assert.deepEqual(
+      [...again.iterator()].map(([k, v]) => [fromUtf8(k), fromUtf8(v)]),
+      want,
+    );
     await again.close();
   });
 }
@@ -123,7 +127,13 @@ test('snapshots keep the versions they see through compactions', async () => {
 
 test('a tombstone is dropped only when no deeper level may hold its key', async () => {
   const fs = new MemFileSystem();
-  const db = await DB.open('/db', { fs, ...TINY, l0CompactionTrigger: 100, l0SlowdownWritesTrigger: 100, l0StopWritesTrigger: 100 });
+  const db = await DB.open('/db', {
+    fs,
+    ...TINY,
+    l0CompactionTrigger: 100,
+    l0SlowdownWritesTrigger: 100,
+    l0StopWritesTrigger: 100,
+  });
   // "a" ends in a deep level; then it is deleted and only the upper levels are compacted.
   db.put('a', 'deep');
   db.put('z', 'deep');
@@ -209,7 +219,13 @@ test('the compaction filter keeps, removes and changes values, never under a liv
 test('writes slow down at the slowdown trigger and never push level 0 past the stop trigger', async () => {
   const fs = new MemFileSystem();
   // Compaction never triggers on its own here, so level 0 grows and writes are delayed 1 ms each.
-  const db = await DB.open('/db', { fs, writeBufferSize: 1024, l0CompactionTrigger: 50, l0SlowdownWritesTrigger: 2, l0StopWritesTrigger: 60 });
+  const db = await DB.open('/db', {
+    fs,
+    writeBufferSize: 1024,
+    l0CompactionTrigger: 50,
+    l0SlowdownWritesTrigger: 2,
+    l0StopWritesTrigger: 60,
+  });
   let i = 0;
   while (filesPerLevel(db)[0]! < 2) db.put(key(i++ % 50), 'v'.repeat(100));
   const before = db.stallMicros;
@@ -222,7 +238,14 @@ test('writes slow down at the slowdown trigger and never push level 0 past the s
 
 test('back-pressure holds level 0 under the stop trigger with worker jobs, sync and async writers', async (t) => {
   const dir = tmpDirFor(t);
-  const db = await DB.open(dir, { writeBufferSize: 4096, l0CompactionTrigger: 2, l0SlowdownWritesTrigger: 3, l0StopWritesTrigger: 4, maxFileSize: 4096, level1MaxBytes: 16384 });
+  const db = await DB.open(dir, {
+    writeBufferSize: 4096,
+    l0CompactionTrigger: 2,
+    l0SlowdownWritesTrigger: 3,
+    l0StopWritesTrigger: 4,
+    maxFileSize: 4096,
+    level1MaxBytes: 16384,
+  });
   assert.equal(db.backgroundJobs, 'worker');
   let maxL0 = 0;
   const rnd = new Random(7);
@@ -250,7 +273,8 @@ class CountingFs extends MemFileSystem {
   failTables = false;
 
   override createWritable(path: string): WritableFile {
-    if (this.failTables && path.endsWith('.ldb')) throw new IOError('injected: no space left', 'ENOSPC', 'open', path);
+    if (this.failTables && path.endsWith('.ldb'))
+      throw new IOError('injected: no space left', 'ENOSPC', 'open', path);
     const f = super.createWritable(path);
     if (!path.endsWith('.log')) return f;
     return this.wrap(f);
@@ -332,7 +356,9 @@ test('writeAsync rejects bad input and writes nothing', async () => {
   const db = await DB.open('/db', { fs: new MemFileSystem() });
   await assert.rejects(db.writeAsync({} as WriteBatch), { code: ErrorCode.INVALID_ARGUMENT });
   await assert.rejects(db.putAsync(42 as unknown as string, 'v'), { code: ErrorCode.INVALID_ARGUMENT });
-  await assert.rejects(db.putAsync('k', 'v', { sync: 'yes' as unknown as boolean }), { code: ErrorCode.INVALID_ARGUMENT });
+  await assert.rejects(db.putAsync('k', 'v', { sync: 'yes' as unknown as boolean }), {
+    code: ErrorCode.INVALID_ARGUMENT,
+  });
   assert.equal([...db.iterator()].length, 0);
   await db.close();
   await assert.rejects(db.putAsync('k', 'v'), { code: ErrorCode.CLOSED });
@@ -343,7 +369,10 @@ test('a failing flush puts the database in read-only mode; reads keep working', 
   const db = await DB.open('/db', { fs, writeBufferSize: 1024 });
   db.put('before', 'ok');
   fs.failTables = true;
-  await assert.rejects(db.flush(), (err: Error & { code?: string }) => err instanceof IOError || err.code === ErrorCode.BACKGROUND);
+  await assert.rejects(
+    db.flush(),
+    (err: Error & { code?: string }) => err instanceof IOError || err.code === ErrorCode.BACKGROUND,
+  );
   assert.throws(() => db.put('after', 'x'), { code: ErrorCode.BACKGROUND });
   await assert.rejects(db.putAsync('after', 'x'), { code: ErrorCode.BACKGROUND });
   assert.equal(fromUtf8(db.get('before')!), 'ok');
@@ -356,14 +385,23 @@ test('a failing flush puts the database in read-only mode; reads keep working', 
 
 test('a compaction that fails in the worker surfaces its error and keeps the data readable', async (t) => {
   const dir = tmpDirFor(t);
-  const db = await DB.open(dir, { writeBufferSize: 4096, compression: 'none', l0CompactionTrigger: 100, l0SlowdownWritesTrigger: 100, l0StopWritesTrigger: 100 });
+  const db = await DB.open(dir, {
+    writeBufferSize: 4096,
+    compression: 'none',
+    l0CompactionTrigger: 100,
+    l0SlowdownWritesTrigger: 100,
+    l0StopWritesTrigger: 100,
+  });
   for (let i = 0; i < 400; i++) db.put(key(i), 'v'.repeat(40));
   await db.flush();
   for (let i = 0; i < 400; i++) db.put(key(i), 'w'.repeat(40));
   await db.flush();
   // Damage the middle of the oldest table: its block checksum no longer matches.
   const fsys = new NodeFileSystem();
-  const tables = fsys.list(dir).filter((n) => n.endsWith('.ldb')).sort();
+  const tables = fsys
+    .list(dir)
+    .filter((n) => n.endsWith('.ldb'))
+    .sort();
   const victim = `${dir}/${tables[0]}`;
   const bytes = fsys.readFile(victim);
   bytes[100] ^= 0xff;
@@ -378,7 +416,13 @@ test('a compaction that fails in the worker surfaces its error and keeps the dat
 test('close waits for a running compaction and leaves no partial files', async () => {
   const dir = makeTmpDir();
   try {
-    const db = await DB.open(dir, { writeBufferSize: 64 * 1024, maxFileSize: 32 * 1024, l0CompactionTrigger: 100, l0SlowdownWritesTrigger: 100, l0StopWritesTrigger: 100 });
+    const db = await DB.open(dir, {
+      writeBufferSize: 64 * 1024,
+      maxFileSize: 32 * 1024,
+      l0CompactionTrigger: 100,
+      l0SlowdownWritesTrigger: 100,
+      l0StopWritesTrigger: 100,
+    });
     const rnd = new Random(11);
     for (let round = 0; round < 4; round++) {
       for (let i = 0; i < 3000; i++) db.put(key(rnd.uniform(20000)), toHex(rnd.bytes(30)));
@@ -394,7 +438,10 @@ test('close waits for a running compaction and leaves no partial files', async (
       const m = /^ (\d+):/.exec(line);
       if (m) live.add(m[1]!);
     }
-    const onDisk = new NodeFileSystem().list(dir).filter((n) => n.endsWith('.ldb')).map((n) => String(Number(n.slice(0, -4))));
+    const onDisk = new NodeFileSystem()
+      .list(dir)
+      .filter((n) => n.endsWith('.ldb'))
+      .map((n) => String(Number(n.slice(0, -4))));
     assert.deepEqual(onDisk.sort(), [...live].sort());
     await reopened.close();
   } finally {

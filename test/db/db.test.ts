@@ -5,7 +5,8 @@ import type { Comparator } from '../../src/index.js';
 import { fromUtf8, utf8 } from '../../src/util/bytes.js';
 
 const s = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : fromUtf8(b));
-const entries = (db: DB, o = {}): string[] => [...db.iterator(o)].map(([k, v]) => `${fromUtf8(k)}=${fromUtf8(v)}`);
+const entries = (db: DB, o = {}): string[] =>
+  [...db.iterator(o)].map(([k, v]) => `${fromUtf8(k)}=${fromUtf8(v)}`);
 
 async function memDb(options: Record<string, unknown> = {}): Promise<{ db: DB; fs: MemFileSystem }> {
   const fs = new MemFileSystem();
@@ -164,8 +165,12 @@ test('open honours createIfMissing and errorIfExists, and the lock', async () =>
 test('bad options are rejected before anything is created', async () => {
   const fs = new MemFileSystem();
   await assert.rejects(DB.open('/db', { fs, writeBufferSize: -1 }), { code: ErrorCode.INVALID_ARGUMENT });
-  await assert.rejects(DB.open('/db', { fs, compression: 'lz4' as never }), { code: ErrorCode.INVALID_ARGUMENT });
-  await assert.rejects(DB.open('/db', { fs, walRecoveryMode: 'yolo' as never }), { code: ErrorCode.INVALID_ARGUMENT });
+  await assert.rejects(DB.open('/db', { fs, compression: 'lz4' as never }), {
+    code: ErrorCode.INVALID_ARGUMENT,
+  });
+  await assert.rejects(DB.open('/db', { fs, walRecoveryMode: 'yolo' as never }), {
+    code: ErrorCode.INVALID_ARGUMENT,
+  });
   assert.equal(fs.exists('/db'), false);
 });
 

@@ -12,13 +12,26 @@ import { Model } from '../support/model.js';
 import { toHex } from '../../src/util/bytes.js';
 
 const keyArb = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...['a', 'b', 'c', 'ab', 'abc', 'b\0', 'z'].map((s) => new TextEncoder().encode(s))) },
-  { weight: 3, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 4 }).map((b) => b.map((x) => [0, 1, 0x7f, 0xfe, 0xff][x % 5]!)) },
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom(
+      ...['a', 'b', 'c', 'ab', 'abc', 'b\0', 'z'].map((s) => new TextEncoder().encode(s)),
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .uint8Array({ minLength: 0, maxLength: 4 })
+      .map((b) => b.map((x) => [0, 1, 0x7f, 0xfe, 0xff][x % 5]!)),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 40 }) },
 );
 const valueArb = fc.oneof(
   { weight: 10, arbitrary: fc.uint8Array({ maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 40000 }).map((n) => new Uint8Array(n).fill(n & 0xff)) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1000, max: 40000 }).map((n) => new Uint8Array(n).fill(n & 0xff)),
+  },
 );
 
 type Op =
@@ -28,7 +41,16 @@ type Op =
   | { t: 'get'; k: Uint8Array; snap: number }
   | { t: 'snap' }
   | { t: 'release'; i: number }
-  | { t: 'scan'; lo?: Uint8Array; hi?: Uint8Array; loInc: boolean; hiInc: boolean; reverse: boolean; limit: number; snap: number }
+  | {
+      t: 'scan';
+      lo?: Uint8Array;
+      hi?: Uint8Array;
+      loInc: boolean;
+      hiInc: boolean;
+      reverse: boolean;
+      limit: number;
+      snap: number;
+    }
   | { t: 'cursor'; seek: Uint8Array; moves: boolean[]; snap: number }
   | { t: 'flush' }
   | { t: 'compact'; lo?: Uint8Array; hi?: Uint8Array }
@@ -62,7 +84,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 3,
-    arbitrary: fc.record({ t: fc.constant('cursor' as const), seek: keyArb, moves: fc.array(fc.boolean(), { maxLength: 8 }), snap: fc.nat(5) }),
+    arbitrary: fc.record({
+      t: fc.constant('cursor' as const),
+      seek: keyArb,
+      moves: fc.array(fc.boolean(), { maxLength: 8 }),
+      snap: fc.nat(5),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('flush' as const) }) },
   {
@@ -211,7 +238,10 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ['tiny levels: every level compacts', TINY_LEVELS],
   ['tiny levels, no compression, no bloom', { ...TINY_LEVELS, compression: 'none', bloomBitsPerKey: 0 }],
   ['defaults', {}],
-  ['tiny buffers and blocks', { writeBufferSize: 1024, blockSize: 64, blockRestartInterval: 1, compression: 'none' }],
+  [
+    'tiny buffers and blocks',
+    { writeBufferSize: 1024, blockSize: 64, blockRestartInterval: 1, compression: 'none' },
+  ],
   ['no bloom, snappy, small blocks', { writeBufferSize: 4096, blockSize: 256, bloomBitsPerKey: 0 }],
   ['reuse logs, no block cache', { writeBufferSize: 2048, reuseLogs: true, blockCacheSize: 0 }],
 ];
@@ -219,7 +249,10 @@ const CONFIGS: [string, Record<string, unknown>][] = [
 test('the engine agrees with a sorted-map model (tiny levels, worker jobs on disk)', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => run(ops, TINY_LEVELS, true)),
-    { numRuns: Number(process.env.MODEL_RUNS ?? 60) / 3, seed: process.env.SEED ? Number(process.env.SEED) : undefined },
+    {
+      numRuns: Number(process.env.MODEL_RUNS ?? 60) / 3,
+      seed: process.env.SEED ? Number(process.env.SEED) : undefined,
+    },
   );
 });
 
@@ -227,7 +260,10 @@ for (const [name, options] of CONFIGS) {
   test(`the engine agrees with a sorted-map model (${name})`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => run(ops, options)),
-      { numRuns: Number(process.env.MODEL_RUNS ?? 60), seed: process.env.SEED ? Number(process.env.SEED) : undefined },
+      {
+        numRuns: Number(process.env.MODEL_RUNS ?? 60),
+        seed: process.env.SEED ? Number(process.env.SEED) : undefined,
+      },
     );
   });
 }

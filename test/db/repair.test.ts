@@ -69,14 +69,23 @@ for (const where of ['memory', 'disk'] as const) {
 
 test('repair moves an unreadable table to lost/ and keeps the others', async () => {
   const fs = new MemFileSystem();
-  const options = { fs, compression: 'none' as const, l0CompactionTrigger: 100, l0SlowdownWritesTrigger: 100, l0StopWritesTrigger: 100 };
+  const options = {
+    fs,
+    compression: 'none' as const,
+    l0CompactionTrigger: 100,
+    l0SlowdownWritesTrigger: 100,
+    l0StopWritesTrigger: 100,
+  };
   const db = await DB.open('/db', options);
   for (let i = 0; i < 200; i++) db.put(`a${i}`, 'x'.repeat(50));
   await db.flush();
   for (let i = 0; i < 200; i++) db.put(`b${i}`, 'y'.repeat(50));
   await db.flush();
   await db.close();
-  const tables = fs.list('/db').filter((n) => n.endsWith('.ldb')).sort();
+  const tables = fs
+    .list('/db')
+    .filter((n) => n.endsWith('.ldb'))
+    .sort();
   assert.equal(tables.length, 2);
   // Damage a data block of the first table (the "a" keys).
   const bytes = fs.readFile(`/db/${tables[0]}`);

@@ -25,7 +25,10 @@ interface TapeRow {
 test('ShaleLevel passes the abstract-level compliance suite', { timeout: 300_000 }, async (t) => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tape ships no types
   const tape = require('tape') as { createHarness(): any };
-  const suite = require('abstract-level/test') as (o: { test: unknown; factory: (o?: object) => ShaleLevel }) => void;
+  const suite = require('abstract-level/test') as (o: {
+    test: unknown;
+    factory: (o?: object) => ShaleLevel;
+  }) => void;
   const root = makeTmpDir('shale-level-suite-');
   let n = 0;
   const harness = tape.createHarness();
@@ -49,7 +52,10 @@ test('ShaleLevel passes the abstract-level compliance suite', { timeout: 300_000
   t.diagnostic(`${rows.length} assertions, ${failures.length} failed`);
   const report = failures
     .slice(0, 20)
-    .map((f) => `${names.get(f.test ?? -1)} :: ${f.name} (actual ${JSON.stringify(f.actual)}, expected ${JSON.stringify(f.expected)})`)
+    .map(
+      (f) =>
+        `${names.get(f.test ?? -1)} :: ${f.name} (actual ${JSON.stringify(f.actual)}, expected ${JSON.stringify(f.expected)})`,
+    )
     .join('\n');
   assert.equal(failures.length, 0, `${failures.length} failed assertions of ${rows.length}:\n${report}`);
   assert.ok(rows.length >= CLASSIC_LEVEL_ASSERTIONS, `only ${rows.length} assertions ran`);

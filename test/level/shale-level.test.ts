@@ -7,7 +7,13 @@ import { tmpDirFor } from '../support/tmp-dir.js';
 
 test('level-read-stream reads a range from ShaleLevel', async (t) => {
   const db = new ShaleLevel(tmpDirFor(t));
-  await db.batch(Array.from({ length: 50 }, (_, i) => ({ type: 'put' as const, key: `k${String(i).padStart(2, '0')}`, value: `v${i}` })));
+  await db.batch(
+    Array.from({ length: 50 }, (_, i) => ({
+      type: 'put' as const,
+      key: `k${String(i).padStart(2, '0')}`,
+      value: `v${i}`,
+    })),
+  );
   const seen: string[] = [];
   await new Promise<void>((resolve, reject) => {
     const stream = new EntryStream(db, { gte: 'k10', lt: 'k20' }) as unknown as NodeJS.ReadableStream;
@@ -16,7 +22,10 @@ test('level-read-stream reads a range from ShaleLevel', async (t) => {
       .on('end', () => resolve())
       .on('error', reject);
   });
-  assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `k${10 + i}=v${10 + i}`));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 10 }, (_, i) => `k${10 + i}=v${10 + i}`),
+  );
   await db.close();
 });
 
@@ -49,7 +58,11 @@ test('data persists; compactRange, approximateSize, getProperty, getSync and sub
   assert.equal(await db.get('key00007'), undefined);
   assert.equal(await db.get('key01999'), 'x'.repeat(100));
   assert.equal(await db.sublevel<string, string>('users', {}).get('alice'), 'admin');
-  assert.deepEqual(await db.keys({ gte: 'key01997', lt: 'key02000' }).all(), ['key01997', 'key01998', 'key01999']);
+  assert.deepEqual(await db.keys({ gte: 'key01997', lt: 'key02000' }).all(), [
+    'key01997',
+    'key01998',
+    'key01999',
+  ]);
   await db.clear({ gte: 'key00000', lt: 'key01000' });
   assert.equal((await db.keys({ gte: 'key', lt: 'key01000' }).all()).length, 0);
   assert.equal((await db.keys({ gte: 'key01000', lt: 'key02000' }).all()).length, 1000);

@@ -46,8 +46,16 @@ test('filesystem calls follow the durability rules', async () => {
     }
     if (op === 'append' && path!.includes('MANIFEST')) {
       manifestAppends++;
-      assert.equal(unsyncedTables.size, 0, `${where}: MANIFEST written while ${[...unsyncedTables].join(', ')} is not synced`);
-      assert.equal(tableSinceDirSync, false, `${where}: MANIFEST written before the directory holding a new table was synced`);
+      assert.equal(
+        unsyncedTables.size,
+        0,
+        `${where}: MANIFEST written while ${[...unsyncedTables].join(', ')} is not synced`,
+      );
+      assert.equal(
+        tableSinceDirSync,
+        false,
+        `${where}: MANIFEST written before the directory holding a new table was synced`,
+      );
     }
     if (op === 'append' && path === lastLog) lastLogDirty = true;
     if (op === 'create' && path!.endsWith('.log')) {
@@ -59,7 +67,15 @@ test('filesystem calls follow the durability rules', async () => {
       assert.ok(syncedTemps.has(path!), `${where}: CURRENT replaced by an unsynced file`);
       pendingCurrent = path!;
     }
-    if (op === 'remove') assert.equal(pendingCurrent, null, `${where}: file deleted before the new CURRENT's directory entry was synced`);
+    if (op === 'remove')
+      assert.equal(
+        pendingCurrent,
+        null,
+        `${where}: file deleted before the new CURRENT's directory entry was synced`,
+      );
   }
-  assert.ok(manifestAppends > 10 && trace.some((l) => l.startsWith('rename') && l.endsWith('/db/CURRENT')), 'the workload rotated the MANIFEST');
+  assert.ok(
+    manifestAppends > 10 && trace.some((l) => l.startsWith('rename') && l.endsWith('/db/CURRENT')),
+    'the workload rotated the MANIFEST',
+  );
 });

@@ -13,74 +13,88 @@ import { fromUtf8 } from '../../src/util/bytes.js';
 
 const SEED = Number(process.env.SHALE_SEED ?? 99);
 const CASES = Number(process.env.CORRUPTION_CASES ?? 160);
-const MODES: WalRecoveryMode[] = ['tolerateCorruptedTailRecords', 'absoluteConsistency', 'pointInTime', 'skipAnyCorruptedRecords'];
+const MODES: WalRecoveryMode[] = [
+  'tolerateCorruptedTailRecords',
+  'absoluteConsistency',
+  'pointInTime',
+  'skipAnyCorruptedRecords',
+];
 
-test('damaged files give a typed error or correct data, never wrong data', { timeout: 600_000 }, async (t) => {
-  const written = new Map<string, Set<string>>();
-  const fs0 = new MemFileSystem();
-  const opts = { writeBufferSize: 2048, maxFileSize: 4096, blockSize: 256, paranoidChecks: true };
-  const db = await DB.open('/db', { fs: fs0, ...opts });
-  const rnd = new Random(SEED);
-  for (let i = 0; i < 1500; i++) {
-    const k = `k${String(rnd.uniform(300)).padStart(4, '0')}`;
-    const v = `${k}#${i}#${'v'.repeat(rnd.uniform(40))}`;
-    db.put(k, v);
-    if (!written.has(k)) written.set(k, new Set());
-    written.get(k)!.add(v);
-    if (i === 1000) await db.compactRange();
-  }
-  await db.close();
-  const files = fs0.list('/db').filter((n) => /(\.log|\.ldb|MANIFEST-\d+|CURRENT)$/.test(n));
-  const figures = { cases: 0, opened: 0, typedErrors: 0, wrongReads: 0, untyped: 0 };
-  // A CorruptionError names a file: the damaged one, or the one the damage made unreachable.
-  const namesAFile = (e: ShaleError): boolean => e.code !== ErrorCode.CORRUPTION || /\/db\/|MANIFEST|CURRENT|\.ldb|\.log/.test(`${(e as { file?: string }).file ?? ''} ${e.message}`);
-  for (let c = 0; c < CASES; c++) {
-    const name = files[rnd.uniform(files.length)]!;
-    const fs = fs0.clone();
-    const path = `/db/${name}`;
-    const bytes = fs.readFile(path).slice();
-    if (bytes.length === 0) continue;
-    const kind = rnd.uniform(3);
-    let damaged: Uint8Array;
-    if (kind === 0) damaged = bytes.slice(0, rnd.uniform(bytes.length));
-    else if (kind === 1) {
-      damaged = bytes;
-      for (let j = 0, n = 1 + rnd.uniform(3); j < n; j++) damaged[rnd.uniform(bytes.length)] ^= 1 << rnd.uniform(8);
-    } else {
-      damaged = bytes;
-      const at = rnd.uniform(bytes.length);
-      damaged.fill(0, at, Math.min(bytes.length, at + 1 + rnd.uniform(64)));
+test(
+  'damaged files give a typed error or correct data, never wrong data',
+  { timeout: 600_000 },
+  async (t) => {
+    const written = new Map<string, Set<string>>();
+    const fs0 = new MemFileSystem();
+    const opts = { writeBufferSize: 2048, maxFileSize: 4096, blockSize: 256, paranoidChecks: true };
+    const db = await DB.open('/db', { fs: fs0, ...opts });
+    const rnd = new Random(SEED);
+    for (let i = 0; i < 1500; i++) {
+      const k = `k${String(rnd.uniform(300)).padStart(4, '0')}`;
+      const v = `${k}#${i}#${'v'.repeat(rnd.uniform(40))}`;
+      db.put(k, v);
+      if (!written.has(k)) written.set(k, new Set());
+      written.get(k)!.add(v);
+      if (i === 1000) await db.compactRange();
     }
-    const f = fs.createWritable(path);
-    f.append(damaged);
-    f.close();
-    const mode = MODES[rnd.uniform(MODES.length)]!;
-    figures.cases++;
-    let d: DB | null = null;
-    try {
-      d = await DB.open('/db', { fs, ...opts, walRecoveryMode: mode });
-      figures.opened++;
-      for (const [k, v] of d.iterator()) {
-        const key = fromUtf8(k);
-        if (!written.get(key)?.has(fromUtf8(v))) figures.wrongReads++;
-      }
-      for (const key of written.keys()) {
-        const v = d.get(key);
-        if (v !== undefined && !written.get(key)!.has(fromUtf8(v))) figures.wrongReads++;
-      }
-    } catch (err) {
-      if (err instanceof ShaleError) {
-        figures.typedErrors++;
-        assert.ok(namesAFile(err), `${name}: ${err.message}`);
+    await db.close();
+    const files = fs0.list('/db').filter((n) => /(\.log|\.ldb|MANIFEST-\d+|CURRENT)$/.test(n));
+    const figures = { cases: 0, opened: 0, typedErrors: 0, wrongReads: 0, untyped: 0 };
+    // A CorruptionError names a file: the damaged one, or the one the damage made unreachable.
+    const namesAFile = (e: ShaleError): boolean =>
+      e.code !== ErrorCode.CORRUPTION ||
+      /\/db\/|MANIFEST|CURRENT|\.ldb|\.log/.test(`${(e as { file?: string }).file ?? ''} ${e.message}`);
+    for (let c = 0; c < CASES; c++) {
+      const name = files[rnd.uniform(files.length)]!;
+      const fs = fs0.clone();
+      const path = `/db/${name}`;
+      const bytes = fs.readFile(path).slice();
+      if (bytes.length === 0) continue;
+      const kind = rnd.uniform(3);
+      let damaged: Uint8Array;
+      if (kind === 0) damaged = bytes.slice(0, rnd.uniform(bytes.length));
+      else if (kind === 1) {
+        damaged = bytes;
+        for (let j = 0, n = 1 + rnd.uniform(3); j < n; j++)
+          damaged[rnd.uniform(bytes.length)] ^= 1 << rnd.uniform(8);
       } else {
-        figures.untyped++;
-        assert.fail(`case ${c} (${name}, damage ${kind}, ${mode}): untyped error ${String(err)} (rerun: SHALE_SEED=${SEED} npm test -- corruption)`);
+        damaged = bytes;
+        const at = rnd.uniform(bytes.length);
+        damaged.fill(0, at, Math.min(bytes.length, at + 1 + rnd.uniform(64)));
       }
-    } finally {
-      await d?.close().catch(() => undefined);
+      const f = fs.createWritable(path);
+      f.append(damaged);
+      f.close();
+      const mode = MODES[rnd.uniform(MODES.length)]!;
+      figures.cases++;
+      let d: DB | null = null;
+      try {
+        d = await DB.open('/db', { fs, ...opts, walRecoveryMode: mode });
+        figures.opened++;
+        for (const [k, v] of d.iterator()) {
+          const key = fromUtf8(k);
+          if (!written.get(key)?.has(fromUtf8(v))) figures.wrongReads++;
+        }
+        for (const key of written.keys()) {
+          const v = d.get(key);
+          if (v !== undefined && !written.get(key)!.has(fromUtf8(v))) figures.wrongReads++;
+        }
+      } catch (err) {
+        if (err instanceof ShaleError) {
+          figures.typedErrors++;
+          assert.ok(namesAFile(err), `${name}: ${err.message}`);
+        } else {
+          figures.untyped++;
+          assert.fail(
+            `case ${c} (${name}, damage ${kind}, ${mode}): untyped error ${String(err)} (rerun: SHALE_SEED=${SEED} npm test -- corruption)`,
+          );
+        }
+      } finally {
+        await d?.close().catch(() => undefined);
+      }
     }
-  }
-  t.diagnostic(`figures ${JSON.stringify(figures)}`);
-  assert.equal(figures.wrongReads, 0);
-  assert.equal(figures.untyped, 0);
-});
+    t.diagnostic(`figures ${JSON.stringify(figures)}`);
+    assert.equal(figures.wrongReads, 0);
+    assert.equal(figures.untyped, 0);
+  },
+);

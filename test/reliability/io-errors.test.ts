@@ -14,68 +14,75 @@ const SEED = Number(process.env.SHALE_SEED ?? 777);
 const OPS = 300;
 const STEPS = Number(process.env.IO_ERROR_STEPS ?? 6);
 
-test('injected I/O errors are reported, never acknowledged past, and leave a recoverable database', { timeout: 600_000 }, async (t) => {
-  const figures = { injected: 0, unreported: 0, ackAfterFailedSync: 0, reopened: 0 };
-  const ops = makeWorkload(SEED, OPS);
-  const base = new FaultFileSystem();
-  base.mkdir('/db');
-  const b = await DB.open('/db', { fs: base, ...TINY });
-  await runWorkload(b, ops);
-  await b.close();
-  const kinds: [Op, RegExp | undefined][] = [
-    ['append', /\.log$/],
-    ['append', /\.ldb$/],
-    ['append', /MANIFEST/],
-    ['sync', /\.log$/],
-    ['sync', /\.ldb$/],
-    ['sync', /MANIFEST/],
-    ['create', undefined],
-    ['rename', undefined],
-    ['syncDir', undefined],
-    ['read', /\.ldb$/],
-  ];
-  for (const [op, path] of kinds) {
-    const total = base.counts[op];
-    for (let s = 1; s <= STEPS; s++) {
-      const nth = Math.floor((s * total) / (STEPS + 1));
-      for (const errno of ['EIO', 'ENOSPC', 'EROFS'] as const) {
-        const fs = new FaultFileSystem();
-        fs.mkdir('/db');
-        const fault = { op, path, nth, errno };
-        fs.faults = [fault];
-        const db = await DB.open('/db', { fs, ...TINY }).catch((e: unknown) => e);
-        if (!(db instanceof DB)) continue; // failed at open: reported to the caller
-        const log = await runWorkload(db, ops);
-        if (!fs.faults[0]!.fired) {
-          await db.close();
-          continue;
-        }
-        figures.injected++;
-        if (log.error === undefined) {
-          // Reads may fail and be retried (tables are immutable); a write path failure must surface.
-          if (op !== 'read') figures.unreported++;
-        } else if (op === 'sync' || op === 'append') {
-          // After a failed write or fsync the database accepts no more writes.
-          try {
-            db.put('after-failure', 'x', { sync: true });
-            figures.ackAfterFailedSync++;
-          } catch (err) {
-            assert.ok((err as { code?: string }).code === ErrorCode.BACKGROUND, String(err));
+test(
+  'injected I/O errors are reported, never acknowledged past, and leave a recoverable database',
+  { timeout: 600_000 },
+  async (t) => {
+    const figures = { injected: 0, unreported: 0, ackAfterFailedSync: 0, reopened: 0 };
+    const ops = makeWorkload(SEED, OPS);
+    const base = new FaultFileSystem();
+    base.mkdir('/db');
+    const b = await DB.open('/db', { fs: base, ...TINY });
+    await runWorkload(b, ops);
+    await b.close();
+    const kinds: [Op, RegExp | undefined][] = [
+      ['append', /\.log$/],
+      ['append', /\.ldb$/],
+      ['append', /MANIFEST/],
+      ['sync', /\.log$/],
+      ['sync', /\.ldb$/],
+      ['sync', /MANIFEST/],
+      ['create', undefined],
+      ['rename', undefined],
+      ['syncDir', undefined],
+      ['read', /\.ldb$/],
+    ];
+    for (const [op, path] of kinds) {
+      const total = base.counts[op];
+      for (let s = 1; s <= STEPS; s++) {
+        const nth = Math.floor((s * total) / (STEPS + 1));
+        for (const errno of ['EIO', 'ENOSPC', 'EROFS'] as const) {
+          const fs = new FaultFileSystem();
+          fs.mkdir('/db');
+          const fault = { op, path, nth, errno };
+          fs.faults = [fault];
+          const db = await DB.open('/db', { fs, ...TINY }).catch((e: unknown) => e);
+          if (!(db instanceof DB)) continue; // failed at open: reported to the caller
+          const log = await runWorkload(db, ops);
+          if (!fs.faults[0]!.fired) {
+            await db.close();
+            continue;
           }
+          figures.injected++;
+          if (log.error === undefined) {
+            // Reads may fail and be retried (tables are immutable); a write path failure must surface.
+            if (op !== 'read') figures.unreported++;
+          } else if (op === 'sync' || op === 'append') {
+            // After a failed write or fsync the database accepts no more writes.
+            try {
+              db.put('after-failure', 'x', { sync: true });
+              figures.ackAfterFailedSync++;
+            } catch (err) {
+              assert.ok((err as { code?: string }).code === ErrorCode.BACKGROUND, String(err));
+            }
+          }
+          await db.close().catch(() => undefined);
+          fs.faults = [];
+          const again = await DB.open('/db', { fs, ...TINY });
+          const state = dump(again);
+          await again.close();
+          figures.reopened++;
+          const L = prefixLength(state, ops, log.durable, log.attempted);
+          assert.ok(
+            L >= 0,
+            `${errno} at ${op} #${nth} ${path ?? ''}: not a prefix in [${log.durable}, ${log.attempted}] (rerun: SHALE_SEED=${SEED} npm test -- io-errors)`,
+          );
         }
-        await db.close().catch(() => undefined);
-        fs.faults = [];
-        const again = await DB.open('/db', { fs, ...TINY });
-        const state = dump(again);
-        await again.close();
-        figures.reopened++;
-        const L = prefixLength(state, ops, log.durable, log.attempted);
-        assert.ok(L >= 0, `${errno} at ${op} #${nth} ${path ?? ''}: not a prefix in [${log.durable}, ${log.attempted}] (rerun: SHALE_SEED=${SEED} npm test -- io-errors)`);
       }
     }
-  }
-  t.diagnostic(`figures ${JSON.stringify(figures)}`);
-  assert.equal(figures.unreported, 0);
-  assert.equal(figures.ackAfterFailedSync, 0);
-  assert.ok(figures.injected > 50);
-});
+    t.diagnostic(`figures ${JSON.stringify(figures)}`);
+    assert.equal(figures.unreported, 0);
+    assert.equal(figures.ackAfterFailedSync, 0);
+    assert.ok(figures.injected > 50);
+  },
+);

@@ -21,7 +21,10 @@ const val = fc.string({ maxLength: 30 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('put' as const), k: key, v: val }),
   fc.record({ t: fc.constant('del' as const), k: key }),
-  fc.record({ t: fc.constant('batch' as const), ops: fc.array(fc.tuple(key, fc.option(val, { nil: null })), { maxLength: 5 }) }),
+  fc.record({
+    t: fc.constant('batch' as const),
+    ops: fc.array(fc.tuple(key, fc.option(val, { nil: null })), { maxLength: 5 }),
+  }),
   fc.record({ t: fc.constant('get' as const), k: key }),
   fc.record({
     t: fc.constant('scan' as const),
@@ -40,7 +43,8 @@ test('shale and LevelDB agree on the same operation sequences', { timeout: 300_0
       const shale = await DB.open(`${root}/shale`, { writeBufferSize: 1024 });
       const ldb = new ClassicLevel<string, string>(`${root}/leveldb`);
       await ldb.open();
-      const s = (u: Uint8Array | undefined): string | undefined => (u === undefined ? undefined : Buffer.from(u).toString());
+      const s = (u: Uint8Array | undefined): string | undefined =>
+        u === undefined ? undefined : Buffer.from(u).toString();
       try {
         for (const o of ops) {
           if (o.t === 'put') {
@@ -56,11 +60,20 @@ test('shale and LevelDB agree on the same operation sequences', { timeout: 300_0
               else b.put(k, v);
             }
             shale.write(b);
-            await ldb.batch(o.ops.map(([k, v]) => (v === null ? { type: 'del' as const, key: k } : { type: 'put' as const, key: k, value: v })));
+            await ldb.batch(
+              o.ops.map(([k, v]) =>
+                v === null ? { type: 'del' as const, key: k } : { type: 'put' as const, key: k, value: v },
+              ),
+            );
           } else if (o.t === 'get') {
             assert.equal(s(shale.get(o.k)), await ldb.get(o.k), `get ${JSON.stringify(o.k)}`);
           } else {
-            const range = { ...(o.gte !== undefined && { gte: o.gte }), ...(o.lt !== undefined && { lt: o.lt }), reverse: o.reverse, limit: o.limit };
+            const range = {
+              ...(o.gte !== undefined && { gte: o.gte }),
+              ...(o.lt !== undefined && { lt: o.lt }),
+              reverse: o.reverse,
+              limit: o.limit,
+            };
             const mine = [...shale.iterator(range)].map(([k, v]) => [s(k), s(v)]);
             const theirs = await ldb.iterator(range).all();
             assert.deepEqual(mine, theirs, `scan ${JSON.stringify(o)}`);
@@ -83,6 +96,9 @@ test('shale and LevelDB agree on the same operation sequences', { timeout: 300_0
         removeTmpDir(root);
       }
     }),
-    { numRuns: Number(process.env.DIFF_RUNS ?? 40), seed: process.env.SHALE_SEED ? Number(process.env.SHALE_SEED) : undefined },
+    {
+      numRuns: Number(process.env.DIFF_RUNS ?? 40),
+      seed: process.env.SHALE_SEED ? Number(process.env.SHALE_SEED) : undefined,
+    },
   );
 });

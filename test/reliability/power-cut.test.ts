@@ -19,7 +19,14 @@ const OPS = Number(process.env.CRASH_OPS ?? 300);
 /** figures the stress script reads (printed as a diagnostic line). */
 const figures = { crashImagesOpened: 0, prefixViolations: 0, ackedLost: 0, recoveryCrashes: 0 };
 
-async function crashRun(seed: number, crashAt: number): Promise<{ fs: FaultFileSystem; log: Awaited<ReturnType<typeof runWorkload>>; ops: ReturnType<typeof makeWorkload> }> {
+async function crashRun(
+  seed: number,
+  crashAt: number,
+): Promise<{
+  fs: FaultFileSystem;
+  log: Awaited<ReturnType<typeof runWorkload>>;
+  ops: ReturnType<typeof makeWorkload>;
+}> {
   const ops = makeWorkload(seed, OPS);
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
@@ -35,12 +42,21 @@ async function crashRun(seed: number, crashAt: number): Promise<{ fs: FaultFileS
   return { fs, log, ops };
 }
 
-async function check(img: FaultFileSystem, ops: ReturnType<typeof makeWorkload>, min: number, max: number, what: string): Promise<void> {
+async function check(
+  img: FaultFileSystem,
+  ops: ReturnType<typeof makeWorkload>,
+  min: number,
+  max: number,
+  what: string,
+): Promise<void> {
   let db: DB;
   try {
     db = await DB.open('/db', { fs: img, ...TINY });
   } catch (err) {
-    throw new Error(`${what}: the crash image does not open: ${(err as Error).message} (rerun: SHALE_SEED=${SEED} npm test -- power-cut)`, { cause: err });
+    throw new Error(
+      `${what}: the crash image does not open: ${(err as Error).message} (rerun: SHALE_SEED=${SEED} npm test -- power-cut)`,
+      { cause: err },
+    );
   }
   figures.crashImagesOpened++;
   const state = dump(db);
@@ -51,39 +67,58 @@ async function check(img: FaultFileSystem, ops: ReturnType<typeof makeWorkload>,
     const anyPrefix = prefixLength(state, ops, 0, max);
     if (anyPrefix >= 0 && anyPrefix < min) figures.ackedLost++;
   }
-  assert.ok(L >= 0, `${what}: recovered state is not a prefix in [${min}, ${max}] (rerun: SHALE_SEED=${SEED} npm test -- power-cut)`);
+  assert.ok(
+    L >= 0,
+    `${what}: recovered state is not a prefix in [${min}, ${max}] (rerun: SHALE_SEED=${SEED} npm test -- power-cut)`,
+  );
 }
 
-test('power cuts at many points keep every durable write and leave a prefix', { timeout: 600_000 }, async (t) => {
-  const base = await crashRun(SEED, Infinity);
-  assert.equal(base.log.error, undefined, String(base.log.error));
-  const total = base.fs.ops;
-  assert.ok(base.fs.counts.syncDir > 5 && base.fs.counts.rename > 2, 'the workload exercises flushes and MANIFEST rotation');
-  const rnd = new Random(SEED);
-  const points = new Set<number>();
-  for (let i = 1; i <= POINTS; i++) points.add(Math.floor((i * total) / (POINTS + 1)));
-  for (let i = 0; i < POINTS / 2; i++) points.add(1 + rnd.uniform(total));
-  for (const k of points) {
-    const { fs, log, ops } = await crashRun(SEED, k);
-    if (!fs.crashed) continue;
-    for (const mode of CRASH_MODES) {
-      const img = fs.crashImage(mode, new Random(k));
-      await check(img, ops, log.durable, log.attempted, `crash at op ${k}/${total} (${mode})`);
+test(
+  'power cuts at many points keep every durable write and leave a prefix',
+  { timeout: 600_000 },
+  async (t) => {
+    const base = await crashRun(SEED, Infinity);
+    assert.equal(base.log.error, undefined, String(base.log.error));
+    const total = base.fs.ops;
+    assert.ok(
+      base.fs.counts.syncDir > 5 && base.fs.counts.rename > 2,
+      'the workload exercises flushes and MANIFEST rotation',
+    );
+    const rnd = new Random(SEED);
+    const points = new Set<number>();
+    for (let i = 1; i <= POINTS; i++) points.add(Math.floor((i * total) / (POINTS + 1)));
+    for (let i = 0; i < POINTS / 2; i++) points.add(1 + rnd.uniform(total));
+    for (const k of points) {
+      const { fs, log, ops } = await crashRun(SEED, k);
+      if (!fs.crashed) continue;
+      for (const mode of CRASH_MODES) {
+        const img = fs.crashImage(mode, new Random(k));
+        await check(img, ops, log.durable, log.attempted, `crash at op ${k}/${total} (${mode})`);
+      }
+      // R13: the power goes out again while recovering from this image.
+      const img = fs.crashImage('randomPrefix', new Random(k + 1));
+      const probe = img.snapshotAll();
+      const before = probe.ops;
+      await (await DB.open('/db', { fs: probe, ...TINY })).close();
+      const recoveryOps = probe.ops - before;
+      const cut = img.snapshotAll();
+      cut.crashAt = 1 + new Random(k + 2).uniform(Math.max(1, recoveryOps));
+      await DB.open('/db', { fs: cut, ...TINY }).then(
+        (d) => d.close(),
+        () => undefined,
+      );
+      if (cut.crashed) {
+        figures.recoveryCrashes++;
+        await check(
+          cut.crashImage('dropUnsynced'),
+          ops,
+          log.durable,
+          log.attempted,
+          `crash at op ${k}, then during recovery`,
+        );
+      }
     }
-    // R13: the power goes out again while recovering from this image.
-    const img = fs.crashImage('randomPrefix', new Random(k + 1));
-    const probe = img.snapshotAll();
-    const before = probe.ops;
-    await (await DB.open('/db', { fs: probe, ...TINY })).close();
-    const recoveryOps = probe.ops - before;
-    const cut = img.snapshotAll();
-    cut.crashAt = 1 + new Random(k + 2).uniform(Math.max(1, recoveryOps));
-    await DB.open('/db', { fs: cut, ...TINY }).then((d) => d.close(), () => undefined);
-    if (cut.crashed) {
-      figures.recoveryCrashes++;
-      await check(cut.crashImage('dropUnsynced'), ops, log.durable, log.attempted, `crash at op ${k}, then during recovery`);
-    }
-  }
-  t.diagnostic(`figures ${JSON.stringify({ ...figures, crashPoints: points.size, totalOps: total })}`);
-  assert.equal(figures.prefixViolations, 0);
-});
+    t.diagnostic(`figures ${JSON.stringify({ ...figures, crashPoints: points.size, totalOps: total })}`);
+    assert.equal(figures.prefixViolations, 0);
+  },
+);

@@ -11,14 +11,20 @@ import { tmpDirFor } from '../support/tmp-dir.js';
 
 const ROUNDS = Number(process.env.KILL_ROUNDS ?? 4);
 
-test('SIGKILL at random moments loses no acknowledged batch and tears none', { timeout: 300_000 }, async (t) => {
-  const dir = tmpDirFor(t);
-  const cli = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
-  let acked = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const r = await killRound(dir, cli, round);
-    assert.ok(r.ok, r.detail);
-    acked += Number(/^(\d+)/.exec(r.detail)![1]);
-  }
-  t.diagnostic(`figures ${JSON.stringify({ kills: ROUNDS, acknowledgedBatches: acked, lost: 0, torn: 0 })}`);
-});
+test(
+  'SIGKILL at random moments loses no acknowledged batch and tears none',
+  { timeout: 300_000 },
+  async (t) => {
+    const dir = tmpDirFor(t);
+    const cli = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
+    let acked = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const r = await killRound(dir, cli, round);
+      assert.ok(r.ok, r.detail);
+      acked += Number(/^(\d+)/.exec(r.detail)![1]);
+    }
+    t.diagnostic(
+      `figures ${JSON.stringify({ kills: ROUNDS, acknowledgedBatches: acked, lost: 0, torn: 0 })}`,
+    );
+  },
+);

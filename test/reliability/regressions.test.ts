@@ -41,7 +41,10 @@ test('a power cut during recovery, after the new WAL exists, does not strand an 
   for (let k = 1; k <= n; k++) {
     const cut = img.snapshotAll();
     cut.crashAt = k;
-    await DB.open('/db', { fs: cut }).then((d) => d.close(), () => undefined);
+    await DB.open('/db', { fs: cut }).then(
+      (d) => d.close(),
+      () => undefined,
+    );
     const again = await DB.open('/db', { fs: cut.crashImage('dropUnsynced') });
     assert.equal(fromUtf8(again.get('durable')!), '1', `cut at recovery step ${k}`);
     await again.close();

@@ -22,7 +22,9 @@ test('zstd blocks round-trip, compress half-compressible data, and reject damage
   const bad = good.slice();
   bad[bad.length - 3] ^= 0xff;
   assert.throws(() => zstdUncompress(bad, 'f.ldb', 10), { code: ErrorCode.CORRUPTION });
-  assert.throws(() => zstdUncompress(new Uint8Array([1, 2, 3, 4, 5, 6, 7]), 'f.ldb', 10), { code: ErrorCode.CORRUPTION });
+  assert.throws(() => zstdUncompress(new Uint8Array([1, 2, 3, 4, 5, 6, 7]), 'f.ldb', 10), {
+    code: ErrorCode.CORRUPTION,
+  });
 });
 
 for (const where of ['memory', 'disk'] as const) {

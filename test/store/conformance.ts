@@ -20,7 +20,10 @@ interface Deployment {
   replicas?: number;
 }
 
-export function storeConformance(name: string, makeBackend: (t: { after(fn: () => void): void }) => Backend): void {
+export function storeConformance(
+  name: string,
+  makeBackend: (t: { after(fn: () => void): void }) => Backend,
+): void {
   const fresh = async (t: { after(fn: () => void): void }): Promise<{ store: Store; backend: Backend }> => {
     const backend = makeBackend(t);
     const store = await backend.open();
@@ -57,8 +60,15 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
 
   test(`${name}: saving again overwrites, deletes remove, the later change in a set wins`, async (t) => {
     const { store } = await fresh(t);
-    await store.save(new ChangesBuilder('ns').set('deployment', { id: 'x', name: 'v1' }).set('deployment', { id: 'y', name: 'y1' }).build());
-    await store.save(new ChangesBuilder('ns').set('deployment', { id: 'x', name: 'v2' }).delete('deployment', 'y').build());
+    await store.save(
+      new ChangesBuilder('ns')
+        .set('deployment', { id: 'x', name: 'v1' })
+        .set('deployment', { id: 'y', name: 'y1' })
+        .build(),
+    );
+    await store.save(
+      new ChangesBuilder('ns').set('deployment', { id: 'x', name: 'v2' }).delete('deployment', 'y').build(),
+    );
     assert.deepEqual(
       (await store.load('ns')).map((r) => (r.entity as Deployment).name),
       ['v2'],
@@ -87,9 +97,18 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
     await store.save(new ChangesBuilder('a').set('b:deployment', { id: '1', name: 'in a' }).build());
     await store.save(new ChangesBuilder('a%3Ab').set('deployment', { id: '1', name: 'literal' }).build());
     await store.save(new ChangesBuilder('z').set('deployment', { id: '1', name: 'z' }).build());
-    assert.deepEqual((await store.load('a:b')).map((r) => (r.entity as Deployment).name), ['in a:b']);
-    assert.deepEqual((await store.load('a')).map((r) => [r.entityType, (r.entity as Deployment).name]), [['b:deployment', 'in a']]);
-    assert.deepEqual((await store.load('a%3Ab')).map((r) => (r.entity as Deployment).name), ['literal']);
+    assert.deepEqual(
+      (await store.load('a:b')).map((r) => (r.entity as Deployment).name),
+      ['in a:b'],
+    );
+    assert.deepEqual(
+      (await store.load('a')).map((r) => [r.entityType, (r.entity as Deployment).name]),
+      [['b:deployment', 'in a']],
+    );
+    assert.deepEqual(
+      (await store.load('a%3Ab')).map((r) => (r.entity as Deployment).name),
+      ['literal'],
+    );
     assert.deepEqual(await store.listNamespaces(), ['a', 'a%3Ab', 'a:b', 'z']);
     await store.deleteNamespace('a:b');
     assert.deepEqual(await store.listNamespaces(), ['a', 'a%3Ab', 'z']);
@@ -101,14 +120,31 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
   test(`${name}: bad input is a typed error and changes nothing`, async (t) => {
     const { store } = await fresh(t);
     await store.save(new ChangesBuilder('ns').set('deployment', { id: 'x', name: 'kept' }).build());
-    await assert.rejects(store.save(new ChangesBuilder('ns').set('deployment', { id: 'y', name: 'no' }).set('unknown', { id: 'u' }).build()), {
-      code: ErrorCode.INVALID_ARGUMENT,
-    });
+    await assert.rejects(
+      store.save(
+        new ChangesBuilder('ns')
+          .set('deployment', { id: 'y', name: 'no' })
+          .set('unknown', { id: 'u' })
+          .build(),
+      ),
+      {
+        code: ErrorCode.INVALID_ARGUMENT,
+      },
+    );
     assert.throws(() => new ChangesBuilder(''), { code: ErrorCode.INVALID_ARGUMENT });
-    assert.throws(() => new ChangesBuilder('ns').set('deployment', { name: 'no id' } as unknown as Deployment), { code: ErrorCode.INVALID_ARGUMENT });
-    assert.throws(() => new ChangesBuilder('ns').set('deployment', { id: 'c', self: 1n } as unknown as Deployment), { code: ErrorCode.INVALID_ARGUMENT });
+    assert.throws(
+      () => new ChangesBuilder('ns').set('deployment', { name: 'no id' } as unknown as Deployment),
+      { code: ErrorCode.INVALID_ARGUMENT },
+    );
+    assert.throws(
+      () => new ChangesBuilder('ns').set('deployment', { id: 'c', self: 1n } as unknown as Deployment),
+      { code: ErrorCode.INVALID_ARGUMENT },
+    );
     await assert.rejects(store.save({} as never), { code: ErrorCode.INVALID_ARGUMENT });
-    assert.deepEqual((await store.load('ns')).map((r) => r.entityId), ['x']);
+    assert.deepEqual(
+      (await store.load('ns')).map((r) => r.entityId),
+      ['x'],
+    );
     await store.close();
     await assert.rejects(store.load('ns'), { code: ErrorCode.CLOSED });
   });
@@ -124,7 +160,11 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
       ops.push(store.load('ns').then((rs) => seen.push(rs.map((r) => (r.entity as Deployment).replicas!))));
     }
     await Promise.all(ops);
-    for (const versions of seen) assert.ok(versions.length === 0 || (versions.length === 10 && new Set(versions).size === 1), String(versions));
+    for (const versions of seen)
+      assert.ok(
+        versions.length === 0 || (versions.length === 10 && new Set(versions).size === 1),
+        String(versions),
+      );
     assert.deepEqual(
       (await store.load('ns')).map((r) => (r.entity as Deployment).replicas),
       new Array(10).fill(39),
@@ -136,7 +176,10 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
     const backend = makeBackend(t);
     const store = await backend.open();
     class Env {
-      constructor(readonly id: string, readonly name: string) {}
+      constructor(
+        readonly id: string,
+        readonly name: string,
+      ) {}
     }
     const restored: { type: string; entities: unknown[] }[] = [];
     const pm = new PersistenceManager(store)
@@ -145,8 +188,16 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
         decode: (e) => new Env((e as Env).id, (e as Env).name),
         restore: (entities) => void restored.push({ type: 'environment', entities }),
       })
-      .register<Deployment>({ entityType: 'deployment', restore: (entities) => void restored.push({ type: 'deployment', entities }) });
-    await pm.persist(new ChangesBuilder('w').set('environment', { id: 'e1', name: 'dev' }).set('deployment', { id: 'd1', name: 'api' }).build());
+      .register<Deployment>({
+        entityType: 'deployment',
+        restore: (entities) => void restored.push({ type: 'deployment', entities }),
+      });
+    await pm.persist(
+      new ChangesBuilder('w')
+        .set('environment', { id: 'e1', name: 'dev' })
+        .set('deployment', { id: 'd1', name: 'api' })
+        .build(),
+    );
     await pm.restore('w');
     const env = restored.find((r) => r.type === 'environment')!.entities[0];
     assert.ok(env instanceof Env && env.name === 'dev');
@@ -159,7 +210,10 @@ export function storeConformance(name: string, makeBackend: (t: { after(fn: () =
     if (backend.reopen === undefined) return;
     let store = await backend.open();
     store.registerEntityType('deployment');
-    for (let i = 0; i < 100; i++) await store.save(new ChangesBuilder(`ns${i % 5}`).set('deployment', { id: `d${i}`, name: `n${i}` }).build());
+    for (let i = 0; i < 100; i++)
+      await store.save(
+        new ChangesBuilder(`ns${i % 5}`).set('deployment', { id: `d${i}`, name: `n${i}` }).build(),
+      );
     await store.deleteNamespace('ns4');
     await store.save(new ChangesBuilder('ns0').delete('deployment', 'd0').build());
     await store.close();

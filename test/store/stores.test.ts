@@ -15,14 +15,18 @@ storeConformance('FileStore', (t) => {
 
 storeConformance('ShaleStore', (t) => {
   const dir = tmpDirFor(t);
-  return { open: () => ShaleStore.open(dir, { writeBufferSize: 64 * 1024 }), reopen: () => ShaleStore.open(dir) };
+  return {
+    open: () => ShaleStore.open(dir, { writeBufferSize: 64 * 1024 }),
+    reopen: () => ShaleStore.open(dir),
+  };
 });
 
 test('FileStore ignores a torn last line, compacts on open, and is human-readable', async () => {
   const fs = new MemFileSystem();
   const store = await FileStore.open('/fs', { fs });
   store.registerEntityType('t');
-  for (let i = 0; i < 10; i++) await store.save(new ChangesBuilder('ns').set('t', { id: 'same', n: i }).build());
+  for (let i = 0; i < 10; i++)
+    await store.save(new ChangesBuilder('ns').set('t', { id: 'same', n: i }).build());
   await store.close();
   const before = fs.readFile('/fs/store.jsonl');
   assert.equal(Buffer.from(before).toString().trim().split('\n').length, 10);
@@ -32,7 +36,10 @@ test('FileStore ignores a torn last line, compacts on open, and is human-readabl
   f.close();
   const again = await FileStore.open('/fs', { fs });
   again.registerEntityType('t');
-  assert.deepEqual((await again.load('ns')).map((r) => (r.entity as { n: number }).n), [9]);
+  assert.deepEqual(
+    (await again.load('ns')).map((r) => (r.entity as { n: number }).n),
+    [9],
+  );
   const text = Buffer.from(fs.readFile('/fs/store.jsonl')).toString();
   assert.equal(text.trim().split('\n').length, 1, 'compacted to one line per record');
   assert.match(text, /"entityType":"t","entityId":"same"/);

@@ -132,7 +132,12 @@ function same(a: Map<string, string>, b: Map<string, string>): boolean {
  * prefixLength returns L such that `state` equals the state after ops[0, L) with min <= L <= max, or
  * -1 when there is none. Every value must also name its own key (self-verifying).
  */
-export function prefixLength(state: Map<string, string>, ops: readonly WorkOp[], min: number, max: number): number {
+export function prefixLength(
+  state: Map<string, string>,
+  ops: readonly WorkOp[],
+  min: number,
+  max: number,
+): number {
   for (const [k, v] of state) if (!v.startsWith(`${k}#`)) return -1;
   const model = new Map<string, string>();
   for (let L = 0; L <= max; L++) {

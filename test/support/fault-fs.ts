@@ -16,7 +16,8 @@ import { IOError, LockedError } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 
 /** Op names the kinds of filesystem operations faults and counts refer to. */
-export type Op = 'create' | 'open' | 'append' | 'sync' | 'read' | 'rename' | 'remove' | 'syncDir' | 'list' | 'mkdir';
+export type Op =
+  'create' | 'open' | 'append' | 'sync' | 'read' | 'rename' | 'remove' | 'syncDir' | 'list' | 'mkdir';
 
 /** Fault makes the `nth` (0-based) matching operation fail with `errno` (once, or from then on). */
 export interface Fault {
@@ -42,10 +43,18 @@ export class CrashError extends Error {
  * kept, random 4 KiB blocks of it kept (a disk writing back pages out of order), or a prefix followed by
  * a tail of garbage or zeros (a torn sector).
  */
-export type CrashMode = 'dropUnsynced' | 'randomPrefix' | 'keepAll' | 'randomBlocks' | 'garbageTail' | 'zeroTail';
+export type CrashMode =
+  'dropUnsynced' | 'randomPrefix' | 'keepAll' | 'randomBlocks' | 'garbageTail' | 'zeroTail';
 
 /** CRASH_MODES lists every mode, for tests that try them all. */
-export const CRASH_MODES: readonly CrashMode[] = ['dropUnsynced', 'randomPrefix', 'keepAll', 'randomBlocks', 'garbageTail', 'zeroTail'];
+export const CRASH_MODES: readonly CrashMode[] = [
+  'dropUnsynced',
+  'randomPrefix',
+  'keepAll',
+  'randomBlocks',
+  'garbageTail',
+  'zeroTail',
+];
 
 class Node {
   data = new Uint8Array(256);
@@ -83,7 +92,18 @@ export class FaultFileSystem implements FileSystem {
   private readonly locks = new Set<string>();
   /** ops counts every operation; counts[op] per kind. */
   ops = 0;
-  readonly counts: Record<Op, number> = { create: 0, open: 0, append: 0, sync: 0, read: 0, rename: 0, remove: 0, syncDir: 0, list: 0, mkdir: 0 };
+  readonly counts: Record<Op, number> = {
+    create: 0,
+    open: 0,
+    append: 0,
+    sync: 0,
+    read: 0,
+    rename: 0,
+    remove: 0,
+    syncDir: 0,
+    list: 0,
+    mkdir: 0,
+  };
   /** crashAt: the operation number at which the power goes out (Infinity: never). */
   crashAt = Infinity;
   crashed = false;
@@ -162,7 +182,8 @@ export class FaultFileSystem implements FileSystem {
   createWritable(path: string): WritableFile {
     path = norm(path);
     this.step('create', path);
-    if (!this.dirs.has(parent(path))) throw new IOError(`no such directory: ${parent(path)}`, 'ENOENT', 'open', path);
+    if (!this.dirs.has(parent(path)))
+      throw new IOError(`no such directory: ${parent(path)}`, 'ENOENT', 'open', path);
     const n = new Node();
     this.current.set(path, n);
     return this.writable(path, n);
@@ -173,7 +194,8 @@ export class FaultFileSystem implements FileSystem {
     this.step('open', path);
     let n = this.current.get(path);
     if (n === undefined) {
-      if (!this.dirs.has(parent(path))) throw new IOError(`no such directory: ${parent(path)}`, 'ENOENT', 'open', path);
+      if (!this.dirs.has(parent(path)))
+        throw new IOError(`no such directory: ${parent(path)}`, 'ENOENT', 'open', path);
       n = new Node();
       this.current.set(path, n);
     }
@@ -219,8 +241,11 @@ export class FaultFileSystem implements FileSystem {
     if (!this.dirs.has(dir)) throw new IOError(`no such directory: ${dir}`, 'ENOENT', 'scandir', dir);
     const out: string[] = [];
     const prefix = dir === '/' ? '/' : `${dir}/`;
-    for (const p of this.current.keys()) if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/')) out.push(p.slice(prefix.length));
-    for (const d of this.dirs) if (d !== dir && d.startsWith(prefix) && !d.slice(prefix.length).includes('/')) out.push(d.slice(prefix.length));
+    for (const p of this.current.keys())
+      if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/')) out.push(p.slice(prefix.length));
+    for (const d of this.dirs)
+      if (d !== dir && d.startsWith(prefix) && !d.slice(prefix.length).includes('/'))
+        out.push(d.slice(prefix.length));
     return out.sort();
   }
 
@@ -292,11 +317,13 @@ export class FaultFileSystem implements FileSystem {
       const c = new Node();
       const unsynced = n.size - n.synced;
       if (mode === 'keepAll') c.append(n.data.subarray(0, n.size));
-      else if (mode === 'randomPrefix' && unsynced > 0) c.append(n.data.subarray(0, n.synced + rnd.uniform(unsynced + 1)));
+      else if (mode === 'randomPrefix' && unsynced > 0)
+        c.append(n.data.subarray(0, n.synced + rnd.uniform(unsynced + 1)));
       else if (mode === 'randomBlocks' && unsynced > 0) {
         // The file keeps its length; each unsynced 4 KiB block is either written or still zeros.
         const img = n.data.slice(0, n.size);
-        for (let b = n.synced; b < n.size; b += 4096) if (rnd.oneIn(2)) img.fill(0, b, Math.min(n.size, b + 4096));
+        for (let b = n.synced; b < n.size; b += 4096)
+          if (rnd.oneIn(2)) img.fill(0, b, Math.min(n.size, b + 4096));
         c.append(img);
       } else if ((mode === 'garbageTail' || mode === 'zeroTail') && unsynced > 0) {
         const keep = n.synced + rnd.uniform(unsynced + 1);

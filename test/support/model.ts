@@ -31,7 +31,9 @@ export class Model {
   }
 
   /** range returns the sorted entries within the bounds. */
-  range(o: { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array } = {}): [Uint8Array, Uint8Array][] {
+  range(
+    o: { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Uint8Array } = {},
+  ): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
     for (const [h, v] of this.map) {
       const k = this.keys.get(h)!;

@@ -31,7 +31,11 @@ test('varints round-trip and have the right lengths', () => {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.maxSafeNat(), (v32, v64) => {
       const e = new Encoder(1);
-      e.varint32(v32).varint64(v64).fixed32(v32).fixed64(v64).lengthPrefixed(new Uint8Array([1, 2]));
+      e.varint32(v32)
+        .varint64(v64)
+        .fixed32(v32)
+        .fixed64(v64)
+        .lengthPrefixed(new Uint8Array([1, 2]));
       const d = new Decoder(e.finish());
       assert.equal(d.varint32(), v32);
       assert.equal(d.varint64(), v64);
@@ -46,7 +50,10 @@ test('varints round-trip and have the right lengths', () => {
 
 test('the decoder reports truncated and overlong fields as corruption', () => {
   assert.throws(() => new Decoder(new Uint8Array([0x80])).varint32(), CorruptionError);
-  assert.throws(() => new Decoder(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x1f])).varint32(), CorruptionError);
+  assert.throws(
+    () => new Decoder(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x1f])).varint32(),
+    CorruptionError,
+  );
   assert.throws(() => new Decoder(new Uint8Array(11).fill(0xff)).varint64(), CorruptionError);
   assert.throws(() => new Decoder(new Uint8Array([5, 1, 2])).lengthPrefixed(), CorruptionError);
   assert.throws(() => new Decoder(new Uint8Array(3)).fixed32(), CorruptionError);
