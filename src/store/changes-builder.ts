@@ -94,6 +94,15 @@ export function resolveChanges(set: ChangeSet, known: (entityType: string) => bo
       throw new InvalidArgumentError(`unknown changeType ${String(c.changeType)}`);
     checkName('entityType', c.entityType);
     checkName('entityId', c.entityId);
+    if (typeof c.timestamp !== 'number' || !Number.isFinite(c.timestamp)) {
+      throw new InvalidArgumentError(`change to ${c.entityType}/${c.entityId} has no finite timestamp`);
+    }
+    if (c.changeType === 'set') {
+      const id = (c.entity as { id?: unknown } | null)?.id;
+      if (id === undefined || String(id) !== c.entityId) {
+        throw new InvalidArgumentError(`entity.id does not match entityId '${c.entityId}'`);
+      }
+    }
     if (!known(c.entityType))
       throw new InvalidArgumentError(`entity type '${c.entityType}' is not registered`);
     const key = recordKey(c.namespace, c.entityType, c.entityId);

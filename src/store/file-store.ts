@@ -6,9 +6,9 @@
  * through a temp file, fsync, rename and a directory fsync) when it is opened and on compact().
  */
 import { join } from 'node:path';
-import type { FileSystem, WritableFile } from '../env/file-system.js';
+import type { FileLock, FileSystem, WritableFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
-import { CorruptionError, IOError } from '../util/errors.js';
+import { BackgroundError, CorruptionError, IOError } from '../util/errors.js';
 import { MemoryStore } from './memory-store.js';
 import { resolveChanges } from './changes-builder.js';
 import { checkName } from './key-encoding.js';
@@ -21,16 +21,21 @@ export interface FileStoreOptions {
 }
 
 const FILE = 'store.jsonl';
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const TEMP = 'store.jsonl.tmp';
 
 /** FileStore keeps records in memory (as MemoryStore) and appends every operation to a JSON-lines file. */
 export class FileStore extends MemoryStore {
   private file: WritableFile | null = null;
 
+  /** failed: a write failed, so the file may end in half a line; no more writes until reopened. */
+  private failed: Error | null = null;
+
   private constructor(
     private readonly dir: string,
     private readonly fs: FileSystem,
     private readonly sync: boolean,
+    private readonly lock: FileLock,
   ) {
     super();
   }
@@ -40,9 +45,16 @@ export class FileStore extends MemoryStore {
     checkName('dir', dir);
     const fs = options.fs ?? new NodeFileSystem();
     fs.mkdir(dir);
-    const store = new FileStore(dir, fs, options.sync ?? true);
-    store.replay();
-    store.compact();
+    // One writer per directory: a second FileStore would interleave lines and compact under the first.
+    const lock = await fs.lock(join(dir, 'LOCK'));
+    const store = new FileStore(dir, fs, options.sync ?? true, lock);
+    try {
+      store.replay();
+      store.compact();
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     return store;
   }
 
@@ -87,14 +99,30 @@ export class FileStore extends MemoryStore {
   override async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.file?.close();
-    this.file = null;
+    try {
+      this.file?.close();
+    } finally {
+      this.file = null;
+      this.lock.release();
+    }
   }
 
   private append(op: unknown): void {
+    if (this.failed !== null) {
+      throw new BackgroundError(`the store is read-only after a failed write: ${this.failed.message}`, {
+        cause: this.failed,
+      });
+    }
     const line = Buffer.from(JSON.stringify(op) + '\n');
-    this.file!.append(line);
-    if (this.sync) this.file!.sync();
+    try {
+      this.file!.append(line);
+      if (this.sync) this.file!.sync();
+    } catch (err) {
+      // The line may be half written: a later line appended to it would corrupt both. Reopening
+      // drops a torn last line.
+      this.failed = err as Error;
+      throw err;
+    }
   }
 
   private replay(): void {
@@ -106,21 +134,24 @@ export class FileStore extends MemoryStore {
       if (err instanceof IOError && err.errno === 'ENOENT') return;
       throw err;
     }
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    const lines = text.split('\n');
-    const complete = text.endsWith('\n') ? lines.length - 1 : lines.length - 1; // the last piece is '' or torn
-    for (let i = 0; i < complete; i++) {
-      const line = lines[i]!;
-      if (line.length === 0) continue;
+    // Complete lines end in '\n'; whatever follows the last one is a torn append and is ignored.
+    let start = 0;
+    for (let nl = bytes.indexOf(0x0a); nl >= 0; start = nl + 1, nl = bytes.indexOf(0x0a, start)) {
+      if (nl === start) continue;
       let op: { save?: ChangeSet; deleteNamespace?: string };
       try {
-        op = JSON.parse(line) as typeof op;
+        op = JSON.parse(STRICT_UTF8.decode(bytes.subarray(start, nl))) as typeof op;
       } catch {
-        throw new CorruptionError(`line ${i + 1} is not JSON`, path);
+        throw new CorruptionError('a line is not valid UTF-8 JSON', path, start);
       }
-      if (op.save !== undefined) this.map.apply(resolveChanges(op.save, () => true));
-      else if (typeof op.deleteNamespace === 'string') this.map.deleteNamespace(op.deleteNamespace);
-      else throw new CorruptionError(`line ${i + 1} is not a store operation`, path);
+      try {
+        if (op.save !== undefined) this.map.apply(resolveChanges(op.save, () => true));
+        else if (typeof op.deleteNamespace === 'string') this.map.deleteNamespace(op.deleteNamespace);
+        else throw new CorruptionError('a line is not a store operation', path, start);
+      } catch (err) {
+        if (err instanceof CorruptionError) throw err;
+        throw new CorruptionError(`a stored change set is malformed: ${(err as Error).message}`, path, start);
+      }
     }
   }
 }

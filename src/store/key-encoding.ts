@@ -48,5 +48,9 @@ export function rangeAfterNamespace(key: string): string {
 export function checkName(what: string, v: unknown): string {
   if (typeof v !== 'string' || v.length === 0)
     throw new InvalidArgumentError(`${what} must be a non-empty string`);
+  // A lone surrogate has no UTF-8 form (it would be stored as U+FFFD and collide with it).
+  if (LONE_SURROGATE.test(v)) throw new InvalidArgumentError(`${what} contains a lone UTF-16 surrogate`);
   return v;
 }
+
+const LONE_SURROGATE = /\p{Cs}/u;

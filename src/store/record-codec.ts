@@ -4,6 +4,7 @@
  */
 import { CorruptionError, InvalidArgumentError } from '../util/errors.js';
 import type { Change, EntityDecoder, StoredRecord } from './store.js';
+import { recordKey } from './key-encoding.js';
 
 /** encodeRecord returns the JSON text stored for a 'set' change. */
 export function encodeRecord(c: Change): string {
@@ -43,6 +44,12 @@ export function decodeRecord(
     typeof v.namespace !== 'string'
   ) {
     throw new CorruptionError('stored record lacks namespace, entityType or entityId', where);
+  }
+  if (recordKey(v.namespace, v.entityType, v.entityId) !== where) {
+    throw new CorruptionError(
+      `stored record names ${v.namespace}/${v.entityType}/${v.entityId}, not its key`,
+      where,
+    );
   }
   if (!decoders.has(v.entityType))
     throw new InvalidArgumentError(`entity type '${v.entityType}' is not registered`);

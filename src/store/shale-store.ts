@@ -2,7 +2,8 @@
  * ShaleStore: the Store on the shale engine. A change set is one WriteBatch (atomic) written through
  * the engine's group commit; a load is one engine iterator, i.e. one implicit snapshot, so it sees
  * whole change sets only; listNamespaces skips from one namespace to the next with seeks instead of
- * reading every record; deleteNamespace deletes the namespace's key range in batches.
+ * reading every record; deleteNamespace deletes the namespace's key range in batches of 1000 (not
+ * atomically: a load running meanwhile may see part of the namespace gone).
  */
 import { DB } from '../db/db.js';
 import type { Options } from '../db/options.js';
