@@ -49,7 +49,12 @@ export async function killRound(dir: string, shaleCli: string, round: number): P
       if (line.startsWith('ack ')) acked.add(Number(line.slice(4)));
     }
   });
-  await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 700)));
+  // Kill at a random moment once the child is writing (its start-up time varies with machine load).
+  const started = Date.now();
+  while (acked.size === 0 && child.exitCode === null && Date.now() - started < 30_000) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 700)));
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
   const db = await DB.open(dir);
