@@ -54,8 +54,16 @@ export async function openEngine(name, dir) {
       const hasGetSync = typeof db.getSync === 'function' && db.supports.getSync;
       return {
         put: (k, v) => db.put(k, v, enc),
-        putSync: (k, v) => db.put(k, v, { ...enc, sync: true }),
-        putConcurrent: (k, v, sync) => db.put(k, v, { ...enc, sync }),
+        // @nxtedition/rocksdb's put() drops the sync option (it writes a one-entry batch without
+        // passing options on); its batch() honours it, so fsynced writes go through batch().
+        putSync: (k, v) =>
+          name === 'rocksdb'
+            ? db.batch([{ type: 'put', key: k, value: v }], { ...enc, sync: true })
+            : db.put(k, v, { ...enc, sync: true }),
+        putConcurrent: (k, v, sync) =>
+          name === 'rocksdb'
+            ? db.batch([{ type: 'put', key: k, value: v }], { ...enc, sync })
+            : db.put(k, v, { ...enc, sync }),
         batch: (pairs) =>
           db.batch(
             pairs.map(([k, v]) => ({ type: 'put', key: k, value: v })),

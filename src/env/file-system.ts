@@ -36,6 +36,12 @@ export interface RandomAccessFile {
    * The returned array is owned by the caller.
    */
   read(offset: number, length: number): Uint8Array;
+  /**
+   * readInto (optional) reads [offset, offset+length) into `dst` from index 0 and returns the number of
+   * bytes read (fewer only when the file ends first). Lets hot paths reuse one buffer instead of
+   * allocating per read; callers fall back to read() when a file system does not offer it.
+   */
+  readInto?(offset: number, length: number, dst: Uint8Array): number;
   close(): void;
 }
 

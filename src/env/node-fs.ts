@@ -153,6 +153,23 @@ class NodeRandomAccessFile implements RandomAccessFile {
       n = Math.max(0, Math.min(length, current - offset));
     }
     const out = new Uint8Array(n);
+    const got = this.fill(out, offset, n);
+    return got === n ? out : out.subarray(0, got);
+  }
+
+  readInto(offset: number, length: number, dst: Uint8Array): number {
+    if (this.closed) throw new ClosedError(`read on closed file ${this.path}`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new InvalidArgumentError(`read of ${this.path}: bad range offset=${offset} length=${length}`);
+    }
+    if (length > dst.length) {
+      throw new InvalidArgumentError(`read of ${this.path}: ${length} bytes do not fit in ${dst.length}`);
+    }
+    return this.fill(dst, offset, length);
+  }
+
+  /** fill reads up to `n` bytes at `offset` into `out` from index 0; stops early only at end of file. */
+  private fill(out: Uint8Array, offset: number, n: number): number {
     let got = 0;
     try {
       while (got < n) {
@@ -163,7 +180,7 @@ class NodeRandomAccessFile implements RandomAccessFile {
     } catch (err) {
       throw toIOError(err, this.path);
     }
-    return got === n ? out : out.subarray(0, got);
+    return got;
   }
 
   close(): void {

@@ -57,16 +57,24 @@ export class BloomFilterPolicy implements FilterPolicy {
   }
 
   keyMayMatch(key: Uint8Array, filter: Uint8Array): boolean {
-    const len = filter.length;
+    return this.hashMayMatch(hash32(key, BLOOM_SEED), filter, 0, filter.length);
+  }
+
+  hashKey(key: Uint8Array, start: number, end: number): number {
+    return hash32(key, BLOOM_SEED, start, end);
+  }
+
+  hashMayMatch(hash: number, data: Uint8Array, start: number, end: number): boolean {
+    const len = end - start;
     if (len < 2) return false;
-    const k = filter[len - 1]!;
+    const k = data[end - 1]!;
     if (k > MAX_PROBES) return true; // reserved for short-key encodings we do not know: match
     const bits = (len - 1) * 8;
-    let h = hash32(key, BLOOM_SEED);
+    let h = hash;
     const delta = ((h >>> 17) | (h << 15)) >>> 0;
     for (let j = 0; j < k; j++) {
       const pos = h % bits;
-      if ((filter[pos >>> 3]! & (1 << (pos & 7))) === 0) return false;
+      if ((data[start + (pos >>> 3)]! & (1 << (pos & 7))) === 0) return false;
       h = (h + delta) >>> 0;
     }
     return true;

@@ -115,13 +115,24 @@ export class FilterBlockReader {
 
   /** keyMayMatch returns false only if `userKey` is certainly not in the data block at `blockOffset`. */
   keyMayMatch(blockOffset: number, userKey: Uint8Array): boolean {
+    return this.mayMatch(blockOffset, userKey, undefined);
+  }
+
+  /**
+   * mayMatch is keyMayMatch with the key's hash when the caller has it (see FilterPolicy.hashKey): the
+   * policy then probes the filter in place.
+   */
+  mayMatch(blockOffset: number, userKey: Uint8Array, hash: number | undefined): boolean {
     const index = Math.floor(blockOffset / 2 ** this.baseLg);
     if (index < this.num) {
       const d = this.data;
       const start = decodeFixed32(d, this.offsetStart + index * 4);
       const limit = decodeFixed32(d, this.offsetStart + index * 4 + 4);
       if (start <= limit && limit <= this.offsetStart) {
-        return this.policy.keyMayMatch(userKey, d.subarray(start, limit));
+        const policy = this.policy;
+        if (hash !== undefined && policy.hashMayMatch !== undefined)
+          return policy.hashMayMatch(hash, d, start, limit);
+        return policy.keyMayMatch(userKey, d.subarray(start, limit));
       } else if (start === limit) {
         return false; // an empty filter matches no key
       }

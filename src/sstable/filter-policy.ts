@@ -15,4 +15,10 @@ export interface FilterPolicy {
    * It must not throw on malformed filters (answer true instead).
    */
   keyMayMatch(key: Uint8Array, filter: Uint8Array): boolean;
+  /**
+   * hashKey and hashMayMatch (optional, both or neither): the key's hash computed once per lookup, then
+   * probed against filter `data[start, end)` in place, so a lookup through many tables hashes once.
+   */
+  hashKey?(key: Uint8Array, start: number, end: number): number;
+  hashMayMatch?(hash: number, data: Uint8Array, start: number, end: number): boolean;
 }

@@ -180,8 +180,18 @@ export function readBlockAt(
   const n = size + BLOCK_TRAILER_SIZE;
   // Check against the file size first, so a corrupt handle never makes us allocate a huge buffer.
   if (offset + n > file.size) throw new CorruptionError('truncated block read', fileName, offset);
-  const buf = file.read(offset, n);
-  if (buf.length !== n) throw new CorruptionError('truncated block read', fileName, offset);
+  // A compressed block is read into a reused scratch buffer (its uncompressed copy is what lives on);
+  // allocating a fresh array per read cost more than the pread itself.
+  let buf: Uint8Array;
+  if (file.readInto !== undefined) {
+    if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
+    if (file.readInto(offset, n, readScratch) !== n)
+      throw new CorruptionError('truncated block read', fileName, offset);
+    buf = readScratch;
+  } else {
+    buf = file.read(offset, n);
+    if (buf.length !== n) throw new CorruptionError('truncated block read', fileName, offset);
+  }
   if (verifyChecksums) {
     const expected = unmaskCrc(decodeFixed32(buf, size + 1));
     if (crc32c(buf, 0, size + 1) !== expected)
@@ -189,8 +199,15 @@ export function readBlockAt(
   }
   const type = buf[size]!;
   const data = uncompressBlock(type, buf.subarray(0, size), fileName, offset);
-  return { data, cachable: true };
+  // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
+  return {
+    data: buf === readScratch && data.buffer === readScratch.buffer ? data.slice() : data,
+    cachable: true,
+  };
 }
+
+/** readScratch is the buffer readBlockAt reads into (reads are synchronous: never two at once). */
+let readScratch = new Uint8Array(64 * 1024);
 
 /** blockTrailerCrc returns the masked CRC stored in a trailer for `contents` stored with `type`. */
 export function blockTrailerCrc(contents: Uint8Array, type: number): number {

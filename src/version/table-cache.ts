@@ -8,6 +8,7 @@ import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { FilterPolicy } from '../sstable/filter-policy.js';
 import type { Block } from '../sstable/block.js';
 import { Table } from '../sstable/table.js';
+import { TAG_SIZE } from '../memtable/internal-key.js';
 import { LruCache } from '../util/lru-cache.js';
 import { CorruptionError, IOError, ShaleError, toIOError } from '../util/errors.js';
 import { sstTableFileName, tableFileName } from './file-names.js';
@@ -98,8 +99,15 @@ export class TableCache {
     fileSize: number,
     ikey: Uint8Array,
     opts?: TableReadOptions,
+    keyHash?: number,
   ): { key: Uint8Array; value: Uint8Array } | undefined {
-    return this.open(fileNumber, fileSize).table.get(ikey, opts);
+    return this.open(fileNumber, fileSize).table.get(ikey, opts, keyHash);
+  }
+
+  /** keyHash returns the filter policy's hash of the user key in `ikey` (once per lookup), if it has one. */
+  keyHash(ikey: Uint8Array): number | undefined {
+    const policy = this.options.filterPolicy;
+    return policy?.hashKey === undefined ? undefined : policy.hashKey(ikey, 0, ikey.length - TAG_SIZE);
   }
 
   /** iterator returns an iterator over a table that keeps the table open until closed. */

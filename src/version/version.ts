@@ -112,6 +112,7 @@ export class Version {
     const result: GetResult = { state: 'notFound' };
     let lastRead: FileMetaData | undefined;
     let lastReadLevel = -1;
+    let keyHash: number | undefined;
 
     // Level 0: every file whose range holds the key, newest (highest number) first; then one file per
     // deeper level. A lookup that reads past a file charges that file a seek (LevelDB's rule).
@@ -148,7 +149,8 @@ export class Version {
       }
       lastRead = f!;
       lastReadLevel = fileLevel;
-      const e = tableCache.get(f!.number, f!.fileSize, ikey, opts);
+      keyHash ??= tableCache.keyHash(ikey);
+      const e = tableCache.get(f!.number, f!.fileSize, ikey, opts, keyHash);
       if (e === undefined || !sameUserKey(ucmp, e.key, userKey)) continue;
       result.state = typeOf(e.key) === ValueType.VALUE ? 'found' : 'deleted';
       if (result.state === 'found') result.value = e.value;
