@@ -115,14 +115,14 @@ export class FilterBlockReader {
 
   /** keyMayMatch returns false only if `userKey` is certainly not in the data block at `blockOffset`. */
   keyMayMatch(blockOffset: number, userKey: Uint8Array): boolean {
-    return this.mayMatch(blockOffset, userKey, undefined);
+    return this.mayMatch(blockOffset, userKey, userKey.length, undefined);
   }
 
   /**
-   * mayMatch is keyMayMatch with the key's hash when the caller has it (see FilterPolicy.hashKey): the
-   * policy then probes the filter in place.
+   * mayMatch is keyMayMatch for the user key `key[0, userLen)`, given its hash when the caller has it
+   * (see FilterPolicy.hashKey): the policy then probes the filter in place, with no views made.
    */
-  mayMatch(blockOffset: number, userKey: Uint8Array, hash: number | undefined): boolean {
+  mayMatch(blockOffset: number, key: Uint8Array, userLen: number, hash: number | undefined): boolean {
     const index = Math.floor(blockOffset / 2 ** this.baseLg);
     if (index < this.num) {
       const d = this.data;
@@ -132,7 +132,7 @@ export class FilterBlockReader {
         const policy = this.policy;
         if (hash !== undefined && policy.hashMayMatch !== undefined)
           return policy.hashMayMatch(hash, d, start, limit);
-        return policy.keyMayMatch(userKey, d.subarray(start, limit));
+        return policy.keyMayMatch(key.subarray(0, userLen), d.subarray(start, limit));
       } else if (start === limit) {
         return false; // an empty filter matches no key
       }

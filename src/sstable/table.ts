@@ -210,32 +210,17 @@ export class Table {
     const tlen = internalKey.length;
     let lo = 0;
     let hi = idx.count;
-    const heads = idx.heads;
-    if (heads !== null) {
-      // Integer compares on 4 bytes past the shared prefix settle almost every step.
-      const th = targetHead(idx, internalKey, tlen - TAG_SIZE);
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        const h = heads[mid]!;
-        if (h < th || (h === th && rcmp(keys, starts[mid]!, starts[mid + 1]!, internalKey, 0, tlen) < 0))
-          lo = mid + 1;
-        else hi = mid;
-      }
-    } else {
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (rcmp(keys, starts[mid]!, starts[mid + 1]!, internalKey, 0, tlen) < 0) lo = mid + 1;
-        else hi = mid;
-      }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rcmp(keys, starts[mid]!, starts[mid + 1]!, internalKey, 0, tlen) < 0) lo = mid + 1;
+      else hi = mid;
     }
     if (lo >= idx.count) return undefined;
     const h = this.handle;
     h.offset = idx.offsets[lo]!;
     h.size = idx.sizes[lo]!;
-    const filter = this.filter;
-    if (filter !== null) {
-      const userKey = keyHash === undefined ? internalKey.subarray(0, tlen - TAG_SIZE) : internalKey;
-      if (!filter.mayMatch(h.offset, userKey, keyHash)) return undefined;
+    if (this.filter !== null && !this.filter.mayMatch(h.offset, internalKey, tlen - TAG_SIZE, keyHash)) {
+      return undefined;
     }
     let di = this.getDataIter;
     // Consecutive gets in one block (sequential reads) reuse it without a cache lookup.
@@ -344,36 +329,6 @@ interface DecodedIndex {
   readonly starts: Int32Array;
   readonly offsets: Float64Array;
   readonly sizes: Float64Array;
-  /**
-   * heads (bytewise user order only, else null): the 4 user-key bytes after the prefix every separator
-   * shares, big-endian, zero-padded. Heads that differ order their keys; equal heads need a full compare.
-   */
-  readonly heads: Uint32Array | null;
-  /** prefixLen: the length of that shared user-key prefix (the first key's bytes). */
-  readonly prefixLen: number;
-}
-
-/** headAt reads 4 bytes of `a` from `pos` as a big-endian number, bytes at or past `end` as zero. */
-function headAt(a: Uint8Array, pos: number, end: number): number {
-  let h = 0;
-  for (let i = 0; i < 4; i++) h = h * 256 + (pos + i < end ? a[pos + i]! : 0);
-  return h;
-}
-
-/**
- * targetHead places a lookup key among the heads: its own head when it has the shared prefix, -1 when it
- * sorts before the prefix (before every separator), 2^32 when after (after every separator).
- */
-function targetHead(idx: DecodedIndex, ikey: Uint8Array, userLen: number): number {
-  const p = idx.prefixLen;
-  const keys = idx.keys;
-  const n = userLen < p ? userLen : p;
-  for (let i = 0; i < n; i++) {
-    const d = ikey[i]! - keys[i]!;
-    if (d !== 0) return d < 0 ? -1 : 0x1_0000_0000;
-  }
-  if (userLen < p) return -1;
-  return headAt(ikey, p, userLen);
 }
 
 function decodeIndex(index: Block, cmp: InternalKeyComparator, fileName: string): DecodedIndex {
@@ -402,26 +357,12 @@ function decodeIndex(index: Block, cmp: InternalKeyComparator, fileName: string)
     pos += k.length;
   });
   starts[keyParts.length] = pos;
-  let heads: Uint32Array | null = null;
-  let prefixLen = 0;
-  const n = keyParts.length;
-  if (n > 0 && cmp.user === bytewiseComparator && keyParts.every((k) => k.length >= TAG_SIZE)) {
-    // Sorted keys all share the prefix that the first and the last share.
-    const first = keyParts[0]!;
-    const last = keyParts[n - 1]!;
-    const limit = Math.min(first.length, last.length) - TAG_SIZE;
-    while (prefixLen < limit && first[prefixLen] === last[prefixLen]) prefixLen++;
-    heads = new Uint32Array(n);
-    for (let i = 0; i < n; i++) heads[i] = headAt(keyParts[i]!, prefixLen, keyParts[i]!.length - TAG_SIZE);
-  }
   return {
-    count: n,
+    count: keyParts.length,
     keys,
     starts,
     offsets: Float64Array.from(offsets),
     sizes: Float64Array.from(sizes),
-    heads,
-    prefixLen,
   };
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,4 +199,34 @@ test('reproduces, byte for byte, the bloom filters LevelDB 1.20 wrote (classic-l
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('hashed probes in place agree with keyMayMatch, on a filter inside a larger array', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 24 }), { minLength: 1, maxLength: 200 }),
+      fc.array(fc.uint8Array({ maxLength: 24 }), { maxLength: 50 }),
+      fc.integer({ min: 0, max: 16 }),
+      (keys, probes, pad) => {
+        const policy = new BloomFilterPolicy(10);
+        const filter = policy.createFilter(keys);
+        const host = new Uint8Array(pad + filter.length + 3).fill(0xff);
+        host.set(filter, pad);
+        for (const k of [...keys, ...probes]) {
+          // The user key sits at the front of a longer array, as in an internal key.
+          const ikey = new Uint8Array(k.length + 8).fill(7);
+          ikey.set(k);
+          const hashed = policy.hashMayMatch(
+            policy.hashKey(ikey, 0, k.length),
+            host,
+            pad,
+            pad + filter.length,
+          );
+          assert.equal(hashed, policy.keyMayMatch(k, filter));
+        }
+        for (const k of keys) assert.equal(policy.keyMayMatch(k, filter), true);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
