@@ -580,9 +580,10 @@ export class DB {
     const version = this.versions.current;
     this.versions.ref(version);
     const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, () => {
-      this.versions.unref(version);
       this.iterators.delete(cursor);
-      if (!this.closed) this.deleteObsoleteFiles();
+      // Only a released old version can leave files to delete (listing the directory per iterator close
+      // was most of the cost of short scans).
+      if (this.versions.unref(version) && !this.closed) this.deleteObsoleteFiles();
     });
     this.iterators.add(cursor);
     return new Iterator(cursor, options.reverse === true, limit);

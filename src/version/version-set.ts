@@ -106,8 +106,14 @@ export class VersionSet {
     this.live.add(v);
   }
 
-  unref(v: Version): void {
-    if (--v.refs === 0) this.live.delete(v);
+  /**
+   * unref drops a pin; returns true when that released a version that is no longer current (its files
+   * may now be obsolete), false otherwise.
+   */
+  unref(v: Version): boolean {
+    if (--v.refs !== 0) return false;
+    this.live.delete(v);
+    return v !== this.current;
   }
 
   /** liveFiles returns the numbers of every table in a version that is current or still pinned. */

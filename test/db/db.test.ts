@@ -233,3 +233,31 @@ function totalFiles(db: DB): number {
   for (let level = 0; level < 7; level++) n += Number(db.getProperty(`leveldb.num-files-at-level${level}`));
   return n;
 }
+
+test('tables an open iterator pins outlive compaction and are deleted when it closes', async () => {
+  const { db, fs } = await memDb({ backgroundJobs: 'inline', writeBufferSize: 64 * 1024 });
+  const tables = () =>
+    fs
+      .list('/db')
+      .filter((n) => n.endsWith('.ldb'))
+      .sort();
+  for (let i = 0; i < 3000; i++) db.put(`k${String(i).padStart(5, '0')}`, 'v'.repeat(60));
+  await db.flush();
+  const before = tables();
+  assert.ok(before.length > 0);
+  const it = db.iterator();
+  const pinned = db.iterator();
+  it.close(); // closing an iterator on the current version deletes nothing
+  assert.deepEqual(tables(), before);
+  await db.compactRange();
+  // compactRange rewrote every table, but the pinned version still names the old ones.
+  assert.ok(before.every((n) => tables().includes(n)));
+  assert.equal([...pinned].length, 3000);
+  pinned.close();
+  assert.ok(
+    before.every((n) => !tables().includes(n)),
+    'old tables deleted once unpinned',
+  );
+  assert.equal(entries(db).length, 3000);
+  await db.close();
+});
