@@ -551,6 +551,9 @@ export class DB {
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
     const k = toBytes(key, 'key');
     this.checkOpen();
+    // A loop of synchronous reads never yields to the event loop: take finished background work here,
+    // or level 0 stays as deep as the last write left it, for as long as the loop runs.
+    this.runner.poll();
     const seq = this.readSequence(options);
     let v = this.mem.get(k, seq);
     if (v === undefined && this.imm !== null) v = this.imm.get(k, seq);
@@ -575,6 +578,7 @@ export class DB {
     const limit = options.limit === undefined || options.limit < 0 ? Infinity : options.limit;
     if (typeof limit !== 'number' || Number.isNaN(limit))
       throw new InvalidArgumentError('limit must be a number');
+    this.runner.poll(); // as in get()
     const seq = this.readSequence(options);
     const inner = this.internalIterator(options);
     const version = this.versions.current;

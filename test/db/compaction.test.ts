@@ -448,3 +448,30 @@ test('close waits for a running compaction and leaves no partial files', async (
     removeTmpDir(dir);
   }
 });
+
+test('a loop of synchronous reads takes finished background work (level 0 drains without a yield)', async () => {
+  const dir = makeTmpDir();
+  try {
+    const db = await DB.open(dir, {
+      backgroundJobs: 'worker',
+      writeBufferSize: 16 * 1024,
+      l0CompactionTrigger: 4,
+    });
+    const l0 = () => Number(db.getProperty('leveldb.num-files-at-level0'));
+    const value = 'v'.repeat(100);
+    let i = 0;
+    const deadline = Date.now() + 20_000;
+    while (l0() < 4 && Date.now() < deadline) db.put(`key${String(i++ % 5000).padStart(6, '0')}`, value);
+    assert.ok(l0() >= 4, 'level 0 reached the compaction trigger');
+    // No await from here on: only get() itself can take the compaction's result.
+    let reads = 0;
+    while (l0() >= 4 && Date.now() < deadline) {
+      assert.equal(fromUtf8(db.get('key000000')!), value);
+      reads++;
+    }
+    assert.ok(l0() < 4, `level 0 still at ${l0()} after ${reads} reads`);
+    await db.close();
+  } finally {
+    removeTmpDir(dir);
+  }
+});
