@@ -302,12 +302,16 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
     return this.call(() => keys.map((k) => this.engine!.has(k, { snapshot, fillCache: options.fillCache })));
   }
 
+  // Writes with `sync` go through the engine's group commit: concurrent callers share one fsync, run off
+  // the main thread. Other writes are applied synchronously (they are in the OS when the call returns).
   async _put(key: any, value: any, options: any): Promise<void> {
-    this.call(() => this.engine!.put(key, value, { sync: options.sync === true }));
+    if (options.sync === true) return this.callAsync(() => this.engine!.putAsync(key, value, { sync: true }));
+    this.call(() => this.engine!.put(key, value));
   }
 
   async _del(key: any, options: any): Promise<void> {
-    this.call(() => this.engine!.delete(key, { sync: options.sync === true }));
+    if (options.sync === true) return this.callAsync(() => this.engine!.deleteAsync(key, { sync: true }));
+    this.call(() => this.engine!.delete(key));
   }
 
   async _batch(operations: any[], options: any): Promise<void> {
@@ -316,7 +320,8 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
       if (op.type === 'put') b.put(op.key, op.value);
       else b.delete(op.key);
     }
-    this.call(() => this.engine!.write(b, { sync: options.sync === true }));
+    if (options.sync === true) return this.callAsync(() => this.engine!.writeAsync(b, { sync: true }));
+    this.call(() => this.engine!.write(b));
   }
 
   async _clear(options: any): Promise<void> {
@@ -400,6 +405,14 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
   private call<T>(fn: () => T): T {
     try {
       return fn();
+    } catch (err) {
+      throw levelError(err);
+    }
+  }
+
+  private async callAsync<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
     } catch (err) {
       throw levelError(err);
     }
