@@ -136,6 +136,8 @@ export class DB {
   private readonly writeQueue: QueuedWrite[] = [];
   private groupWriterActive = false;
   private syncsInFlight = 0;
+  /** removals: obsolete files being unlinked in the background, by path. */
+  private readonly removals = new Map<string, Promise<unknown>>();
   /** stallMicros counts the time synchronous writers spent delayed or waiting on background work. */
   stallMicros = 0;
 
@@ -904,6 +906,7 @@ export class DB {
       this.iterators.clear();
       this.snapshots.invalidateAll();
       await this.runner.close();
+      await Promise.all(this.removals.values());
       this.abandon();
     })();
     return this.closePromise;
@@ -1122,6 +1125,28 @@ export class DB {
   }
 
   /**
+   * removeFile deletes an obsolete file, off the main thread when the file system can; failures are
+   * ignored (the next pass retries). close() waits for removals in flight, so none outlives the lock.
+   */
+  private removeFile(path: string): void {
+    const fs = this.fs;
+    if (fs.removeInBackground === undefined) {
+      try {
+        fs.remove(path);
+      } catch {
+        // retried at the next pass
+      }
+      return;
+    }
+    if (this.removals.has(path)) return;
+    const done = fs.removeInBackground(path).then(
+      () => this.removals.delete(path),
+      () => this.removals.delete(path),
+    );
+    this.removals.set(path, done);
+  }
+
+  /**
    * deleteObsoleteFiles removes logs older than the live one, old MANIFESTs, tables no live version
    * needs and stray temp files (LevelDB DBImpl::RemoveObsoleteFiles). Failures are ignored: a file
    * left behind is deleted at a later pass.
@@ -1162,11 +1187,7 @@ export class DB {
         }
         if (keep) continue;
         if (p.type === 'table') this.tableCache.evict(p.number);
-        try {
-          this.fs.remove(join(dir, name));
-        } catch {
-          // retried at the next pass
-        }
+        this.removeFile(join(dir, name));
       }
     }
   }

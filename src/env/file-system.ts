@@ -73,6 +73,11 @@ export interface FileSystem {
   rename(from: string, to: string): void;
   /** remove unlinks a file. */
   remove(path: string): void;
+  /**
+   * removeInBackground (optional) unlinks a file off the calling thread; the promise settles when it is
+   * done. The engine uses it for obsolete files (unlinking a large file can take milliseconds).
+   */
+  removeInBackground?(path: string): Promise<void>;
   /** removeDir removes an empty directory. */
   removeDir(dir: string): void;
   /** syncDir makes the directory's entries (creates, renames, unlinks) durable. */

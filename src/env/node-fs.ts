@@ -340,6 +340,14 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  async removeInBackground(path: string): Promise<void> {
+    try {
+      await fs.promises.unlink(path);
+    } catch (err) {
+      throw toIOError(err, path);
+    }
+  }
+
   removeDir(dir: string): void {
     try {
       fs.rmdirSync(dir);

@@ -475,3 +475,30 @@ test('a loop of synchronous reads takes finished background work (level 0 drains
     removeTmpDir(dir);
   }
 });
+
+test('obsolete files are unlinked in the background, and close() waits for those in flight', async () => {
+  const dir = makeTmpDir();
+  try {
+    const base = new NodeFileSystem();
+    let slow = 0;
+    // A file system whose background unlinks take a while: close() must still see them done.
+    const fs = Object.assign(Object.create(base) as NodeFileSystem, {
+      removeInBackground: async (path: string) => {
+        slow++;
+        await new Promise((r) => setTimeout(r, 30));
+        await base.removeInBackground(path);
+      },
+    });
+    const db = await DB.open(dir, { fs, writeBufferSize: 8 * 1024, backgroundJobs: 'inline' });
+    for (let i = 0; i < 2000; i++) db.put(`k${i % 300}`, 'v'.repeat(100));
+    await db.close();
+    assert.ok(slow > 0, 'some files were removed in the background');
+    const logs = base.list(dir).filter((n) => n.endsWith('.log'));
+    assert.equal(logs.length, 1, `only the live log is left: ${logs.join(' ')}`);
+    const db2 = await DB.open(dir, { fs: base });
+    assert.equal(fromUtf8(db2.get('k7')!), 'v'.repeat(100));
+    await db2.close();
+  } finally {
+    removeTmpDir(dir);
+  }
+});
