@@ -261,3 +261,21 @@ test('tables an open iterator pins outlive compaction and are deleted when it cl
   assert.equal(entries(db).length, 3000);
   await db.close();
 });
+
+test('async writes keep their call order, whether applied at once or queued behind a synced group', async () => {
+  const { db } = await memDb();
+  // Nothing queued: the unsynced write is applied before putAsync returns.
+  const p = db.putAsync('a', '1');
+  assert.equal(s(db.get('a')), '1');
+  await p;
+  // Behind a synced write still in the queue, later unsynced writes queue too, in order.
+  const writes = [
+    db.putAsync('k', 'synced', { sync: true }),
+    db.putAsync('k', 'second'),
+    db.deleteAsync('gone'),
+    db.putAsync('k', 'third'),
+  ];
+  await Promise.all(writes);
+  assert.equal(s(db.get('k')), 'third');
+  await db.close();
+});
