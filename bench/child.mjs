@@ -111,12 +111,12 @@ for (const w of workloads) {
       await fresh();
       filled = false;
       const n = Math.min(NUM / 100, 5000);
-      db.setSync?.(true);
+      await db.setSync?.(true);
       await time(w, n, () => loop(n, () => db.putSync(key(rand(NUM)), value())));
       await time('fillsync-100-writers', n * 4, () =>
         inFlight(n * 4, 100, () => db.putConcurrent(key(rand(NUM)), value(), true)),
       );
-      db.setSync?.(false);
+      await db.setSync?.(false);
       break;
     }
     case 'fillrandom-concurrent':

@@ -129,11 +129,15 @@ Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem()
 Versions: shale ${shaleVersion} (${commit}), classic-level ${version('classic-level')}, @nxtedition/rocksdb ${version('@nxtedition/rocksdb')},
 lmdb ${version('lmdb')}, better-sqlite3 ${version('better-sqlite3')}.
 
-How each engine is driven (\`bench/engines.mjs\`): shale through its synchronous API (\`putAsync\` for the
-100-writers workloads, which share fsyncs through group commit); shale-level, classic-level and rocksdb
-through abstract-level (awaited put/batch/del, getSync where offered, \`nextv(1000)\` scans); lmdb with
-puts batched as its docs advise (the workload awaits the last commit) and synchronous gets; better-sqlite3 with prepared statements on a \`WITHOUT ROWID\` table
-in WAL mode (synchronous=FULL for fillsync).
+How each engine is driven (\`bench/engines.mjs\`): in the one-write-per-op workloads every engine
+finishes (acknowledges) a write before the next starts. shale through its synchronous API (\`putAsync\`
+for the 100-writers workloads, which share fsyncs through group commit); shale-level, classic-level and
+rocksdb through abstract-level (awaited put/batch/del, getSync where offered, \`nextv(1000)\` scans;
+@nxtedition/rocksdb documents no synchronous get, so its reads are awaited, and its \`put()\` ignores
+\`sync\`, so its fsynced writes go through \`batch()\`); lmdb with awaited puts, \`noSync\` commits
+except in fillsync (puts in flight together share a transaction: the 100-writers workloads) and
+synchronous gets; better-sqlite3 with prepared
+statements on a \`WITHOUT ROWID\` table in WAL mode (synchronous=FULL for fillsync).
 
 ![shale / best peer](benchmarks.svg)
 
