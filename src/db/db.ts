@@ -63,7 +63,7 @@ import {
   ShaleError,
 } from '../util/errors.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
-import { BATCH_HEADER_SIZE, WriteBatch, batchCount, iterateBatch } from './write-batch.js';
+import { BATCH_HEADER_SIZE, WriteBatch, batchCount, insertEncodedBatch } from './write-batch.js';
 import { DBIterator, type Bounds } from './db-iterator.js';
 import { Iterator } from './iterator.js';
 import { Snapshot, SnapshotList } from './snapshot.js';
@@ -444,13 +444,9 @@ export class DB {
     this.versions.lastSequence = seq + count - 1;
   }
 
+  /** applyToMemTable inserts a batch this process encoded (written to the log) into the memtable. */
   private applyToMemTable(rep: Uint8Array, seq: number): void {
-    let s = seq;
-    const mem = this.mem;
-    iterateBatch(rep, {
-      put: (k, v) => mem.add(s++, ValueType.VALUE, k, v),
-      delete: (k) => mem.add(s++, ValueType.DELETION, k, EMPTY),
-    });
+    insertEncodedBatch(rep, seq, this.mem);
   }
 
   private appendToLog(record: Uint8Array, sync: boolean): void {

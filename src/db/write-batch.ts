@@ -14,6 +14,7 @@ import {
 import { toBytes } from '../util/bytes.js';
 import { CorruptionError } from '../util/errors.js';
 import { ValueType } from '../memtable/internal-key.js';
+import type { MemTable } from '../memtable/memtable.js';
 
 /** BATCH_HEADER_SIZE is the size of the sequence and count header. */
 export const BATCH_HEADER_SIZE = 12;
@@ -157,6 +158,40 @@ export function iterateBatch(
       handler.put(k, d.lengthPrefixed());
     } else {
       handler.delete(d.lengthPrefixed());
+    }
+  }
+}
+
+/**
+ * insertEncodedBatch adds every operation of `rep` to `mem`, numbered from `seq`. `rep` must have been
+ * encoded by this process (a WriteBatch or a group of them), so it is not validated again (recovery
+ * uses iterateBatch, which is); keys and values are copied from the encoding without making views.
+ */
+export function insertEncodedBatch(rep: Uint8Array, seq: number, mem: MemTable): void {
+  const end = rep.length;
+  let p = BATCH_HEADER_SIZE;
+  let s = seq;
+  while (p < end) {
+    const tag = rep[p++]!;
+    let klen = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = rep[p++]!;
+      klen |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    const kStart = p;
+    p += klen;
+    if (tag === ValueType.VALUE) {
+      let vlen = 0;
+      for (let shift = 0; ; shift += 7) {
+        const b = rep[p++]!;
+        vlen |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+      }
+      mem.addFrom(s++, ValueType.VALUE, rep, kStart, klen, p, vlen);
+      p += vlen;
+    } else {
+      mem.addFrom(s++, ValueType.DELETION, rep, kStart, klen, p, 0);
     }
   }
 }

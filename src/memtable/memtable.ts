@@ -116,6 +116,24 @@ export class MemTable {
   }
 
   /**
+   * addFrom is add() with the user key at `src[kStart, kStart+klen)` and the value at
+   * `src[vStart, vStart+vlen)`: a write batch is applied straight from its encoding, with no views.
+   * Checks nothing: for the write path, whose sequence numbers and types are its own.
+   */
+  addFrom(
+    seq: number,
+    type: ValueType,
+    src: Uint8Array,
+    kStart: number,
+    klen: number,
+    vStart: number,
+    vlen: number,
+  ): void {
+    if (this.frozen) throw new NotSupportedError('memtable is read-only');
+    this.list.insertFrom(src, kStart, klen, seq, type, src, vStart, vlen);
+  }
+
+  /**
    * get looks up the newest entry for `userKey` with sequence <= `seq`: its value (a view into the
    * arena) if it is a VALUE, null if it is a DELETION, undefined if this memtable has no such entry.
    */

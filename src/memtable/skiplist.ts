@@ -151,24 +151,39 @@ export class SkipList {
    * Requires: no entry with the same internal key exists.
    */
   insert(userKey: Uint8Array, seq: number, type: number, value: Uint8Array): void {
+    this.insertFrom(userKey, 0, userKey.length, seq, type, value, 0, value.length);
+  }
+
+  /**
+   * insertFrom is insert() with the user key at `src[kStart, kStart+klen)` and the value at
+   * `vsrc[vStart, vStart+vlen)`, so a write batch is applied straight from its encoding, with no views.
+   */
+  insertFrom(
+    src: Uint8Array,
+    kStart: number,
+    klen: number,
+    seq: number,
+    type: number,
+    vsrc: Uint8Array,
+    vStart: number,
+    vlen: number,
+  ): void {
     const random = this.random;
     if (random === null) throw new NotSupportedError('skiplist is read-only');
-    const klen = userKey.length;
-    const vlen = value.length;
     const hi = tagHigh(seq);
     const lo = tagLow(seq, type);
     const splice = this.splice;
 
     // The splice holds the predecessors, at every level, of the last inserted node L (splice[0] === L).
     // If the new key sorts between L and L's successor it has the same predecessors: skip the search.
-    if (this.bytewise) this.loadProbe(userKey, 0, klen);
+    if (this.bytewise) this.loadProbe(src, kStart, klen);
     const last = splice[0]!;
-    let fits = last === this.head || this.compareProbe(last, userKey, 0, klen, hi, lo) < 0;
+    let fits = last === this.head || this.compareProbe(last, src, kStart, klen, hi, lo) < 0;
     if (fits) {
       const after = this.i32[(last >> 2) - 1]!;
-      fits = after === 0 || this.compareProbe(after, userKey, 0, klen, hi, lo) > 0;
+      fits = after === 0 || this.compareProbe(after, src, kStart, klen, hi, lo) > 0;
     }
-    if (!fits) this.seekGE(userKey, 0, klen, hi, lo, splice);
+    if (!fits) this.seekGE(src, kStart, klen, hi, lo, splice);
 
     let h = 1;
     while (h < SKIPLIST_MAX_HEIGHT && (random.next32() & (SKIPLIST_BRANCHING - 1)) === 0) h++;
@@ -180,9 +195,9 @@ export class SkipList {
     const voff = this.values.allocate(vlen);
     const vu8 = this.values.u8;
     if (vlen <= SMALL_COPY) {
-      for (let i = 0; i < vlen; i++) vu8[voff + i] = value[i]!;
+      for (let i = 0; i < vlen; i++) vu8[voff + i] = vsrc[vStart + i]!;
     } else {
-      vu8.set(value, voff);
+      vu8.set(vStart === 0 && vlen === vsrc.length ? vsrc : vsrc.subarray(vStart, vStart + vlen), voff);
     }
 
     const base = this.nodes.allocateAligned(4 * h + NODE_HEADER + klen + TAG_SIZE);
@@ -197,9 +212,9 @@ export class SkipList {
     i32[ni + 2] = voff;
     let p = node + NODE_HEADER;
     if (klen <= SMALL_COPY) {
-      for (let i = 0; i < klen; i++) u8[p + i] = userKey[i]!;
+      for (let i = 0; i < klen; i++) u8[p + i] = src[kStart + i]!;
     } else {
-      u8.set(userKey, p);
+      u8.set(kStart === 0 && klen === src.length ? src : src.subarray(kStart, kStart + klen), p);
     }
     p += klen;
     u8[p] = lo;
