@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { FileLock, FileSystem, WritableFile } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
 import { LogWriter } from '../wal/log-writer.js';
-import { MemTable } from '../memtable/memtable.js';
+import { MemTable, type MemTableArenas } from '../memtable/memtable.js';
 import { InternalKeyComparator, ValueType } from '../memtable/internal-key.js';
 import { BloomFilterPolicy } from '../sstable/bloom.js';
 import type { FilterPolicy } from '../sstable/filter-policy.js';
@@ -138,6 +138,8 @@ export class DB {
   private syncsInFlight = 0;
   /** removals: obsolete files being unlinked in the background, by path. */
   private readonly removals = new Map<string, Promise<unknown>>();
+  /** spareArenas: the memory of the last memtable nobody reads any more, for the next one. */
+  private spareArenas: MemTableArenas | null = null;
   /** stallMicros counts the time synchronous writers spent delayed or waiting on background work. */
   stallMicros = 0;
 
@@ -606,10 +608,14 @@ export class DB {
     this.runner.poll(); // as in get()
     const seq = this.readSequence(options);
     const inner = this.internalIterator(options);
+    // The iterator reads these memtables until closed: their memory must not be reused before.
+    const mems = this.imm === null ? [this.mem] : [this.mem, this.imm];
+    for (const m of mems) m.refs++;
     const version = this.versions.current;
     this.versions.ref(version);
     const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, () => {
       this.iterators.delete(cursor);
+      for (const m of mems) this.unrefMemTable(m);
       // Only a released old version can leave files to delete (listing the directory per iterator close
       // was most of the cost of short scans).
       if (this.versions.unref(version) && !this.closed) this.deleteObsoleteFiles();
@@ -813,7 +819,9 @@ export class DB {
     edit.logNumber = logNumber;
     edit.prevLogNumber = 0;
     this.versions.logAndApply(edit);
+    const flushed = this.imm;
     this.imm = null;
+    if (flushed !== null) this.unrefMemTable(flushed);
     this.deleteObsoleteFiles();
   }
 
@@ -958,7 +966,20 @@ export class DB {
   }
 
   private newMemTable(): MemTable {
-    return new MemTable(this.icmp);
+    const spare = this.spareArenas;
+    if (spare === null) return new MemTable(this.icmp);
+    this.spareArenas = null;
+    return MemTable.reusing(this.icmp, spare);
+  }
+
+  /**
+   * unrefMemTable drops a reference to a memtable; the last one (the database let go of it and no
+   * iterator reads it) keeps its arenas for the next memtable. A flush worker is done with it by then:
+   * its result was applied before the database let go.
+   */
+  private unrefMemTable(m: MemTable): void {
+    if (--m.refs > 0 || this.spareArenas !== null || this.closed) return;
+    this.spareArenas = m.releaseArenas();
   }
 
   private readSequence(options: ReadOptions | undefined): number {

@@ -110,6 +110,16 @@ export class Arena {
     return this.growCount;
   }
 
+  /**
+   * reset forgets every allocation, keeping the committed buffer, so a new memtable can reuse the
+   * memory. The bytes are not cleared. Requires: nobody reads what was allocated before (the caller
+   * tracks that), and no other thread will touch this buffer again.
+   */
+  reset(): void {
+    if (this.readOnly) throw new NotSupportedError('arena is read-only');
+    this.used = 0;
+  }
+
   /** allocate returns the offset of `n` fresh bytes (no alignment). */
   allocate(n: number): number {
     if (this.readOnly) throw new NotSupportedError('arena is read-only');

@@ -90,7 +90,11 @@ export class SkipList {
     this.bytewise = user.name === BYTEWISE_COMPARATOR_NAME;
     this.random = random;
     if (state === null) {
-      const base = nodes.allocateAligned(4 * SKIPLIST_MAX_HEIGHT + NODE_HEADER + TAG_SIZE);
+      const headBytes = 4 * SKIPLIST_MAX_HEIGHT + NODE_HEADER + TAG_SIZE;
+      const base = nodes.allocateAligned(headBytes);
+      // A reused arena holds old bytes: the head's links and header must start empty. (Every other node
+      // is written in full by insert.)
+      nodes.u8.fill(0, base, base + headBytes);
       this.head = base + 4 * SKIPLIST_MAX_HEIGHT;
       this.height = 1;
       this.n = 0;

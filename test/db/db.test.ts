@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DB, WriteBatch, MemFileSystem, ErrorCode, bytewiseComparator } from '../../src/index.js';
 import type { Comparator } from '../../src/index.js';
 import { fromUtf8, utf8 } from '../../src/util/bytes.js';
+import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
 
 const s = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : fromUtf8(b));
 const entries = (db: DB, o = {}): string[] =>
@@ -278,4 +279,31 @@ test('async writes keep their call order, whether applied at once or queued behi
   await Promise.all(writes);
   assert.equal(s(db.get('k')), 'third');
   await db.close();
+});
+
+test('an open iterator keeps reading its memtables while later ones reuse memtable memory', async () => {
+  for (const backgroundJobs of ['inline', 'worker'] as const) {
+    // Worker jobs need the real file system (other file systems run jobs inline).
+    const dir = backgroundJobs === 'worker' ? makeTmpDir() : null;
+    const db =
+      dir === null
+        ? (await memDb({ writeBufferSize: 16 * 1024 })).db
+        : await DB.open(dir, { writeBufferSize: 16 * 1024, backgroundJobs });
+    for (let i = 0; i < 300; i++) db.put(`a${String(i).padStart(4, '0')}`, `first${i}`);
+    const it = db.iterator();
+    const expected = entries(db);
+    // Many memtables come and go (flushed, their memory reused) while `it` is open.
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 600; i++)
+        db.put(`a${String(i).padStart(4, '0')}`, `round${round}-${'x'.repeat(40)}`);
+      await db.flush();
+    }
+    const seen: string[] = [];
+    for (it.seekToFirst(); it.valid(); it.next()) seen.push(`${fromUtf8(it.key())}=${fromUtf8(it.value())}`);
+    it.close();
+    assert.deepEqual(seen, expected, backgroundJobs);
+    assert.equal(s(db.get('a0599')), `round4-${'x'.repeat(40)}`);
+    await db.close();
+    if (dir !== null) removeTmpDir(dir);
+  }
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Worker } from 'node:worker_threads';
 import { MemTable } from '../../src/memtable/memtable.js';
 import {
@@ -267,4 +268,45 @@ test('an iterator sees entries added after it was positioned when they sort afte
   it.next();
   assert.equal(fromUtf8(userKeyOf(it.key())), 'b0');
   assert.equal(fromUtf8(userKeyOf(keyView)), 'a', 'views stay valid across arena growth');
+});
+
+test('a memtable reusing released arenas behaves as a fresh one, whatever bytes they held', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.uint8Array({ maxLength: 20 }), fc.uint8Array({ maxLength: 60 }), fc.boolean()), {
+        maxLength: 80,
+      }),
+      fc.integer({ min: 0, max: 255 }),
+      (ops, junk) => {
+        const old = new MemTable(icmp);
+        for (let i = 0; i < 200; i++)
+          old.add(i + 1, ValueType.VALUE, utf8(`old${i}`), utf8('x'.repeat(i % 50)));
+        const arenas = old.releaseArenas()!;
+        assert.throws(
+          () => old.get(utf8('old1'), MAX_SEQUENCE),
+          (e: Error) => e.name === 'NotSupportedError',
+        );
+        // Whatever the old memtable left behind, the new one must not see it.
+        arenas.nodes.u8.fill(junk);
+        arenas.values.u8.fill(junk);
+        const reused = MemTable.reusing(icmp, arenas);
+        const fresh = new MemTable(icmp);
+        ops.forEach(([k, v, del], i) => {
+          for (const m of [reused, fresh])
+            m.add(i + 1, del ? ValueType.DELETION : ValueType.VALUE, k, del ? EMPTY : v);
+        });
+        const dump = (m: MemTable): string[] => {
+          const out: string[] = [];
+          const it = m.iterator();
+          for (it.seekToFirst(); it.valid(); it.next()) out.push(`${toHex(it.key())}=${toHex(it.value())}`);
+          return out;
+        };
+        assert.deepEqual(dump(reused), dump(fresh));
+        assert.equal(reused.approximateMemoryUsage(), fresh.approximateMemoryUsage());
+        for (const [k] of ops) assert.deepEqual(reused.get(k, MAX_SEQUENCE), fresh.get(k, MAX_SEQUENCE));
+        assert.equal(reused.get(utf8('old1'), MAX_SEQUENCE), undefined);
+      },
+    ),
+    { numRuns: 100 },
+  );
 });
