@@ -136,10 +136,7 @@ class NodeRandomAccessFile implements RandomAccessFile {
   }
 
   read(offset: number, length: number): Uint8Array {
-    if (this.closed) throw new ClosedError(`read on closed file ${this.path}`);
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new InvalidArgumentError(`read of ${this.path}: bad range offset=${offset} length=${length}`);
-    }
+    this.checkRead(offset, length);
     // Allocate no more than the file holds, so a corrupt length cannot cause a huge allocation; look at
     // the current size only when the size at open says the read runs past the end (the file may grow).
     let n = length;
@@ -158,14 +155,18 @@ class NodeRandomAccessFile implements RandomAccessFile {
   }
 
   readInto(offset: number, length: number, dst: Uint8Array): number {
-    if (this.closed) throw new ClosedError(`read on closed file ${this.path}`);
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new InvalidArgumentError(`read of ${this.path}: bad range offset=${offset} length=${length}`);
-    }
+    this.checkRead(offset, length);
     if (length > dst.length) {
       throw new InvalidArgumentError(`read of ${this.path}: ${length} bytes do not fit in ${dst.length}`);
     }
     return this.fill(dst, offset, length);
+  }
+
+  private checkRead(offset: number, length: number): void {
+    if (this.closed) throw new ClosedError(`read on closed file ${this.path}`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new InvalidArgumentError(`read of ${this.path}: bad range offset=${offset} length=${length}`);
+    }
   }
 
   /** fill reads up to `n` bytes at `offset` into `out` from index 0; stops early only at end of file. */

@@ -43,20 +43,20 @@ export interface SharedMemTable {
   readonly comparatorName: string;
 }
 
-/**
- * MemTable maps internal keys to values.
- *
- * 1. Single writer. Readers on the writer's thread may read at any time; another thread may read only an
- *    immutable memtable, through share() / fromShared(). share() freezes the memtable (add() then throws).
- * 2. Values and keys returned are views into the arena, valid for the memtable's lifetime (the arena never
- *    moves or reuses bytes); copy them before handing them to users.
- */
 /** MemTableArenas are the memory of a memtable, handed from a released memtable to a new one. */
 export interface MemTableArenas {
   readonly nodes: Arena;
   readonly values: Arena;
 }
 
+/**
+ * MemTable maps internal keys to values.
+ *
+ * 1. Single writer. Readers on the writer's thread may read at any time; another thread may read only an
+ *    immutable memtable, through share() / fromShared(). share() freezes the memtable (add() then throws).
+ * 2. Values and keys returned are views into the arena, valid for the memtable's lifetime (the arena never
+ *    moves bytes, and reuses them only after releaseArenas); copy them before handing them to users.
+ */
 export class MemTable {
   /** comparator orders the entries. */
   readonly comparator: InternalKeyComparator;
@@ -73,6 +73,7 @@ export class MemTable {
    * @param comparator orders the entries
    * @param options arena sizes and the height seed
    * @param shared internal: use MemTable.fromShared
+   * @param reuse internal: use MemTable.reusing
    */
   constructor(
     comparator: InternalKeyComparator,
@@ -91,16 +92,11 @@ export class MemTable {
       this.values = Arena.fromShared(shared.valueBuffer, shared.valueBytes);
       this.list = SkipList.open(this.nodes, this.values, comparator.user, shared);
       this.frozen = true;
-    } else if (reuse !== undefined) {
-      reuse.nodes.reset();
-      reuse.values.reset();
-      this.nodes = reuse.nodes;
-      this.values = reuse.values;
-      this.list = SkipList.create(this.nodes, this.values, comparator.user, options.seed);
-      this.frozen = false;
     } else {
-      this.nodes = new Arena(options.initialBytes, options.maxBytes);
-      this.values = new Arena(options.initialBytes, options.maxBytes);
+      reuse?.nodes.reset();
+      reuse?.values.reset();
+      this.nodes = reuse?.nodes ?? new Arena(options.initialBytes, options.maxBytes);
+      this.values = reuse?.values ?? new Arena(options.initialBytes, options.maxBytes);
       this.list = SkipList.create(this.nodes, this.values, comparator.user, options.seed);
       this.frozen = false;
     }

@@ -201,7 +201,7 @@ export function readBlockAt(
   const data = uncompressBlock(type, buf.subarray(0, size), fileName, offset);
   // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
   return {
-    data: buf === readScratch && data.buffer === readScratch.buffer ? data.slice() : data,
+    data: data.buffer === readScratch.buffer ? data.slice() : data,
     cachable: true,
   };
 }
