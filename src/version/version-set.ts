@@ -252,6 +252,9 @@ export class VersionSet {
     let createdPath: string | null = null;
     let newFile: WritableFile | null = null;
     let newLog: LogWriter | null = null;
+    // Once CURRENT may name the new MANIFEST (the rename was attempted), that MANIFEST must outlive any
+    // failure: deleting it would leave CURRENT naming a missing file and the database unopenable.
+    let currentMayNameNew = false;
     try {
       if (this.descriptorLog === null || this.descriptorLog.size >= this.options.maxManifestFileSize) {
         const number = this.newFileNumber();
@@ -264,7 +267,9 @@ export class VersionSet {
         newLog.addRecord(edit.encode());
         newFile.sync();
         this.fs.syncDir(this.dir);
-        setCurrentFile(this.fs, this.dir, number);
+        const tmp = writeCurrentTemp(this.fs, this.dir, number);
+        currentMayNameNew = true;
+        installCurrent(this.fs, this.dir, tmp);
         this.descriptorFile?.close();
         this.descriptorFile = newFile;
         this.descriptorLog = newLog;
@@ -278,7 +283,7 @@ export class VersionSet {
     } catch (err) {
       if (newFile !== null) {
         closeQuietly(newFile);
-        if (createdPath !== null) removeQuietly(this.fs, createdPath);
+        if (createdPath !== null && !currentMayNameNew) removeQuietly(this.fs, createdPath);
       } else {
         // The old MANIFEST may now end in a partial record: never append to it again.
         closeQuietly(this.descriptorFile);
@@ -401,6 +406,14 @@ function emptyLevels(): FileMetaData[][] {
  * fsync the directory so the rename itself is durable.
  */
 export function setCurrentFile(fs: FileSystem, dir: string, number: number): void {
+  installCurrent(fs, dir, writeCurrentTemp(fs, dir, number));
+}
+
+/**
+ * writeCurrentTemp writes and fsyncs the temp file that will become CURRENT; returns its path. On error
+ * the temp file is removed and CURRENT is untouched.
+ */
+function writeCurrentTemp(fs: FileSystem, dir: string, number: number): string {
   const tmp = tempFileName(dir, number);
   const name = manifestFileName(dir, number);
   const contents = utf8(name.slice(dirname(name).length + 1) + '\n');
@@ -409,9 +422,23 @@ export function setCurrentFile(fs: FileSystem, dir: string, number: number): voi
     file.append(contents);
     file.sync();
     file.close();
-    fs.rename(tmp, currentFileName(dir));
   } catch (err) {
     closeQuietly(file);
+    removeQuietly(fs, tmp);
+    throw err;
+  }
+  return tmp;
+}
+
+/**
+ * installCurrent renames `tmp` over CURRENT and fsyncs the directory. If it throws, CURRENT may name
+ * either MANIFEST (a rename that failed may still have happened; an unsynced one may or may not survive
+ * a crash), so the caller must keep both.
+ */
+function installCurrent(fs: FileSystem, dir: string, tmp: string): void {
+  try {
+    fs.rename(tmp, currentFileName(dir));
+  } catch (err) {
     removeQuietly(fs, tmp);
     throw err;
   }

@@ -68,15 +68,15 @@ test(
           }
           await db.close().catch(() => undefined);
           fs.faults = [];
-          const again = await DB.open('/db', { fs, ...TINY });
+          const what = `${errno} at ${op} #${nth} ${path ?? ''} (rerun: SHALE_SEED=${SEED} IO_ERROR_STEPS=${STEPS} npm test -- io-errors)`;
+          const again = await DB.open('/db', { fs, ...TINY }).catch((e: unknown) => {
+            assert.fail(`${what}: the database no longer opens: ${String(e)}`);
+          });
           const state = dump(again);
           await again.close();
           figures.reopened++;
           const L = prefixLength(state, ops, log.durable, log.attempted);
-          assert.ok(
-            L >= 0,
-            `${errno} at ${op} #${nth} ${path ?? ''}: not a prefix in [${log.durable}, ${log.attempted}] (rerun: SHALE_SEED=${SEED} npm test -- io-errors)`,
-          );
+          assert.ok(L >= 0, `${what}: not a prefix in [${log.durable}, ${log.attempted}]`);
         }
       }
     }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { DB } from '../../src/index.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
 import { FaultFileSystem } from '../support/fault-fs.js';
+import { TINY, dump, makeWorkload, prefixLength, runWorkload } from '../support/crash-workload.js';
 
 test('a power cut while creating a database (MANIFEST written, CURRENT not) leaves a database that opens', async () => {
   const probe = new FaultFileSystem();
@@ -48,5 +49,46 @@ test('a power cut during recovery, after the new WAL exists, does not strand an 
     const again = await DB.open('/db', { fs: cut.crashImage('dropUnsynced') });
     assert.equal(fromUtf8(again.get('durable')!), '1', `cut at recovery step ${k}`);
     await again.close();
+  }
+});
+
+test('a failed directory fsync after CURRENT is renamed during a MANIFEST switch leaves a database that opens (issue 20)', async () => {
+  // Find every directory fsync that directly follows a rename onto CURRENT.
+  const probe = new FaultFileSystem();
+  probe.mkdir('/db');
+  probe.trace = [];
+  const opts = { fs: probe, ...TINY, backgroundJobs: 'inline' as const };
+  const ops = makeWorkload(777331, 300);
+  const p = await DB.open('/db', opts);
+  await runWorkload(p, ops);
+  await p.close();
+  const dirSyncs: number[] = [];
+  let n = 0;
+  for (let i = 0; i < probe.trace.length; i++) {
+    if (!probe.trace[i]!.startsWith('syncDir')) continue;
+    if (/^rename .*\/CURRENT$/.test(probe.trace[i - 1] ?? '')) dirSyncs.push(n);
+    n++;
+  }
+  assert.ok(dirSyncs.length >= 3, `only ${dirSyncs.length} MANIFEST switches`);
+  for (const nth of dirSyncs) {
+    for (const errno of ['EIO', 'ENOSPC', 'EROFS'] as const) {
+      const fault = `${errno} at syncDir #${nth} (seed 777331)`;
+      const fs = new FaultFileSystem();
+      fs.mkdir('/db');
+      fs.faults = [{ op: 'syncDir', nth, errno }];
+      const db = await DB.open('/db', { ...opts, fs }).catch((e: unknown) => e);
+      if (!(db instanceof DB)) continue; // failed at open: reported to the caller
+      const log = await runWorkload(db, ops);
+      assert.ok(fs.faults[0]!.fired, `${fault}: the fault did not fire`);
+      assert.ok(log.error !== undefined, `${fault}: the failure was not reported`);
+      await db.close().catch(() => undefined);
+      fs.faults = [];
+      const again = await DB.open('/db', { ...opts, fs }).catch((e: unknown) => {
+        assert.fail(`${fault}: the database no longer opens: ${String(e)}`);
+      });
+      const L = prefixLength(dump(again), ops, log.durable, log.attempted);
+      await again.close();
+      assert.ok(L >= 0, `${fault}: not a prefix in [${log.durable}, ${log.attempted}]`);
+    }
   }
 });
