@@ -1,6 +1,7 @@
 /**
  * Helpers for Uint8Array keys and values: comparison, equality, conversion of API inputs.
  */
+import { Buffer } from 'node:buffer';
 import { InvalidArgumentError } from './errors.js';
 
 const encoder = new TextEncoder();
@@ -98,4 +99,12 @@ export function escapeBytes(b: Uint8Array): string {
       c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
   }
   return s;
+}
+
+/**
+ * toLatin1Key maps bytes one-to-one onto a string (one char per byte), for use as a Map or Set key.
+ * Distinct byte strings give distinct strings.
+ */
+export function toLatin1Key(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

@@ -1,0 +1,281 @@
+/**
+ * BackgroundWork: scheduling flushes and compactions on the job runner's two lanes, and applying their
+ * results (LevelDB MaybeScheduleCompaction / BackgroundCompaction; Pebble's flush and compaction
+ * scheduling). Jobs run on worker threads (or inline); only this main-thread code picks compactions,
+ * logs the resulting edits to the MANIFEST and lets go of flushed memtables.
+ */
+import type { VersionSet } from '../version/version-set.js';
+import { VersionEdit, newFileMetaData, type FileMetaData } from '../version/version-edit.js';
+import { userKeyOf } from '../memtable/internal-key.js';
+import type { Compaction } from '../compaction/compaction.js';
+import { deeperLevels } from '../compaction/compaction.js';
+import {
+  compactRange as pickCompactRange,
+  pickBottomCompaction,
+  pickCompaction,
+  pickLevelForMemTableOutput,
+  type PickerOptions,
+} from '../compaction/picker.js';
+import type { CompactionJobResult, CompactionJobSpec, JobFile } from '../compaction/job.js';
+import type { JobRunner } from '../compaction/job-runner.js';
+import type { TableSettings } from '../compaction/table-settings.js';
+import { BackgroundError, ShaleError } from '../util/errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { DBStatus } from './db-status.js';
+import type { MemTables } from './memtables.js';
+import type { LiveLog } from './live-log.js';
+import type { SnapshotList } from './snapshot.js';
+import type { LevelStats } from './level-stats.js';
+import type { ObsoleteFiles } from './obsolete-files.js';
+
+/** ManualCompaction is one level's step of compactRange(), waiting for or running on the compaction lane. */
+interface ManualCompaction {
+  readonly level: number;
+  /** bottom: rewrite `level` in place (the last step of compactRange) instead of merging it down. */
+  readonly bottom: boolean;
+  begin: Uint8Array | undefined;
+  readonly end: Uint8Array | undefined;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** BackgroundWorkDeps: what the scheduler reads and changes. @internal */
+export interface BackgroundWorkDeps {
+  readonly location: string;
+  readonly opts: ResolvedOptions;
+  readonly versions: VersionSet;
+  readonly memtables: MemTables;
+  readonly log: LiveLog;
+  readonly runner: JobRunner;
+  readonly snapshots: SnapshotList;
+  readonly stats: LevelStats;
+  readonly status: DBStatus;
+  readonly tableSettings: TableSettings;
+  readonly pickerOptions: PickerOptions;
+}
+
+/** BackgroundWork starts and finishes flushes and compactions. @internal */
+export class BackgroundWork {
+  private scheduling = false;
+  private flushJob: { readonly number: number } | null = null;
+  /** compactionJob.floor: every table numbered from here on may be an output of the running job. */
+  private compactionJob: { readonly floor: number } | null = null;
+  private readonly manualQueue: ManualCompaction[] = [];
+  private progressWaiters: (() => void)[] = [];
+  /** obsolete: set once, right after construction (it needs outputFloor from here). */
+  obsolete!: ObsoleteFiles;
+
+  constructor(private readonly d: BackgroundWorkDeps) {}
+
+  /** outputFloor: tables numbered from here on may belong to the running compaction (Infinity: none). */
+  outputFloor(): number {
+    return this.compactionJob?.floor ?? Infinity;
+  }
+
+  /** busy is true while a job runs on either lane. */
+  get busy(): boolean {
+    return this.d.runner.busy('flush') || this.d.runner.busy('compaction');
+  }
+
+  /** progress resolves the next time a background job finishes (or fails), or close() begins. */
+  progress(): Promise<void> {
+    return new Promise((resolve) => this.progressWaiters.push(resolve));
+  }
+
+  /** notifyProgress wakes everyone waiting in progress(). */
+  notifyProgress(): void {
+    const waiters = this.progressWaiters;
+    if (waiters.length === 0) return;
+    this.progressWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** manual queues one level's step of compactRange() and resolves when it is done. */
+  manual(
+    level: number,
+    bottom: boolean,
+    begin: Uint8Array | undefined,
+    end: Uint8Array | undefined,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.manualQueue.push({ level, bottom, begin, end, resolve, reject });
+      this.maybeScheduleWork();
+    });
+  }
+
+  /** rejectManual fails every queued manual compaction with `err` (close, failure). */
+  rejectManual(err: Error): void {
+    for (const m of this.manualQueue.splice(0)) m.reject(err);
+  }
+
+  /**
+   * maybeScheduleWork starts what background work is due: the flush of the immutable memtable on the
+   * flush lane; a manual compaction, else the most needed automatic one, on the compaction lane (trivial
+   * moves are applied here at once). Inline jobs run to completion before this returns.
+   */
+  maybeScheduleWork(): void {
+    if (this.scheduling) return;
+    this.scheduling = true;
+    try {
+      for (let progress = true; progress;) {
+        progress = false;
+        if (this.d.status.closing) return;
+        if (this.d.status.bgError !== null) {
+          this.rejectManual(this.d.status.bgError);
+          return;
+        }
+        if (this.d.memtables.imm !== null && this.flushJob === null) {
+          this.startFlush();
+          progress = true;
+          continue;
+        }
+        if (this.compactionJob === null) progress = this.startCompaction();
+      }
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  private startFlush(): void {
+    const d = this.d;
+    const imm = d.memtables.imm!;
+    const number = d.versions.newFileNumber();
+    this.obsolete.pendingOutputs.add(number);
+    const logNumber = d.log.number;
+    this.flushJob = { number };
+    d.runner.flush({ dir: d.location, number, memtable: imm.share(), table: d.tableSettings }, (err, r) => {
+      this.obsolete.pendingOutputs.delete(number);
+      this.flushJob = null;
+      if (err === null) {
+        try {
+          this.finishFlush(r!.file, r!.micros, logNumber);
+        } catch (e) {
+          err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
+        }
+      }
+      if (err !== null) d.status.setBackgroundError(err);
+      this.notifyProgress();
+      this.maybeScheduleWork();
+    });
+  }
+
+  private finishFlush(meta: FileMetaData | null, micros: number, logNumber: number): void {
+    const d = this.d;
+    const edit = new VersionEdit();
+    if (meta !== null) {
+      // While a compaction runs, its inputs must not gain an overlapping neighbour below level 0.
+      const level =
+        this.compactionJob === null
+          ? pickLevelForMemTableOutput(
+              d.versions.current,
+              userKeyOf(meta.smallest),
+              userKeyOf(meta.largest),
+              d.pickerOptions,
+            )
+          : 0;
+      edit.addFile(level, meta);
+      d.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize });
+    }
+    edit.logNumber = logNumber;
+    edit.prevLogNumber = 0;
+    d.versions.logAndApply(edit);
+    d.memtables.dropImmutable();
+    this.obsolete.deleteObsoleteFiles();
+  }
+
+  /** startCompaction starts the next compaction, if any; returns true if it applied or started one. */
+  private startCompaction(): boolean {
+    const d = this.d;
+    const manual = this.manualQueue[0];
+    let c: Compaction | null;
+    if (manual !== undefined) {
+      c = manual.bottom
+        ? pickBottomCompaction(d.versions, manual.level, manual.begin, manual.end, d.pickerOptions)
+        : pickCompactRange(d.versions, manual.level, manual.begin, manual.end, d.pickerOptions);
+      if (c === null) {
+        this.manualQueue.shift();
+        manual.resolve();
+        return true;
+      }
+    } else {
+      c = pickCompaction(d.versions, d.pickerOptions);
+      if (c === null) return false;
+      if (c.isTrivialMove()) {
+        const f = c.inputs[0][0]!;
+        c.edit.deleteFile(c.level, f.number);
+        c.edit.addFile(c.level + 1, f);
+        d.versions.logAndApply(c.edit);
+        d.stats.levels[c.level + 1]!.count++;
+        return true;
+      }
+    }
+    const floor = d.versions.nextFileNumber;
+    const job: CompactionJobSpec = {
+      dir: d.location,
+      level: c.level,
+      inputs: [c.inputs[0].map(jobFile), c.inputs[1].map(jobFile)],
+      grandparents: c.grandparents.map(jobFile),
+      deeperLevels: deeperLevels(c).map((l) => l.map(jobFile)),
+      snapshots: d.snapshots.sequences(),
+      maxOutputFileSize: d.opts.maxFileSize,
+      maxGrandparentOverlapBytes: c.maxGrandparentOverlapBytes,
+      isManual: manual !== undefined,
+    };
+    const filter =
+      d.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;
+    d.versions.ref(c.inputVersion);
+    this.compactionJob = { floor };
+    const compaction = c;
+    d.runner.compact({ spec: job, table: d.tableSettings }, filter, (err, r) => {
+      this.compactionJob = null;
+      d.versions.unref(compaction.inputVersion);
+      if (err === null) {
+        try {
+          this.finishCompaction(compaction, r!, manual);
+        } catch (e) {
+          err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
+        }
+      }
+      if (err !== null) {
+        d.status.setBackgroundError(err);
+        this.rejectManual(err);
+      }
+      this.notifyProgress();
+      this.maybeScheduleWork();
+    });
+    return true;
+  }
+
+  private finishCompaction(
+    c: Compaction,
+    r: CompactionJobResult,
+    manual: ManualCompaction | undefined,
+  ): void {
+    const d = this.d;
+    const edit = c.edit;
+    c.addInputDeletions(edit);
+    for (const o of r.outputs)
+      edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    d.versions.logAndApply(edit);
+    d.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
+    if (manual !== undefined && !manual.bottom && c.level > 0) {
+      // Above level 0 a manual step takes about one file's worth; continue after what it took.
+      const last = c.inputs[0][c.inputs[0].length - 1]!;
+      const next = userKeyOf(last.largest);
+      if (manual.end !== undefined && d.opts.comparator.compare(next, manual.end) >= 0) {
+        this.manualQueue.shift();
+        manual.resolve();
+      } else {
+        manual.begin = next;
+      }
+    } else if (manual !== undefined) {
+      this.manualQueue.shift();
+      manual.resolve();
+    }
+    this.obsolete.deleteObsoleteFiles();
+  }
+}
+
+function jobFile(f: FileMetaData): JobFile {
+  return { number: f.number, fileSize: f.fileSize, smallest: f.smallest, largest: f.largest };
+}

@@ -1,0 +1,72 @@
+/**
+ * LiveLog: the write-ahead log that new writes go to (one at a time), and its rotation when the
+ * memtable it covers becomes immutable.
+ */
+import type { FileSystem, WritableFile } from '../env/file-system.js';
+import { LogWriter } from '../wal/log-writer.js';
+import { logFileName } from '../version/file-names.js';
+
+/** LiveLog owns the live WAL file. @internal */
+export class LiveLog {
+  private file: WritableFile | null = null;
+  private writer: LogWriter | null = null;
+  /** number: the file number of the live log (0 before recovery opened one). */
+  number = 0;
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly walDir: string,
+  ) {}
+
+  /** attach makes `file` (already durable in its directory) the live log. */
+  attach(file: WritableFile, number: number): void {
+    this.file = file;
+    this.writer = new LogWriter(file);
+    this.number = number;
+  }
+
+  /** append writes one record (and fsyncs it when `sync`). */
+  append(record: Uint8Array, sync: boolean): void {
+    this.writer!.addRecord(record);
+    if (sync) this.writer!.sync();
+  }
+
+  /** syncAsync fsyncs what was appended, off the main thread. */
+  syncAsync(): Promise<void> {
+    return this.writer!.syncAsync();
+  }
+
+  /**
+   * rotate syncs the live log in full, then creates log `number` and makes it live. The older log is
+   * complete on disk before the newer one exists, so a power cut never keeps a later write while losing
+   * an earlier one, and only the newest log can end in a torn record. On error the old log stays live.
+   */
+  rotate(number: number): void {
+    let file: WritableFile | null = null;
+    try {
+      this.writer!.sync();
+      file = this.fs.createWritable(logFileName(this.walDir, number));
+      this.fs.syncDir(this.walDir);
+      this.file!.close();
+    } catch (err) {
+      try {
+        file?.close();
+      } catch {
+        // first error wins
+      }
+      throw err;
+    }
+    this.attach(file, number);
+  }
+
+  /** close closes the live log, ignoring errors (closing after a failure). */
+  close(): void {
+    try {
+      this.file?.close();
+    } catch {
+      // closing after a failure
+    }
+    this.file = null;
+    this.writer = null;
+  }
+}

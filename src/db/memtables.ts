@@ -1,0 +1,58 @@
+/**
+ * MemTables: the mutable memtable, the immutable one being flushed, and the arenas of the last memtable
+ * nobody reads any more (reused by the next one: SharedArrayBuffers are freed only once every thread
+ * that saw them has collected them, so fresh ones per memtable kept dead memtables resident).
+ */
+import { MemTable, type MemTableArenas } from '../memtable/memtable.js';
+import type { InternalKeyComparator } from '../memtable/internal-key.js';
+
+/** MemTables owns the database's memtables. @internal */
+export class MemTables {
+  mem: MemTable;
+  imm: MemTable | null = null;
+  private spareArenas: MemTableArenas | null = null;
+  /** released: the database closed; arenas are no longer kept for reuse. */
+  released = false;
+
+  constructor(private readonly icmp: InternalKeyComparator) {
+    this.mem = this.newMemTable();
+  }
+
+  /** newMemTable returns an empty memtable, over spare arenas when there are some. */
+  newMemTable(): MemTable {
+    const spare = this.spareArenas;
+    if (spare === null) return new MemTable(this.icmp);
+    this.spareArenas = null;
+    return MemTable.reusing(this.icmp, spare);
+  }
+
+  /** freeze makes the mutable memtable the immutable one and starts a new one. Requires: imm === null. */
+  freeze(): void {
+    this.imm = this.mem;
+    this.mem = this.newMemTable();
+  }
+
+  /** dropImmutable lets go of the immutable memtable once its flush is recorded. */
+  dropImmutable(): void {
+    const flushed = this.imm;
+    this.imm = null;
+    if (flushed !== null) this.unref(flushed);
+  }
+
+  /** refAll takes a reference on every live memtable (an iterator reads them) and returns them. */
+  refAll(): MemTable[] {
+    const mems = this.imm === null ? [this.mem] : [this.mem, this.imm];
+    for (const m of mems) m.refs++;
+    return mems;
+  }
+
+  /**
+   * unref drops a reference to a memtable; the last one (the database let go of it and no iterator
+   * reads it) keeps its arenas for the next memtable. A flush worker is done with it by then: its
+   * result was applied before the database let go.
+   */
+  unref(m: MemTable): void {
+    if (--m.refs > 0 || this.spareArenas !== null || this.released) return;
+    this.spareArenas = m.releaseArenas();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Opening a database: what LevelDB's DBImpl::Recover does. CURRENT names the MANIFEST to replay; every
+ * table the resulting version names must exist; the logs at or after its log number are replayed into
+ * the memtable (flushed to level-0 tables when it fills); then a new log is started (or, with reuseLogs,
+ * the last one is appended to) and the edit recording all that is logged to the MANIFEST.
+ */
+import { join } from 'node:path';
+import type { FileSystem } from '../env/file-system.js';
+import type { MemTable } from '../memtable/memtable.js';
+import type { InternalKeyComparator } from '../memtable/internal-key.js';
+import type { TableBuilderOptions } from '../sstable/table-builder.js';
+import { VersionSet } from '../version/version-set.js';
+import { VersionEdit, type FileMetaData } from '../version/version-edit.js';
+import { currentFileName, logFileName, parseFileName, tableFileName } from '../version/file-names.js';
+import { buildTable } from '../compaction/build-table.js';
+import { CorruptionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { MemTables } from './memtables.js';
+import type { LiveLog } from './live-log.js';
+import type { ObsoleteFiles } from './obsolete-files.js';
+import { replayLog } from './recovery.js';
+
+/** RecoveryContext: the parts of a database that recovery fills in. @internal */
+export interface RecoveryContext {
+  readonly fs: FileSystem;
+  readonly location: string;
+  readonly walDir: string;
+  readonly opts: ResolvedOptions;
+  readonly icmp: InternalKeyComparator;
+  readonly versions: VersionSet;
+  readonly memtables: MemTables;
+  readonly log: LiveLog;
+  readonly obsolete: ObsoleteFiles;
+  readonly tableBuilderOptions: TableBuilderOptions;
+}
+
+/** recoverDatabase brings the database to its last consistent state (LevelDB DBImpl::Recover). */
+export function recoverDatabase(r: RecoveryContext): void {
+  const fs = r.fs;
+  const dir = r.location;
+  if (!fs.exists(currentFileName(dir))) {
+    const leftovers = fs.list(dir).filter((n) => {
+      const p = parseFileName(n);
+      return p !== undefined && (p.type === 'manifest' || p.type === 'table' || p.type === 'log');
+    });
+    // Only MANIFESTs and no log or table: a creation cut short before CURRENT was written. Nothing
+    // was ever written to such a database, so it is created afresh.
+    const walLogs =
+      r.walDir !== dir && fs.exists(r.walDir)
+        ? fs.list(r.walDir).filter((n) => parseFileName(n)?.type === 'log')
+        : [];
+    if (
+      leftovers.length > 0 &&
+      walLogs.length === 0 &&
+      leftovers.every((n) => parseFileName(n)!.type === 'manifest')
+    ) {
+      for (const n of leftovers) fs.remove(join(dir, n));
+      leftovers.length = 0;
+    }
+    if (leftovers.length > 0) {
+      throw new CorruptionError(
+        `CURRENT is missing but database files remain (${leftovers.slice(0, 3).join(', ')}); run DB.repair`,
+        currentFileName(dir),
+      );
+    }
+    if (!r.opts.createIfMissing)
+      throw new NotFoundError(`${dir} holds no database (createIfMissing is false)`);
+    VersionSet.createNew(fs, dir, r.opts.comparator.name);
+  } else if (r.opts.errorIfExists) {
+    throw new InvalidArgumentError(`${dir} already exists and holds a database (errorIfExists is true)`);
+  }
+  const versions = r.versions;
+  versions.recover();
+
+  // Every table the version names must exist; collect the logs to replay.
+  const expected = versions.liveFiles();
+  const logs: number[] = [];
+  for (const name of fs.list(dir)) {
+    const p = parseFileName(name);
+    if (p === undefined) continue;
+    versions.markFileNumberUsed(p.number);
+    if (p.type === 'table') expected.delete(p.number);
+    else if (p.type === 'log' && r.walDir === dir) collectLog(p.number);
+  }
+  if (r.walDir !== dir) {
+    for (const name of fs.list(r.walDir)) {
+      const p = parseFileName(name);
+      if (p === undefined || p.type !== 'log') continue;
+      versions.markFileNumberUsed(p.number);
+      collectLog(p.number);
+    }
+  }
+  function collectLog(n: number): void {
+    if (n >= versions.logNumber || n === versions.prevLogNumber) logs.push(n);
+  }
+  if (expected.size > 0) {
+    const first = [...expected][0]!;
+    throw new CorruptionError(
+      `${expected.size} table file(s) missing, e.g. ${tableFileName(dir, first)}`,
+      tableFileName(dir, first),
+    );
+  }
+  logs.sort((a, b) => a - b);
+
+  const edit = new VersionEdit();
+  let maxSequence = versions.lastSequence;
+  let flushedDuringReplay = false;
+  let lastLogClean = false;
+  const flushMem = (): void => {
+    if (r.memtables.mem.count === 0) return;
+    const meta = writeLevel0Table(r, r.memtables.mem);
+    if (meta !== null) edit.addFile(0, meta);
+    r.memtables.mem = r.memtables.newMemTable();
+    flushedDuringReplay = true;
+  };
+  for (let i = 0; i < logs.length; i++) {
+    flushedDuringReplay = false;
+    const replayed = replayLog(
+      fs,
+      logFileName(r.walDir, logs[i]!),
+      { mode: r.opts.walRecoveryMode, isNewest: i === logs.length - 1, icmp: r.icmp },
+      () => r.memtables.mem,
+      flushMem,
+      r.opts.writeBufferSize,
+    );
+    if (replayed.maxSequence > maxSequence) maxSequence = replayed.maxSequence;
+    lastLogClean = replayed.clean && i === logs.length - 1;
+    if (replayed.stop) break;
+  }
+  versions.lastSequence = maxSequence;
+
+  // Reuse the last log only if it was read cleanly and nothing of it was flushed already.
+  const lastLog = logs.length > 0 ? logs[logs.length - 1]! : -1;
+  if (r.opts.reuseLogs && lastLog >= 0 && lastLogClean && !flushedDuringReplay) {
+    const path = logFileName(r.walDir, lastLog);
+    r.log.attach(fs.openAppendable(path), lastLog);
+    edit.logNumber = lastLog;
+    edit.prevLogNumber = 0;
+    versions.logAndApply(edit);
+  } else {
+    flushMem();
+    if (edit.newFiles.length > 0) fs.syncDir(dir);
+    // Record the new log's number before the log exists: from that edit on, the replayed logs are
+    // obsolete, so a crash in between never leaves an older log with a torn tail next to a newer one.
+    const number = versions.newFileNumber();
+    edit.logNumber = number;
+    edit.prevLogNumber = 0;
+    versions.logAndApply(edit);
+    const file = fs.createWritable(logFileName(r.walDir, number));
+    r.log.attach(file, number);
+    fs.syncDir(r.walDir);
+  }
+  r.obsolete.deleteObsoleteFiles();
+}
+
+/** writeLevel0Table writes a memtable to a new level-0 table during recovery. */
+function writeLevel0Table(r: RecoveryContext, mem: MemTable): FileMetaData | null {
+  const number = r.versions.newFileNumber();
+  r.obsolete.pendingOutputs.add(number);
+  try {
+    const iter = mem.iterator();
+    try {
+      return buildTable(r.fs, r.location, number, iter, r.tableBuilderOptions);
+    } finally {
+      iter.close();
+    }
+  } finally {
+    r.obsolete.pendingOutputs.delete(number);
+  }
+}

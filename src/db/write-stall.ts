@@ -1,0 +1,117 @@
+/**
+ * WriteStall: making room in the memtable for the next write, with LevelDB's back-pressure
+ * (MakeRoomForWrite): one 1 ms delay per write at l0SlowdownWritesTrigger level-0 files; a wait while
+ * the previous memtable is still being flushed or level 0 holds l0StopWritesTrigger files; otherwise a
+ * full memtable is frozen and a new one started on a new log.
+ */
+import type { VersionSet } from '../version/version-set.js';
+import type { JobRunner } from '../compaction/job-runner.js';
+import type { ResolvedOptions } from './options.js';
+import type { DBStatus } from './db-status.js';
+import type { MemTables } from './memtables.js';
+import type { LiveLog } from './live-log.js';
+import type { BackgroundWork } from './background-work.js';
+
+type RoomAction = 'ok' | 'delay' | 'wait-flush' | 'wait-compaction' | 'switch';
+
+/** SLEEP_WORD: Atomics.wait on it (never notified) is a synchronous sleep. */
+const SLEEP_WORD = new Int32Array(new SharedArrayBuffer(4));
+
+/** WriteStall decides whether a write may go ahead and waits (or switches memtables) when not. @internal */
+export class WriteStall {
+  /** stallMicros counts the time synchronous writers spent delayed or waiting on background work. */
+  stallMicros = 0;
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly versions: VersionSet,
+    private readonly memtables: MemTables,
+    private readonly log: LiveLog,
+    private readonly runner: JobRunner,
+    private readonly work: BackgroundWork,
+    private readonly status: DBStatus,
+  ) {}
+
+  /** hasRoom is true iff a write may go ahead now without waiting or switching memtables. */
+  hasRoom(): boolean {
+    return this.roomAction(false, true) === 'ok';
+  }
+
+  /**
+   * makeRoomForWrite (synchronous writers) makes sure the memtable has room, blocking the thread when it
+   * must wait. `force` switches to a new memtable even if this one is not full.
+   */
+  makeRoomForWrite(force: boolean): void {
+    let allowDelay = !force;
+    this.runner.poll();
+    for (;;) {
+      const action = this.roomAction(force, allowDelay);
+      if (action === 'ok') return;
+      if (action === 'delay') {
+        allowDelay = false;
+        Atomics.wait(SLEEP_WORD, 0, 0, 1);
+        this.stallMicros += 1000;
+        this.runner.poll();
+      } else if (action === 'wait-flush' || action === 'wait-compaction') {
+        const lane = action === 'wait-flush' ? 'flush' : 'compaction';
+        this.work.maybeScheduleWork();
+        if (!this.runner.busy(lane)) {
+          if (action === 'wait-compaction') return; // nothing can run: let the write through
+          continue;
+        }
+        const t = performance.now();
+        this.runner.waitSync(lane);
+        this.stallMicros += (performance.now() - t) * 1000;
+      } else {
+        this.switchMemTable();
+        force = false;
+        this.work.maybeScheduleWork();
+      }
+    }
+  }
+
+  /** makeRoomForWriteAsync is makeRoomForWrite for the async writers: it awaits instead of blocking. */
+  async makeRoomForWriteAsync(): Promise<void> {
+    let allowDelay = true;
+    for (;;) {
+      const action = this.roomAction(false, allowDelay);
+      if (action === 'ok') return;
+      if (action === 'delay') {
+        allowDelay = false;
+        await new Promise((r) => setTimeout(r, 1));
+      } else if (action === 'wait-flush' || action === 'wait-compaction') {
+        const lane = action === 'wait-flush' ? 'flush' : 'compaction';
+        this.work.maybeScheduleWork();
+        if (!this.runner.busy(lane)) {
+          if (action === 'wait-compaction') return;
+          continue;
+        }
+        await this.work.progress();
+      } else {
+        this.switchMemTable();
+        this.work.maybeScheduleWork();
+      }
+    }
+  }
+
+  /** switchMemTable makes the memtable immutable and starts a new one with a new log. */
+  switchMemTable(): void {
+    try {
+      this.log.rotate(this.versions.newFileNumber());
+    } catch (err) {
+      this.status.setBackgroundError(err);
+      throw err;
+    }
+    this.memtables.freeze();
+  }
+
+  private roomAction(force: boolean, allowDelay: boolean): RoomAction {
+    if (this.status.bgError !== null) this.status.checkWritable();
+    const l0 = this.versions.current.numFiles(0);
+    if (allowDelay && l0 >= this.opts.l0SlowdownWritesTrigger) return 'delay';
+    if (!force && this.memtables.mem.approximateMemoryUsage() < this.opts.writeBufferSize) return 'ok';
+    if (this.memtables.imm !== null) return 'wait-flush';
+    if (l0 >= this.opts.l0StopWritesTrigger) return 'wait-compaction';
+    return 'switch';
+  }
+}
