@@ -5,6 +5,8 @@
 export { DB } from './db/db.js';
 export type { WriteOptions, ReadOptions, IteratorOptions } from './db/db.js';
 export { WriteBatch } from './db/write-batch.js';
+export { Transaction } from './txn/transaction.js';
+export type { Isolation, TransactionOptions, TransactOptions } from './txn/transaction.js';
 export type { RepairReport } from './db/repair.js';
 export type {
   CompactionFilter,
@@ -32,4 +34,8 @@ export {
   LockedError,
   ClosedError,
   BackgroundError,
+  TxnConflictError,
+  TxnTooLargeError,
+  LockTimeoutError,
+  DeadlockError,
 } from './util/errors.js';

@@ -56,6 +56,13 @@ import { BackgroundWork } from './background-work.js';
 import { WriteStall } from './write-stall.js';
 import { CommitPipeline } from './commit-pipeline.js';
 import { recoverDatabase } from './open.js';
+import {
+  Transaction,
+  isRetryable,
+  type TransactOptions,
+  type TransactionOptions,
+} from '../txn/transaction.js';
+import { LockManager } from '../txn/lock-manager.js';
 
 export type { WriteOptions, ReadOptions, IteratorOptions } from './call-options.js';
 
@@ -71,6 +78,7 @@ export class DB {
   /** @internal */ readonly memtables: MemTables;
   /** @internal */ readonly snapshots = new SnapshotList();
   /** @internal */ readonly pipeline: CommitPipeline;
+  /** @internal */ readonly locks = new LockManager();
   private readonly walDir: string;
   private readonly log: LiveLog;
   private readonly iterators = new Set<DBIterator>();
@@ -340,6 +348,45 @@ export class DB {
       return this.writeAsync(new WriteBatch().delete(key), options);
     } catch (err) {
       return Promise.reject(err as Error);
+    }
+  }
+
+  // ---- transactions ----
+
+  /**
+   * transaction starts a transaction: reads at a snapshot taken now plus its own writes, committed
+   * atomically by commit() (see src/txn/transaction.ts and docs/transactions.md).
+   */
+  transaction(options: TransactionOptions = {}): Transaction {
+    return new Transaction(this, options);
+  }
+
+  /**
+   * transact runs `fn` in a transaction and commits it, running it again (up to `retries` more times,
+   * after a random pause that grows with each attempt) when the commit conflicts or a lock wait
+   * deadlocks. Resolves to what `fn` returned. Any other error `fn` throws is rethrown as is, with
+   * nothing committed.
+   */
+  async transact<T>(fn: (tx: Transaction) => T | Promise<T>, options: TransactOptions = {}): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('transact() needs a function');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('transact options must be an object');
+    const retries = options.retries ?? 8;
+    if (!Number.isInteger(retries) || retries < 0)
+      throw new InvalidArgumentError('retries must be a non-negative integer');
+    const sync = syncOption(options);
+    for (let attempt = 0; ; attempt++) {
+      const tx = this.transaction(options);
+      try {
+        const result = await fn(tx);
+        await tx.commit({ sync });
+        return result;
+      } catch (err) {
+        tx.abortIfOpen();
+        if (!isRetryable(err) || attempt >= retries) throw err;
+      }
+      // Back off a random while (up to 2^attempt ms, at most 100) so contending writers spread out.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
     }
   }
 

@@ -3,14 +3,30 @@
  * and a JavaScript iterable of [key, value] pairs honouring the range, `reverse` and `limit` options.
  * Keys and values handed out are copies the caller owns.
  */
-import type { DBIterator } from './db-iterator.js';
 import { toBytes } from '../util/bytes.js';
+
+/**
+ * Cursor is what an Iterator walks: a DBIterator, or a transaction's view that merges one with the
+ * transaction's own writes. key() and value() are views valid until the cursor moves. @internal
+ */
+export interface Cursor {
+  valid(): boolean;
+  seekToFirst(): void;
+  seekToLast(): void;
+  seek(target: Uint8Array): void;
+  seekForPrev(target: Uint8Array): void;
+  next(): void;
+  prev(): void;
+  key(): Uint8Array;
+  value(): Uint8Array;
+  close(): void;
+}
 
 /** Iterator walks the database at one snapshot. Close it (or finish a for-of loop) to release it. */
 export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
   /** @internal */
   constructor(
-    private readonly cursor: DBIterator,
+    private readonly cursor: Cursor,
     private readonly reverse: boolean,
     private readonly limit: number,
   ) {}

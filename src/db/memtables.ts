@@ -13,6 +13,12 @@ export class MemTables {
   private spareArenas: MemTableArenas | null = null;
   /** released: the database closed; arenas are no longer kept for reuse. */
   released = false;
+  /**
+   * coveredFrom: every entry with a sequence number >= this is in `mem` or `imm` (older ones may be in
+   * tables). Transactions use it to check recent writes without reading tables.
+   */
+  private memFrom = Infinity;
+  private immFrom = Infinity;
 
   constructor(private readonly icmp: InternalKeyComparator) {
     this.mem = this.newMemTable();
@@ -26,17 +32,33 @@ export class MemTables {
     return MemTable.reusing(this.icmp, spare);
   }
 
-  /** freeze makes the mutable memtable the immutable one and starts a new one. Requires: imm === null. */
-  freeze(): void {
+  /**
+   * freeze makes the mutable memtable the immutable one and starts a new one, whose entries will all
+   * come after `lastSequence`. Requires: imm === null.
+   */
+  freeze(lastSequence: number): void {
     this.imm = this.mem;
+    this.immFrom = this.memFrom;
     this.mem = this.newMemTable();
+    this.memFrom = lastSequence + 1;
   }
 
   /** dropImmutable lets go of the immutable memtable once its flush is recorded. */
   dropImmutable(): void {
     const flushed = this.imm;
     this.imm = null;
+    this.immFrom = Infinity;
     if (flushed !== null) this.unref(flushed);
+  }
+
+  /** opened records that recovery is done: only entries after `lastSequence` are known to be here. */
+  opened(lastSequence: number): void {
+    this.memFrom = lastSequence + 1;
+  }
+
+  /** coveredFrom: every entry with sequence >= this is in mem or imm. */
+  get coveredFrom(): number {
+    return this.imm === null ? this.memFrom : this.immFrom;
   }
 
   /** refAll takes a reference on every live memtable (an iterator reads them) and returns them. */

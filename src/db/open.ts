@@ -150,6 +150,7 @@ export function recoverDatabase(r: RecoveryContext): void {
     r.log.attach(file, number);
     fs.syncDir(r.walDir);
   }
+  r.memtables.opened(versions.lastSequence);
   r.obsolete.deleteObsoleteFiles();
 }
 

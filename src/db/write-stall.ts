@@ -102,7 +102,7 @@ export class WriteStall {
       this.status.setBackgroundError(err);
       throw err;
     }
-    this.memtables.freeze();
+    this.memtables.freeze(this.versions.lastSequence);
   }
 
   private roomAction(force: boolean, allowDelay: boolean): RoomAction {

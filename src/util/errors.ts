@@ -14,6 +14,9 @@ export const ErrorCode = {
   CLOSED: 'SHALE_CLOSED',
   BACKGROUND: 'SHALE_BACKGROUND_ERROR',
   TXN_CONFLICT: 'SHALE_TXN_CONFLICT',
+  TXN_TOO_LARGE: 'SHALE_TXN_TOO_LARGE',
+  LOCK_TIMEOUT: 'SHALE_LOCK_TIMEOUT',
+  DEADLOCK: 'SHALE_DEADLOCK',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -104,10 +107,34 @@ export class BackgroundError extends ShaleError {
   }
 }
 
-/** TxnConflictError: a transaction lost a write-write conflict and must be retried. */
+/**
+ * TxnConflictError: a transaction lost a conflict (a key it wrote, or under 'serializable' read, was
+ * written by someone else after its snapshot); nothing of it was applied and it may be retried.
+ */
 export class TxnConflictError extends ShaleError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.TXN_CONFLICT, message, options);
+  }
+}
+
+/** TxnTooLargeError: a write would take a transaction past its buffer limit; the write was not made. */
+export class TxnTooLargeError extends ShaleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.TXN_TOO_LARGE, message, options);
+  }
+}
+
+/** LockTimeoutError: a pessimistic transaction waited for a row lock longer than its lockTimeout. */
+export class LockTimeoutError extends ShaleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.LOCK_TIMEOUT, message, options);
+  }
+}
+
+/** DeadlockError: waiting for a row lock would close a cycle of transactions waiting on each other. */
+export class DeadlockError extends ShaleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.DEADLOCK, message, options);
   }
 }
 

@@ -1,0 +1,344 @@
+/**
+ * Transaction: reads at one snapshot plus the transaction's own writes, buffered until commit, then
+ * committed atomically as one WAL record through the database's commit pipeline (see
+ * docs/transactions.md).
+ *
+ * Isolation:
+ * - 'snapshot' (default): reads see the snapshot taken at transaction(); commit fails with
+ *   TxnConflictError if any key the transaction wrote (or locked with getForUpdate) was written by anyone
+ *   after that snapshot (first committer wins). Write skew is possible.
+ * - 'serializable': also fails if any key it read (found or not) or any key in a range it iterated was
+ *   written after the snapshot, so committed transactions are equivalent to running one at a time, each
+ *   at its commit point.
+ * - 'readCommitted' (pessimistic only): every read sees the latest committed data; writes lock their keys
+ *   and commit never conflicts (PostgreSQL's READ COMMITTED for row updates).
+ * Validation runs inside the commit pipeline, where the commit's sequence numbers are assigned, so no
+ * write can slip in between the check and the commit.
+ *
+ * Pessimistic mode: put/delete lock the key (failing at once if another transaction holds it) and
+ * getForUpdate waits for the lock (up to lockTimeout, with deadlock detection); locks are held until the
+ * transaction ends.
+ *
+ * After commit() (whether it succeeded or not) or abort(), every method throws ClosedError and the
+ * transaction's open iterators are closed.
+ */
+import { toBytes, toLatin1Key, escapeBytes } from '../util/bytes.js';
+import { Buffer } from 'node:buffer';
+import {
+  ClosedError,
+  ErrorCode,
+  InvalidArgumentError,
+  LockTimeoutError,
+  TxnConflictError,
+} from '../util/errors.js';
+import type { Comparator } from '../util/comparator.js';
+import { Iterator } from '../db/iterator.js';
+import type { Snapshot } from '../db/snapshot.js';
+import {
+  checkIteratorOptions,
+  syncOption,
+  type IteratorOptions,
+  type WriteOptions,
+} from '../db/call-options.js';
+import type { DB } from '../db/db.js';
+import { WriteBuffer } from './write-buffer.js';
+import { TxnCursor, type KeySpan } from './txn-cursor.js';
+import { inSpan, rangeWrittenAfter, writtenAfter, type ConflictSource } from './conflict-check.js';
+import type { LockOwner, LockEntry } from './lock-manager.js';
+
+/** Isolation names a transaction's isolation level. */
+export type Isolation = 'snapshot' | 'serializable' | 'readCommitted';
+
+/** TransactionOptions configure db.transaction(). */
+export interface TransactionOptions {
+  /** isolation: 'snapshot' (default), 'serializable', or 'readCommitted' (pessimistic only). */
+  isolation?: Isolation;
+  /** pessimistic: lock keys on write and in getForUpdate instead of only validating at commit. */
+  pessimistic?: boolean;
+  /** lockTimeout: how long getForUpdate waits for a lock, in ms (default 1000). */
+  lockTimeout?: number;
+  /** maxBytes: the most the buffered writes (and serializable read keys) may take (default 64 MiB). */
+  maxBytes?: number;
+}
+
+/** TransactOptions configure db.transact(). */
+export interface TransactOptions extends TransactionOptions, WriteOptions {
+  /** retries: re-runs after the first attempt on a conflict or deadlock (default 8). */
+  retries?: number;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_LOCK_TIMEOUT = 1000;
+const READ_KEY_OVERHEAD = 64;
+
+type State = 'open' | 'committing' | 'committed' | 'aborted';
+
+/** Transaction is one unit of reads and writes; create it with db.transaction(). */
+export class Transaction implements LockOwner {
+  readonly isolation: Isolation;
+  readonly pessimistic: boolean;
+  private state: State = 'open';
+  private readonly snapshot: Snapshot | null;
+  private readonly writes: WriteBuffer;
+  private readonly lockTimeout: number;
+  private readonly ucmp: Comparator;
+  /** readKeys: keys read from the database (serializable), by id. */
+  private readonly readKeys = new Map<string, Uint8Array>();
+  /** readSpans: spans iterated by closed cursors (serializable). */
+  private readonly readSpans: KeySpan[] = [];
+  /** lockedKeys: keys locked by optimistic getForUpdate, validated at commit like writes. */
+  private readonly lockedKeys = new Map<string, Uint8Array>();
+  private readonly cursors = new Set<TxnCursor>();
+  /** held, waitingOn: this transaction as a lock owner (pessimistic). @internal */
+  readonly held = new Set<string>();
+  waitingOn: LockEntry | null = null;
+
+  /** @internal */
+  constructor(
+    private readonly db: DB,
+    options: TransactionOptions,
+  ) {
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('transaction options must be an object');
+    const isolation = options.isolation ?? 'snapshot';
+    if (isolation !== 'snapshot' && isolation !== 'serializable' && isolation !== 'readCommitted')
+      throw new InvalidArgumentError(`isolation must be 'snapshot', 'serializable' or 'readCommitted'`);
+    const pessimistic = options.pessimistic ?? false;
+    if (typeof pessimistic !== 'boolean') throw new InvalidArgumentError('pessimistic must be a boolean');
+    if (isolation === 'readCommitted' && !pessimistic)
+      throw new InvalidArgumentError(`isolation 'readCommitted' needs pessimistic: true (writes must lock)`);
+    this.lockTimeout = checkNonNegative(options.lockTimeout, DEFAULT_LOCK_TIMEOUT, 'lockTimeout');
+    this.writes = new WriteBuffer(checkNonNegative(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes'));
+    this.isolation = isolation;
+    this.pessimistic = pessimistic;
+    this.ucmp = db.opts.comparator;
+    db.status.checkWritable();
+    this.snapshot = isolation === 'readCommitted' ? null : db.snapshot();
+  }
+
+  /** sequence: the sequence number of the transaction's snapshot (undefined under readCommitted). */
+  get sequence(): number | undefined {
+    return this.snapshot?.sequence;
+  }
+
+  /** isOpen is true until commit() is called or abort(). */
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** get returns a copy of `key`'s value as this transaction sees it, or undefined when absent. */
+  get(key: Uint8Array | string): Uint8Array | undefined {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    const own = this.writes.get(k);
+    if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+    if (this.isolation === 'serializable') this.recordRead(k);
+    return this.snapshot === null ? this.db.get(k) : this.db.get(k, { snapshot: this.snapshot });
+  }
+
+  /** has returns true iff `key` is present as this transaction sees it. */
+  has(key: Uint8Array | string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** put sets `key` to `value` within the transaction (pessimistic: locks the key, or throws). */
+  put(key: Uint8Array | string, value: Uint8Array | string): void {
+    const k = toBytes(key, 'key');
+    const v = toBytes(value, 'value');
+    this.checkOpen();
+    this.lockNow(k);
+    this.writes.set(k, v);
+  }
+
+  /** delete removes `key` within the transaction (pessimistic: locks the key, or throws). */
+  delete(key: Uint8Array | string): void {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    this.lockNow(k);
+    this.writes.set(k, null);
+  }
+
+  /**
+   * getForUpdate reads `key` like get() and claims it as if written: pessimistic transactions wait for
+   * its lock (LockTimeoutError, DeadlockError) and then, under 'snapshot' or 'serializable', fail with
+   * TxnConflictError if it was written after the snapshot (under 'readCommitted' they read the latest
+   * committed value); optimistic transactions validate it at commit like a written key.
+   */
+  async getForUpdate(key: Uint8Array | string): Promise<Uint8Array | undefined> {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    const id = toLatin1Key(k);
+    if (!this.pessimistic) {
+      if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, k.slice());
+      return this.get(k);
+    }
+    await this.db.locks.acquire(this, id, this.lockTimeout, () => describeKey(k));
+    if (this.state !== 'open')
+      throw new ClosedError(`the transaction was ${this.state} while waiting for a lock`);
+    if (
+      this.snapshot !== null &&
+      this.writes.get(k) === undefined &&
+      writtenAfter(this.conflictSource(), k, this.snapshot.sequence)
+    ) {
+      throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
+    }
+    return this.get(k);
+  }
+
+  /**
+   * iterator walks a range as this transaction sees it (db.iterator's options, except `snapshot`): the
+   * snapshot merged with the transaction's own writes as of this call. It stays on that snapshot while
+   * kept open across awaits, and closes when the transaction ends.
+   */
+  iterator(options: IteratorOptions = {}): Iterator {
+    const { bounds, limit } = checkIteratorOptions(options);
+    if (options.snapshot !== undefined)
+      throw new InvalidArgumentError(
+        'a transaction iterator reads the transaction snapshot; snapshot is not allowed',
+      );
+    this.checkOpen();
+    const seq = this.snapshot?.sequence ?? this.db.versions.lastSequence;
+    const base = this.db.dbIterator(seq, bounds, options);
+    const cursor = new TxnCursor(
+      base,
+      this.writes.within(this.ucmp, bounds),
+      this.ucmp,
+      bounds.lower,
+      bounds.upper,
+      this.isolation === 'serializable',
+      (c) => {
+        this.cursors.delete(c);
+        if (c.span !== null) this.readSpans.push(c.span);
+      },
+    );
+    this.cursors.add(cursor);
+    return new Iterator(cursor, options.reverse === true, limit);
+  }
+
+  /**
+   * commit applies every write of the transaction atomically (one WAL record), or nothing: it rejects
+   * with TxnConflictError when validation fails (see the isolation levels above). With `sync`, it
+   * resolves once the record is on disk; concurrent synced commits share fsyncs. A transaction without
+   * writes commits without touching the database.
+   */
+  async commit(options?: WriteOptions): Promise<void> {
+    const sync = syncOption(options);
+    this.checkOpen();
+    this.state = 'committing';
+    let ok = false;
+    try {
+      for (const c of [...this.cursors]) c.close();
+      if (this.writes.size > 0) {
+        const db = this.db;
+        db.status.checkWritable();
+        const batch = this.writes.toBatch();
+        const validate = (groupKeys: ReadonlySet<string>): void => this.validate(groupKeys);
+        if (!sync && db.pipeline.canWriteNow()) {
+          validate(EMPTY_SET);
+          db.pipeline.write(batch, false);
+        } else {
+          await db.pipeline.enqueue(batch, sync, validate);
+        }
+      }
+      ok = true;
+    } finally {
+      this.finish(ok ? 'committed' : 'aborted');
+    }
+  }
+
+  /** abort discards the transaction's writes and releases its snapshot and locks. */
+  abort(): void {
+    this.checkOpen();
+    this.finish('aborted');
+  }
+
+  /** abortIfOpen aborts unless the transaction already ended (for cleanup paths). @internal */
+  abortIfOpen(): void {
+    if (this.state === 'open') this.finish('aborted');
+  }
+
+  private finish(state: 'committed' | 'aborted'): void {
+    this.state = state;
+    for (const c of [...this.cursors]) c.close();
+    this.snapshot?.release();
+    if (this.pessimistic) this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${state}`));
+  }
+
+  private checkOpen(): void {
+    if (this.state !== 'open') {
+      throw new ClosedError(`the transaction is ${this.state === 'committing' ? 'committing' : this.state}`);
+    }
+    this.db.status.checkOpen();
+  }
+
+  /** lockNow takes `k`'s lock for a pessimistic write without waiting. */
+  private lockNow(k: Uint8Array): void {
+    if (!this.pessimistic) return;
+    const id = toLatin1Key(k);
+    if (this.db.locks.tryAcquire(this, id)) return;
+    throw new LockTimeoutError(
+      `${describeKey(k)} is locked by another transaction (put and delete do not wait: await getForUpdate() first)`,
+    );
+  }
+
+  private recordRead(k: Uint8Array): void {
+    const id = toLatin1Key(k);
+    if (this.readKeys.has(id)) return;
+    this.writes.charge(k.length + READ_KEY_OVERHEAD);
+    this.readKeys.set(id, k.slice());
+  }
+
+  /** validate throws TxnConflictError if the transaction may not commit now (see the class comment). */
+  private validate(groupKeys: ReadonlySet<string>): void {
+    if (this.snapshot === null) return; // readCommitted: its written keys are locked
+    const seq = this.snapshot.sequence;
+    const src = this.conflictSource();
+    const check = (id: string, k: Uint8Array, what: string): void => {
+      if (groupKeys.has(id) || writtenAfter(src, k, seq))
+        throw new TxnConflictError(
+          `${describeKey(k)}, ${what}, was written after the transaction's snapshot`,
+        );
+    };
+    for (const w of this.writes.writes()) check(toLatin1Key(w.key), w.key, 'which it wrote');
+    for (const [id, k] of this.lockedKeys) check(id, k, 'which it read for update');
+    if (this.isolation !== 'serializable') return;
+    for (const [id, k] of this.readKeys) check(id, k, 'which it read');
+    for (const span of this.readSpans) {
+      let hit = rangeWrittenAfter(src, span, seq);
+      if (!hit)
+        for (const id of groupKeys) if (inSpan(this.ucmp, span, Buffer.from(id, 'latin1'))) hit = true;
+      if (hit)
+        throw new TxnConflictError(
+          `a key in a range it iterated was written after the transaction's snapshot`,
+        );
+    }
+  }
+
+  private conflictSource(): ConflictSource {
+    return {
+      memtables: this.db.memtables,
+      ucmp: this.ucmp,
+      internalIterator: () => this.db.internalIterator(),
+    };
+  }
+}
+
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+function describeKey(k: Uint8Array): string {
+  const s = escapeBytes(k.subarray(0, 64));
+  return `key '${s}${k.length > 64 ? '...' : ''}'`;
+}
+
+function checkNonNegative(v: unknown, fallback: number, what: string): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0)
+    throw new InvalidArgumentError(`${what} must be a non-negative number`);
+  return v;
+}
+
+/** isRetryable: a conflict or a deadlock, after which running the transaction again may succeed. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === ErrorCode.TXN_CONFLICT || code === ErrorCode.DEADLOCK;
+}
