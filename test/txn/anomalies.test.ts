@@ -138,7 +138,7 @@ test('P3 phantom: a key inserted inside an iterated range conflicts under serial
     else await t1.commit();
     // A write outside the range does not conflict.
     const t2 = db.transaction({ isolation });
-    [...t2.iterator({ gte: 'emp:', lt: 'emp;' })];
+    assert.equal([...t2.iterator({ gte: 'emp:', lt: 'emp;' })].length, 3);
     t2.put('headcount', '3');
     db.put('zzz', 'still outside');
     db.put('aaa', 'before the range');
