@@ -385,8 +385,10 @@ export class DB {
         tx.abortIfOpen();
         if (!isRetryable(err) || attempt >= retries) throw err;
       }
-      // Back off a random while (up to 2^attempt ms, at most 100) so contending writers spread out.
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
+      // The first retry runs at once (the conflict was found at commit, so a re-run reads fresh data);
+      // later ones back off a random while (up to 2^attempt ms, at most 100) to spread contenders out.
+      if (attempt === 0) await new Promise((r) => setImmediate(r));
+      else await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
     }
   }
 
