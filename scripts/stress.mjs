@@ -20,6 +20,9 @@ const env = {
   KILL_ROUNDS: String(4 * scale),
   MODEL_RUNS: String(60 * scale),
   DIFF_RUNS: String(40 * scale),
+  TXN_KILL_ROUNDS: String(3 * scale),
+  TXN_CRASH_POINTS: String(12 * scale),
+  TXN_MODEL_RUNS: String(300 * scale),
 };
 const build = spawnSync('npm', ['run', 'build:test', '--silent'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
@@ -33,6 +36,8 @@ const files = [
   'build/test/reliability/call-order.test.js',
   'build/test/reliability/regressions.test.js',
   'build/test/db/model.test.js',
+  'build/test/txn/bank.test.js',
+  'build/test/txn/model.test.js',
 ];
 const figures = { seed, scale, runs: {} };
 let failed = 0;

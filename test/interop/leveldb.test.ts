@@ -162,3 +162,35 @@ test('a database written by shale opens in LevelDB with every entry intact', asy
     removeTmpDir(dir);
   }
 });
+
+test('a database written through transactions opens in LevelDB with exactly the committed data', async () => {
+  const dir = makeTmpDir();
+  try {
+    const rnd = new Random(1207);
+    const model = new Model();
+    const db = await DB.open(dir, { writeBufferSize: 64 * 1024 });
+    for (let i = 0; i < 400; i++) {
+      const tx = db.transaction({ isolation: rnd.oneIn(2) ? 'serializable' : 'snapshot' });
+      const staged: [Uint8Array, Uint8Array | null][] = [];
+      for (let j = 0, n = 1 + rnd.uniform(8); j < n; j++) {
+        const k = j > 0 && rnd.oneIn(4) ? staged[rnd.uniform(staged.length)]![0] : randomKey(rnd);
+        const v = rnd.oneIn(5) ? null : randomValue(rnd);
+        if (v === null) tx.delete(k);
+        else tx.put(k, v);
+        staged.push([k, v]);
+      }
+      if (rnd.oneIn(6)) {
+        tx.abort(); // aborted transactions leave nothing behind
+        continue;
+      }
+      await tx.commit({ sync: rnd.oneIn(10) });
+      for (const [k, v] of staged)
+        if (v === null) model.delete(k);
+        else model.put(k, v);
+    }
+    await db.close();
+    assert.deepEqual(dump(await levelEntries(dir)), dump(model.range()));
+  } finally {
+    removeTmpDir(dir);
+  }
+});
