@@ -22,7 +22,7 @@
  * After commit() (whether it succeeded or not) or abort(), every method throws ClosedError and the
  * transaction's open iterators are closed.
  */
-import { toBytes, toLatin1Key, escapeBytes } from '../util/bytes.js';
+import { copyBytes, toBytes, toLatin1Key, escapeBytes } from '../util/bytes.js';
 import { Buffer } from 'node:buffer';
 import {
   ClosedError,
@@ -169,7 +169,7 @@ export class Transaction implements LockOwner {
     this.checkOpen();
     const id = toLatin1Key(k);
     if (!this.pessimistic) {
-      if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, k.slice());
+      if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, copyBytes(k));
       return this.get(k);
     }
     await this.db.locks.acquire(this, id, this.lockTimeout, () => describeKey(k));
@@ -285,13 +285,14 @@ export class Transaction implements LockOwner {
     const id = toLatin1Key(k);
     if (this.readKeys.has(id)) return;
     this.writes.charge(k.length + READ_KEY_OVERHEAD);
-    this.readKeys.set(id, k.slice());
+    this.readKeys.set(id, copyBytes(k));
   }
 
   /** validate throws TxnConflictError if the transaction may not commit now (see the class comment). */
   private validate(groupKeys: ReadonlySet<string>): void {
     if (this.snapshot === null) return; // readCommitted: its written keys are locked
     const seq = this.snapshot.sequence;
+    if (groupKeys.size === 0 && this.db.versions.lastSequence === seq) return; // nothing written since
     const src = this.conflictSource();
     const check = (id: string, k: Uint8Array, what: string): void => {
       if (groupKeys.has(id) || writtenAfter(src, k, seq))

@@ -8,6 +8,7 @@
  * two, the own write when both hold the same key.
  */
 import type { Comparator } from '../util/comparator.js';
+import { copyBytes } from '../util/bytes.js';
 import { ClosedError } from '../util/errors.js';
 import type { Cursor } from '../db/iterator.js';
 import type { DBIterator } from '../db/db-iterator.js';
@@ -204,11 +205,11 @@ export class TxnCursor implements Cursor {
     if (!this.trackReads) return;
     const s = this.span;
     if (s === null) {
-      this.span = { lo: lo?.slice(), hi: hi?.slice() };
+      this.span = { lo: copyOf(lo), hi: copyOf(hi) };
       return;
     }
-    if (s.lo !== undefined && (lo === undefined || this.cmp.compare(lo, s.lo) < 0)) s.lo = lo?.slice();
-    if (s.hi !== undefined && (hi === undefined || this.cmp.compare(hi, s.hi) > 0)) s.hi = hi?.slice();
+    if (s.lo !== undefined && (lo === undefined || this.cmp.compare(lo, s.lo) < 0)) s.lo = copyOf(lo);
+    if (s.hi !== undefined && (hi === undefined || this.cmp.compare(hi, s.hi) > 0)) s.hi = copyOf(hi);
   }
 
   /** lowerBound: the first own index with key >= `k`. */
@@ -234,4 +235,8 @@ export class TxnCursor implements Cursor {
     }
     return lo;
   }
+}
+
+function copyOf(b: Uint8Array | undefined): Uint8Array | undefined {
+  return b === undefined ? undefined : copyBytes(b);
 }

@@ -3,7 +3,7 @@
  * Map probe; iterators get the entries sorted by the database's comparator (sorted once per change).
  */
 import type { Comparator } from '../util/comparator.js';
-import { toLatin1Key } from '../util/bytes.js';
+import { copyBytes, toLatin1Key } from '../util/bytes.js';
 import { TxnTooLargeError } from '../util/errors.js';
 import { WriteBatch } from '../db/write-batch.js';
 import type { Bounds } from '../db/db-iterator.js';
@@ -49,7 +49,7 @@ export class WriteBuffer {
         `the transaction's writes would take ${this.bytes - freed + cost} bytes, over its limit of ${this.maxBytes} (maxBytes)`,
       );
     }
-    this.map.set(id, { key: key.slice(), value: value === null ? null : value.slice() });
+    this.map.set(id, { key: copyBytes(key), value: value === null ? null : copyBytes(value) });
     this.bytes += cost - freed;
     this.sorted = null;
   }

@@ -108,3 +108,8 @@ export function escapeBytes(b: Uint8Array): string {
 export function toLatin1Key(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
+
+/** copyBytes returns a copy of `b` (Buffer.slice would return a view, so slice() is not used on input). */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}

@@ -320,3 +320,17 @@ test('concurrent async increments through transact never lose an update', async 
   assert.equal(Number(s(db.get('counter'))), workers * each);
   await db.close();
 });
+
+test('a transaction keeps copies of Buffer keys and values: mutating them after put changes nothing', async () => {
+  const db = await memDb();
+  const tx = db.transaction();
+  const k = Buffer.from('key');
+  const v = Buffer.from('value');
+  tx.put(k, v);
+  k.write('KEY');
+  v.write('VALUE');
+  assert.equal(s(tx.get('key')), 'value');
+  await tx.commit();
+  assert.equal(s(db.get('key')), 'value');
+  await db.close();
+});
