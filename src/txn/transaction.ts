@@ -79,6 +79,8 @@ export class Transaction implements LockOwner {
   readonly pessimistic: boolean;
   private state: State = 'open';
   private readonly snapshot: Snapshot | null;
+  /** readOptions: the options every read passes to the database (made once, not per read). */
+  private readonly readOptions: { snapshot?: Snapshot };
   private readonly writes: WriteBuffer;
   private readonly lockTimeout: number;
   private readonly ucmp: Comparator;
@@ -114,6 +116,7 @@ export class Transaction implements LockOwner {
     this.ucmp = db.opts.comparator;
     db.status.checkWritable();
     this.snapshot = isolation === 'readCommitted' ? null : db.snapshot();
+    this.readOptions = this.snapshot === null ? {} : { snapshot: this.snapshot };
   }
 
   /** sequence: the sequence number of the transaction's snapshot (undefined under readCommitted). */
@@ -133,7 +136,7 @@ export class Transaction implements LockOwner {
     const own = this.writes.get(k);
     if (own !== undefined) return own.value === null ? undefined : own.value.slice();
     if (this.isolation === 'serializable') this.recordRead(k);
-    return this.snapshot === null ? this.db.get(k) : this.db.get(k, { snapshot: this.snapshot });
+    return this.db.get(k, this.readOptions);
   }
 
   /** has returns true iff `key` is present as this transaction sees it. */
