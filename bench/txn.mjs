@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TextDecoder } from 'node:util';
 
 const require = createRequire(join(fileURLToPath(import.meta.url), '..', 'package.json'));
 
@@ -49,12 +50,18 @@ async function openEngine(name, dir, sync) {
       load: (pairs) => db.transact((tx) => pairs.forEach(([k, v]) => tx.put(k, v)), { sync: true }),
       txn: (keys, compute) =>
         db.transact(
-          async (tx) => {
-            attempts++;
-            const vals = keys.map((k) => Number(dec.decode(tx.get(k))));
-            if (pause !== null) await pause();
-            compute(vals).forEach((v, i) => tx.put(keys[i], String(v)));
-          },
+          pause === null
+            ? (tx) => {
+                attempts++;
+                const vals = keys.map((k) => Number(dec.decode(tx.get(k))));
+                compute(vals).forEach((v, i) => tx.put(keys[i], String(v)));
+              }
+            : async (tx) => {
+                attempts++;
+                const vals = keys.map((k) => Number(dec.decode(tx.get(k))));
+                await pause();
+                compute(vals).forEach((v, i) => tx.put(keys[i], String(v)));
+              },
           { sync, retries: 1_000_000 },
         ),
       attempts: () => attempts,
@@ -184,14 +191,20 @@ for (const wl of workloads) {
     }
     results[wl][en] = JSON.parse(r.stdout.trim().split('\n').pop());
     const x = results[wl][en];
-    process.stderr.write(`${wl} ${en}: ${x.commitsPerSec}/s abort ${(x.abortRate * 100).toFixed(1)}% p99 ${x.p99ms.toFixed(2)} ms ${x.invariant ? '' : 'INVARIANT BROKEN'}\n`);
+    process.stderr.write(
+      `${wl} ${en}: ${x.commitsPerSec}/s abort ${(x.abortRate * 100).toFixed(1)}% p99 ${x.p99ms.toFixed(2)} ms ${x.invariant ? '' : 'INVARIANT BROKEN'}\n`,
+    );
   }
 }
-const fmt = (x) => (x === null || x === undefined ? '–' : `${x.commitsPerSec.toLocaleString('en-US')} (${(x.abortRate * 100).toFixed(1)}%, ${x.p99ms.toFixed(2)} ms)`);
+const fmt = (x) =>
+  x === null || x === undefined
+    ? '–'
+    : `${x.commitsPerSec.toLocaleString('en-US')} (${(x.abortRate * 100).toFixed(1)}%, ${x.p99ms.toFixed(2)} ms)`;
 let md = `| workload | ${engines.join(' | ')} | shale / lmdb | shale / better-sqlite3 |\n|---|${engines.map(() => '---|').join('')}---|---|\n`;
 for (const wl of workloads) {
   const r = results[wl];
-  const ratio = (p) => (r.shale && r[p] ? `${(r.shale.commitsPerSec / r[p].commitsPerSec).toFixed(2)}x` : '–');
+  const ratio = (p) =>
+    r.shale && r[p] ? `${(r.shale.commitsPerSec / r[p].commitsPerSec).toFixed(2)}x` : '–';
   md += `| ${wl} | ${engines.map((e) => fmt(r[e])).join(' | ')} | ${ratio('lmdb')} | ${ratio('better-sqlite3')} |\n`;
 }
 if (results['sync-1']?.shale && results['sync-64']?.shale)

@@ -94,6 +94,22 @@ export class CommitPipeline {
   }
 
   /**
+   * commitNow validates and applies a non-empty batch at once; with `sync` the promise settles once a
+   * (shared) fsync has made it durable. Unlike enqueue(), a synced commit does not wait for the fsync in
+   * flight before it is applied: the next transaction can read it (visible before durable, as every
+   * synced write here) and commit behind it into the same or the next fsync. Requires: canWriteNow().
+   */
+  commitNow(batch: WriteBatch, sync: boolean, validate: Validate): Promise<void> {
+    validate(NO_KEYS);
+    this.write(batch, false);
+    if (!sync) return Promise.resolve();
+    return this.log.durable(this.log.appendedCount).catch((err: unknown) => {
+      this.status.setBackgroundError(err);
+      throw err;
+    });
+  }
+
+  /**
    * canWriteNow: an unsynced async write with nothing queued ahead of it and room in the memtable has
    * nothing to wait for or share, so it is applied at once (a group of one costs a queue trip and a few
    * promises more). Writes behind a queue still go through it, so they keep their order.

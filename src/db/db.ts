@@ -378,7 +378,10 @@ export class DB {
     for (let attempt = 0; ; attempt++) {
       const tx = this.transaction(options);
       try {
-        const result = await fn(tx);
+        // A function that returns no promise commits in the same turn of the event loop: awaiting it
+        // would let other transactions run between its reads and its commit (and conflict with it).
+        let result = fn(tx);
+        if (isPromiseLike(result)) result = await result;
         await tx.commit({ sync });
         return result;
       } catch (err) {
@@ -619,4 +622,8 @@ export class DB {
       fillCache: options?.fillCache ?? true,
     };
   }
+}
+
+function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

@@ -12,6 +12,11 @@ export class LiveLog {
   private writer: LogWriter | null = null;
   /** number: the file number of the live log (0 before recovery opened one). */
   number = 0;
+  /** appended: records appended since open; synced: how many of them are known to be on disk. */
+  private appended = 0;
+  private synced = 0;
+  /** inflight: the running background fsync, which covers the first `inflightCovers` records. */
+  private inflight: Promise<void> | null = null;
 
   constructor(
     private readonly fs: FileSystem,
@@ -28,7 +33,39 @@ export class LiveLog {
   /** append writes one record (and fsyncs it when `sync`). */
   append(record: Uint8Array, sync: boolean): void {
     this.writer!.addRecord(record);
-    if (sync) this.writer!.sync();
+    this.appended++;
+    if (sync) {
+      this.writer!.sync();
+      this.synced = this.appended;
+    }
+  }
+
+  /** appendedCount: how many records were appended since open (a position to pass to durable()). */
+  get appendedCount(): number {
+    return this.appended;
+  }
+
+  /**
+   * durable resolves once the first `count` records are on disk, sharing fsyncs: one runs at a time
+   * (off the main thread), covering every record appended before it started. Rejects if an fsync fails.
+   */
+  async durable(count: number): Promise<void> {
+    while (this.synced < count) {
+      if (this.inflight === null) {
+        const covers = this.appended;
+        this.inflight = this.writer!.syncAsync().then(
+          () => {
+            if (this.synced < covers) this.synced = covers;
+            this.inflight = null;
+          },
+          (err: unknown) => {
+            this.inflight = null;
+            throw err;
+          },
+        );
+      }
+      await this.inflight;
+    }
   }
 
   /** syncAsync fsyncs what was appended, off the main thread. */
@@ -45,6 +82,7 @@ export class LiveLog {
     let file: WritableFile | null = null;
     try {
       this.writer!.sync();
+      this.synced = this.appended;
       file = this.fs.createWritable(logFileName(this.walDir, number));
       this.fs.syncDir(this.walDir);
       this.file!.close();

@@ -228,7 +228,7 @@ export class Transaction implements LockOwner {
     const sync = syncOption(options);
     this.checkOpen();
     this.state = 'committing';
-    let ok = false;
+    let durable: Promise<void> | null = null;
     try {
       for (const c of [...this.cursors]) c.close();
       if (this.writes.size > 0) {
@@ -236,17 +236,21 @@ export class Transaction implements LockOwner {
         db.status.checkWritable();
         const batch = this.writes.toBatch();
         const validate = (groupKeys: ReadonlySet<string>): void => this.validate(groupKeys);
-        if (!sync && db.pipeline.canWriteNow()) {
-          validate(EMPTY_SET);
-          db.pipeline.write(batch, false);
+        if (db.pipeline.canWriteNow()) {
+          // Validated and applied now (a conflict throws before anything is written). Locks and the
+          // snapshot go before the fsync completes: a later commit that read these writes lands after
+          // them in the log, so it is never durable without them.
+          durable = db.pipeline.commitNow(batch, sync, validate);
         } else {
           await db.pipeline.enqueue(batch, sync, validate);
         }
       }
-      ok = true;
-    } finally {
-      this.finish(ok ? 'committed' : 'aborted');
+    } catch (err) {
+      this.finish('aborted');
+      throw err;
     }
+    this.finish('committed');
+    if (durable !== null) await durable;
   }
 
   /** abort discards the transaction's writes and releases its snapshot and locks. */
@@ -326,8 +330,6 @@ export class Transaction implements LockOwner {
     };
   }
 }
-
-const EMPTY_SET: ReadonlySet<string> = new Set();
 
 function describeKey(k: Uint8Array): string {
   const s = escapeBytes(k.subarray(0, 64));

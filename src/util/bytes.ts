@@ -111,5 +111,7 @@ export function toLatin1Key(b: Uint8Array): string {
 
 /** copyBytes returns a copy of `b` (Buffer.slice would return a view, so slice() is not used on input). */
 export function copyBytes(b: Uint8Array): Uint8Array {
-  return new Uint8Array(b);
+  const c = new Uint8Array(b.length);
+  c.set(b);
+  return c;
 }
