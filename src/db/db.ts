@@ -577,6 +577,7 @@ export class DB {
       for (const it of [...this.iterators]) it.invalidate();
       this.iterators.clear();
       this.snapshots.invalidateAll();
+      await this.log.settled(); // synced commits waiting for their fsync
       await this.runner.close();
       await this.obsolete.settled();
       this.abandon();

@@ -5,6 +5,7 @@
 import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { LogWriter } from '../wal/log-writer.js';
 import { logFileName } from '../version/file-names.js';
+import { ClosedError } from '../util/errors.js';
 
 /** LiveLog owns the live WAL file. @internal */
 export class LiveLog {
@@ -17,6 +18,7 @@ export class LiveLog {
   private synced = 0;
   /** inflight: the running background fsync, which covers the first `inflightCovers` records. */
   private inflight: Promise<void> | null = null;
+  private readonly waiting = new Set<Promise<void>>();
 
   constructor(
     private readonly fs: FileSystem,
@@ -49,8 +51,22 @@ export class LiveLog {
    * durable resolves once the first `count` records are on disk, sharing fsyncs: one runs at a time
    * (off the main thread), covering every record appended before it started. Rejects if an fsync fails.
    */
-  async durable(count: number): Promise<void> {
+  durable(count: number): Promise<void> {
+    const p = this.waitSynced(count);
+    this.waiting.add(p);
+    const done = (): void => void this.waiting.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  /** settled resolves once no durable() call is pending (close() waits for it before closing the log). */
+  async settled(): Promise<void> {
+    while (this.waiting.size > 0) await Promise.allSettled([...this.waiting]);
+  }
+
+  private async waitSynced(count: number): Promise<void> {
     while (this.synced < count) {
+      if (this.writer === null) throw new ClosedError('the database closed before the write was synced');
       if (this.inflight === null) {
         const covers = this.appended;
         this.inflight = this.writer!.syncAsync().then(

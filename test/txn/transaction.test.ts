@@ -334,3 +334,16 @@ test('a transaction keeps copies of Buffer keys and values: mutating them after 
   assert.equal(s(db.get('key')), 'value');
   await db.close();
 });
+
+test('close waits for synced commits still waiting for their fsync; they resolve', async () => {
+  const db = await memDb();
+  const commits = Array.from({ length: 20 }, (_, i) =>
+    db.transact((tx) => tx.put(`k${i}`, 'v'), { sync: true }),
+  );
+  const closed = db.close();
+  await Promise.all(commits);
+  await closed;
+  const again = await DB.open('/db', { fs: (db as unknown as { fs: MemFileSystem }).fs });
+  for (let i = 0; i < 20; i++) assert.equal(s(again.get(`k${i}`)), 'v');
+  await again.close();
+});
