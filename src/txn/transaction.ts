@@ -84,15 +84,16 @@ export class Transaction implements LockOwner {
   private readonly writes: WriteBuffer;
   private readonly lockTimeout: number;
   private readonly ucmp: Comparator;
+  // Made on first use (most transactions need none of them; fewer allocations per transaction).
   /** readKeys: keys read from the database (serializable), by id. */
-  private readonly readKeys = new Map<string, Uint8Array>();
+  private readKeys: Map<string, Uint8Array> | null = null;
   /** readSpans: spans iterated by closed cursors (serializable). */
-  private readonly readSpans: KeySpan[] = [];
+  private readSpans: KeySpan[] | null = null;
   /** lockedKeys: keys locked by optimistic getForUpdate, validated at commit like writes. */
-  private readonly lockedKeys = new Map<string, Uint8Array>();
-  private readonly cursors = new Set<TxnCursor>();
-  /** held, waitingOn: this transaction as a lock owner (pessimistic). @internal */
-  readonly held = new Set<string>();
+  private lockedKeys: Map<string, Uint8Array> | null = null;
+  private cursors: Set<TxnCursor> | null = null;
+  /** held, waitingOn: this transaction as a lock owner (pessimistic only; optimistic ones never lock). @internal */
+  readonly held: Set<string>;
   waitingOn: LockEntry | null = null;
 
   /** @internal */
@@ -113,6 +114,7 @@ export class Transaction implements LockOwner {
     this.writes = new WriteBuffer(checkNonNegative(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes'));
     this.isolation = isolation;
     this.pessimistic = pessimistic;
+    this.held = pessimistic ? new Set() : NO_LOCKS;
     this.ucmp = db.opts.comparator;
     db.status.checkWritable();
     this.snapshot = isolation === 'readCommitted' ? null : db.snapshot();
@@ -172,6 +174,7 @@ export class Transaction implements LockOwner {
     this.checkOpen();
     const id = toLatin1Key(k);
     if (!this.pessimistic) {
+      this.lockedKeys ??= new Map();
       if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, copyBytes(k));
       return this.get(k);
     }
@@ -210,11 +213,11 @@ export class Transaction implements LockOwner {
       bounds.upper,
       this.isolation === 'serializable',
       (c) => {
-        this.cursors.delete(c);
-        if (c.span !== null) this.readSpans.push(c.span);
+        this.cursors?.delete(c);
+        if (c.span !== null) (this.readSpans ??= []).push(c.span);
       },
     );
-    this.cursors.add(cursor);
+    (this.cursors ??= new Set()).add(cursor);
     return new Iterator(cursor, options.reverse === true, limit);
   }
 
@@ -230,7 +233,7 @@ export class Transaction implements LockOwner {
     this.state = 'committing';
     let durable: Promise<void> | null = null;
     try {
-      for (const c of [...this.cursors]) c.close();
+      this.closeCursors();
       if (this.writes.size > 0) {
         const db = this.db;
         db.status.checkWritable();
@@ -266,9 +269,13 @@ export class Transaction implements LockOwner {
 
   private finish(state: 'committed' | 'aborted'): void {
     this.state = state;
-    for (const c of [...this.cursors]) c.close();
+    this.closeCursors();
     this.snapshot?.release();
     if (this.pessimistic) this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${state}`));
+  }
+
+  private closeCursors(): void {
+    if (this.cursors !== null) for (const c of [...this.cursors]) c.close();
   }
 
   private checkOpen(): void {
@@ -290,6 +297,7 @@ export class Transaction implements LockOwner {
 
   private recordRead(k: Uint8Array): void {
     const id = toLatin1Key(k);
+    this.readKeys ??= new Map();
     if (this.readKeys.has(id)) return;
     this.writes.charge(k.length + READ_KEY_OVERHEAD);
     this.readKeys.set(id, copyBytes(k));
@@ -308,10 +316,11 @@ export class Transaction implements LockOwner {
         );
     };
     for (const w of this.writes.writes()) check(toLatin1Key(w.key), w.key, 'which it wrote');
-    for (const [id, k] of this.lockedKeys) check(id, k, 'which it read for update');
+    if (this.lockedKeys !== null)
+      for (const [id, k] of this.lockedKeys) check(id, k, 'which it read for update');
     if (this.isolation !== 'serializable') return;
-    for (const [id, k] of this.readKeys) check(id, k, 'which it read');
-    for (const span of this.readSpans) {
+    if (this.readKeys !== null) for (const [id, k] of this.readKeys) check(id, k, 'which it read');
+    for (const span of this.readSpans ?? []) {
       let hit = rangeWrittenAfter(src, span, seq);
       if (!hit)
         for (const id of groupKeys) if (inSpan(this.ucmp, span, Buffer.from(id, 'latin1'))) hit = true;
@@ -330,6 +339,9 @@ export class Transaction implements LockOwner {
     };
   }
 }
+
+/** NO_LOCKS: the (never filled) lock set of every optimistic transaction. */
+const NO_LOCKS: Set<string> = new Set();
 
 function describeKey(k: Uint8Array): string {
   const s = escapeBytes(k.subarray(0, 64));
