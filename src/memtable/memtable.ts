@@ -6,7 +6,7 @@ import { InvalidArgumentError, NotSupportedError } from '../util/errors.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { Arena } from './arena.js';
 import type { InternalKeyComparator } from './internal-key.js';
-import { MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType, tagHigh, tagLow } from './internal-key.js';
+import { MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType, sequenceOf, tagHigh, tagLow } from './internal-key.js';
 import { SkipList } from './skiplist.js';
 
 /** MemTableOptions tunes the arena and the skiplist's random heights. */
@@ -182,6 +182,20 @@ export class MemTable {
     const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK));
     if (node === 0) return undefined;
     return list.valueType(node) === ValueType.VALUE ? list.value(node) : null;
+  }
+
+  /**
+   * newestSequence returns the sequence number of the newest entry for `userKey` (a value or a
+   * deletion), or -1 if this memtable has none (transactions' conflict checks).
+   */
+  newestSequence(userKey: Uint8Array): number {
+    if (this.released) throw new NotSupportedError('memtable was released');
+    const node = this.list.findUserKey(
+      userKey,
+      tagHigh(MAX_SEQUENCE),
+      tagLow(MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK),
+    );
+    return node === 0 ? -1 : sequenceOf(this.list.internalKey(node));
   }
 
   /**

@@ -25,11 +25,10 @@ export interface ConflictSource {
 
 /** writtenAfter returns true iff `key` has an entry (a value or a deletion) newer than `seq`. */
 export function writtenAfter(src: ConflictSource, key: Uint8Array, seq: number): boolean {
-  const target = makeInternalKey(key, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK);
   const m = src.memtables;
   const newest = (it: InternalIterator): number => {
     try {
-      it.seek(target);
+      it.seek(makeInternalKey(key, MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK));
       if (!it.valid()) return -1;
       const ik = it.key();
       return src.ucmp.compare(ik.subarray(0, ik.length - 8), key) === 0 ? sequenceOf(ik) : -1;
@@ -38,8 +37,8 @@ export function writtenAfter(src: ConflictSource, key: Uint8Array, seq: number):
     }
   };
   // The mutable memtable's entries are newer than the immutable one's, which are newer than tables'.
-  let s = newest(m.mem.iterator());
-  if (s < 0 && m.imm !== null) s = newest(m.imm.iterator());
+  let s = m.mem.newestSequence(key);
+  if (s < 0 && m.imm !== null) s = m.imm.newestSequence(key);
   if (s >= 0) return s > seq;
   if (seq + 1 >= m.coveredFrom) return false; // every later write would be in a memtable
   return newest(src.internalIterator()) > seq;

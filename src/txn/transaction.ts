@@ -152,7 +152,7 @@ export class Transaction implements LockOwner {
     const v = toBytes(value, 'value');
     this.checkOpen();
     this.lockNow(k);
-    this.writes.set(k, v);
+    this.writes.set(k, v, typeof key === 'string' && typeof value === 'string');
   }
 
   /** delete removes `key` within the transaction (pessimistic: locks the key, or throws). */
@@ -160,7 +160,7 @@ export class Transaction implements LockOwner {
     const k = toBytes(key, 'key');
     this.checkOpen();
     this.lockNow(k);
-    this.writes.set(k, null);
+    this.writes.set(k, null, typeof key === 'string');
   }
 
   /**

@@ -36,10 +36,11 @@ export class WriteBuffer {
   }
 
   /**
-   * set records a write of `key` (copies of key and value are kept). Throws TxnTooLargeError, changing
-   * nothing, when it would take the buffer past its limit.
+   * set records a write of `key`: copies of key and value are kept, unless `owned` says the caller made
+   * them for this call (encoded from strings). Throws TxnTooLargeError, changing nothing, when it would
+   * take the buffer past its limit.
    */
-  set(key: Uint8Array, value: Uint8Array | null): void {
+  set(key: Uint8Array, value: Uint8Array | null, owned = false): void {
     const id = toLatin1Key(key);
     const old = this.map.get(id);
     const cost = key.length + (value?.length ?? 0) + ENTRY_OVERHEAD;
@@ -49,7 +50,10 @@ export class WriteBuffer {
         `the transaction's writes would take ${this.bytes - freed + cost} bytes, over its limit of ${this.maxBytes} (maxBytes)`,
       );
     }
-    this.map.set(id, { key: copyBytes(key), value: value === null ? null : copyBytes(value) });
+    this.map.set(id, {
+      key: owned ? key : copyBytes(key),
+      value: value === null || owned ? value : copyBytes(value),
+    });
     this.bytes += cost - freed;
     this.sorted = null;
   }

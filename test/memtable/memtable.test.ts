@@ -310,3 +310,19 @@ test('a memtable reusing released arenas behaves as a fresh one, whatever bytes 
     { numRuns: 100 },
   );
 });
+
+test('newestSequence: the newest entry of a key, value or deletion, whatever later keys hold', () => {
+  const icmp = new InternalKeyComparator(bytewiseComparator);
+  const m = new MemTable(icmp);
+  const k = (s: string): Uint8Array => new TextEncoder().encode(s);
+  assert.equal(m.newestSequence(k('a')), -1);
+  m.add(5, ValueType.VALUE, k('a'), k('1'));
+  m.add(9, ValueType.DELETION, k('a'), new Uint8Array(0));
+  m.add(7, ValueType.VALUE, k('ab'), k('2'));
+  m.add(3, ValueType.VALUE, k('b'), k('3'));
+  assert.equal(m.newestSequence(k('a')), 9);
+  assert.equal(m.newestSequence(k('ab')), 7);
+  assert.equal(m.newestSequence(k('b')), 3);
+  assert.equal(m.newestSequence(k('')), -1);
+  assert.equal(m.newestSequence(k('c')), -1);
+});
