@@ -1,25 +1,296 @@
 #!/usr/bin/env node
 /**
- * The `shale` command for operators. `shale demo [dir]` writes, reads, reopens and prints stats.
+ * The `shale` command for operators. Every subcommand takes `--help` (prints its help and runs
+ * nothing); arguments are parsed with node's util.parseArgs. Exit codes: 0 success, 1 failure (or damage
+ * found), 2 bad usage (an unknown subcommand or option, a missing argument).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DB } from '../db/db.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
+import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
 
-const USAGE = `usage: shale <command> [args]
+/** UsageError: the command line is wrong (exit code 2). */
+class UsageError extends Error {}
 
-commands:
-  demo [dir]     write, read, reopen and print stats on a database (default ./.shale-demo)
-  bench [flags]  db_bench workloads against the peers (from a source checkout; see docs/benchmarks.md)
-  qa --dir=<p>   durability check on your disk: write, restart, deletes, kill -9 and recover
-  repair <dir>   rebuild a database whose MANIFEST is lost or damaged (damaged tables go to lost/)
-  compact <dir>  compact the whole database
-  stats <dir>    print leveldb.stats and the tables per level
-  help           show this help
-`;
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  readonly args: string;
+  readonly summary: string;
+  readonly help?: string;
+  readonly options?: Options;
+  /** passThrough: hand every argument to the command unparsed (bench forwards to its harness). */
+  readonly passThrough?: boolean;
+  run(
+    positionals: string[],
+    values: Record<string, string | boolean | undefined>,
+    raw: string[],
+  ): Promise<number>;
+}
+
+const ENCODING_OPTIONS: Options = {
+  'key-encoding': { type: 'string', default: 'utf8' },
+  'value-encoding': { type: 'string', default: 'utf8' },
+};
+const ENCODING_HELP = `  --key-encoding=utf8|hex|base64    how keys are written on the command line and printed (default utf8)
+  --value-encoding=utf8|hex|base64  likewise for values`;
+
+const COMMANDS: Record<string, Command> = {
+  demo: {
+    args: '[dir]',
+    summary: 'write, read, reopen and print stats on a database (default ./.shale-demo)',
+    run: async ([dir]) => {
+      await demo(dir ?? '.shale-demo');
+      return 0;
+    },
+  },
+  bench: {
+    args: '[flags]',
+    summary: 'db_bench workloads against the peers (from a source checkout; see docs/benchmarks.md)',
+    help: 'Runs bench/run.mjs with the flags given (e.g. --num=200000 --benchmarks=fillrandom,readrandom).',
+    passThrough: true,
+    run: async (_p, _v, raw) => {
+      // The harness and its peers live in the repository's bench/ folder (not in the npm package).
+      const run = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
+      if (!existsSync(run)) {
+        process.stderr.write(
+          'shale bench: bench/run.mjs not found; run it from a clone of the repository (npm run bench)\n',
+        );
+        return 2;
+      }
+      return spawnSync(process.execPath, [run, ...raw], { stdio: 'inherit' }).status ?? 1;
+    },
+  },
+  qa: {
+    args: '[--dir=<path>]',
+    summary: 'durability check on your disk: write, restart, deletes, kill -9 and recover',
+    options: { dir: { type: 'string' } },
+    run: async (_p, v) => runQa((v.dir as string | undefined) ?? process.cwd(), thisCli(import.meta.url)),
+  },
+  repair: {
+    args: '<dir>',
+    summary: 'rebuild a database whose MANIFEST is lost or damaged (damaged tables go to lost/)',
+    run: async ([dir]) => {
+      const r = await DB.repair(need(dir, 'dir'));
+      console.log(JSON.stringify(r, null, 2));
+      return 0;
+    },
+  },
+  compact: {
+    args: '<dir>',
+    summary: 'compact the whole database',
+    run: async ([dir]) => {
+      const db = await openExisting(dir);
+      try {
+        await db.compactRange();
+        console.log(db.getProperty('leveldb.stats'));
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  stats: {
+    args: '<dir> [--json]',
+    summary: 'levels (files, bytes), write amplification, last sequence, memory',
+    options: { json: { type: 'boolean', default: false } },
+    run: async ([dir], v) => {
+      const db = await openExisting(dir);
+      try {
+        const levels = [];
+        for (let level = 0; level < 7; level++) {
+          const files = Number(db.getProperty(`leveldb.num-files-at-level${level}`));
+          levels.push({ level, files });
+        }
+        const stats = {
+          levels,
+          writeAmplification: Number(db.getProperty('shale.write-amplification')),
+          lastSequence: Number(db.getProperty('shale.last-sequence')),
+          approximateMemoryUsage: Number(db.getProperty('leveldb.approximate-memory-usage')),
+        };
+        if (v.json === true) console.log(JSON.stringify(stats, null, 2));
+        else {
+          process.stdout.write(db.getProperty('leveldb.stats')!);
+          console.log(`write amplification: ${stats.writeAmplification}`);
+          console.log(`last sequence: ${stats.lastSequence}`);
+          console.log(`memory in use: ${stats.approximateMemoryUsage} bytes`);
+        }
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  properties: {
+    args: '<dir>',
+    summary: "print every property (LevelDB's leveldb.* and shale.*)",
+    run: async ([dir]) => {
+      const db = await openExisting(dir);
+      try {
+        for (const name of PROPERTIES) console.log(`${name}:\n${db.getProperty(name) ?? '(none)'}\n`);
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  get: {
+    args: '<dir> <key>',
+    summary: 'print the value of a key (exit 1 if absent)',
+    help: ENCODING_HELP,
+    options: ENCODING_OPTIONS,
+    run: async ([dir, key], v) => {
+      const { keyEnc, valueEnc } = encodings(v);
+      const db = await openExisting(dir);
+      try {
+        const value = db.get(decodeArg(need(key, 'key'), keyEnc));
+        if (value === undefined) {
+          process.stderr.write('shale get: not found\n');
+          return 1;
+        }
+        console.log(encodeOut(value, valueEnc));
+        return 0;
+      } finally {
+        await db.close();
+      }
+    },
+  },
+  put: {
+    args: '<dir> <key> <value>',
+    summary: 'set a key (synced)',
+    help: ENCODING_HELP,
+    options: ENCODING_OPTIONS,
+    run: async ([dir, key, value], v) => {
+      const { keyEnc, valueEnc } = encodings(v);
+      const k = decodeArg(need(key, 'key'), keyEnc);
+      const val = decodeArg(need(value, 'value'), valueEnc);
+      const db = await openExisting(dir);
+      try {
+        db.put(k, val, { sync: true });
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  delete: {
+    args: '<dir> <key>',
+    summary: 'delete a key (synced)',
+    help: ENCODING_HELP,
+    options: ENCODING_OPTIONS,
+    run: async ([dir, key], v) => {
+      const k = decodeArg(need(key, 'key'), encodings(v).keyEnc);
+      const db = await openExisting(dir);
+      try {
+        db.delete(k, { sync: true });
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  scan: {
+    args: '<dir> [--gte=k] [--gt=k] [--lte=k] [--lt=k] [--limit=n] [--reverse] [--json]',
+    summary: 'print entries in key order, one `key<TAB>value` per line (or JSON lines)',
+    help: ENCODING_HELP,
+    options: {
+      ...ENCODING_OPTIONS,
+      gte: { type: 'string' },
+      gt: { type: 'string' },
+      lte: { type: 'string' },
+      lt: { type: 'string' },
+      limit: { type: 'string' },
+      reverse: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    run: async ([dir], v) => {
+      const { keyEnc, valueEnc } = encodings(v);
+      const bound = (name: string): Uint8Array | undefined =>
+        typeof v[name] === 'string' ? decodeArg(v[name], keyEnc) : undefined;
+      let limit = -1;
+      if (typeof v.limit === 'string') {
+        limit = Number(v.limit);
+        if (!Number.isInteger(limit) || limit < 0)
+          throw new UsageError('--limit must be a non-negative integer');
+      }
+      const db = await openExisting(dir);
+      try {
+        const it = db.iterator({
+          gte: bound('gte'),
+          gt: bound('gt'),
+          lte: bound('lte'),
+          lt: bound('lt'),
+          limit,
+          reverse: v.reverse === true,
+        });
+        for (const [k, val] of it) {
+          const key = encodeOut(k, keyEnc);
+          const value = encodeOut(val, valueEnc);
+          console.log(v.json === true ? JSON.stringify({ key, value }) : `${key}\t${value}`);
+        }
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
+  'qa-child': {
+    args: '<dir>',
+    summary: '(internal) the workload `qa` kills',
+    run: async ([dir]) => {
+      await runQaChild(need(dir, 'dir'));
+      return 0;
+    },
+  },
+};
+
+const PROPERTIES = [
+  'leveldb.stats',
+  'leveldb.sstables',
+  'leveldb.approximate-memory-usage',
+  'shale.write-amplification',
+  'shale.last-sequence',
+];
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS)
+    .filter(([name]) => name !== 'qa-child')
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: shale <command> [args]   (shale <command> --help for its arguments)\n\ncommands:\n${lines.join('\n')}\n  help      show this help\n`;
+}
+
+function commandHelp(name: string, c: Command): string {
+  return `usage: shale ${name} ${c.args}\n\n${c.summary}\n${c.help !== undefined ? `\n${c.help}\n` : ''}`;
+}
+
+function need(v: string | undefined, what: string): string {
+  if (v === undefined) throw new UsageError(`missing <${what}>`);
+  return v;
+}
+
+function encodings(v: Record<string, string | boolean | undefined>): {
+  keyEnc: Encoding;
+  valueEnc: Encoding;
+} {
+  const check = (x: unknown, opt: string): Encoding => {
+    if (typeof x !== 'string' || !(ENCODINGS as readonly string[]).includes(x))
+      throw new UsageError(`--${opt} must be one of ${ENCODINGS.join(', ')}`);
+    return x as Encoding;
+  };
+  return {
+    keyEnc: check(v['key-encoding'], 'key-encoding'),
+    valueEnc: check(v['value-encoding'], 'value-encoding'),
+  };
+}
+
+async function openExisting(dir: string | undefined): Promise<DB> {
+  return DB.open(need(dir, 'dir'), { createIfMissing: false });
+}
 
 async function demo(dir: string): Promise<void> {
   const n = 100_000;
@@ -53,55 +324,28 @@ async function demo(dir: string): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...args] = argv;
-  switch (cmd) {
-    case 'demo':
-      await demo(args[0] ?? '.shale-demo');
-      return 0;
-    case 'bench': {
-      // The harness and its peers live in the repository's bench/ folder (not in the npm package).
-      const run = fileURLToPath(new URL('../../bench/run.mjs', import.meta.url));
-      if (!existsSync(run)) {
-        process.stderr.write(
-          'shale bench: bench/run.mjs not found; run it from a clone of the repository (npm run bench)\n',
-        );
-        return 2;
-      }
-      const r = spawnSync(process.execPath, [run, ...args], { stdio: 'inherit' });
-      return r.status ?? 1;
-    }
-    case 'qa': {
-      const dirArg = args.find((a) => a.startsWith('--dir='));
-      return runQa(dirArg ? dirArg.slice(6) : process.cwd(), thisCli(import.meta.url));
-    }
-    case 'qa-child':
-      await runQaChild(args[0]!);
-      return 0;
-    case 'repair': {
-      if (args[0] === undefined) throw new Error('usage: shale repair <dir>');
-      const r = await DB.repair(args[0]);
-      console.log(JSON.stringify(r, null, 2));
-      return 0;
-    }
-    case 'compact':
-    case 'stats': {
-      if (args[0] === undefined) throw new Error(`usage: shale ${cmd} <dir>`);
-      const db = await DB.open(args[0], { createIfMissing: false });
-      if (cmd === 'compact') await db.compactRange();
-      console.log(db.getProperty('leveldb.stats'));
-      console.log(db.getProperty('leveldb.sstables'));
-      await db.close();
-      return 0;
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE);
-      return cmd === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`shale: unknown command '${cmd}'\n${USAGE}`);
-      return 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
   }
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : undefined;
+  if (cmd === undefined) {
+    process.stderr.write(`shale: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(name, cmd));
+    return 0;
+  }
+  if (cmd.passThrough === true) return cmd.run([], {}, rest);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: cmd.options ?? {}, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return cmd.run(parsed.positionals, parsed.values as Record<string, string | boolean | undefined>, rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -109,6 +353,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      const name = process.argv[2] ?? '';
+      process.stderr.write(`shale ${name}: ${err.message}\n(shale ${name} --help for usage)\n`);
+      process.exitCode = 2;
+      return;
+    }
     console.error(err instanceof Error ? `shale: ${err.message}` : err);
     process.exitCode = 1;
   },

@@ -64,7 +64,7 @@ export function recoverDatabase(r: RecoveryContext): void {
       );
     }
     if (!r.opts.createIfMissing)
-      throw new NotFoundError(`${dir} holds no database (createIfMissing is false)`);
+      throw new NotFoundError(`${dir} does not exist (createIfMissing is false): it holds no CURRENT file`);
     VersionSet.createNew(fs, dir, r.opts.comparator.name);
   } else if (r.opts.errorIfExists) {
     throw new InvalidArgumentError(`${dir} already exists and holds a database (errorIfExists is true)`);

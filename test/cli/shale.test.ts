@@ -1,0 +1,85 @@
+/**
+ * The `shale` command: --help on every subcommand prints help and runs nothing, exit codes scripts can
+ * rely on (0, 1 failure or not found, 2 bad usage), and get/put/delete/scan/stats on a real database.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DB } from '../../src/index.js';
+import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
+
+function shale(args: string[], cwd?: string): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('--help on every subcommand prints its help and runs nothing', () => {
+  const cwd = makeTmpDir('shale-cli-');
+  try {
+    const top = shale(['--help'], cwd);
+    assert.equal(top.code, 0);
+    const names = [...top.out.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+    assert.ok(names.length >= 10, top.out);
+    for (const name of names) {
+      const r = shale([name, '--help'], cwd);
+      assert.equal(r.code, 0, `${name} --help: ${r.err}`);
+      assert.match(r.out, new RegExp(`^usage: shale ${name}`), name);
+    }
+    assert.equal(existsSync(join(cwd, '.shale-demo')), false, 'demo --help ran the demo');
+  } finally {
+    removeTmpDir(cwd);
+  }
+});
+
+test('exit codes: unknown command or option and missing arguments are 2; a missing database is 1', () => {
+  assert.equal(shale(['frobnicate']).code, 2);
+  assert.equal(shale([]).code, 2);
+  assert.equal(shale(['get']).code, 2);
+  assert.equal(shale(['scan', '/nonexistent', '--bogus']).code, 2);
+  assert.equal(shale(['get', '/x', 'k', '--key-encoding=rot13']).code, 2);
+  const missing = shale(['stats', '/nonexistent/shale-db']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /does not exist/);
+});
+
+test('put, get, delete, scan with encodings; stats --json', async () => {
+  const dir = makeTmpDir('shale-cli-db-');
+  try {
+    const db = await DB.open(dir);
+    db.put('a', '1');
+    db.put(new Uint8Array([0, 255]), new Uint8Array([1, 2, 3]));
+    await db.close();
+    assert.equal(shale(['put', dir, 'b', 'two']).code, 0);
+    assert.equal(shale(['put', dir, '6363', 'ff00', '--key-encoding=hex', '--value-encoding=hex']).code, 0);
+    assert.equal(shale(['get', dir, 'b']).out, 'two\n');
+    assert.equal(
+      shale(['get', dir, 'AP8=', '--key-encoding=base64', '--value-encoding=hex']).out,
+      '010203\n',
+    );
+    assert.equal(shale(['get', dir, 'cc', '--value-encoding=base64']).out, '/wA=\n');
+    assert.equal(shale(['get', dir, 'nope']).code, 1);
+    assert.equal(shale(['get', dir, 'zz', '--key-encoding=hex']).code, 1, 'bad hex is an error');
+    assert.equal(shale(['delete', dir, 'a']).code, 0);
+    assert.equal(shale(['get', dir, 'a']).code, 1);
+    const scan = shale(['scan', dir, '--gte=b', '--key-encoding=utf8', '--value-encoding=hex']);
+    assert.equal(scan.out, 'b\t74776f\ncc\tff00\n');
+    const rev = shale(['scan', dir, '--reverse', '--limit=1', '--json', '--key-encoding=hex']);
+    assert.deepEqual(JSON.parse(rev.out), { key: '6363', value: '\ufffd\u0000' });
+    const stats = shale(['stats', dir, '--json']);
+    assert.equal(stats.code, 0, stats.err);
+    const s = JSON.parse(stats.out) as { levels: { files: number }[]; lastSequence: number };
+    assert.equal(s.levels.length, 7);
+    assert.ok(s.lastSequence >= 5);
+    const check = await DB.open(dir);
+    assert.equal(new TextDecoder().decode(check.get('b')), 'two');
+    assert.equal(check.get('a'), undefined);
+    await check.close();
+  } finally {
+    removeTmpDir(dir);
+  }
+});
