@@ -104,7 +104,8 @@ const COMMANDS: Record<string, Command> = {
         const levels = [];
         for (let level = 0; level < 7; level++) {
           const files = Number(db.getProperty(`leveldb.num-files-at-level${level}`));
-          levels.push({ level, files });
+          const bytes = Number(db.getProperty(`shale.bytes-at-level${level}`));
+          levels.push({ level, files, bytes });
         }
         const stats = {
           levels,
@@ -261,7 +262,8 @@ function usage(): string {
   const lines = Object.entries(COMMANDS)
     .filter(([name]) => name !== 'qa-child')
     .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: shale <command> [args]   (shale <command> --help for its arguments)\n\ncommands:\n${lines.join('\n')}\n  help      show this help\n`;
+  const help = `  ${'help'.padEnd(width)}  show this help`;
+  return `usage: shale <command> [args]   (shale <command> --help for its arguments)\n\ncommands:\n${lines.join('\n')}\n${help}\n`;
 }
 
 function commandHelp(name: string, c: Command): string {

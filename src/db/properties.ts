@@ -17,6 +17,11 @@ export function getProperty(db: DB, name: string): string | undefined {
     const level = Number(m[1]);
     return level < NUM_LEVELS ? String(version.numFiles(level)) : undefined;
   }
+  const b = /^shale\.bytes-at-level(\d+)$/.exec(name);
+  if (b) {
+    const level = Number(b[1]);
+    return level < NUM_LEVELS ? String(version.levelBytes(level)) : undefined;
+  }
   switch (name) {
     case 'leveldb.stats': {
       const lines = [

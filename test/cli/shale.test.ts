@@ -72,9 +72,10 @@ test('put, get, delete, scan with encodings; stats --json', async () => {
     assert.deepEqual(JSON.parse(rev.out), { key: '6363', value: '\ufffd\u0000' });
     const stats = shale(['stats', dir, '--json']);
     assert.equal(stats.code, 0, stats.err);
-    const s = JSON.parse(stats.out) as { levels: { files: number }[]; lastSequence: number };
+    const s = JSON.parse(stats.out) as { levels: { files: number; bytes: number }[]; lastSequence: number };
     assert.equal(s.levels.length, 7);
     assert.ok(s.lastSequence >= 5);
+    assert.ok(s.levels.every((l) => Number.isInteger(l.bytes) && (l.files === 0) === (l.bytes === 0)));
     const check = await DB.open(dir);
     assert.equal(new TextDecoder().decode(check.get('b')), 'two');
     assert.equal(check.get('a'), undefined);
