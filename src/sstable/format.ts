@@ -12,6 +12,7 @@ import type { RandomAccessFile } from '../env/file-system.js';
 import { decodeFixed32, encodeFixed32, encodeVarint64 } from '../util/coding.js';
 import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../util/crc32c.js';
 import { CorruptionError } from '../util/errors.js';
+import { KERNEL_MAX_REGION, wasmKernel } from '../util/wasm/kernel.js';
 import { uncompressBlock } from './compression.js';
 
 // FROZEN: on-disk sizes and magic.
@@ -182,12 +183,20 @@ export function readBlockAt(
   if (offset + n > file.size) throw new CorruptionError('truncated block read', fileName, offset);
   // A compressed block is read into a reused scratch buffer (its uncompressed copy is what lives on);
   // allocating a fresh array per read cost more than the pread itself.
+  // With the WebAssembly kernel loaded, the read lands in its memory: CRC and Snappy then run in place.
   let buf: Uint8Array;
+  let reused = false;
   if (file.readInto !== undefined) {
-    if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
-    if (file.readInto(offset, n, readScratch) !== n)
+    reused = true;
+    const k = n <= KERNEL_MAX_REGION ? wasmKernel() : null;
+    if (k !== null) {
+      buf = k.input(n);
+    } else {
+      if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
+      buf = readScratch;
+    }
+    if (file.readInto(offset, n, buf) !== n)
       throw new CorruptionError('truncated block read', fileName, offset);
-    buf = readScratch;
   } else {
     buf = file.read(offset, n);
     if (buf.length !== n) throw new CorruptionError('truncated block read', fileName, offset);
@@ -201,13 +210,13 @@ export function readBlockAt(
   const data = uncompressBlock(type, buf.subarray(0, size), fileName, offset);
   // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
   return {
-    data: data.buffer === readScratch.buffer ? data.slice() : data,
+    data: reused && data.buffer === buf.buffer ? data.slice() : data,
     cachable: true,
   };
 }
 
 /** readScratch is the buffer readBlockAt reads into (reads are synchronous: never two at once). */
-let readScratch = new Uint8Array(64 * 1024);
+let readScratch = new Uint8Array(0);
 
 /** blockTrailerCrc returns the masked CRC stored in a trailer for `contents` stored with `type`. */
 export function blockTrailerCrc(contents: Uint8Array, type: number): number {
