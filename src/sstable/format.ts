@@ -14,6 +14,7 @@ import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../util/crc32c.js';
 import { CorruptionError } from '../util/errors.js';
 import { KERNEL_MAX_REGION, wasmKernel } from '../util/wasm/kernel.js';
 import { uncompressBlock } from './compression.js';
+import { blockMemory, inSlab } from './block-memory.js';
 
 // FROZEN: on-disk sizes and magic.
 /** BLOCK_TRAILER_SIZE is the length of the trailer after every block: a type byte and a masked CRC. */
@@ -147,6 +148,8 @@ export interface BlockContents {
   readonly data: Uint8Array;
   /** cachable is true iff `data` may be kept in the block cache (always, for heap-read blocks). */
   readonly cachable: boolean;
+  /** pooled is true iff `data` lies in a shared slab (see block-memory.ts). */
+  readonly pooled: boolean;
 }
 
 /** ReadBlockOptions configure readBlock. */
@@ -170,13 +173,17 @@ export function readBlock(
   return readBlockAt(file, handle.offset, handle.size, opts.verifyChecksums, opts.fileName);
 }
 
-/** readBlockAt is readBlock for a handle given as two numbers (no BlockHandle object on hot paths). */
+/**
+ * readBlockAt is readBlock for a handle given as two numbers (no BlockHandle object on hot paths).
+ * `pooled` (data blocks, which the block cache evicts) lets the contents share a slab with other blocks.
+ */
 export function readBlockAt(
   file: RandomAccessFile,
   offset: number,
   size: number,
   verifyChecksums: boolean,
   fileName: string,
+  pooled = false,
 ): BlockContents {
   const n = size + BLOCK_TRAILER_SIZE;
   // Check against the file size first, so a corrupt handle never makes us allocate a huge buffer.
@@ -207,12 +214,16 @@ export function readBlockAt(
       throw new CorruptionError('block checksum mismatch', fileName, offset);
   }
   const type = buf[size]!;
-  const data = uncompressBlock(type, buf.subarray(0, size), fileName, offset);
-  // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
-  return {
-    data: reused && data.buffer === buf.buffer ? data.slice() : data,
-    cachable: true,
-  };
+  // Data blocks (`pooled`) decode into slab memory, other blocks (kept as long as their table) into their own.
+  const alloc = pooled ? blockMemory : undefined;
+  let data = uncompressBlock(type, buf.subarray(0, size), fileName, offset, alloc);
+  if (reused && data.buffer === buf.buffer) {
+    // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
+    const out = alloc !== undefined ? alloc(size) : new Uint8Array(size);
+    out.set(data);
+    data = out;
+  }
+  return { data, cachable: true, pooled: inSlab(data) };
 }
 
 /** readScratch is the buffer readBlockAt reads into (reads are synchronous: never two at once). */

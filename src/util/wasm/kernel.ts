@@ -105,6 +105,15 @@ export class WasmKernel {
    * Requires: end - start <= KERNEL_MAX_REGION and outLen <= KERNEL_MAX_REGION.
    */
   snappyUncompress(src: Uint8Array, start: number, end: number, outLen: number): Uint8Array | number {
+    const out = this.snappyUncompressView(src, start, end, outLen);
+    return typeof out === 'number' ? out : out.slice();
+  }
+
+  /**
+   * snappyUncompressView is snappyUncompress with the result left in kernel memory: a view valid until the
+   * next kernel call (copy it out).
+   */
+  snappyUncompressView(src: Uint8Array, start: number, end: number, outLen: number): Uint8Array | number {
     const inLen = end - start;
     let inPtr: number;
     if (this.owns(src)) {
@@ -122,7 +131,7 @@ export class WasmKernel {
     const outPtr = this.outPtr;
     const code = this.x.snappy_uncompress(inPtr, inLen, outPtr, outLen);
     if (code !== 0) return code;
-    return this.mem.slice(outPtr, outPtr + outLen);
+    return this.mem.subarray(outPtr, outPtr + outLen);
   }
 }
 
