@@ -29,7 +29,8 @@ async function child(engine) {
   let db = make();
   await db.open();
   let x = 1;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648), x % NUM);
+  // 32-bit LCG steps (Math.imul): in doubles the product passes 2^53 and the sequence cycles early.
+  const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff), x % NUM);
   await time('put', NUM, async () => {
     for (let i = 0; i < NUM; i++) await db.put(key(rnd()), value);
   });

@@ -9,6 +9,7 @@ import { bytewiseComparator } from '../util/comparator.js';
 import { decodeFixed32 } from '../util/coding.js';
 import { CorruptionError } from '../util/errors.js';
 import { InternalKeyComparator } from '../memtable/internal-key.js';
+import type { SortedKeys } from './sorted-keys.js';
 
 /**
  * RangeCompare compares `a[aStart, aEnd)` with `b[bStart, bEnd)` in some comparator's order, so blocks can
@@ -66,12 +67,16 @@ export function rangeCompareFor(cmp: Comparator): RangeCompare {
  * block cache holds. Construction checks the restart array, so iterators can trust it.
  */
 export class Block {
-  /** data is the block contents (entries, restart array, restart count). */
-  readonly data: Uint8Array;
+  /** data is the block contents (entries, restart array, restart count); adopt() may move, never change it. */
+  data: Uint8Array;
+  /** pooled is true while `data` lies in a shared slab (block-memory.ts). */
+  pooled = false;
   /** restartOffset is where the restart array starts (= the end of the entries). */
   readonly restartOffset: number;
   /** numRestarts is the number of restart points (0 only for a block with no entries). */
   readonly numRestarts: number;
+  /** lookup: the keys decoded for point reads, set by Table once the block is read again from the cache. */
+  lookup: SortedKeys | null = null;
 
   /**
    * @param data the uncompressed block contents; the Block keeps it and never changes it
@@ -108,6 +113,16 @@ export class Block {
     }
     this.restartOffset = restartOffset;
     this.numRestarts = numRestarts;
+  }
+
+  /**
+   * adopt moves pooled contents into memory of their own, so a block kept in the cache holds no slab.
+   * Iterators already on the block keep reading the slab copy (same bytes, still valid).
+   */
+  adopt(): void {
+    if (!this.pooled) return;
+    this.data = this.data.slice();
+    this.pooled = false;
   }
 
   /** size is the contents' length in bytes (the block cache charge). */

@@ -27,16 +27,23 @@ export function compressBlock(type: CompressionType, raw: Uint8Array): Uint8Arra
 }
 
 /**
- * uncompressBlock returns the raw contents of a block stored with compression `type`. Throws
- * CorruptionError for malformed data and for unknown types (naming `file` and `offset`).
+ * uncompressBlock returns the raw contents of a block stored with compression `type` (Snappy output in
+ * memory from `alloc`, when given). Throws CorruptionError for malformed data and for unknown types
+ * (naming `file` and `offset`).
  */
-export function uncompressBlock(type: number, data: Uint8Array, file?: string, offset?: number): Uint8Array {
+export function uncompressBlock(
+  type: number,
+  data: Uint8Array,
+  file?: string,
+  offset?: number,
+  alloc?: (n: number) => Uint8Array,
+): Uint8Array {
   switch (type) {
     case CompressionType.NONE:
       return data;
     case CompressionType.SNAPPY:
       try {
-        return snappyUncompress(data);
+        return snappyUncompress(data, undefined, alloc);
       } catch (err) {
         if (err instanceof CorruptionError)
           throw new CorruptionError(`bad snappy block: ${err.message}`, file, offset);

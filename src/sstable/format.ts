@@ -12,7 +12,9 @@ import type { RandomAccessFile } from '../env/file-system.js';
 import { decodeFixed32, encodeFixed32, encodeVarint64 } from '../util/coding.js';
 import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../util/crc32c.js';
 import { CorruptionError } from '../util/errors.js';
+import { KERNEL_MAX_REGION, wasmKernel } from '../util/wasm/kernel.js';
 import { uncompressBlock } from './compression.js';
+import { blockMemory, inSlab } from './block-memory.js';
 
 // FROZEN: on-disk sizes and magic.
 /** BLOCK_TRAILER_SIZE is the length of the trailer after every block: a type byte and a masked CRC. */
@@ -146,6 +148,8 @@ export interface BlockContents {
   readonly data: Uint8Array;
   /** cachable is true iff `data` may be kept in the block cache (always, for heap-read blocks). */
   readonly cachable: boolean;
+  /** pooled is true iff `data` lies in a shared slab (see block-memory.ts). */
+  readonly pooled: boolean;
 }
 
 /** ReadBlockOptions configure readBlock. */
@@ -169,25 +173,37 @@ export function readBlock(
   return readBlockAt(file, handle.offset, handle.size, opts.verifyChecksums, opts.fileName);
 }
 
-/** readBlockAt is readBlock for a handle given as two numbers (no BlockHandle object on hot paths). */
+/**
+ * readBlockAt is readBlock for a handle given as two numbers (no BlockHandle object on hot paths).
+ * `pooled` (data blocks, which the block cache evicts) lets the contents share a slab with other blocks.
+ */
 export function readBlockAt(
   file: RandomAccessFile,
   offset: number,
   size: number,
   verifyChecksums: boolean,
   fileName: string,
+  pooled = false,
 ): BlockContents {
   const n = size + BLOCK_TRAILER_SIZE;
   // Check against the file size first, so a corrupt handle never makes us allocate a huge buffer.
   if (offset + n > file.size) throw new CorruptionError('truncated block read', fileName, offset);
   // A compressed block is read into a reused scratch buffer (its uncompressed copy is what lives on);
   // allocating a fresh array per read cost more than the pread itself.
+  // With the WebAssembly kernel loaded, the read lands in its memory: CRC and Snappy then run in place.
   let buf: Uint8Array;
+  let reused = false;
   if (file.readInto !== undefined) {
-    if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
-    if (file.readInto(offset, n, readScratch) !== n)
+    reused = true;
+    const k = n <= KERNEL_MAX_REGION ? wasmKernel() : null;
+    if (k !== null) {
+      buf = k.input(n);
+    } else {
+      if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
+      buf = readScratch;
+    }
+    if (file.readInto(offset, n, buf) !== n)
       throw new CorruptionError('truncated block read', fileName, offset);
-    buf = readScratch;
   } else {
     buf = file.read(offset, n);
     if (buf.length !== n) throw new CorruptionError('truncated block read', fileName, offset);
@@ -198,16 +214,20 @@ export function readBlockAt(
       throw new CorruptionError('block checksum mismatch', fileName, offset);
   }
   const type = buf[size]!;
-  const data = uncompressBlock(type, buf.subarray(0, size), fileName, offset);
-  // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
-  return {
-    data: data.buffer === readScratch.buffer ? data.slice() : data,
-    cachable: true,
-  };
+  // Data blocks (`pooled`) decode into slab memory, other blocks (kept as long as their table) into their own.
+  const alloc = pooled ? blockMemory : undefined;
+  let data = uncompressBlock(type, buf.subarray(0, size), fileName, offset, alloc);
+  if (reused && data.buffer === buf.buffer) {
+    // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
+    const out = alloc !== undefined ? alloc(size) : new Uint8Array(size);
+    out.set(data);
+    data = out;
+  }
+  return { data, cachable: true, pooled: inSlab(data) };
 }
 
 /** readScratch is the buffer readBlockAt reads into (reads are synchronous: never two at once). */
-let readScratch = new Uint8Array(64 * 1024);
+let readScratch = new Uint8Array(0);
 
 /** blockTrailerCrc returns the masked CRC stored in a trailer for `contents` stored with `type`. */
 export function blockTrailerCrc(contents: Uint8Array, type: number): number {

@@ -5,6 +5,7 @@
  * and output and throws CorruptionError instead of reading or writing out of bounds.
  */
 import { CorruptionError, InvalidArgumentError } from '../util/errors.js';
+import { KERNEL_MAX_REGION, wasmKernel } from '../util/wasm/kernel.js';
 
 // FROZEN: on-disk element tags (low two bits of each tag byte).
 const TAG_LITERAL = 0;
@@ -233,19 +234,64 @@ function readHeader(input: Uint8Array): number {
 /**
  * snappyUncompress decodes a snappy block; throws CorruptionError on malformed input. A declared length
  * above `maxLength` (default SNAPPY_MAX_UNCOMPRESSED_LENGTH), or above what the input could possibly
- * expand to, is reported as corruption before anything is allocated.
+ * expand to, is reported as corruption before anything is allocated. The output comes from `alloc`
+ * (default: a new array). Blocks up to KERNEL_MAX_REGION go through the WebAssembly kernel when it is
+ * loaded; its errors are reported by the TypeScript decoder.
  */
-export function snappyUncompress(input: Uint8Array, maxLength = SNAPPY_MAX_UNCOMPRESSED_LENGTH): Uint8Array {
+export function snappyUncompress(
+  input: Uint8Array,
+  maxLength = SNAPPY_MAX_UNCOMPRESSED_LENGTH,
+  alloc: (n: number) => Uint8Array = newBytes,
+): Uint8Array {
+  const header = checkedHeader(input, maxLength);
+  const outLen = header % HEADER_SPLIT;
+  const ip = (header - outLen) / HEADER_SPLIT;
+  const k = outLen <= KERNEL_MAX_REGION && input.length - ip <= KERNEL_MAX_REGION ? wasmKernel() : null;
+  if (k === null) return decode(input, ip, alloc(outLen));
+  const view = k.snappyUncompressView(input, ip, input.length, outLen);
+  if (typeof view !== 'number') {
+    const out = alloc(outLen);
+    out.set(view);
+    return out;
+  }
+  // Malformed: the TypeScript decoder names the fault. It cannot succeed where the kernel failed (the
+  // tests hold them to the same verdicts), but if it ever did, the block is still not returned.
+  decode(input, ip, new Uint8Array(outLen));
+  throw new CorruptionError(`snappy: malformed block (kernel code ${view})`);
+}
+
+function newBytes(n: number): Uint8Array {
+  return new Uint8Array(n);
+}
+
+/** snappyUncompressJs is snappyUncompress in TypeScript alone (the fallback, and the kernel's reference). */
+export function snappyUncompressJs(
+  input: Uint8Array,
+  maxLength = SNAPPY_MAX_UNCOMPRESSED_LENGTH,
+): Uint8Array {
+  const header = checkedHeader(input, maxLength);
+  const outLen = header % HEADER_SPLIT;
+  return decode(input, (header - outLen) / HEADER_SPLIT, new Uint8Array(outLen));
+}
+
+/** checkedHeader reads the length header (see readHeader) and rejects lengths the input cannot hold. */
+function checkedHeader(input: Uint8Array, maxLength: number): number {
   const header = readHeader(input);
   const outLen = header % HEADER_SPLIT;
-  let ip = (header - outLen) / HEADER_SPLIT;
+  const ip = (header - outLen) / HEADER_SPLIT;
   const inLen = input.length;
   // Each element of k input bytes yields at most 64/3 bytes (a 3-byte copy-2 of length 64).
   if (outLen > Math.ceil(((inLen - ip) * 64) / 3)) {
     throw new CorruptionError(`snappy: declared length ${outLen} exceeds what ${inLen} bytes can encode`);
   }
   if (outLen > maxLength) throw new CorruptionError(`snappy: declared length ${outLen} exceeds ${maxLength}`);
-  const out = new Uint8Array(outLen);
+  return header;
+}
+
+/** decode decodes the elements of `input` from `ip` into `out` (exactly its length; every byte written). */
+function decode(input: Uint8Array, ip: number, out: Uint8Array): Uint8Array {
+  const inLen = input.length;
+  const outLen = out.length;
   let op = 0;
   while (ip < inLen) {
     const tag = input[ip++]!;

@@ -12,7 +12,7 @@ import { bytewiseComparator } from '../util/comparator.js';
 import { ClosedError, CorruptionError, IOError, InvalidArgumentError, ShaleError } from '../util/errors.js';
 import { utf8 } from '../util/bytes.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
-import { Block, BlockIterator, rangeCompareFor, type RangeCompare } from './block.js';
+import { Block, BlockIterator } from './block.js';
 import { FilterBlockReader } from './filter-block.js';
 import {
   BLOCK_TRAILER_SIZE,
@@ -24,6 +24,7 @@ import {
 } from './format.js';
 import { FILTER_META_PREFIX } from './table-builder.js';
 import { TwoLevelIterator } from './two-level-iterator.js';
+import { SortedKeys } from './sorted-keys.js';
 
 /** TableOptions configure how a table is opened and read. */
 export interface TableOptions {
@@ -63,12 +64,32 @@ export interface TableReadOptions {
   readonly verifyChecksums?: boolean;
 }
 
-/** TableEntry is one entry returned by Table.get. */
-export interface TableEntry {
-  /** key is the internal key (a view valid until the next get() on the same table). */
-  readonly key: Uint8Array;
-  /** value is a view into an immutable block (it stays valid, and keeps the block in memory). */
-  readonly value: Uint8Array;
+const EMPTY = new Uint8Array(0);
+/** EMPTY_BLOCK parks the get() iterator so it holds no slab. */
+const EMPTY_BLOCK = new Block(new Uint8Array(4));
+
+/**
+ * TableEntry is the entry Table.get found: one reused object per table, valid until its next get(). The
+ * internal key is `keyData[keyStart, keyEnd)` and the value `valueData[valueStart, valueEnd)`, in an
+ * immutable block: point reads use the ranges (no views); `key` and `value` make views.
+ */
+export class TableEntry {
+  keyData: Uint8Array = EMPTY;
+  keyStart = 0;
+  keyEnd = 0;
+  valueData: Uint8Array = EMPTY;
+  valueStart = 0;
+  valueEnd = 0;
+
+  /** key returns a view of the internal key. */
+  get key(): Uint8Array {
+    return this.keyData.subarray(this.keyStart, this.keyEnd);
+  }
+
+  /** value returns a view of the value (it keeps the block in memory). */
+  get value(): Uint8Array {
+    return this.valueData.subarray(this.valueStart, this.valueEnd);
+  }
 }
 
 const TWO_32 = 0x1_0000_0000;
@@ -96,12 +117,14 @@ export class Table {
   // Reused by get(): the index iterator and a data-block iterator retargeted at each block.
   private readonly getIndexIter: BlockIterator;
   private getDataIter: BlockIterator | null = null;
-  private getBlockOffset = -1; // offset of the block getDataIter walks
+  private getBlock: Block | null = null; // the block of the last get()
+  private getBlockOffset = -1;
+  private loadHit = false; // whether the last loadBlock() found its block in the cache
   private readonly handle = { offset: 0, size: 0, end: 0 };
+  private readonly getEntry = new TableEntry();
   private readonly dataEnd: number; // data blocks lie before the metaindex block
   /** index: the index block decoded once at open, so get() binary-searches plain arrays. */
   private readonly index: DecodedIndex;
-  private readonly rcmp: RangeCompare;
 
   private constructor(
     private readonly file: RandomAccessFile,
@@ -118,7 +141,6 @@ export class Table {
     this.getIndexIter = new BlockIterator(indexBlock, cmp);
     this.dataEnd = metaindexOffset;
     this.index = decodeIndex(indexBlock, cmp, fileName);
-    this.rcmp = rangeCompareFor(cmp);
   }
 
   /**
@@ -204,44 +226,70 @@ export class Table {
     if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
     // First index entry whose separator is >= the key: its block is the only one that may hold it.
     const idx = this.index;
-    const keys = idx.keys;
-    const starts = idx.starts;
-    const rcmp = this.rcmp;
-    const tlen = internalKey.length;
-    let lo = 0;
-    let hi = idx.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (rcmp(keys, starts[mid]!, starts[mid + 1]!, internalKey, 0, tlen) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo >= idx.count) return undefined;
-    const h = this.handle;
-    h.offset = idx.offsets[lo]!;
-    h.size = idx.sizes[lo]!;
-    if (this.filter !== null && !this.filter.mayMatch(h.offset, internalKey, tlen - TAG_SIZE, keyHash)) {
+    const lo = idx.keys.lowerBound(internalKey);
+    if (lo >= idx.keys.count) return undefined;
+    const offset = idx.offsets[lo]!;
+    if (
+      this.filter !== null &&
+      !this.filter.mayMatch(offset, internalKey, internalKey.length - TAG_SIZE, keyHash)
+    ) {
       return undefined;
     }
-    let di = this.getDataIter;
+    const e = this.getEntry;
     // Consecutive gets in one block (sequential reads) reuse it without a cache lookup.
-    if (di === null || h.offset !== this.getBlockOffset) {
-      const block = this.loadBlock(
-        h.offset,
-        h.size,
+    let block = this.getBlock;
+    if (block === null || offset !== this.getBlockOffset) {
+      block = this.loadBlock(
+        offset,
+        idx.sizes[lo]!,
         opts?.verifyChecksums ?? this.verifyChecksums,
         opts?.fillCache ?? true,
       );
-      if (di === null) {
-        di = new BlockIterator(block, this.cmp);
-        this.getDataIter = di;
-      } else {
-        di.setBlock(block);
-      }
-      this.getBlockOffset = h.offset;
+      // A block still in a slab is not kept past this get (it would hold the whole slab).
+      this.getBlock = block.pooled ? null : block;
+      this.getBlockOffset = offset;
+      // A block read again from the cache earns its decoded keys (a fresh read may never be read again).
+      if (block.lookup === null && this.loadHit) this.decodeLookup(block, offset);
+    }
+    const sk = block.lookup;
+    if (sk !== null) {
+      const i = sk.lowerBound(internalKey);
+      if (i >= sk.count) return undefined;
+      e.keyData = sk.keys;
+      e.keyStart = sk.starts[i]!;
+      e.keyEnd = sk.starts[i + 1]!;
+      e.valueData = sk.values;
+      e.valueStart = sk.valueStarts[i]!;
+      e.valueEnd = sk.valueEnds[i]!;
+      return e;
+    }
+    let di = this.getDataIter;
+    if (di === null) {
+      di = new BlockIterator(block, this.cmp);
+      this.getDataIter = di;
+    } else {
+      di.setBlock(block);
     }
     di.seek(internalKey);
-    if (!di.valid()) return undefined;
-    return { key: di.key(), value: di.value() };
+    const found = di.valid();
+    if (found) {
+      const key = di.key();
+      e.keyData = key;
+      e.keyStart = 0;
+      e.keyEnd = key.length;
+      e.valueData = di.blockData;
+      e.valueStart = di.valueStart;
+      e.valueEnd = di.valueEnd;
+    }
+    if (block.pooled) di.setBlock(EMPTY_BLOCK);
+    return found ? e : undefined;
+  }
+
+  /** decodeLookup gives a cached block its SortedKeys and charges the cache for them. */
+  private decodeLookup(block: Block, offset: number): void {
+    const sk = SortedKeys.fromBlock(block, this.cmp, true);
+    block.lookup = sk;
+    this.blockCache!.set(this.cacheKeyBase + offset, block, block.size + sk.bytes);
   }
 
   /** iterator returns an iterator over every entry of the table. */
@@ -281,6 +329,7 @@ export class Table {
     this.closed = true;
     this.getIndexIter.close();
     this.getDataIter = null;
+    this.getBlock = null;
     this.file.close();
   }
 
@@ -290,9 +339,13 @@ export class Table {
       throw new CorruptionError('block handle points past the data blocks', this.fileName, offset);
     }
     const cache = this.blockCache;
+    this.loadHit = false;
     if (cache === null || offset >= this.cacheKeyLimit) return this.readBlock(offset, size, verify);
     const key = this.cacheKeyBase + offset;
     let block = cache.get(key);
+    this.loadHit = block !== undefined;
+    // Read again: the block has earned memory of its own (a slab is best left to blocks read once).
+    if (block !== undefined) block.adopt();
     if (block === undefined) {
       block = this.readBlock(offset, size, verify);
       if (fillCache) cache.set(key, block, block.size);
@@ -302,11 +355,10 @@ export class Table {
 
   private readBlock(offset: number, size: number, verify: boolean): Block {
     try {
-      return new Block(
-        readBlockAt(this.file, offset, size, verify, this.fileName).data,
-        this.fileName,
-        offset,
-      );
+      const contents = readBlockAt(this.file, offset, size, verify, this.fileName, true);
+      const block = new Block(contents.data, this.fileName, offset);
+      block.pooled = contents.pooled;
+      return block;
     } catch (err) {
       if (err instanceof ShaleError) throw err;
       throw new CorruptionError(`cannot read block: ${String(err)}`, this.fileName, offset, { cause: err });
@@ -321,46 +373,27 @@ function checkHandle(h: BlockHandle, limit: number, fileName: string): void {
   }
 }
 
-/** DecodedIndex is an index block as arrays: separator keys packed in `keys`, handles per entry. */
+/** DecodedIndex is an index block as arrays: the separator keys, and each entry's block handle. */
 interface DecodedIndex {
-  readonly count: number;
-  readonly keys: Uint8Array;
-  /** starts[i]..starts[i+1] is entry i's key in `keys`. */
-  readonly starts: Int32Array;
+  readonly keys: SortedKeys;
   readonly offsets: Float64Array;
   readonly sizes: Float64Array;
 }
 
 function decodeIndex(index: Block, cmp: InternalKeyComparator, fileName: string): DecodedIndex {
   const it = new BlockIterator(index, cmp);
-  const keyParts: Uint8Array[] = [];
   const offsets: number[] = [];
   const sizes: number[] = [];
   const h = { offset: 0, size: 0, end: 0 };
-  let total = 0;
   for (it.seekToFirst(); it.valid(); it.next()) {
-    const k = it.key().slice();
-    keyParts.push(k);
-    total += k.length;
     if (!decodeBlockHandleInto(it.blockData, it.valueStart, it.valueEnd, h)) {
       throw new CorruptionError('bad block handle in index', fileName, index.blockOffset);
     }
     offsets.push(h.offset);
     sizes.push(h.size);
   }
-  const keys = new Uint8Array(total);
-  const starts = new Int32Array(keyParts.length + 1);
-  let pos = 0;
-  keyParts.forEach((k, i) => {
-    starts[i] = pos;
-    keys.set(k, pos);
-    pos += k.length;
-  });
-  starts[keyParts.length] = pos;
   return {
-    count: keyParts.length,
-    keys,
-    starts,
+    keys: SortedKeys.fromBlock(index, cmp, false),
     offsets: Float64Array.from(offsets),
     sizes: Float64Array.from(sizes),
   };

@@ -36,6 +36,30 @@ export function compareByteRanges(
   return aLen - bLen;
 }
 
+/** Copies up to COPY_POOLED_MAX bytes are carved from shared slabs of COPY_SLAB bytes (as Node's Buffer pool). */
+const COPY_SLAB = 8192;
+const COPY_POOLED_MAX = 1024;
+let copySlab = new ArrayBuffer(COPY_SLAB);
+let copyOffset = 0;
+
+/**
+ * copyBytes returns a new array holding `src[start, end)`, the caller's to keep and change. Small copies
+ * share 8 KiB slabs: `slice()` gives each its own ArrayBuffer, an off-heap allocation the GC tracks, which
+ * cost ~10x the copy of a 100-byte value. A kept copy keeps its slab alive (at most 8 KiB per copy).
+ */
+export function copyBytes(src: Uint8Array, start = 0, end = src.length): Uint8Array {
+  const n = end - start;
+  if (n > COPY_POOLED_MAX) return src.slice(start, end);
+  if (copyOffset + n > COPY_SLAB) {
+    copySlab = new ArrayBuffer(COPY_SLAB);
+    copyOffset = 0;
+  }
+  const out = new Uint8Array(copySlab, copyOffset, n);
+  copyOffset = (copyOffset + n + 7) & ~7; // 8-aligned, so a copy can back any typed-array view
+  out.set(src.subarray(start, end));
+  return out;
+}
+
 /** bytesEqual returns true iff `a` and `b` hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -7,7 +7,7 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { FilterPolicy } from '../sstable/filter-policy.js';
 import type { Block } from '../sstable/block.js';
-import { Table } from '../sstable/table.js';
+import { Table, type TableEntry } from '../sstable/table.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
 import { LruCache } from '../util/lru-cache.js';
 import { CorruptionError, IOError, ShaleError, toIOError } from '../util/errors.js';
@@ -93,14 +93,17 @@ export class TableCache {
     }
   }
 
-  /** get returns the first entry >= `ikey` in the table, or undefined (a bloom miss or past the end). */
+  /**
+   * get returns the first entry >= `ikey` in the table, or undefined (a bloom miss or past the end). The
+   * entry is reused by the table's next get.
+   */
   get(
     fileNumber: number,
     fileSize: number,
     ikey: Uint8Array,
     opts?: TableReadOptions,
     keyHash?: number,
-  ): { key: Uint8Array; value: Uint8Array } | undefined {
+  ): TableEntry | undefined {
     return this.open(fileNumber, fileSize).table.get(ikey, opts, keyHash);
   }
 

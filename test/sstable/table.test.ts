@@ -251,7 +251,7 @@ test('the block cache serves repeated reads; fillCache:false does not insert', (
   const readsAfterScan = file.reads;
   for (it.seekToFirst(); it.valid(); it.next()) n++;
   assert.equal(file.reads, readsAfterScan);
-  // The charge is the blocks' byte size: the sum of the data block sizes in the index.
+  // The charge is the blocks' byte size: the sum of the data block sizes in the index ...
   const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
   let dataBytes = 0;
   let dataBlocks = 0;
@@ -260,7 +260,10 @@ test('the block cache serves repeated reads; fillCache:false does not insert', (
     dataBlocks++;
   }
   assert.equal(blocks, dataBlocks);
-  assert.equal(cache.usage, dataBytes);
+  // ... plus the decoded keys of the one block a get() read again from the cache (k1000's).
+  const reread = (table as unknown as { getBlock: Block }).getBlock;
+  assert.ok(reread.lookup !== null);
+  assert.equal(cache.usage, dataBytes + reread.lookup.bytes);
 
   // Two tables sharing a cache do not see each other's blocks.
   const other = sortInternal(entries.map(([k]): Entry => [k, b('other')]));
@@ -411,4 +414,34 @@ test('the shortest successor shortens the last index key when it can', () => {
   assert.deepEqual(ii.key(), ik('b', MAX_SEQUENCE));
   assert.deepEqual(table.get(ik('abc', 9))?.value, b('x'));
   assert.equal(table.get(ik('abd', 9)), undefined);
+});
+
+test('blocks read once share slab memory; a block the cache serves again gets its own, same bytes', () => {
+  const entries = sortInternal(
+    Array.from({ length: 200 }, (_, i): Entry => [ik(`k${1000 + i}`, 1), b(`value ${i} `.repeat(4))]),
+  );
+  const { bytes } = build(entries, { blockSize: 256, compression: CompressionType.SNAPPY });
+  const inserted: Block[] = [];
+  const cache = new (class extends LruCache<number, Block> {
+    override set(key: number, value: Block, charge?: number): void {
+      if (!inserted.includes(value)) inserted.push(value);
+      super.set(key, value, charge);
+    }
+  })(1 << 20);
+  const { table } = open(bytes, null, cache);
+  assert.deepEqual(table.get(ik('k1100', 5))?.value, entries[100]![1]);
+  const first = inserted[0]!;
+  assert.equal(first.pooled, true);
+  assert.ok(first.data.buffer.byteLength > first.data.length, 'a view into a larger slab');
+  const before = first.data.slice();
+  // Another block, then the first again: served from the cache, it moves to memory of its own.
+  assert.deepEqual(table.get(ik('k1000', 5))?.value, entries[0]![1]);
+  assert.equal(inserted[1]!.pooled, true);
+  assert.equal(inserted[1]!.data.buffer, first.data.buffer, 'the two share one slab');
+  assert.deepEqual(table.get(ik('k1100', 5))?.value, entries[100]![1]);
+  assert.equal(first.pooled, false);
+  assert.equal(first.data.buffer.byteLength, first.data.length);
+  assert.deepEqual(first.data, before);
+  assert.ok(first.lookup !== null, 'and its keys decoded for point reads');
+  assert.deepEqual(table.get(ik('k1100', 5))?.value, entries[100]![1]);
 });

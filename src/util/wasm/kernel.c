@@ -1,0 +1,130 @@
+/*
+ * shale's WebAssembly kernel: CRC-32C and Snappy decompression, the two byte loops of a block-cache
+ * miss. Freestanding C (no libc); scripts/build-wasm-kernel.mjs compiles it with clang to
+ * src/util/wasm/kernel-bytes.ts. The TypeScript versions (src/util/crc32c.ts, src/sstable/snappy.ts)
+ * remain the reference: test/util/wasm-kernel.test.ts checks this code against them byte for byte.
+ *
+ * Memory contract (kept by src/util/wasm/kernel.ts): every buffer passed in has at least SLACK (64)
+ * writable and readable bytes past its end, so the copy loops may move 8 or 16 bytes at a time past the
+ * end of the data; bytes past the end are never part of a result.
+ */
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static u32 crc_tables[8][256];
+
+EXPORT("crc32c_init")
+void crc32c_init(void) {
+  for (u32 i = 0; i < 256; i++) {
+    u32 c = i;
+    for (int j = 0; j < 8; j++) c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+    crc_tables[0][i] = c;
+  }
+  for (u32 i = 0; i < 256; i++)
+    for (int k = 1; k < 8; k++) crc_tables[k][i] = (crc_tables[k - 1][i] >> 8) ^ crc_tables[0][crc_tables[k - 1][i] & 0xff];
+}
+
+static inline u32 load32(const u8 *p) { return __builtin_bit_cast(u32, *(const u8(*)[4])p); }
+static inline u64 load64(const u8 *p) { return __builtin_bit_cast(u64, *(const u8(*)[8])p); }
+static inline void store64(u8 *p, u64 v) { __builtin_memcpy(p, &v, 8); }
+
+/* crc32c_extend continues `crc` (of earlier bytes) over p[0, n): slicing by 8 with 32-bit loads. */
+EXPORT("crc32c_extend")
+u32 crc32c_extend(u32 crc, const u8 *p, u32 n) {
+  u32 c = ~crc;
+  const u32 *t0 = crc_tables[0], *t1 = crc_tables[1], *t2 = crc_tables[2], *t3 = crc_tables[3];
+  const u32 *t4 = crc_tables[4], *t5 = crc_tables[5], *t6 = crc_tables[6], *t7 = crc_tables[7];
+  while (n >= 8) {
+    u32 lo = c ^ load32(p);
+    u32 hi = load32(p + 4);
+    c = t7[lo & 0xff] ^ t6[(lo >> 8) & 0xff] ^ t5[(lo >> 16) & 0xff] ^ t4[lo >> 24] ^ t3[hi & 0xff] ^
+        t2[(hi >> 8) & 0xff] ^ t1[(hi >> 16) & 0xff] ^ t0[hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--) c = t0[(c ^ *p++) & 0xff] ^ (c >> 8);
+  return ~c;
+}
+
+/*
+ * snappy_uncompress decodes the Snappy elements in[0, in_len) (the length header already consumed)
+ * into out[0, out_len). Returns 0 on success, or a code > 0 naming the first malformation: 1 literal
+ * length runs past the input, 2 literal runs past the input, 3 literal runs past the output, 4 copy runs
+ * past the input, 5 copy offset out of range, 6 copy runs past the output, 7 output shorter than
+ * declared.
+ */
+EXPORT("snappy_uncompress")
+u32 snappy_uncompress(const u8 *ip, u32 in_len, u8 *out, u32 out_len) {
+  const u8 *const ip_end = ip + in_len;
+  u8 *op = out;
+  u8 *const op_end = out + out_len;
+  while (ip < ip_end) {
+    u32 tag = *ip++;
+    u32 len, off;
+    switch (tag & 3) {
+    case 0: {
+      len = tag >> 2;
+      if (len < 16) {
+        /* Short literal: one 16-byte move (slack covers the overrun), once the bounds hold. */
+        if (len >= (u32)(ip_end - ip)) return 2;
+        if (len >= (u32)(op_end - op)) return 3;
+        store64(op, load64(ip));
+        store64(op + 8, load64(ip + 8));
+        ip += len + 1;
+        op += len + 1;
+        continue;
+      }
+      if (len >= 60) {
+        u32 extra = len - 59;
+        if (extra > (u32)(ip_end - ip)) return 1;
+        len = ip[0];
+        if (extra > 1) len |= (u32)ip[1] << 8;
+        if (extra > 2) len |= (u32)ip[2] << 16;
+        if (extra > 3) len |= (u32)ip[3] << 24;
+        ip += extra;
+      }
+      /* len + 1 bytes follow; compared as len >= room so that len = 2^32 - 1 cannot wrap. */
+      if (len >= (u32)(ip_end - ip)) return 2;
+      if (len >= (u32)(op_end - op)) return 3;
+      len += 1;
+      __builtin_memcpy(op, ip, len);
+      ip += len;
+      op += len;
+      continue;
+    }
+    case 1:
+      if (ip >= ip_end) return 4;
+      len = 4 + ((tag >> 2) & 7);
+      off = ((tag >> 5) << 8) | *ip++;
+      break;
+    case 2:
+      if (ip_end - ip < 2) return 4;
+      len = (tag >> 2) + 1;
+      off = (u32)ip[0] | ((u32)ip[1] << 8);
+      ip += 2;
+      break;
+    default:
+      if (ip_end - ip < 4) return 4;
+      len = (tag >> 2) + 1;
+      off = load32(ip);
+      ip += 4;
+      break;
+    }
+    if (off == 0 || off > (u32)(op - out)) return 5;
+    if (len > (u32)(op_end - op)) return 6;
+    const u8 *from = op - off;
+    if (off >= 8) {
+      /* Each 8-byte move reads only bytes already written (off >= 8); the overrun lands in slack or in
+         bytes a later element overwrites. */
+      for (u32 i = 0; i < len; i += 8) store64(op + i, load64(from + i));
+    } else {
+      /* An overlapping copy repeats the last `off` bytes: byte by byte. */
+      for (u32 i = 0; i < len; i++) op[i] = from[i];
+    }
+    op += len;
+  }
+  return op == op_end ? 0 : 7;
+}

@@ -1,0 +1,87 @@
+/**
+ * SortedKeys (decoded keys for point reads) against a plain sorted array: the same lower bound for every
+ * target, with shared user-key prefixes (where probes skip the prefix) and without, and under a custom
+ * user comparator (no prefix skipping).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { BlockBuilder } from '../../src/sstable/block-builder.js';
+import { Block } from '../../src/sstable/block.js';
+import { SortedKeys } from '../../src/sstable/sorted-keys.js';
+import { InternalKeyComparator } from '../../src/memtable/internal-key.js';
+import type { Comparator } from '../../src/util/comparator.js';
+import { compareBytes } from '../../src/util/bytes.js';
+import { ICMP, ik, lowerBound } from './table-test-util.js';
+
+// Randomized tests: fast-check prints the seed of a failing run; SEED=<n> replays it.
+const FC = process.env.SEED === undefined ? {} : { seed: Number(process.env.SEED) };
+
+const reverseUser: Comparator = {
+  name: 'test.reverse',
+  compare: (a, b) => compareBytes(b, a),
+  findShortestSeparator: (a) => a,
+  findShortSuccessor: (a) => a,
+};
+const REVERSE = new InternalKeyComparator(reverseUser);
+
+/** User keys over a tiny alphabet behind an optional common stem: long shared prefixes, some short keys. */
+const userKey = (stem: Uint8Array) =>
+  fc.uint8Array({ min: 0, max: 2, maxLength: 4 }).map((tail) => Uint8Array.from([...stem, ...tail]));
+
+const cases = fc
+  .tuple(fc.uint8Array({ min: 0, max: 2, maxLength: 6 }), fc.boolean(), fc.integer({ min: 1, max: 16 }))
+  .chain(([stem, reverse, interval]) =>
+    fc.tuple(
+      fc.array(fc.tuple(userKey(stem), fc.integer({ min: 0, max: 5 })), { maxLength: 60 }),
+      fc.array(fc.tuple(fc.uint8Array({ min: 0, max: 2, maxLength: 9 }), fc.integer({ min: 0, max: 6 })), {
+        maxLength: 20,
+      }),
+      fc.constant(reverse),
+      fc.constant(interval),
+    ),
+  );
+
+test('SortedKeys.lowerBound agrees with a binary search over the sorted keys', () => {
+  fc.assert(
+    fc.property(cases, ([entries, targets, reverse, interval]) => {
+      const cmp = reverse ? REVERSE : ICMP;
+      const keyed = new Map(entries.map(([u, seq]) => [Buffer.from(ik(u, seq)).toString('hex'), ik(u, seq)]));
+      const keys = [...keyed.values()].sort((x, y) => cmp.compare(x, y));
+      const bb = new BlockBuilder(interval, 16);
+      keys.forEach((k, i) => bb.add(k, Uint8Array.of(i & 0xff, 7)));
+      const sk = SortedKeys.fromBlock(new Block(bb.finish().slice()), cmp, true);
+      assert.equal(sk.count, keys.length);
+      keys.forEach((k, i) => {
+        assert.deepEqual(sk.keys.subarray(sk.starts[i]!, sk.starts[i + 1]!), k);
+        assert.deepEqual(
+          sk.values.subarray(sk.valueStarts[i]!, sk.valueEnds[i]!),
+          Uint8Array.of(i & 0xff, 7),
+        );
+      });
+      if (reverse) assert.equal(sk.prefix, 0);
+      const probes = [...keys, ...targets.map(([u, seq]) => ik(u, seq))];
+      for (const t of probes) {
+        assert.equal(
+          sk.lowerBound(t),
+          lowerBound(keys, t, (x, y) => cmp.compare(x, y)),
+        );
+      }
+    }),
+    { numRuns: 400, ...FC },
+  );
+});
+
+test('SortedKeys skips a shared user-key prefix and still bounds targets outside it', () => {
+  const keys = ['key0100', 'key0150', 'key0199'].map((u) => ik(u, 5));
+  const bb = new BlockBuilder(16, 16);
+  for (const k of keys) bb.add(k, Uint8Array.of(1));
+  const sk = SortedKeys.fromBlock(new Block(bb.finish().slice()), ICMP, false);
+  assert.equal(sk.prefix, 5); // 'key01'
+  assert.equal(sk.lowerBound(ik('key0099', 9)), 0);
+  assert.equal(sk.lowerBound(ik('key02', 9)), 3);
+  assert.equal(sk.lowerBound(ik('key0150', 9)), 1); // newer than the stored version: sorts first
+  assert.equal(sk.lowerBound(ik('key0150', 1)), 2);
+  assert.equal(sk.lowerBound(ik('key0', 9)), 0); // shorter than the prefix: a full comparison
+  assert.equal(sk.lowerBound(ik('kez', 9)), 3);
+});
