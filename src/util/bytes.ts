@@ -49,7 +49,12 @@ let copyOffset = 0;
  */
 export function copyBytes(src: Uint8Array, start = 0, end = src.length): Uint8Array {
   const n = end - start;
-  if (n > COPY_POOLED_MAX) return src.slice(start, end);
+  if (n > COPY_POOLED_MAX) {
+    // Not src.slice(): on a Buffer (a Uint8Array subclass users pass in) slice() is a view, not a copy.
+    const big = new Uint8Array(n);
+    big.set(src.subarray(start, end));
+    return big;
+  }
   if (copyOffset + n > COPY_SLAB) {
     copySlab = new ArrayBuffer(COPY_SLAB);
     copyOffset = 0;
@@ -131,11 +136,4 @@ export function escapeBytes(b: Uint8Array): string {
  */
 export function toLatin1Key(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-}
-
-/** copyBytes returns a copy of `b` (Buffer.slice would return a view, so slice() is not used on input). */
-export function copyBytes(b: Uint8Array): Uint8Array {
-  const c = new Uint8Array(b.length);
-  c.set(b);
-  return c;
 }

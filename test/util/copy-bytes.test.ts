@@ -36,3 +36,15 @@ test('copyBytes copies a range', () => {
   assert.deepEqual(copyBytes(src, 7, 7), new Uint8Array(0));
   assert.deepEqual(copyBytes(src), src);
 });
+
+test('copyBytes copies a Buffer, small or large: changing the Buffer afterwards changes no copy', () => {
+  for (const n of [10, 5000]) {
+    const b = Buffer.alloc(n, 7);
+    const c = copyBytes(b);
+    b.fill(9);
+    assert.ok(
+      c.every((x) => x === 7),
+      `length ${n}`,
+    );
+  }
+});
