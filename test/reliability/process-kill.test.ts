@@ -1,30 +1,32 @@
 /**
- * R1 process kills: a child process writes synced batches (and unsynced puts, with flushes and
- * compactions on its worker threads) and is SIGKILLed at a random moment; after each restart every
- * acknowledged batch is present and no batch is torn. KILL_ROUNDS widens the run.
+ * R1 process kills: children run the randomized workload of kill-workload.ts (puts, deletes, batches,
+ * group-commit windows, reads, flushes and compactions; random options, sync fraction, worker or inline
+ * jobs) and are SIGKILLed at random moments, some during recovery; each directory lives through
+ * several kills. After every kill the database must open and hold exactly the state after a prefix of
+ * the operations that includes every acknowledged one, synced or not (the OS holds them).
+ * SHALE_SEED, KILL_ROUNDS (kills) and KILL_LANES (parallel children) set the run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { killRound } from '../../src/cli/qa.js';
-import { tmpDirFor } from '../support/tmp-dir.js';
+import { runKillTest } from '../support/kill-harness.js';
 
-const ROUNDS = Number(process.env.KILL_ROUNDS ?? 4);
+const SEED = Number(process.env.SHALE_SEED ?? 20261207);
+const KILLS = Number(process.env.KILL_ROUNDS ?? 12);
+const LANES = Number(process.env.KILL_LANES ?? 2);
 
 test(
-  'SIGKILL at random moments loses no acknowledged batch and tears none',
-  { timeout: 300_000 },
+  'SIGKILL at random moments loses no acknowledged write and leaves a prefix',
+  { timeout: 24 * 3600_000 },
   async (t) => {
-    const dir = tmpDirFor(t);
-    const cli = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
-    let acked = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const r = await killRound(dir, cli, round);
-      assert.ok(r.ok, r.detail);
-      acked += Number(/^(\d+)/.exec(r.detail)![1]);
-    }
-    t.diagnostic(
-      `figures ${JSON.stringify({ kills: ROUNDS, acknowledgedBatches: acked, lost: 0, torn: 0 })}`,
-    );
+    const figures = await runKillTest({
+      seed: SEED,
+      kills: KILLS,
+      lanes: LANES,
+      chain: 25,
+      rerun: `SHALE_SEED=${SEED} KILL_ROUNDS=${KILLS} KILL_LANES=${LANES} node --test build/test/reliability/process-kill.test.js`,
+    });
+    t.diagnostic(`figures ${JSON.stringify({ seed: SEED, ...figures })}`);
+    assert.equal(figures.kills, KILLS);
+    assert.ok(figures.ackedOps > 0, 'the children acknowledged no operation');
   },
 );
