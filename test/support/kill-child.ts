@@ -78,12 +78,15 @@ async function run(dir: string, seed: number, ackPath: string): Promise<void> {
 }
 
 process.stdout.write('ready\n');
+// A parent that dies without killing us closes our stdin: do not run on as an orphan.
+process.stdin.on('end', () => process.exit(0));
 let input = '';
+let started = false;
 process.stdin.on('data', (d: Buffer) => {
   input += d.toString();
   const nl = input.indexOf('\n');
-  if (nl < 0) return;
-  process.stdin.pause();
+  if (nl < 0 || started) return;
+  started = true;
   const { dir, seed, ack } = JSON.parse(input.slice(0, nl)) as { dir: string; seed: number; ack: string };
   run(dir, seed, ack).catch((err: unknown) => {
     process.stderr.write(`child seed ${seed}: ${String((err as Error)?.stack ?? err)}\n`);

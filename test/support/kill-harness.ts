@@ -242,6 +242,11 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
       }
     }
     const { syncPercent: _, ...options } = killOptions(childSeed);
+    // Killed before the child created the directory: nothing was written.
+    if (!existsSync(dir)) {
+      if (base.size === 0 && done === 0) return base;
+      return fail('the database directory is gone');
+    }
     // Keep the directory as the kill left it, for the failure report (removed once it verifies).
     cpSync(dir, `${dir}.killed`, { recursive: true });
     const t = Date.now();
