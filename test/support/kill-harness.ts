@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { DB } from '../../src/index.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
 import { Random } from '../../src/util/random.js';
-import { ACK_RECORD_SIZE, KEYS, KillOps, PHASE_NAMES, applyKillOp, killOptions } from './kill-workload.js';
+import { ACK_RECORD_SIZE, KEYS, PHASE_NAMES, killOptions } from './kill-workload.js';
+import { judgeKill } from './kill-oracle.js';
 import { makeTmpDir, removeTmpDir } from './tmp-dir.js';
 
 const CHILD = fileURLToPath(new URL('./kill-child.js', import.meta.url));
@@ -98,12 +99,6 @@ function readAck(path: string): { issued: number; done: number; phase: number } 
   if (b.length < ACK_RECORD_SIZE) return { issued: 0, done: 0, phase: 0 };
   const v = new DataView(b.buffer, b.byteOffset, b.length);
   return { issued: v.getUint32(0, true), done: v.getUint32(4, true), phase: v.getUint32(8, true) };
-}
-
-function same(a: Map<string, string>, b: Map<string, string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
 }
 
 /** readAll reads the database three ways (forward, reverse, a get per key); all must agree. */
@@ -223,24 +218,6 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
     done: number,
     fail: (what: string) => never,
   ): Promise<Map<string, string>> {
-    const ops = new KillOps(childSeed);
-    const expect = new Map(base);
-    const prefixes: Map<string, string>[] = [];
-    prefixes[0] = new Map(expect);
-    for (let i = 0; i < done; i++) {
-      applyKillOp(expect, ops.next());
-      if (i >= done - 64) prefixes[i + 1] = new Map(expect); // for the "lost" diagnosis only
-    }
-    // The operation in flight may have landed or not; of a group-commit window, any prefix may have.
-    const candidates: Map<string, string>[] = [expect];
-    if (issued > done) {
-      const op = ops.next();
-      for (let p = 1; p <= (op.t === 'async' ? op.ops.length : 1); p++) {
-        const m = new Map(expect);
-        applyKillOp(m, op, p);
-        candidates.push(m);
-      }
-    }
     const { syncPercent: _, ...options } = killOptions(childSeed);
     // Killed before the child created the directory: nothing was written.
     if (!existsSync(dir)) {
@@ -264,25 +241,14 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
         figures.torn++;
         return fail(state);
       }
-      const match = candidates.find((c) => same(c, state));
-      if (match !== undefined) {
+      const verdict = judgeKill(state, base, childSeed, issued, done);
+      if (verdict.ok) {
         rmSync(`${dir}.killed`, { recursive: true, force: true });
-        return match;
+        return verdict.state;
       }
-      const diff = [...new Set([...expect.keys(), ...state.keys()])]
-        .filter((k) => expect.get(k) !== state.get(k))
-        .slice(0, 4)
-        .map((k) => `${k}: want ${expect.get(k)?.slice(0, 24)} got ${state.get(k)?.slice(0, 24)}`);
-      const earlier = prefixes.findIndex((p) => p !== undefined && same(p, state));
-      if (earlier >= 0) {
-        figures.lost++;
-        return fail(
-          `acknowledged operations were lost: the state is the prefix of ${earlier} ops; ${diff.join('; ')}`,
-        );
-      }
-      figures.torn++;
+      figures[verdict.kind]++;
       return fail(
-        `the recovered state is no prefix of the operations (torn, reordered or wrong values); ${diff.join('; ')}`,
+        verdict.kind === 'lost' ? `acknowledged operations were lost: ${verdict.detail}` : verdict.detail,
       );
     } finally {
       await db.close();
