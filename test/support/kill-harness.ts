@@ -34,6 +34,8 @@ export interface KillFigures {
   recoveryMs: { p50: number; p99: number; max: number };
   wallMs: number;
   msPerKill: number;
+  /** meanDelayMs: the mean deliberate run time before a kill; the rest of a round is overhead. */
+  meanDelayMs: number;
 }
 
 /** Child is a started (possibly still loading) child process and the lines it has printed. */
@@ -142,8 +144,10 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
     recoveryMs: { p50: 0, p99: 0, max: 0 },
     wallMs: 0,
     msPerKill: 0,
+    meanDelayMs: 0,
   };
   const recovery: number[] = [];
+  let delays = 0;
   const t0 = Date.now();
   let failed = false;
   const perLane = Math.ceil(run.kills / run.lanes);
@@ -190,6 +194,7 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
           fail(`child did not open the database: ${child.stderr}`);
         }
         await sleep(delay);
+        delays += delay;
         if (child.exited) {
           figures.childDiedBeforeKill++;
           fail(`child exited before its kill: ${child.stderr}`);
@@ -262,6 +267,7 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
   removeTmpDir(root);
   figures.wallMs = Date.now() - t0;
   figures.msPerKill = Math.round(figures.wallMs / Math.max(1, figures.kills));
+  figures.meanDelayMs = Math.round(delays / Math.max(1, figures.kills));
   recovery.sort((a, b) => a - b);
   const q = (p: number): number =>
     recovery[Math.min(recovery.length - 1, Math.floor(p * recovery.length))] ?? 0;
