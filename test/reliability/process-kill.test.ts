@@ -34,6 +34,26 @@ test(
   },
 );
 
+/**
+ * Seeds that once failed, kept as fixed cases: 1615814513 (lane 0 round 0, killed before the child had
+ * made its directory) and 20261207 above (lane 1 round 3, killed before the write in flight landed)
+ * failed on harness bugs found while building this test.
+ */
+const FAILED_SEEDS: readonly [seed: number, kills: number][] = [[1615814513, 2]];
+
+for (const [seed, kills] of FAILED_SEEDS) {
+  test(`process kills with seed ${seed}, which once failed`, async () => {
+    const figures = await runKillTest({
+      seed,
+      kills,
+      lanes: 1,
+      chain: 25,
+      rerun: `node --test --test-name-pattern=${seed} build/test/reliability/process-kill.test.js`,
+    });
+    assert.equal(figures.kills, kills);
+  });
+}
+
 test('the kill oracle accepts exactly the states a kill may leave', () => {
   const seed = 7;
   const base = new Map([['k0001', 'k0001#0.0#']]);
