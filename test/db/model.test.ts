@@ -1,6 +1,7 @@
 /**
  * Model-based property test: random sequences of puts, deletes, batches, snapshots, bounded iterators
- * in both directions, cursor walks, flushes and reopens, compared with a sorted map.
+ * in both directions, cursor walks, flushes and reopens, compared with a sorted map. SHALE_SEED fixes
+ * fast-check's seed and MODEL_RUNS the sequences per option set; a failure names both and the rerun.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,7 +104,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
 );
 
+const SEED = process.env.SHALE_SEED ?? process.env.SEED;
+const RUNS = Number(process.env.MODEL_RUNS ?? 60);
+const LENGTH = Number(process.env.MODEL_LENGTH ?? 120);
+
+/** modelOps counts the operations checked against the model (the stress figure `modelOps`). */
+let modelOps = 0;
+
 const hex = (e: [Uint8Array, Uint8Array][]): string[] => e.map(([k, v]) => `${toHex(k)}=${toHex(v)}`);
+const eq = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : Buffer.compare(a, b) === 0;
+
+/** sameEntries compares entry lists byte for byte; the hex rendering is only built for a failure. */
+function sameEntries(
+  got: [Uint8Array, Uint8Array][],
+  want: [Uint8Array, Uint8Array][],
+  what: string | (() => string),
+): void {
+  if (got.length === want.length && got.every(([k, v], i) => eq(k, want[i]![0]) && eq(v, want[i]![1])))
+    return;
+  assert.deepEqual(hex(got), hex(want), typeof what === 'string' ? what : what());
+}
 
 async function run(ops: Op[], options: Record<string, unknown>, onDisk = false): Promise<void> {
   const fs = onDisk ? new NodeFileSystem() : new MemFileSystem();
@@ -119,6 +140,7 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
   };
   try {
     for (const op of ops) {
+      modelOps++;
       switch (op.t) {
         case 'put':
           db.put(op.k, op.v);
@@ -146,7 +168,7 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
           const [snap, m] = at(op.snap);
           const got = db.get(op.k, { snapshot: snap });
           const want = m.get(op.k);
-          assert.deepEqual(got && toHex(got), want && toHex(want), `get ${toHex(op.k)}`);
+          if (!eq(got, want)) assert.deepEqual(got && toHex(got), want && toHex(want), `get ${toHex(op.k)}`);
           break;
         }
         case 'snap':
@@ -167,7 +189,7 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
           if (op.reverse) want.reverse();
           if (op.limit >= 0) want = want.slice(0, op.limit);
           const got = [...db.iterator({ ...bounds, reverse: op.reverse, limit: op.limit, snapshot: snap })];
-          assert.deepEqual(hex(got), hex(want), `scan ${JSON.stringify(op)}`);
+          sameEntries(got, want, () => `scan ${JSON.stringify(op)}`);
           break;
         }
         case 'cursor': {
@@ -180,8 +202,8 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
           for (const fwd of [...op.moves, true]) {
             if (pos >= 0 && pos < all.length) {
               assert.ok(it.valid());
-              assert.equal(toHex(it.key()), toHex(all[pos]![0]));
-              assert.equal(toHex(it.value()), toHex(all[pos]![1]));
+              if (!eq(it.key(), all[pos]![0]) || !eq(it.value(), all[pos]![1]))
+                sameEntries([[it.key(), it.value()]], [all[pos]!], () => `cursor ${JSON.stringify(op)}`);
             } else {
               assert.equal(it.valid(), false);
               break;
@@ -212,11 +234,11 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
       }
     }
     // Final full comparison both ways, then after a reopen.
-    assert.deepEqual(hex([...db.iterator()]), hex(model.range()));
-    assert.deepEqual(hex([...db.iterator({ reverse: true })]), hex(model.range().reverse()));
+    sameEntries([...db.iterator()], model.range(), 'final scan');
+    sameEntries([...db.iterator({ reverse: true })], model.range().reverse(), 'final reverse scan');
     await db.close();
     db = await DB.open(dir, { fs, ...options });
-    assert.deepEqual(hex([...db.iterator()]), hex(model.range()));
+    sameEntries([...db.iterator()], model.range(), 'scan after reopen');
   } finally {
     await db.close();
     if (onDisk) removeTmpDir(dir);
@@ -246,24 +268,44 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ['reuse logs, no block cache', { writeBufferSize: 2048, reuseLogs: true, blockCacheSize: 0 }],
 ];
 
-test('the engine agrees with a sorted-map model (tiny levels, worker jobs on disk)', async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => run(ops, TINY_LEVELS, true)),
-    {
-      numRuns: Number(process.env.MODEL_RUNS ?? 60) / 3,
-      seed: process.env.SEED ? Number(process.env.SEED) : undefined,
-    },
+/**
+ * check runs `runs` fast-check sequences through `run` and prints the figures; a failure names the
+ * option set, fast-check's seed and path, and the command that repeats it.
+ */
+async function check(
+  t: { diagnostic(msg: string): void },
+  name: string,
+  runs: number,
+  body: (ops: Op[]) => Promise<void>,
+): Promise<void> {
+  const before = modelOps;
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: LENGTH, size: 'max' }), body),
+      {
+        numRuns: runs,
+        seed: SEED === undefined ? undefined : Number(SEED),
+      },
+    );
+  } catch (err) {
+    const seed = SEED ?? /seed: (-?\d+)/.exec(String(err))?.[1] ?? '?';
+    throw new Error(
+      `model (${name}), seed ${seed}: ${(err as Error).message}\nrerun: SHALE_SEED=${seed} MODEL_RUNS=${RUNS} ` +
+        `node --test --test-name-pattern=${JSON.stringify(name)} build/test/db/model.test.js`,
+      { cause: err },
+    );
+  }
+  t.diagnostic(`figures ${JSON.stringify({ config: name, sequences: runs, modelOps: modelOps - before })}`);
+}
+
+test('the engine agrees with a sorted-map model (tiny levels, worker jobs on disk)', async (t) => {
+  await check(t, 'tiny levels, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
+    run(ops, TINY_LEVELS, true),
   );
 });
 
 for (const [name, options] of CONFIGS) {
-  test(`the engine agrees with a sorted-map model (${name})`, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => run(ops, options)),
-      {
-        numRuns: Number(process.env.MODEL_RUNS ?? 60),
-        seed: process.env.SEED ? Number(process.env.SEED) : undefined,
-      },
-    );
+  test(`the engine agrees with a sorted-map model (${name})`, async (t) => {
+    await check(t, name, RUNS, (ops) => run(ops, options));
   });
 }

@@ -12,13 +12,15 @@ import { DB } from '../../src/index.js';
 import { FaultFileSystem } from '../support/fault-fs.js';
 import { TINY, makeWorkload, runWorkload } from '../support/crash-workload.js';
 
+const SEED = Number(process.env.SHALE_SEED ?? 5);
+
 test('filesystem calls follow the durability rules', async () => {
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
   fs.trace = [];
   const db = await DB.open('/db', { fs, ...TINY });
-  const log = await runWorkload(db, makeWorkload(5, 400));
-  assert.equal(log.error, undefined);
+  const log = await runWorkload(db, makeWorkload(SEED, 400));
+  assert.equal(log.error, undefined, `seed ${SEED}: ${String(log.error)}`);
   await db.close();
   const trace = fs.trace;
   const unsyncedTables = new Set<string>();
@@ -30,7 +32,7 @@ test('filesystem calls follow the durability rules', async () => {
   let manifestAppends = 0;
   for (const [i, line] of trace.entries()) {
     const [op, path, , to] = line.split(' ');
-    const where = `trace[${i}] ${line}`;
+    const where = `seed ${SEED} (rerun: SHALE_SEED=${SEED} node --test build/test/reliability/call-order.test.js), trace[${i}] ${line}`;
     if (op === 'create' && path!.endsWith('.ldb')) {
       unsyncedTables.add(path!);
       tableSinceDirSync = true;
@@ -76,6 +78,6 @@ test('filesystem calls follow the durability rules', async () => {
   }
   assert.ok(
     manifestAppends > 10 && trace.some((l) => l.startsWith('rename') && l.endsWith('/db/CURRENT')),
-    'the workload rotated the MANIFEST',
+    `seed ${SEED}: the workload rotated the MANIFEST`,
   );
 });

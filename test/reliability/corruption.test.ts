@@ -40,6 +40,8 @@ test(
     await db.close();
     const files = fs0.list('/db').filter((n) => /(\.log|\.ldb|MANIFEST-\d+|CURRENT)$/.test(n));
     const figures = { cases: 0, opened: 0, typedErrors: 0, wrongReads: 0, untyped: 0 };
+    const rerun = `rerun: SHALE_SEED=${SEED} CORRUPTION_CASES=${CASES} node --test build/test/reliability/corruption.test.js`;
+    let firstWrong = '';
     // A CorruptionError names a file: the damaged one, or the one the damage made unreachable.
     const namesAFile = (e: ShaleError): boolean =>
       e.code !== ErrorCode.CORRUPTION ||
@@ -67,34 +69,37 @@ test(
       f.close();
       const mode = MODES[rnd.uniform(MODES.length)]!;
       figures.cases++;
+      const what = `seed ${SEED} case ${c} (${name}, ${['truncated', 'bit flips', 'zero fill'][kind]}, ${mode})`;
+      const wrong = (key: string, v: Uint8Array, how: string): void => {
+        figures.wrongReads++;
+        firstWrong ||= `${what}: ${how} ${key} returned ${JSON.stringify(fromUtf8(v).slice(0, 40))}, never written`;
+      };
       let d: DB | null = null;
       try {
         d = await DB.open('/db', { fs, ...opts, walRecoveryMode: mode });
         figures.opened++;
         for (const [k, v] of d.iterator()) {
           const key = fromUtf8(k);
-          if (!written.get(key)?.has(fromUtf8(v))) figures.wrongReads++;
+          if (!written.get(key)?.has(fromUtf8(v))) wrong(key, v, 'scan');
         }
         for (const key of written.keys()) {
           const v = d.get(key);
-          if (v !== undefined && !written.get(key)!.has(fromUtf8(v))) figures.wrongReads++;
+          if (v !== undefined && !written.get(key)!.has(fromUtf8(v))) wrong(key, v, 'get');
         }
       } catch (err) {
         if (err instanceof ShaleError) {
           figures.typedErrors++;
-          assert.ok(namesAFile(err), `${name}: ${err.message}`);
+          assert.ok(namesAFile(err), `${what}: the error names no file: ${err.message}\n${rerun}`);
         } else {
           figures.untyped++;
-          assert.fail(
-            `case ${c} (${name}, damage ${kind}, ${mode}): untyped error ${String(err)} (rerun: SHALE_SEED=${SEED} npm test -- corruption)`,
-          );
+          assert.fail(`${what}: untyped error ${String(err)}\n${rerun}`);
         }
       } finally {
         await d?.close().catch(() => undefined);
       }
     }
     t.diagnostic(`figures ${JSON.stringify(figures)}`);
-    assert.equal(figures.wrongReads, 0);
+    assert.equal(figures.wrongReads, 0, `silent wrong reads, first: ${firstWrong}\n${rerun}`);
     assert.equal(figures.untyped, 0);
   },
 );

@@ -19,6 +19,7 @@ test(
   { timeout: 600_000 },
   async (t) => {
     const figures = { injected: 0, unreported: 0, ackAfterFailedSync: 0, reopened: 0 };
+    let firstBad = '';
     const ops = makeWorkload(SEED, OPS);
     const base = new FaultFileSystem();
     base.mkdir('/db');
@@ -45,6 +46,7 @@ test(
           const fs = new FaultFileSystem();
           fs.mkdir('/db');
           const fault = { op, path, nth, errno };
+          const what = `seed ${SEED}, ${errno} at ${op} #${nth} ${path ?? ''} (rerun: SHALE_SEED=${SEED} IO_ERROR_STEPS=${STEPS} node --test build/test/reliability/io-errors.test.js)`;
           fs.faults = [fault];
           const db = await DB.open('/db', { fs, ...TINY }).catch((e: unknown) => e);
           if (!(db instanceof DB)) continue; // failed at open: reported to the caller
@@ -56,19 +58,25 @@ test(
           figures.injected++;
           if (log.error === undefined) {
             // Reads may fail and be retried (tables are immutable); a write path failure must surface.
-            if (op !== 'read') figures.unreported++;
+            if (op !== 'read') {
+              figures.unreported++;
+              firstBad ||= `${what}: no call reported the error`;
+            }
           } else if (op === 'sync' || op === 'append') {
             // After a failed write or fsync the database accepts no more writes.
             try {
               db.put('after-failure', 'x', { sync: true });
               figures.ackAfterFailedSync++;
+              firstBad ||= `${what}: a sync write was acknowledged after the failure`;
             } catch (err) {
-              assert.ok((err as { code?: string }).code === ErrorCode.BACKGROUND, String(err));
+              assert.ok(
+                (err as { code?: string }).code === ErrorCode.BACKGROUND,
+                `${what}: a write after the failure fails with ${String(err)}, not the background error`,
+              );
             }
           }
           await db.close().catch(() => undefined);
           fs.faults = [];
-          const what = `${errno} at ${op} #${nth} ${path ?? ''} (rerun: SHALE_SEED=${SEED} IO_ERROR_STEPS=${STEPS} npm test -- io-errors)`;
           const again = await DB.open('/db', { fs, ...TINY }).catch((e: unknown) => {
             assert.fail(`${what}: the database no longer opens: ${String(e)}`);
           });
@@ -81,8 +89,8 @@ test(
       }
     }
     t.diagnostic(`figures ${JSON.stringify(figures)}`);
-    assert.equal(figures.unreported, 0);
-    assert.equal(figures.ackAfterFailedSync, 0);
+    assert.equal(figures.unreported, 0, firstBad);
+    assert.equal(figures.ackAfterFailedSync, 0, firstBad);
     assert.ok(figures.injected > 50);
   },
 );

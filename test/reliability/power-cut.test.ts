@@ -15,6 +15,7 @@ import { TINY, dump, makeWorkload, prefixLength, runWorkload } from '../support/
 const SEED = Number(process.env.SHALE_SEED ?? 20261123);
 const POINTS = Number(process.env.CRASH_POINTS ?? 40);
 const OPS = Number(process.env.CRASH_OPS ?? 300);
+const RERUN = `rerun: SHALE_SEED=${SEED} CRASH_POINTS=${POINTS} CRASH_OPS=${OPS} node --test build/test/reliability/power-cut.test.js`;
 
 /** figures the stress script reads (printed as a diagnostic line). */
 const figures = { crashImagesOpened: 0, prefixViolations: 0, ackedLost: 0, recoveryCrashes: 0 };
@@ -54,7 +55,7 @@ async function check(
     db = await DB.open('/db', { fs: img, ...TINY });
   } catch (err) {
     throw new Error(
-      `${what}: the crash image does not open: ${(err as Error).message} (rerun: SHALE_SEED=${SEED} npm test -- power-cut)`,
+      `seed ${SEED}, ${what}: the crash image does not open: ${(err as Error).message}\n${RERUN}`,
       { cause: err },
     );
   }
@@ -67,10 +68,7 @@ async function check(
     const anyPrefix = prefixLength(state, ops, 0, max);
     if (anyPrefix >= 0 && anyPrefix < min) figures.ackedLost++;
   }
-  assert.ok(
-    L >= 0,
-    `${what}: recovered state is not a prefix in [${min}, ${max}] (rerun: SHALE_SEED=${SEED} npm test -- power-cut)`,
-  );
+  assert.ok(L >= 0, `seed ${SEED}, ${what}: recovered state is not a prefix in [${min}, ${max}]\n${RERUN}`);
 }
 
 test(
@@ -78,7 +76,11 @@ test(
   { timeout: 600_000 },
   async (t) => {
     const base = await crashRun(SEED, Infinity);
-    assert.equal(base.log.error, undefined, String(base.log.error));
+    assert.equal(
+      base.log.error,
+      undefined,
+      `seed ${SEED}: the workload fails without a crash: ${String(base.log.error)}`,
+    );
     const total = base.fs.ops;
     assert.ok(
       base.fs.counts.syncDir > 5 && base.fs.counts.rename > 2,
@@ -99,7 +101,13 @@ test(
       const img = fs.crashImage('randomPrefix', new Random(k + 1));
       const probe = img.snapshotAll();
       const before = probe.ops;
-      await (await DB.open('/db', { fs: probe, ...TINY })).close();
+      await DB.open('/db', { fs: probe, ...TINY }).then(
+        (d) => d.close(),
+        (e: unknown) =>
+          assert.fail(
+            `seed ${SEED}, crash at op ${k} (randomPrefix): the image does not open: ${String(e)}\n${RERUN}`,
+          ),
+      );
       const recoveryOps = probe.ops - before;
       const cut = img.snapshotAll();
       cut.crashAt = 1 + new Random(k + 2).uniform(Math.max(1, recoveryOps));
@@ -119,6 +127,6 @@ test(
       }
     }
     t.diagnostic(`figures ${JSON.stringify({ ...figures, crashPoints: points.size, totalOps: total })}`);
-    assert.equal(figures.prefixViolations, 0);
+    assert.equal(figures.prefixViolations, 0, `seed ${SEED}\n${RERUN}`);
   },
 );

@@ -41,19 +41,35 @@ test(
       for (const o of open) {
         // Advance each open iterator a few steps; what it shows stays at its version.
         for (let s = 0; s < 5 && o.it.valid(); s++, o.it.next()) {
-          assert.equal(versionOf(o.it.value()), String(o.version));
+          assert.equal(
+            versionOf(o.it.value()),
+            String(o.version),
+            `at batch ${v}: an iterator opened at version ${o.version} shows ${fromUtf8(o.it.key())} from another`,
+          );
           checks++;
         }
         const probe = key((v * 37) % KEYS);
-        assert.equal(versionOf(db.get(probe, { snapshot: o.snap })!), String(o.version));
+        assert.equal(
+          versionOf(db.get(probe, { snapshot: o.snap })!),
+          String(o.version),
+          `at batch ${v}: get ${probe} at the snapshot of version ${o.version}`,
+        );
       }
       const current = new Set<string>();
       for (const [, value] of db.iterator({ gte: key(0), lt: key(50) })) current.add(versionOf(value));
-      assert.deepEqual([...current], [String(v)]);
+      assert.deepEqual(
+        [...current],
+        [String(v)],
+        `at batch ${v}: a fresh scan sees versions ${[...current]}`,
+      );
     }
     for (const o of open) {
       while (o.it.valid()) {
-        assert.equal(versionOf(o.it.value()), String(o.version));
+        assert.equal(
+          versionOf(o.it.value()),
+          String(o.version),
+          `after the writes: the iterator opened at version ${o.version} shows ${fromUtf8(o.it.key())} from another`,
+        );
         o.it.next();
         checks++;
       }
