@@ -189,7 +189,8 @@ export class CommitPipeline {
           this.appendToLog(rep, false);
           insertEncodedBatch(rep, seq, this.memtables.mem);
           this.versions.lastSequence = seq + batchCount(rep) - 1;
-          if (group[0]!.sync) {
+          // Any member may have asked for sync: admit() can drop the synced first member of a group.
+          if (group.some((w) => w.sync)) {
             try {
               await this.log.syncAsync();
             } catch (err) {

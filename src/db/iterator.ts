@@ -101,12 +101,13 @@ export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
   *[Symbol.iterator](): Generator<[Uint8Array, Uint8Array], void, undefined> {
     const c = this.cursor;
     try {
+      if (this.limit <= 0) return;
       if (this.reverse) c.seekToLast();
       else c.seekToFirst();
-      let n = 0;
-      while (c.valid() && n < this.limit) {
+      // Stop on the limit before moving on: a transaction's iterator counts what it moved over as read.
+      for (let n = 1; c.valid(); n++) {
         yield [c.key().slice(), c.value().slice()];
-        n++;
+        if (n >= this.limit) break;
         if (this.reverse) c.prev();
         else c.next();
       }

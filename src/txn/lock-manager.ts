@@ -6,7 +6,7 @@
  * searched from the lock's holder: reaching the requester means the wait would never end, and the
  * request fails at once with DeadlockError instead.
  */
-import { DeadlockError, LockTimeoutError } from '../util/errors.js';
+import { DeadlockError, InvalidArgumentError, LockTimeoutError } from '../util/errors.js';
 
 /** LockOwner is a transaction as the lock manager sees it. @internal */
 export interface LockOwner {
@@ -49,6 +49,12 @@ export class LockManager {
    */
   acquire(owner: LockOwner, id: string, timeoutMs: number, describe: () => string): Promise<void> {
     if (this.tryAcquire(owner, id)) return Promise.resolve();
+    if (owner.waitingOn !== null) {
+      // One wait at a time: the wait-for graph (and abort's cancellation) follow a single edge.
+      return Promise.reject(
+        new InvalidArgumentError('a transaction can wait for one lock at a time: await each getForUpdate'),
+      );
+    }
     const e = this.locks.get(id)!;
     if (this.waitsFor(e, e.queue.length, owner)) {
       return Promise.reject(new DeadlockError(`deadlock detected waiting for the lock on ${describe()}`));
@@ -72,13 +78,19 @@ export class LockManager {
           reject(err);
         },
       };
-      const timer = setTimeout(
-        () =>
-          waiter.fail(
-            new LockTimeoutError(`timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`),
-          ),
-        timeoutMs,
-      );
+      // No timer for an unbounded wait (setTimeout turns values past 2^31 - 1 ms into 1 ms).
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : setTimeout(
+              () =>
+                waiter.fail(
+                  new LockTimeoutError(
+                    `timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`,
+                  ),
+                ),
+              timeoutMs,
+            );
       owner.waitingOn = e;
       e.queue.push(waiter);
     });

@@ -110,7 +110,7 @@ export class Transaction implements LockOwner {
     if (typeof pessimistic !== 'boolean') throw new InvalidArgumentError('pessimistic must be a boolean');
     if (isolation === 'readCommitted' && !pessimistic)
       throw new InvalidArgumentError(`isolation 'readCommitted' needs pessimistic: true (writes must lock)`);
-    this.lockTimeout = checkNonNegative(options.lockTimeout, DEFAULT_LOCK_TIMEOUT, 'lockTimeout');
+    this.lockTimeout = checkTimeout(options.lockTimeout, DEFAULT_LOCK_TIMEOUT, 'lockTimeout');
     this.writes = new WriteBuffer(checkNonNegative(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes'));
     this.isolation = isolation;
     this.pessimistic = pessimistic;
@@ -173,14 +173,18 @@ export class Transaction implements LockOwner {
     const k = toBytes(key, 'key');
     this.checkOpen();
     const id = toLatin1Key(k);
-    if (!this.pessimistic) {
+    // Validated at commit like a written key (a plain write after the lock was taken takes no lock).
+    if (this.snapshot !== null) {
       this.lockedKeys ??= new Map();
       if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, copyBytes(k));
-      return this.get(k);
     }
+    if (!this.pessimistic) return this.get(k);
     await this.db.locks.acquire(this, id, this.lockTimeout, () => describeKey(k));
-    if (this.state !== 'open')
+    if (this.state !== 'open') {
+      // Ended while waiting (abort): the lock may have been handed over just now; give it back.
+      this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${this.state}`));
       throw new ClosedError(`the transaction was ${this.state} while waiting for a lock`);
+    }
     if (
       this.snapshot !== null &&
       this.writes.get(k) === undefined &&
@@ -353,6 +357,14 @@ function checkNonNegative(v: unknown, fallback: number, what: string): number {
   if (typeof v !== 'number' || Number.isNaN(v) || v < 0)
     throw new InvalidArgumentError(`${what} must be a non-negative number`);
   return v;
+}
+
+/** checkTimeout: milliseconds a timer can wait (Node clamps more than 2^31 - 1 to 1 ms), or Infinity. */
+function checkTimeout(v: unknown, fallback: number, what: string): number {
+  const ms = checkNonNegative(v, fallback, what);
+  if (ms > 2 ** 31 - 1 && ms !== Infinity)
+    throw new InvalidArgumentError(`${what} must be at most 2^31 - 1 ms, or Infinity`);
+  return ms;
 }
 
 /** isRetryable: a conflict or a deadlock, after which running the transaction again may succeed. */
