@@ -8,6 +8,7 @@ export { WriteBatch } from './db/write-batch.js';
 export { Transaction } from './txn/transaction.js';
 export type { Isolation, TransactionOptions, TransactOptions } from './txn/transaction.js';
 export type { RepairReport } from './db/repair.js';
+export type { VerifyReport, VerifyProblem } from './db/verify.js';
 export type {
   CompactionFilter,
   CompactionFilterFactory,

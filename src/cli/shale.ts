@@ -139,6 +139,25 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  verify: {
+    args: '<dir> [--json]',
+    summary: 'check every checksum, batch and key order of a closed database; exit 1 on damage',
+    options: { json: { type: 'boolean', default: false } },
+    run: async ([dir], v) => {
+      const r = await DB.verify(need(dir, 'dir'), { createIfMissing: false });
+      if (v.json === true) console.log(JSON.stringify(r, null, 2));
+      else {
+        for (const p of r.problems)
+          console.log(
+            `${p.tolerated === true ? 'note' : 'DAMAGE'}  ${p.file}${p.offset === undefined ? '' : ` @${p.offset}`}: ${p.message}`,
+          );
+        console.log(
+          `${r.ok ? 'ok' : 'DAMAGED'}: ${r.manifest}, ${r.tables} tables (${r.tableEntries} entries), ${r.logs} logs (${r.logRecords} records)`,
+        );
+      }
+      return r.ok ? 0 : 1;
+    },
+  },
   get: {
     args: '<dir> <key>',
     summary: 'print the value of a key (exit 1 if absent)',

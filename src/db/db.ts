@@ -56,6 +56,7 @@ import { BackgroundWork } from './background-work.js';
 import { WriteStall } from './write-stall.js';
 import { CommitPipeline } from './commit-pipeline.js';
 import { recoverDatabase } from './open.js';
+import { verifyDatabase, type VerifyReport } from './verify.js';
 import {
   Transaction,
   isRetryable,
@@ -272,6 +273,14 @@ export class DB {
    */
   static repair(location: string, options: Options = {}): Promise<RepairReport> {
     return repairDB(location, options);
+  }
+
+  /**
+   * verify checks every checksum of the closed database in `location` (MANIFEST, live tables, the logs
+   * recovery would replay) and every batch and key order, changing nothing; see src/db/verify.ts.
+   */
+  static verify(location: string, options: Options = {}): Promise<VerifyReport> {
+    return verifyDatabase(location, options);
   }
 
   // ---- writes ----

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DB } from '../../src/index.js';
@@ -80,6 +80,30 @@ test('put, get, delete, scan with encodings; stats --json', async () => {
     assert.equal(new TextDecoder().decode(check.get('b')), 'two');
     assert.equal(check.get('a'), undefined);
     await check.close();
+  } finally {
+    removeTmpDir(dir);
+  }
+});
+
+test('shale verify: exit 0 on a clean database, 1 naming the file on a damaged one', async () => {
+  const dir = makeTmpDir('shale-cli-verify-');
+  try {
+    const db = await DB.open(dir, { writeBufferSize: 8192 });
+    for (let i = 0; i < 1000; i++) db.put(`k${i}`, 'v'.repeat(50));
+    await db.close();
+    const ok = shale(['verify', dir]);
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /^ok: MANIFEST-/m);
+    const table = readdirSync(dir).find((n) => n.endsWith('.ldb'))!;
+    const path = join(dir, table);
+    const bytes = readFileSync(path);
+    bytes[100] ^= 0x01;
+    writeFileSync(path, bytes);
+    const bad = shale(['verify', dir, '--json']);
+    assert.equal(bad.code, 1);
+    const report = JSON.parse(bad.out) as { ok: boolean; problems: { file: string }[] };
+    assert.equal(report.ok, false);
+    assert.ok(report.problems.some((p) => p.file === path));
   } finally {
     removeTmpDir(dir);
   }
