@@ -11,6 +11,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DB } from '../db/db.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
+import { dumpFile } from '../db/dump.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
 
 /** UsageError: the command line is wrong (exit code 2). */
@@ -156,6 +157,29 @@ const COMMANDS: Record<string, Command> = {
         );
       }
       return r.ok ? 0 : 1;
+    },
+  },
+  dump: {
+    args: '<file> [--hex] [--gte=k] [--lt=k]',
+    summary: "print every record of a log, table or MANIFEST (as LevelDB's leveldbutil dump)",
+    help: `  --hex                              keys and values in hex (default: text, other bytes as \\xNN)
+  --gte, --lt                        only keys in [gte, lt), given in --key-encoding
+  --key-encoding=utf8|hex|base64     how --gte and --lt are written (default utf8)`,
+    options: {
+      hex: { type: 'boolean', default: false },
+      gte: { type: 'string' },
+      lt: { type: 'string' },
+      'key-encoding': { type: 'string', default: 'utf8' },
+      'value-encoding': { type: 'string', default: 'utf8' },
+    },
+    run: async ([file], v) => {
+      const { keyEnc } = encodings(v);
+      dumpFile(need(file, 'file'), (line) => process.stdout.write(line + '\n'), {
+        hex: v.hex === true,
+        gte: typeof v.gte === 'string' ? decodeArg(v.gte, keyEnc) : undefined,
+        lt: typeof v.lt === 'string' ? decodeArg(v.lt, keyEnc) : undefined,
+      });
+      return 0;
     },
   },
   get: {

@@ -108,3 +108,50 @@ test('shale verify: exit 0 on a clean database, 1 naming the file on a damaged o
     removeTmpDir(dir);
   }
 });
+
+test('shale dump prints the records of a log, a table and a MANIFEST', async () => {
+  const dir = makeTmpDir('shale-cli-dump-');
+  try {
+    const db = await DB.open(dir);
+    db.put('alpha', 'one');
+    db.put('beta', new Uint8Array([0, 1, 255]));
+    await db.flush();
+    db.put('gamma', 'in the log');
+    db.delete('alpha');
+    await db.close();
+    const names = readdirSync(dir);
+    const table = join(
+      dir,
+      names.find((n) => n.endsWith('.ldb'))!,
+    );
+    const log = join(
+      dir,
+      names
+        .filter((n) => n.endsWith('.log'))
+        .sort()
+        .pop()!,
+    );
+    const manifest = join(
+      dir,
+      names.find((n) => n.startsWith('MANIFEST-'))!,
+    );
+    const t = shale(['dump', table]);
+    assert.equal(t.code, 0, t.err);
+    assert.match(t.out, /^'alpha' @ 1 : val => 'one'$/m);
+    assert.match(t.out, /^'beta' @ 2 : val => '\\x00\\x01\\xff'$/m);
+    assert.match(t.out, /^\(2 entries\)$/m);
+    assert.match(
+      shale(['dump', table, '--hex', '--gte=b']).out,
+      /^62657461 @ 2 : val => 0001ff\n\(1 entries\)\n$/,
+    );
+    const l = shale(['dump', log]);
+    assert.match(l.out, /put 'gamma' 'in the log' @ 3/);
+    assert.match(l.out, /del 'alpha' @ 4/);
+    const m = shale(['dump', manifest]);
+    assert.match(m.out, /comparator: leveldb.BytewiseComparator/);
+    assert.match(m.out, /add file: level \d #\d+ \d+ bytes \['alpha'/);
+    assert.equal(shale(['dump', join(dir, 'CURRENT')]).code, 1, 'not a dumpable file');
+  } finally {
+    removeTmpDir(dir);
+  }
+});
