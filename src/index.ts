@@ -9,6 +9,7 @@ export { Transaction } from './txn/transaction.js';
 export type { Isolation, TransactionOptions, TransactOptions } from './txn/transaction.js';
 export type { RepairReport } from './db/repair.js';
 export type { VerifyReport, VerifyProblem } from './db/verify.js';
+export type { CheckpointReport } from './db/checkpoint.js';
 export type {
   CompactionFilter,
   CompactionFilterFactory,

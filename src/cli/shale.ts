@@ -159,6 +159,20 @@ const COMMANDS: Record<string, Command> = {
       return r.ok ? 0 : 1;
     },
   },
+  checkpoint: {
+    args: '<dir> <dest>',
+    summary: 'a consistent copy of the database in a new directory (tables hard-linked where possible)',
+    run: async ([dir, dest]) => {
+      const target = need(dest, 'dest');
+      const db = await openExisting(dir);
+      try {
+        console.log(JSON.stringify(await db.checkpoint(target)));
+      } finally {
+        await db.close();
+      }
+      return 0;
+    },
+  },
   dump: {
     args: '<file> [--hex] [--gte=k] [--lt=k]',
     summary: "print every record of a log, table or MANIFEST (as LevelDB's leveldbutil dump)",

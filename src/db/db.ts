@@ -57,6 +57,7 @@ import { WriteStall } from './write-stall.js';
 import { CommitPipeline } from './commit-pipeline.js';
 import { recoverDatabase } from './open.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
+import { writeCheckpoint, type CheckpointReport } from './checkpoint.js';
 import {
   Transaction,
   isRetryable,
@@ -541,6 +542,22 @@ export class DB {
       if (m.imm === null) return;
       await this.work.progress();
     }
+  }
+
+  /**
+   * checkpoint makes a consistent copy of the database in `dest` (which must not exist) while writes go
+   * on: it holds at least every write acknowledged before the call, shares tables by hard links where
+   * the file system allows, and opens in shale and in LevelDB. See src/db/checkpoint.ts.
+   */
+  async checkpoint(dest: string): Promise<CheckpointReport> {
+    if (typeof dest !== 'string' || dest.length === 0)
+      throw new InvalidArgumentError('checkpoint destination must be a non-empty string');
+    this.status.checkWritable();
+    if (this.fs.exists(dest)) throw new InvalidArgumentError(`checkpoint destination ${dest} already exists`);
+    await this.flush();
+    this.status.checkWritable();
+    // Synchronous from here: no flush, compaction or write can change the files while they are copied.
+    return writeCheckpoint(this.fs, this.location, this.walDir, this.versions, dest);
   }
 
   /**

@@ -74,6 +74,11 @@ export interface FileSystem {
   /** remove unlinks a file. */
   remove(path: string): void;
   /**
+   * link (optional) makes `to` a hard link to `from` (checkpoints share immutable tables this way);
+   * throws if the file system cannot (e.g. EXDEV across devices), and callers then copy.
+   */
+  link?(from: string, to: string): void;
+  /**
    * removeInBackground (optional) unlinks a file off the calling thread; the promise settles when it is
    * done. The engine uses it for obsolete files (unlinking a large file can take milliseconds).
    */

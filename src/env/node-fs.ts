@@ -333,6 +333,14 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  link(from: string, to: string): void {
+    try {
+      fs.linkSync(from, to);
+    } catch (err) {
+      throw toIOError(err, to);
+    }
+  }
+
   remove(path: string): void {
     try {
       fs.unlinkSync(path);
