@@ -114,7 +114,7 @@ export class BackgroundWork {
    * moves are applied here at once). Inline jobs run to completion before this returns.
    */
   maybeScheduleWork(): void {
-    if (this.scheduling) return;
+    if (this.scheduling || this.d.status.readOnly) return;
     this.scheduling = true;
     try {
       for (let progress = true; progress;) {

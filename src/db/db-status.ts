@@ -2,7 +2,7 @@
  * DBStatus: whether the database is open, closing or closed, and the first background failure, after
  * which it is read-only (LevelDB's bg_error_). Every part of the database asks it before acting.
  */
-import { BackgroundError, ClosedError, ShaleError } from '../util/errors.js';
+import { BackgroundError, ClosedError, NotSupportedError, ShaleError } from '../util/errors.js';
 
 /** DBStatus holds the open/closing/closed state and the background error. @internal */
 export class DBStatus {
@@ -16,10 +16,14 @@ export class DBStatus {
     if (this.closed) throw new ClosedError('the database is closed');
   }
 
-  /** checkWritable throws when a write may not proceed: closing, closed, or read-only after a failure. */
+  /** readOnly: opened with readOnly (no writes, no background work). */
+  readOnly = false;
+
+  /** checkWritable throws when a write may not proceed: closing, closed, read-only, or after a failure. */
   checkWritable(): void {
     if (this.closing && !this.closed) throw new ClosedError('the database is closing');
     this.checkOpen();
+    if (this.readOnly) throw new NotSupportedError('the database was opened read-only');
     if (this.bgError !== null) {
       throw new BackgroundError(
         `the database is read-only after an earlier failure: ${this.bgError.message}`,

@@ -216,6 +216,7 @@ export class DB {
     const fs = options.fs ?? new NodeFileSystem();
     // Loaded at every open (once per process, ~10 ms): tables written by upstream LevelDB may use zstd.
     await ensureZstd();
+    if (opts.readOnly) return DB.openReadOnly(location, fs, opts);
     if (!fs.exists(location)) {
       if (!opts.createIfMissing) {
         throw new NotFoundError(`${location} does not exist (createIfMissing is false)`);
@@ -227,6 +228,35 @@ export class DB {
     const db = new DB(location, fs, opts, lock);
     try {
       recoverDatabase(db.recoveryContext());
+    } catch (err) {
+      db.abandon();
+      throw err;
+    }
+    return db;
+  }
+
+  /**
+   * openReadOnly: no lock (a writer may hold it), no background work, nothing written or deleted. The
+   * live tables are opened at once, so a writer's compaction that unlinks them later does not take
+   * them away from this reader (up to maxOpenFiles tables).
+   */
+  private static openReadOnly(location: string, fs: FileSystem, opts: ResolvedOptions): DB {
+    if (!fs.exists(location)) throw new NotFoundError(`${location} does not exist (opened read-only)`);
+    const db = new DB(
+      location,
+      fs,
+      { ...opts, backgroundJobs: 'inline' },
+      {
+        path: lockFileName(location),
+        release: () => {},
+      },
+    );
+    db.status.readOnly = true;
+    try {
+      recoverDatabase(db.recoveryContext());
+      const v = db.versions.current;
+      for (let level = 0; level < NUM_LEVELS; level++)
+        for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
     } catch (err) {
       db.abandon();
       throw err;

@@ -34,6 +34,7 @@ export class ObsoleteFiles {
   /** deleteObsoleteFiles removes what no one needs. Failures are ignored: a later pass retries. */
   deleteObsoleteFiles(): void {
     if (this.status.bgError !== null) return; // the state on disk is uncertain: keep everything
+    if (this.status.readOnly) return; // a read-only open deletes nothing (a writer may own the files)
     const live = this.versions.liveFiles();
     for (const n of this.pendingOutputs) live.add(n);
     const floor = this.outputFloor();

@@ -2,7 +2,8 @@
  * Opening a database: what LevelDB's DBImpl::Recover does. CURRENT names the MANIFEST to replay; every
  * table the resulting version names must exist; the logs at or after its log number are replayed into
  * the memtable (flushed to level-0 tables when it fills); then a new log is started (or, with reuseLogs,
- * the last one is appended to) and the edit recording all that is logged to the MANIFEST.
+ * the last one is appended to) and the edit recording all that is logged to the MANIFEST. A read-only
+ * open stops after the replay: it writes and deletes nothing.
  */
 import { join } from 'node:path';
 import type { FileSystem } from '../env/file-system.js';
@@ -38,6 +39,11 @@ export interface RecoveryContext {
 export function recoverDatabase(r: RecoveryContext): void {
   const fs = r.fs;
   const dir = r.location;
+  const readOnly = r.opts.readOnly;
+  if (readOnly && !fs.exists(currentFileName(dir)))
+    throw new NotFoundError(
+      `${dir} does not exist (a read-only open creates nothing): it holds no CURRENT file`,
+    );
   if (!fs.exists(currentFileName(dir))) {
     const leftovers = fs.list(dir).filter((n) => {
       const p = parseFileName(n);
@@ -107,7 +113,8 @@ export function recoverDatabase(r: RecoveryContext): void {
   let flushedDuringReplay = false;
   let lastLogClean = false;
   const flushMem = (): void => {
-    if (r.memtables.mem.count === 0) return;
+    // A read-only open writes no table: the replayed logs stay in one memtable.
+    if (readOnly || r.memtables.mem.count === 0) return;
     const meta = writeLevel0Table(r, r.memtables.mem);
     if (meta !== null) edit.addFile(0, meta);
     r.memtables.mem = r.memtables.newMemTable();
@@ -128,6 +135,11 @@ export function recoverDatabase(r: RecoveryContext): void {
     if (replayed.stop) break;
   }
   versions.lastSequence = maxSequence;
+  if (readOnly) {
+    // No new log, no MANIFEST edit, no deletion: the files stay exactly as the writer left them.
+    r.memtables.opened(versions.lastSequence);
+    return;
+  }
 
   // Reuse the last log only if it was read cleanly and nothing of it was flushed already.
   const lastLog = logs.length > 0 ? logs[logs.length - 1]! : -1;

@@ -18,6 +18,12 @@ export interface Options {
   createIfMissing?: boolean;
   /** errorIfExists: fail if a database already exists. Default false. */
   errorIfExists?: boolean;
+  /**
+   * readOnly: open without the lock, never write or delete a file, refuse writes (NotSupportedError).
+   * Works beside a writer (even in another process): the reader sees the database as of its open,
+   * including writes still only in the writer's log. Default false.
+   */
+  readOnly?: boolean;
   /** paranoidChecks: check aggressively and stop at the first sign of damage. Default false. */
   paranoidChecks?: boolean;
   /** writeBufferSize: bytes of writes held in the memtable before it is flushed to a table. Default 4 MiB. */
@@ -80,6 +86,7 @@ export interface Options {
 export interface ResolvedOptions {
   readonly createIfMissing: boolean;
   readonly errorIfExists: boolean;
+  readonly readOnly: boolean;
   readonly paranoidChecks: boolean;
   readonly writeBufferSize: number;
   readonly maxOpenFiles: number;
@@ -181,6 +188,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   return {
     createIfMissing: bool(o, 'createIfMissing', true),
     errorIfExists: bool(o, 'errorIfExists', false),
+    readOnly: bool(o, 'readOnly', false),
     paranoidChecks: bool(o, 'paranoidChecks', false),
     writeBufferSize: int(o, 'writeBufferSize', 4 * 1048576, 1024),
     maxOpenFiles: int(o, 'maxOpenFiles', 1000, 12),

@@ -167,6 +167,8 @@ function closeQuietly(fd: number): void {
 
 /** HOLDER_QUERY_MS bounds how long a failed lock waits for the holder to say its pid. */
 const HOLDER_QUERY_MS = 300;
+/** LOCK_RETRIES: binds tried again (after 10, 20, ... 160 ms) when the holder may be closing. */
+const LOCK_RETRIES = 5;
 
 /**
  * socketLock binds `\0shale-lock:<dev>:<ino>`. Returns undefined when abstract sockets do not work here
@@ -179,13 +181,24 @@ async function socketLock(
   required: boolean,
 ): Promise<Mechanism | undefined> {
   const name = `\0shale-lock:${dev}:${ino}`;
-  try {
-    const server = await listenExclusive(name);
-    return { release: () => server.close() };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const server = await listenExclusive(name);
+      return { release: () => server.close() };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EADDRINUSE') {
+        if (required) throw toIOError(err, lockPath);
+        return undefined;
+      }
       const pid = await queryHolder(name);
+      // No answer, or this process: most likely a holder whose socket is still closing (a database just
+      // closed here, whose LOCK inode was reused; close() frees the name asynchronously, later under
+      // load). Try again for a while before calling it locked.
+      if ((pid === undefined || pid === process.pid) && attempt < LOCK_RETRIES) {
+        await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+        continue;
+      }
       const who =
         pid === undefined
           ? 'another process'
@@ -194,8 +207,6 @@ async function socketLock(
             : `pid ${pid}`;
       throw new LockedError(`${lockPath} is locked by ${who}`, { cause: err });
     }
-    if (required) throw toIOError(err, lockPath);
-    return undefined;
   }
 }
 

@@ -13,7 +13,8 @@ import { acquireFileLock, type LockStrategy } from '../../src/env/file-lock.js';
 import { processStartTime } from '../../src/env/lock-sidecar.js';
 import { findLevelDbHolder, gnuDevMajor, gnuDevMinor, parseProcLocks } from '../../src/env/proc-locks.js';
 import { ErrorCode, LockedError } from '../../src/util/errors.js';
-import { tmpDirFor } from '../support/tmp-dir.js';
+import { makeTmpDir, removeTmpDir, tmpDirFor } from '../support/tmp-dir.js';
+import net from 'node:net';
 
 const LINUX = process.platform === 'linux';
 const NOT_LINUX = LINUX ? false : 'Linux only (abstract sockets, /proc)';
@@ -392,3 +393,26 @@ describe('LevelDB detection', () => {
     assert.equal(findLevelDbHolder(0x801n, 2147132n, text), undefined);
   });
 });
+
+test(
+  'a lock whose socket name is still held by a closing holder is taken once it lets go',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const dir = makeTmpDir('shale-lock-closing-');
+    try {
+      const lockPath = join(dir, 'LOCK');
+      writeFileSync(lockPath, '');
+      const st = statSync(lockPath, { bigint: true });
+      // A holder that neither answers nor has let go yet: a socket of a database closed a moment ago.
+      const server = net.createServer(() => {});
+      await new Promise<void>((r) =>
+        server.listen({ path: `\0shale-lock:${st.dev}:${st.ino}`, exclusive: true }, r),
+      );
+      setTimeout(() => server.close(), 100);
+      const lock = await acquireFileLock(lockPath);
+      lock.release();
+    } finally {
+      removeTmpDir(dir);
+    }
+  },
+);
