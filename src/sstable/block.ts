@@ -75,8 +75,10 @@ export class Block {
   readonly restartOffset: number;
   /** numRestarts is the number of restart points (0 only for a block with no entries). */
   readonly numRestarts: number;
-  /** lookup: the keys decoded for point reads, set by Table once the block is read again from the cache. */
+  /** lookup: the keys decoded for point reads, set by Table once point reads keep coming back to the block. */
   lookup: SortedKeys | null = null;
+  /** hits counts point reads served from the cache before `lookup` was built. */
+  hits = 0;
 
   /**
    * @param data the uncompressed block contents; the Block keeps it and never changes it
