@@ -92,6 +92,8 @@ export class TableEntry {
   }
 }
 
+/** LOOKUP_AFTER_HITS: cache hits from get() before a data block gets its SortedKeys. */
+const LOOKUP_AFTER_HITS = 4;
 const TWO_32 = 0x1_0000_0000;
 const MAX_CACHE_ID = 2 ** 20;
 const AUTO_KEY_START = 2 ** 52;
@@ -248,8 +250,11 @@ export class Table {
       // A block still in a slab is not kept past this get (it would hold the whole slab).
       this.getBlock = block.pooled ? null : block;
       this.getBlockOffset = offset;
-      // A block read again from the cache earns its decoded keys (a fresh read may never be read again).
-      if (block.lookup === null && this.loadHit) this.decodeLookup(block, offset);
+      // A block point reads keep coming back to earns its decoded keys: decoding costs about as much as a
+      // few dozen lookups save, so blocks read only once or twice (a cache a fraction of the data) skip it.
+      if (block.lookup === null && this.loadHit && ++block.hits >= LOOKUP_AFTER_HITS) {
+        this.decodeLookup(block, offset);
+      }
     }
     const sk = block.lookup;
     if (sk !== null) {

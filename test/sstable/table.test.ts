@@ -251,7 +251,7 @@ test('the block cache serves repeated reads; fillCache:false does not insert', (
   const readsAfterScan = file.reads;
   for (it.seekToFirst(); it.valid(); it.next()) n++;
   assert.equal(file.reads, readsAfterScan);
-  // The charge is the blocks' byte size: the sum of the data block sizes in the index ...
+  // The charge is the blocks' byte size: the sum of the data block sizes in the index.
   const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);
   let dataBytes = 0;
   let dataBlocks = 0;
@@ -260,10 +260,19 @@ test('the block cache serves repeated reads; fillCache:false does not insert', (
     dataBlocks++;
   }
   assert.equal(blocks, dataBlocks);
-  // ... plus the decoded keys of the one block a get() read again from the cache (k1000's).
+  assert.equal(cache.usage, dataBytes);
+  // ... plus the decoded keys of blocks point reads keep coming back to (after four hits each).
   const reread = (table as unknown as { getBlock: Block }).getBlock;
-  assert.ok(reread.lookup !== null);
-  assert.equal(cache.usage, dataBytes + reread.lookup.bytes);
+  assert.ok(reread.lookup === null);
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(table.get(ik('k1100', 5))?.value, b('v100'));
+    assert.deepEqual(table.get(ik('k1000', 5))?.value, b('v0'));
+  }
+  assert.deepEqual(table.get(ik('k1100', 5))?.value, b('v100'));
+  const alsoHit = (table as unknown as { getBlock: Block }).getBlock; // k1100's, hit as often
+  const decoded = [reread.lookup, alsoHit.lookup] as ({ bytes: number } | null)[];
+  assert.ok(alsoHit !== reread && decoded[0] !== null && decoded[1] !== null);
+  assert.equal(cache.usage, dataBytes + decoded[0]!.bytes + decoded[1]!.bytes);
 
   // Two tables sharing a cache do not see each other's blocks.
   const other = sortInternal(entries.map(([k]): Entry => [k, b('other')]));
@@ -442,6 +451,10 @@ test('blocks read once share slab memory; a block the cache serves again gets it
   assert.equal(first.pooled, false);
   assert.equal(first.data.buffer.byteLength, first.data.length);
   assert.deepEqual(first.data, before);
+  // Point reads that keep coming back decode its keys.
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(table.get(ik('k1000', 5))?.value, entries[0]![1]);
+    assert.deepEqual(table.get(ik('k1100', 5))?.value, entries[100]![1]);
+  }
   assert.ok(first.lookup !== null, 'and its keys decoded for point reads');
-  assert.deepEqual(table.get(ik('k1100', 5))?.value, entries[100]![1]);
 });
