@@ -1125,9 +1125,11 @@ export class DB {
     }
     versions.lastSequence = maxSequence;
 
-    // Reuse the last log only if it was read cleanly and nothing of it was flushed already.
+    // Reuse the last log only if it was read cleanly, nothing of it was flushed already, and it is the
+    // only log: the memtable then holds exactly its writes (older logs replayed into it would be deleted
+    // as obsolete while their writes are only in memory).
     const lastLog = logs.length > 0 ? logs[logs.length - 1]! : -1;
-    if (this.opts.reuseLogs && lastLog >= 0 && lastLogClean && !flushedDuringReplay) {
+    if (this.opts.reuseLogs && logs.length === 1 && lastLogClean && !flushedDuringReplay) {
       const path = logFileName(this.walDir, lastLog);
       this.logFile = fs.openAppendable(path);
       this.log = new LogWriter(this.logFile);
