@@ -141,9 +141,11 @@ export function recoverDatabase(r: RecoveryContext): void {
     return;
   }
 
-  // Reuse the last log only if it was read cleanly and nothing of it was flushed already.
+  // Reuse the last log only if it was read cleanly, nothing of it was flushed already, and it is the
+  // only log: the memtable then holds exactly its writes (older logs replayed into it would be deleted
+  // as obsolete while their writes are only in memory).
   const lastLog = logs.length > 0 ? logs[logs.length - 1]! : -1;
-  if (r.opts.reuseLogs && lastLog >= 0 && lastLogClean && !flushedDuringReplay) {
+  if (r.opts.reuseLogs && logs.length === 1 && lastLogClean && !flushedDuringReplay) {
     const path = logFileName(r.walDir, lastLog);
     r.log.attach(fs.openAppendable(path), lastLog);
     edit.logNumber = lastLog;

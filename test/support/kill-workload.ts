@@ -48,6 +48,9 @@ export function killOptions(seed: number): Options & { syncPercent: number } {
     maxManifestFileSize: pick(rnd, [4096, 64 * 1048576]),
     backgroundJobs: pick(rnd, ['worker', 'worker', 'inline'] as const),
     syncPercent: rnd.uniform(101),
+    // Drawn last, so the options above stay what they were for seeds that ran before.
+    reuseLogs: rnd.oneIn(3),
+    paranoidChecks: rnd.oneIn(2),
   };
 }
 
