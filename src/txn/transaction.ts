@@ -116,7 +116,8 @@ export class Transaction implements LockOwner {
     this.pessimistic = pessimistic;
     this.held = pessimistic ? new Set() : NO_LOCKS;
     this.ucmp = db.opts.comparator;
-    db.status.checkWritable();
+    // Only open: reading works on a read-only (or failed) database; a commit with writes is refused there.
+    db.status.checkOpen();
     this.snapshot = isolation === 'readCommitted' ? null : db.snapshot();
     this.readOptions = this.snapshot === null ? {} : { snapshot: this.snapshot };
   }
@@ -128,7 +129,7 @@ export class Transaction implements LockOwner {
 
   /** isOpen is true until commit() is called or abort(). */
   get isOpen(): boolean {
-    return this.state === 'open';
+    return this.state === 'open' && !this.db.isClosed;
   }
 
   /** get returns a copy of `key`'s value as this transaction sees it, or undefined when absent. */

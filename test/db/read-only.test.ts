@@ -35,7 +35,13 @@ test('a read-only open beside a writer: its view at open, writes refused, files 
     assert.throws(() => reader.write(new WriteBatch().put('x', 'y')), { code: ErrorCode.NOT_SUPPORTED });
     await assert.rejects(reader.flush(), { code: ErrorCode.NOT_SUPPORTED });
     await assert.rejects(reader.compactRange(), { code: ErrorCode.NOT_SUPPORTED });
-    assert.throws(() => reader.transaction(), { code: ErrorCode.NOT_SUPPORTED });
+    const rtx = reader.transaction(); // reads work; a commit with writes is refused
+    assert.equal(dec(rtx.get('log-only')), 'yes');
+    rtx.put('x', 'y');
+    await assert.rejects(rtx.commit(), { code: ErrorCode.NOT_SUPPORTED });
+    const ro = reader.transaction();
+    ro.get('x');
+    await ro.commit();
     // The writer overwrites and compacts everything: the tables the reader opened are deleted.
     for (let i = 0; i < 3000; i++) writer.put(key(i), 'new');
     await writer.compactRange();

@@ -102,6 +102,7 @@ test('bad input gets a typed error and writes nothing; a closed database refuses
   open.put('x', 'y');
   await db.close();
   assert.throws(() => db.transaction(), { code: ErrorCode.CLOSED });
+  assert.equal(open.isOpen, false, 'a transaction of a closed database is not open');
   assert.throws(() => open.get('x'), { code: ErrorCode.CLOSED });
   await assert.rejects(open.commit(), { code: ErrorCode.CLOSED });
 });
