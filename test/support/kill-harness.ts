@@ -158,6 +158,7 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
   async function runLane(lane: number, kills: number): Promise<void> {
     const rnd = new Random(run.seed * 31 + lane);
     let next = new Child();
+    let child: Child | null = null;
     let dir = '';
     let model = new Map<string, string>();
     try {
@@ -167,7 +168,7 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
           dir = join(root, `lane${lane}-round${round}`);
           model = new Map();
         }
-        const child = next;
+        child = next;
         next = new Child(); // warm up the next round's child while this one runs
         const childSeed = rnd.uniform(0x7fffffff);
         const ack = join(root, `ack-${lane}-${round}`);
@@ -211,6 +212,7 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
         );
       }
     } finally {
+      await child?.kill(); // still running if a check failed before its kill
       await next.kill();
     }
   }
