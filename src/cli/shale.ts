@@ -85,14 +85,11 @@ const COMMANDS: Record<string, Command> = {
     args: '<dir>',
     summary: 'compact the whole database',
     run: async ([dir]) => {
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         await db.compactRange();
         console.log(db.getProperty('leveldb.stats'));
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   stats: {
@@ -100,8 +97,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'levels (files, bytes), write amplification, last sequence, memory',
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         const levels = [];
         for (let level = 0; level < 7; level++) {
           const files = Number(db.getProperty(`leveldb.num-files-at-level${level}`));
@@ -121,23 +117,18 @@ const COMMANDS: Record<string, Command> = {
           console.log(`last sequence: ${stats.lastSequence}`);
           console.log(`memory in use: ${stats.approximateMemoryUsage} bytes`);
         }
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   properties: {
     args: '<dir>',
     summary: "print every property (LevelDB's leveldb.* and shale.*)",
     run: async ([dir]) => {
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         for (const name of PROPERTIES) console.log(`${name}:\n${db.getProperty(name) ?? '(none)'}\n`);
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   verify: {
@@ -164,13 +155,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'a consistent copy of the database in a new directory (tables hard-linked where possible)',
     run: async ([dir, dest]) => {
       const target = need(dest, 'dest');
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         console.log(JSON.stringify(await db.checkpoint(target)));
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   dump: {
@@ -203,8 +191,7 @@ const COMMANDS: Record<string, Command> = {
     options: ENCODING_OPTIONS,
     run: async ([dir, key], v) => {
       const { keyEnc, valueEnc } = encodings(v);
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         const value = db.get(decodeArg(need(key, 'key'), keyEnc));
         if (value === undefined) {
           process.stderr.write('shale get: not found\n');
@@ -212,9 +199,7 @@ const COMMANDS: Record<string, Command> = {
         }
         console.log(encodeOut(value, valueEnc));
         return 0;
-      } finally {
-        await db.close();
-      }
+      });
     },
   },
   put: {
@@ -226,13 +211,10 @@ const COMMANDS: Record<string, Command> = {
       const { keyEnc, valueEnc } = encodings(v);
       const k = decodeArg(need(key, 'key'), keyEnc);
       const val = decodeArg(need(value, 'value'), valueEnc);
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         db.put(k, val, { sync: true });
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   delete: {
@@ -242,13 +224,10 @@ const COMMANDS: Record<string, Command> = {
     options: ENCODING_OPTIONS,
     run: async ([dir, key], v) => {
       const k = decodeArg(need(key, 'key'), encodings(v).keyEnc);
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         db.delete(k, { sync: true });
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   scan: {
@@ -275,8 +254,7 @@ const COMMANDS: Record<string, Command> = {
         if (!Number.isInteger(limit) || limit < 0)
           throw new UsageError('--limit must be a non-negative integer');
       }
-      const db = await openExisting(dir);
-      try {
+      return withDb(dir, async (db) => {
         const it = db.iterator({
           gte: bound('gte'),
           gt: bound('gt'),
@@ -290,10 +268,8 @@ const COMMANDS: Record<string, Command> = {
           const value = encodeOut(val, valueEnc);
           console.log(v.json === true ? JSON.stringify({ key, value }) : `${key}\t${value}`);
         }
-      } finally {
-        await db.close();
-      }
-      return 0;
+        return 0;
+      });
     },
   },
   'qa-child': {
@@ -347,8 +323,14 @@ function encodings(v: Record<string, string | boolean | undefined>): {
   };
 }
 
-async function openExisting(dir: string | undefined): Promise<DB> {
-  return DB.open(need(dir, 'dir'), { createIfMissing: false });
+/** withDb opens the existing database in `dir`, runs `fn` on it and closes it, whatever happens. */
+async function withDb(dir: string | undefined, fn: (db: DB) => Promise<number>): Promise<number> {
+  const db = await DB.open(need(dir, 'dir'), { createIfMissing: false });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
 }
 
 async function demo(dir: string): Promise<void> {

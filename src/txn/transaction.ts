@@ -320,7 +320,7 @@ export class Transaction implements LockOwner {
           `${describeKey(k)}, ${what}, was written after the transaction's snapshot`,
         );
     };
-    for (const w of this.writes.writes()) check(toLatin1Key(w.key), w.key, 'which it wrote');
+    for (const [id, w] of this.writes.entries()) check(id, w.key, 'which it wrote');
     if (this.lockedKeys !== null)
       for (const [id, k] of this.lockedKeys) check(id, k, 'which it read for update');
     if (this.isolation !== 'serializable') return;

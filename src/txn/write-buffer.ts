@@ -67,14 +67,9 @@ export class WriteBuffer {
     this.bytes += n;
   }
 
-  /** keys returns the written keys, in first-write order. */
-  keys(): IterableIterator<string> {
-    return this.map.keys();
-  }
-
-  /** writes returns every buffered write, in first-write order. */
-  writes(): IterableIterator<BufferedWrite> {
-    return this.map.values();
+  /** entries returns [key id (see toLatin1Key), write] for every buffered write, in first-write order. */
+  entries(): IterableIterator<[string, BufferedWrite]> {
+    return this.map.entries();
   }
 
   /** within returns the writes whose keys fall within `bounds`, sorted by `cmp`. */
