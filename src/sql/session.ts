@@ -65,6 +65,12 @@ export class Session implements Runtime {
   private isolation: string | undefined;
   private readOnly: boolean | undefined;
   private readonly currvals = new Map<string, bigint>();
+  /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
+  private savepoints: {
+    name: string;
+    mark: number;
+    changes: Map<string, import('./catalog/table-def.js').TableDef | null>;
+  }[] = [];
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
@@ -182,6 +188,7 @@ export class Session implements Runtime {
     this.failed = false;
     this.isolation = undefined;
     this.readOnly = undefined;
+    this.savepoints = [];
     this.view = new CatalogView(this.engine.catalog, () => this.transaction());
   }
 
@@ -289,7 +296,7 @@ export class Session implements Runtime {
       case 'savepoint':
       case 'release':
       case 'rollbackTo':
-        throw notSupported('SAVEPOINT');
+        return this.runSavepoint(s);
       case 'set':
         return this.runSet(s);
       case 'show': {
@@ -344,6 +351,41 @@ export class Session implements Runtime {
     } catch (err) {
       throw engineError(err);
     }
+  }
+
+  private runSavepoint(s: Extract<Statement, { kind: 'savepoint' | 'release' | 'rollbackTo' }>): Cursor {
+    const what =
+      s.kind === 'savepoint'
+        ? 'SAVEPOINT'
+        : s.kind === 'release'
+          ? 'RELEASE SAVEPOINT'
+          : 'ROLLBACK TO SAVEPOINT';
+    if (!this.explicit)
+      throw new SqlError(
+        SqlState.NO_ACTIVE_SQL_TRANSACTION,
+        `${what} can only be used in transaction blocks`,
+      );
+    if (s.kind === 'savepoint') {
+      const mark = this.transaction().savepoint();
+      this.savepoints.push({ name: s.name, mark, changes: new Map(this.view.changes) });
+      return doneCursor('SAVEPOINT');
+    }
+    let i = this.savepoints.length - 1;
+    while (i >= 0 && this.savepoints[i]!.name !== s.name) i--;
+    if (i < 0) throw new SqlError(SqlState.SAVEPOINT_EXCEPTION, `savepoint "${s.name}" does not exist`);
+    const sp = this.savepoints[i]!;
+    if (s.kind === 'release') {
+      this.savepoints.length = i;
+      if (this.savepoints.length === 0) this.txn?.releaseSavepoints();
+      return doneCursor('RELEASE');
+    }
+    // ROLLBACK TO keeps the savepoint itself, undoes what came after it, and ends the aborted state.
+    this.savepoints.length = i + 1;
+    this.txn?.rollbackToSavepoint(sp.mark);
+    this.view.changes.clear();
+    for (const [k, v] of sp.changes) this.view.changes.set(k, v);
+    this.failed = false;
+    return doneCursor('ROLLBACK');
   }
 
   private showValue(name: string): string | undefined {
