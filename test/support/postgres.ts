@@ -201,32 +201,53 @@ function handle(child: ChildProcess, dir: string, port: number, version: string)
   };
 }
 
-let databaseCounter = 0;
+/** The connection parameters of one database on an oracle server. */
+export interface DatabaseParams {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+}
+
+const SCRATCH_DATABASE = 'shale_scratch';
+const scratchReady = new WeakMap<PostgresServer, Promise<void>>();
 
 /**
- * withFreshDatabase creates an empty database on `server` (from template0), runs `fn` with its
- * connection parameters, then drops it (WITH (FORCE): leftover sessions are terminated).
+ * withFreshDatabase runs `fn` against a database on `server` that holds nothing but an empty `public`
+ * schema: one scratch database per server, whose public schema is dropped (CASCADE) and recreated
+ * before each use. That is about 20 ms, against about 500 ms for CREATE DATABASE. Uses must not
+ * overlap, and the corpus must keep its objects in `public`.
  */
 export async function withFreshDatabase<T>(
   server: PostgresServer,
-  fn: (params: { host: string; port: number; user: string; database: string }) => Promise<T>,
+  fn: (params: DatabaseParams) => Promise<T>,
 ): Promise<T> {
-  const database = `shale_${process.pid}_${++databaseCounter}`;
-  const admin = new pg.Client({
-    host: server.host,
-    port: server.port,
-    user: 'postgres',
-    database: 'postgres',
-  });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${database} TEMPLATE template0`);
-    try {
-      return await fn({ host: server.host, port: server.port, user: 'postgres', database });
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
+  const connect = async (database: string): Promise<pg.Client> => {
+    const c = new pg.Client({ host: server.host, port: server.port, user: 'postgres', database });
+    await c.connect();
+    return c;
+  };
+  let ready = scratchReady.get(server);
+  if (ready === undefined) {
+    ready = (async () => {
+      const admin = await connect('postgres');
+      try {
+        await admin.query(`CREATE DATABASE ${SCRATCH_DATABASE} TEMPLATE template0`);
+      } finally {
+        await admin.end();
+      }
+    })();
+    scratchReady.set(server, ready);
   }
+  await ready;
+  const reset = async (): Promise<void> => {
+    const c = await connect(SCRATCH_DATABASE);
+    try {
+      await c.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public');
+    } finally {
+      await c.end();
+    }
+  };
+  await reset();
+  return fn({ host: server.host, port: server.port, user: 'postgres', database: SCRATCH_DATABASE });
 }
