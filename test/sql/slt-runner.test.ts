@@ -13,6 +13,12 @@ import {
   withFreshDatabase,
 } from '../support/postgres.js';
 
+// Needs PostgreSQL 15, so it runs with the oracle check only: SHALE_SLT_ORACLE=1 (npm run slt:check).
+const oracleSkip =
+  process.env.SHALE_SLT_ORACLE !== '1'
+    ? 'set SHALE_SLT_ORACLE=1 (npm run slt:check)'
+    : !postgresAvailable() && POSTGRES_MISSING;
+
 const WRONG = `# a file with wrong expectations
 
 statement ok
@@ -95,44 +101,38 @@ test('values render unambiguously', () => {
   );
 });
 
-test(
-  'the runner catches wrong expectations and completion fixes them',
-  { skip: !postgresAvailable() && POSTGRES_MISSING },
-  async () => {
-    const server = await startPostgres();
-    try {
-      const file = parseSlt('wrong.slt', WRONG);
-      for (const mode of ['simple', 'extended'] as const) {
-        const r = await withFreshDatabase(server, (p) => runSlt(file, p, { mode }));
-        assert.equal(r.records, 8);
-        assert.deepEqual(
-          r.failures.map((f) => [f.line, f.message.split('\n')[0]]),
-          [
-            [6, 'expected row count 2, got 3'],
-            [9, 'results differ'],
-            [16, 'expected column types LT, got IT (OIDs 23,25)'],
-            [21, 'expected error 23505, got error 22012: division by zero'],
-            [24, 'expected success, got error 42703: column "nosuch" does not exist'],
-          ],
-          mode,
-        );
-      }
-      const done = await withFreshDatabase(server, (p) =>
-        runSlt(file, p, { mode: 'simple', complete: true }),
+test('the runner catches wrong expectations and completion fixes them', { skip: oracleSkip }, async () => {
+  const server = await startPostgres();
+  try {
+    const file = parseSlt('wrong.slt', WRONG);
+    for (const mode of ['simple', 'extended'] as const) {
+      const r = await withFreshDatabase(server, (p) => runSlt(file, p, { mode }));
+      assert.equal(r.records, 8);
+      assert.deepEqual(
+        r.failures.map((f) => [f.line, f.message.split('\n')[0]]),
+        [
+          [6, 'expected row count 2, got 3'],
+          [9, 'results differ'],
+          [16, 'expected column types LT, got IT (OIDs 23,25)'],
+          [21, 'expected error 23505, got error 22012: division by zero'],
+          [24, 'expected success, got error 42703: column "nosuch" does not exist'],
+        ],
+        mode,
       );
-      assert.equal(done.surprises.length, 2);
-      const fixed = formatSlt(done.file);
-      assert.match(fixed, /statement count 3\n/);
-      assert.match(fixed, /3 \(empty\)\n/);
-      assert.match(fixed, /query IT nosort\nSELECT id, v FROM t WHERE id = 1/);
-      assert.match(fixed, /statement error 42703\nSELECT nosuch/);
-      assert.match(fixed, /----\n1\n2\n$/);
-      const again = await withFreshDatabase(server, (p) =>
-        runSlt(parseSlt('fixed.slt', fixed), p, { mode: 'extended' }),
-      );
-      assert.deepEqual(again.failures, []);
-    } finally {
-      await server.stop();
     }
-  },
-);
+    const done = await withFreshDatabase(server, (p) => runSlt(file, p, { mode: 'simple', complete: true }));
+    assert.equal(done.surprises.length, 2);
+    const fixed = formatSlt(done.file);
+    assert.match(fixed, /statement count 3\n/);
+    assert.match(fixed, /3 \(empty\)\n/);
+    assert.match(fixed, /query IT nosort\nSELECT id, v FROM t WHERE id = 1/);
+    assert.match(fixed, /statement error 42703\nSELECT nosuch/);
+    assert.match(fixed, /----\n1\n2\n$/);
+    const again = await withFreshDatabase(server, (p) =>
+      runSlt(parseSlt('fixed.slt', fixed), p, { mode: 'extended' }),
+    );
+    assert.deepEqual(again.failures, []);
+  } finally {
+    await server.stop();
+  }
+});
