@@ -389,7 +389,8 @@ function checkQuery(b: QueryRecord, o: Outcome): string | undefined {
   const actual = renderRows(o.rows, b.sort);
   const expected = b.sort === 'nosort' ? [...b.expected] : [...b.expected].sort(compareStrings);
   if (actual.length === expected.length && actual.every((l, i) => l === expected[i])) return undefined;
-  return `results differ\n--- expected\n${expected.join('\n')}\n+++ actual\n${actual.join('\n')}`;
+  const show = (lines: string[]): string => (lines.length === 0 ? '(no rows)' : lines.join('\n'));
+  return `results differ\n--- expected\n${show(expected)}\n+++ actual\n${show(actual)}`;
 }
 
 function complete(
