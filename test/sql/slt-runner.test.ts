@@ -79,6 +79,7 @@ test('values render unambiguously', () => {
   assert.equal(renderValue('a b'), 'a b');
   assert.equal(renderValue('x\ny'), '"x\\ny"');
   assert.equal(renderValue('\\x00ff'), '\\x00ff');
+  assert.equal(renderValue('a\u007f\u0080'), '"a\\u007f\\u0080"');
   assert.deepEqual(
     renderRows(
       [

@@ -191,8 +191,11 @@ export function renderValue(v: string | null): string {
   if (v === null) return 'NULL';
   if (v === '') return '(empty)';
   // eslint-disable-next-line no-control-regex
-  if (v === 'NULL' || v === '(empty)' || v.startsWith('"') || /^\s|\s$|[\u0000-\u001f\u007f]/.test(v))
-    return JSON.stringify(v);
+  if (v === 'NULL' || v === '(empty)' || v.startsWith('"') || /^\s|\s$|[\u0000-\u001f\u007f-\u009f]/.test(v))
+    return JSON.stringify(v).replace(
+      /[\u007f-\u009f]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   return v;
 }
 
