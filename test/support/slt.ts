@@ -12,6 +12,7 @@
  *   SELECT ...
  *   ----
  *   1 abc 10                      one row per line, values separated by one space
+ *   params: [1, "x", null]        (after the SQL) values for $1, $2, ...: see ParamValue
  *   halt                          stop reading the file here
  *
  * Records are separated by blank lines; each holds exactly one SQL statement. Values are PostgreSQL's text
@@ -38,6 +39,8 @@ export interface StatementRecord {
   readonly comments: readonly string[];
   readonly expect: StatementExpect;
   readonly sql: string;
+  /** params: values for $1, $2, ... (a `params:` line); the record then always uses the extended protocol. */
+  readonly params?: readonly ParamValue[];
 }
 
 export interface QueryRecord {
@@ -47,9 +50,17 @@ export interface QueryRecord {
   readonly types: string;
   readonly sort: SortMode;
   readonly sql: string;
+  readonly params?: readonly ParamValue[];
   /** expected holds the result lines after `----`; undefined when the record has no `----` yet. */
   readonly expected: readonly string[] | undefined;
 }
+
+/**
+ * A parameter value as written on a `params:` line (a JSON array): a string is sent as text, a number or
+ * boolean as its text (as pg does), null as NULL, and `{"bytes": "<hex>"}` as a Buffer, which pg sends in
+ * binary format. No parameter types are sent: the server must infer them from context.
+ */
+export type ParamValue = string | number | boolean | null | { readonly bytes: string };
 
 /** A block that is not a record: only comments, or `halt`. */
 export interface OtherBlock {
@@ -130,6 +141,18 @@ export function parseSlt(name: string, text: string): SltFile {
       blocks.push({ kind: 'halt', line: lineNo, comments });
       break;
     }
+    const sqlEnd = header[0] === 'query' && body.includes('----') ? body.indexOf('----') : body.length;
+    const paramLine = body.slice(0, sqlEnd).findIndex((l) => l.startsWith('params: '));
+    let params: ParamValue[] | undefined;
+    if (paramLine >= 0) {
+      try {
+        params = JSON.parse(body[paramLine]!.slice('params: '.length)) as ParamValue[];
+      } catch (e) {
+        fail(lineNo + 1 + paramLine, `bad params line: ${(e as Error).message}`);
+      }
+      if (!Array.isArray(params)) fail(lineNo + 1 + paramLine, 'params must be a JSON array');
+      body.splice(paramLine, 1);
+    }
     if (header[0] === 'statement') {
       const sql = body.join('\n').trim();
       if (sql === '') fail(lineNo, 'statement without SQL');
@@ -144,7 +167,7 @@ export function parseSlt(name: string, text: string): SltFile {
           expect = { kind: 'error', sqlstate: m[1]!, pattern: m[2] || undefined };
         else expect = { kind: 'error', pattern: rest || undefined };
       } else return fail(lineNo, `bad statement header: ${block[k]}`);
-      blocks.push({ kind: 'statement', line: lineNo, comments, expect, sql });
+      blocks.push({ kind: 'statement', line: lineNo, comments, expect, sql, ...(params && { params }) });
       continue;
     }
     if (header[0] === 'query') {
@@ -156,7 +179,16 @@ export function parseSlt(name: string, text: string): SltFile {
       const sql = (sep < 0 ? body : body.slice(0, sep)).join('\n').trim();
       if (sql === '') fail(lineNo, 'query without SQL');
       const expected = sep < 0 ? undefined : body.slice(sep + 1);
-      blocks.push({ kind: 'query', line: lineNo, comments, types, sort, sql, expected });
+      blocks.push({
+        kind: 'query',
+        line: lineNo,
+        comments,
+        types,
+        sort,
+        sql,
+        expected,
+        ...(params && { params }),
+      });
       continue;
     }
     fail(lineNo, `unknown record type: ${block[k]}`);
@@ -174,8 +206,10 @@ export function formatBlock(b: SltBlock): string {
     else if (e.kind === 'count') out.push(`statement count ${e.count}`);
     else out.push(['statement error', e.sqlstate, e.pattern].filter((x) => x !== undefined).join(' '));
     out.push(b.sql);
+    if (b.params) out.push(`params: ${JSON.stringify(b.params)}`);
   } else if (b.kind === 'query') {
     out.push(`query ${b.types} ${b.sort}`, b.sql);
+    if (b.params) out.push(`params: ${JSON.stringify(b.params)}`);
     if (b.expected !== undefined) out.push('----', ...b.expected);
   }
   return out.join('\n');
@@ -280,7 +314,7 @@ class Session {
     return c;
   }
 
-  async run(sql: string): Promise<Outcome> {
+  async run(sql: string, params?: readonly ParamValue[]): Promise<Outcome> {
     let client: pg.Client;
     try {
       client = await this.connect();
@@ -293,6 +327,7 @@ class Session {
       types: RAW_TYPES,
     };
     if (this.opts.mode === 'extended') config.queryMode = 'extended';
+    if (params) config.values = params.map(toPgValue);
     const timeoutMs = this.opts.queryTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -327,6 +362,11 @@ class Session {
   }
 }
 
+function toPgValue(v: ParamValue): unknown {
+  if (v !== null && typeof v === 'object') return Buffer.from(v.bytes, 'hex');
+  return v;
+}
+
 function describe(o: Outcome): string {
   if (!o.ok) return o.sqlstate ? `error ${o.sqlstate}: ${o.message}` : `failure: ${o.message}`;
   return `ok (${o.rowCount ?? 0} rows)`;
@@ -352,7 +392,7 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
       }
       const rec: StatementRecord | QueryRecord = b;
       records++;
-      const outcome = await session.run(rec.sql);
+      const outcome = await session.run(rec.sql, rec.params);
       if (opts.complete) {
         blocks.push(complete(rec, outcome, `${file.name}:${rec.line}`, surprises));
         passed++;
@@ -412,6 +452,7 @@ function complete(
       comments: b.comments,
       expect: { kind: 'error', sqlstate, pattern },
       sql: b.sql,
+      ...(b.params && { params: b.params }),
     };
   };
   if (b.kind === 'statement') {
