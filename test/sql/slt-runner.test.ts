@@ -67,6 +67,10 @@ test('parse and format round-trip; headers, comments, halt', () => {
     halted.blocks.map((x) => x.kind),
     ['statement', 'halt'],
   );
+  const withParams = 'query I nosort\nSELECT $1::int\nparams: [1, "x", null, {"bytes":"00"}]\n----\n1\n';
+  const pf = parseSlt('p.slt', withParams);
+  assert.deepEqual(pf.blocks[0]!.kind === 'query' && pf.blocks[0]!.params, [1, 'x', null, { bytes: '00' }]);
+  assert.equal(formatSlt(pf), withParams);
   assert.throws(() => parseSlt('bad.slt', 'query I sideways\nSELECT 1\n'), /bad\.slt:1: unknown sort mode/);
   assert.throws(() => parseSlt('bad.slt', 'statement maybe\nSELECT 1\n'), /bad\.slt:1: bad statement header/);
 });

@@ -206,10 +206,10 @@ export function formatBlock(b: SltBlock): string {
     else if (e.kind === 'count') out.push(`statement count ${e.count}`);
     else out.push(['statement error', e.sqlstate, e.pattern].filter((x) => x !== undefined).join(' '));
     out.push(b.sql);
-    if (b.params) out.push(`params: ${JSON.stringify(b.params)}`);
+    if (b.params) out.push(`params: [${b.params.map((v) => JSON.stringify(v)).join(', ')}]`);
   } else if (b.kind === 'query') {
     out.push(`query ${b.types} ${b.sort}`, b.sql);
-    if (b.params) out.push(`params: ${JSON.stringify(b.params)}`);
+    if (b.params) out.push(`params: [${b.params.map((v) => JSON.stringify(v)).join(', ')}]`);
     if (b.expected !== undefined) out.push('----', ...b.expected);
   }
   return out.join('\n');
