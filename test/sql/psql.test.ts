@@ -39,7 +39,7 @@ for (const name of scripts) {
     const shale = await startFreshShale(serve);
     let out: string;
     try {
-      out = runPsql(join(PSQL_DIR, name), shale);
+      out = await runPsql(join(PSQL_DIR, name), shale);
     } finally {
       await shale.stop();
     }

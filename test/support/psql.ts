@@ -3,7 +3,7 @@
  * what it printed, stdout and stderr interleaved in order (errors appear where they happen), for diffing
  * against the output PostgreSQL 15 produced for the same script (test/sql/psql/*.expected).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PG_BIN } from './postgres.js';
@@ -36,9 +36,11 @@ export interface PsqlTarget {
 /**
  * runPsql runs the script at `scriptPath` with its directory as the working directory, so error lines
  * read `psql:<name>.sql:<line>: ERROR: ...` wherever the file lives. The environment is cleared of PG*
- * variables; LC_ALL=C.UTF-8 fixes how psql measures the width of non-ASCII text.
+ * variables; LC_ALL=C.UTF-8 fixes how psql measures the width of non-ASCII text. Asynchronous on
+ * purpose: the server under test may live in this very process, and a synchronous spawn would block its
+ * event loop.
  */
-export function runPsql(scriptPath: string, target: PsqlTarget, timeoutMs = 30_000): string {
+export async function runPsql(scriptPath: string, target: PsqlTarget, timeoutMs = 30_000): Promise<string> {
   const psql = psqlPath();
   if (psql === undefined) throw new Error(PSQL_MISSING);
   const env: NodeJS.ProcessEnv = {};
@@ -54,32 +56,22 @@ export function runPsql(scriptPath: string, target: PsqlTarget, timeoutMs = 30_0
   delete env.PSQLRC;
   const dir = makeTmpDir('shale-psql-');
   const outPath = join(dir, 'out');
+  // One file descriptor for stdout and stderr keeps psql's own interleaving of results and errors.
   const fd = openSync(outPath, 'w');
   try {
-    const r = spawnSync(
-      psql,
-      [
-        '-X',
-        '-v',
-        'ON_ERROR_STOP=0',
-        '-h',
-        target.host,
-        '-p',
-        String(target.port),
-        '-U',
-        target.user,
-        '-d',
-        target.database,
-        '-f',
-        basename(scriptPath),
-      ],
-      { cwd: dirname(scriptPath), env, stdio: ['ignore', fd, fd], timeout: timeoutMs },
-    );
-    closeSync(fd);
+    const args = ['-X', '-v', 'ON_ERROR_STOP=0', '-h', target.host, '-p', String(target.port)];
+    args.push('-U', target.user, '-d', target.database, '-f', basename(scriptPath));
+    const child = spawn(psql, args, { cwd: dirname(scriptPath), env, stdio: ['ignore', fd, fd] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const status = await new Promise<string>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(signal ?? String(code)));
+    }).finally(() => clearTimeout(timer));
     const out = readFileSync(outPath, 'utf8');
-    if (r.error) throw new Error(`psql: ${r.error.message}\n${out}`);
+    if (status === 'SIGKILL') throw new Error(`psql did not finish within ${timeoutMs} ms\n${out}`);
     return out;
   } finally {
+    closeSync(fd);
     removeTmpDir(dir);
   }
 }
