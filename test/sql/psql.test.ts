@@ -19,6 +19,21 @@ const pending = readPending(join(PSQL_DIR, 'PENDING'));
 const serve = await loadServe();
 const skip = psqlPath() === undefined ? PSQL_MISSING : false;
 
+/** firstDifference shows both outputs around their first differing line, numbered. */
+function firstDifference(expected: string, actual: string): string {
+  const e = expected.split('\n');
+  const a = actual.split('\n');
+  let i = 0;
+  while (i < e.length && i < a.length && e[i] === a[i]) i++;
+  const from = Math.max(0, i - 3);
+  const show = (lines: string[]): string =>
+    lines
+      .slice(from, i + 8)
+      .map((l, k) => `${String(from + k + 1).padStart(4)}| ${l}`)
+      .join('\n');
+  return `output differs from line ${i + 1}\n--- expected (PostgreSQL 15)\n${show(e)}\n+++ actual\n${show(a)}`;
+}
+
 test('every psql script has its expected output, and PENDING names real scripts', () => {
   for (const name of scripts) {
     const expected = join(PSQL_DIR, name.replace(/\.sql$/, '.expected'));
@@ -45,6 +60,6 @@ for (const name of scripts) {
     }
     if (todo !== undefined && out === expected)
       t.diagnostic(`${name} passes completely: remove it from PENDING`);
-    assert.equal(out, expected);
+    assert.ok(out === expected, firstDifference(expected, out));
   });
 }
