@@ -13,6 +13,8 @@
  *   ----
  *   1 abc 10                      one row per line, values separated by one space
  *   params: [1, "x", null]        (after the SQL) values for $1, $2, ...: see ParamValue
+ *   connection b                  (before a record's header) run it on connection `b`; records without
+ *                                 one run on `default`. Connections open on first use.
  *   halt                          stop reading the file here
  *
  * Records are separated by blank lines; each holds exactly one SQL statement. Values are PostgreSQL's text
@@ -38,6 +40,8 @@ export interface StatementRecord {
   readonly line: number;
   readonly comments: readonly string[];
   readonly expect: StatementExpect;
+  /** connection names the session the record runs on (a `connection <name>` line); default `default`. */
+  readonly connection?: string;
   readonly sql: string;
   /** params: values for $1, $2, ... (a `params:` line); the record then always uses the extended protocol. */
   readonly params?: readonly ParamValue[];
@@ -49,6 +53,7 @@ export interface QueryRecord {
   readonly comments: readonly string[];
   readonly types: string;
   readonly sort: SortMode;
+  readonly connection?: string;
   readonly sql: string;
   readonly params?: readonly ParamValue[];
   /** expected holds the result lines after `----`; undefined when the record has no `----` yet. */
@@ -130,8 +135,15 @@ export function parseSlt(name: string, text: string): SltFile {
     let k = 0;
     const comments: string[] = [];
     while (k < block.length && block[k]!.startsWith('#')) comments.push(block[k++]!);
+    let connection: string | undefined;
+    const conn = /^connection\s+(\S+)$/.exec(block[k]?.trim() ?? '');
+    if (conn) {
+      connection = conn[1]!;
+      k++;
+    }
     const lineNo = start + k + 1;
     if (k === block.length) {
+      if (connection !== undefined) fail(lineNo - 1, 'connection without a record');
       blocks.push({ kind: 'comment', line: start + 1, comments });
       continue;
     }
@@ -167,7 +179,15 @@ export function parseSlt(name: string, text: string): SltFile {
           expect = { kind: 'error', sqlstate: m[1]!, pattern: m[2] || undefined };
         else expect = { kind: 'error', pattern: rest || undefined };
       } else return fail(lineNo, `bad statement header: ${block[k]}`);
-      blocks.push({ kind: 'statement', line: lineNo, comments, expect, sql, ...(params && { params }) });
+      blocks.push({
+        kind: 'statement',
+        line: lineNo,
+        comments,
+        expect,
+        sql,
+        ...(connection !== undefined && { connection }),
+        ...(params && { params }),
+      });
       continue;
     }
     if (header[0] === 'query') {
@@ -187,6 +207,7 @@ export function parseSlt(name: string, text: string): SltFile {
         sort,
         sql,
         expected,
+        ...(connection !== undefined && { connection }),
         ...(params && { params }),
       });
       continue;
@@ -199,6 +220,8 @@ export function parseSlt(name: string, text: string): SltFile {
 /** formatBlock writes a block back as text, without the separating blank line. */
 export function formatBlock(b: SltBlock): string {
   const out = [...b.comments];
+  if ((b.kind === 'statement' || b.kind === 'query') && b.connection !== undefined)
+    out.push(`connection ${b.connection}`);
   if (b.kind === 'halt') out.push('halt');
   else if (b.kind === 'statement') {
     const e = b.expect;
@@ -378,7 +401,12 @@ function describe(o: Outcome): string {
  * file with every expectation replaced by the server's answer.
  */
 export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOptions): Promise<RunResult> {
-  const session = new Session(params, opts);
+  const sessions = new Map<string, Session>();
+  const sessionFor = (name = 'default'): Session => {
+    let s = sessions.get(name);
+    if (s === undefined) sessions.set(name, (s = new Session(params, opts)));
+    return s;
+  };
   const failures: RecordFailure[] = [];
   const surprises: string[] = [];
   const blocks: SltBlock[] = [];
@@ -392,7 +420,7 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
       }
       const rec: StatementRecord | QueryRecord = b;
       records++;
-      const outcome = await session.run(rec.sql, rec.params);
+      const outcome = await sessionFor(rec.connection).run(rec.sql, rec.params);
       if (opts.complete) {
         blocks.push(complete(rec, outcome, `${file.name}:${rec.line}`, surprises));
         passed++;
@@ -404,7 +432,7 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
       else failures.push({ line: rec.line, sql: rec.sql, message: problem });
     }
   } finally {
-    await session.reset();
+    await Promise.all([...sessions.values()].map((s) => s.reset()));
   }
   return { records, passed, failures, surprises, file: { name: file.name, blocks } };
 }
@@ -452,6 +480,7 @@ function complete(
       comments: b.comments,
       expect: { kind: 'error', sqlstate, pattern },
       sql: b.sql,
+      ...(b.connection !== undefined && { connection: b.connection }),
       ...(b.params && { params: b.params }),
     };
   };
