@@ -89,6 +89,8 @@ export interface SltFile {
 export const TYPE_LETTERS: Readonly<Record<number, string>> = {
   16: 'B', // bool
   17: 'X', // bytea
+  18: 'H', // "char", the one-byte catalog type (pg_class.relkind)
+  19: 'M', // name, the catalog identifier type
   20: 'L', // int8 ("long")
   21: 'S', // int2 ("short")
   23: 'I', // int4
