@@ -71,13 +71,15 @@ test('parse and format round-trip; headers, comments, halt', () => {
   const pf = parseSlt('p.slt', withParams);
   assert.deepEqual(pf.blocks[0]!.kind === 'query' && pf.blocks[0]!.params, [1, 'x', null, { bytes: '00' }]);
   assert.equal(formatSlt(pf), withParams);
-  const conn = 'connection b\nstatement ok\nBEGIN\n\nconnection b\nquery I nosort\nSELECT 1\n----\n1\n';
+  const conn =
+    'connection b\nstatement ok\nBEGIN\n\nprotocol simple\nconnection b\nquery I nosort\nSELECT 1\n----\n1\n';
   const cf = parseSlt('c.slt', conn);
   assert.deepEqual(
     cf.blocks.map((x) => (x.kind === 'statement' || x.kind === 'query' ? x.connection : undefined)),
     ['b', 'b'],
   );
   assert.equal(formatSlt(cf), conn);
+  assert.equal(cf.blocks[1]!.kind === 'query' && cf.blocks[1]!.forceSimple, true);
   assert.throws(() => parseSlt('bad.slt', 'query I sideways\nSELECT 1\n'), /bad\.slt:1: unknown sort mode/);
   assert.throws(() => parseSlt('bad.slt', 'statement maybe\nSELECT 1\n'), /bad\.slt:1: bad statement header/);
 });

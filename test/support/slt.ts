@@ -13,6 +13,8 @@
  *   ----
  *   1 abc 10                      one row per line, values separated by one space
  *   params: [1, "x", null]        (after the SQL) values for $1, $2, ...: see ParamValue
+ *   protocol simple               (before a record's header) send it through the simple protocol in both
+ *                                 modes: for multi-statement strings, which the extended protocol refuses
  *   connection b                  (before a record's header) run it on connection `b`; records without
  *                                 one run on `default`. Connections open on first use.
  *   halt                          stop reading the file here
@@ -42,6 +44,11 @@ export interface StatementRecord {
   readonly expect: StatementExpect;
   /** connection names the session the record runs on (a `connection <name>` line); default `default`. */
   readonly connection?: string;
+  /**
+   * forceSimple: the record always goes through the simple protocol, in both modes (a `protocol simple`
+   * line): multi-statement strings, which the extended protocol refuses.
+   */
+  readonly forceSimple?: boolean;
   readonly sql: string;
   /** params: values for $1, $2, ... (a `params:` line); the record then always uses the extended protocol. */
   readonly params?: readonly ParamValue[];
@@ -54,6 +61,7 @@ export interface QueryRecord {
   readonly types: string;
   readonly sort: SortMode;
   readonly connection?: string;
+  readonly forceSimple?: boolean;
   readonly sql: string;
   readonly params?: readonly ParamValue[];
   /** expected holds the result lines after `----`; undefined when the record has no `----` yet. */
@@ -138,14 +146,18 @@ export function parseSlt(name: string, text: string): SltFile {
     const comments: string[] = [];
     while (k < block.length && block[k]!.startsWith('#')) comments.push(block[k++]!);
     let connection: string | undefined;
-    const conn = /^connection\s+(\S+)$/.exec(block[k]?.trim() ?? '');
-    if (conn) {
-      connection = conn[1]!;
+    let forceSimple = false;
+    for (;;) {
+      const line = block[k]?.trim() ?? '';
+      const conn = /^connection\s+(\S+)$/.exec(line);
+      if (conn) connection = conn[1]!;
+      else if (line === 'protocol simple') forceSimple = true;
+      else break;
       k++;
     }
     const lineNo = start + k + 1;
     if (k === block.length) {
-      if (connection !== undefined) fail(lineNo - 1, 'connection without a record');
+      if (connection !== undefined || forceSimple) fail(lineNo - 1, 'a directive without a record');
       blocks.push({ kind: 'comment', line: start + 1, comments });
       continue;
     }
@@ -188,6 +200,7 @@ export function parseSlt(name: string, text: string): SltFile {
         expect,
         sql,
         ...(connection !== undefined && { connection }),
+        ...(forceSimple && { forceSimple }),
         ...(params && { params }),
       });
       continue;
@@ -210,6 +223,7 @@ export function parseSlt(name: string, text: string): SltFile {
         sql,
         expected,
         ...(connection !== undefined && { connection }),
+        ...(forceSimple && { forceSimple }),
         ...(params && { params }),
       });
       continue;
@@ -222,6 +236,7 @@ export function parseSlt(name: string, text: string): SltFile {
 /** formatBlock writes a block back as text, without the separating blank line. */
 export function formatBlock(b: SltBlock): string {
   const out = [...b.comments];
+  if ((b.kind === 'statement' || b.kind === 'query') && b.forceSimple) out.push('protocol simple');
   if ((b.kind === 'statement' || b.kind === 'query') && b.connection !== undefined)
     out.push(`connection ${b.connection}`);
   if (b.kind === 'halt') out.push('halt');
@@ -339,7 +354,7 @@ class Session {
     return c;
   }
 
-  async run(sql: string, params?: readonly ParamValue[]): Promise<Outcome> {
+  async run(sql: string, params?: readonly ParamValue[], forceSimple = false): Promise<Outcome> {
     let client: pg.Client;
     try {
       client = await this.connect();
@@ -351,7 +366,7 @@ class Session {
       rowMode: 'array',
       types: RAW_TYPES,
     };
-    if (this.opts.mode === 'extended') config.queryMode = 'extended';
+    if (this.opts.mode === 'extended' && !forceSimple) config.queryMode = 'extended';
     if (params) config.values = params.map(toPgValue);
     const timeoutMs = this.opts.queryTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
@@ -422,7 +437,7 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
       }
       const rec: StatementRecord | QueryRecord = b;
       records++;
-      const outcome = await sessionFor(rec.connection).run(rec.sql, rec.params);
+      const outcome = await sessionFor(rec.connection).run(rec.sql, rec.params, rec.forceSimple);
       if (opts.complete) {
         blocks.push(complete(rec, outcome, `${file.name}:${rec.line}`, surprises));
         passed++;
@@ -483,6 +498,7 @@ function complete(
       expect: { kind: 'error', sqlstate, pattern },
       sql: b.sql,
       ...(b.connection !== undefined && { connection: b.connection }),
+      ...(b.forceSimple && { forceSimple: b.forceSimple }),
       ...(b.params && { params: b.params }),
     };
   };
