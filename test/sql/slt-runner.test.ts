@@ -4,6 +4,7 @@
  * and wrong SQLSTATEs in both protocols, and that completion mode fixes them.
  */
 import { test } from 'node:test';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import assert from 'node:assert/strict';
 import { formatSlt, parseSlt, renderRows, renderValue, runSlt } from '../support/slt.js';
 import {
@@ -148,5 +149,29 @@ test('the runner catches wrong expectations and completion fixes them', { skip: 
     assert.deepEqual(again.failures, []);
   } finally {
     await server.stop();
+  }
+});
+
+test('a server that never answers costs three timeouts, then the rest of the file is given up', async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as AddressInfo).port;
+  try {
+    const text = Array.from({ length: 5 }, (_, i) => `statement ok\nSELECT ${i}\n`).join('\n');
+    const started = Date.now();
+    const r = await runSlt(
+      parseSlt('silent.slt', text),
+      { host: '127.0.0.1', port, user: 'x', database: 'x' },
+      { mode: 'simple', queryTimeoutMs: 200 },
+    );
+    assert.equal(r.records, 5);
+    assert.equal(r.passed, 0);
+    assert.match(r.failures[2]!.message, /cannot connect/);
+    assert.match(r.failures[3]!.message, /^not run/);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
   }
 });

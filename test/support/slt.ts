@@ -318,6 +318,9 @@ export interface RunResult {
   readonly file: SltFile;
 }
 
+/** MAX_CONSECUTIVE_FATAL: after this many records in a row without a usable connection, runSlt gives up. */
+const MAX_CONSECUTIVE_FATAL = 3;
+
 /** RAW_TYPES makes pg hand back every value as the server's text, unparsed. */
 const RAW_TYPES = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
@@ -346,7 +349,7 @@ class Session {
       user: this.params.user,
       database: this.params.database,
       password: this.params.password,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: this.opts.queryTimeoutMs ?? 10_000,
     });
     c.on('error', () => undefined); // a dead connection surfaces as the failing query's error
     await c.connect();
@@ -429,6 +432,8 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
   const blocks: SltBlock[] = [];
   let records = 0;
   let passed = 0;
+  let consecutiveFatal = 0;
+  let givenUp: string | undefined;
   try {
     for (const b of file.blocks) {
       if (b.kind !== 'statement' && b.kind !== 'query') {
@@ -437,7 +442,16 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
       }
       const rec: StatementRecord | QueryRecord = b;
       records++;
+      if (givenUp !== undefined) {
+        blocks.push(rec);
+        failures.push({ line: rec.line, sql: rec.sql, message: givenUp });
+        continue;
+      }
       const outcome = await sessionFor(rec.connection).run(rec.sql, rec.params, rec.forceSimple);
+      // A server that keeps dropping or not answering connections would cost a timeout per record.
+      consecutiveFatal = !outcome.ok && outcome.fatal ? consecutiveFatal + 1 : 0;
+      if (consecutiveFatal >= MAX_CONSECUTIVE_FATAL)
+        givenUp = `not run: the last ${MAX_CONSECUTIVE_FATAL} records lost their connection or got no answer`;
       if (opts.complete) {
         blocks.push(complete(rec, outcome, `${file.name}:${rec.line}`, surprises));
         passed++;
