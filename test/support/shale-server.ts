@@ -45,12 +45,26 @@ export interface FreshShale {
   stop(): Promise<void>;
 }
 
+/** SERVER_TIMEOUT_MS bounds serve() and close(), so a hung server fails its test instead of the run. */
+const SERVER_TIMEOUT_MS = 30_000;
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${SERVER_TIMEOUT_MS} ms`)),
+      SERVER_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 /** startFreshShale serves a new empty data directory on an ephemeral loopback port. */
 export async function startFreshShale(serve: ServeFn): Promise<FreshShale> {
   const dataDir = makeTmpDir('shale-sql-');
   let server: PgServer;
   try {
-    server = await serve({ dataDir, host: '127.0.0.1', port: 0 });
+    server = await withTimeout(serve({ dataDir, host: '127.0.0.1', port: 0 }), 'serve()');
   } catch (e) {
     removeTmpDir(dataDir);
     throw e;
@@ -62,7 +76,7 @@ export async function startFreshShale(serve: ServeFn): Promise<FreshShale> {
     user: 'postgres',
     database: 'postgres',
     stop() {
-      stopped ??= server.close().finally(() => removeTmpDir(dataDir));
+      stopped ??= withTimeout(server.close(), 'close()').finally(() => removeTmpDir(dataDir));
       return stopped;
     },
   };
