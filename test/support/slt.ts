@@ -535,5 +535,7 @@ function complete(
     surprises.push(`${where}: query failed: ${describe(o)}`);
     return errorRecord(o.sqlstate!, undefined, o.message);
   }
+  if (b.sort === 'nosort' && o.rows.length > 1 && !/\border\s+by\b/i.test(b.sql))
+    surprises.push(`${where}: ${o.rows.length} rows, nosort and no ORDER BY: is the order guaranteed?`);
   return { ...b, types: o.oids.map(typeLetter).join(''), expected: renderRows(o.rows, b.sort) };
 }
