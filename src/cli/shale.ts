@@ -13,6 +13,8 @@ import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
 import { dumpFile } from '../db/dump.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
+import { serve, type PgServer, type ServeOptions } from '../pg/server.js';
+import { SHALE_VERSION } from '../sql/engine.js';
 
 /** UsageError: the command line is wrong (exit code 2). */
 class UsageError extends Error {}
@@ -148,6 +150,54 @@ const COMMANDS: Record<string, Command> = {
         );
       }
       return r.ok ? 0 : 1;
+    },
+  },
+  serve: {
+    args: '[--data-dir=dir] [--port=n] [--host=addr]',
+    summary: 'a PostgreSQL wire-protocol SQL server (psql, pg, postgres.js, pgbench connect to it)',
+    help: `  --data-dir=dir           the database directory, created if missing (default ./shale-data)
+  --port=n                 the TCP port (default 5432, or the next free one)
+  --host=addr              the address to listen on (default 127.0.0.1; others need a password)
+  --password=secret        require SCRAM-SHA-256 with this password (or set SHALE_PASSWORD)
+  --max-connections=n      (default 100)
+  --statement-timeout=ms   cancel statements running longer (default 0: no limit)
+Stops on SIGTERM or SIGINT: running statements finish, open transactions roll back.`,
+    options: {
+      'data-dir': { type: 'string', default: './shale-data' },
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      password: { type: 'string' },
+      'max-connections': { type: 'string', default: '100' },
+      'statement-timeout': { type: 'string', default: '0' },
+    },
+    run: async (_p, v) => {
+      const number = (name: string): number => {
+        const n = Number(v[name]);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer`);
+        return n;
+      };
+      const password = (v.password as string | undefined) ?? process.env.SHALE_PASSWORD;
+      const common = {
+        dataDir: v['data-dir'] as string,
+        host: v.host as string,
+        maxConnections: number('max-connections'),
+        statementTimeout: number('statement-timeout'),
+        ...(password === undefined || password === '' ? {} : { password }),
+      };
+      const server = await listenOnFreePort(common, v.port === undefined ? undefined : number('port'));
+      console.log(
+        `shale ${SHALE_VERSION} listening on ${server.host}:${server.port} (data in ${common.dataDir})`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      return 0;
     },
   },
   checkpoint: {
@@ -324,6 +374,18 @@ function encodings(v: Record<string, string | boolean | undefined>): {
 }
 
 /** withDb opens the existing database in `dir`, runs `fn` on it and closes it, whatever happens. */
+/** listenOnFreePort serves on the given port, or on 5432 and the next ports up when none was given. */
+async function listenOnFreePort(options: ServeOptions, port: number | undefined): Promise<PgServer> {
+  if (port !== undefined) return serve({ ...options, port });
+  for (let p = 5432; ; p++) {
+    try {
+      return await serve({ ...options, port: p });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || p >= 5442) throw err;
+    }
+  }
+}
+
 async function withDb(dir: string | undefined, fn: (db: DB) => Promise<number>): Promise<number> {
   const db = await DB.open(need(dir, 'dir'), { createIfMissing: false });
   try {

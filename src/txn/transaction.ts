@@ -261,6 +261,27 @@ export class Transaction implements LockOwner {
     if (durable !== null) await durable;
   }
 
+  /**
+   * savepoint marks the transaction's writes so far; rollbackToSavepoint(mark) undoes every write made after
+   * it (reads already recorded for 'serializable' and locks taken stay: that can only add conflicts).
+   */
+  savepoint(): number {
+    this.checkOpen();
+    return this.writes.mark();
+  }
+
+  /** rollbackToSavepoint undoes the writes made since savepoint() returned `mark`. */
+  rollbackToSavepoint(mark: number): void {
+    this.checkOpen();
+    this.writes.rollbackTo(mark);
+  }
+
+  /** releaseSavepoints stops keeping undo information (when no savepoint remains). */
+  releaseSavepoints(): void {
+    this.checkOpen();
+    this.writes.release();
+  }
+
   /** abort discards the transaction's writes and releases its snapshot and locks. */
   abort(): void {
     this.checkOpen();

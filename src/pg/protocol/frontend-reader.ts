@@ -1,0 +1,134 @@
+/**
+ * FrontendReader splits the bytes a client sends into messages: first one untyped startup packet (Int32
+ * length, then the body), then typed messages (a type byte, an Int32 length, the body). A length that is
+ * negative, too small or above the limit is a protocol violation: the connection is closed with 08P01.
+ */
+import { SqlError, SqlState } from '../../sql/errors.js';
+
+export interface FrontendMessage {
+  /** type: the type character, or '' for the startup packet. */
+  readonly type: string;
+  readonly body: Buffer;
+}
+
+export class FrontendReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private startup = true;
+
+  constructor(private readonly maxMessageSize: number) {}
+
+  /** expectStartup makes the next message an untyped startup packet again (after SSLRequest). */
+  expectStartup(): void {
+    this.startup = true;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length < n) {
+      const all = Buffer.concat(this.chunks);
+      this.chunks = [all];
+    }
+    return this.chunks[0]!;
+  }
+
+  private consume(n: number): Buffer {
+    const head = this.peek(n);
+    const out = head.subarray(0, n);
+    if (head.length === n) this.chunks.shift();
+    else this.chunks[0] = head.subarray(n);
+    this.buffered -= n;
+    return out;
+  }
+
+  /** next returns the next complete message, or undefined when more bytes are needed. */
+  next(): FrontendMessage | undefined {
+    if (this.startup) {
+      if (this.buffered < 4) return undefined;
+      const len = this.peek(4).readInt32BE(0);
+      if (len < 8 || len > 10000)
+        throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid length of startup packet', {
+          severity: 'FATAL',
+        });
+      if (this.buffered < len) return undefined;
+      const msg = this.consume(len);
+      this.startup = false;
+      return { type: '', body: Buffer.from(msg.subarray(4)) };
+    }
+    if (this.buffered < 5) return undefined;
+    const head = this.peek(5);
+    const type = String.fromCharCode(head[0]!);
+    const len = head.readInt32BE(1);
+    if (len < 4)
+      throw new SqlError(SqlState.PROTOCOL_VIOLATION, `invalid message length ${len}`, { severity: 'FATAL' });
+    if (len > this.maxMessageSize)
+      throw new SqlError(
+        SqlState.PROGRAM_LIMIT_EXCEEDED,
+        `message of ${len} bytes exceeds the limit of ${this.maxMessageSize} bytes`,
+        { severity: 'FATAL' },
+      );
+    if (this.buffered < len + 1) return undefined;
+    const msg = this.consume(len + 1);
+    return { type, body: Buffer.from(msg.subarray(5)) };
+  }
+}
+
+/** BodyReader reads the fields of one message body; running past its end is a protocol violation. */
+export class BodyReader {
+  private pos = 0;
+  constructor(private readonly b: Buffer) {}
+
+  private need(n: number): void {
+    if (n < 0 || this.pos + n > this.b.length)
+      throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid message format', { severity: 'FATAL' });
+  }
+
+  int16(): number {
+    this.need(2);
+    const v = this.b.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  int32(): number {
+    this.need(4);
+    const v = this.b.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.b[this.pos++]!;
+  }
+
+  cstring(): string {
+    const end = this.b.indexOf(0, this.pos);
+    if (end < 0)
+      throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid string in message', { severity: 'FATAL' });
+    const s = this.b.toString('utf8', this.pos, end);
+    this.pos = end + 1;
+    return s;
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const out = this.b.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  get remaining(): number {
+    return this.b.length - this.pos;
+  }
+
+  /** done checks that the whole body was read. */
+  done(): void {
+    if (this.pos !== this.b.length)
+      throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid message format', { severity: 'FATAL' });
+  }
+}

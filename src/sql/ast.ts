@@ -1,0 +1,306 @@
+/**
+ * shale's own SQL syntax tree: what parse/from-pg-tree.ts makes of PostgreSQL's parse tree. The planner and
+ * executor see only these nodes. `loc` is the 0-based byte offset of a node in the UTF-8 query string (the wire
+ * server turns error positions into characters; -1 when unknown).
+ */
+
+/** TypeName is a type as written: its name (lower case, without pg_catalog.) and modifiers. */
+export interface TypeName {
+  readonly name: string;
+  readonly mods: readonly number[];
+  readonly array: boolean;
+  readonly loc: number;
+}
+
+export type Literal =
+  | { readonly kind: 'int'; readonly value: string }
+  | { readonly kind: 'float'; readonly value: string }
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'null' };
+
+export type Expr =
+  | { readonly kind: 'literal'; readonly literal: Literal; readonly loc: number }
+  | { readonly kind: 'param'; readonly index: number; readonly loc: number }
+  | {
+      readonly kind: 'column';
+      readonly table: string | undefined;
+      readonly name: string;
+      readonly loc: number;
+    }
+  | { readonly kind: 'star'; readonly table: string | undefined; readonly loc: number }
+  | {
+      readonly kind: 'op';
+      readonly op: string;
+      readonly left: Expr | undefined;
+      readonly right: Expr;
+      readonly loc: number;
+    }
+  | { readonly kind: 'and' | 'or'; readonly args: readonly Expr[]; readonly loc: number }
+  | { readonly kind: 'not'; readonly arg: Expr; readonly loc: number }
+  | { readonly kind: 'isNull'; readonly arg: Expr; readonly negated: boolean; readonly loc: number }
+  | {
+      readonly kind: 'isBool';
+      readonly arg: Expr;
+      readonly value: boolean | null;
+      readonly negated: boolean;
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'inList';
+      readonly arg: Expr;
+      readonly list: readonly Expr[];
+      readonly negated: boolean;
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'between';
+      readonly arg: Expr;
+      readonly low: Expr;
+      readonly high: Expr;
+      readonly negated: boolean;
+      readonly symmetric: boolean;
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'like';
+      readonly arg: Expr;
+      readonly pattern: Expr;
+      readonly negated: boolean;
+      readonly insensitive: boolean;
+      readonly loc: number;
+    }
+  | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly loc: number }
+  | {
+      readonly kind: 'func';
+      readonly name: string;
+      readonly args: readonly Expr[];
+      readonly star: boolean;
+      readonly distinct: boolean;
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'case';
+      readonly arg: Expr | undefined;
+      readonly whens: readonly { when: Expr; then: Expr }[];
+      readonly else: Expr | undefined;
+      readonly loc: number;
+    }
+  | { readonly kind: 'coalesce'; readonly args: readonly Expr[]; readonly loc: number }
+  | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly loc: number }
+  | {
+      readonly kind: 'minmax';
+      readonly op: 'greatest' | 'least';
+      readonly args: readonly Expr[];
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'subquery';
+      readonly mode: 'scalar' | 'exists' | 'in';
+      readonly query: Select;
+      readonly arg: Expr | undefined;
+      readonly negated: boolean;
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'special';
+      readonly name:
+        | 'current_timestamp'
+        | 'current_date'
+        | 'localtimestamp'
+        | 'current_user'
+        | 'current_schema'
+        | 'current_catalog';
+      readonly loc: number;
+    }
+  | { readonly kind: 'default'; readonly loc: number };
+
+export interface SortKey {
+  readonly expr: Expr;
+  readonly desc: boolean;
+  /** nullsFirst: undefined means PostgreSQL's default (NULLs sort as larger than every value). */
+  readonly nullsFirst: boolean | undefined;
+}
+
+export interface TableRef {
+  readonly kind: 'table';
+  readonly schema: string | undefined;
+  readonly name: string;
+  readonly alias: string | undefined;
+  readonly loc: number;
+}
+
+export type FromItem =
+  | TableRef
+  | {
+      readonly kind: 'subquery';
+      readonly query: Select;
+      readonly alias: string;
+      readonly columnAliases: readonly string[];
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'join';
+      readonly type: 'inner' | 'left' | 'right' | 'full' | 'cross';
+      readonly left: FromItem;
+      readonly right: FromItem;
+      readonly on: Expr | undefined;
+      readonly using: readonly string[];
+      readonly natural: boolean;
+      readonly loc: number;
+    }
+  | {
+      readonly kind: 'function';
+      readonly func: Expr;
+      readonly alias: string | undefined;
+      readonly loc: number;
+    };
+
+export interface SelectItem {
+  readonly expr: Expr;
+  readonly alias: string | undefined;
+  readonly loc: number;
+}
+
+export interface Cte {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly query: Select;
+}
+
+/** Select is a query: a plain SELECT, VALUES, or a set operation of two queries. */
+export type Select = SimpleSelect | ValuesSelect | SetOpSelect;
+
+interface QueryTail {
+  readonly with: readonly Cte[];
+  readonly orderBy: readonly SortKey[];
+  readonly limit: Expr | undefined;
+  readonly offset: Expr | undefined;
+  readonly locking: 'update' | 'share' | undefined;
+  readonly loc: number;
+}
+
+export interface SimpleSelect extends QueryTail {
+  readonly kind: 'select';
+  /** distinct: true for DISTINCT; a list of expressions for DISTINCT ON. */
+  readonly distinct: boolean | readonly Expr[];
+  readonly items: readonly SelectItem[];
+  readonly from: readonly FromItem[];
+  readonly where: Expr | undefined;
+  readonly groupBy: readonly Expr[];
+  readonly having: Expr | undefined;
+}
+
+export interface ValuesSelect extends QueryTail {
+  readonly kind: 'values';
+  readonly rows: readonly (readonly Expr[])[];
+}
+
+export interface SetOpSelect extends QueryTail {
+  readonly kind: 'setop';
+  readonly op: 'union' | 'intersect' | 'except';
+  readonly all: boolean;
+  readonly left: Select;
+  readonly right: Select;
+}
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: TypeName;
+  readonly notNull: boolean;
+  readonly primaryKey: boolean;
+  readonly unique: boolean;
+  readonly default: Expr | undefined;
+  readonly loc: number;
+}
+
+export interface Assignment {
+  readonly column: string;
+  readonly value: Expr;
+  readonly loc: number;
+}
+
+export interface OnConflict {
+  readonly action: 'nothing' | 'update';
+  readonly target: readonly string[];
+  readonly set: readonly Assignment[];
+  readonly where: Expr | undefined;
+}
+
+export type Statement =
+  | { readonly kind: 'query'; readonly query: Select }
+  | {
+      readonly kind: 'insert';
+      readonly table: TableRef;
+      readonly columns: readonly string[];
+      /** source: rows of VALUES (DEFAULT allowed), a query, or undefined for DEFAULT VALUES. */
+      readonly source: Select | undefined;
+      readonly onConflict: OnConflict | undefined;
+      readonly returning: readonly SelectItem[];
+    }
+  | {
+      readonly kind: 'update';
+      readonly table: TableRef;
+      readonly set: readonly Assignment[];
+      readonly from: readonly FromItem[];
+      readonly where: Expr | undefined;
+      readonly returning: readonly SelectItem[];
+    }
+  | {
+      readonly kind: 'delete';
+      readonly table: TableRef;
+      readonly where: Expr | undefined;
+      readonly returning: readonly SelectItem[];
+    }
+  | {
+      readonly kind: 'createTable';
+      readonly table: TableRef;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly ColumnDef[];
+      readonly primaryKey: readonly string[] | undefined;
+      readonly uniques: readonly (readonly string[])[];
+    }
+  | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
+  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
+  | {
+      readonly kind: 'createIndex';
+      readonly name: string | undefined;
+      readonly table: TableRef;
+      readonly columns: readonly { name: string; desc: boolean }[];
+      readonly unique: boolean;
+      readonly ifNotExists: boolean;
+    }
+  | { readonly kind: 'dropIndex'; readonly names: readonly string[]; readonly ifExists: boolean }
+  | { readonly kind: 'alterTable'; readonly table: TableRef; readonly actions: readonly AlterAction[] }
+  | { readonly kind: 'begin'; readonly isolation: string | undefined; readonly readOnly: boolean | undefined }
+  | { readonly kind: 'commit' }
+  | { readonly kind: 'rollback' }
+  | { readonly kind: 'savepoint'; readonly name: string }
+  | { readonly kind: 'release'; readonly name: string }
+  | { readonly kind: 'rollbackTo'; readonly name: string }
+  | {
+      readonly kind: 'set';
+      readonly name: string;
+      readonly value: string | undefined;
+      readonly local: boolean;
+    }
+  | { readonly kind: 'show'; readonly name: string }
+  | {
+      readonly kind: 'copy';
+      readonly table: TableRef;
+      readonly columns: readonly string[];
+      readonly direction: 'from' | 'to';
+      readonly options: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'explain'; readonly statement: Statement }
+  | {
+      readonly kind: 'admin';
+      readonly command: 'vacuum' | 'analyze' | 'checkpoint';
+      readonly tables: readonly TableRef[];
+    }
+  | { readonly kind: 'discard' };
+
+export type AlterAction =
+  | { readonly kind: 'addColumn'; readonly column: ColumnDef; readonly ifNotExists: boolean }
+  | { readonly kind: 'addPrimaryKey'; readonly columns: readonly string[] }
+  | { readonly kind: 'addUnique'; readonly columns: readonly string[] };

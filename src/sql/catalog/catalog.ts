@@ -1,0 +1,121 @@
+/**
+ * Catalog keeps the committed table definitions in memory (loaded from the engine at start) and lets a
+ * transaction change them: a CatalogView reads the committed definitions plus the transaction's own changes,
+ * writes each change into the transaction (so DDL commits or rolls back with it), and hands its changes to the
+ * Catalog once the transaction has committed.
+ */
+import type { DB } from '../../db/db.js';
+import type { Transaction } from '../../txn/transaction.js';
+import { SqlError, SqlState } from '../errors.js';
+import { CATALOG_NEXT_ID, CATALOG_TABLE_PREFIX, catalogTableKey } from '../storage/keyspace.js';
+import { prefixEnd } from '../storage/key-codec.js';
+import type { TableDef } from './table-def.js';
+
+const FIRST_ID = 16384;
+
+export class Catalog {
+  private readonly tables = new Map<string, TableDef>();
+  /** version: bumped on every committed change (prepared plans made under an older version are re-planned). */
+  version = 0;
+
+  private constructor() {}
+
+  /** load reads every table definition from the database. */
+  static load(db: DB): Catalog {
+    const c = new Catalog();
+    const it = db.iterator({ gte: CATALOG_TABLE_PREFIX, lt: prefixEnd(CATALOG_TABLE_PREFIX)! });
+    try {
+      for (const [, v] of it) {
+        const def = JSON.parse(Buffer.from(v).toString('utf8')) as TableDef;
+        c.tables.set(def.name, def);
+      }
+    } finally {
+      it.close();
+    }
+    return c;
+  }
+
+  get(name: string): TableDef | undefined {
+    return this.tables.get(name);
+  }
+
+  all(): IterableIterator<TableDef> {
+    return this.tables.values();
+  }
+
+  /** apply installs the changes of a committed transaction (null: dropped). */
+  apply(changes: ReadonlyMap<string, TableDef | null>): void {
+    for (const [name, def] of changes) {
+      if (def === null) this.tables.delete(name);
+      else this.tables.set(name, def);
+    }
+    if (changes.size > 0) this.version++;
+  }
+}
+
+/** CatalogView is the catalog as one transaction sees it. */
+export class CatalogView {
+  readonly changes = new Map<string, TableDef | null>();
+
+  constructor(
+    readonly catalog: Catalog,
+    private readonly txn: () => Transaction,
+  ) {}
+
+  get(name: string): TableDef | undefined {
+    if (this.changes.has(name)) return this.changes.get(name) ?? undefined;
+    return this.catalog.get(name);
+  }
+
+  /** table returns a table or throws 42P01. */
+  table(name: string, position?: number): TableDef {
+    const t = this.get(name);
+    if (t === undefined)
+      throw new SqlError(
+        SqlState.UNDEFINED_TABLE,
+        `relation "${name}" does not exist`,
+        position === undefined ? {} : { position },
+      );
+    return t;
+  }
+
+  all(): TableDef[] {
+    const out = new Map<string, TableDef>();
+    for (const t of this.catalog.all()) out.set(t.name, t);
+    for (const [n, t] of this.changes) {
+      if (t === null) out.delete(n);
+      else out.set(n, t);
+    }
+    return [...out.values()];
+  }
+
+  /** put writes a table definition in the transaction. */
+  put(def: TableDef): void {
+    this.txn().put(catalogTableKey(def.name), JSON.stringify(def));
+    this.changes.set(def.name, def);
+  }
+
+  /** drop removes a table definition in the transaction. */
+  drop(name: string): void {
+    this.txn().delete(catalogTableKey(name));
+    this.changes.set(name, null);
+  }
+
+  /** allocateId hands out a new object id (tables, indexes, sequences), transactionally. */
+  allocateId(): number {
+    const tx = this.txn();
+    const cur = tx.get(CATALOG_NEXT_ID);
+    const id = cur === undefined ? FIRST_ID : Number(Buffer.from(cur).toString('utf8'));
+    tx.put(CATALOG_NEXT_ID, String(id + 1));
+    return id;
+  }
+
+  /** indexOwner finds the table that has an index of this name. */
+  indexOwner(name: string): TableDef | undefined {
+    for (const t of this.all()) {
+      if (t.indexes.some((i) => i.name === name)) return t;
+      if (t.primaryKeyName === name) return t;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * RowWriter stores, replaces and removes rows of one table inside a transaction, keeping its secondary
+ * indexes in step and enforcing NOT NULL, PRIMARY KEY and UNIQUE with PostgreSQL's errors.
+ */
+import type { Transaction } from '../../txn/transaction.js';
+import { SqlError, SqlState } from '../errors.js';
+import type { IndexDef, TableDef } from '../catalog/table-def.js';
+import { KeyWriter } from '../storage/key-codec.js';
+import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
+import { encodeTypedRow } from '../storage/row-codec.js';
+import { formatValue } from '../types/text-io.js';
+import type { SqlType, Value } from '../types/sql-type.js';
+import type { Row } from '../plan/scope.js';
+import { compareBytes } from '../../util/bytes.js';
+
+const EMPTY = new Uint8Array(0);
+
+export class RowWriter {
+  private readonly types: SqlType[];
+  constructor(
+    private readonly txn: Transaction,
+    readonly table: TableDef,
+    private readonly nextRowId: () => bigint,
+  ) {
+    this.types = table.columns.map((c) => c.type);
+  }
+
+  /** rowKey computes a row's key from its primary key values (a new hidden row id when there is none). */
+  rowKey(row: Row): Uint8Array {
+    const w = new KeyWriter(rowPrefix(this.table.id));
+    if (this.table.primaryKey.length === 0)
+      return w.value({ id: 'int8', typmod: -1 }, this.nextRowId()).finish();
+    for (const c of this.table.primaryKey) w.value(this.types[c]!, row[c]!);
+    return w.finish();
+  }
+
+  /** conflictOn returns the name of the unique constraint a new row would violate, or undefined. */
+  conflicting(
+    row: Row,
+    key: Uint8Array,
+    ignoreKey?: Uint8Array,
+  ): { constraint: string; columns: number[]; existing: Uint8Array } | undefined {
+    if (this.table.primaryKey.length > 0 && (ignoreKey === undefined || compareBytes(key, ignoreKey) !== 0)) {
+      if (this.txn.get(key) !== undefined)
+        return {
+          constraint: this.table.primaryKeyName ?? `${this.table.name}_pkey`,
+          columns: [...this.table.primaryKey],
+          existing: key,
+        };
+    }
+    for (const ix of this.table.indexes) {
+      if (!ix.unique) continue;
+      const ik = this.uniqueKey(ix, row);
+      if (ik === undefined) continue;
+      const owner = this.txn.get(ik);
+      if (owner !== undefined && (ignoreKey === undefined || compareBytes(owner, ignoreKey) !== 0))
+        return { constraint: ix.name, columns: ix.columns.map((c) => c.column), existing: owner };
+    }
+    return undefined;
+  }
+
+  /** check enforces NOT NULL. */
+  checkNotNull(row: Row): void {
+    for (let i = 0; i < this.table.columns.length; i++) {
+      const c = this.table.columns[i]!;
+      if (row[i] === null && (c.notNull || this.table.primaryKey.includes(i)))
+        throw new SqlError(
+          SqlState.NOT_NULL_VIOLATION,
+          `null value in column "${c.name}" of relation "${this.table.name}" violates not-null constraint`,
+          {
+            detail: `Failing row contains (${this.describeRow(row)}).`,
+          },
+        );
+    }
+  }
+
+  describeRow(row: Row): string {
+    return row.map((v, i) => (v === null ? 'null' : formatValue(this.types[i]!, v))).join(', ');
+  }
+
+  uniqueViolation(c: { constraint: string; columns: number[] }, row: Row): SqlError {
+    const names = c.columns.map((i) => this.table.columns[i]!.name).join(', ');
+    const values = c.columns
+      .map((i) => (row[i] === null ? 'null' : formatValue(this.types[i]!, row[i]!)))
+      .join(', ');
+    return new SqlError(
+      SqlState.UNIQUE_VIOLATION,
+      `duplicate key value violates unique constraint "${c.constraint}"`,
+      {
+        detail: `Key (${names})=(${values}) already exists.`,
+      },
+    );
+  }
+
+  /** insert stores a new row; throws 23505 when a key exists. Returns the row's key. */
+  insert(row: Row): Uint8Array {
+    this.checkNotNull(row);
+    const key = this.rowKey(row);
+    const c = this.conflicting(row, key);
+    if (c !== undefined) throw this.uniqueViolation(c, row);
+    this.txn.put(key, encodeTypedRow(this.types, row));
+    for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, row, key), key);
+    return key;
+  }
+
+  /** update replaces the row stored under oldKey with newRow (its key may change). */
+  update(oldKey: Uint8Array, oldRow: Row, newRow: Row): Uint8Array {
+    this.checkNotNull(newRow);
+    const key = this.table.primaryKey.length === 0 ? oldKey : this.rowKey(newRow);
+    const c = this.conflicting(newRow, key, oldKey);
+    if (c !== undefined) throw this.uniqueViolation(c, newRow);
+    for (const ix of this.table.indexes) this.txn.delete(this.indexKey(ix, oldRow, oldKey));
+    if (compareBytes(key, oldKey) !== 0) this.txn.delete(oldKey);
+    this.txn.put(key, encodeTypedRow(this.types, newRow));
+    for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, newRow, key), key);
+    return key;
+  }
+
+  /** remove deletes a row and its index entries. */
+  remove(key: Uint8Array, row: Row): void {
+    this.txn.delete(key);
+    for (const ix of this.table.indexes) this.txn.delete(this.indexKey(ix, row, key));
+  }
+
+  /** uniqueKey: the entry key of a unique index for a row, undefined when a column is NULL (no conflict). */
+  private uniqueKey(ix: IndexDef, row: Row): Uint8Array | undefined {
+    const w = new KeyWriter(indexPrefix(ix.id));
+    for (const c of ix.columns) {
+      const v: Value = row[c.column]!;
+      if (v === null) return undefined;
+      w.value(this.types[c.column]!, v, c.desc);
+    }
+    return w.finish();
+  }
+
+  /** indexKey: the entry key of an index for a row (non-unique entries end with the row key). */
+  indexKey(ix: IndexDef, row: Row, rowKey: Uint8Array): Uint8Array {
+    const unique = ix.unique ? this.uniqueKey(ix, row) : undefined;
+    if (unique !== undefined) return unique;
+    const w = new KeyWriter(indexPrefix(ix.id));
+    for (const c of ix.columns) w.value(this.types[c.column]!, row[c.column]!, c.desc);
+    return w.bytes(rowKey.length === 0 ? EMPTY : rowKey).finish();
+  }
+}

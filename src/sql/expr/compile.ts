@@ -1,0 +1,803 @@
+/**
+ * The expression compiler: shale's syntax tree → closures over a row, with static types decided as
+ * PostgreSQL decides them (literals and parameters typed by context, numbers widened to a common type).
+ */
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import type { Expr, Literal } from '../ast.js';
+import type { Scope } from '../plan/scope.js';
+import { castValue } from '../types/cast.js';
+import { compareFor } from '../types/compare.js';
+import { parseNumeric } from '../types/numeric.js';
+import {
+  TYPE_INFO,
+  isNumericType,
+  isStringType,
+  sqlType,
+  typeIdByName,
+  type SqlType,
+  type Value,
+} from '../types/sql-type.js';
+import { formatValue } from '../types/text-io.js';
+import { arithmetic, type ArithOp } from './arithmetic.js';
+import { coerce, commonType, isUntyped, settle } from './coerce.js';
+import type { Analyzer, Compiled, Evaluator } from './context.js';
+import { AGGREGATES } from './aggregates.js';
+import { compileFunction } from './functions.js';
+import { likeMatcher } from './like.js';
+import { resolveTypeName } from './type-name.js';
+
+const TEXT = sqlType('text');
+const BOOL = sqlType('bool');
+
+function constant(type: SqlType, v: Value): Compiled {
+  return { type, eval: () => v, correlated: false };
+}
+
+/** exprKey identifies an expression structurally (locations ignored): GROUP BY matching. */
+export function exprKey(e: Expr): string {
+  return JSON.stringify(e, (k, v) => (k === 'loc' ? undefined : v));
+}
+
+/** compileExpr compiles e in scope. */
+export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
+  const agg = an.aggregates;
+  if (agg !== undefined && e.kind !== 'literal' && e.kind !== 'param') {
+    const slot = agg.groupSlot(exprKey(e));
+    if (slot >= 0) {
+      const col = agg.outputScope.columns[slot]!;
+      return { type: col.type, eval: (row) => row[slot]!, correlated: false };
+    }
+  }
+  switch (e.kind) {
+    case 'literal':
+      return compileLiteral(e.literal, e.loc);
+    case 'param': {
+      const i = e.index - 1;
+      if (i < 0 || i >= 65535)
+        throw new SqlError(SqlState.UNDEFINED_PARAMETER, `there is no parameter $${e.index}`, {
+          position: e.loc + 1,
+        });
+      while (an.params.length <= i) an.params.push(undefined);
+      const known = an.params[i];
+      if (known !== undefined) return { type: known, eval: (_r, ex) => ex.params[i]!, correlated: false };
+      return { type: sqlType('unknown'), eval: (_r, ex) => ex.params[i]!, correlated: false, paramIndex: i };
+    }
+    case 'column': {
+      const s = agg !== undefined ? agg.inputScope : scope;
+      const r = s.resolve(e.table, e.name, e.loc);
+      if (agg !== undefined && r.depth === 0)
+        throw new SqlError(
+          SqlState.GROUPING_ERROR,
+          `column "${r.column.table === undefined ? '' : r.column.table + '.'}${e.name}" must appear in the GROUP BY clause or be used in an aggregate function`,
+          { position: e.loc + 1 },
+        );
+      return columnRef(
+        r.depth - (agg !== undefined ? 0 : 0),
+        r.index,
+        r.column.type,
+        agg !== undefined && r.depth > 0,
+      );
+    }
+    case 'star':
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'a * is only allowed in a select list or in count(*)', {
+        position: e.loc + 1,
+      });
+    case 'op':
+      return compileOp(an, e.op, e.left, e.right, scope, e.loc);
+    case 'and':
+    case 'or':
+      return compileBool(an, e.kind, e.args, scope);
+    case 'not': {
+      const a = boolOperand(an, e.arg, scope, 'NOT');
+      const f = a.eval;
+      return {
+        type: BOOL,
+        eval: (r, ex) => {
+          const v = f(r, ex);
+          return v === null ? null : !v;
+        },
+        correlated: a.correlated,
+        volatile: a.volatile,
+      };
+    }
+    case 'isNull': {
+      const a = compileExpr(an, e.arg, scope);
+      const f = a.eval;
+      const neg = e.negated;
+      return {
+        type: BOOL,
+        eval: (r, ex) => (f(r, ex) === null) !== neg,
+        correlated: a.correlated,
+        volatile: a.volatile,
+      };
+    }
+    case 'isBool': {
+      const a = boolOperand(an, e.arg, scope, 'IS');
+      const f = a.eval;
+      const want = e.value;
+      const neg = e.negated;
+      return {
+        type: BOOL,
+        eval: (r, ex) => (f(r, ex) === want) !== neg,
+        correlated: a.correlated,
+        volatile: a.volatile,
+      };
+    }
+    case 'inList':
+      return compileIn(an, e.arg, e.list, e.negated, scope, e.loc);
+    case 'between': {
+      const ge: Expr = { kind: 'op', op: '>=', left: e.arg, right: e.low, loc: e.loc };
+      const le: Expr = { kind: 'op', op: '<=', left: e.arg, right: e.high, loc: e.loc };
+      let body: Expr = { kind: 'and', args: [ge, le], loc: e.loc };
+      if (e.symmetric) {
+        const ge2: Expr = { kind: 'op', op: '>=', left: e.arg, right: e.high, loc: e.loc };
+        const le2: Expr = { kind: 'op', op: '<=', left: e.arg, right: e.low, loc: e.loc };
+        body = { kind: 'or', args: [body, { kind: 'and', args: [ge2, le2], loc: e.loc }], loc: e.loc };
+      }
+      return compileExpr(an, e.negated ? { kind: 'not', arg: body, loc: e.loc } : body, scope);
+    }
+    case 'like': {
+      const a = textOperand(an, e.arg, scope);
+      const p = textOperand(an, e.pattern, scope);
+      const fa = a.eval;
+      const fp = p.eval;
+      const neg = e.negated;
+      const ci = e.insensitive;
+      let lastPattern: string | null = null;
+      let matcher: (s: string) => boolean = () => false;
+      return {
+        type: BOOL,
+        eval: (r, ex) => {
+          const s = fa(r, ex);
+          const pat = fp(r, ex);
+          if (s === null || pat === null) return null;
+          if (pat !== lastPattern) {
+            matcher = likeMatcher(pat as string, ci);
+            lastPattern = pat as string;
+          }
+          return matcher(s as string) !== neg;
+        },
+        correlated: a.correlated || p.correlated,
+        volatile: a.volatile || p.volatile,
+      };
+    }
+    case 'cast': {
+      const to = resolveTypeName(e.type);
+      const a = compileExpr(an, e.arg, scope);
+      return coerce(an, a, to, 'explicit', e.loc);
+    }
+    case 'func':
+      return compileFunc(an, e, scope);
+    case 'case':
+      return compileCase(an, e, scope);
+    case 'coalesce': {
+      const args = unify(
+        an,
+        e.args.map((x) => compileExpr(an, x, scope)),
+        'COALESCE',
+        e.args.map((x) => x.loc),
+      );
+      const fs = args.map((a) => a.eval);
+      return {
+        type: args[0]!.type,
+        eval: (r, ex) => {
+          for (const f of fs) {
+            const v = f(r, ex);
+            if (v !== null) return v;
+          }
+          return null;
+        },
+        correlated: args.some((a) => a.correlated),
+        volatile: args.some((a) => a.volatile),
+      };
+    }
+    case 'nullif': {
+      const eq = compileOp(an, '=', e.left, e.right, scope, e.loc);
+      const left = settle(an, compileExpr(an, e.left, scope), e.left.loc);
+      const fl = left.eval;
+      const fe = eq.eval;
+      return {
+        type: left.type,
+        eval: (r, ex) => (fe(r, ex) === true ? null : fl(r, ex)),
+        correlated: eq.correlated,
+        volatile: eq.volatile,
+      };
+    }
+    case 'minmax': {
+      const args = unify(
+        an,
+        e.args.map((x) => compileExpr(an, x, scope)),
+        e.op.toUpperCase(),
+        e.args.map((x) => x.loc),
+      );
+      const cmp = compareFor(args[0]!.type.id);
+      const fs = args.map((a) => a.eval);
+      const sign = e.op === 'greatest' ? 1 : -1;
+      return {
+        type: args[0]!.type,
+        eval: (r, ex) => {
+          let best: Value = null;
+          for (const f of fs) {
+            const v = f(r, ex);
+            if (v !== null && (best === null || sign * cmp(v, best) > 0)) best = v;
+          }
+          return best;
+        },
+        correlated: args.some((a) => a.correlated),
+        volatile: args.some((a) => a.volatile),
+      };
+    }
+    case 'subquery':
+      return compileSubquery(an, e, scope);
+    case 'special':
+      return compileSpecial(e.name);
+    case 'default':
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'DEFAULT is not allowed in this context', {
+        position: e.loc + 1,
+      });
+  }
+}
+
+function columnRef(depth: number, index: number, type: SqlType, _outerOfGroup: boolean): Compiled {
+  if (depth === 0) return { type, eval: (row) => row[index]!, correlated: false };
+  return {
+    type,
+    eval: (_row, ex) => ex.outer[ex.outer.length - depth]![index]!,
+    correlated: true,
+  };
+}
+
+function compileLiteral(l: Literal, loc: number): Compiled {
+  switch (l.kind) {
+    case 'null':
+      return { type: sqlType('unknown'), eval: () => null, correlated: false, unknownLiteral: undefined };
+    case 'bool':
+      return constant(BOOL, l.value);
+    case 'string':
+      return { type: sqlType('unknown'), eval: () => l.value, correlated: false, unknownLiteral: l.value };
+    case 'int': {
+      const n = BigInt(l.value);
+      if (n >= -2147483648n && n <= 2147483647n) return constant(sqlType('int4'), Number(n));
+      if (n >= -(2n ** 63n) && n < 2n ** 63n) return constant(sqlType('int8'), n);
+      return constant(sqlType('numeric'), l.value);
+    }
+    case 'float': {
+      // PostgreSQL types a literal with a point or exponent as numeric (or int8 when it is a big integer).
+      if (/^\d+$/.test(l.value)) {
+        const n = BigInt(l.value);
+        if (n < 2n ** 63n) return constant(sqlType('int8'), n);
+      }
+      try {
+        return constant(sqlType('numeric'), parseNumeric(l.value));
+      } catch (err) {
+        if (err instanceof SqlError) err.position = loc + 1;
+        throw err;
+      }
+    }
+  }
+}
+
+function boolOperand(an: Analyzer, e: Expr, scope: Scope, what: string): Compiled {
+  const c = compileExpr(an, e, scope);
+  if (isUntyped(c) || c.type.id === 'unknown') return coerce(an, c, BOOL, 'implicit', e.loc);
+  if (c.type.id !== 'bool')
+    throw new SqlError(
+      SqlState.DATATYPE_MISMATCH,
+      `argument of ${what} must be type boolean, not type ${TYPE_INFO[c.type.id].pgName}`,
+      { position: e.loc + 1 },
+    );
+  return c;
+}
+
+function textOperand(an: Analyzer, e: Expr, scope: Scope): Compiled {
+  const c = compileExpr(an, e, scope);
+  if (isUntyped(c) || c.type.id === 'unknown') return coerce(an, c, TEXT, 'implicit', e.loc);
+  if (!isStringType(c.type.id))
+    throw new SqlError(
+      SqlState.UNDEFINED_FUNCTION,
+      `operator does not exist: ${TYPE_INFO[c.type.id].pgName} ~~ text`,
+      {
+        position: e.loc + 1,
+        hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+      },
+    );
+  if (c.type.id === 'bpchar') {
+    const f = c.eval;
+    return {
+      ...c,
+      type: TEXT,
+      eval: (r, ex) => {
+        const v = f(r, ex);
+        return v === null ? null : (v as string).replace(/ +$/, '');
+      },
+    };
+  }
+  return c;
+}
+
+function compileBool(an: Analyzer, kind: 'and' | 'or', args: readonly Expr[], scope: Scope): Compiled {
+  const cs = args.map((a) => boolOperand(an, a, scope, kind.toUpperCase()));
+  const fs = cs.map((c) => c.eval);
+  const correlated = cs.some((c) => c.correlated);
+  const volatile = cs.some((c) => c.volatile);
+  if (kind === 'and')
+    return {
+      type: BOOL,
+      eval: (r, ex) => {
+        let sawNull = false;
+        for (const f of fs) {
+          const v = f(r, ex);
+          if (v === false) return false;
+          if (v === null) sawNull = true;
+        }
+        return sawNull ? null : true;
+      },
+      correlated,
+      volatile,
+    };
+  return {
+    type: BOOL,
+    eval: (r, ex) => {
+      let sawNull = false;
+      for (const f of fs) {
+        const v = f(r, ex);
+        if (v === true) return true;
+        if (v === null) sawNull = true;
+      }
+      return sawNull ? null : false;
+    },
+    correlated,
+    volatile,
+  };
+}
+
+/** unify brings several expressions to one type (CASE, COALESCE, IN lists, VALUES columns, UNION). */
+export function unify(an: Analyzer, cs: Compiled[], what: string, locs: readonly number[]): Compiled[] {
+  let target: SqlType | undefined;
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i]!;
+    if (isUntyped(c) || c.type.id === 'unknown') continue;
+    if (target === undefined) target = c.type;
+    else {
+      const t = commonType(target, c.type);
+      if (t === undefined)
+        throw new SqlError(
+          SqlState.DATATYPE_MISMATCH,
+          `${what} types ${TYPE_INFO[target.id].pgName} and ${TYPE_INFO[c.type.id].pgName} cannot be matched`,
+          { position: locs[i]! + 1 },
+        );
+      target = t;
+    }
+  }
+  target ??= TEXT;
+  return cs.map((c, i) => coerce(an, c, target, 'implicit', locs[i]!));
+}
+
+const COMPARISONS = new Set([
+  '=',
+  '<>',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  'is distinct from',
+  'is not distinct from',
+]);
+
+/** compileOp compiles a binary or unary operator. */
+export function compileOp(
+  an: Analyzer,
+  op: string,
+  le: Expr | undefined,
+  re: Expr,
+  scope: Scope,
+  loc: number,
+): Compiled {
+  if (le === undefined) return compileUnary(an, op, re, scope, loc);
+  let l = compileExpr(an, le, scope);
+  let r = compileExpr(an, re, scope);
+  if (op === '||') return compileConcat(an, l, r, le.loc, re.loc);
+  // An untyped side takes the other side's type (text when both are untyped).
+  if (isUntyped(l) && !isUntyped(r))
+    l = coerce(an, l, r.type.id === 'unknown' ? TEXT : plain(r.type), 'implicit', le.loc);
+  else if (isUntyped(r) && !isUntyped(l))
+    r = coerce(an, r, l.type.id === 'unknown' ? TEXT : plain(l.type), 'implicit', re.loc);
+  else if (isUntyped(l) && isUntyped(r)) {
+    l = coerce(an, l, TEXT, 'implicit', le.loc);
+    r = coerce(an, r, TEXT, 'implicit', re.loc);
+  }
+  if (COMPARISONS.has(op)) return compileComparison(an, op, l, r, loc);
+  if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
+    return compileArith(an, op, l, r, loc);
+  if (op === '^') {
+    const t = l.type.id === 'numeric' || r.type.id === 'numeric' ? sqlType('numeric') : sqlType('float8');
+    if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
+    const a = coerce(an, l, sqlType('float8'), 'implicit', le.loc);
+    const b = coerce(an, r, sqlType('float8'), 'implicit', re.loc);
+    return strictBinary(t, a, b, (x, y) => {
+      const v = Math.pow(x as number, y as number);
+      if (x === 0 && (y as number) < 0)
+        throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+      return t.id === 'numeric' ? castValue(v, sqlType('float8'), t) : v;
+    });
+  }
+  throw noOperator(op, l.type, r.type, loc);
+}
+
+function plain(t: SqlType): SqlType {
+  return t.id === 'varchar' || t.id === 'bpchar' ? TEXT : sqlType(t.id);
+}
+
+function noOperator(op: string, l: SqlType | undefined, r: SqlType, loc: number): SqlError {
+  const left = l === undefined ? '' : TYPE_INFO[l.id].pgName + ' ';
+  return new SqlError(
+    SqlState.UNDEFINED_FUNCTION,
+    `operator does not exist: ${left}${op} ${TYPE_INFO[r.id].pgName}`,
+    {
+      position: loc + 1,
+      hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
+    },
+  );
+}
+
+function strictBinary(type: SqlType, a: Compiled, b: Compiled, f: (x: Value, y: Value) => Value): Compiled {
+  const fa = a.eval;
+  const fb = b.eval;
+  return {
+    type,
+    eval: (r, ex) => {
+      const x = fa(r, ex);
+      if (x === null) return null;
+      const y = fb(r, ex);
+      if (y === null) return null;
+      return f(x, y);
+    },
+    correlated: a.correlated || b.correlated,
+    volatile: a.volatile || b.volatile,
+  };
+}
+
+function compileComparison(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): Compiled {
+  const t = commonType(l.type, r.type);
+  if (t === undefined)
+    throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
+  const a = coerce(an, l, t, 'implicit', loc);
+  const b = coerce(an, r, t, 'implicit', loc);
+  const cmp = compareFor(t.id);
+  if (op === 'is distinct from' || op === 'is not distinct from') {
+    const fa = a.eval;
+    const fb = b.eval;
+    const distinct = op === 'is distinct from';
+    return {
+      type: BOOL,
+      eval: (row, ex) => {
+        const x = fa(row, ex);
+        const y = fb(row, ex);
+        if (x === null || y === null) return (x === null && y === null) !== distinct;
+        return (cmp(x, y) !== 0) === distinct;
+      },
+      correlated: a.correlated || b.correlated,
+      volatile: a.volatile || b.volatile,
+    };
+  }
+  const test = comparisonTest(op);
+  return strictBinary(BOOL, a, b, (x, y) => test(cmp(x!, y!)));
+}
+
+/** comparisonTest maps an operator to a test of a comparison result. */
+export function comparisonTest(op: string): (c: number) => boolean {
+  switch (op) {
+    case '=':
+      return (c) => c === 0;
+    case '<>':
+    case '!=':
+      return (c) => c !== 0;
+    case '<':
+      return (c) => c < 0;
+    case '>':
+      return (c) => c > 0;
+    case '<=':
+      return (c) => c <= 0;
+    default:
+      return (c) => c >= 0;
+  }
+}
+
+function compileArith(an: Analyzer, op: ArithOp, l: Compiled, r: Compiled, loc: number): Compiled {
+  // date ± integer → date; date - date → integer; timestamp - timestamp needs interval (not supported).
+  if (l.type.id === 'date' && (r.type.id === 'int4' || r.type.id === 'int2') && (op === '+' || op === '-')) {
+    const s = op === '+' ? 1 : -1;
+    return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + s * (y as number));
+  }
+  if ((l.type.id === 'int4' || l.type.id === 'int2') && r.type.id === 'date' && op === '+')
+    return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + (y as number));
+  if (l.type.id === 'date' && r.type.id === 'date' && op === '-')
+    return strictBinary(sqlType('int4'), l, r, (x, y) => (x as number) - (y as number));
+  if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) {
+    if (
+      (l.type.id === 'timestamp' || l.type.id === 'timestamptz' || l.type.id === 'date') &&
+      op !== '*' &&
+      op !== '/'
+    )
+      throw notSupported('interval arithmetic', loc + 1);
+    throw noOperator(op, l.type, r.type, loc);
+  }
+  let t = commonType(l.type, r.type)!;
+  if (t.id === 'oid' || t.id === 'regclass') t = sqlType('int8');
+  if (op === '%' && (t.id === 'float4' || t.id === 'float8')) throw noOperator(op, l.type, r.type, loc);
+  const a = coerce(an, l, t, 'implicit', loc);
+  const b = coerce(an, r, t, 'implicit', loc);
+  return strictBinary(t, a, b, arithmetic(op, t.id));
+}
+
+function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: number): Compiled {
+  const c = settle(an, compileExpr(an, re, scope), re.loc);
+  const f = c.eval;
+  if (op === '+' && isNumericType(c.type.id)) return c;
+  if (op === '-' && isNumericType(c.type.id)) {
+    const t = c.type.id;
+    const neg =
+      t === 'int8'
+        ? (v: Value) => arithmetic('-', 'int8')(0n, v)
+        : t === 'numeric'
+          ? (v: Value) =>
+              v === 'NaN'
+                ? v
+                : (v as string).startsWith('-')
+                  ? (v as string).slice(1)
+                  : v === '0' || /^0(\.0*)?$/.test(v as string)
+                    ? v
+                    : '-' + (v as string)
+          : t === 'int2' || t === 'int4'
+            ? (v: Value) => arithmetic('-', t)(0, v)
+            : (v: Value) => -(v as number);
+    return {
+      type: c.type,
+      eval: (r, ex) => {
+        const v = f(r, ex);
+        return v === null ? null : neg(v);
+      },
+      correlated: c.correlated,
+      volatile: c.volatile,
+    };
+  }
+  if (op === '@' && isNumericType(c.type.id)) return compileFunction(an, 'abs', [c], loc);
+  throw noOperator(op, undefined, c.type, loc);
+}
+
+function compileConcat(an: Analyzer, l: Compiled, r: Compiled, lloc: number, rloc: number): Compiled {
+  if (l.type.id === 'jsonb' && r.type.id === 'jsonb') throw notSupported('jsonb || jsonb', lloc + 1);
+  if (l.type.id === 'bytea' && r.type.id === 'bytea')
+    return strictBinary(sqlType('bytea'), l, r, (x, y) => Buffer.concat([x as Uint8Array, y as Uint8Array]));
+  const a = isUntyped(l) ? coerce(an, l, TEXT, 'implicit', lloc) : l;
+  const b = isUntyped(r) ? coerce(an, r, TEXT, 'implicit', rloc) : r;
+  if (!isStringType(a.type.id) && !isStringType(b.type.id)) throw noOperator('||', a.type, b.type, lloc);
+  const ta = a.type;
+  const tb = b.type;
+  const text = (t: SqlType, v: Value): string =>
+    t.id === 'bpchar'
+      ? (v as string).replace(/ +$/, '')
+      : isStringType(t.id)
+        ? (v as string)
+        : formatValue(t, v as Exclude<Value, null>);
+  return strictBinary(TEXT, a, b, (x, y) => text(ta, x) + text(tb, y));
+}
+
+function compileIn(
+  an: Analyzer,
+  arg: Expr,
+  items: readonly Expr[],
+  negated: boolean,
+  scope: Scope,
+  loc: number,
+): Compiled {
+  const cs = unify(an, [compileExpr(an, arg, scope), ...items.map((x) => compileExpr(an, x, scope))], 'IN', [
+    arg.loc,
+    ...items.map((x) => x.loc),
+  ]);
+  const [a, ...rest] = cs as [Compiled, ...Compiled[]];
+  const cmp = compareFor(a.type.id);
+  const fa = a.eval;
+  const fs = rest.map((c) => c.eval);
+  return {
+    type: BOOL,
+    eval: (r, ex) => {
+      const x = fa(r, ex);
+      if (x === null) return null;
+      let sawNull = false;
+      for (const f of fs) {
+        const y = f(r, ex);
+        if (y === null) sawNull = true;
+        else if (cmp(x, y) === 0) return !negated;
+      }
+      return sawNull ? null : negated;
+    },
+    correlated: cs.some((c) => c.correlated),
+    volatile: cs.some((c) => c.volatile),
+  };
+  void loc;
+}
+
+function compileCase(an: Analyzer, e: Extract<Expr, { kind: 'case' }>, scope: Scope): Compiled {
+  const conds: Compiled[] = e.whens.map((w) =>
+    e.arg === undefined
+      ? boolOperand(an, w.when, scope, 'CASE/WHEN')
+      : compileOp(an, '=', e.arg, w.when, scope, w.when.loc),
+  );
+  const results = unify(
+    an,
+    [
+      ...e.whens.map((w) => compileExpr(an, w.then, scope)),
+      e.else === undefined ? constant(sqlType('unknown'), null) : compileExpr(an, e.else, scope),
+    ],
+    'CASE',
+    [...e.whens.map((w) => w.then.loc), e.else?.loc ?? e.loc],
+  );
+  const fc = conds.map((c) => c.eval);
+  const fr = results.map((c) => c.eval);
+  const n = fc.length;
+  return {
+    type: results[0]!.type,
+    eval: (r, ex) => {
+      for (let i = 0; i < n; i++) if (fc[i]!(r, ex) === true) return fr[i]!(r, ex);
+      return fr[n]!(r, ex);
+    },
+    correlated: [...conds, ...results].some((c) => c.correlated),
+    volatile: [...conds, ...results].some((c) => c.volatile),
+  };
+}
+
+function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled {
+  const name = e.name;
+  if (Object.hasOwn(AGGREGATES, name)) {
+    const agg = an.aggregates;
+    if (agg === undefined)
+      throw new SqlError(SqlState.GROUPING_ERROR, `aggregate functions are not allowed in ${an.clause}`, {
+        position: e.loc + 1,
+      });
+    // Arguments are compiled against the rows being grouped, without aggregate mode.
+    an.aggregates = undefined;
+    let args: Compiled[];
+    try {
+      args = e.star ? [] : e.args.map((a) => compileExpr(an, a, agg.inputScope));
+    } finally {
+      an.aggregates = agg;
+    }
+    const { slot, type } = agg.add(name, args, e.distinct, e.star, e.loc);
+    return { type, eval: (row) => row[slot]!, correlated: false };
+  }
+  if (e.star)
+    throw new SqlError(
+      SqlState.UNDEFINED_FUNCTION,
+      `${name}(*) specified, but ${name} is not an aggregate function`,
+      { position: e.loc + 1 },
+    );
+  if (e.distinct)
+    throw new SqlError(
+      SqlState.WRONG_OBJECT_TYPE,
+      `DISTINCT specified, but ${name} is not an aggregate function`,
+      { position: e.loc + 1 },
+    );
+  const args = e.args.map((a) => compileExpr(an, a, scope));
+  return compileFunction(an, name, args, e.loc, e.args);
+}
+
+function compileSubquery(an: Analyzer, e: Extract<Expr, { kind: 'subquery' }>, scope: Scope): Compiled {
+  const sub = an.planSubquery(e.query, an.aggregates?.outputScope ?? scope);
+  const key = {};
+  if (e.mode === 'exists') {
+    return {
+      type: BOOL,
+      eval: (row, ex) => {
+        ex.outer.push(row);
+        try {
+          for (const _ of sub.rows(ex)) return true;
+          return false;
+        } finally {
+          ex.outer.pop();
+        }
+      },
+      correlated: sub.correlated,
+      volatile: true,
+    };
+  }
+  if (sub.columns.length !== 1)
+    throw new SqlError(
+      SqlState.SYNTAX_ERROR,
+      e.mode === 'in' ? 'subquery has too many columns' : 'subquery must return only one column',
+      { position: e.loc + 1 },
+    );
+  const colType = sub.columns[0]!.type;
+  if (e.mode === 'scalar') {
+    return {
+      type: colType,
+      eval: (row, ex) => {
+        if (!sub.correlated && ex.cache.has(key)) return ex.cache.get(key) as Value;
+        ex.outer.push(row);
+        let out: Value = null;
+        let n = 0;
+        try {
+          for (const r of sub.rows(ex)) {
+            if (++n > 1)
+              throw new SqlError(
+                SqlState.CARDINALITY_VIOLATION,
+                'more than one row returned by a subquery used as an expression',
+              );
+            out = r[0]!;
+          }
+        } finally {
+          ex.outer.pop();
+        }
+        if (!sub.correlated) ex.cache.set(key, out);
+        return out;
+      },
+      correlated: sub.correlated,
+      volatile: true,
+    };
+  }
+  // x IN (subquery): true when some row equals x; NULL when none does but x or a row is NULL.
+  let a = compileExpr(an, e.arg!, scope);
+  const t = isUntyped(a) ? colType : commonType(a.type, colType);
+  if (t === undefined) throw noOperator('=', a.type, colType, e.loc);
+  a = coerce(an, a, t, 'implicit', e.loc);
+  const cmp = compareFor(t.id);
+  const fa = a.eval;
+  const conv = (v: Value): Value => castValue(v, colType, t, false);
+  return {
+    type: BOOL,
+    eval: (row, ex) => {
+      const x = fa(row, ex);
+      let values: Value[];
+      if (!sub.correlated && ex.cache.has(key)) values = ex.cache.get(key) as Value[];
+      else {
+        ex.outer.push(row);
+        try {
+          values = [];
+          for (const r of sub.rows(ex)) values.push(conv(r[0]!));
+        } finally {
+          ex.outer.pop();
+        }
+        if (!sub.correlated) ex.cache.set(key, values);
+      }
+      if (x === null) return values.length === 0 ? false : null;
+      let sawNull = false;
+      for (const y of values) {
+        if (y === null) sawNull = true;
+        else if (cmp(x, y) === 0) return true;
+      }
+      return sawNull ? null : false;
+    },
+    correlated: sub.correlated || a.correlated,
+    volatile: true,
+  };
+}
+
+function compileSpecial(name: Extract<Expr, { kind: 'special' }>['name']): Compiled {
+  switch (name) {
+    case 'current_timestamp':
+      return { type: sqlType('timestamptz'), eval: (_r, ex) => ex.now, correlated: false };
+    case 'localtimestamp':
+      return { type: sqlType('timestamp'), eval: (_r, ex) => ex.now, correlated: false };
+    case 'current_date':
+      return {
+        type: sqlType('date'),
+        eval: (_r, ex) => castValue(ex.now, sqlType('timestamptz'), sqlType('date')),
+        correlated: false,
+      };
+    case 'current_user':
+      return { type: sqlType('name'), eval: (_r, ex) => ex.runtime.session.user, correlated: false };
+    case 'current_schema':
+      return { type: sqlType('name'), eval: () => 'public', correlated: false };
+    case 'current_catalog':
+      return { type: sqlType('name'), eval: (_r, ex) => ex.runtime.session.database, correlated: false };
+  }
+}
+
+/** typeOfName resolves a type name for casts and column definitions. */
+export function typeOfName(name: string): SqlType | undefined {
+  const id = typeIdByName(name);
+  return id === undefined ? undefined : sqlType(id);
+}
+
+export type { Evaluator };

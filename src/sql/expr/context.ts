@@ -1,0 +1,74 @@
+/**
+ * The contexts expressions are compiled in (Analyzer) and run in (ExecContext).
+ */
+import type { Transaction } from '../../txn/transaction.js';
+import type { Select } from '../ast.js';
+import type { Row, Scope, ColumnInfo } from '../plan/scope.js';
+import type { SqlType, Value } from '../types/sql-type.js';
+import type { Runtime } from '../runtime.js';
+
+/** ExecContext is what a running statement carries: its transaction, parameters and clock. */
+export interface ExecContext {
+  readonly txn: Transaction;
+  readonly params: readonly Value[];
+  /** now: the transaction's start, in microseconds since 1970 (now(), CURRENT_TIMESTAMP). */
+  readonly now: bigint;
+  /** outer: the rows of the enclosing query levels, innermost last (correlated subqueries). */
+  readonly outer: Row[];
+  readonly runtime: Runtime;
+  /** cache: per-execution results of uncorrelated subqueries. */
+  readonly cache: Map<unknown, unknown>;
+}
+
+/** Evaluator computes an expression's value for a row. */
+export type Evaluator = (row: Row, ex: ExecContext) => Value;
+
+/** Compiled is an expression ready to run, with its static type. */
+export interface Compiled {
+  readonly type: SqlType;
+  readonly eval: Evaluator;
+  /** unknownLiteral: the text of an untyped string literal (its type is decided by context). */
+  readonly unknownLiteral?: string;
+  /** paramIndex: set for a bare $n whose type was not yet decided (0-based). */
+  readonly paramIndex?: number;
+  /** correlated: refers to an enclosing query level (so its value can change between rows of a subquery). */
+  readonly correlated: boolean;
+  /** volatile: reads something besides the row and parameters (subqueries, random()). */
+  readonly volatile?: boolean;
+}
+
+/** SubPlan is a planned subquery, runnable against the enclosing rows. */
+export interface SubPlan {
+  readonly columns: readonly ColumnInfo[];
+  readonly correlated: boolean;
+  rows(ex: ExecContext): Iterable<Row>;
+}
+
+/** AggregateCollector gathers the aggregate calls of a grouped query level. */
+export interface AggregateCollector {
+  /** add registers an aggregate call and returns its slot in the aggregate output row. */
+  add(
+    name: string,
+    args: readonly Compiled[],
+    distinct: boolean,
+    star: boolean,
+    loc: number,
+  ): { slot: number; type: SqlType };
+  /** groupSlot returns the output slot of a GROUP BY expression equal to this one, or -1. */
+  groupSlot(exprKey: string): number;
+  /** inputScope: the scope aggregate arguments are compiled in. */
+  readonly inputScope: Scope;
+  /** outputScope: the scope of the grouped rows (group keys, then aggregates). */
+  readonly outputScope: Scope;
+}
+
+/** Analyzer is the state of compiling one statement. */
+export interface Analyzer {
+  /** params: the types of $1..$n, decided from context as compilation goes (undefined: not yet). */
+  readonly params: (SqlType | undefined)[];
+  planSubquery(query: Select, outer: Scope): SubPlan;
+  /** aggregates: set while compiling the target list, HAVING and ORDER BY of a grouped level. */
+  aggregates: AggregateCollector | undefined;
+  /** clause: where compilation is (for errors such as "aggregate functions are not allowed in WHERE"). */
+  clause: string;
+}

@@ -1,0 +1,69 @@
+/**
+ * resolveTypeName turns a type as written (int, varchar(10), numeric(10,2), timestamp with time zone) into a
+ * SqlType with PostgreSQL's typmod encoding. serial types are handled by CREATE TABLE, not here.
+ */
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import type { TypeName } from '../ast.js';
+import { sqlType, typeIdByName, type SqlType } from '../types/sql-type.js';
+
+export function resolveTypeName(t: TypeName): SqlType {
+  if (t.array) throw notSupported('array types', t.loc + 1);
+  const id = typeIdByName(t.name);
+  if (id === undefined) {
+    if (
+      [
+        'interval',
+        'time',
+        'timetz',
+        'uuid',
+        'money',
+        'inet',
+        'cidr',
+        'xml',
+        'bit',
+        'varbit',
+        'point',
+        'tsvector',
+      ].includes(t.name)
+    )
+      throw notSupported(`type ${t.name}`, t.loc + 1);
+    throw new SqlError(SqlState.UNDEFINED_OBJECT, `type "${t.name}" does not exist`, { position: t.loc + 1 });
+  }
+  if (id === 'varchar' || id === 'bpchar') {
+    if (t.mods.length === 0) return sqlType(id);
+    const n = t.mods[0]!;
+    if (n < 1)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `length for type ${id} must be at least 1`, {
+        position: t.loc + 1,
+      });
+    if (n > 10485760)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `length for type ${id} cannot exceed 10485760`, {
+        position: t.loc + 1,
+      });
+    return sqlType(id, n + 4);
+  }
+  if (id === 'numeric') {
+    if (t.mods.length === 0) return sqlType(id);
+    const p = t.mods[0]!;
+    const s = t.mods[1] ?? 0;
+    if (p < 1 || p > 1000)
+      throw new SqlError(
+        SqlState.INVALID_PARAMETER_VALUE,
+        `NUMERIC precision ${p} must be between 1 and 1000`,
+        { position: t.loc + 1 },
+      );
+    if (s < 0 || s > p)
+      throw new SqlError(
+        SqlState.INVALID_PARAMETER_VALUE,
+        `NUMERIC scale ${s} must be between 0 and precision ${p}`,
+        { position: t.loc + 1 },
+      );
+    return sqlType(id, ((p << 16) | s) + 4);
+  }
+  if ((id === 'timestamp' || id === 'timestamptz') && t.mods.length > 0) {
+    // timestamp(p): shale keeps microseconds; a precision below 6 would round, which is not implemented.
+    if (t.mods[0] !== 6) throw notSupported('timestamp precision other than 6', t.loc + 1);
+  }
+  if (id === 'float8' && t.mods.length > 0) return sqlType(t.mods[0]! <= 24 ? 'float4' : 'float8');
+  return sqlType(id);
+}

@@ -1,0 +1,814 @@
+/**
+ * Converts PostgreSQL's parse tree (libpg-query's JSON) into shale's syntax tree (../ast.ts). Node types
+ * shale does not implement become 0A000 errors naming the construct, so valid SQL is never misread.
+ */
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import type {
+  AlterAction,
+  Assignment,
+  ColumnDef,
+  Cte,
+  Expr,
+  FromItem,
+  Literal,
+  OnConflict,
+  Select,
+  SelectItem,
+  SortKey,
+  Statement,
+  TableRef,
+  TypeName,
+} from '../ast.js';
+
+/** PgNode is one node of the tree: an object with a single key, the node type. */
+type PgNode = Record<string, unknown>;
+type Fields = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function nodeType(n: PgNode): [string, Fields] {
+  const k = Object.keys(n)[0];
+  if (k === undefined) throw new SqlError(SqlState.INTERNAL_ERROR, 'empty parse tree node');
+  return [k, n[k] as Fields];
+}
+
+function list(x: unknown): PgNode[] {
+  return Array.isArray(x) ? (x as PgNode[]) : [];
+}
+
+function str(n: PgNode): string {
+  const [t, f] = nodeType(n);
+  if (t === 'String') return (f.sval as string | undefined) ?? '';
+  if (t === 'A_Star') return '*';
+  throw new SqlError(SqlState.INTERNAL_ERROR, `expected a name, found ${t}`);
+}
+
+function names(x: unknown): string[] {
+  return list(x).map(str);
+}
+
+/** convertStatement converts one top-level statement. */
+export function convertStatement(n: PgNode, _text: string): Statement {
+  const [t, f] = nodeType(n);
+  switch (t) {
+    case 'SelectStmt':
+      return { kind: 'query', query: convertSelect(f) };
+    case 'InsertStmt':
+      return convertInsert(f);
+    case 'UpdateStmt':
+      if (f.withClause !== undefined) throw notSupported('WITH in UPDATE');
+      return {
+        kind: 'update',
+        table: rangeVar(f.relation),
+        set: list(f.targetList).map(assignment),
+        from: list(f.fromClause).map(fromItem),
+        where: optExpr(f.whereClause),
+        returning: returningList(f),
+      };
+    case 'DeleteStmt':
+      if (f.usingClause !== undefined) throw notSupported('DELETE ... USING');
+      if (f.withClause !== undefined) throw notSupported('WITH in DELETE');
+      return {
+        kind: 'delete',
+        table: rangeVar(f.relation),
+        where: optExpr(f.whereClause),
+        returning: returningList(f),
+      };
+    case 'CreateStmt':
+      return convertCreateTable(f);
+    case 'DropStmt':
+      return convertDrop(f);
+    case 'TruncateStmt':
+      return { kind: 'truncate', tables: list(f.relations).map((r) => rangeVar(r)) };
+    case 'IndexStmt':
+      return {
+        kind: 'createIndex',
+        name: f.idxname as string | undefined,
+        table: rangeVar(f.relation),
+        unique: f.unique === true,
+        ifNotExists: f.if_not_exists === true,
+        columns: list(f.indexParams).map((p) => {
+          const [, e] = nodeType(p);
+          if (e.name === undefined) throw notSupported('an index on an expression');
+          return { name: e.name as string, desc: e.ordering === 'SORTBY_DESC' };
+        }),
+      };
+    case 'AlterTableStmt':
+      return convertAlter(f);
+    case 'TransactionStmt':
+      return convertTransaction(f);
+    case 'VariableSetStmt':
+      return convertSet(f);
+    case 'VariableShowStmt':
+      return { kind: 'show', name: (f.name as string).toLowerCase() };
+    case 'CopyStmt': {
+      if (f.query !== undefined) throw notSupported('COPY (query)');
+      if (f.filename !== undefined) throw notSupported('COPY to or from a file');
+      const options: Record<string, string> = {};
+      for (const o of list(f.options)) {
+        const [, d] = nodeType(o);
+        options[d.defname as string] = d.arg === undefined ? 'true' : defValue(d.arg);
+      }
+      return {
+        kind: 'copy',
+        table: rangeVar(f.relation),
+        columns: names(f.attlist),
+        direction: f.is_from === true ? 'from' : 'to',
+        options,
+      };
+    }
+    case 'ExplainStmt':
+      return { kind: 'explain', statement: convertStatement(f.query as PgNode, _text) };
+    case 'VacuumStmt':
+      return {
+        kind: 'admin',
+        command: f.is_vacuumcmd === true ? 'vacuum' : 'analyze',
+        tables: list(f.rels).map((r) => rangeVar(nodeType(r)[1].relation)),
+      };
+    case 'CheckPointStmt':
+      return { kind: 'admin', command: 'checkpoint', tables: [] };
+    case 'DiscardStmt':
+      return { kind: 'discard' };
+    default:
+      throw notSupported(statementName(t));
+  }
+}
+
+function statementName(t: string): string {
+  return t
+    .replace(/Stmt$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
+}
+
+function defValue(arg: unknown): string {
+  const [t, f] = nodeType(arg as PgNode);
+  if (t === 'String') return f.sval as string;
+  if (t === 'Integer') return String(f.ival ?? 0);
+  if (t === 'Boolean') return String(f.boolval === true);
+  if (t === 'A_Const') {
+    const lit = literal(f);
+    return lit.kind === 'null' ? '' : String(lit.value);
+  }
+  if (t === 'TypeName') return names(f.names).pop()!;
+  if (t === 'List') return list(f.items).map(defValue).join(',');
+  throw notSupported(`option value ${t}`);
+}
+
+/** unwrapRangeVar: fields typed RangeVar come bare ({relname...}); list items come wrapped ({RangeVar: ...}). */
+function unwrapRangeVar(x: unknown): Fields {
+  const o = x as Fields;
+  if (o.relname !== undefined) return o;
+  const [t, f] = nodeType(o as PgNode);
+  if (t !== 'RangeVar') throw notSupported(t);
+  return f;
+}
+
+function rangeVar(x: unknown): TableRef {
+  const f = unwrapRangeVar(x);
+  if (f.catalogname !== undefined) throw notSupported('cross-database references');
+  return {
+    kind: 'table',
+    schema: f.schemaname as string | undefined,
+    name: f.relname as string,
+    alias: (f.alias as Fields | undefined)?.aliasname as string | undefined,
+    loc: (f.location as number | undefined) ?? 0,
+  };
+}
+
+function convertSelect(f: Fields): Select {
+  const tail = {
+    with: convertWith(f.withClause),
+    orderBy: list(f.sortClause).map(sortKey),
+    limit: optExpr(f.limitCount),
+    offset: optExpr(f.limitOffset),
+    locking: lockingOf(f.lockingClause),
+    loc: 0,
+  };
+  if (f.limitOption === 'LIMIT_OPTION_WITH_TIES') throw notSupported('FETCH ... WITH TIES');
+  if (f.windowClause !== undefined) throw notSupported('WINDOW');
+  if (f.intoClause !== undefined) throw notSupported('SELECT INTO');
+  if (f.op !== undefined && f.op !== 'SETOP_NONE') {
+    const op = f.op === 'SETOP_UNION' ? 'union' : f.op === 'SETOP_INTERSECT' ? 'intersect' : 'except';
+    return {
+      kind: 'setop',
+      op,
+      all: f.all === true,
+      left: convertSelect(f.larg),
+      right: convertSelect(f.rarg),
+      ...tail,
+    };
+  }
+  if (f.valuesLists !== undefined) {
+    return {
+      kind: 'values',
+      rows: list(f.valuesLists).map((row) => list(nodeType(row)[1].items).map(expr)),
+      ...tail,
+    };
+  }
+  const dc = f.distinctClause as unknown[] | undefined;
+  const distinct =
+    dc === undefined
+      ? false
+      : dc.length === 1 && Object.keys(dc[0] as object).length === 0
+        ? true
+        : (dc as PgNode[]).map(expr);
+  return {
+    kind: 'select',
+    distinct,
+    items: list(f.targetList).map(selectItem),
+    from: list(f.fromClause).map(fromItem),
+    where: optExpr(f.whereClause),
+    groupBy: list(f.groupClause).map((g) => {
+      const [gt] = nodeType(g);
+      if (gt === 'GroupingSet') throw notSupported('GROUPING SETS, ROLLUP and CUBE');
+      return expr(g);
+    }),
+    having: optExpr(f.havingClause),
+    ...tail,
+  };
+}
+
+function lockingOf(x: unknown): 'update' | 'share' | undefined {
+  const l = list(x);
+  if (l.length === 0) return undefined;
+  let mode: 'update' | 'share' = 'share';
+  for (const c of l) {
+    const [, f] = nodeType(c);
+    if (f.waitPolicy !== undefined && f.waitPolicy !== 'LockWaitBlock')
+      throw notSupported('NOWAIT and SKIP LOCKED');
+    if (f.strength === 'LCS_FORUPDATE' || f.strength === 'LCS_FORNOKEYUPDATE') mode = 'update';
+  }
+  return mode;
+}
+
+function convertWith(x: unknown): Cte[] {
+  if (x === undefined) return [];
+  const w = x as Fields;
+  if (w.recursive === true) throw notSupported('WITH RECURSIVE');
+  return list(w.ctes).map((c) => {
+    const [, f] = nodeType(c);
+    const [qt, q] = nodeType(f.ctequery as PgNode);
+    if (qt !== 'SelectStmt') throw notSupported(`${statementName(qt)} in WITH`);
+    return { name: f.ctename as string, columns: names(f.aliascolnames), query: convertSelect(q) };
+  });
+}
+
+function sortKey(n: PgNode): SortKey {
+  const [, f] = nodeType(n);
+  if (f.useOp !== undefined) throw notSupported('ORDER BY ... USING');
+  return {
+    expr: expr(f.node),
+    desc: f.sortby_dir === 'SORTBY_DESC',
+    nullsFirst:
+      f.sortby_nulls === 'SORTBY_NULLS_FIRST'
+        ? true
+        : f.sortby_nulls === 'SORTBY_NULLS_LAST'
+          ? false
+          : undefined,
+  };
+}
+
+function selectItem(n: PgNode): SelectItem {
+  const [, f] = nodeType(n);
+  if (f.indirection !== undefined) throw notSupported('subscripts in a target list');
+  return {
+    expr: expr(f.val),
+    alias: f.name as string | undefined,
+    loc: (f.location as number | undefined) ?? 0,
+  };
+}
+
+function fromItem(n: PgNode): FromItem {
+  const [t, f] = nodeType(n);
+  switch (t) {
+    case 'RangeVar':
+      return rangeVar(n);
+    case 'RangeSubselect': {
+      if (f.lateral === true) throw notSupported('LATERAL');
+      const alias = f.alias as Fields | undefined;
+      if (alias === undefined)
+        throw new SqlError(SqlState.SYNTAX_ERROR, 'subquery in FROM must have an alias');
+      return {
+        kind: 'subquery',
+        query: convertSelect(nodeType(f.subquery)[1]),
+        alias: alias.aliasname as string,
+        columnAliases: names(alias.colnames),
+        loc: 0,
+      };
+    }
+    case 'JoinExpr': {
+      const jt = f.jointype as string;
+      const type =
+        jt === 'JOIN_LEFT'
+          ? 'left'
+          : jt === 'JOIN_RIGHT'
+            ? 'right'
+            : jt === 'JOIN_FULL'
+              ? 'full'
+              : f.quals === undefined && f.usingClause === undefined && f.isNatural !== true
+                ? 'cross'
+                : 'inner';
+      if (f.alias !== undefined || f.join_using_alias !== undefined) throw notSupported('an alias on a join');
+      return {
+        kind: 'join',
+        type,
+        left: fromItem(f.larg),
+        right: fromItem(f.rarg),
+        on: optExpr(f.quals),
+        using: names(f.usingClause),
+        natural: f.isNatural === true,
+        loc: 0,
+      };
+    }
+    case 'RangeFunction': {
+      if (f.lateral === true) throw notSupported('LATERAL');
+      const fns = list(f.functions);
+      if (fns.length !== 1 || f.ordinality === true) throw notSupported('ROWS FROM and WITH ORDINALITY');
+      const items = list(nodeType(fns[0]!)[1].items);
+      const alias = f.alias as Fields | undefined;
+      return {
+        kind: 'function',
+        func: expr(items[0]!),
+        alias: alias?.aliasname as string | undefined,
+        loc: 0,
+      };
+    }
+    default:
+      throw notSupported(`${t} in FROM`);
+  }
+}
+
+function convertInsert(f: Fields): Statement {
+  if (f.withClause !== undefined) throw notSupported('WITH in INSERT');
+  if (f.override !== undefined && f.override !== 'OVERRIDING_NOT_SET') throw notSupported('OVERRIDING');
+  const sel = f.selectStmt as PgNode | undefined;
+  let onConflict: OnConflict | undefined;
+  const oc = f.onConflictClause as Fields | undefined;
+  if (oc !== undefined) {
+    const infer = oc.infer as Fields | undefined;
+    if (infer?.conname !== undefined) throw notSupported('ON CONFLICT ON CONSTRAINT');
+    onConflict = {
+      action: oc.action === 'ONCONFLICT_UPDATE' ? 'update' : 'nothing',
+      target: list(infer?.indexElems).map((e) => {
+        const [, ef] = nodeType(e);
+        if (ef.name === undefined) throw notSupported('an expression as ON CONFLICT target');
+        return ef.name as string;
+      }),
+      set: list(oc.targetList).map(assignment),
+      where: optExpr(oc.whereClause),
+    };
+  }
+  return {
+    kind: 'insert',
+    table: rangeVar(f.relation),
+    columns: list(f.cols).map((c) => {
+      const [, cf] = nodeType(c);
+      if (cf.indirection !== undefined) throw notSupported('subscripts in INSERT column lists');
+      return cf.name as string;
+    }),
+    source: sel === undefined ? undefined : convertSelect(nodeType(sel)[1]),
+    onConflict,
+    returning: returningList(f),
+  };
+}
+
+/** returningList reads RETURNING (PostgreSQL 18 wraps it in a ReturningClause, which may name OLD/NEW). */
+function returningList(f: Fields): SelectItem[] {
+  const rc = f.returningClause as Fields | undefined;
+  if (rc !== undefined && rc.options !== undefined) throw notSupported('RETURNING WITH (OLD/NEW)');
+  return list(rc?.exprs ?? f.returningList).map(selectItem);
+}
+
+function assignment(n: PgNode): Assignment {
+  const [, f] = nodeType(n);
+  if (f.indirection !== undefined) throw notSupported('subscripts in SET');
+  const [vt] = nodeType(f.val as PgNode);
+  if (vt === 'MultiAssignRef') throw notSupported('multiple-column assignment');
+  return { column: f.name as string, value: expr(f.val), loc: (f.location as number | undefined) ?? 0 };
+}
+
+function typeName(x: unknown): TypeName {
+  const f = (x as Fields).TypeName !== undefined ? ((x as Fields).TypeName as Fields) : (x as Fields);
+  const parts = names(f.names);
+  const name = parts.length === 2 && parts[0] === 'pg_catalog' ? parts[1]! : parts.join('.');
+  const mods = list(f.typmods).map((m) => {
+    const [mt, mf] = nodeType(m);
+    if (mt !== 'A_Const') throw notSupported('a type modifier that is not a constant');
+    const lit = literal(mf);
+    if (lit.kind !== 'int')
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'type modifiers must be simple constants or identifiers');
+    return Number(lit.value);
+  });
+  if (f.setof === true) throw notSupported('SETOF');
+  return { name, mods, array: f.arrayBounds !== undefined, loc: (f.location as number | undefined) ?? 0 };
+}
+
+function columnDef(f: Fields): ColumnDef {
+  let notNull = false;
+  let primaryKey = false;
+  let unique = false;
+  let dflt: Expr | undefined;
+  for (const c of list(f.constraints)) {
+    const [, cf] = nodeType(c);
+    switch (cf.contype) {
+      case 'CONSTR_NOTNULL':
+        notNull = true;
+        break;
+      case 'CONSTR_NULL':
+        break;
+      case 'CONSTR_DEFAULT':
+        dflt = expr(cf.raw_expr);
+        break;
+      case 'CONSTR_PRIMARY':
+        primaryKey = true;
+        break;
+      case 'CONSTR_UNIQUE':
+        unique = true;
+        break;
+      default:
+        throw notSupported(constraintName(cf.contype as string) + ' constraints');
+    }
+  }
+  if (f.collClause !== undefined) throw notSupported('COLLATE');
+  return {
+    name: f.colname as string,
+    type: typeName(f.typeName),
+    notNull,
+    primaryKey,
+    unique,
+    default: dflt,
+    loc: (f.location as number | undefined) ?? 0,
+  };
+}
+
+function constraintName(contype: string): string {
+  return contype.replace('CONSTR_', '').replace('_', ' ');
+}
+
+function convertCreateTable(f: Fields): Statement {
+  const rel = rangeVar(f.relation);
+  const rv = unwrapRangeVar(f.relation);
+  if (rv.relpersistence === 't') {
+    // TEMP tables: accepted as ordinary tables would be wrong (they would outlive the session).
+    throw notSupported('CREATE TEMPORARY TABLE');
+  }
+  if (f.inhRelations !== undefined) throw notSupported('INHERITS');
+  if (f.partspec !== undefined) throw notSupported('PARTITION BY');
+  const columns: ColumnDef[] = [];
+  let primaryKey: string[] | undefined;
+  const uniques: string[][] = [];
+  for (const e of list(f.tableElts)) {
+    const [t, ef] = nodeType(e);
+    if (t === 'ColumnDef') columns.push(columnDef(ef));
+    else if (t === 'Constraint') {
+      if (ef.contype === 'CONSTR_PRIMARY') {
+        if (primaryKey !== undefined)
+          throw new SqlError(
+            SqlState.INVALID_TABLE_DEFINITION,
+            `multiple primary keys for table "${rel.name}" are not allowed`,
+          );
+        primaryKey = names(ef.keys);
+      } else if (ef.contype === 'CONSTR_UNIQUE') uniques.push(names(ef.keys));
+      else throw notSupported(constraintName(ef.contype as string) + ' constraints');
+    } else throw notSupported(`${t} in CREATE TABLE`);
+  }
+  return {
+    kind: 'createTable',
+    table: rel,
+    ifNotExists: f.if_not_exists === true,
+    columns,
+    primaryKey,
+    uniques,
+  };
+}
+
+function convertDrop(f: Fields): Statement {
+  const objects = list(f.objects).map((o) => names(nodeType(o)[1].items));
+  if (f.behavior === 'DROP_CASCADE') throw notSupported('DROP ... CASCADE');
+  if (f.removeType === 'OBJECT_TABLE') {
+    return {
+      kind: 'dropTable',
+      ifExists: f.missing_ok === true,
+      tables: objects.map((parts) => ({
+        kind: 'table',
+        schema: parts.length > 1 ? parts[parts.length - 2] : undefined,
+        name: parts[parts.length - 1]!,
+        alias: undefined,
+        loc: 0,
+      })),
+    };
+  }
+  if (f.removeType === 'OBJECT_INDEX') {
+    return {
+      kind: 'dropIndex',
+      ifExists: f.missing_ok === true,
+      names: objects.map((p) => p[p.length - 1]!),
+    };
+  }
+  throw notSupported(`DROP ${String(f.removeType).replace('OBJECT_', '')}`);
+}
+
+function convertAlter(f: Fields): Statement {
+  if (f.objtype !== undefined && f.objtype !== 'OBJECT_TABLE')
+    throw notSupported(`ALTER ${String(f.objtype).replace('OBJECT_', '')}`);
+  const actions: AlterAction[] = list(f.cmds).map((c) => {
+    const [, cf] = nodeType(c);
+    if (cf.subtype === 'AT_AddColumn')
+      return {
+        kind: 'addColumn',
+        column: columnDef(nodeType(cf.def)[1]),
+        ifNotExists: cf.missing_ok === true,
+      };
+    if (cf.subtype === 'AT_AddConstraint') {
+      const [, k] = nodeType(cf.def);
+      if (k.contype === 'CONSTR_PRIMARY') return { kind: 'addPrimaryKey', columns: names(k.keys) };
+      if (k.contype === 'CONSTR_UNIQUE') return { kind: 'addUnique', columns: names(k.keys) };
+      throw notSupported(`ALTER TABLE ADD ${constraintName(k.contype as string)}`);
+    }
+    throw notSupported(`ALTER TABLE ${String(cf.subtype).replace('AT_', '')}`);
+  });
+  return { kind: 'alterTable', table: rangeVar(f.relation), actions };
+}
+
+function transactionOptions(x: unknown): { isolation: string | undefined; readOnly: boolean | undefined } {
+  let isolation: string | undefined;
+  let readOnly: boolean | undefined;
+  for (const o of list(x)) {
+    const [, d] = nodeType(o);
+    if (d.defname === 'transaction_isolation') isolation = defValue(d.arg).toLowerCase();
+    else if (d.defname === 'transaction_read_only')
+      readOnly = defValue(d.arg) === '1' || defValue(d.arg) === 'true';
+    else if (d.defname === 'transaction_deferrable') continue;
+  }
+  return { isolation, readOnly };
+}
+
+function convertTransaction(f: Fields): Statement {
+  switch (f.kind) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START':
+      return { kind: 'begin', ...transactionOptions(f.options) };
+    case 'TRANS_STMT_COMMIT':
+      if (f.chain === true) throw notSupported('COMMIT AND CHAIN');
+      return { kind: 'commit' };
+    case 'TRANS_STMT_ROLLBACK':
+      if (f.chain === true) throw notSupported('ROLLBACK AND CHAIN');
+      return { kind: 'rollback' };
+    case 'TRANS_STMT_SAVEPOINT':
+      return { kind: 'savepoint', name: f.savepoint_name as string };
+    case 'TRANS_STMT_RELEASE':
+      return { kind: 'release', name: f.savepoint_name as string };
+    case 'TRANS_STMT_ROLLBACK_TO':
+      return { kind: 'rollbackTo', name: f.savepoint_name as string };
+    default:
+      throw notSupported(String(f.kind).replace('TRANS_STMT_', '').replace('_', ' '));
+  }
+}
+
+function convertSet(f: Fields): Statement {
+  const local = f.is_local === true;
+  switch (f.kind) {
+    case 'VAR_SET_VALUE':
+      return {
+        kind: 'set',
+        name: (f.name as string).toLowerCase(),
+        value: list(f.args).map(defValue).join(', '),
+        local,
+      };
+    case 'VAR_SET_DEFAULT':
+    case 'VAR_RESET':
+      return { kind: 'set', name: (f.name as string).toLowerCase(), value: undefined, local };
+    case 'VAR_RESET_ALL':
+      return { kind: 'set', name: 'all', value: undefined, local };
+    case 'VAR_SET_MULTI': {
+      const name = f.name as string;
+      if (name === 'TRANSACTION' || name === 'SESSION CHARACTERISTICS') {
+        const o = transactionOptions(f.args);
+        const key = name === 'TRANSACTION' ? 'transaction_isolation' : 'default_transaction_isolation';
+        if (o.isolation !== undefined)
+          return { kind: 'set', name: key, value: o.isolation, local: name === 'TRANSACTION' };
+        return {
+          kind: 'set',
+          name: name === 'TRANSACTION' ? 'transaction_read_only' : 'default_transaction_read_only',
+          value: o.readOnly ? 'on' : 'off',
+          local,
+        };
+      }
+      throw notSupported(`SET ${name}`);
+    }
+    default:
+      throw notSupported(`SET ${String(f.kind)}`);
+  }
+}
+
+function optExpr(x: unknown): Expr | undefined {
+  return x === undefined ? undefined : expr(x as PgNode);
+}
+
+/** literal reads an A_Const. */
+function literal(f: Fields): Literal {
+  if (f.isnull === true) return { kind: 'null' };
+  if (f.ival !== undefined) return { kind: 'int', value: String((f.ival as Fields).ival ?? 0) };
+  if (f.fval !== undefined) return { kind: 'float', value: (f.fval as Fields).fval as string };
+  if (f.sval !== undefined)
+    return { kind: 'string', value: ((f.sval as Fields).sval as string | undefined) ?? '' };
+  if (f.boolval !== undefined) return { kind: 'bool', value: (f.boolval as Fields).boolval === true };
+  if (f.bsval !== undefined) throw notSupported('bit string literals');
+  throw new SqlError(SqlState.INTERNAL_ERROR, 'unknown constant');
+}
+
+const SPECIALS: Record<
+  string,
+  Expr extends infer E ? (E extends { kind: 'special'; name: infer N } ? N : never) : never
+> = {
+  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
+  SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp',
+  SVFOP_CURRENT_DATE: 'current_date',
+  SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+  SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+  SVFOP_CURRENT_USER: 'current_user',
+  SVFOP_USER: 'current_user',
+  SVFOP_SESSION_USER: 'current_user',
+  SVFOP_CURRENT_ROLE: 'current_user',
+  SVFOP_CURRENT_SCHEMA: 'current_schema',
+  SVFOP_CURRENT_CATALOG: 'current_catalog',
+};
+
+/** expr converts an expression node. */
+export function expr(n: PgNode): Expr {
+  const [t, f] = nodeType(n);
+  const loc = (f.location as number | undefined) ?? -1;
+  switch (t) {
+    case 'A_Const':
+      return { kind: 'literal', literal: literal(f), loc };
+    case 'ParamRef':
+      return { kind: 'param', index: f.number as number, loc };
+    case 'ColumnRef': {
+      const parts = names(f.fields);
+      const last = parts[parts.length - 1]!;
+      if (parts.length > 3 || (parts.length === 3 && parts[0] !== 'public' && parts[0] !== 'pg_catalog'))
+        throw notSupported('cross-database references', loc + 1);
+      const table = parts.length >= 2 ? parts[parts.length - 2] : undefined;
+      if (last === '*') return { kind: 'star', table, loc };
+      return { kind: 'column', table, name: last, loc };
+    }
+    case 'TypeCast':
+      return { kind: 'cast', arg: expr(f.arg), type: typeName(f.typeName), loc };
+    case 'A_Expr':
+      return aExpr(f, loc);
+    case 'BoolExpr': {
+      const args = list(f.args).map(expr);
+      if (f.boolop === 'NOT_EXPR') return { kind: 'not', arg: args[0]!, loc };
+      return { kind: f.boolop === 'AND_EXPR' ? 'and' : 'or', args, loc };
+    }
+    case 'NullTest':
+      return { kind: 'isNull', arg: expr(f.arg), negated: f.nulltesttype === 'IS_NOT_NULL', loc };
+    case 'BooleanTest': {
+      const bt = f.booltesttype as string;
+      const value = bt.includes('TRUE') ? true : bt.includes('FALSE') ? false : null;
+      return { kind: 'isBool', arg: expr(f.arg), value, negated: bt.includes('NOT'), loc };
+    }
+    case 'FuncCall': {
+      if (f.over !== undefined) throw notSupported('window functions', loc + 1);
+      if (f.agg_order !== undefined) throw notSupported('ORDER BY in an aggregate', loc + 1);
+      if (f.agg_filter !== undefined) throw notSupported('FILTER in an aggregate', loc + 1);
+      if (f.agg_within_group === true) throw notSupported('WITHIN GROUP', loc + 1);
+      if (f.func_variadic === true) throw notSupported('VARIADIC', loc + 1);
+      const parts = names(f.funcname);
+      const name = parts.length === 2 && parts[0] === 'pg_catalog' ? parts[1]! : parts.join('.');
+      for (const a of list(f.args))
+        if (nodeType(a)[0] === 'NamedArgExpr') throw notSupported('named arguments', loc + 1);
+      return {
+        kind: 'func',
+        name,
+        args: list(f.args).map(expr),
+        star: f.agg_star === true,
+        distinct: f.agg_distinct === true,
+        loc,
+      };
+    }
+    case 'CaseExpr':
+      return {
+        kind: 'case',
+        arg: optExpr(f.arg),
+        whens: list(f.args).map((w) => {
+          const [, wf] = nodeType(w);
+          return { when: expr(wf.expr), then: expr(wf.result) };
+        }),
+        else: optExpr(f.defresult),
+        loc,
+      };
+    case 'CoalesceExpr':
+      return { kind: 'coalesce', args: list(f.args).map(expr), loc };
+    case 'MinMaxExpr':
+      return {
+        kind: 'minmax',
+        op: f.op === 'IS_GREATEST' ? 'greatest' : 'least',
+        args: list(f.args).map(expr),
+        loc,
+      };
+    case 'SubLink': {
+      const query = convertSelect(nodeType(f.subselect)[1]);
+      switch (f.subLinkType) {
+        case 'EXPR_SUBLINK':
+          return { kind: 'subquery', mode: 'scalar', query, arg: undefined, negated: false, loc };
+        case 'EXISTS_SUBLINK':
+          return { kind: 'subquery', mode: 'exists', query, arg: undefined, negated: false, loc };
+        case 'ANY_SUBLINK': {
+          const op = f.operName === undefined ? '=' : names(f.operName).pop();
+          if (op !== '=') throw notSupported(`${op} ANY (subquery)`, loc + 1);
+          return { kind: 'subquery', mode: 'in', query, arg: expr(f.testexpr), negated: false, loc };
+        }
+        default:
+          throw notSupported(`${String(f.subLinkType).replace('_SUBLINK', '')} subqueries`, loc + 1);
+      }
+    }
+    case 'SQLValueFunction': {
+      const name = SPECIALS[f.op as string];
+      if (name === undefined) throw notSupported(String(f.op).replace('SVFOP_', ''), loc + 1);
+      return { kind: 'special', name, loc };
+    }
+    case 'SetToDefault':
+      return { kind: 'default', loc };
+    case 'ResTarget':
+      return expr(f.val);
+    default:
+      throw notSupported(exprName(t), loc >= 0 ? loc + 1 : undefined);
+  }
+}
+
+function exprName(t: string): string {
+  const known: Record<string, string> = {
+    A_ArrayExpr: 'ARRAY constructors',
+    A_Indirection: 'subscripts and field selection',
+    CollateClause: 'COLLATE',
+    RowExpr: 'row constructors',
+    GroupingFunc: 'GROUPING',
+    XmlExpr: 'XML functions',
+  };
+  return known[t] ?? t;
+}
+
+function aExpr(f: Fields, loc: number): Expr {
+  const op = names(f.name).pop() ?? '';
+  const left = optExpr(f.lexpr);
+  const right = f.rexpr as PgNode | PgNode[] | undefined;
+  const rightExpr = (): Expr => expr(right as PgNode);
+  switch (f.kind) {
+    case 'AEXPR_OP':
+      if (names(f.name).length > 1 && names(f.name)[0] !== 'pg_catalog')
+        throw notSupported('OPERATOR(schema.op)', loc + 1);
+      return { kind: 'op', op, left, right: rightExpr(), loc };
+    case 'AEXPR_DISTINCT':
+      return { kind: 'op', op: 'is distinct from', left, right: rightExpr(), loc };
+    case 'AEXPR_NOT_DISTINCT':
+      return { kind: 'op', op: 'is not distinct from', left, right: rightExpr(), loc };
+    case 'AEXPR_NULLIF':
+      return { kind: 'nullif', left: left!, right: rightExpr(), loc };
+    case 'AEXPR_IN':
+      return {
+        kind: 'inList',
+        arg: left!,
+        list: list(nodeType(right as PgNode)[1].items ?? right).map(expr),
+        negated: op === '<>',
+        loc,
+      };
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE':
+      if (
+        (f.rexpr as PgNode) !== undefined &&
+        nodeType(f.rexpr as PgNode)[0] === 'FuncCall' &&
+        names(nodeType(f.rexpr as PgNode)[1].funcname).includes('like_escape')
+      )
+        throw notSupported('LIKE ... ESCAPE', loc + 1);
+      return {
+        kind: 'like',
+        arg: left!,
+        pattern: rightExpr(),
+        negated: op.startsWith('!'),
+        insensitive: f.kind === 'AEXPR_ILIKE',
+        loc,
+      };
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN':
+    case 'AEXPR_BETWEEN_SYM':
+    case 'AEXPR_NOT_BETWEEN_SYM': {
+      const bounds = list(nodeType(right as PgNode)[1].items ?? right).map(expr);
+      return {
+        kind: 'between',
+        arg: left!,
+        low: bounds[0]!,
+        high: bounds[1]!,
+        negated: (f.kind as string).includes('NOT'),
+        symmetric: (f.kind as string).includes('SYM'),
+        loc,
+      };
+    }
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL':
+      throw notSupported(`${op} ${f.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`, loc + 1);
+    case 'AEXPR_SIMILAR':
+      throw notSupported('SIMILAR TO', loc + 1);
+    default:
+      throw notSupported(String(f.kind), loc + 1);
+  }
+}

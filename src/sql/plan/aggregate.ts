@@ -1,0 +1,70 @@
+/**
+ * AggregatePlan groups its input by the GROUP BY expressions and folds each group's aggregates. Its output
+ * rows are the group key values followed by the aggregate results. Without GROUP BY there is one group, even
+ * over no rows (count(*) of an empty table is 0).
+ */
+import type { AggregateDef, Accumulator } from '../expr/aggregates.js';
+import type { ExecContext, Evaluator } from '../expr/context.js';
+import type { SqlType, Value } from '../types/sql-type.js';
+import { groupKey } from './distinct.js';
+import { indent, type Plan } from './plan.js';
+import type { ColumnInfo, Row } from './scope.js';
+
+export interface AggregateCall {
+  readonly def: AggregateDef;
+  readonly args: readonly Evaluator[];
+  readonly argTypes: readonly SqlType[];
+  readonly distinct: boolean;
+}
+
+interface Group {
+  readonly keys: Value[];
+  readonly accs: Accumulator[];
+  readonly seen: (Set<string> | undefined)[];
+}
+
+export class AggregatePlan implements Plan {
+  constructor(
+    private readonly input: Plan,
+    private readonly groupBy: readonly Evaluator[],
+    private readonly groupTypes: readonly SqlType[],
+    private readonly calls: readonly AggregateCall[],
+    readonly columns: readonly ColumnInfo[],
+  ) {}
+
+  *rows(ex: ExecContext): Iterable<Row> {
+    const groups = new Map<string, Group>();
+    const newGroup = (keys: Value[]): Group => ({
+      keys,
+      accs: this.calls.map((c) => c.def.make()),
+      seen: this.calls.map((c) => (c.distinct ? new Set<string>() : undefined)),
+    });
+    for (const r of this.input.rows(ex)) {
+      const keys = this.groupBy.map((f) => f(r, ex));
+      const k = groupKey(this.groupTypes, keys);
+      let g = groups.get(k);
+      if (g === undefined) {
+        g = newGroup(keys);
+        groups.set(k, g);
+      }
+      for (let i = 0; i < this.calls.length; i++) {
+        const c = this.calls[i]!;
+        const args = c.args.map((f) => f(r, ex));
+        const seen = g.seen[i];
+        if (seen !== undefined) {
+          if (args.some((a) => a === null)) continue;
+          const dk = groupKey(c.argTypes, args);
+          if (seen.has(dk)) continue;
+          seen.add(dk);
+        }
+        g.accs[i]!.add(args);
+      }
+    }
+    if (groups.size === 0 && this.groupBy.length === 0) groups.set('', newGroup([]));
+    for (const g of groups.values()) yield [...g.keys, ...g.accs.map((a) => a.result())];
+  }
+
+  explain(): string[] {
+    return [this.groupBy.length > 0 ? 'HashAggregate' : 'Aggregate', ...indent(this.input.explain())];
+  }
+}

@@ -1,0 +1,694 @@
+/**
+ * Planner turns a query (and the expressions of DML statements) into runnable plans. It is the Analyzer of
+ * expression compilation: it records parameter types as they are inferred, plans subqueries, and collects
+ * aggregates of grouped query levels.
+ */
+import { SqlError, SqlState } from '../errors.js';
+import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey } from '../ast.js';
+import type { CatalogView } from '../catalog/catalog.js';
+import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
+import { coerce, isUntyped, settle } from '../expr/coerce.js';
+import { compileExpr, exprKey, unify } from '../expr/compile.js';
+import type {
+  AggregateCollector,
+  Analyzer,
+  Compiled,
+  ExecContext,
+  SubPlan,
+  Evaluator,
+} from '../expr/context.js';
+import { sqlType, type SqlType } from '../types/sql-type.js';
+import { chooseAccessPath, conjuncts } from './access-path.js';
+import { AggregatePlan, type AggregateCall } from './aggregate.js';
+import { DistinctPlan } from './distinct.js';
+import { NestedLoopJoin } from './join.js';
+import {
+  FilterPlan,
+  LimitPlan,
+  MaterializePlan,
+  ProjectPlan,
+  RenamePlan,
+  ValuesPlan,
+  type Plan,
+} from './plan.js';
+import { Scope, type ColumnInfo, type Row } from './scope.js';
+import { SetOpPlan } from './set-op.js';
+import { SortPlan, type SortSpec } from './sort.js';
+import { TableScan } from './table-scan.js';
+import type { SystemRelations } from './system-relations.js';
+
+/** FromResult is a planned FROM clause: its plan and the scope its columns form. */
+interface FromResult {
+  readonly plan: Plan;
+  readonly columns: ColumnInfo[];
+}
+
+export class Planner implements Analyzer {
+  readonly params: (SqlType | undefined)[];
+  aggregates: AggregateCollector | undefined = undefined;
+  clause = 'WHERE';
+  private readonly ctes: Map<string, Plan>[] = [];
+
+  constructor(
+    readonly catalog: CatalogView,
+    paramTypes: readonly (SqlType | undefined)[],
+    private readonly system: SystemRelations,
+  ) {
+    this.params = [...paramTypes];
+  }
+
+  /** compile compiles an expression in a scope, in a clause (for error messages). */
+  compile(e: Expr, scope: Scope, clause: string): Compiled {
+    const saved = this.clause;
+    this.clause = clause;
+    try {
+      return compileExpr(this, e, scope);
+    } finally {
+      this.clause = saved;
+    }
+  }
+
+  planSubquery(query: Select, outer: Scope): SubPlan {
+    const before = outerRefCount(outer);
+    const savedAgg = this.aggregates;
+    this.aggregates = undefined;
+    let plan: Plan;
+    try {
+      plan = this.planQuery(query, outer);
+    } finally {
+      this.aggregates = savedAgg;
+    }
+    const correlated = outerRefCount(outer) !== before;
+    return { columns: plan.columns, correlated, rows: (ex) => plan.rows(ex) };
+  }
+
+  /** planQuery plans a SELECT, VALUES or set operation. */
+  planQuery(q: Select, outer: Scope | undefined): Plan {
+    const pushed = q.with.length > 0;
+    if (pushed) this.ctes.push(this.planCtes(q.with, outer));
+    try {
+      switch (q.kind) {
+        case 'select':
+          return this.planSelect(q, outer);
+        case 'values':
+          return this.finishTail(this.planValues(q.rows), q.orderBy, q.limit, q.offset, outer);
+        default:
+          return this.finishTail(this.planSetOp(q, outer), q.orderBy, q.limit, q.offset, outer);
+      }
+    } finally {
+      if (pushed) this.ctes.pop();
+    }
+  }
+
+  private planCtes(ctes: readonly Cte[], outer: Scope | undefined): Map<string, Plan> {
+    const m = new Map<string, Plan>();
+    this.ctes.push(m);
+    try {
+      for (const c of ctes) {
+        if (m.has(c.name))
+          throw new SqlError('42712', `WITH query name "${c.name}" specified more than once`);
+        const p = this.planQuery(c.query, outer);
+        if (c.columns.length > p.columns.length)
+          throw new SqlError(
+            SqlState.INVALID_COLUMN_REFERENCE,
+            `WITH query "${c.name}" has ${p.columns.length} columns available but ${c.columns.length} columns specified`,
+          );
+        const cols = p.columns.map((col, i) => ({
+          ...col,
+          name: c.columns[i] ?? col.name,
+          table: c.name,
+          tableOid: 0,
+          attnum: 0,
+        }));
+        m.set(c.name, new RenamePlan(new MaterializePlan(p, `CTE Scan on ${c.name}`), cols));
+      }
+    } finally {
+      this.ctes.pop();
+    }
+    return m;
+  }
+
+  private planValues(rows: readonly (readonly Expr[])[]): Plan {
+    const width = rows[0]!.length;
+    for (const r of rows)
+      if (r.length !== width)
+        throw new SqlError(SqlState.SYNTAX_ERROR, 'VALUES lists must all be the same length', {
+          position: (r[0]?.loc ?? 0) + 1,
+        });
+    const empty = new Scope([]);
+    const compiled = rows.map((r) => r.map((e) => this.compile(e, empty, 'VALUES')));
+    const cols: ColumnInfo[] = [];
+    for (let c = 0; c < width; c++) {
+      const unified = unify(
+        this,
+        compiled.map((r) => r[c]!),
+        'VALUES',
+        rows.map((r) => r[c]!.loc),
+      );
+      unified.forEach((u, i) => (compiled[i]![c] = u));
+      cols.push({ name: `column${c + 1}`, type: unified[0]!.type, table: undefined, tableOid: 0, attnum: 0 });
+    }
+    return new ValuesPlan(
+      cols,
+      compiled.map((r) => r.map((c) => c.eval)),
+    );
+  }
+
+  private planSetOp(q: Extract<Select, { kind: 'setop' }>, outer: Scope | undefined): Plan {
+    const left = this.planQuery(q.left, outer);
+    const right = this.planQuery(q.right, outer);
+    const OP = q.op.toUpperCase();
+    if (left.columns.length !== right.columns.length)
+      throw new SqlError(SqlState.SYNTAX_ERROR, `each ${OP} query must have the same number of columns`);
+    const lconv: Evaluator[] = [];
+    const rconv: Evaluator[] = [];
+    const cols: ColumnInfo[] = [];
+    for (let i = 0; i < left.columns.length; i++) {
+      const lc = left.columns[i]!;
+      const rc = right.columns[i]!;
+      const ref = (t: SqlType, idx: number): Compiled => ({
+        type: t,
+        eval: (r) => r[idx]!,
+        correlated: false,
+        ...(t.id === 'unknown' ? { unknownLiteral: undefined } : {}),
+      });
+      const [a, b] = unify(this, [asTyped(ref(lc.type, i)), asTyped(ref(rc.type, i))], OP, [0, 0]) as [
+        Compiled,
+        Compiled,
+      ];
+      lconv.push(a.eval);
+      rconv.push(b.eval);
+      cols.push({ name: lc.name, type: a.type, table: undefined, tableOid: 0, attnum: 0 });
+    }
+    return new SetOpPlan(q.op, q.all, left, right, cols, lconv, rconv);
+  }
+
+  /** finishTail applies ORDER BY / LIMIT / OFFSET to VALUES and set operations (by output column). */
+  private finishTail(
+    plan: Plan,
+    orderBy: readonly SortKey[],
+    limit: Expr | undefined,
+    offset: Expr | undefined,
+    outer: Scope | undefined,
+  ): Plan {
+    let p = plan;
+    if (orderBy.length > 0) {
+      const scope = new Scope(plan.columns, outer);
+      const specs: SortSpec[] = orderBy.map((k) => {
+        const idx = outputIndex(k.expr, plan.columns);
+        const c =
+          idx >= 0
+            ? { type: plan.columns[idx]!.type, eval: ((r: Row) => r[idx]!) as Evaluator }
+            : settle(this, this.compile(k.expr, scope, 'ORDER BY'), k.expr.loc);
+        return { eval: c.eval, type: c.type, desc: k.desc, nullsFirst: k.nullsFirst };
+      });
+      p = new SortPlan(p, specs);
+    }
+    return this.limit(p, limit, offset);
+  }
+
+  private limit(p: Plan, limit: Expr | undefined, offset: Expr | undefined): Plan {
+    if (limit === undefined && offset === undefined) return p;
+    const empty = new Scope([]);
+    const n = (e: Expr | undefined): Compiled | undefined =>
+      e === undefined
+        ? undefined
+        : coerce(
+            this,
+            this.compile(e, empty, e === limit ? 'LIMIT' : 'OFFSET'),
+            sqlType('int8'),
+            'implicit',
+            e.loc,
+          );
+    return new LimitPlan(p, n(limit), n(offset));
+  }
+
+  private lookupCte(name: string): Plan | undefined {
+    for (let i = this.ctes.length - 1; i >= 0; i--) {
+      const p = this.ctes[i]!.get(name);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+
+  /** planFrom plans one FROM item; `where` feeds access paths of tables joined by inner joins. */
+  private planFromItem(item: FromItem, outer: Scope | undefined, where: readonly Expr[]): FromResult {
+    switch (item.kind) {
+      case 'table': {
+        const alias = item.alias ?? item.name;
+        if (item.schema === undefined) {
+          const cte = this.lookupCte(item.name);
+          if (cte !== undefined) {
+            const cols = cte.columns.map((c) => ({ ...c, table: alias }));
+            return { plan: new RenamePlan(cte, cols), columns: cols };
+          }
+        }
+        if (
+          item.schema === 'pg_catalog' ||
+          item.schema === 'information_schema' ||
+          (item.schema === undefined && this.catalog.get(item.name) === undefined)
+        ) {
+          const sys = this.system.relation(item.schema, item.name, this.catalog);
+          if (sys !== undefined) {
+            const cols = sys.columns.map((c) => ({ ...c, table: alias }));
+            return { plan: new RenamePlan(sys, cols), columns: cols };
+          }
+        }
+        if (item.schema !== undefined && item.schema !== 'public')
+          throw new SqlError(
+            SqlState.UNDEFINED_TABLE,
+            `relation "${item.schema}.${item.name}" does not exist`,
+            { position: item.loc + 1 },
+          );
+        const table = this.catalog.table(item.name, item.loc + 1);
+        const path = chooseAccessPath(this, table, alias, where, outer);
+        const scan = new TableScan(table, alias, path);
+        return { plan: scan, columns: [...scan.columns] };
+      }
+      case 'subquery': {
+        const p = this.planQuery(item.query, outer);
+        const cols = p.columns.map((c, i) => ({
+          ...c,
+          name: item.columnAliases[i] ?? c.name,
+          table: item.alias,
+        }));
+        return { plan: new RenamePlan(p, cols), columns: cols };
+      }
+      case 'function': {
+        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'functions in FROM are not supported');
+      }
+      case 'join': {
+        if (item.type === 'right') {
+          // a RIGHT JOIN b = b LEFT JOIN a, with a's columns first in the output.
+          const r = this.planFromItem(item.right, outer, []);
+          const l = this.planFromItem(
+            item.left,
+            new Scope(r.columns, outer),
+            item.on === undefined ? [] : conjuncts(item.on),
+          );
+          return this.joinResult(l, r, item, outer, true);
+        }
+        const l = this.planFromItem(
+          item.left,
+          outer,
+          item.type === 'inner' || item.type === 'cross' ? where : [],
+        );
+        const rightWhere =
+          item.type === 'full'
+            ? []
+            : [
+                ...(item.on === undefined ? [] : conjuncts(item.on)),
+                ...(item.type === 'inner' || item.type === 'cross' ? where : []),
+              ];
+        const r = this.planFromItem(
+          item.right,
+          item.type === 'full' ? outer : new Scope(l.columns, outer),
+          rightWhere,
+        );
+        return this.joinResult(l, r, item, outer, false);
+      }
+    }
+  }
+
+  private joinResult(
+    l: FromResult,
+    r: FromResult,
+    item: Extract<FromItem, { kind: 'join' }>,
+    outer: Scope | undefined,
+    swapped: boolean,
+  ): FromResult {
+    // In output order: written left, then written right.
+    const first = swapped ? r : l;
+    const second = swapped ? l : r;
+    let columns = [...first.columns, ...second.columns];
+    let on = item.on;
+    let using = item.using;
+    if (item.natural)
+      using = first.columns.filter((c) => second.columns.some((d) => d.name === c.name)).map((c) => c.name);
+    if (using.length > 0) {
+      const eqs: Expr[] = using.map((name) => {
+        const lc = first.columns.filter((c) => c.name === name);
+        const rc = second.columns.filter((c) => c.name === name);
+        if (lc.length === 0 || rc.length === 0)
+          throw new SqlError(
+            SqlState.UNDEFINED_COLUMN,
+            `column "${name}" specified in USING clause does not exist in ${lc.length === 0 ? 'left' : 'right'} table`,
+          );
+        return {
+          kind: 'op',
+          op: '=',
+          left: { kind: 'column', table: lc[0]!.table, name, loc: 0 },
+          right: { kind: 'column', table: rc[0]!.table, name, loc: 0 },
+          loc: 0,
+        } as Expr;
+      });
+      on = eqs.length === 1 ? eqs[0] : { kind: 'and', args: eqs, loc: 0 };
+      // USING merges each pair into one visible column (the left one; for a RIGHT or FULL join PostgreSQL
+      // shows COALESCE(left, right), approximated here by the side that cannot be NULL).
+      const keepRight = item.type === 'right';
+      columns = columns.map((c, i) => {
+        const fromFirst = i < first.columns.length;
+        return using.includes(c.name) && fromFirst === keepRight ? { ...c, hidden: true } : c;
+      });
+      if (item.type === 'full')
+        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'FULL JOIN ... USING is not supported');
+    }
+    const scope = new Scope(columns, outer);
+    const cond = on === undefined ? undefined : this.compile(on, scope, 'JOIN/ON');
+    if (cond !== undefined && cond.type.id !== 'bool' && !isUntyped(cond))
+      throw new SqlError(SqlState.DATATYPE_MISMATCH, `argument of JOIN/ON must be type boolean`);
+    const type =
+      item.type === 'cross' || item.type === 'inner' ? 'inner' : item.type === 'full' ? 'full' : 'left';
+    const plan = new NestedLoopJoin(l.plan, r.plan, type, cond, swapped);
+    return { plan: new RenamePlan(plan, columns), columns };
+  }
+
+  /** planFrom plans a whole FROM list (comma = cross join). */
+  planFrom(from: readonly FromItem[], outer: Scope | undefined, where: readonly Expr[]): FromResult {
+    if (from.length === 0) return { plan: new ValuesPlan([], [[]]), columns: [] };
+    let acc = this.planFromItem(from[0]!, outer, where);
+    for (let i = 1; i < from.length; i++) {
+      const r = this.planFromItem(from[i]!, new Scope(acc.columns, outer), where);
+      const columns = [...acc.columns, ...r.columns];
+      acc = { plan: new NestedLoopJoin(acc.plan, r.plan, 'inner', undefined), columns };
+    }
+    return acc;
+  }
+
+  private planSelect(q: SimpleSelect, outer: Scope | undefined): Plan {
+    const where = conjuncts(q.where);
+    const from = this.planFrom(q.from, outer, where);
+    const scope = new Scope(from.columns, outer);
+    let plan: Plan = from.plan;
+    if (q.where !== undefined) {
+      const w = this.compile(q.where, scope, 'WHERE');
+      plan = new FilterPlan(plan, checkBool(this, w, 'WHERE', q.where.loc));
+    }
+    const items = expandStars(q.items, from.columns);
+    const grouped =
+      q.groupBy.length > 0 ||
+      q.having !== undefined ||
+      items.some((i) => hasAggregate(i.expr)) ||
+      q.orderBy.some((k) => hasAggregate(k.expr));
+    let outScope = scope;
+    let collector: Collector | undefined;
+    if (grouped) {
+      collector = new Collector(this, scope, outer);
+      const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items));
+      for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
+      plan = new AggregatePlan(
+        plan,
+        collector.groupEvals,
+        collector.groupTypes,
+        collector.calls,
+        collector.outputColumns,
+      );
+      outScope = collector.outputScope;
+      this.aggregates = collector;
+    }
+    try {
+      if (q.having !== undefined) {
+        const h = this.compile(q.having, outScope, 'HAVING');
+        plan = new FilterPlan(plan, checkBool(this, h, 'HAVING', q.having.loc));
+      }
+      // Target list, then ORDER BY keys not in it as hidden trailing columns.
+      const outputs: Compiled[] = items.map((it) =>
+        settle(this, this.compile(it.expr, outScope, 'SELECT'), it.expr.loc),
+      );
+      const columns: ColumnInfo[] = items.map((it, i) => outputColumn(it, outputs[i]!.type, from.columns));
+      const specs: SortSpec[] = [];
+      const extra: Compiled[] = [];
+      for (const k of q.orderBy) {
+        let idx = outputIndex(k.expr, columns, from.columns);
+        if (idx < 0) {
+          const key = exprKey(k.expr);
+          idx = items.findIndex((it) => exprKey(it.expr) === key);
+        }
+        if (idx < 0) {
+          if (q.distinct !== false)
+            throw new SqlError(
+              SqlState.INVALID_COLUMN_REFERENCE,
+              'for SELECT DISTINCT, ORDER BY expressions must appear in select list',
+              { position: k.expr.loc + 1 },
+            );
+          extra.push(settle(this, this.compile(k.expr, outScope, 'ORDER BY'), k.expr.loc));
+          idx = items.length + extra.length - 1;
+        }
+        const type = idx < items.length ? columns[idx]!.type : extra[idx - items.length]!.type;
+        const at = idx;
+        specs.push({ eval: (r) => r[at]!, type, desc: k.desc, nullsFirst: k.nullsFirst });
+      }
+      let distinctKeys: number[] | undefined;
+      if (Array.isArray(q.distinct)) {
+        distinctKeys = [];
+        for (const d of q.distinct as readonly Expr[]) {
+          let idx = outputIndex(d, columns, from.columns);
+          if (idx < 0) {
+            extra.push(settle(this, this.compile(d, outScope, 'DISTINCT ON'), d.loc));
+            idx = items.length + extra.length - 1;
+          }
+          distinctKeys.push(idx);
+        }
+      }
+      const all = [...outputs, ...extra];
+      const hiddenCols = extra.map((c, i) => ({
+        name: `?sort${i}?`,
+        type: c.type,
+        table: undefined,
+        tableOid: 0,
+        attnum: 0,
+      }));
+      plan = new ProjectPlan(
+        plan,
+        [...columns, ...hiddenCols],
+        all.map((c) => c.eval),
+      );
+      if (specs.length > 0) plan = new SortPlan(plan, specs);
+      if (q.distinct === true) plan = new DistinctPlan(plan);
+      else if (distinctKeys !== undefined) plan = new DistinctPlan(plan, distinctKeys);
+      plan = this.limit(plan, q.limit, q.offset);
+      if (extra.length > 0) {
+        const n = columns.length;
+        plan = new ProjectPlan(
+          plan,
+          columns,
+          columns.map((_, i) => (r: Row) => r[i]!),
+        );
+        void n;
+      }
+      return plan;
+    } finally {
+      if (grouped) this.aggregates = undefined;
+    }
+  }
+}
+
+function asTyped(c: Compiled): Compiled {
+  return c.type.id === 'unknown' ? { ...c, unknownLiteral: undefined } : c;
+}
+
+function outerRefCount(s: Scope | undefined): number {
+  let n = 0;
+  for (let x = s; x !== undefined; x = x.parent) n += x.outerRefs;
+  return n;
+}
+
+function checkBool(an: Analyzer, c: Compiled, clause: string, loc: number): Compiled {
+  if (isUntyped(c)) return coerce(an, c, sqlType('bool'), 'implicit', loc);
+  if (c.type.id !== 'bool')
+    throw new SqlError(
+      SqlState.DATATYPE_MISMATCH,
+      `argument of ${clause} must be type boolean, not type ${c.type.id === 'int4' ? 'integer' : c.type.id}`,
+      { position: loc + 1 },
+    );
+  return c;
+}
+
+/** hasAggregate: the expression calls an aggregate at this query level (not inside a subquery). */
+export function hasAggregate(e: Expr): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    const n = x as { kind?: string; name?: string };
+    if (n.kind === 'subquery') return;
+    if (n.kind === 'func' && Object.hasOwn(AGGREGATES, n.name!)) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return found;
+}
+
+function expandStars(items: readonly SelectItem[], columns: readonly ColumnInfo[]): SelectItem[] {
+  const out: SelectItem[] = [];
+  for (const it of items) {
+    if (it.expr.kind !== 'star') {
+      out.push(it);
+      continue;
+    }
+    const table = it.expr.table;
+    const cols = columns.filter((c) => c.hidden !== true && (table === undefined || c.table === table));
+    if (table !== undefined && !columns.some((c) => c.table === table))
+      throw new SqlError(SqlState.UNDEFINED_TABLE, `missing FROM-clause entry for table "${table}"`, {
+        position: it.expr.loc + 1,
+      });
+    if (table === undefined && columns.length === 0)
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'SELECT * with no tables specified is not valid', {
+        position: it.expr.loc + 1,
+      });
+    for (const c of cols)
+      out.push({
+        expr: { kind: 'column', table: c.table, name: c.name, loc: it.expr.loc },
+        alias: c.name,
+        loc: it.loc,
+      });
+  }
+  return out;
+}
+
+/** resolveGroupRef: GROUP BY 2 and GROUP BY alias refer to target list entries. */
+function resolveGroupRef(g: Expr, items: readonly SelectItem[]): Expr {
+  if (g.kind === 'literal' && g.literal.kind === 'int') {
+    const n = Number(g.literal.value);
+    if (n < 1 || n > items.length)
+      throw new SqlError(SqlState.INVALID_COLUMN_REFERENCE, `GROUP BY position ${n} is not in select list`, {
+        position: g.loc + 1,
+      });
+    return items[n - 1]!.expr;
+  }
+  return g;
+}
+
+/** outputIndex: ORDER BY 2, or a bare name that is an output column (and not ambiguous), else -1. */
+function outputIndex(e: Expr, columns: readonly ColumnInfo[], _input?: readonly ColumnInfo[]): number {
+  if (e.kind === 'literal' && e.literal.kind === 'int') {
+    const n = Number(e.literal.value);
+    if (n < 1 || n > columns.length)
+      throw new SqlError(SqlState.INVALID_COLUMN_REFERENCE, `ORDER BY position ${n} is not in select list`, {
+        position: e.loc + 1,
+      });
+    return n - 1;
+  }
+  if (e.kind === 'column' && e.table === undefined) {
+    const matches = columns.map((c, i) => (c.name === e.name ? i : -1)).filter((i) => i >= 0);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1)
+      throw new SqlError(SqlState.AMBIGUOUS_COLUMN, `ORDER BY "${e.name}" is ambiguous`, {
+        position: e.loc + 1,
+      });
+  }
+  return -1;
+}
+
+/** figureName is PostgreSQL's FigureColname: the name a target-list entry gets without an alias. */
+export function figureName(e: Expr): string | undefined {
+  switch (e.kind) {
+    case 'column':
+      return e.name;
+    case 'func':
+      return e.name.split('.').pop();
+    case 'cast':
+      return (
+        figureName(e.arg) ??
+        e.type.name
+          .split('.')
+          .pop()!
+          .replace(/^int4$/, 'int4')
+      );
+    case 'case':
+      return 'case';
+    case 'coalesce':
+      return 'coalesce';
+    case 'nullif':
+      return 'nullif';
+    case 'minmax':
+      return e.op;
+    case 'subquery':
+      if (e.mode === 'exists') return 'exists';
+      if (e.mode === 'scalar' && e.query.kind === 'select' && e.query.items.length === 1)
+        return e.query.items[0]!.alias ?? figureName(e.query.items[0]!.expr);
+      return undefined;
+    case 'special':
+      return e.name;
+    default:
+      return undefined;
+  }
+}
+
+function outputColumn(it: SelectItem, type: SqlType, input: readonly ColumnInfo[]): ColumnInfo {
+  const name = it.alias ?? figureName(it.expr) ?? '?column?';
+  if (it.expr.kind === 'column') {
+    const e = it.expr;
+    const src = input.find((c) => c.name === e.name && (e.table === undefined || c.table === e.table));
+    if (src !== undefined)
+      return { name, type, table: undefined, tableOid: src.tableOid, attnum: src.attnum };
+  }
+  return { name, type, table: undefined, tableOid: 0, attnum: 0 };
+}
+
+/** Collector gathers GROUP BY keys and aggregate calls of one query level. */
+class Collector implements AggregateCollector {
+  readonly groupEvals: Evaluator[] = [];
+  readonly groupTypes: SqlType[] = [];
+  readonly calls: AggregateCall[] = [];
+  readonly outputColumns: ColumnInfo[] = [];
+  private readonly groupKeys: string[] = [];
+  readonly outputScope: Scope;
+
+  constructor(
+    private readonly an: Analyzer,
+    readonly inputScope: Scope,
+    outer: Scope | undefined,
+  ) {
+    this.outputScope = new Scope(this.outputColumns, outer);
+  }
+
+  addGroup(e: Expr, c: Compiled): void {
+    const s = settle(this.an, c, e.loc);
+    this.groupKeys.push(exprKey(e));
+    this.groupEvals.push(s.eval);
+    this.groupTypes.push(s.type);
+    this.outputColumns.push({
+      name: e.kind === 'column' ? e.name : '?group?',
+      type: s.type,
+      table: undefined,
+      tableOid: 0,
+      attnum: 0,
+      hidden: true,
+    });
+  }
+
+  groupSlot(key: string): number {
+    return this.groupKeys.indexOf(key);
+  }
+
+  add(
+    name: string,
+    args: readonly Compiled[],
+    distinct: boolean,
+    star: boolean,
+    loc: number,
+  ): { slot: number; type: SqlType } {
+    const types = args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type));
+    const def = resolveAggregate(name, types, star, loc);
+    const cs = args.map((a, i) => {
+      const want = def.argTypes[i];
+      return want === undefined ? settle(this.an, a, loc) : coerce(this.an, a, want, 'implicit', loc);
+    });
+    this.calls.push({ def, args: cs.map((c) => c.eval), argTypes: cs.map((c) => c.type), distinct });
+    const slot = this.groupEvals.length + this.calls.length - 1;
+    this.outputColumns.push({
+      name,
+      type: def.result,
+      table: undefined,
+      tableOid: 0,
+      attnum: 0,
+      hidden: true,
+    });
+    return { slot, type: def.result };
+  }
+}
+
+export type { ExecContext };

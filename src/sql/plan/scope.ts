@@ -1,0 +1,93 @@
+/**
+ * Scope: the columns a query level can name, and the enclosing levels for correlated subqueries.
+ */
+import { SqlError, SqlState } from '../errors.js';
+import type { SqlType, Value } from '../types/sql-type.js';
+
+/** Row is one row flowing through a plan: values by column position. */
+export type Row = Value[];
+
+/** ColumnInfo describes one column of a plan's output. */
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: SqlType;
+  /** table: the name (or alias) the column can be qualified with. */
+  readonly table: string | undefined;
+  /** tableOid, attnum: the base table column it comes from (RowDescription), 0 when computed. */
+  readonly tableOid: number;
+  readonly attnum: number;
+  /** hidden: not expanded by * (USING-merged duplicates, hidden row ids). */
+  readonly hidden?: boolean;
+}
+
+/** Resolved says where a name was found: `depth` levels out (0: this level) at column `index`. */
+export interface Resolved {
+  readonly depth: number;
+  readonly index: number;
+  readonly column: ColumnInfo;
+}
+
+export class Scope {
+  /** outerRefs: how often a deeper scope resolved a name here (the planner detects correlation with it). */
+  outerRefs = 0;
+  constructor(
+    readonly columns: readonly ColumnInfo[],
+    readonly parent: Scope | undefined = undefined,
+  ) {}
+
+  /** resolve finds a column by (optional) table and name, here or in an enclosing scope. */
+  resolve(table: string | undefined, name: string, loc: number): Resolved {
+    let depth = 0;
+    for (const s of this.chain()) {
+      let found = -1;
+      let tableSeen = false;
+      for (let i = 0; i < s.columns.length; i++) {
+        const c = s.columns[i]!;
+        if (table !== undefined && c.table !== table) continue;
+        tableSeen ||= table !== undefined;
+        if (c.name !== name) continue;
+        if (found >= 0) {
+          if (c.hidden === true) continue;
+          if (s.columns[found]!.hidden === true) {
+            found = i;
+            continue;
+          }
+          throw new SqlError(SqlState.AMBIGUOUS_COLUMN, `column reference "${name}" is ambiguous`, {
+            position: loc + 1,
+          });
+        }
+        found = i;
+      }
+      if (found >= 0) {
+        if (depth > 0) s.outerRefs++;
+        return { depth, index: found, column: s.columns[found]! };
+      }
+      if (tableSeen) {
+        throw new SqlError(SqlState.UNDEFINED_COLUMN, `column ${table}.${name} does not exist`, {
+          position: loc + 1,
+        });
+      }
+      depth++;
+    }
+    if (table !== undefined && !this.hasTable(table))
+      throw new SqlError(SqlState.UNDEFINED_TABLE, `missing FROM-clause entry for table "${table}"`, {
+        position: loc + 1,
+      });
+    throw new SqlError(
+      SqlState.UNDEFINED_COLUMN,
+      table === undefined ? `column "${name}" does not exist` : `column ${table}.${name} does not exist`,
+      { position: loc + 1 },
+    );
+  }
+
+  hasTable(table: string): boolean {
+    for (const s of this.chain()) if (s.columns.some((c) => c.table === table)) return true;
+    return false;
+  }
+
+  /** chain: this scope, then each enclosing one. */
+  *chain(): Generator<Scope> {
+    yield this;
+    for (let s = this.parent; s !== undefined; s = s.parent) yield s;
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * Session is one client's SQL state: its transaction (implicit or explicit, and the aborted state after an
+ * error), its settings, and statement execution. Every statement runs in an engine transaction: REPEATABLE
+ * READ (and, until READ COMMITTED lands, READ COMMITTED) maps to snapshot isolation, SERIALIZABLE to the
+ * serializable mode; a conflict surfaces as 40001.
+ */
+import type { Transaction } from '../txn/transaction.js';
+import { ShaleError, ErrorCode } from '../util/errors.js';
+import { notSupported, SqlError, SqlState } from './errors.js';
+import type { Statement } from './ast.js';
+import { CatalogView } from './catalog/catalog.js';
+import type { ExecContext } from './expr/context.js';
+import { parse, type ParsedStatement } from './parse/parse.js';
+import { Planner } from './plan/planner.js';
+import type { ColumnInfo } from './plan/scope.js';
+import { sqlType, type SqlType, type Value } from './types/sql-type.js';
+import type { Runtime, SessionInfo } from './runtime.js';
+import { DISPLAY_NAMES, Settings } from './settings.js';
+import type { SqlEngine } from './engine.js';
+import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
+import { planStatement } from './exec/plan-statement.js';
+
+/** Prepared is a parsed (and, for data statements, planned) statement. */
+export interface Prepared {
+  readonly text: string;
+  /** statement: undefined for an empty query string. */
+  readonly statement: Statement | undefined;
+  paramTypes: SqlType[];
+  columns: readonly ColumnInfo[] | undefined;
+  executable: Executable | undefined;
+  catalogVersion: number;
+}
+
+export interface Notice {
+  readonly severity: 'WARNING' | 'NOTICE';
+  readonly code: string;
+  readonly message: string;
+}
+
+const TXN_CONTROL = new Set([
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+  'release',
+  'rollbackTo',
+  'set',
+  'show',
+  'discard',
+  'admin',
+  'copy',
+  'explain',
+]);
+
+export class Session implements Runtime {
+  readonly settings: Settings;
+  readonly versionString: string;
+  private txn: Transaction | undefined;
+  private txnStart = 0n;
+  private view: CatalogView;
+  /** explicit: inside BEGIN ... COMMIT. */
+  private explicit = false;
+  /** failed: an error happened inside the explicit transaction (25P02 until it ends). */
+  private failed = false;
+  private isolation: string | undefined;
+  private readOnly: boolean | undefined;
+  private readonly currvals = new Map<string, bigint>();
+  /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
+  private savepoints: {
+    name: string;
+    mark: number;
+    changes: Map<string, import('./catalog/table-def.js').TableDef | null>;
+  }[] = [];
+  notices: Notice[] = [];
+  /** changedParameters: ParameterStatus to send after the current statement. */
+  changedParameters: { name: string; value: string }[] = [];
+
+  constructor(
+    readonly engine: SqlEngine,
+    readonly session: SessionInfo,
+  ) {
+    this.versionString = `PostgreSQL ${engine.serverVersion} on shale, an embedded database in TypeScript`;
+    this.settings = new Settings(engine.serverVersion, session.user);
+    this.view = new CatalogView(engine.catalog, () => this.transaction());
+  }
+
+  get catalog(): CatalogView {
+    return this.view;
+  }
+
+  /** status is ReadyForQuery's transaction status: I idle, T in a transaction block, E failed. */
+  get status(): 'I' | 'T' | 'E' {
+    if (this.failed) return 'E';
+    return this.explicit ? 'T' : 'I';
+  }
+
+  // Runtime ------------------------------------------------------------------------------------------
+
+  nextSequenceValue(id: number): bigint {
+    return this.engine.sequences.nextValue(id);
+  }
+
+  dropSequence(id: number): void {
+    this.engine.sequences.drop(id);
+  }
+
+  nextval(name: string): bigint {
+    const seq = this.findSequence(name);
+    const v = this.engine.sequences.nextValue(seq);
+    this.currvals.set(name, v);
+    return v;
+  }
+
+  currval(name: string): bigint {
+    this.findSequence(name);
+    const v = this.currvals.get(name);
+    if (v === undefined)
+      throw new SqlError('55000', `currval of sequence "${name}" is not yet defined in this session`);
+    return v;
+  }
+
+  private findSequence(name: string): number {
+    for (const t of this.view.all())
+      for (const c of t.columns)
+        if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name) return c.sequence;
+    throw new SqlError(SqlState.UNDEFINED_TABLE, `relation "${name}" does not exist`);
+  }
+
+  notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void {
+    this.notices.push({ severity, code, message });
+  }
+
+  // Transactions ---------------------------------------------------------------------------------------
+
+  /** transaction returns the open engine transaction, starting one when there is none. */
+  private transaction(): Transaction {
+    let tx = this.txn;
+    if (tx === undefined) {
+      const iso = this.isolation ?? this.settings.get('default_transaction_isolation');
+      tx = this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
+      this.txn = tx;
+      this.txnStart = BigInt(Date.now()) * 1000n;
+    }
+    return tx;
+  }
+
+  private get inReadOnly(): boolean {
+    return this.readOnly ?? this.settings.get('default_transaction_read_only') === 'on';
+  }
+
+  /** finishImplicit ends an implicit transaction block (at Sync, or the end of a simple query). */
+  async finishImplicit(): Promise<void> {
+    if (this.explicit) return;
+    if (this.failed) {
+      this.rollbackNow();
+      return;
+    }
+    await this.commitNow();
+  }
+
+  /** fail records an error: an explicit transaction enters the aborted state; an implicit one rolls back. */
+  fail(): void {
+    if (this.explicit) this.failed = true;
+    else this.rollbackNow();
+  }
+
+  private async commitNow(): Promise<void> {
+    const tx = this.txn;
+    const changes = this.view.changes;
+    this.resetTxn();
+    if (tx === undefined) return;
+    try {
+      await tx.commit({ sync: this.settings.get('synchronous_commit') === 'on' });
+    } catch (err) {
+      throw engineError(err);
+    }
+    this.engine.catalog.apply(changes);
+  }
+
+  private rollbackNow(): void {
+    this.txn?.abortIfOpen();
+    this.resetTxn();
+  }
+
+  private resetTxn(): void {
+    this.txn = undefined;
+    this.explicit = false;
+    this.failed = false;
+    this.isolation = undefined;
+    this.readOnly = undefined;
+    this.savepoints = [];
+    this.view = new CatalogView(this.engine.catalog, () => this.transaction());
+  }
+
+  /** close rolls back whatever is open (the connection ended). */
+  close(): void {
+    this.rollbackNow();
+  }
+
+  // Statements -----------------------------------------------------------------------------------------
+
+  /** parseSimple splits a simple-protocol query string into its statements. */
+  parseSimple(text: string): readonly ParsedStatement[] {
+    return parse(text);
+  }
+
+  /** prepare parses one statement and plans it (extended protocol Parse). */
+  prepare(text: string, paramTypes: readonly (SqlType | undefined)[]): Prepared {
+    const parsed = parse(text);
+    if (parsed.length > 1)
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement');
+    const statement = parsed[0]?.statement;
+    const p: Prepared = {
+      text,
+      statement,
+      paramTypes: paramTypes.map((t) => t ?? sqlType('unknown')),
+      columns: undefined,
+      executable: undefined,
+      catalogVersion: -1,
+    };
+    if (statement !== undefined) this.plan(p, paramTypes);
+    return p;
+  }
+
+  /** fromParsed makes a Prepared of a statement of a simple query (planned when it runs). */
+  fromParsed(ps: ParsedStatement): Prepared {
+    return {
+      text: ps.text,
+      statement: ps.statement,
+      paramTypes: [],
+      columns: controlColumns(ps.statement),
+      executable: undefined,
+      catalogVersion: -1,
+    };
+  }
+
+  /** plan (re)plans a data statement against the catalog as this transaction sees it. */
+  private plan(p: Prepared, declared: readonly (SqlType | undefined)[]): void {
+    const s = p.statement!;
+    if (TXN_CONTROL.has(s.kind)) {
+      p.columns = controlColumns(s);
+      p.catalogVersion = this.engine.catalog.version;
+      return;
+    }
+    if (this.failed) return;
+    const planner = new Planner(this.view, declared, this.engine.system);
+    const exe = planStatement(planner, s);
+    p.executable = exe;
+    p.columns = exe.columns;
+    p.paramTypes = [...exe.paramTypes];
+    p.catalogVersion = this.view.changes.size > 0 ? -1 : this.engine.catalog.version;
+  }
+
+  /** execute runs a statement with parameter values; the result is a cursor to pull rows from. */
+  async execute(p: Prepared, params: readonly Value[]): Promise<Cursor> {
+    this.notices = [];
+    this.changedParameters = [];
+    const s = p.statement;
+    if (s === undefined) return doneCursor('');
+    if (this.failed && s.kind !== 'commit' && s.kind !== 'rollback' && s.kind !== 'rollbackTo')
+      throw new SqlError(
+        SqlState.IN_FAILED_SQL_TRANSACTION,
+        'current transaction is aborted, commands ignored until end of transaction block',
+      );
+    switch (s.kind) {
+      case 'begin':
+        if (this.explicit) {
+          this.notice(
+            'WARNING',
+            SqlState.ACTIVE_SQL_TRANSACTION,
+            'there is already a transaction in progress',
+          );
+          return doneCursor('BEGIN');
+        }
+        this.explicit = true;
+        if (s.isolation !== undefined) this.isolation = s.isolation;
+        if (s.readOnly !== undefined) this.readOnly = s.readOnly;
+        return doneCursor('BEGIN');
+      case 'commit': {
+        if (!this.explicit && this.txn === undefined) {
+          this.notice('WARNING', SqlState.NO_ACTIVE_SQL_TRANSACTION, 'there is no transaction in progress');
+          return doneCursor('COMMIT');
+        }
+        if (this.failed) {
+          this.rollbackNow();
+          return doneCursor('ROLLBACK');
+        }
+        await this.commitNow();
+        return doneCursor('COMMIT');
+      }
+      case 'rollback':
+        if (!this.explicit && this.txn === undefined)
+          this.notice('WARNING', SqlState.NO_ACTIVE_SQL_TRANSACTION, 'there is no transaction in progress');
+        this.rollbackNow();
+        return doneCursor('ROLLBACK');
+      case 'savepoint':
+      case 'release':
+      case 'rollbackTo':
+        return this.runSavepoint(s);
+      case 'set':
+        return this.runSet(s);
+      case 'show': {
+        const v = s.name === 'all' ? undefined : this.showValue(s.name);
+        if (v === undefined) throw notSupported('SHOW ALL');
+        return doneCursor('SHOW', p.columns, [[v]]);
+      }
+      case 'discard':
+        this.settings.resetAll();
+        return doneCursor('DISCARD ALL');
+      case 'admin':
+        return this.runAdmin(s);
+      case 'copy':
+        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is handled by the wire protocol');
+      case 'explain': {
+        const planner = new Planner(this.view, p.paramTypes, this.engine.system);
+        const lines = planStatement(planner, s.statement).explain?.() ?? [];
+        return doneCursor(
+          'EXPLAIN',
+          p.columns,
+          lines.map((l: string) => [l]),
+        );
+      }
+      default:
+        break;
+    }
+    if (
+      p.executable === undefined ||
+      p.catalogVersion !== this.engine.catalog.version ||
+      this.view.changes.size > 0
+    ) {
+      const before = p.paramTypes;
+      this.plan(p, before);
+    }
+    const exe = p.executable!;
+    if (exe.writes && this.inReadOnly)
+      throw new SqlError(
+        SqlState.READ_ONLY_SQL_TRANSACTION,
+        `cannot execute ${statementTag(s)} in a read-only transaction`,
+      );
+    const tx = this.transaction();
+    const ex: ExecContext = {
+      txn: tx,
+      params,
+      now: this.txnStart,
+      outer: [],
+      runtime: this,
+      cache: new Map(),
+    };
+    try {
+      return exe.run(ex);
+    } catch (err) {
+      throw engineError(err);
+    }
+  }
+
+  private runSavepoint(s: Extract<Statement, { kind: 'savepoint' | 'release' | 'rollbackTo' }>): Cursor {
+    const what =
+      s.kind === 'savepoint'
+        ? 'SAVEPOINT'
+        : s.kind === 'release'
+          ? 'RELEASE SAVEPOINT'
+          : 'ROLLBACK TO SAVEPOINT';
+    if (!this.explicit)
+      throw new SqlError(
+        SqlState.NO_ACTIVE_SQL_TRANSACTION,
+        `${what} can only be used in transaction blocks`,
+      );
+    if (s.kind === 'savepoint') {
+      const mark = this.transaction().savepoint();
+      this.savepoints.push({ name: s.name, mark, changes: new Map(this.view.changes) });
+      return doneCursor('SAVEPOINT');
+    }
+    let i = this.savepoints.length - 1;
+    while (i >= 0 && this.savepoints[i]!.name !== s.name) i--;
+    if (i < 0) throw new SqlError(SqlState.SAVEPOINT_EXCEPTION, `savepoint "${s.name}" does not exist`);
+    const sp = this.savepoints[i]!;
+    if (s.kind === 'release') {
+      this.savepoints.length = i;
+      if (this.savepoints.length === 0) this.txn?.releaseSavepoints();
+      return doneCursor('RELEASE');
+    }
+    // ROLLBACK TO keeps the savepoint itself, undoes what came after it, and ends the aborted state.
+    this.savepoints.length = i + 1;
+    this.txn?.rollbackToSavepoint(sp.mark);
+    this.view.changes.clear();
+    for (const [k, v] of sp.changes) this.view.changes.set(k, v);
+    this.failed = false;
+    return doneCursor('ROLLBACK');
+  }
+
+  private showValue(name: string): string | undefined {
+    if (name === 'transaction_isolation' || name === 'transaction isolation level')
+      return this.isolation ?? this.settings.get('default_transaction_isolation');
+    if (name === 'transaction_read_only') return this.inReadOnly ? 'on' : 'off';
+    return this.settings.get(name);
+  }
+
+  private runSet(s: Extract<Statement, { kind: 'set' }>): Cursor {
+    if (s.name === 'all') {
+      this.settings.resetAll();
+      return doneCursor('RESET');
+    }
+    if (s.name === 'transaction_isolation' || s.name === 'transaction_read_only') {
+      if (!this.explicit) {
+        this.notice(
+          'WARNING',
+          SqlState.NO_ACTIVE_SQL_TRANSACTION,
+          'SET TRANSACTION can only be used in transaction blocks',
+        );
+        return doneCursor('SET');
+      }
+      if (this.txn !== undefined)
+        throw new SqlError(
+          SqlState.ACTIVE_SQL_TRANSACTION,
+          'SET TRANSACTION ISOLATION LEVEL must be called before any query',
+        );
+      if (s.name === 'transaction_isolation') this.isolation = s.value;
+      else this.readOnly = s.value === 'on';
+      return doneCursor('SET');
+    }
+    const changed = this.settings.set(s.name, s.value);
+    if (changed !== undefined) this.changedParameters.push(changed);
+    return doneCursor(s.value === undefined ? 'RESET' : 'SET');
+  }
+
+  private runAdmin(s: Extract<Statement, { kind: 'admin' }>): Cursor {
+    if (s.command === 'vacuum' && this.explicit)
+      throw new SqlError(SqlState.ACTIVE_SQL_TRANSACTION, 'VACUUM cannot run inside a transaction block');
+    for (const t of s.tables) this.view.table(t.name);
+    return doneCursor(s.command === 'vacuum' ? 'VACUUM' : s.command === 'analyze' ? 'ANALYZE' : 'CHECKPOINT');
+  }
+
+  /** runInTransaction gives a COPY (or other protocol-driven work) the session's transaction. */
+  execContext(params: readonly Value[] = []): ExecContext {
+    return {
+      txn: this.transaction(),
+      params,
+      now: this.txnStart,
+      outer: [],
+      runtime: this,
+      cache: new Map(),
+    };
+  }
+}
+
+/** controlColumns: the result columns of SHOW and EXPLAIN (other session statements return no rows). */
+function controlColumns(s: Statement): ColumnInfo[] | undefined {
+  const text = (name: string): ColumnInfo[] => [
+    { name, type: sqlType('text'), table: undefined, tableOid: 0, attnum: 0 },
+  ];
+  if (s.kind === 'show') return text(DISPLAY_NAMES[s.name] ?? s.name);
+  if (s.kind === 'explain') return text('QUERY PLAN');
+  return undefined;
+}
+
+/** statementTag names a statement as CommandComplete and error messages do. */
+export function statementTag(s: Statement): string {
+  switch (s.kind) {
+    case 'query':
+      return 'SELECT';
+    case 'createTable':
+      return 'CREATE TABLE';
+    case 'dropTable':
+      return 'DROP TABLE';
+    case 'createIndex':
+      return 'CREATE INDEX';
+    case 'dropIndex':
+      return 'DROP INDEX';
+    case 'alterTable':
+      return 'ALTER TABLE';
+    default:
+      return s.kind.toUpperCase();
+  }
+}
+
+/** engineError maps an engine error to the SQLSTATE a client expects. */
+export function engineError(err: unknown): unknown {
+  if (err instanceof SqlError || !(err instanceof ShaleError)) return err;
+  switch (err.code) {
+    case ErrorCode.TXN_CONFLICT:
+      return new SqlError(
+        SqlState.SERIALIZATION_FAILURE,
+        'could not serialize access due to concurrent update',
+        { cause: err },
+      );
+    case ErrorCode.DEADLOCK:
+      return new SqlError(SqlState.DEADLOCK_DETECTED, 'deadlock detected', { cause: err });
+    case ErrorCode.LOCK_TIMEOUT:
+      return new SqlError(SqlState.LOCK_NOT_AVAILABLE, 'canceling statement due to lock timeout', {
+        cause: err,
+      });
+    case ErrorCode.TXN_TOO_LARGE:
+      return new SqlError(SqlState.PROGRAM_LIMIT_EXCEEDED, 'transaction is too large', { cause: err });
+    default:
+      return new SqlError(SqlState.INTERNAL_ERROR, err.message, { cause: err });
+  }
+}
+
+export { rowsCursor };

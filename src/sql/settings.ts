@@ -1,0 +1,188 @@
+/**
+ * Session settings (SET / SHOW / RESET): the parameters clients touch, with the values PostgreSQL 15 reports.
+ * Parameters marked `report` are sent to the client as ParameterStatus at startup and whenever they change.
+ */
+import { notSupported, SqlError, SqlState } from './errors.js';
+
+interface Setting {
+  readonly value: string;
+  readonly report?: boolean;
+  /** check normalises a new value or throws (undefined: any value is accepted as given). */
+  readonly check?: (v: string) => string;
+  readonly readOnly?: boolean;
+}
+
+const onOff = (v: string): string => {
+  const s = v.toLowerCase();
+  if (['on', 'true', 'yes', '1', 't'].includes(s)) return 'on';
+  if (['off', 'false', 'no', '0', 'f'].includes(s)) return 'off';
+  throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `parameter requires a Boolean value`);
+};
+
+const isolation = (v: string): string => {
+  const s = v.toLowerCase().replace(/_/g, ' ');
+  if (['read committed', 'repeatable read', 'serializable', 'read uncommitted'].includes(s)) return s;
+  throw new SqlError(
+    SqlState.INVALID_PARAMETER_VALUE,
+    `invalid value for parameter "transaction_isolation": "${v}"`,
+  );
+};
+
+export function defaultSettings(version: string, user: string): Map<string, Setting> {
+  return new Map<string, Setting>([
+    ['application_name', { value: '', report: true }],
+    [
+      'client_encoding',
+      {
+        value: 'UTF8',
+        report: true,
+        check: (v) => {
+          if (!/^(utf-?8|unicode)$/i.test(v)) throw notSupported(`client_encoding ${v}`);
+          return 'UTF8';
+        },
+      },
+    ],
+    [
+      'datestyle',
+      {
+        value: 'ISO, MDY',
+        report: true,
+        check: (v) => {
+          if (!/iso/i.test(v) && !/^(mdy|dmy|ymd)$/i.test(v.trim())) throw notSupported(`DateStyle ${v}`);
+          return 'ISO, MDY';
+        },
+      },
+    ],
+    ['default_transaction_read_only', { value: 'off', report: true, check: onOff }],
+    ['in_hot_standby', { value: 'off', report: true, readOnly: true }],
+    ['integer_datetimes', { value: 'on', report: true, readOnly: true }],
+    ['intervalstyle', { value: 'postgres', report: true }],
+    ['is_superuser', { value: 'on', report: true, readOnly: true }],
+    ['server_encoding', { value: 'UTF8', report: true, readOnly: true }],
+    ['server_version', { value: version, report: true, readOnly: true }],
+    ['session_authorization', { value: user, report: true, readOnly: true }],
+    [
+      'standard_conforming_strings',
+      {
+        value: 'on',
+        report: true,
+        check: (v) => {
+          if (onOff(v) !== 'on') throw notSupported('standard_conforming_strings = off');
+          return 'on';
+        },
+      },
+    ],
+    [
+      'timezone',
+      {
+        value: 'UTC',
+        report: true,
+        check: (v) => {
+          if (!/^(utc|etc\/utc|gmt|z|etc\/gmt|\+?0+(:00)?|universal|zulu)$/i.test(v.trim()))
+            throw notSupported(`TimeZone ${v} (the session time zone is UTC)`);
+          return 'UTC';
+        },
+      },
+    ],
+    ['search_path', { value: '"$user", public' }],
+    ['statement_timeout', { value: '0' }],
+    ['lock_timeout', { value: '0' }],
+    ['idle_in_transaction_session_timeout', { value: '0' }],
+    ['extra_float_digits', { value: '1' }],
+    [
+      'synchronous_commit',
+      {
+        value: 'on',
+        check: (v) => (['local', 'remote_write', 'remote_apply'].includes(v.toLowerCase()) ? 'on' : onOff(v)),
+      },
+    ],
+    ['transaction_isolation', { value: 'read committed', check: isolation }],
+    ['default_transaction_isolation', { value: 'read committed', check: isolation }],
+    ['transaction_read_only', { value: 'off', check: onOff }],
+    ['client_min_messages', { value: 'notice' }],
+    ['max_identifier_length', { value: '63', readOnly: true }],
+    ['lc_messages', { value: 'C' }],
+    ['lc_monetary', { value: 'C' }],
+    ['lc_numeric', { value: 'C' }],
+    ['lc_time', { value: 'C' }],
+    ['lc_collate', { value: 'C', readOnly: true }],
+    ['lc_ctype', { value: 'C', readOnly: true }],
+    [
+      'bytea_output',
+      {
+        value: 'hex',
+        check: (v) => {
+          if (v.toLowerCase() !== 'hex') throw notSupported(`bytea_output ${v}`);
+          return 'hex';
+        },
+      },
+    ],
+    ['row_security', { value: 'on' }],
+    ['max_connections', { value: '100', readOnly: true }],
+    ['work_mem', { value: '4MB' }],
+    ['maintenance_work_mem', { value: '64MB' }],
+    ['jit', { value: 'off' }],
+    ['enable_seqscan', { value: 'on' }],
+    ['fsync', { value: 'on', readOnly: true }],
+  ]);
+}
+
+/** The names SHOW prints in its column header differ in case for a few parameters. */
+export const DISPLAY_NAMES: Record<string, string> = {
+  datestyle: 'DateStyle',
+  intervalstyle: 'IntervalStyle',
+  timezone: 'TimeZone',
+};
+
+/** Settings is one session's parameters. */
+export class Settings {
+  private readonly values: Map<string, Setting>;
+  private readonly defaults: Map<string, Setting>;
+  constructor(version: string, user: string) {
+    this.defaults = defaultSettings(version, user);
+    this.values = new Map(this.defaults);
+  }
+
+  get(name: string): string {
+    const s = this.values.get(alias(name));
+    if (s === undefined)
+      throw new SqlError(SqlState.UNDEFINED_OBJECT, `unrecognized configuration parameter "${name}"`);
+    return s.value;
+  }
+
+  /** set changes a parameter (undefined: back to the default); returns it when clients must be told. */
+  set(name: string, value: string | undefined): { name: string; value: string } | undefined {
+    const key = alias(name);
+    const cur = this.values.get(key);
+    if (cur === undefined)
+      throw new SqlError(SqlState.UNDEFINED_OBJECT, `unrecognized configuration parameter "${name}"`);
+    if (cur.readOnly === true) throw new SqlError('55P02', `parameter "${name}" cannot be changed`);
+    const v =
+      value === undefined
+        ? this.defaults.get(key)!.value
+        : cur.check !== undefined
+          ? cur.check(value)
+          : value;
+    this.values.set(key, { ...cur, value: v });
+    return cur.report === true ? { name: DISPLAY_NAMES[key] ?? key, value: v } : undefined;
+  }
+
+  /** reported lists the parameters sent at startup. */
+  reported(): { name: string; value: string }[] {
+    const out: { name: string; value: string }[] = [];
+    for (const [k, s] of this.values)
+      if (s.report === true) out.push({ name: DISPLAY_NAMES[k] ?? k, value: s.value });
+    return out.sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  }
+
+  resetAll(): void {
+    for (const [k, s] of this.defaults) if (s.readOnly !== true) this.values.set(k, s);
+  }
+}
+
+function alias(name: string): string {
+  const n = name.toLowerCase();
+  if (n === 'time zone') return 'timezone';
+  if (n === 'names') return 'client_encoding';
+  return n;
+}

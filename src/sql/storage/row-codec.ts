@@ -1,0 +1,191 @@
+/**
+ * The row encoding: a row's values in column order, each a tag byte and its payload.
+ *
+ *   0 NULL   1 false   2 true   3 int (zig-zag varint, up to 64 bits)   4 float64 (8 bytes LE)
+ *   5 string (varint byte length, UTF-8)   6 bytes (varint length, raw)
+ *
+ * The tags make a row self-describing: rows written before an ALTER TABLE ADD COLUMN are simply shorter (the
+ * missing trailing columns read as the column's default at the time it was added, kept in the catalog).
+ * Dates are ints; timestamps are ints (microseconds); numeric and json are strings.
+ */
+import { SqlError, SqlState } from '../errors.js';
+import type { SqlType, Value } from '../types/sql-type.js';
+
+const T_NULL = 0;
+const T_FALSE = 1;
+const T_TRUE = 2;
+const T_INT = 3;
+const T_FLOAT = 4;
+const T_STRING = 5;
+const T_BYTES = 6;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** encodeRow writes the values of one row: bigints as ints, numbers as floats. */
+function encodeRow(values: readonly Value[]): Uint8Array {
+  let size = 1;
+  for (const v of values)
+    size += typeof v === 'string' ? v.length * 3 + 10 : v instanceof Uint8Array ? v.length + 10 : 11;
+  const buf = new Uint8Array(size);
+  const view = new DataView(buf.buffer);
+  let p = 0;
+  const varint = (x: bigint): void => {
+    if (x < 0x1000000000000n) {
+      // Below 2^48: plain number arithmetic is exact and much cheaper than BigInt.
+      let n = Number(x);
+      while (n >= 0x80) {
+        buf[p++] = (n % 0x80) | 0x80;
+        n = Math.floor(n / 0x80);
+      }
+      buf[p++] = n;
+      return;
+    }
+    while (x >= 0x80n) {
+      buf[p++] = Number(x & 0x7fn) | 0x80;
+      x >>= 7n;
+    }
+    buf[p++] = Number(x);
+  };
+  const smallVarint = (n: number): void => {
+    while (n >= 0x80) {
+      buf[p++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[p++] = n;
+  };
+  for (const v of values) {
+    if (v === null) buf[p++] = T_NULL;
+    else if (v === false) buf[p++] = T_FALSE;
+    else if (v === true) buf[p++] = T_TRUE;
+    else if (typeof v === 'bigint') {
+      buf[p++] = T_INT;
+      const n = BigInt(v);
+      varint(n >= 0n ? n << 1n : (-n << 1n) - 1n);
+    } else if (typeof v === 'number') {
+      buf[p++] = T_FLOAT;
+      view.setFloat64(p, v, true);
+      p += 8;
+    } else if (typeof v === 'string') {
+      buf[p++] = T_STRING;
+      const bytes = encoder.encode(v);
+      smallVarint(bytes.length);
+      buf.set(bytes, p);
+      p += bytes.length;
+    } else {
+      buf[p++] = T_BYTES;
+      smallVarint(v.length);
+      buf.set(v, p);
+      p += v.length;
+    }
+  }
+  return buf.slice(0, p);
+}
+
+/**
+ * encodeTypedRow writes a row, storing numbers of integer and date columns as ints (a float8 column holding 2
+ * must read back as a float, so a number's look does not decide).
+ */
+export function encodeTypedRow(types: readonly SqlType[], values: readonly Value[]): Uint8Array {
+  const out: Value[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const id = types[i]!.id;
+    out[i] =
+      typeof v === 'number' &&
+      (id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass')
+        ? BigInt(v)
+        : v;
+  }
+  return encodeRow(out);
+}
+
+/** decodeRow reads a row; integers of int2/int4/date columns come back as numbers. */
+export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
+  const out: Value[] = [];
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let p = 0;
+  // Zig-zag varints up to 7 bytes fit a double exactly (49 bits); longer ones go through BigInt.
+  const varint = (): number | bigint => {
+    let x = 0;
+    let mul = 1;
+    for (let n = 0; n < 7; n++) {
+      if (p >= buf.length) throw damaged();
+      const b = buf[p++]!;
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) return x % 2 === 1 ? -(x + 1) / 2 : x / 2;
+      mul *= 128;
+    }
+    let big = BigInt(x);
+    let shift = 49n;
+    for (;;) {
+      if (p >= buf.length || shift > 70n) throw damaged();
+      const b = buf[p++]!;
+      big |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
+      shift += 7n;
+    }
+  };
+  const smallVarint = (): number => {
+    let x = 0;
+    let shift = 0;
+    for (;;) {
+      if (p >= buf.length || shift > 28) throw damaged();
+      const b = buf[p++]!;
+      x += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return x;
+      shift += 7;
+    }
+  };
+  while (p < buf.length) {
+    const tag = buf[p++]!;
+    const col = out.length;
+    switch (tag) {
+      case T_NULL:
+        out.push(null);
+        break;
+      case T_FALSE:
+        out.push(false);
+        break;
+      case T_TRUE:
+        out.push(true);
+        break;
+      case T_INT: {
+        const n = varint();
+        const id = types[col]?.id;
+        out.push(
+          id === 'int8' || id === 'timestamp' || id === 'timestamptz' || id === undefined
+            ? BigInt(n)
+            : Number(n),
+        );
+        break;
+      }
+      case T_FLOAT:
+        if (p + 8 > buf.length) throw damaged();
+        out.push(view.getFloat64(p, true));
+        p += 8;
+        break;
+      case T_STRING: {
+        const n = smallVarint();
+        if (p + n > buf.length) throw damaged();
+        out.push(decoder.decode(buf.subarray(p, p + n)));
+        p += n;
+        break;
+      }
+      case T_BYTES: {
+        const n = smallVarint();
+        if (p + n > buf.length) throw damaged();
+        out.push(buf.slice(p, p + n));
+        p += n;
+        break;
+      }
+      default:
+        throw damaged();
+    }
+  }
+  return out;
+}
+
+function damaged(): SqlError {
+  return new SqlError(SqlState.INTERNAL_ERROR, 'stored row is damaged');
+}

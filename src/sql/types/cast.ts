@@ -1,0 +1,112 @@
+/**
+ * Casts between types, explicit (CAST, ::) and by assignment (a value stored into a column). Errors are
+ * PostgreSQL's: 22P02 for text that does not parse, 22003 out of range, 42846 for a cast that does not exist.
+ */
+import { SqlError, SqlState } from '../errors.js';
+import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
+import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
+import { MICROS_PER_DAY } from './datetime.js';
+import { TYPE_INFO, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
+import { normalizeJsonb } from './jsonb.js';
+
+/** roundHalfEven is rint(): how PostgreSQL turns a float into an integer. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function cannotCast(from: SqlType, to: SqlType): SqlError {
+  return new SqlError('42846', `cannot cast type ${TYPE_INFO[from.id].pgName} to ${TYPE_INFO[to.id].pgName}`);
+}
+
+/** castValue converts v from one type to another. */
+export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true): Value {
+  if (v === null) return null;
+  const f = from.id;
+  const t = to.id;
+  if (f === t) {
+    if (t === 'varchar' || t === 'bpchar') return fitString(to, v as string, explicit);
+    if (t === 'numeric') return applyNumericTypmod(v as string, to.typmod);
+    return v;
+  }
+  if (isStringType(f) && f !== 'unknown' && isStringType(t)) {
+    const s = f === 'bpchar' ? (v as string).replace(/ +$/, '') : (v as string);
+    return t === 'varchar' || t === 'bpchar' ? fitString(to, s, explicit) : s;
+  }
+  if (f === 'unknown' || (isStringType(f) && explicit) || (f === 'json' && t === 'jsonb')) {
+    return parseValue(to, v as string);
+  }
+  if (isStringType(t)) {
+    const s = f === 'bool' ? (v ? 'true' : 'false') : formatValue(from, v as Exclude<Value, null>);
+    return t === 'varchar' || t === 'bpchar' ? fitString(to, s, explicit) : s;
+  }
+  if (isInteger(t)) {
+    let n: number | bigint;
+    if (isInteger(f)) n = v as number | bigint;
+    else if (f === 'float4' || f === 'float8') {
+      const x = v as number;
+      if (!Number.isFinite(x)) throw outOfRangeFor(t);
+      n = roundHalfEven(x);
+    } else if (f === 'numeric') {
+      if (v === 'NaN')
+        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, `cannot convert NaN to ${TYPE_INFO[t].pgName}`);
+      n = rescale(toDecimal(v as string), 0).int;
+    } else if (f === 'bool' && explicit && t === 'int4') n = v ? 1 : 0;
+    else throw cannotCast(from, to);
+    if (t === 'int8') return checkInt8(BigInt(n));
+    if (typeof n === 'bigint') {
+      if (n > 2147483647n || n < -2147483648n) throw outOfRangeFor(t);
+      n = Number(n);
+    }
+    return checkInt(t, n);
+  }
+  if (t === 'float4' || t === 'float8') {
+    let x: number;
+    if (isInteger(f) || f === 'float4' || f === 'float8') x = Number(v);
+    else if (f === 'numeric') x = Number(v);
+    else throw cannotCast(from, to);
+    if (t === 'float4') {
+      const r = Math.fround(x);
+      if (!Number.isFinite(r) && Number.isFinite(x))
+        throw new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: overflow');
+      return r;
+    }
+    return x;
+  }
+  if (t === 'numeric') {
+    let s: string;
+    if (isInteger(f)) s = String(v);
+    else if (f === 'float4' || f === 'float8') {
+      const x = v as number;
+      if (Number.isNaN(x)) s = 'NaN';
+      else if (!Number.isFinite(x))
+        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'cannot convert infinity to numeric');
+      else s = formatDecimal(toDecimal(Number(x.toPrecision(f === 'float4' ? 6 : 15))));
+    } else throw cannotCast(from, to);
+    return applyNumericTypmod(s, to.typmod);
+  }
+  if (t === 'bool') {
+    if (f === 'int4' && explicit) return v !== 0;
+    throw cannotCast(from, to);
+  }
+  if (t === 'date') {
+    if (f === 'timestamp' || f === 'timestamptz') {
+      const us = v as bigint;
+      const d = us / MICROS_PER_DAY;
+      return Number(us % MICROS_PER_DAY < 0n ? d - 1n : d);
+    }
+    throw cannotCast(from, to);
+  }
+  if (t === 'timestamp' || t === 'timestamptz') {
+    if (f === 'date') return BigInt(v as number) * MICROS_PER_DAY;
+    if (f === 'timestamp' || f === 'timestamptz') return v;
+    throw cannotCast(from, to);
+  }
+  if (t === 'jsonb' && f === 'json') return normalizeJsonb(v as string);
+  if (t === 'json' && f === 'jsonb') return v;
+  throw cannotCast(from, to);
+}
+
+function outOfRangeFor(t: SqlType['id']): SqlError {
+  return new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, `${TYPE_INFO[t].pgName} out of range`);
+}

@@ -1,0 +1,134 @@
+/**
+ * date, timestamp and timestamptz in ISO form, the session's time zone being UTC (as the server reports it):
+ * dates are days since 1970-01-01, timestamps microseconds since 1970-01-01 00:00:00 UTC.
+ */
+import { SqlError, SqlState } from '../errors.js';
+
+const US_PER_DAY = 86_400_000_000n;
+
+/** daysFromCivil: days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** civilFromDays: the inverse of daysFromCivil. */
+export function civilFromDays(z: number): [number, number, number] {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp + (mp < 10 ? 3 : -9);
+  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+const DATETIME_RE =
+  /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:(?:[T ]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|[+-]\d{1,2}(?::?\d{2})?)?\s*(BC)?\s*$/i;
+
+interface Parts {
+  days: number;
+  micros: bigint;
+  offsetMinutes: number;
+  hasTime: boolean;
+}
+
+function parseParts(text: string, typeName: string): Parts {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'epoch') return { days: 0, micros: 0n, offsetMinutes: 0, hasTime: true };
+  const m = DATETIME_RE.exec(text);
+  if (m === null)
+    throw new SqlError(
+      SqlState.INVALID_DATETIME_FORMAT,
+      `invalid input syntax for type ${typeName}: "${text}"`,
+    );
+  let y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (m[9] !== undefined) y = 1 - y;
+  const h = m[4] === undefined ? 0 : Number(m[4]);
+  const mi = m[5] === undefined ? 0 : Number(m[5]);
+  const s = m[6] === undefined ? 0 : Number(m[6]);
+  const monthDays = [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (mo < 1 || mo > 12 || d < 1 || d > monthDays[mo - 1]! || h > 24 || mi > 59 || s > 60)
+    throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, `date/time field value out of range: "${text}"`);
+  const fracText = (m[7] ?? '').padEnd(7, '0');
+  // Round to microseconds as PostgreSQL does (half up on the seventh digit).
+  let frac = BigInt(fracText.slice(0, 6));
+  if (Number(fracText[6]) >= 5) frac += 1n;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone !== undefined && !/^(z|utc)$/i.test(zone)) {
+    const zm = /^([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(zone)!;
+    offsetMinutes = (zm[1] === '-' ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3] ?? 0));
+  }
+  const micros = BigInt(h * 3600 + mi * 60 + s) * 1_000_000n + frac;
+  return {
+    days: daysFromCivil(y, mo, d),
+    micros,
+    offsetMinutes,
+    hasTime: m[4] !== undefined || zone !== undefined,
+  };
+}
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/** parseDate reads date input (a time part, if any, is dropped as PostgreSQL does). */
+export function parseDate(text: string): number {
+  return parseParts(text, 'date').days;
+}
+
+/** parseTimestamp reads timestamp input; a zone, if written, is ignored (timestamp without time zone). */
+export function parseTimestamp(text: string): bigint {
+  const p = parseParts(text, 'timestamp without time zone');
+  return BigInt(p.days) * US_PER_DAY + p.micros;
+}
+
+/** parseTimestamptz reads timestamptz input; without a zone the session's (UTC) applies. */
+export function parseTimestamptz(text: string): bigint {
+  const p = parseParts(text, 'timestamp with time zone');
+  return BigInt(p.days) * US_PER_DAY + p.micros - BigInt(p.offsetMinutes) * 60_000_000n;
+}
+
+/** formatDate writes YYYY-MM-DD (with " BC" before year 1). */
+export function formatDate(days: number): string {
+  const [y, m, d] = civilFromDays(days);
+  return `${yearText(y)}-${pad2(m)}-${pad2(d)}${y <= 0 ? ' BC' : ''}`;
+}
+
+/** formatTimestamp writes YYYY-MM-DD HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped). */
+export function formatTimestamp(us: bigint, withZone: boolean): string {
+  let days = us / US_PER_DAY;
+  let rest = us % US_PER_DAY;
+  if (rest < 0n) {
+    rest += US_PER_DAY;
+    days -= 1n;
+  }
+  const [y, mo, d] = civilFromDays(Number(days));
+  const secs = Number(rest / 1_000_000n);
+  const frac = Number(rest % 1_000_000n);
+  const time = `${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}`;
+  const f = frac === 0 ? '' : '.' + String(frac).padStart(6, '0').replace(/0+$/, '');
+  return `${yearText(y)}-${pad2(mo)}-${pad2(d)} ${time}${f}${withZone ? '+00' : ''}${y <= 0 ? ' BC' : ''}`;
+}
+
+function yearText(y: number): string {
+  return String(y <= 0 ? 1 - y : y).padStart(4, '0');
+}
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+/** US_PER_DAY_BIG: microseconds in a day. */
+export const MICROS_PER_DAY = US_PER_DAY;

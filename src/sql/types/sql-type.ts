@@ -1,0 +1,161 @@
+/**
+ * The SQL types shale knows, with PostgreSQL's OIDs and sizes, and how their values live in JavaScript:
+ *
+ *   bool → boolean            int2, int4, float4, float8 → number        int8 → bigint
+ *   numeric → string (canonical decimal text, see numeric.ts)           text, varchar, bpchar → string
+ *   bytea → Uint8Array        date → number (days since 1970-01-01)     json, jsonb → string
+ *   timestamp, timestamptz → bigint (microseconds since 1970-01-01 00:00:00 UTC)
+ *   unknown → string (an untyped literal, resolved by context)
+ *
+ * NULL is JavaScript's null for every type.
+ */
+
+/** TypeId names a scalar SQL type. */
+export type TypeId =
+  | 'bool'
+  | 'int2'
+  | 'int4'
+  | 'int8'
+  | 'float4'
+  | 'float8'
+  | 'numeric'
+  | 'text'
+  | 'varchar'
+  | 'bpchar'
+  | 'name'
+  | 'bytea'
+  | 'date'
+  | 'timestamp'
+  | 'timestamptz'
+  | 'json'
+  | 'jsonb'
+  | 'oid'
+  | 'regclass'
+  | 'unknown';
+
+/** Value is one SQL value in its JavaScript form (see above). */
+export type Value = null | boolean | number | bigint | string | Uint8Array;
+
+/** SqlType is a type with its modifier (the n of varchar(n) and char(n); -1 when none). */
+export interface SqlType {
+  readonly id: TypeId;
+  readonly typmod: number;
+}
+
+/** TypeInfo is what the wire protocol and the catalog need to know of a type. */
+export interface TypeInfo {
+  readonly oid: number;
+  /** typlen: the size in bytes, -1 for variable length, -2 for C strings (unknown). */
+  readonly typlen: number;
+  /** category: PostgreSQL's typcategory letter (B boolean, N numeric, S string, D datetime, U user...). */
+  readonly category: string;
+  /** pgName: the name format_type and error messages use. */
+  readonly pgName: string;
+}
+
+export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
+  bool: { oid: 16, typlen: 1, category: 'B', pgName: 'boolean' },
+  bytea: { oid: 17, typlen: -1, category: 'U', pgName: 'bytea' },
+  name: { oid: 19, typlen: 64, category: 'S', pgName: 'name' },
+  int8: { oid: 20, typlen: 8, category: 'N', pgName: 'bigint' },
+  int2: { oid: 21, typlen: 2, category: 'N', pgName: 'smallint' },
+  int4: { oid: 23, typlen: 4, category: 'N', pgName: 'integer' },
+  text: { oid: 25, typlen: -1, category: 'S', pgName: 'text' },
+  oid: { oid: 26, typlen: 4, category: 'N', pgName: 'oid' },
+  json: { oid: 114, typlen: -1, category: 'U', pgName: 'json' },
+  float4: { oid: 700, typlen: 4, category: 'N', pgName: 'real' },
+  float8: { oid: 701, typlen: 8, category: 'N', pgName: 'double precision' },
+  unknown: { oid: 705, typlen: -2, category: 'X', pgName: 'unknown' },
+  bpchar: { oid: 1042, typlen: -1, category: 'S', pgName: 'character' },
+  varchar: { oid: 1043, typlen: -1, category: 'S', pgName: 'character varying' },
+  date: { oid: 1082, typlen: 4, category: 'D', pgName: 'date' },
+  timestamp: { oid: 1114, typlen: 8, category: 'D', pgName: 'timestamp without time zone' },
+  timestamptz: { oid: 1184, typlen: 8, category: 'D', pgName: 'timestamp with time zone' },
+  numeric: { oid: 1700, typlen: -1, category: 'N', pgName: 'numeric' },
+  regclass: { oid: 2205, typlen: 4, category: 'N', pgName: 'regclass' },
+  jsonb: { oid: 3802, typlen: -1, category: 'U', pgName: 'jsonb' },
+};
+
+const BY_OID = new Map<number, TypeId>(
+  (Object.keys(TYPE_INFO) as TypeId[]).map((id) => [TYPE_INFO[id].oid, id]),
+);
+
+/** typeByOid returns the type with that OID, or undefined. */
+export function typeByOid(oid: number): TypeId | undefined {
+  return BY_OID.get(oid);
+}
+
+/** sqlType makes a type without (or with) a modifier. */
+export function sqlType(id: TypeId, typmod = -1): SqlType {
+  return typmod === -1 ? PLAIN[id] : { id, typmod };
+}
+
+const PLAIN = Object.fromEntries(
+  (Object.keys(TYPE_INFO) as TypeId[]).map((id) => [id, Object.freeze({ id, typmod: -1 })]),
+) as Record<TypeId, SqlType>;
+
+/** isInteger: int2, int4, int8 (and oid). */
+export function isInteger(id: TypeId): boolean {
+  return id === 'int2' || id === 'int4' || id === 'int8' || id === 'oid' || id === 'regclass';
+}
+
+/** isNumeric: any number type. */
+export function isNumericType(id: TypeId): boolean {
+  return isInteger(id) || id === 'float4' || id === 'float8' || id === 'numeric';
+}
+
+/** isString: text-like types (compare as strings). */
+export function isStringType(id: TypeId): boolean {
+  return id === 'text' || id === 'varchar' || id === 'bpchar' || id === 'name' || id === 'unknown';
+}
+
+/** formatType renders a type as PostgreSQL's format_type does (e.g. "character varying(10)"). */
+export function formatType(t: SqlType): string {
+  const name = TYPE_INFO[t.id].pgName;
+  if ((t.id === 'varchar' || t.id === 'bpchar') && t.typmod >= 4) return `${name}(${t.typmod - 4})`;
+  if (t.id === 'numeric' && t.typmod >= 4) {
+    const m = t.typmod - 4;
+    return `numeric(${m >> 16},${m & 0xffff})`;
+  }
+  return name;
+}
+
+/** Type names as written in SQL (after PostgreSQL's own aliasing in the grammar) → TypeId. */
+const NAMES: Record<string, TypeId> = {
+  bool: 'bool',
+  boolean: 'bool',
+  int2: 'int2',
+  smallint: 'int2',
+  int4: 'int4',
+  int: 'int4',
+  integer: 'int4',
+  int8: 'int8',
+  bigint: 'int8',
+  float4: 'float4',
+  real: 'float4',
+  float8: 'float8',
+  'double precision': 'float8',
+  numeric: 'numeric',
+  decimal: 'numeric',
+  text: 'text',
+  varchar: 'varchar',
+  'character varying': 'varchar',
+  bpchar: 'bpchar',
+  char: 'bpchar',
+  character: 'bpchar',
+  name: 'name',
+  bytea: 'bytea',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamptz',
+  json: 'json',
+  jsonb: 'jsonb',
+  oid: 'oid',
+  regclass: 'regclass',
+  unknown: 'unknown',
+};
+
+/** typeIdByName resolves a type name (lower case, without pg_catalog.); undefined when unknown. */
+export function typeIdByName(name: string): TypeId | undefined {
+  return Object.hasOwn(NAMES, name) ? NAMES[name] : undefined;
+}
