@@ -14,6 +14,7 @@ export interface ServeOptions {
   password?: string;
   maxConnections?: number;
   statementTimeout?: number;
+  log?: (message: string) => void;
 }
 export interface PgServer {
   readonly host: string;
@@ -64,7 +65,10 @@ export async function startFreshShale(serve: ServeFn): Promise<FreshShale> {
   const dataDir = makeTmpDir('shale-sql-');
   let server: PgServer;
   try {
-    server = await withTimeout(serve({ dataDir, host: '127.0.0.1', port: 0 }), 'serve()');
+    server = await withTimeout(
+      serve({ dataDir, host: '127.0.0.1', port: 0, log: () => undefined }),
+      'serve()',
+    );
   } catch (e) {
     removeTmpDir(dataDir);
     throw e;
