@@ -68,6 +68,13 @@ test('parse and format round-trip; headers, comments, halt', () => {
     halted.blocks.map((x) => x.kind),
     ['statement', 'halt'],
   );
+  assert.equal(formatSlt(halted), 'statement ok\nSELECT 1\n\nhalt\n\nstatement ok\nSELECT 2\n');
+  const restarted = parseSlt('r.slt', 'statement ok\nSELECT 1\n\nrestart\n\nstatement ok\nSELECT 2\n');
+  assert.deepEqual(
+    restarted.blocks.map((x) => x.kind),
+    ['statement', 'restart', 'statement'],
+  );
+  assert.equal(formatSlt(restarted), 'statement ok\nSELECT 1\n\nrestart\n\nstatement ok\nSELECT 2\n');
   const withParams = 'query I nosort\nSELECT $1::int\nparams: [1, "x", null, {"bytes":"00"}]\n----\n1\n';
   const pf = parseSlt('p.slt', withParams);
   assert.deepEqual(pf.blocks[0]!.kind === 'query' && pf.blocks[0]!.params, [1, 'x', null, { bytes: '00' }]);

@@ -70,7 +70,7 @@ export async function defineSltTests(corpus: Corpus, mode: ProtocolMode): Promis
       const shale = await startFreshShale(serve);
       let result: RunResult;
       try {
-        result = await runSlt(corpus.files.get(name)!, shale, { mode });
+        result = await runSlt(corpus.files.get(name)!, shale, { mode, restart: () => shale.restart() });
       } finally {
         await shale.stop();
       }

@@ -43,6 +43,8 @@ export interface FreshShale {
   readonly port: number;
   readonly user: string;
   readonly database: string;
+  /** restart closes the server and serves the same data directory again (host and port may change). */
+  restart(): Promise<FreshShale>;
   stop(): Promise<void>;
 }
 
@@ -63,27 +65,39 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
 /** startFreshShale serves a new empty data directory on an ephemeral loopback port. */
 export async function startFreshShale(serve: ServeFn): Promise<FreshShale> {
   const dataDir = makeTmpDir('shale-sql-');
-  let server: PgServer;
+  const open = (): Promise<PgServer> =>
+    withTimeout(serve({ dataDir, host: '127.0.0.1', port: 0, log: () => undefined }), 'serve()');
+  let server: PgServer | undefined;
   try {
-    server = await withTimeout(
-      serve({ dataDir, host: '127.0.0.1', port: 0, log: () => undefined }),
-      'serve()',
-    );
+    server = await open();
   } catch (e) {
     removeTmpDir(dataDir);
     throw e;
   }
   let stopped: Promise<void> | undefined;
-  return {
+  const handle: { -readonly [K in keyof FreshShale]: FreshShale[K] } = {
     host: server.host,
     port: server.port,
     user: 'postgres',
     database: 'postgres',
+    async restart() {
+      const old = server;
+      server = undefined;
+      if (old) await withTimeout(old.close(), 'close()');
+      server = await open();
+      handle.host = server.host;
+      handle.port = server.port;
+      return handle;
+    },
     stop() {
-      stopped ??= withTimeout(server.close(), 'close()').finally(() => removeTmpDir(dataDir));
+      const s = server;
+      stopped ??= (s ? withTimeout(s.close(), 'close()') : Promise.resolve()).finally(() =>
+        removeTmpDir(dataDir),
+      );
       return stopped;
     },
   };
+  return handle;
 }
 
 /**

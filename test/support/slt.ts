@@ -17,6 +17,7 @@
  *                                 modes: for multi-statement strings, which the extended protocol refuses
  *   connection b                  (before a record's header) run it on connection `b`; records without
  *                                 one run on `default`. Connections open on first use.
+ *   restart                       close every connection and restart the server on the same data
  *   halt                          stop reading the file here
  *
  * Records are separated by blank lines; each holds exactly one SQL statement. Values are PostgreSQL's text
@@ -75,11 +76,17 @@ export interface QueryRecord {
  */
 export type ParamValue = string | number | boolean | null | { readonly bytes: string };
 
-/** A block that is not a record: only comments, or `halt`. */
+/**
+ * A block that is not a record: only comments; `halt` (with the unparsed rest of the file, kept as is);
+ * or `restart`, which closes every connection and, where the target supports it, restarts the server on
+ * the same data (RunOptions.restart) before the next record.
+ */
 export interface OtherBlock {
-  readonly kind: 'comment' | 'halt';
+  readonly kind: 'comment' | 'halt' | 'restart';
   readonly line: number;
   readonly comments: readonly string[];
+  /** rest: for `halt`, the text after it, which is neither run nor rewritten. */
+  readonly rest?: string;
 }
 
 export type SltBlock = StatementRecord | QueryRecord | OtherBlock;
@@ -163,9 +170,14 @@ export function parseSlt(name: string, text: string): SltFile {
     }
     const header = block[k]!.trim().split(/\s+/);
     const body = block.slice(k + 1);
-    if (header[0] === 'halt') {
-      blocks.push({ kind: 'halt', line: lineNo, comments });
+    if (header[0] === 'halt' && block.length === k + 1) {
+      const rest = lines.slice(i).join('\n').replace(/^\n+/, '').replace(/\n+$/, '');
+      blocks.push({ kind: 'halt', line: lineNo, comments, ...(rest !== '' && { rest }) });
       break;
+    }
+    if (header[0] === 'restart' && block.length === k + 1) {
+      blocks.push({ kind: 'restart', line: lineNo, comments });
+      continue;
     }
     const sqlEnd = header[0] === 'query' && body.includes('----') ? body.indexOf('----') : body.length;
     const paramLine = body.slice(0, sqlEnd).findIndex((l) => l.startsWith('params: '));
@@ -239,7 +251,8 @@ export function formatBlock(b: SltBlock): string {
   if ((b.kind === 'statement' || b.kind === 'query') && b.forceSimple) out.push('protocol simple');
   if ((b.kind === 'statement' || b.kind === 'query') && b.connection !== undefined)
     out.push(`connection ${b.connection}`);
-  if (b.kind === 'halt') out.push('halt');
+  if (b.kind === 'halt') out.push('halt', ...(b.rest !== undefined ? ['', b.rest] : []));
+  else if (b.kind === 'restart') out.push('restart');
   else if (b.kind === 'statement') {
     const e = b.expect;
     if (e.kind === 'ok') out.push('statement ok');
@@ -295,6 +308,12 @@ export interface ConnectParams {
 
 export interface RunOptions {
   readonly mode: ProtocolMode;
+  /**
+   * restart, called at a `restart` block after every connection is closed: restarts the server on the
+   * same data and returns where it now listens. Without it, `restart` only reconnects (for PostgreSQL,
+   * whose data survives a restart anyway, that is the same as far as the records can tell).
+   */
+  readonly restart?: () => Promise<ConnectParams>;
   /** complete: rewrite expectations from what the server answers instead of checking them. */
   readonly complete?: boolean;
   /** queryTimeoutMs bounds each record; on expiry the record fails and the runner reconnects. */
@@ -421,10 +440,11 @@ function describe(o: Outcome): string {
  * file with every expectation replaced by the server's answer.
  */
 export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOptions): Promise<RunResult> {
+  let current = params;
   const sessions = new Map<string, Session>();
   const sessionFor = (name = 'default'): Session => {
     let s = sessions.get(name);
-    if (s === undefined) sessions.set(name, (s = new Session(params, opts)));
+    if (s === undefined) sessions.set(name, (s = new Session(current, opts)));
     return s;
   };
   const failures: RecordFailure[] = [];
@@ -436,6 +456,17 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
   let givenUp: string | undefined;
   try {
     for (const b of file.blocks) {
+      if (b.kind === 'restart' && givenUp === undefined) {
+        await Promise.all([...sessions.values()].map((x) => x.reset()));
+        sessions.clear();
+        if (opts.restart) {
+          try {
+            current = await opts.restart();
+          } catch (e) {
+            givenUp = `not run: the restart at line ${b.line} failed: ${(e as Error).message}`;
+          }
+        }
+      }
       if (b.kind !== 'statement' && b.kind !== 'query') {
         blocks.push(b);
         continue;
