@@ -261,7 +261,7 @@ export type Statement =
       readonly uniques: readonly (readonly string[])[];
     }
   | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
-  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
+  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
   | {
       readonly kind: 'createIndex';
       readonly name: string | undefined;

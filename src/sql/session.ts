@@ -65,6 +65,7 @@ export class Session implements Runtime {
   private isolation: string | undefined;
   private readOnly: boolean | undefined;
   private readonly currvals = new Map<string, bigint>();
+  private lastValue: bigint | undefined;
   /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
   private savepoints: {
     name: string;
@@ -108,11 +109,53 @@ export class Session implements Runtime {
     const seq = this.findSequence(name);
     const v = this.engine.sequences.nextValue(seq);
     this.currvals.set(name, v);
+    this.lastValue = v;
     return v;
+  }
+
+  nextSerialValue(table: string, column: string, id: number): bigint {
+    const v = this.engine.sequences.nextValue(id);
+    this.currvals.set(`${table}_${column}_seq`, v);
+    this.lastValue = v;
+    return v;
+  }
+
+  setval(name: string, value: bigint, called: boolean): bigint {
+    const seq = this.findSequence(name);
+    if (value < 1n)
+      throw new SqlError(
+        '22003',
+        `setval: value ${value} is out of bounds for sequence "${name}" (1..9223372036854775807)`,
+      );
+    this.engine.sequences.set(seq, called ? value + 1n : value);
+    if (called) this.currvals.set(name, value);
+    return value;
+  }
+
+  lastval(): bigint {
+    if (this.lastValue === undefined)
+      throw new SqlError('55000', 'lastval is not yet defined in this session');
+    return this.lastValue;
+  }
+
+  serialSequence(table: string, column: string): string | null {
+    const t = this.view.table(table.replace(/^public\./, ''));
+    const c = t.columns.find((x) => x.name === column);
+    if (c === undefined)
+      throw new SqlError(
+        SqlState.UNDEFINED_COLUMN,
+        `column "${column}" of relation "${t.name}" does not exist`,
+      );
+    return c.sequence === undefined ? null : `public.${t.name}_${column}_seq`;
+  }
+
+  setting(name: string): string {
+    return this.showValue(name.toLowerCase()) ?? '';
   }
 
   currval(name: string): bigint {
     this.findSequence(name);
+    name = name.replace(/^public\./, '');
     const v = this.currvals.get(name);
     if (v === undefined)
       throw new SqlError('55000', `currval of sequence "${name}" is not yet defined in this session`);
@@ -120,6 +163,7 @@ export class Session implements Runtime {
   }
 
   private findSequence(name: string): number {
+    name = name.replace(/^public\./, '');
     for (const t of this.view.all())
       for (const c of t.columns)
         if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name) return c.sequence;

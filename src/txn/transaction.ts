@@ -262,6 +262,32 @@ export class Transaction implements LockOwner {
   }
 
   /**
+   * getLatest reads `key` as the newest committed state plus this transaction's own writes, ignoring its
+   * snapshot (uniqueness checks: a key another transaction committed after the snapshot still exists).
+   * Not recorded as a read.
+   */
+  getLatest(key: Uint8Array | string): Uint8Array | undefined {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    const own = this.writes.get(k);
+    if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+    return this.db.get(k);
+  }
+
+  /**
+   * checkUnchangedSinceSnapshot throws TxnConflictError when `key` was written (by anyone else) after the
+   * snapshot: an UPDATE or DELETE of a row that changed under a snapshot transaction fails at once, as in
+   * PostgreSQL's REPEATABLE READ, instead of at commit. No-op under 'readCommitted'.
+   */
+  checkUnchangedSinceSnapshot(key: Uint8Array | string): void {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    if (this.snapshot === null || this.db.versions.lastSequence === this.snapshot.sequence) return;
+    if (writtenAfter(this.conflictSource(), k, this.snapshot.sequence))
+      throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
+  }
+
+  /**
    * savepoint marks the transaction's writes so far; rollbackToSavepoint(mark) undoes every write made after
    * it (reads already recorded for 'serializable' and locks taken stay: that can only add conflicts).
    */

@@ -164,6 +164,8 @@ function finish(
       );
       const out: Row[] = [];
       let count = 0;
+      /** touched: rows this statement inserted or updated (ON CONFLICT may not update one twice). */
+      const touched = new Set<string>();
       const build = (values: (Value | undefined)[]): Row => {
         const row: Row = new Array(n);
         for (let i = 0; i < n; i++) {
@@ -186,7 +188,16 @@ function finish(
               (c.columns.length === arbiter.length && c.columns.every((x) => arbiter!.includes(x))))
           ) {
             if (oc.action === 'nothing') return;
-            const existingValue = ex.txn.get(c.existing);
+            const id = Buffer.from(c.existing).toString('latin1');
+            if (touched.has(id))
+              throw new SqlError(
+                SqlState.CARDINALITY_VIOLATION,
+                'ON CONFLICT DO UPDATE command cannot affect row a second time',
+                {
+                  hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+                },
+              );
+            const existingValue = ex.txn.getLatest(c.existing);
             if (existingValue === undefined)
               throw new SqlError(SqlState.INTERNAL_ERROR, 'conflicting row vanished');
             const existing = decodeExisting(table, existingValue);
@@ -194,13 +205,14 @@ function finish(
             if (conflictWhere !== undefined && conflictWhere.eval(both, ex) !== true) return;
             const updated = [...existing];
             for (const a of conflictSet!) updated[a.column] = a.value.eval(both, ex);
-            writer.update(c.existing, existing, updated);
+            touched.add(Buffer.from(writer.update(c.existing, existing, updated)).toString('latin1'));
             count++;
             if (returning !== undefined) out.push(returning.exprs.map((e) => e.eval(updated, ex)));
             return;
           }
         }
-        writer.insert(row);
+        const key = writer.insert(row);
+        if (oc !== undefined) touched.add(Buffer.from(key).toString('latin1'));
         count++;
         if (returning !== undefined) out.push(returning.exprs.map((e) => e.eval(row, ex)));
       };

@@ -52,7 +52,7 @@ export class RowWriter {
       if (!ix.unique) continue;
       const ik = this.uniqueKey(ix, row);
       if (ik === undefined) continue;
-      const owner = this.txn.get(ik);
+      const owner = this.txn.getLatest(ik);
       if (owner !== undefined && (ignoreKey === undefined || compareBytes(owner, ignoreKey) !== 0))
         return { constraint: ix.name, columns: ix.columns.map((c) => c.column), existing: owner };
     }
@@ -105,6 +105,7 @@ export class RowWriter {
 
   /** update replaces the row stored under oldKey with newRow (its key may change). */
   update(oldKey: Uint8Array, oldRow: Row, newRow: Row): Uint8Array {
+    this.txn.checkUnchangedSinceSnapshot(oldKey);
     this.checkNotNull(newRow);
     const key = this.table.primaryKey.length === 0 ? oldKey : this.rowKey(newRow);
     const c = this.conflicting(newRow, key, oldKey);
@@ -118,6 +119,7 @@ export class RowWriter {
 
   /** remove deletes a row and its index entries. */
   remove(key: Uint8Array, row: Row): void {
+    this.txn.checkUnchangedSinceSnapshot(key);
     this.txn.delete(key);
     for (const ix of this.table.indexes) this.txn.delete(this.indexKey(ix, row, key));
   }

@@ -29,7 +29,7 @@ const NUMERIC_RANK: Partial<Record<TypeId, number>> = {
 
 /** isUntyped: an untyped literal or an undecided parameter. */
 export function isUntyped(c: Compiled): boolean {
-  return c.unknownLiteral !== undefined || c.paramIndex !== undefined;
+  return c.unknownLiteral !== undefined || c.paramIndex !== undefined || c.nullLiteral === true;
 }
 
 /** commonType picks the type two operands meet in, or undefined when they do not meet. */
@@ -41,6 +41,8 @@ export function commonType(a: SqlType, b: SqlType): SqlType | undefined {
         ? a
         : sqlType(a.id);
   if (isNumericType(a.id) && isNumericType(b.id)) {
+    // float4 meets anything but float4 as float8 (PostgreSQL's preferred type of the numeric category).
+    if (a.id === 'float4' || b.id === 'float4') return sqlType('float8');
     return NUMERIC_RANK[a.id]! >= NUMERIC_RANK[b.id]! ? sqlType(a.id) : sqlType(b.id);
   }
   if (isStringType(a.id) && isStringType(b.id))

@@ -29,6 +29,8 @@ export interface Compiled {
   readonly eval: Evaluator;
   /** unknownLiteral: the text of an untyped string literal (its type is decided by context). */
   readonly unknownLiteral?: string;
+  /** nullLiteral: an untyped NULL (takes its type from context, like an untyped literal). */
+  readonly nullLiteral?: boolean;
   /** paramIndex: set for a bare $n whose type was not yet decided (0-based). */
   readonly paramIndex?: number;
   /** correlated: refers to an enclosing query level (so its value can change between rows of a subquery). */

@@ -77,7 +77,12 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'DropStmt':
       return convertDrop(f);
     case 'TruncateStmt':
-      return { kind: 'truncate', tables: list(f.relations).map((r) => rangeVar(r)) };
+      if (f.behavior === 'DROP_CASCADE') throw notSupported('TRUNCATE ... CASCADE');
+      return {
+        kind: 'truncate',
+        tables: list(f.relations).map((r) => rangeVar(r)),
+        restartIdentity: f.restart_seqs === true,
+      };
     case 'IndexStmt':
       return {
         kind: 'createIndex',
