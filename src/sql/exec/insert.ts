@@ -158,7 +158,7 @@ function finish(
   return {
     columns: returning?.columns,
     writes: true,
-    run(ex: ExecContext): Cursor {
+    async run(ex: ExecContext): Promise<Cursor> {
       const writer = new RowWriter(ex.txn, table, () =>
         table.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(table.rowIdSequence),
       );
@@ -174,7 +174,12 @@ function finish(
         }
         return row;
       };
-      const insertOne = (row: Row): void => {
+      const insertOne = async (row: Row): Promise<void> => {
+        if (ex.lockRows === true) {
+          writer.checkNotNull(row);
+          if (table.primaryKey.length > 0 || table.indexes.some((ix) => ix.unique))
+            await writer.lockKeys(row, table.primaryKey.length > 0 ? writer.rowKey(row) : undefined);
+        }
         if (oc !== undefined) {
           writer.checkNotNull(row);
           const key = table.primaryKey.length > 0 ? writer.rowKey(row) : new Uint8Array(0);
@@ -220,7 +225,7 @@ function finish(
         for (const r of rowExprs) {
           const values: (Value | undefined)[] = new Array(n).fill(undefined);
           for (let i = 0; i < r.length; i++) if (r[i] !== undefined) values[targets[i]!] = r[i]!.eval([], ex);
-          insertOne(build(values));
+          await insertOne(build(values));
         }
       } else {
         const rows = [...query!.rows(ex)];
@@ -230,7 +235,7 @@ function finish(
           // A column given explicitly as NULL by the query stays NULL (no default).
           for (let i = 0; i < query!.conv.length; i++)
             if (values[targets[i]!] === undefined) values[targets[i]!] = null;
-          insertOne(build(values));
+          await insertOne(build(values));
         }
       }
       return rowsCursor(returning?.columns, out, () => `INSERT 0 ${count}`);
