@@ -122,6 +122,34 @@ test('each statement sees what was committed before it began', async () => {
   }
 });
 
+test('SELECT ... FOR UPDATE waits for the row and returns it as committed', async () => {
+  const a = await connect();
+  const b = await connect();
+  try {
+    await a.query('create table seats (id int primary key, holder text)');
+    await a.query('insert into seats values (1, null), (2, null)');
+    await a.query('begin');
+    await a.query("update seats set holder = 'ann' where id = 1");
+    await b.query('begin');
+    const pending = b.query('select id, holder from seats where id = 1 for update');
+    await sleep(100);
+    await a.query('commit');
+    assert.deepEqual((await pending).rows, [{ id: 1, holder: 'ann' }]);
+    // b holds the row now: a's next update waits until b commits.
+    let done = false;
+    const next = a.query("update seats set holder = 'cy' where id = 1").then(() => (done = true));
+    await sleep(100);
+    assert.equal(done, false);
+    await b.query("update seats set holder = 'bob' where id = 1");
+    await b.query('commit');
+    await next;
+    assert.equal((await a.query('select holder from seats where id = 1')).rows[0].holder, 'cy');
+  } finally {
+    await a.end();
+    await b.end();
+  }
+});
+
 test('a deadlock between two transactions fails one of them with 40P01', async () => {
   const a = await connect();
   const b = await connect();

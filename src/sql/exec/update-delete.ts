@@ -20,7 +20,7 @@ import { compileDefault } from './defaults.js';
 type Update = Extract<Statement, { kind: 'update' }>;
 type Delete = Extract<Statement, { kind: 'delete' }>;
 
-function matching(
+export function matching(
   planner: Planner,
   table: TableDef,
   alias: string,
@@ -45,7 +45,7 @@ function matching(
  * relock (READ COMMITTED): waits for the row's lock, then takes the row as last committed; undefined when
  * it was deleted meanwhile or no longer matches the WHERE clause (PostgreSQL's EvalPlanQual recheck).
  */
-async function relock(
+export async function relock(
   ex: ExecContext,
   table: TableDef,
   e: TableEntry,
@@ -61,7 +61,7 @@ async function relock(
   return { key: e.key, row };
 }
 
-function collect(scan: TableScan, filter: Compiled | undefined, ex: ExecContext): TableEntry[] {
+export function collect(scan: TableScan, filter: Compiled | undefined, ex: ExecContext): TableEntry[] {
   const out: TableEntry[] = [];
   for (const e of scan.entries(ex)) if (filter === undefined || filter.eval(e.row, ex) === true) out.push(e);
   return out;
