@@ -344,12 +344,12 @@ export class Session implements Runtime {
             SqlState.ACTIVE_SQL_TRANSACTION,
             'there is already a transaction in progress',
           );
-          return doneCursor('BEGIN');
+          return doneCursor(s.start ? 'START TRANSACTION' : 'BEGIN');
         }
         this.explicit = true;
         if (s.isolation !== undefined) this.isolation = s.isolation;
         if (s.readOnly !== undefined) this.readOnly = s.readOnly;
-        return doneCursor('BEGIN');
+        return doneCursor(s.start ? 'START TRANSACTION' : 'BEGIN');
       case 'commit': {
         if (!this.explicit && this.txn === undefined) {
           this.notice('WARNING', SqlState.NO_ACTIVE_SQL_TRANSACTION, 'there is no transaction in progress');

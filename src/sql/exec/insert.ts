@@ -25,13 +25,20 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
       ? table.columns.map((_, i) => i)
       : s.columns.map((name, i) => {
           const ci = columnIndex(table, name);
+          const at = s.columnLocs[i] ?? -1;
+          const position = at >= 0 ? { position: at + 1 } : {};
           if (ci < 0)
             throw new SqlError(
               SqlState.UNDEFINED_COLUMN,
               `column "${name}" of relation "${table.name}" does not exist`,
+              position,
             );
           if (s.columns.indexOf(name) !== i)
-            throw new SqlError(SqlState.DUPLICATE_COLUMN, `column "${name}" specified more than once`);
+            throw new SqlError(
+              SqlState.DUPLICATE_COLUMN,
+              `column "${name}" specified more than once`,
+              position,
+            );
           return ci;
         });
   const empty = new Scope([]);
