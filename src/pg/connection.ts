@@ -58,6 +58,10 @@ export class Connection {
   private working = false;
   private user = '';
   private database = '';
+  /** reportedParams: the values of reported parameters as the client last heard them. */
+  private readonly reportedParams = new Map<string, string>();
+  /** changedParams: values set since the last ReadyForQuery (reported just before it, as PostgreSQL). */
+  private readonly changedParams = new Map<string, string>();
   pid = 0;
   secret = 0;
   /** cancelled: a CancelRequest arrived for the statement running now. */
@@ -290,7 +294,10 @@ export class Connection {
 
   private ready(): void {
     msg.authenticationOk(this.out);
-    for (const p of this.session!.settings.reported()) msg.parameterStatus(this.out, p.name, p.value);
+    for (const p of this.session!.settings.reported()) {
+      msg.parameterStatus(this.out, p.name, p.value);
+      this.reportedParams.set(p.name, p.value);
+    }
     msg.backendKeyData(this.out, this.pid, this.secret);
     msg.readyForQuery(this.out, 'I');
     this.phase = 'ready';
@@ -315,13 +322,28 @@ export class Connection {
     });
   }
 
+  /** sendNotices sends the notices of the statement that just ran (before its CommandComplete). */
   private sendNotices(): void {
     const s = this.session!;
     for (const n of s.notices)
       msg.errorOrNotice(this.out, 'N', { severity: n.severity, code: n.code, message: n.message });
     s.notices = [];
-    for (const p of s.changedParameters) msg.parameterStatus(this.out, p.name, p.value);
+    for (const p of s.changedParameters) this.changedParams.set(p.name, p.value);
     s.changedParameters = [];
+  }
+
+  /** readyForQuery reports the parameters whose values changed, then sends ReadyForQuery. */
+  private readyForQuery(): void {
+    const s = this.session!;
+    for (const p of s.changedParameters) this.changedParams.set(p.name, p.value);
+    s.changedParameters = [];
+    for (const [name, value] of this.changedParams) {
+      if (this.reportedParams.get(name) === value) continue;
+      msg.parameterStatus(this.out, name, value);
+      this.reportedParams.set(name, value);
+    }
+    this.changedParams.clear();
+    msg.readyForQuery(this.out, s.status);
   }
 
   /** guard runs an extended-protocol step; an error is reported and the rest up to Sync is skipped. */
@@ -339,6 +361,15 @@ export class Connection {
 
   private errorText: string | undefined;
 
+  /** refuseIfAborted: 25P02 in an aborted transaction (Parse and Bind refuse other statements early). */
+  private refuseIfAborted(): void {
+    if (this.session!.status === 'E')
+      throw new SqlError(
+        SqlState.IN_FAILED_SQL_TRANSACTION,
+        'current transaction is aborted, commands ignored until end of transaction block',
+      );
+  }
+
   // Simple query ----------------------------------------------------------------------------------------
 
   private async simpleQuery(r: BodyReader): Promise<void> {
@@ -354,10 +385,10 @@ export class Connection {
           continue;
         }
         const cursor = await this.run(s.fromParsed(ps), []);
+        this.sendNotices();
         if (cursor.columns !== undefined) msg.rowDescription(this.out, cursor.columns, []);
         await this.sendRows(cursor, 0, []);
         msg.commandComplete(this.out, cursor.tag());
-        this.sendNotices();
       }
       await s.finishImplicit();
     } catch (err) {
@@ -366,7 +397,7 @@ export class Connection {
       s.fail();
       await s.finishImplicit().catch(() => undefined);
     }
-    msg.readyForQuery(this.out, s.status);
+    this.readyForQuery();
     this.flush();
   }
 
@@ -376,18 +407,27 @@ export class Connection {
     return this.session!.execute(p, params);
   }
 
-  /** sendRows sends up to max rows (0: all) as DataRows; returns whether the cursor is exhausted. */
-  private async sendRows(cursor: Cursor, max: number, formats: readonly number[]): Promise<boolean> {
+  /**
+   * sendRows sends up to max rows (0: all) as DataRows; returns whether the cursor is exhausted and how many
+   * rows were sent.
+   */
+  private async sendRows(
+    cursor: Cursor,
+    max: number,
+    formats: readonly number[],
+  ): Promise<{ done: boolean; sent: number }> {
     const cols = cursor.columns ?? [];
     const started = Date.now();
     const timeout = this.host.statementTimeout;
     let left = max;
+    let sent = 0;
     for (;;) {
       const batch = cursor.next(max === 0 ? 256 : Math.min(left, 256));
       for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
+      sent += batch.rows.length;
       if (max !== 0) left -= batch.rows.length;
-      if (batch.done) return true;
-      if (max !== 0 && left <= 0) return false;
+      if (batch.done) return { done: true, sent };
+      if (max !== 0 && left <= 0) return { done: false, sent };
       if (this.out.size > 256 * 1024) {
         const chunk = this.out.take();
         if (!this.socket.write(chunk)) await new Promise<void>((res) => this.socket.once('drain', res));
@@ -425,6 +465,7 @@ export class Connection {
     this.errorText = text;
     const p = this.session!.prepare(text, types);
     this.errorText = undefined;
+    if (p.statement !== undefined && !isTransactionExit(p)) this.refuseIfAborted();
     this.statements.set(name, p);
     msg.parseComplete(this.out);
   }
@@ -451,18 +492,19 @@ export class Connection {
         SqlState.INVALID_SQL_STATEMENT_NAME,
         `prepared statement "${stmtName}" does not exist`,
       );
-    if (portalName !== '' && this.portals.has(portalName))
-      throw new SqlError(SqlState.DUPLICATE_CURSOR, `cursor "${portalName}" already exists`);
-    if (np !== p.paramTypes.length)
-      throw new SqlError(
-        SqlState.PROTOCOL_VIOLATION,
-        `bind message supplies ${np} parameters, but prepared statement "${stmtName}" requires ${p.paramTypes.length}`,
-      );
     if (nf > 1 && nf !== np)
       throw new SqlError(
         SqlState.PROTOCOL_VIOLATION,
         `bind message has ${nf} parameter formats but ${np} parameters`,
       );
+    if (np !== p.paramTypes.length)
+      throw new SqlError(
+        SqlState.PROTOCOL_VIOLATION,
+        `bind message supplies ${np} parameters, but prepared statement "${stmtName}" requires ${p.paramTypes.length}`,
+      );
+    if (!isTransactionExit(p) || np !== 0) this.refuseIfAborted();
+    if (portalName !== '' && this.portals.has(portalName))
+      throw new SqlError(SqlState.DUPLICATE_CURSOR, `cursor "${portalName}" already exists`);
     for (const f of [...paramFormats, ...formats])
       if (f !== 0 && f !== 1)
         throw new SqlError(SqlState.PROTOCOL_VIOLATION, `unsupported format code: ${f}`);
@@ -534,13 +576,16 @@ export class Connection {
       portal.cursor = await this.run(portal.prepared, portal.params);
       this.errorText = undefined;
     }
-    const done = await this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
+    this.sendNotices();
+    const { done, sent } = await this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
     if (done) {
-      msg.commandComplete(this.out, portal.cursor.tag());
-      this.sendNotices();
+      // A SELECT's tag counts the rows of this Execute, as PostgreSQL's (a resumed portal's last batch).
+      const full = portal.cursor.tag();
+      const tag = portal.cursor.columns !== undefined && full.startsWith('SELECT ') ? `SELECT ${sent}` : full;
+      msg.commandComplete(this.out, tag);
       portal.cursor.close();
-      // A finished portal cannot be executed again; an unnamed one is simply replaced by the next Bind.
-      portal.cursor = finishedCursor;
+      // Executing a finished portal again returns no more rows.
+      portal.cursor = finishedCursor(portal.cursor.columns, full);
     } else msg.portalSuspended(this.out);
   }
 
@@ -569,7 +614,7 @@ export class Connection {
       for (const p of this.portals.values()) p.cursor?.close();
       this.portals.clear();
     }
-    msg.readyForQuery(this.out, s.status);
+    this.readyForQuery();
     this.flush();
   }
 
@@ -616,7 +661,7 @@ export class Connection {
         s.fail();
         if (fromSimple) await s.finishImplicit().catch(() => undefined);
       }
-      if (fromSimple) msg.readyForQuery(this.out, s.status);
+      if (fromSimple) this.readyForQuery();
       this.flush();
     };
     switch (m.type) {
@@ -651,12 +696,15 @@ export class Connection {
   }
 }
 
-const finishedCursor: Cursor = {
-  columns: undefined,
-  next: () => ({ rows: [], done: true }),
-  tag: () => '',
-  close: () => undefined,
-};
+function finishedCursor(columns: Cursor['columns'], tag: string): Cursor {
+  return { columns, next: () => ({ rows: [], done: true }), tag: () => tag, close: () => undefined };
+}
+
+/** isTransactionExit: COMMIT, ROLLBACK and ROLLBACK TO, which an aborted transaction still accepts. */
+function isTransactionExit(p: Prepared): boolean {
+  const k = p.statement?.kind;
+  return k === 'commit' || k === 'rollback' || k === 'rollbackTo';
+}
 
 function toSqlError(err: unknown): SqlError {
   if (err instanceof SqlError) return err;

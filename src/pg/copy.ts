@@ -14,6 +14,7 @@ import type { Value } from '../sql/types/sql-type.js';
 import type { ExecContext } from '../sql/expr/context.js';
 import { Planner } from '../sql/plan/planner.js';
 import { compileDefault } from '../sql/exec/defaults.js';
+import { planStatement } from '../sql/exec/plan-statement.js';
 import type { Compiled } from '../sql/expr/context.js';
 
 type Copy = Extract<Statement, { kind: 'copy' }>;
@@ -176,10 +177,28 @@ export class CopyIn {
 /** copyOut produces the lines of COPY table TO STDOUT. */
 export function copyOut(session: Session, s: Copy): { rows: string[]; columns: number } {
   const format = copyFormat(s);
-  const table = session.catalog.table(s.table.name);
-  const cols = targets(table, s);
   const ex = session.execContext();
   const out: string[] = [];
+  if (s.query !== undefined) {
+    const exe = planStatement(new Planner(session.catalog, [], session.engine.system), s.query);
+    const types = (exe.columns ?? []).map((c) => c.type);
+    const cursor = exe.run(ex);
+    try {
+      for (const row of cursor.next(0).rows)
+        out.push(
+          row
+            .map((v, i) =>
+              v === null ? format.nullText : escape(formatValue(types[i]!, v), format.delimiter),
+            )
+            .join(format.delimiter) + '\n',
+        );
+    } finally {
+      cursor.close();
+    }
+    return { rows: out, columns: types.length };
+  }
+  const table = session.catalog.table(s.table.name);
+  const cols = targets(table, s);
   for (const e of new TableScan(table, table.name, undefined).entries(ex)) {
     out.push(
       cols

@@ -288,6 +288,8 @@ export type Statement =
   | {
       readonly kind: 'copy';
       readonly table: TableRef;
+      /** query: COPY (query) TO (then table is unused). */
+      readonly query?: Statement;
       readonly columns: readonly string[];
       readonly direction: 'from' | 'to';
       readonly options: Readonly<Record<string, string>>;

@@ -15,7 +15,7 @@ import { Planner } from './plan/planner.js';
 import type { ColumnInfo } from './plan/scope.js';
 import { sqlType, type SqlType, type Value } from './types/sql-type.js';
 import type { Runtime, SessionInfo } from './runtime.js';
-import { DISPLAY_NAMES, Settings } from './settings.js';
+import { DISPLAY_NAMES, Settings, type SettingsSnapshot } from './settings.js';
 import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
 import { planStatement } from './exec/plan-statement.js';
@@ -65,6 +65,8 @@ export class Session implements Runtime {
   private isolation: string | undefined;
   private readOnly: boolean | undefined;
   private readonly currvals = new Map<string, bigint>();
+  /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */
+  private settingsBefore: SettingsSnapshot | undefined;
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
@@ -173,11 +175,14 @@ export class Session implements Runtime {
 
   private rollbackNow(): void {
     this.txn?.abortIfOpen();
+    if (this.settingsBefore !== undefined)
+      this.changedParameters.push(...this.settings.restore(this.settingsBefore));
     this.resetTxn();
   }
 
   private resetTxn(): void {
     this.txn = undefined;
+    this.settingsBefore = undefined;
     this.explicit = false;
     this.failed = false;
     this.isolation = undefined;
@@ -298,6 +303,7 @@ export class Session implements Runtime {
         return doneCursor('SHOW', p.columns, [[v]]);
       }
       case 'discard':
+        this.settingsBefore ??= this.settings.snapshot();
         this.settings.resetAll();
         return doneCursor('DISCARD ALL');
       case 'admin':
@@ -355,6 +361,7 @@ export class Session implements Runtime {
 
   private runSet(s: Extract<Statement, { kind: 'set' }>): Cursor {
     if (s.name === 'all') {
+      this.settingsBefore ??= this.settings.snapshot();
       this.settings.resetAll();
       return doneCursor('RESET');
     }
@@ -376,6 +383,7 @@ export class Session implements Runtime {
       else this.readOnly = s.value === 'on';
       return doneCursor('SET');
     }
+    this.settingsBefore ??= this.settings.snapshot();
     const changed = this.settings.set(s.name, s.value);
     if (changed !== undefined) this.changedParameters.push(changed);
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');

@@ -100,13 +100,21 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'VariableShowStmt':
       return { kind: 'show', name: (f.name as string).toLowerCase() };
     case 'CopyStmt': {
-      if (f.query !== undefined) throw notSupported('COPY (query)');
       if (f.filename !== undefined) throw notSupported('COPY to or from a file');
       const options: Record<string, string> = {};
       for (const o of list(f.options)) {
         const [, d] = nodeType(o);
         options[d.defname as string] = d.arg === undefined ? 'true' : defValue(d.arg);
       }
+      if (f.query !== undefined)
+        return {
+          kind: 'copy',
+          table: { kind: 'table', schema: undefined, name: '', alias: undefined, loc: 0 },
+          query: convertStatement(f.query as PgNode, _text),
+          columns: [],
+          direction: 'to',
+          options,
+        };
       return {
         kind: 'copy',
         table: rangeVar(f.relation),
