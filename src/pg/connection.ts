@@ -17,6 +17,8 @@ import * as msg from './protocol/messages.js';
 import { CopyIn, copyOut } from './copy.js';
 import type { Authenticator } from './auth.js';
 
+/** YIELD_INTERVAL_MS: how long a statement sends rows before it lets the event loop run. */
+const YIELD_INTERVAL_MS = 10;
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
@@ -64,8 +66,8 @@ export class Connection {
   private readonly changedParams = new Map<string, string>();
   pid = 0;
   secret = 0;
-  /** cancelled: a CancelRequest arrived for the statement running now. */
-  cancelled = false;
+  /** running: a statement is executing or sending its rows (a CancelRequest applies to it). */
+  private running = false;
   /** busy: a statement is running (shutdown waits for it). */
   busy: Promise<void> = Promise.resolve();
 
@@ -384,11 +386,17 @@ export class Connection {
           if (this.copyIn !== undefined) return; // ReadyForQuery comes after CopyDone.
           continue;
         }
-        const cursor = await this.run(s.fromParsed(ps), []);
-        this.sendNotices();
-        if (cursor.columns !== undefined) msg.rowDescription(this.out, cursor.columns, []);
-        await this.sendRows(cursor, 0, []);
-        msg.commandComplete(this.out, cursor.tag());
+        await this.statement(async () => {
+          const cursor = await this.run(s.fromParsed(ps), []);
+          this.sendNotices();
+          if (cursor.columns !== undefined) msg.rowDescription(this.out, cursor.columns, []);
+          try {
+            await this.sendRows(cursor, 0, []);
+          } finally {
+            cursor.close();
+          }
+          msg.commandComplete(this.out, cursor.tag());
+        });
       }
       await s.finishImplicit();
     } catch (err) {
@@ -401,9 +409,34 @@ export class Connection {
     this.flush();
   }
 
-  /** run executes a statement under the statement timeout. */
+  /** cancel is a CancelRequest for this connection: the running statement, if any, fails with 57014. */
+  cancel(): void {
+    if (this.running && this.session !== undefined) this.session.cancelRequested = true;
+  }
+
+  /**
+   * statement runs one statement (or one Execute) under the statement timeout and cancellation: the session's
+   * row loops check the deadline and the cancel flag (Session.tick), and sendRows yields to the event loop
+   * between batches so that a CancelRequest on another socket can arrive. A statement that computes for long
+   * without producing rows (a big aggregate) only yields when it ends, so a CancelRequest reaches it only
+   * then; the statement timeout still stops it.
+   */
+  private async statement<T>(body: () => Promise<T>): Promise<T> {
+    const s = this.session!;
+    const timeout = s.statementTimeout() || this.host.statementTimeout;
+    s.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    s.cancelRequested = false;
+    this.running = true;
+    try {
+      return await body();
+    } finally {
+      this.running = false;
+      s.deadline = 0;
+      s.cancelRequested = false;
+    }
+  }
+
   private async run(p: Prepared, params: readonly Value[]): Promise<Cursor> {
-    this.cancelled = false;
     return this.session!.execute(p, params);
   }
 
@@ -417,8 +450,8 @@ export class Connection {
     formats: readonly number[],
   ): Promise<{ done: boolean; sent: number }> {
     const cols = cursor.columns ?? [];
-    const started = Date.now();
-    const timeout = this.host.statementTimeout;
+    const session = this.session!;
+    let yielded = Date.now();
     let left = max;
     let sent = 0;
     for (;;) {
@@ -432,10 +465,13 @@ export class Connection {
         const chunk = this.out.take();
         if (!this.socket.write(chunk)) await new Promise<void>((res) => this.socket.once('drain', res));
       }
-      if (this.cancelled)
-        throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
-      if (timeout > 0 && Date.now() - started > timeout)
-        throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to statement timeout');
+      if (Date.now() - yielded >= YIELD_INTERVAL_MS) {
+        // Let other connections (and CancelRequests) in.
+        await new Promise<void>((res) => setImmediate(res));
+        yielded = Date.now();
+        if (this.phase === 'closed') throw new SqlError(SqlState.QUERY_CANCELED, 'connection closed');
+      }
+      session.checkInterrupts();
     }
   }
 
@@ -571,13 +607,16 @@ export class Connection {
       await this.startCopy(portal.prepared, portal.prepared.text, true);
       return;
     }
-    if (portal.cursor === undefined) {
-      this.errorText = portal.prepared.text;
-      portal.cursor = await this.run(portal.prepared, portal.params);
-      this.errorText = undefined;
-    }
-    this.sendNotices();
-    const { done, sent } = await this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
+    const { done, sent } = await this.statement(async () => {
+      if (portal.cursor === undefined) {
+        this.errorText = portal.prepared.text;
+        portal.cursor = await this.run(portal.prepared, portal.params);
+        this.errorText = undefined;
+      }
+      this.sendNotices();
+      return this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
+    });
+    if (portal.cursor === undefined) return;
     if (done) {
       // A SELECT's tag counts the rows of this Execute, as PostgreSQL's (a resumed portal's last batch).
       const full = portal.cursor.tag();

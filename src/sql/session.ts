@@ -37,6 +37,9 @@ export interface Notice {
   readonly message: string;
 }
 
+/** INTERRUPT_INTERVAL: rows read between two checks for cancellation and the statement deadline. */
+const INTERRUPT_INTERVAL = 256;
+
 const TXN_CONTROL = new Set([
   'begin',
   'commit',
@@ -124,6 +127,41 @@ export class Session implements Runtime {
 
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void {
     this.notices.push({ severity, code, message });
+  }
+
+  // Interrupts: statement timeout and cancellation --------------------------------------------------------
+
+  /** deadline: when the running statement times out (Date.now() milliseconds; 0: never). */
+  deadline = 0;
+  /** cancelRequested: a CancelRequest arrived for the running statement. */
+  cancelRequested = false;
+  private ticks = INTERRUPT_INTERVAL;
+
+  tick(): void {
+    if (--this.ticks > 0) return;
+    this.ticks = INTERRUPT_INTERVAL;
+    this.checkInterrupts();
+  }
+
+  /** checkInterrupts throws 57014 when the running statement was cancelled or passed its deadline. */
+  checkInterrupts(): void {
+    if (this.cancelRequested) {
+      this.cancelRequested = false;
+      throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
+    }
+    if (this.deadline !== 0 && Date.now() >= this.deadline)
+      throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to statement timeout');
+  }
+
+  /** statementTimeout: the statement_timeout setting in milliseconds (0: none). */
+  statementTimeout(): number {
+    const v = this.settings.get('statement_timeout').trim();
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/i.exec(v);
+    if (m === null) return 0;
+    const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[
+      (m[2] ?? 'ms').toLowerCase() as 'ms'
+    ];
+    return Math.floor(Number(m[1]) * unit);
   }
 
   // Transactions ---------------------------------------------------------------------------------------

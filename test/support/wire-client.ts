@@ -125,6 +125,20 @@ export function encodeFrontend(name: string, f: Record<string, unknown> = {}): B
   }
 }
 
+/** cancelRequest: the 16-byte packet that asks the server to cancel a connection's running statement. */
+export async function sendCancelRequest(host: string, port: number, pid: number, secret: number): Promise<void> {
+  const b = Buffer.alloc(16);
+  b.writeInt32BE(16, 0);
+  b.writeInt32BE(80877102, 4);
+  b.writeInt32BE(pid, 8);
+  b.writeInt32BE(secret, 12);
+  await new Promise<void>((resolve, reject) => {
+    const s = connect(port, host, () => s.end(b));
+    s.on('close', () => resolve());
+    s.on('error', reject);
+  });
+}
+
 /** startupMessage: protocol 3.0 and the given parameters. */
 export function startupMessage(params: Record<string, string>): Buffer {
   const e = new Encoder().int32(196608);
@@ -202,7 +216,7 @@ export function decodeBackend(type: string, body: Buffer): WireMessage {
     case 'S':
       return { Type: 'ParameterStatus', Name: c.cstring(), Value: c.cstring() };
     case 'K':
-      return { Type: 'BackendKeyData' };
+      return { Type: 'BackendKeyData', ProcessID: c.int32(), SecretKey: c.int32() };
     case 'Z':
       return { Type: 'ReadyForQuery', TxStatus: String.fromCharCode(c.int8()) };
     case 'T': {
@@ -328,9 +342,13 @@ export class WireClient {
     for (;;) {
       const m = await c.receive(10_000);
       if (m.Type === 'ErrorResponse') throw new Error(`startup failed: ${JSON.stringify(m)}`);
+      if (m.Type === 'BackendKeyData') c.key = { pid: m.ProcessID as number, secret: m.SecretKey as number };
       if (m.Type === 'ReadyForQuery') return c;
     }
   }
+
+  /** key: the BackendKeyData of this connection (for CancelRequest). */
+  key = { pid: 0, secret: 0 };
 
   write(b: Buffer): void {
     this.socket.write(b);
