@@ -19,6 +19,8 @@ import type { Authenticator } from './auth.js';
 
 /** YIELD_INTERVAL_MS: how long a statement sends rows before it lets the event loop run. */
 const YIELD_INTERVAL_MS = 10;
+/** END_GRACE_MS: how long a socket the server ended may take to drain before it is destroyed. */
+const END_GRACE_MS = 5000;
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
@@ -166,7 +168,11 @@ export class Connection {
     this.portals.clear();
     this.session?.close();
     this.host.unregister(this);
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (this.socket.writableEnded) {
+      // Ended by the server (FATAL, shutdown, Terminate): let what was written reach the client, but do not
+      // wait forever on a client that does not read.
+      setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    } else if (!this.socket.destroyed) this.socket.destroy();
   }
 
   private async handle(m: FrontendMessage): Promise<void> {
