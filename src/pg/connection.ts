@@ -45,6 +45,8 @@ interface Portal {
   readonly params: Value[];
   readonly formats: number[];
   cursor: Cursor | undefined;
+  /** done: the portal ran to completion. */
+  done?: boolean;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
@@ -547,14 +549,26 @@ export class Connection {
     if (!isTransactionExit(p) || np !== 0) this.refuseIfAborted();
     if (portalName !== '' && this.portals.has(portalName))
       throw new SqlError(SqlState.DUPLICATE_CURSOR, `cursor "${portalName}" already exists`);
-    for (const f of [...paramFormats, ...formats])
-      if (f !== 0 && f !== 1)
-        throw new SqlError(SqlState.PROTOCOL_VIOLATION, `unsupported format code: ${f}`);
+    if (nr > 1 && p.columns !== undefined && nr !== p.columns.length)
+      throw new SqlError(
+        SqlState.PROTOCOL_VIOLATION,
+        `bind message has ${nr} result formats but query has ${p.columns.length} columns`,
+      );
     const params = raw.map((b, i) => {
+      const format = nf === 0 ? 0 : nf === 1 ? paramFormats[0]! : paramFormats[i]!;
+      if (format !== 0 && format !== 1)
+        throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unsupported format code: ${format}`);
       if (b === null) return null;
       const t = p.paramTypes[i]!.id === 'unknown' ? sqlType('text') : p.paramTypes[i]!;
-      const format = nf === 0 ? 0 : nf === 1 ? paramFormats[0]! : paramFormats[i]!;
-      if (format === 1) return parseBinary(t, b);
+      if (format === 1) {
+        try {
+          return parseBinary(t, b);
+        } catch (err) {
+          if (err instanceof SqlError && err.code === SqlState.INVALID_BINARY_REPRESENTATION)
+            throw new SqlError(err.code, `incorrect binary data format in bind parameter ${i + 1}`);
+          throw err;
+        }
+      }
       const text = b.toString('utf8');
       if (text.includes('\u0000'))
         throw new SqlError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
@@ -577,6 +591,7 @@ export class Connection {
           SqlState.INVALID_SQL_STATEMENT_NAME,
           `prepared statement "${name}" does not exist`,
         );
+      if (p.columns !== undefined) this.refuseIfAborted();
       msg.parameterDescription(
         this.out,
         p.paramTypes.map((t) => TYPE_INFO[t.id === 'unknown' ? 'text' : t.id].oid),
@@ -590,6 +605,7 @@ export class Connection {
       if (portal === undefined)
         throw new SqlError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
       const cols = portal.prepared.columns;
+      if (cols !== undefined) this.refuseIfAborted();
       if (cols !== undefined) msg.rowDescription(this.out, cols, portal.formats);
       else msg.noData(this.out);
       return;
@@ -608,6 +624,12 @@ export class Connection {
       msg.emptyQueryResponse(this.out);
       return;
     }
+    if (portal.done === true && portal.cursor?.columns === undefined)
+      throw new SqlError('55000', `portal "${name}" cannot be run`);
+    if (portal.prepared.columns !== undefined)
+      for (const f of portal.formats)
+        if (f !== 0 && f !== 1)
+          throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unsupported format code: ${f}`);
     if (portal.prepared.statement.kind === 'copy') {
       this.errorText = portal.prepared.text;
       await this.startCopy(portal.prepared, portal.prepared.text, true);
@@ -629,8 +651,9 @@ export class Connection {
       const tag = portal.cursor.columns !== undefined && full.startsWith('SELECT ') ? `SELECT ${sent}` : full;
       msg.commandComplete(this.out, tag);
       portal.cursor.close();
-      // Executing a finished portal again returns no more rows.
+      // Executing a finished portal again returns no more rows (and is refused when it returns none).
       portal.cursor = finishedCursor(portal.cursor.columns, full);
+      portal.done = true;
     } else msg.portalSuspended(this.out);
   }
 
