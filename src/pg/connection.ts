@@ -258,7 +258,9 @@ export class Connection {
       );
     this.database = params.get('database') ?? this.user;
     const unrecognized = [...params.keys()].filter((k) => k.startsWith('_pq_.'));
-    if (minor > 0 || unrecognized.length > 0) msg.negotiateProtocolVersion(this.out, 0, unrecognized);
+    // The newest version the server supports for the requested major version (3.0), as PostgreSQL sends it.
+    if (minor > 0 || unrecognized.length > 0)
+      msg.negotiateProtocolVersion(this.out, (PROTOCOL_3 << 16) | 0, unrecognized);
     const reg = this.host.register(this);
     if (reg === undefined)
       throw new SqlError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {

@@ -34,17 +34,35 @@ test('pg: SCRAM-SHA-256 with the right password works, a wrong one gets 28P01', 
     await c.end();
   }
   const bad = client('wrong');
-  await assert.rejects(bad.connect(), { code: '28P01', message: 'password authentication failed for user "alice"' });
+  await assert.rejects(bad.connect(), {
+    code: '28P01',
+    message: 'password authentication failed for user "alice"',
+  });
 });
 
 test('postgres.js: SCRAM-SHA-256', async () => {
-  const sql = postgres({ host: server.host, port: server.port, user: 'bob', database: 'shale', password: PASSWORD, fetch_types: false });
+  const sql = postgres({
+    host: server.host,
+    port: server.port,
+    user: 'bob',
+    database: 'shale',
+    password: PASSWORD,
+    fetch_types: false,
+  });
   try {
     assert.deepEqual([...(await sql`select ${1}::int + 1 as n`)], [{ n: 2 }]);
   } finally {
     await sql.end();
   }
-  const bad = postgres({ host: server.host, port: server.port, user: 'bob', database: 'shale', password: 'nope', fetch_types: false, max: 1 });
+  const bad = postgres({
+    host: server.host,
+    port: server.port,
+    user: 'bob',
+    database: 'shale',
+    password: 'nope',
+    fetch_types: false,
+    max: 1,
+  });
   try {
     await assert.rejects(bad`select 1`, { code: '28P01' });
   } finally {
@@ -55,9 +73,25 @@ test('postgres.js: SCRAM-SHA-256', async () => {
 function psql(password: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // Not spawnSync: the server runs in this process.
-    const p = spawn('psql', ['-X', '-h', server.host, '-p', String(server.port), '-U', 'carol', '-d', 'shale', '-tAc', 'select 40 + 2'], {
-      env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
-    });
+    const p = spawn(
+      'psql',
+      [
+        '-X',
+        '-h',
+        server.host,
+        '-p',
+        String(server.port),
+        '-U',
+        'carol',
+        '-d',
+        'shale',
+        '-tAc',
+        'select 40 + 2',
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' },
+      },
+    );
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -68,19 +102,26 @@ function psql(password: string): Promise<{ status: number | null; stdout: string
 }
 
 const havePsql = spawnSync('psql', ['--version']).status === 0;
-test('psql: SCRAM-SHA-256 with the right and a wrong password', { skip: havePsql ? false : 'no psql' }, async () => {
-  const ok = await psql(PASSWORD);
-  assert.equal(ok.status, 0, ok.stderr);
-  assert.equal(ok.stdout, '42\n');
-  const bad = await psql('wrong');
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /password authentication failed for user "carol"/);
-});
+test(
+  'psql: SCRAM-SHA-256 with the right and a wrong password',
+  { skip: havePsql ? false : 'no psql' },
+  async () => {
+    const ok = await psql(PASSWORD);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, '42\n');
+    const bad = await psql('wrong');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /password authentication failed for user "carol"/);
+  },
+);
 
 test('trust is refused off loopback: serve() and shale serve without a password', async () => {
   const dir = makeTmpDir('shale-auth-');
   try {
-    await assert.rejects(serve({ dataDir: dir, host: '0.0.0.0', port: 0 }), /refusing to listen on 0.0.0.0 without a password/);
+    await assert.rejects(
+      serve({ dataDir: dir, host: '0.0.0.0', port: 0 }),
+      /refusing to listen on 0.0.0.0 without a password/,
+    );
     const cli = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
     const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
       const p = spawn(process.execPath, [cli, 'serve', `--data-dir=${dir}`, '--host=0.0.0.0', '--port=0'], {

@@ -111,10 +111,16 @@ test(`FrontendReader: a length above the limit is refused before its body arrive
   r.push(Buffer.from([0, 0, 0, 8, 0, 3, 0, 0]));
   r.next();
   r.push(Buffer.from([0x51, 0, 0, 0x10, 0]));
-  assert.throws(() => r.next(), (e: unknown) => e instanceof SqlError && e.code === '54000');
+  assert.throws(
+    () => r.next(),
+    (e: unknown) => e instanceof SqlError && e.code === '54000',
+  );
   const s = new FrontendReader(1000);
   s.push(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
-  assert.throws(() => s.next(), (e: unknown) => e instanceof SqlError && e.code === '08P01');
+  assert.throws(
+    () => s.next(),
+    (e: unknown) => e instanceof SqlError && e.code === '08P01',
+  );
 });
 
 type Op = { op: 'int16' | 'int32' | 'byte' | 'cstring' | 'done' | 'remaining' } | { op: 'bytes'; n: number };

@@ -91,7 +91,10 @@ test('the server statement timeout stops a long statement with 57014; the connec
     await c.query(`insert into big values ${Array.from({ length: 200 }, (_, i) => `(${i})`).join(',')}`);
     for (const q of [LONG_AGGREGATE, LONG_RESULT]) {
       const t0 = Date.now();
-      await assert.rejects(c.query(q), { code: '57014', message: 'canceling statement due to statement timeout' });
+      await assert.rejects(c.query(q), {
+        code: '57014',
+        message: 'canceling statement due to statement timeout',
+      });
       assert.ok(Date.now() - t0 < 5000, `stopped after ${Date.now() - t0} ms`);
     }
     // In a transaction: the timeout aborts it (25P02 until ROLLBACK), as any error.
@@ -148,7 +151,10 @@ test('CancelRequest stops a long statement with 57014; wrong keys and idle cance
     // The connection goes on, and the cancel does not hit the next statement.
     c.send('Query', { String: 'select count(*) from big' });
     const next = await until(c, 'ReadyForQuery');
-    assert.deepEqual(next.map((m) => m.Type), ['RowDescription', 'DataRow', 'CommandComplete', 'ReadyForQuery']);
+    assert.deepEqual(
+      next.map((m) => m.Type),
+      ['RowDescription', 'DataRow', 'CommandComplete', 'ReadyForQuery'],
+    );
   } finally {
     c.end();
   }

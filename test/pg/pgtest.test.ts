@@ -36,7 +36,12 @@ describe('pgtest files', () => {
     const db = 'pgtest_' + file.replace(/\.txt$/, '').replace(/[^a-z0-9_]/gi, '_');
 
     test(`${file} against PostgreSQL 15`, { skip: noPg ?? false }, async () => {
-      const admin = new pg.Client({ host: postgres!.host, port: postgres!.port, user: 'postgres', database: 'postgres' });
+      const admin = new pg.Client({
+        host: postgres!.host,
+        port: postgres!.port,
+        user: 'postgres',
+        database: 'postgres',
+      });
       await admin.connect();
       try {
         await admin.query(`drop database if exists ${db}`);
@@ -45,7 +50,10 @@ describe('pgtest files', () => {
         await admin.end();
       }
       const text = readFileSync(path, 'utf8');
-      const r = await runPgtest(text, 'pg', postgres!.host, postgres!.port, { user: 'postgres', database: db });
+      const r = await runPgtest(text, 'pg', postgres!.host, postgres!.port, {
+        user: 'postgres',
+        database: db,
+      });
       if (rewrite) writeFileSync(path, r.rewritten);
       else assert.deepEqual(r.failures, [], r.failures.join('\n'));
     });

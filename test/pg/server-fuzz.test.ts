@@ -44,24 +44,49 @@ const SQL = [
 ];
 
 const frontend: fc.Arbitrary<Buffer> = fc.oneof(
-  fc.constantFrom(...SQL).map((q) => encodeFrontend('Query', { String: q.replace('$1', '2').replace('$2', "'b'") })),
   fc
-    .tuple(fc.constantFrom('', 's1', 's2'), fc.constantFrom(...SQL), fc.array(fc.constantFrom(0, 23, 25, 17), { maxLength: 3 }))
+    .constantFrom(...SQL)
+    .map((q) => encodeFrontend('Query', { String: q.replace('$1', '2').replace('$2', "'b'") })),
+  fc
+    .tuple(
+      fc.constantFrom('', 's1', 's2'),
+      fc.constantFrom(...SQL),
+      fc.array(fc.constantFrom(0, 23, 25, 17), { maxLength: 3 }),
+    )
     .map(([Name, Query, ParameterOIDs]) => encodeFrontend('Parse', { Name, Query, ParameterOIDs })),
   fc
     .tuple(
       fc.constantFrom('', 'p1'),
       fc.constantFrom('', 's1', 's2'),
-      fc.array(fc.oneof(fc.constant(null), fc.record({ text: fc.constantFrom('1', 'x', '2') }), fc.record({ binary: fc.constantFrom('00000001', '01', '') })), { maxLength: 3 }),
+      fc.array(
+        fc.oneof(
+          fc.constant(null),
+          fc.record({ text: fc.constantFrom('1', 'x', '2') }),
+          fc.record({ binary: fc.constantFrom('00000001', '01', '') }),
+        ),
+        { maxLength: 3 },
+      ),
       fc.array(fc.constantFrom(0, 1, 2), { maxLength: 3 }),
       fc.array(fc.constantFrom(0, 1), { maxLength: 3 }),
     )
     .map(([DestinationPortal, PreparedStatement, Parameters, ParameterFormatCodes, ResultFormatCodes]) =>
-      encodeFrontend('Bind', { DestinationPortal, PreparedStatement, Parameters, ParameterFormatCodes, ResultFormatCodes }),
+      encodeFrontend('Bind', {
+        DestinationPortal,
+        PreparedStatement,
+        Parameters,
+        ParameterFormatCodes,
+        ResultFormatCodes,
+      }),
     ),
-  fc.tuple(fc.constantFrom('S', 'P', 'Z'), fc.constantFrom('', 's1', 'p1')).map(([ObjectType, Name]) => encodeFrontend('Describe', { ObjectType, Name })),
-  fc.tuple(fc.constantFrom('', 'p1'), fc.integer({ min: -1, max: 3 })).map(([Portal, MaxRows]) => encodeFrontend('Execute', { Portal, MaxRows })),
-  fc.tuple(fc.constantFrom('S', 'P', 'Q'), fc.constantFrom('', 's1', 'p1')).map(([ObjectType, Name]) => encodeFrontend('Close', { ObjectType, Name })),
+  fc
+    .tuple(fc.constantFrom('S', 'P', 'Z'), fc.constantFrom('', 's1', 'p1'))
+    .map(([ObjectType, Name]) => encodeFrontend('Describe', { ObjectType, Name })),
+  fc
+    .tuple(fc.constantFrom('', 'p1'), fc.integer({ min: -1, max: 3 }))
+    .map(([Portal, MaxRows]) => encodeFrontend('Execute', { Portal, MaxRows })),
+  fc
+    .tuple(fc.constantFrom('S', 'P', 'Q'), fc.constantFrom('', 's1', 'p1'))
+    .map(([ObjectType, Name]) => encodeFrontend('Close', { ObjectType, Name })),
   fc.constantFrom('Sync', 'Flush', 'CopyDone').map((n) => encodeFrontend(n)),
   fc.constantFrom('3\tc\n', '1\n', '\\.\n', 'x\ty\tz\n').map((Data) => encodeFrontend('CopyData', { Data })),
   fc.constant(encodeFrontend('CopyFail', { Message: 'no' })),
@@ -77,7 +102,11 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 40 }) }),
 );
@@ -91,7 +120,8 @@ function mutate(bytes: Buffer, muts: readonly Mutation[]): Buffer {
       b = Buffer.from(b);
       b[at] = m.value;
     } else if (m.kind === 'delete') b = Buffer.concat([b.subarray(0, at), b.subarray(at + m.len)]);
-    else if (m.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]);
+    else if (m.kind === 'insert')
+      b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]);
     else if (m.kind === 'truncate') b = b.subarray(0, at);
     else b = Buffer.concat([b.subarray(0, at + m.len), b.subarray(at)]);
   }
@@ -104,25 +134,35 @@ const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 const stream: fc.Arbitrary<{ bytes: Buffer; cuts: number[] }> = fc
   .tuple(
     fc.oneof(
-      { weight: 4, arbitrary: fc
-        .tuple(fc.boolean(), fc.array(frontend, { maxLength: 12 }), fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 3 })))
-        .map(([ssl, msgs, muts]) =>
-          mutate(
-            Buffer.concat([
-              ...(ssl ? [SSL_REQUEST] : []),
-              startupMessage({ user: 'fuzz', database: 'shale' }),
-              ...msgs,
-              encodeFrontend('Sync'),
-              encodeFrontend('Terminate'),
-            ]),
-            muts,
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(
+            fc.boolean(),
+            fc.array(frontend, { maxLength: 12 }),
+            fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 3 })),
+          )
+          .map(([ssl, msgs, muts]) =>
+            mutate(
+              Buffer.concat([
+                ...(ssl ? [SSL_REQUEST] : []),
+                startupMessage({ user: 'fuzz', database: 'shale' }),
+                ...msgs,
+                encodeFrontend('Sync'),
+                encodeFrontend('Terminate'),
+              ]),
+              muts,
+            ),
           ),
-        ) },
-      { weight: 1, arbitrary: fc
-        .tuple(fc.boolean(), fc.uint8Array({ maxLength: 300 }))
-        .map(([afterStartup, bytes]) =>
-          Buffer.concat([...(afterStartup ? [startupMessage({ user: 'fuzz' })] : []), Buffer.from(bytes)]),
-        ) },
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.boolean(), fc.uint8Array({ maxLength: 300 }))
+          .map(([afterStartup, bytes]) =>
+            Buffer.concat([...(afterStartup ? [startupMessage({ user: 'fuzz' })] : []), Buffer.from(bytes)]),
+          ),
+      },
     ),
     fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 4 }),
   )
@@ -206,7 +246,7 @@ test(`a live server survives random and mutated message streams (seed ${SEED})`,
       streams += batch.length;
       for (const a of answers) {
         const codes = errorCodes(a);
-        if (process.env.FUZZ_STATS) console.log("STAT", a.length, codes.join(","));
+        if (process.env.FUZZ_STATS) console.log('STAT', a.length, codes.join(','));
         assert.ok(!codes.includes('XX000'), `internal error in answer: ${codes.join(',')}`);
       }
       assert.deepEqual(logged, [], 'nothing logged as an internal error');
@@ -223,11 +263,18 @@ test(`a live server survives random and mutated message streams (seed ${SEED})`,
   const after = client();
   await after.connect();
   try {
-    assert.deepEqual((await after.query('select k from keep order by k')).rows, [{ k: 1 }, { k: 2 }, { k: 3 }]);
+    assert.deepEqual((await after.query('select k from keep order by k')).rows, [
+      { k: 1 },
+      { k: 2 },
+      { k: 3 },
+    ]);
     const r = await after.query('select $1::int + 1 as n', [41]);
     assert.deepEqual(r.rows, [{ n: 42 }]);
     await assert.rejects(after.query('select 1/0'), { code: '22012' });
-    assert.equal((await after.query({ name: 'named', text: 'select count(*)::int as n from fz' })).rows.length, 1);
+    assert.equal(
+      (await after.query({ name: 'named', text: 'select count(*)::int as n from fz' })).rows.length,
+      1,
+    );
   } finally {
     await after.end();
   }
@@ -242,7 +289,10 @@ test('a malformed message closes only that connection, with FATAL 08P01', async 
     const answer = await play(Buffer.concat([startupMessage({ user: 'x' }), bad]), []);
     assert.deepEqual(errorCodes(answer), ['08P01']);
     // An unknown message type.
-    const unknown = await play(Buffer.concat([startupMessage({ user: 'x' }), Buffer.from([0x01, 0, 0, 0, 4])]), []);
+    const unknown = await play(
+      Buffer.concat([startupMessage({ user: 'x' }), Buffer.from([0x01, 0, 0, 0, 4])]),
+      [],
+    );
     assert.deepEqual(errorCodes(unknown), ['08P01']);
     assert.deepEqual((await other.query('select 1 as one')).rows, [{ one: 1 }]);
   } finally {

@@ -86,7 +86,16 @@ export async function startPostgres(): Promise<Postgres> {
   if (init.status !== 0) throw new Error(`initdb failed: ${init.output}`);
   const port = await freePort();
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c TimeZone=UTC`;
-  const start = await as(join(BIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', opts, 'start']);
+  const start = await as(join(BIN, 'pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    opts,
+    'start',
+  ]);
   if (start.status !== 0) throw new Error(`pg_ctl start failed: ${start.output}`);
   return {
     host: '127.0.0.1',

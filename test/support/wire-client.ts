@@ -91,15 +91,9 @@ export function encodeFrontend(name: string, f: Record<string, unknown> = {}): B
       return e.message('B');
     }
     case 'Describe':
-      return e
-        .int8(str('ObjectType').charCodeAt(0))
-        .cstring(str('Name'))
-        .message('D');
+      return e.int8(str('ObjectType').charCodeAt(0)).cstring(str('Name')).message('D');
     case 'Close':
-      return e
-        .int8(str('ObjectType').charCodeAt(0))
-        .cstring(str('Name'))
-        .message('C');
+      return e.int8(str('ObjectType').charCodeAt(0)).cstring(str('Name')).message('C');
     case 'Execute':
       return e
         .cstring(str('Portal'))
@@ -126,7 +120,12 @@ export function encodeFrontend(name: string, f: Record<string, unknown> = {}): B
 }
 
 /** cancelRequest: the 16-byte packet that asks the server to cancel a connection's running statement. */
-export async function sendCancelRequest(host: string, port: number, pid: number, secret: number): Promise<void> {
+export async function sendCancelRequest(
+  host: string,
+  port: number,
+  pid: number,
+  secret: number,
+): Promise<void> {
   const b = Buffer.alloc(16);
   b.writeInt32BE(16, 0);
   b.writeInt32BE(80877102, 4);
@@ -184,7 +183,8 @@ class Cursor {
 function valueJson(b: Buffer): { text: string } | { binary: string } {
   const s = b.toString('utf8');
   // eslint-disable-next-line no-control-regex
-  if (Buffer.from(s, 'utf8').equals(b) && !/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(s)) return { text: s };
+  if (Buffer.from(s, 'utf8').equals(b) && !/[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(s))
+    return { text: s };
   return { binary: b.toString('hex') };
 }
 
@@ -292,7 +292,11 @@ export function decodeBackend(type: string, body: Buffer): WireMessage {
     case 'c':
       return { Type: 'CopyDone' };
     case 'v':
-      return { Type: 'NegotiateProtocolVersion', NewestMinorProtocol: c.int32() };
+      return {
+        Type: 'NegotiateProtocolVersion',
+        NewestProtocol: c.int32(),
+        Unrecognized: Array.from({ length: c.int32() }, () => c.cstring()),
+      };
     default:
       return { Type: `Unknown(${type})`, Hex: body.toString('hex') };
   }
