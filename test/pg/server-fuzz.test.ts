@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import pg from 'pg';
 import { startServer, type TestServer } from '../support/sql-server.js';
-import { encodeFrontend, startupMessage } from '../support/wire-client.js';
+import { encodeFrontend, startupMessage, WireClient } from '../support/wire-client.js';
 
 const SEED = Number(process.env.SEED ?? 16_2027);
 
@@ -298,4 +298,24 @@ test('a malformed message closes only that connection, with FATAL 08P01', async 
   } finally {
     await other.end();
   }
+});
+
+test('a client that vanishes while its statement streams rows, or inside a transaction, harms nothing', async () => {
+  const setup = client();
+  await setup.connect();
+  await setup.query('create table vanish (k int primary key)');
+  await setup.query(`insert into vanish values ${Array.from({ length: 100 }, (_, i) => `(${i})`).join(',')}`);
+  for (let i = 0; i < 3; i++) {
+    const w = await WireClient.connect(server.host, server.port, { user: 'v' });
+    w.send('Query', {
+      String:
+        'begin; insert into vanish values (1000); select a.k, b.k, c.k from vanish a, vanish b, vanish c',
+    });
+    while ((await w.receive(10_000)).Type !== 'DataRow');
+    w.socket.destroy();
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(logged, []);
+  assert.deepEqual((await setup.query('select count(*)::int as n from vanish')).rows, [{ n: 100 }]);
+  await setup.end();
 });
