@@ -695,6 +695,7 @@ export class Connection {
     if (s.kind !== 'copy') return;
     const session = this.session!;
     if (s.direction === 'to') {
+      this.refuseIfAborted();
       const { rows, columns } = copyOut(session, s);
       msg.copyResponse(this.out, 'H', columns);
       for (const line of rows) msg.copyData(this.out, line);
@@ -702,6 +703,7 @@ export class Connection {
       msg.commandComplete(this.out, `COPY ${rows.length}`);
       return;
     }
+    this.refuseIfAborted();
     this.copyIn = new CopyIn(session, s, extended);
     this.copyText = text;
     msg.copyResponse(this.out, 'G', this.copyIn.columnCount);
@@ -757,9 +759,16 @@ export class Connection {
       case 'S':
         return;
       default:
+        // As PostgreSQL: the COPY fails, and since the client is not following the protocol, so does the
+        // connection.
+        msg.errorOrNotice(this.out, 'E', {
+          severity: 'ERROR',
+          code: SqlState.PROTOCOL_VIOLATION,
+          message: `unexpected message type 0x${m.type.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')} during COPY from stdin`,
+        });
         throw new SqlError(
           SqlState.PROTOCOL_VIOLATION,
-          `unexpected message type 0x${m.type.charCodeAt(0).toString(16)} during COPY from stdin`,
+          'terminating connection because protocol synchronization was lost',
           { severity: 'FATAL' },
         );
     }
