@@ -54,11 +54,11 @@ async function exchange(port: number, steps: Buffer[]): Promise<string[]> {
   s.on('error', () => undefined);
   const out: string[] = [];
   const settle = async (): Promise<void> => {
-    // Until the server closes, or is quiet for 150 ms after answering something.
+    // Until the server closes, or is quiet for 100 ms after answering something.
     let last = -1;
     const t0 = Date.now();
     while (!closed && Date.now() - t0 < 5000) {
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 100));
       if (buf.length > 0 && buf.length === last) break;
       last = buf.length;
     }
