@@ -10,6 +10,9 @@ export type { Isolation, TransactionOptions, TransactOptions } from './txn/trans
 export type { RepairReport } from './db/repair.js';
 export type { VerifyReport, VerifyProblem } from './db/verify.js';
 export type { CheckpointReport } from './db/checkpoint.js';
+export type { Metrics, LatencyMetrics, LevelCompactionMetrics, LevelShape } from './db/metrics.js';
+export { prometheusText, PROMETHEUS_CONTENT_TYPE } from './db/prometheus-text.js';
+export type { PrometheusTextOptions } from './db/prometheus-text.js';
 export type {
   CompactionFilter,
   CompactionFilterFactory,

@@ -50,7 +50,11 @@ import {
 } from './call-options.js';
 import { DBStatus } from './db-status.js';
 import { MemTables } from './memtables.js';
-import { LiveLog } from './live-log.js';
+import type { LiveLog } from './live-log.js';
+import { MeteredLiveLog } from './metered-live-log.js';
+import { EngineMetrics } from './engine-metrics.js';
+import { collectMetrics, type Metrics } from './metrics.js';
+import { prometheusText, type PrometheusTextOptions } from './prometheus-text.js';
 import { ObsoleteFiles } from './obsolete-files.js';
 import { BackgroundWork } from './background-work.js';
 import { WriteStall } from './write-stall.js';
@@ -76,6 +80,7 @@ export class DB {
   /** @internal */ readonly tableCache: TableCache;
   /** @internal */ readonly blockCache: LruCache<number, Block> | null;
   /** @internal */ readonly stats = new LevelStats(NUM_LEVELS);
+  /** @internal */ readonly meter = new EngineMetrics(NUM_LEVELS);
   /** @internal */ readonly status = new DBStatus();
   /** @internal */ readonly memtables: MemTables;
   /** @internal */ readonly snapshots = new SnapshotList();
@@ -111,6 +116,7 @@ export class DB {
         blockCache: this.blockCache,
         verifyChecksums: options.verifyChecksums || options.paranoidChecks,
         paranoidChecks: options.paranoidChecks,
+        counters: this.meter.read,
       },
       options.maxOpenFiles - 10,
     );
@@ -135,7 +141,7 @@ export class DB {
       ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
       : new WorkerJobRunner(this.versions.fileCounter);
     this.memtables = new MemTables(this.icmp);
-    this.log = new LiveLog(fs, this.walDir);
+    this.log = new MeteredLiveLog(fs, this.walDir, this.meter);
     this.work = new BackgroundWork({
       location,
       opts: options,
@@ -145,6 +151,7 @@ export class DB {
       runner: this.runner,
       snapshots: this.snapshots,
       stats: this.stats,
+      metrics: this.meter,
       status: this.status,
       tableSettings: {
         blockSize: options.blockSize,
@@ -172,6 +179,7 @@ export class DB {
       this.runner,
       this.work,
       this.status,
+      this.meter,
     );
     this.pipeline = new CommitPipeline(
       this.versions,
@@ -322,7 +330,9 @@ export class DB {
     const v = toBytes(value, 'value');
     const sync = syncOption(options);
     this.status.checkWritable();
+    const t = this.meter.beginWrite();
     this.pipeline.put(k, v, sync);
+    this.meter.endWrite(t);
   }
 
   /** delete removes `key` (a no-op if it is absent). */
@@ -330,7 +340,9 @@ export class DB {
     const k = toBytes(key, 'key');
     const sync = syncOption(options);
     this.status.checkWritable();
+    const t = this.meter.beginWrite();
     this.pipeline.delete(k, sync);
+    this.meter.endWrite(t);
   }
 
   /** write applies every operation of `batch` atomically. */
@@ -339,7 +351,9 @@ export class DB {
     const sync = syncOption(options);
     this.status.checkWritable();
     if (batch.count === 0) return;
+    const t = this.meter.beginWrite();
     this.pipeline.write(batch, sync);
+    this.meter.endWrite(t);
   }
 
   /**
@@ -354,6 +368,7 @@ export class DB {
       const sync = syncOption(options);
       this.status.checkWritable();
       if (batch.count === 0) return Promise.resolve();
+      this.meter.asyncWrites++;
       // Unsynced, nothing ahead, room: apply now (see CommitPipeline.canWriteNow).
       if (!sync && this.pipeline.canWriteNow()) {
         this.pipeline.write(batch, false);
@@ -370,6 +385,8 @@ export class DB {
     try {
       if (!syncOption(options) && this.pipeline.canWriteNow()) {
         this.put(key, value);
+        this.meter.writes--;
+        this.meter.asyncWrites++;
         return Promise.resolve();
       }
       return this.writeAsync(new WriteBatch().put(key, value), options);
@@ -383,6 +400,8 @@ export class DB {
     try {
       if (!syncOption(options) && this.pipeline.canWriteNow()) {
         this.delete(key);
+        this.meter.writes--;
+        this.meter.asyncWrites++;
         return Promise.resolve();
       }
       return this.writeAsync(new WriteBatch().delete(key), options);
@@ -439,6 +458,15 @@ export class DB {
 
   /** get returns a copy of the value of `key`, or undefined when it is absent. */
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
+    const m = this.meter;
+    const t = m.beginGet();
+    const v = this.getValue(key, options);
+    m.endGet(t);
+    if (v !== undefined) m.getsFound++;
+    return v;
+  }
+
+  private getValue(key: Uint8Array | string, options: ReadOptions | undefined): Uint8Array | undefined {
     const k = toBytes(key, 'key');
     this.status.checkOpen();
     // A loop of synchronous reads never yields to the event loop: take finished background work here,
@@ -476,7 +504,8 @@ export class DB {
     const mems = this.memtables.refAll();
     const version = this.versions.current;
     this.versions.ref(version);
-    const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, () => {
+    this.meter.iterators++;
+    const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, this.meter, () => {
       this.iterators.delete(cursor);
       for (const m of mems) this.memtables.unref(m);
       // Only a released old version can leave files to delete (listing the directory per iterator close
@@ -505,6 +534,28 @@ export class DB {
   snapshot(): Snapshot {
     this.status.checkOpen();
     return this.snapshots.create(this.versions.lastSequence);
+  }
+
+  /**
+   * metrics returns what the database has done since it was opened and how it looks now: counters and
+   * latency percentiles of gets, writes, iterators, the WAL, flushes, compactions and write stalls,
+   * cache and bloom filter hits, bytes read and written, files per level (see Metrics and
+   * docs/operations.md). A plain object, new on each call; cheap enough to call often.
+   */
+  metrics(): Metrics {
+    this.status.checkOpen();
+    return collectMetrics({
+      metrics: this.meter,
+      version: this.versions.current,
+      blockCacheUsage: this.blockCache?.usage ?? 0,
+      blockCacheCapacity: this.blockCache?.capacity ?? 0,
+      openTables: this.tableCache.openCount,
+    });
+  }
+
+  /** metricsText returns metrics() as Prometheus exposition text (see prometheusText). */
+  metricsText(options?: PrometheusTextOptions): string {
+    return prometheusText(this.metrics(), options);
   }
 
   /** getProperty returns a named statistic (LevelDB's names; see docs/properties.md), or undefined. */
