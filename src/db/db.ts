@@ -25,13 +25,13 @@ import { VersionSet } from '../version/version-set.js';
 import type { Version } from '../version/version.js';
 import { NUM_LEVELS } from '../version/version-edit.js';
 import { LevelIterator } from '../version/level-iterator.js';
-import { lockFileName, parseFileName } from '../version/file-names.js';
+import { currentFileName, lockFileName, parseFileName } from '../version/file-names.js';
 import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { LruCache } from '../util/lru-cache.js';
 import { toBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import { ClosedError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import { ClosedError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../util/errors.js';
 import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import { WriteBatch } from './write-batch.js';
@@ -62,6 +62,7 @@ import { CommitPipeline } from './commit-pipeline.js';
 import { recoverDatabase } from './open.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
 import { writeCheckpoint, type CheckpointReport } from './checkpoint.js';
+import { catchUp as catchUpSecondary, evictUnusedTables, type CatchUpContext } from './secondary.js';
 import {
   Transaction,
   isRetryable,
@@ -90,6 +91,8 @@ export class DB {
   private readonly log: LiveLog;
   private readonly iterators = new Set<DBIterator>();
   private closePromise: Promise<void> | null = null;
+  /** secondaryTables: a secondary instance's open tables (secondary.ts); null for other opens. */
+  private secondaryTables: Set<number> | null = null;
   private readonly runner: JobRunner;
   private readonly work: BackgroundWork;
   private readonly stall: WriteStall;
@@ -224,6 +227,7 @@ export class DB {
     const fs = options.fs ?? new NodeFileSystem();
     // Loaded at every open (once per process, ~10 ms): tables written by upstream LevelDB may use zstd.
     await ensureZstd();
+    if (opts.secondary) return DB.openSecondaryInstance(location, fs, opts);
     if (opts.readOnly) return DB.openReadOnly(location, fs, opts);
     if (!fs.exists(location)) {
       if (!opts.createIfMissing) {
@@ -241,6 +245,47 @@ export class DB {
       throw err;
     }
     return db;
+  }
+
+  /**
+   * openSecondary opens the database in `location` as a secondary instance (RocksDB's): read-only, no
+   * lock, nothing written, renamed or deleted there, beside a primary writing in another process (or
+   * this one). It sees the state at open; `catchUp()` brings it up to the primary's newer writes. Every
+   * table it reads stays open while it may need it, so the primary's compactions deleting them do not
+   * take them away (see src/db/secondary.ts). Same as DB.open(location, { ...options, secondary: true }).
+   */
+  static openSecondary(location: string, options: Options = {}): Promise<DB> {
+    return DB.open(location, { ...options, secondary: true });
+  }
+
+  /**
+   * catchUp (secondary instances only) reads the primary's newer MANIFEST edits and log records and
+   * makes them visible: afterwards reads see the state after some prefix of the primary's acknowledged
+   * writes, at least those acknowledged before the call (written to the OS: a write is in the primary's
+   * log before it returns). Iterators opened before keep their view. Resolves to the sequence number of
+   * the newest write now visible, and how many times it read the primary's state (more than once when
+   * it raced the primary switching its MANIFEST or deleting logs). NotSupportedError on a database not opened as a secondary.
+   */
+  async catchUp(): Promise<{ lastSequence: number; attempts: number }> {
+    this.status.checkOpen();
+    if (this.secondaryTables === null)
+      throw new NotSupportedError('catchUp() needs a secondary instance (DB.openSecondary)');
+    const r = await catchUpSecondary(this.catchUpContext());
+    return { lastSequence: r.lastSequence, attempts: r.attempts };
+  }
+
+  private catchUpContext(): CatchUpContext {
+    return {
+      fs: this.fs,
+      location: this.location,
+      walDir: this.walDir,
+      opts: this.opts,
+      icmp: this.icmp,
+      versions: this.versions,
+      memtables: this.memtables,
+      tableCache: this.tableCache,
+      opened: this.secondaryTables!,
+    };
   }
 
   /**
@@ -265,6 +310,37 @@ export class DB {
       const v = db.versions.current;
       for (let level = 0; level < NUM_LEVELS; level++)
         for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
+    } catch (err) {
+      db.abandon();
+      throw err;
+    }
+    return db;
+  }
+
+  /**
+   * openSecondaryInstance: a read-only open whose state comes from a catch-up (which starts over when
+   * it races the primary switching its MANIFEST or deleting files), with every table it reads kept open:
+   * its table cache is unbounded (see secondary.ts).
+   */
+  private static async openSecondaryInstance(
+    location: string,
+    fs: FileSystem,
+    opts: ResolvedOptions,
+  ): Promise<DB> {
+    if (!fs.exists(currentFileName(location)))
+      throw new NotFoundError(
+        `${location} does not exist (a secondary open creates nothing): it holds no CURRENT file`,
+      );
+    const db = new DB(
+      location,
+      fs,
+      { ...opts, backgroundJobs: 'inline', maxOpenFiles: 2 ** 40 },
+      { path: lockFileName(location), release: () => {} },
+    );
+    db.status.readOnly = true;
+    db.secondaryTables = new Set();
+    try {
+      await catchUpSecondary(db.catchUpContext());
     } catch (err) {
       db.abandon();
       throw err;
@@ -510,7 +586,10 @@ export class DB {
       for (const m of mems) this.memtables.unref(m);
       // Only a released old version can leave files to delete (listing the directory per iterator close
       // was most of the cost of short scans).
-      if (this.versions.unref(version) && !this.status.closed) this.obsolete.deleteObsoleteFiles();
+      if (this.versions.unref(version) && !this.status.closed) {
+        if (this.secondaryTables !== null) this.evictUnusedTables();
+        else this.obsolete.deleteObsoleteFiles();
+      }
     });
     this.iterators.add(cursor);
     return cursor;
@@ -698,6 +777,14 @@ export class DB {
   }
 
   // ---- internals ----
+
+  private evictUnusedTables(): void {
+    evictUnusedTables({
+      versions: this.versions,
+      tableCache: this.tableCache,
+      opened: this.secondaryTables!,
+    });
+  }
 
   private abandon(): void {
     this.status.closed = true;
