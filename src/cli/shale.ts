@@ -12,6 +12,7 @@ import { DB } from '../db/db.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
 import { dumpFile } from '../db/dump.js';
+import { formatMetrics } from './format-metrics.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
 
 /** UsageError: the command line is wrong (exit code 2). */
@@ -94,7 +95,8 @@ const COMMANDS: Record<string, Command> = {
   },
   stats: {
     args: '<dir> [--json]',
-    summary: 'levels (files, bytes), write amplification, last sequence, memory',
+    summary: 'levels (files, bytes), write amplification, last sequence, memory, metrics of the open',
+    help: "The metrics (db.metrics(): counters and latencies) are those of this command's own open of the\ndatabase (recovery, table opens); an application reads its own with db.metrics() or db.metricsText().",
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
       return withDb(dir, async (db) => {
@@ -109,6 +111,7 @@ const COMMANDS: Record<string, Command> = {
           writeAmplification: Number(db.getProperty('shale.write-amplification')),
           lastSequence: Number(db.getProperty('shale.last-sequence')),
           approximateMemoryUsage: Number(db.getProperty('leveldb.approximate-memory-usage')),
+          metrics: db.metrics(),
         };
         if (v.json === true) console.log(JSON.stringify(stats, null, 2));
         else {
@@ -116,6 +119,7 @@ const COMMANDS: Record<string, Command> = {
           console.log(`write amplification: ${stats.writeAmplification}`);
           console.log(`last sequence: ${stats.lastSequence}`);
           console.log(`memory in use: ${stats.approximateMemoryUsage} bytes`);
+          process.stdout.write(formatMetrics(stats.metrics));
         }
         return 0;
       });
