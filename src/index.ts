@@ -3,7 +3,7 @@
  * else under src/ is internal.
  */
 export { DB } from './db/db.js';
-export type { WriteOptions, ReadOptions, IteratorOptions } from './db/db.js';
+export type { WriteOptions, ReadOptions, IteratorOptions, ProgressOptions } from './db/db.js';
 export { WriteBatch } from './db/write-batch.js';
 export { Transaction } from './txn/transaction.js';
 export type { Isolation, TransactionOptions, TransactOptions } from './txn/transaction.js';

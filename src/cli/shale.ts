@@ -13,6 +13,7 @@ import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
 import { dumpFile } from '../db/dump.js';
 import { formatMetrics } from './format-metrics.js';
+import { startProgress } from './progress.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
 
 /** UsageError: the command line is wrong (exit code 2). */
@@ -77,7 +78,9 @@ const COMMANDS: Record<string, Command> = {
     args: '<dir>',
     summary: 'rebuild a database whose MANIFEST is lost or damaged (damaged tables go to lost/)',
     run: async ([dir]) => {
-      const r = await DB.repair(need(dir, 'dir'));
+      const r = await withProgress('repair', 'files', (onProgress) =>
+        DB.repair(need(dir, 'dir'), { onProgress }),
+      );
       console.log(JSON.stringify(r, null, 2));
       return 0;
     },
@@ -87,7 +90,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compact the whole database',
     run: async ([dir]) => {
       return withDb(dir, async (db) => {
-        await db.compactRange();
+        await withProgress('compact', 'steps', (onProgress) =>
+          db.compactRange(undefined, undefined, { onProgress }),
+        );
         console.log(db.getProperty('leveldb.stats'));
         return 0;
       });
@@ -140,7 +145,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check every checksum, batch and key order of a closed database; exit 1 on damage',
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
-      const r = await DB.verify(need(dir, 'dir'), { createIfMissing: false });
+      const r = await withProgress('verify', 'bytes', (onProgress) =>
+        DB.verify(need(dir, 'dir'), { createIfMissing: false, onProgress }),
+      );
       if (v.json === true) console.log(JSON.stringify(r, null, 2));
       else {
         for (const p of r.problems)
@@ -160,7 +167,10 @@ const COMMANDS: Record<string, Command> = {
     run: async ([dir, dest]) => {
       const target = need(dest, 'dest');
       return withDb(dir, async (db) => {
-        console.log(JSON.stringify(await db.checkpoint(target)));
+        const r = await withProgress('checkpoint', 'files', (onProgress) =>
+          db.checkpoint(target, { onProgress }),
+        );
+        console.log(JSON.stringify(r));
         return 0;
       });
     },
@@ -180,11 +190,20 @@ const COMMANDS: Record<string, Command> = {
     },
     run: async ([file], v) => {
       const { keyEnc } = encodings(v);
-      dumpFile(need(file, 'file'), (line) => process.stdout.write(line + '\n'), {
-        hex: v.hex === true,
-        gte: typeof v.gte === 'string' ? decodeArg(v.gte, keyEnc) : undefined,
-        lt: typeof v.lt === 'string' ? decodeArg(v.lt, keyEnc) : undefined,
-      });
+      // The records go to stdout: a bar only when they go elsewhere than the terminal the bar is on.
+      const p = process.stdout.isTTY
+        ? startProgress('dump', 'bytes', NO_TTY)
+        : startProgress('dump', 'bytes');
+      try {
+        dumpFile(need(file, 'file'), (line) => process.stdout.write(line + '\n'), {
+          hex: v.hex === true,
+          gte: typeof v.gte === 'string' ? decodeArg(v.gte, keyEnc) : undefined,
+          lt: typeof v.lt === 'string' ? decodeArg(v.lt, keyEnc) : undefined,
+          onProgress: p.onProgress,
+        });
+      } finally {
+        p.stop();
+      }
       return 0;
     },
   },
@@ -326,6 +345,23 @@ function encodings(v: Record<string, string | boolean | undefined>): {
     valueEnc: check(v['value-encoding'], 'value-encoding'),
   };
 }
+
+/** withProgress runs `fn` with a progress bar on stderr when it is a terminal (see progress.ts). */
+async function withProgress<T>(
+  label: string,
+  unit: 'bytes' | 'files' | 'steps',
+  fn: (onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const p = startProgress(label, unit);
+  try {
+    return await fn(p.onProgress);
+  } finally {
+    p.stop();
+  }
+}
+
+/** NO_TTY: a stream startProgress draws nothing on. */
+const NO_TTY = { isTTY: false } as NodeJS.WriteStream;
 
 /** withDb opens the existing database in `dir`, runs `fn` on it and closes it, whatever happens. */
 async function withDb(dir: string | undefined, fn: (db: DB) => Promise<number>): Promise<number> {

@@ -45,6 +45,7 @@ import {
   checkIteratorOptions,
   syncOption,
   type IteratorOptions,
+  type ProgressOptions,
   type ReadOptions,
   type WriteOptions,
 } from './call-options.js';
@@ -71,7 +72,7 @@ import {
 } from '../txn/transaction.js';
 import { LockManager } from '../txn/lock-manager.js';
 
-export type { WriteOptions, ReadOptions, IteratorOptions } from './call-options.js';
+export type { WriteOptions, ReadOptions, IteratorOptions, ProgressOptions } from './call-options.js';
 
 /** DB is an open database. */
 export class DB {
@@ -386,7 +387,7 @@ export class DB {
    * repair rebuilds the MANIFEST of the database in `location` from the tables and logs that survive;
    * tables that cannot be read are moved to `lost/` (see src/db/repair.ts). The database must be closed.
    */
-  static repair(location: string, options: Options = {}): Promise<RepairReport> {
+  static repair(location: string, options: Options & ProgressOptions = {}): Promise<RepairReport> {
     return repairDB(location, options);
   }
 
@@ -394,7 +395,7 @@ export class DB {
    * verify checks every checksum of the closed database in `location` (MANIFEST, live tables, the logs
    * recovery would replay) and every batch and key order, changing nothing; see src/db/verify.ts.
    */
-  static verify(location: string, options: Options = {}): Promise<VerifyReport> {
+  static verify(location: string, options: Options & ProgressOptions = {}): Promise<VerifyReport> {
     return verifyDatabase(location, options);
   }
 
@@ -709,7 +710,7 @@ export class DB {
    * on: it holds at least every write acknowledged before the call, shares tables by hard links where
    * the file system allows, and opens in shale and in LevelDB. See src/db/checkpoint.ts.
    */
-  async checkpoint(dest: string): Promise<CheckpointReport> {
+  async checkpoint(dest: string, options: ProgressOptions = {}): Promise<CheckpointReport> {
     if (typeof dest !== 'string' || dest.length === 0)
       throw new InvalidArgumentError('checkpoint destination must be a non-empty string');
     this.status.checkWritable();
@@ -717,7 +718,7 @@ export class DB {
     await this.flush();
     this.status.checkWritable();
     // Synchronous from here: no flush, compaction or write can change the files while they are copied.
-    return writeCheckpoint(this.fs, this.location, this.walDir, this.versions, dest);
+    return writeCheckpoint(this.fs, this.location, this.walDir, this.versions, dest, options.onProgress);
   }
 
   /**
@@ -725,7 +726,11 @@ export class DB {
    * LevelDB's CompactRange: the memtable is flushed, then each level's overlapping files are merged into
    * the next, until the range sits in one level with every shadowed version and obsolete deletion gone.
    */
-  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+  async compactRange(
+    start?: Uint8Array | string,
+    end?: Uint8Array | string,
+    options: ProgressOptions = {},
+  ): Promise<void> {
     const begin = start === undefined || start === null ? undefined : toBytes(start, 'start');
     const limit = end === undefined || end === null ? undefined : toBytes(end, 'end');
     this.status.checkWritable();
@@ -736,10 +741,13 @@ export class DB {
       if (v.overlapInLevel(level, begin, limit)) maxLevel = level;
     // Each level into the next, then the bottom level rewritten in place, so that afterwards no
     // shadowed version or deletion that no snapshot needs is left in the range.
+    // Progress in steps: one per level merged down, plus the bottom level's rewrite.
     for (let level = 0; level <= maxLevel; level++) {
+      options.onProgress?.(level, maxLevel + 1);
       this.status.checkWritable();
       await this.work.manual(level, level === maxLevel, begin, limit);
     }
+    options.onProgress?.(maxLevel + 1, maxLevel + 1);
   }
 
   /**
