@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -94,6 +94,13 @@ test('a secondary beside a primary in this process: catchUp shows new writes, fl
   assert.equal(m.write.calls, 0);
   await secondary.close();
   await primary.close();
+});
+
+test('a secondary open of a directory without a database fails with NotFound and creates nothing', async (t) => {
+  const dir = tmpDirFor(t);
+  await assert.rejects(DB.openSecondary(dir, { fs: new NoWriteFileSystem() }), { code: ErrorCode.NOT_FOUND });
+  await assert.rejects(DB.openSecondary(join(dir, 'absent')), { code: ErrorCode.NOT_FOUND });
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('a secondary following a primary in another process sees a prefix of its acknowledged writes, never a torn batch', async (t) => {
