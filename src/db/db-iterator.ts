@@ -9,7 +9,9 @@ import { ValueType, lookupKey, sequenceOf, typeOf, userKeyOf } from '../memtable
 import { ClosedError } from '../util/errors.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { compareByteRanges } from '../util/bytes.js';
-import type { EngineMetrics } from './engine-metrics.js';
+import { STEP_SAMPLE, type EngineMetrics } from './engine-metrics.js';
+
+const STEP_MASK = STEP_SAMPLE - 1;
 
 /** Bounds restrict an iterator to a key range; each side is optional. */
 export interface Bounds {
@@ -141,9 +143,15 @@ export class DBIterator {
 
   /** next moves to the next entry. Requires: valid(). */
   next(): void {
-    const t = this.meter.beginNext();
+    const m = this.meter;
+    // Counted always; timed once in STEP_SAMPLE (the fast path is one increment and a test).
+    if ((++m.nexts & STEP_MASK) !== 0) {
+      this.nextImpl();
+      return;
+    }
+    const t = performance.now();
     this.nextImpl();
-    this.meter.endStep(t);
+    m.stepNanos.record((performance.now() - t) * 1e6);
   }
 
   private nextImpl(): void {
@@ -164,9 +172,14 @@ export class DBIterator {
 
   /** prev moves to the previous entry. Requires: valid(). */
   prev(): void {
-    const t = this.meter.beginPrev();
+    const m = this.meter;
+    if ((++m.prevs & STEP_MASK) !== 0) {
+      this.prevImpl();
+      return;
+    }
+    const t = performance.now();
     this.prevImpl();
-    this.meter.endStep(t);
+    m.stepNanos.record((performance.now() - t) * 1e6);
   }
 
   private prevImpl(): void {

@@ -53,7 +53,7 @@ import { DBStatus } from './db-status.js';
 import { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import { MeteredLiveLog } from './metered-live-log.js';
-import { EngineMetrics } from './engine-metrics.js';
+import { EngineMetrics, GET_SAMPLE } from './engine-metrics.js';
 import { collectMetrics, type Metrics } from './metrics.js';
 import { prometheusText, type PrometheusTextOptions } from './prometheus-text.js';
 import { ObsoleteFiles } from './obsolete-files.js';
@@ -71,6 +71,9 @@ import {
   type TransactionOptions,
 } from '../txn/transaction.js';
 import { LockManager } from '../txn/lock-manager.js';
+
+/** SAMPLE_MASK: a get or write is timed when its count is a multiple of GET_SAMPLE. */
+const SAMPLE_MASK = GET_SAMPLE - 1;
 
 export type { WriteOptions, ReadOptions, IteratorOptions, ProgressOptions } from './call-options.js';
 
@@ -407,9 +410,12 @@ export class DB {
     const v = toBytes(value, 'value');
     const sync = syncOption(options);
     this.status.checkWritable();
-    const t = this.meter.beginWrite();
+    const m = this.meter;
+    // Counted always, timed once in GET_SAMPLE (engine-metrics.ts): the fast path is an increment and a test.
+    if ((++m.writes & SAMPLE_MASK) !== 0) return this.pipeline.put(k, v, sync);
+    const t = performance.now();
     this.pipeline.put(k, v, sync);
-    this.meter.endWrite(t);
+    m.writeNanos.record((performance.now() - t) * 1e6);
   }
 
   /** delete removes `key` (a no-op if it is absent). */
@@ -417,9 +423,11 @@ export class DB {
     const k = toBytes(key, 'key');
     const sync = syncOption(options);
     this.status.checkWritable();
-    const t = this.meter.beginWrite();
+    const m = this.meter;
+    if ((++m.writes & SAMPLE_MASK) !== 0) return this.pipeline.delete(k, sync);
+    const t = performance.now();
     this.pipeline.delete(k, sync);
-    this.meter.endWrite(t);
+    m.writeNanos.record((performance.now() - t) * 1e6);
   }
 
   /** write applies every operation of `batch` atomically. */
@@ -428,9 +436,11 @@ export class DB {
     const sync = syncOption(options);
     this.status.checkWritable();
     if (batch.count === 0) return;
-    const t = this.meter.beginWrite();
+    const m = this.meter;
+    if ((++m.writes & SAMPLE_MASK) !== 0) return this.pipeline.write(batch, sync);
+    const t = performance.now();
     this.pipeline.write(batch, sync);
-    this.meter.endWrite(t);
+    m.writeNanos.record((performance.now() - t) * 1e6);
   }
 
   /**
@@ -536,10 +546,11 @@ export class DB {
   /** get returns a copy of the value of `key`, or undefined when it is absent. */
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
     const m = this.meter;
-    const t = m.beginGet();
+    // Counted always, timed once in GET_SAMPLE (engine-metrics.ts): the fast path is an increment and a test.
+    if ((++m.gets & SAMPLE_MASK) !== 0) return this.getValue(key, options);
+    const t = performance.now();
     const v = this.getValue(key, options);
-    m.endGet(t);
-    if (v !== undefined) m.getsFound++;
+    m.getNanos.record((performance.now() - t) * 1e6);
     return v;
   }
 
@@ -553,11 +564,17 @@ export class DB {
     const m = this.memtables;
     let v = m.mem.get(k, seq);
     if (v === undefined && m.imm !== null) v = m.imm.get(k, seq);
-    if (v !== undefined) return v === null ? undefined : v.slice();
+    if (v !== undefined) {
+      if (v === null) return undefined;
+      this.meter.getsFound++;
+      return v.slice();
+    }
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
     if (version.updateStats(r)) this.work.maybeScheduleWork();
-    return r.state === 'found' ? r.value!.slice() : undefined;
+    if (r.state !== 'found') return undefined;
+    this.meter.getsFound++;
+    return r.value!.slice();
   }
 
   /** has returns true iff `key` is present. */
