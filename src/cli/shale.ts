@@ -172,6 +172,7 @@ const COMMANDS: Record<string, Command> = {
   --password=secret        require SCRAM-SHA-256 with this password (or set SHALE_PASSWORD)
   --max-connections=n      (default 100)
   --statement-timeout=ms   cancel statements running longer (default 0: no limit)
+  --metrics-port=n         serve Prometheus metrics at http://host:n/metrics (server and engine)
 Stops on SIGTERM or SIGINT: running statements finish, open transactions roll back.`,
     options: {
       'data-dir': { type: 'string', default: './shale-data' },
@@ -180,6 +181,7 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
       password: { type: 'string' },
       'max-connections': { type: 'string', default: '100' },
       'statement-timeout': { type: 'string', default: '0' },
+      'metrics-port': { type: 'string' },
     },
     run: async (_p, v) => {
       const number = (name: string): number => {
@@ -193,12 +195,15 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
         host: v.host as string,
         maxConnections: number('max-connections'),
         statementTimeout: number('statement-timeout'),
+        ...(v['metrics-port'] === undefined ? {} : { metricsPort: number('metrics-port') }),
         ...(password === undefined || password === '' ? {} : { password }),
       };
       const server = await listenOnFreePort(common, v.port === undefined ? undefined : number('port'));
       console.log(
         `shale ${SHALE_VERSION} listening on ${server.host}:${server.port} (data in ${common.dataDir})`,
       );
+      if (server.metricsPort !== undefined)
+        console.log(`metrics at http://${server.host}:${server.metricsPort}/metrics`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);

@@ -16,6 +16,7 @@ import { BodyReader, FrontendReader, type FrontendMessage } from './protocol/fro
 import * as msg from './protocol/messages.js';
 import { CopyIn, copyOut } from './copy.js';
 import type { Authenticator } from './auth.js';
+import type { ServerMetrics } from './server-metrics.js';
 
 /** YIELD_INTERVAL_MS: how long a statement sends rows before it lets the event loop run. */
 const YIELD_INTERVAL_MS = 10;
@@ -33,6 +34,8 @@ export interface ConnectionHost {
   readonly statementTimeout: number;
   /** authenticator: makes a per-connection password exchange (undefined: trust). */
   readonly authenticator: (() => Authenticator) | undefined;
+  /** metrics: counts statements and errors (undefined: not counted). */
+  readonly metrics?: ServerMetrics;
   /** register assigns a backend pid and secret (for CancelRequest); false when the server is full. */
   register(c: Connection): { pid: number; secret: number } | undefined;
   unregister(c: Connection): void;
@@ -177,7 +180,11 @@ export class Connection {
     } else if (!this.socket.destroyed) this.socket.destroy();
   }
 
+  /** messageStart: when the message being handled began (statement latency). */
+  private messageStart = 0;
+
   private async handle(m: FrontendMessage): Promise<void> {
+    this.messageStart = performance.now();
     if (this.phase === 'startup') return this.startup(m);
     if (this.phase === 'auth') return this.authMessage(m);
     if (this.copyIn !== undefined) return this.copyMessage(m);
@@ -318,8 +325,15 @@ export class Connection {
 
   // Errors ----------------------------------------------------------------------------------------------
 
+  /** completed sends CommandComplete and counts the statement (its latency from its message's arrival). */
+  private completed(tag: string): void {
+    msg.commandComplete(this.out, tag);
+    this.host.metrics?.statement(tag, (performance.now() - this.messageStart) * 1000);
+  }
+
   private sendError(err: unknown, queryText: string | undefined): void {
     const e = toSqlError(err);
+    this.host.metrics?.error(e.code);
     if (!(err instanceof SqlError))
       this.host.log(`connection ${this.pid}: ${(err as Error)?.stack ?? String(err)}`);
     const position =
@@ -405,7 +419,7 @@ export class Connection {
           } finally {
             cursor.close();
           }
-          msg.commandComplete(this.out, cursor.tag());
+          this.completed(cursor.tag());
         });
       }
       await s.finishImplicit();
@@ -651,7 +665,7 @@ export class Connection {
       // A SELECT's tag counts the rows of this Execute, as PostgreSQL's (a resumed portal's last batch).
       const full = portal.cursor.tag();
       const tag = portal.cursor.columns !== undefined && full.startsWith('SELECT ') ? `SELECT ${sent}` : full;
-      msg.commandComplete(this.out, tag);
+      this.completed(tag);
       portal.cursor.close();
       // Executing a finished portal again returns no more rows (and is refused when it returns none).
       portal.cursor = finishedCursor(portal.cursor.columns, full);
@@ -700,7 +714,7 @@ export class Connection {
       msg.copyResponse(this.out, 'H', columns);
       for (const line of rows) msg.copyData(this.out, line);
       msg.copyDone(this.out);
-      msg.commandComplete(this.out, `COPY ${count}`);
+      this.completed(`COPY ${count}`);
       return;
     }
     this.refuseIfAborted();
@@ -720,7 +734,7 @@ export class Connection {
       this.copyIn = undefined;
       const fromSimple = !this.ignoreUntilSync && !c.extended;
       if (err === undefined) {
-        msg.commandComplete(this.out, `COPY ${c.count}`);
+        this.completed(`COPY ${c.count}`);
         if (fromSimple) {
           try {
             await s.finishImplicit();

@@ -22,6 +22,8 @@ export async function startServer(
     host: server.host,
     port: server.port,
     dataDir: dir,
+    ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
+    metricsText: () => server.metricsText(),
     close: () => server.close(),
     stop: async () => {
       await server.close();
