@@ -20,7 +20,8 @@ import type { CompactionJobResult, CompactionJobSpec, JobFile } from '../compact
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { TableSettings } from '../compaction/table-settings.js';
 import { BackgroundError, ShaleError } from '../util/errors.js';
-import type { ResolvedOptions } from './options.js';
+import { valueLogSettings, type ResolvedOptions } from './options.js';
+import type { SegmentInfo } from '../vlog/vlog-format.js';
 import type { DBStatus } from './db-status.js';
 import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
@@ -69,7 +70,8 @@ export class BackgroundWork {
 
   /** outputFloor: tables numbered from here on may belong to the running compaction (Infinity: none). */
   outputFloor(): number {
-    return this.compactionJob?.floor ?? Infinity;
+    // A flush numbers its value-log segments after its table: protect them too while it runs.
+    return Math.min(this.compactionJob?.floor ?? Infinity, this.flushJob?.number ?? Infinity);
   }
 
   /** busy is true while a job runs on either lane. */
@@ -143,12 +145,19 @@ export class BackgroundWork {
     this.obsolete.pendingOutputs.add(number);
     const logNumber = d.log.number;
     this.flushJob = { number };
-    d.runner.flush({ dir: d.location, number, memtable: imm.share(), table: d.tableSettings }, (err, r) => {
+    const spec = {
+      dir: d.location,
+      number,
+      memtable: imm.share(),
+      table: d.tableSettings,
+      vlog: valueLogSettings(d.opts),
+    };
+    d.runner.flush(spec, (err, r) => {
       this.obsolete.pendingOutputs.delete(number);
       this.flushJob = null;
       if (err === null) {
         try {
-          this.finishFlush(r!.file, r!.micros, logNumber);
+          this.finishFlush(r!.file, r!.segments, r!.micros, logNumber);
         } catch (e) {
           err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
         }
@@ -159,9 +168,19 @@ export class BackgroundWork {
     });
   }
 
-  private finishFlush(meta: FileMetaData | null, micros: number, logNumber: number): void {
+  private finishFlush(
+    meta: FileMetaData | null,
+    segments: readonly SegmentInfo[],
+    micros: number,
+    logNumber: number,
+  ): void {
     const d = this.d;
     const edit = new VersionEdit();
+    let segmentBytes = 0;
+    for (const sg of segments) {
+      edit.addSegment(sg);
+      segmentBytes += sg.size;
+    }
     if (meta !== null) {
       // While a compaction runs, its inputs must not gain an overlapping neighbour below level 0.
       const level =
@@ -174,7 +193,7 @@ export class BackgroundWork {
             )
           : 0;
       edit.addFile(level, meta);
-      d.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize });
+      d.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize + segmentBytes });
     }
     edit.logNumber = logNumber;
     edit.prevLogNumber = 0;
@@ -220,6 +239,7 @@ export class BackgroundWork {
       maxOutputFileSize: d.opts.maxFileSize,
       maxGrandparentOverlapBytes: c.maxGrandparentOverlapBytes,
       isManual: manual !== undefined,
+      vlog: valueLogSettings(d.opts),
     };
     const filter =
       d.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;
@@ -256,6 +276,7 @@ export class BackgroundWork {
     c.addInputDeletions(edit);
     for (const o of r.outputs)
       edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    for (const sg of r.segments) edit.addSegment(sg);
     d.versions.logAndApply(edit);
     d.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
     if (manual !== undefined && !manual.bottom && c.level > 0) {

@@ -31,7 +31,8 @@ import { bytewiseComparator } from '../util/comparator.js';
 import { LruCache } from '../util/lru-cache.js';
 import { toBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import { ClosedError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import { ClosedError, CorruptionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import { ValueLogReader } from '../vlog/value-log-reader.js';
 import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import { WriteBatch } from './write-batch.js';
@@ -90,6 +91,8 @@ export class DB {
   private readonly stall: WriteStall;
   private readonly obsolete: ObsoleteFiles;
   /** @internal */ readonly tableBuilderOptions: TableBuilderOptions;
+  /** valueLog follows value pointers (null: the value log is off). @internal */
+  readonly valueLog: ValueLogReader | null;
 
   private constructor(
     readonly location: string,
@@ -164,6 +167,9 @@ export class DB {
       () => this.work.outputFloor(),
     );
     this.work.obsolete = this.obsolete;
+    this.valueLog =
+      options.valueLog === null ? null : new ValueLogReader(fs, location, options.valueLog.cacheSize);
+    this.obsolete.onSegmentRemoved = (n) => this.valueLog?.forget(n);
     this.stall = new WriteStall(
       options,
       this.versions,
@@ -452,7 +458,8 @@ export class DB {
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
     if (version.updateStats(r)) this.work.maybeScheduleWork();
-    return r.state === 'found' ? r.value!.slice() : undefined;
+    if (r.state !== 'found') return undefined;
+    return r.pointer ? this.followPointer(r.value) : r.value.slice();
   }
 
   /** has returns true iff `key` is present. */
@@ -476,13 +483,20 @@ export class DB {
     const mems = this.memtables.refAll();
     const version = this.versions.current;
     this.versions.ref(version);
-    const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, () => {
-      this.iterators.delete(cursor);
-      for (const m of mems) this.memtables.unref(m);
-      // Only a released old version can leave files to delete (listing the directory per iterator close
-      // was most of the cost of short scans).
-      if (this.versions.unref(version) && !this.status.closed) this.obsolete.deleteObsoleteFiles();
-    });
+    const cursor: DBIterator = new DBIterator(
+      inner,
+      this.opts.comparator,
+      seq,
+      bounds,
+      () => {
+        this.iterators.delete(cursor);
+        for (const m of mems) this.memtables.unref(m);
+        // Only a released old version can leave files to delete (listing the directory per iterator
+        // close was most of the cost of short scans).
+        if (this.versions.unref(version) && !this.status.closed) this.obsolete.deleteObsoleteFiles();
+      },
+      this.valueLog === null ? null : (ptr) => this.followPointer(ptr),
+    );
     this.iterators.add(cursor);
     return cursor;
   }
@@ -648,12 +662,20 @@ export class DB {
 
   // ---- internals ----
 
+  /** followPointer reads the value a value-log pointer locates (CorruptionError naming the segment). */
+  private followPointer(ptr: Uint8Array): Uint8Array {
+    if (this.valueLog === null)
+      throw new CorruptionError('a table holds a value pointer but the value log is off');
+    return this.valueLog.read(ptr);
+  }
+
   private abandon(): void {
     this.status.closed = true;
     this.memtables.released = true;
     this.log.close();
     this.versions.close();
     this.tableCache.close();
+    this.valueLog?.close();
     this.blockCache?.clear();
     this.lock.release();
   }

@@ -16,7 +16,21 @@ const Tag = {
   DELETED_FILE: 6,
   NEW_FILE: 7,
   PREV_LOG_NUMBER: 9,
+  // shale extensions (docs/vlog.md). LevelDB rejects an unknown tag, so a MANIFEST naming a value-log
+  // segment fails to open there with "Corruption: VersionEdit: unknown tag" instead of being misread.
+  NEW_SEGMENT: 100,
+  DELETED_SEGMENT: 101,
 } as const;
+
+/** SegmentMeta describes one value-log segment file (src/vlog/) in a version. */
+export interface SegmentMeta {
+  readonly number: number;
+  /** size is the segment file's length in bytes. */
+  readonly size: number;
+  /** records and valueBytes: how many values the segment holds and their total length. */
+  readonly records: number;
+  readonly valueBytes: number;
+}
 
 /** NUM_LEVELS is the number of levels in the tree (LevelDB config::kNumLevels). */
 export const NUM_LEVELS = 7;
@@ -65,6 +79,15 @@ export class VersionEdit {
   /** deletedFiles holds `level:number` strings so duplicates collapse. */
   readonly deletedFiles = new Set<string>();
   readonly newFiles: [level: number, file: FileMetaData][] = [];
+  /** newSegments: value-log segments the edit adds; deletedSegments: segment numbers it drops. */
+  readonly newSegments: SegmentMeta[] = [];
+  readonly deletedSegments = new Set<number>();
+
+  /** addSegment records a new value-log segment. */
+  addSegment(s: SegmentMeta): this {
+    this.newSegments.push(s);
+    return this;
+  }
 
   /** addFile records a new table at `level`. */
   addFile(level: number, file: FileMetaData): this {
@@ -103,6 +126,13 @@ export class VersionEdit {
       e.varint32(Tag.NEW_FILE).varint32(level).varint64(f.number).varint64(f.fileSize);
       e.lengthPrefixed(f.smallest).lengthPrefixed(f.largest);
     }
+    for (const n of this.deletedSegments) e.varint32(Tag.DELETED_SEGMENT).varint64(n);
+    for (const s of this.newSegments)
+      e.varint32(Tag.NEW_SEGMENT)
+        .varint64(s.number)
+        .varint64(s.size)
+        .varint64(s.records)
+        .varint64(s.valueBytes);
     return e.toBytes();
   }
 
@@ -158,6 +188,17 @@ export class VersionEdit {
             edit.addFile(l, newFileMetaData(number, size, smallest, largest));
             break;
           }
+          case Tag.NEW_SEGMENT: {
+            const number = d.varint64();
+            const size = d.varint64();
+            const records = d.varint64();
+            const valueBytes = d.varint64();
+            edit.addSegment({ number, size, records, valueBytes });
+            break;
+          }
+          case Tag.DELETED_SEGMENT:
+            edit.deletedSegments.add(d.varint64());
+            break;
           default:
             throw new CorruptionError(`unknown tag ${tag} in version edit`, file);
         }

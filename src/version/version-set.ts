@@ -16,7 +16,7 @@ import { readLogRecords } from '../wal/recovery-mode.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import { CorruptionError, NotFoundError, InvalidArgumentError, IOError } from '../util/errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
-import { NUM_LEVELS, VersionEdit, type FileMetaData } from './version-edit.js';
+import { NUM_LEVELS, VersionEdit, type FileMetaData, type SegmentMeta } from './version-edit.js';
 import { Version } from './version.js';
 import { currentFileName, manifestFileName, tempFileName } from './file-names.js';
 
@@ -120,6 +120,13 @@ export class VersionSet {
   liveFiles(): Set<number> {
     const out = new Set<number>();
     for (const v of this.live) for (const level of v.files) for (const f of level) out.add(f.number);
+    return out;
+  }
+
+  /** liveSegments returns the numbers of every value-log segment a current or pinned version names. */
+  liveSegments(): Set<number> {
+    const out = new Set<number>();
+    for (const v of this.live) for (const n of v.segments.keys()) out.add(n);
     return out;
   }
 
@@ -325,6 +332,7 @@ export class VersionSet {
       if (p !== undefined) edit.compactPointers.push([level, p]);
       for (const f of this.current.files[level]!) edit.addFile(level, f);
     }
+    for (const seg of this.current.segments.values()) edit.addSegment(seg);
     return edit;
   }
 
@@ -351,11 +359,13 @@ export class VersionSet {
 class VersionBuilder {
   private readonly deleted: Set<number>[] = [];
   private readonly added: FileMetaData[][] = [];
+  private readonly segments: Map<number, SegmentMeta>;
 
   constructor(
     private readonly icmp: InternalKeyComparator,
     private readonly base: Version,
   ) {
+    this.segments = new Map(base.segments);
     for (let level = 0; level < NUM_LEVELS; level++) {
       this.deleted.push(new Set());
       this.added.push([]);
@@ -372,6 +382,8 @@ class VersionBuilder {
       this.deleted[level]!.delete(f.number);
       this.added[level]!.push(f);
     }
+    for (const n of edit.deletedSegments) this.segments.delete(n);
+    for (const seg of edit.newSegments) this.segments.set(seg.number, seg);
   }
 
   build(): Version {
@@ -393,7 +405,7 @@ class VersionBuilder {
       }
       levels.push(files);
     }
-    return new Version(this.icmp, levels);
+    return new Version(this.icmp, levels, this.segments);
   }
 }
 

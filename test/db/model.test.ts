@@ -266,6 +266,9 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ],
   ['no bloom, snappy, small blocks', { writeBufferSize: 4096, blockSize: 256, bloomBitsPerKey: 0 }],
   ['reuse logs, no block cache', { writeBufferSize: 2048, reuseLogs: true, blockCacheSize: 0 }],
+  // Key-value separation: values of 16 bytes and more (most large ones, some small) in the value log.
+  ['value log, tiny levels', { ...TINY_LEVELS, valueLog: { minValueSize: 16, segmentSize: 4096 } }],
+  ['value log, defaults, no value cache', { valueLog: { minValueSize: 1000, cacheSize: 0 } }],
 ];
 
 /**
@@ -301,6 +304,12 @@ async function check(
 test('the engine agrees with a sorted-map model (tiny levels, worker jobs on disk)', async (t) => {
   await check(t, 'tiny levels, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
     run(ops, TINY_LEVELS, true),
+  );
+});
+
+test('the engine agrees with a sorted-map model (value log, tiny levels, worker jobs on disk)', async (t) => {
+  await check(t, 'value log, tiny levels, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
+    run(ops, { ...TINY_LEVELS, valueLog: { minValueSize: 16 } }, true),
   );
 });
 
