@@ -31,6 +31,9 @@ import type { CompactionFilter } from './compaction-filter.js';
 import { TableInputIterator } from './table-input-iterator.js';
 import { ValueSeparator } from '../vlog/value-separator.js';
 import { ValueLogReader } from '../vlog/value-log-reader.js';
+import { decodePointer } from '../vlog/value-pointer.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
+import { CorruptionError } from '../util/errors.js';
 import type { SegmentInfo, ValueLogSettings } from '../vlog/vlog-format.js';
 
 /** JobFile is the part of a FileMetaData a job needs (structured-clone friendly). */
@@ -78,6 +81,8 @@ export interface CompactionJobResult {
   readonly outputs: JobFile[];
   /** segments: new value-log segments the outputs point into (fsynced, not yet recorded). */
   readonly segments: SegmentInfo[];
+  /** garbage: per segment, the values whose pointers the job dropped (overwritten or deleted). */
+  readonly garbage: { number: number; records: number; bytes: number }[];
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly micros: number;
@@ -107,12 +112,32 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   const sep = spec.vlog === null ? null : new ValueSeparator(fs, spec.dir, spec.vlog, ctx.newFileNumber);
   // A compaction filter sees values, never pointers (filters only run in inline jobs).
   let reader: ValueLogReader | null = null;
-  const filterValue = (key: Uint8Array, value: Uint8Array): Uint8Array => {
+  const filterValue = (key: Uint8Array, value: Uint8Array): Uint8Array | null => {
     if (typeOf(key) !== TYPE_VALUE_POINTER) return value;
     reader ??= new ValueLogReader(fs, spec.dir, 0);
-    return reader.read(value);
+    const p = decodePointer(value);
+    try {
+      return reader.readPointer(p);
+    } catch (err) {
+      // Garbage collection drops a segment only once every pointer into it is shadowed by a newer
+      // entry (which this compaction may not include): such an entry is kept as is, unfiltered.
+      if (err instanceof CorruptionError && !fs.exists(segmentFileName(spec.dir, p.segment))) return null;
+      throw err;
+    }
   };
   let segments: SegmentInfo[] = [];
+  // Garbage accounting: the values whose pointers this compaction drops, per segment.
+  const garbage = new Map<number, { records: number; bytes: number }>();
+  const dropPointer = (key: Uint8Array, value: Uint8Array): void => {
+    if (typeOf(key) !== TYPE_VALUE_POINTER) return;
+    const p = decodePointer(value);
+    const g = garbage.get(p.segment);
+    if (g === undefined) garbage.set(p.segment, { records: 1, bytes: p.length });
+    else {
+      g.records++;
+      g.bytes += p.length;
+    }
+  };
   let bytesRead = 0;
   for (const f of [...spec.inputs[0], ...spec.inputs[1]]) bytesRead += f.fileSize;
 
@@ -184,14 +209,23 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
       const newest = lastStripe === -1;
       const shadowed = !newest && lastStripe === stripe;
       lastStripe = stripe;
-      if (shadowed) continue;
+      if (shadowed) {
+        dropPointer(key, input.value());
+        continue;
+      }
       if (type === ValueType.DELETION) {
         if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
         add(key, input.value());
         continue;
       }
       if (ctx.filter !== null && newest && stripe === snapshots.length) {
-        const d = ctx.filter.filter(spec.level, userKey, filterValue(key, input.value()));
+        const fv = filterValue(key, input.value());
+        if (fv === null) {
+          add(key, input.value());
+          continue;
+        }
+        const d = ctx.filter.filter(spec.level, userKey, fv);
+        if (d.kind !== 'keep') dropPointer(key, input.value());
         if (d.kind === 'remove') {
           if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
           add(makeInternalKey(userKey, seq, ValueType.DELETION), EMPTY);
@@ -237,6 +271,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   return {
     outputs,
     segments,
+    garbage: [...garbage].map(([number, g]) => ({ number, ...g })),
     bytesRead,
     bytesWritten,
     micros: (performance.now() - start) * 1000,

@@ -65,6 +65,8 @@ export class BackgroundWork {
   private progressWaiters: (() => void)[] = [];
   /** obsolete: set once, right after construction (it needs outputFloor from here). */
   obsolete!: ObsoleteFiles;
+  /** onGarbage: called after a compaction that dropped value-log pointers (starts background GC). */
+  onGarbage: (() => void) | undefined;
 
   constructor(private readonly d: BackgroundWorkDeps) {}
 
@@ -277,7 +279,9 @@ export class BackgroundWork {
     for (const o of r.outputs)
       edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
     for (const sg of r.segments) edit.addSegment(sg);
+    edit.segmentGarbage.push(...r.garbage);
     d.versions.logAndApply(edit);
+    if (r.garbage.length > 0) this.onGarbage?.();
     d.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
     if (manual !== undefined && !manual.bottom && c.level > 0) {
       // Above level 0 a manual step takes about one file's worth; continue after what it took.

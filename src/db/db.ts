@@ -33,6 +33,8 @@ import { toBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { ClosedError, CorruptionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
 import { ValueLogReader } from '../vlog/value-log-reader.js';
+import { decodePointer, type ValuePointer } from '../vlog/value-pointer.js';
+import { ValueLogGc, liveRatio, type GarbageCollectionReport } from './value-log-gc.js';
 import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import { WriteBatch } from './write-batch.js';
@@ -93,6 +95,9 @@ export class DB {
   /** @internal */ readonly tableBuilderOptions: TableBuilderOptions;
   /** valueLog follows value pointers (null: the value log is off). @internal */
   readonly valueLog: ValueLogReader | null;
+  /** gc: value-log garbage collection (null: the value log is off). @internal */
+  readonly gc: ValueLogGc | null;
+  private gcScheduled = false;
 
   private constructor(
     readonly location: string,
@@ -170,6 +175,21 @@ export class DB {
     this.valueLog =
       options.valueLog === null ? null : new ValueLogReader(fs, location, options.valueLog.cacheSize);
     this.obsolete.onSegmentRemoved = (n) => this.valueLog?.forget(n);
+    this.gc =
+      options.valueLog === null
+        ? null
+        : new ValueLogGc({
+            fs,
+            dir: location,
+            versions: this.versions,
+            snapshots: this.snapshots,
+            currentPointer: (k) => this.currentPointer(k),
+            write: (b) => this.write(b),
+            flush: () => this.flush(),
+            checkWritable: () => this.status.checkWritable(),
+            afterDrop: () => this.obsolete.deleteObsoleteFiles(),
+          });
+    if (options.valueLog?.backgroundGc === true) this.work.onGarbage = () => this.scheduleBackgroundGc();
     this.stall = new WriteStall(
       options,
       this.versions,
@@ -627,6 +647,60 @@ export class DB {
   }
 
   /**
+   * collectGarbage runs value-log garbage collection now (docs/vlog.md): every segment whose live ratio
+   * is below `gcRatio` (default: the valueLog option's) has its live values written again through the
+   * normal write path (a concurrent write to the same key wins), then leaves the database once no
+   * snapshot older than the rewrites remains; its file is deleted once no open iterator needs it. With
+   * the value log off it does nothing.
+   */
+  async collectGarbage(options: { gcRatio?: number } = {}): Promise<GarbageCollectionReport> {
+    this.status.checkWritable();
+    const ratio = options?.gcRatio ?? this.opts.valueLog?.gcRatio ?? 0.5;
+    if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1))
+      throw new InvalidArgumentError('gcRatio must be a number in [0, 1]');
+    if (this.gc === null) {
+      return {
+        segmentsRewritten: 0,
+        valuesRelocated: 0,
+        bytesRelocated: 0,
+        segmentsDropped: 0,
+        segmentsPending: 0,
+        micros: 0,
+      };
+    }
+    return this.gc.collect(ratio);
+  }
+
+  /** scheduleBackgroundGc starts a garbage collection soon, if none runs and one is due. */
+  private scheduleBackgroundGc(): void {
+    if (this.gcScheduled || this.gc === null || this.gc.busy) return;
+    const ratio = this.opts.valueLog!.gcRatio;
+    let due = false;
+    for (const s of this.versions.current.segments.values()) if (liveRatio(s) < ratio) due = true;
+    if (!due) return;
+    this.gcScheduled = true;
+    setImmediate(() => {
+      this.gcScheduled = false;
+      if (this.status.closing || this.status.closed || this.status.bgError !== null) return;
+      // A failed run leaves everything as it was; the next compaction with garbage tries again.
+      this.gc!.collect(ratio).catch(() => undefined);
+    });
+  }
+
+  /**
+   * currentPointer returns the value-log pointer held by the newest entry of `key`, or null when that
+   * entry is in a memtable, a deletion, an inline value, or absent. @internal
+   */
+  currentPointer(key: Uint8Array): ValuePointer | null {
+    const seq = this.versions.lastSequence;
+    const m = this.memtables;
+    if (m.mem.get(key, seq) !== undefined) return null;
+    if (m.imm !== null && m.imm.get(key, seq) !== undefined) return null;
+    const r = this.versions.current.get(key, seq, this.tableCache, this.tableReadOptions(undefined));
+    return r.state === 'found' && r.pointer ? decodePointer(r.value) : null;
+  }
+
+  /**
    * close waits for the running background job, then releases the database. Open iterators and
    * snapshots become unusable (ClosedError); later calls on the database throw ClosedError. Safe to
    * call twice.
@@ -637,6 +711,7 @@ export class DB {
     this.status.closing = true;
     this.work.notifyProgress();
     this.closePromise = (async () => {
+      await this.gc?.settled();
       while (!this.pipeline.idle || this.work.busy) {
         if (this.work.busy) await this.work.progress();
         else await new Promise((r) => setTimeout(r, 1));

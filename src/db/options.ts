@@ -97,6 +97,10 @@ export interface ValueLogOptions {
   minValueSize?: number;
   segmentSize?: number;
   cacheSize?: number;
+  /** gcRatio: segments whose live ratio falls below it are rewritten by garbage collection (0.5). */
+  gcRatio?: number;
+  /** backgroundGc: run garbage collection after compactions that made garbage (default true). */
+  backgroundGc?: boolean;
 }
 
 /** ResolvedOptions are Options with every default filled in. @internal */
@@ -134,6 +138,8 @@ export interface ResolvedValueLogOptions {
   readonly minValueSize: number;
   readonly segmentSize: number;
   readonly cacheSize: number;
+  readonly gcRatio: number;
+  readonly backgroundGc: boolean;
 }
 
 /** valueLogSettings returns what a flush or compaction job needs of the value-log options. */
@@ -148,13 +154,18 @@ function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
   if (typeof v !== 'object') throw new InvalidArgumentError('option valueLog must be an object');
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (k !== 'minValueSize' && k !== 'segmentSize' && k !== 'cacheSize')
+    if (!['minValueSize', 'segmentSize', 'cacheSize', 'gcRatio', 'backgroundGc'].includes(k))
       throw new InvalidArgumentError(`unknown valueLog option ${k}`);
   }
+  const gcRatio = o.gcRatio ?? 0.5;
+  if (typeof gcRatio !== 'number' || !(gcRatio >= 0 && gcRatio <= 1))
+    throw new InvalidArgumentError(`option gcRatio must be a number in [0, 1], got ${String(gcRatio)}`);
   return {
     minValueSize: int(o, 'minValueSize', 1024, 1),
     segmentSize: int(o, 'segmentSize', 64 * 1048576, 1024),
     cacheSize: int(o, 'cacheSize', 8 * 1048576, 0),
+    gcRatio,
+    backgroundGc: bool(o, 'backgroundGc', true),
   };
 }
 

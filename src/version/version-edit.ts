@@ -20,6 +20,7 @@ const Tag = {
   // segment fails to open there with "Corruption: VersionEdit: unknown tag" instead of being misread.
   NEW_SEGMENT: 100,
   DELETED_SEGMENT: 101,
+  SEGMENT_GARBAGE: 102,
 } as const;
 
 /** SegmentMeta describes one value-log segment file (src/vlog/) in a version. */
@@ -30,6 +31,19 @@ export interface SegmentMeta {
   /** records and valueBytes: how many values the segment holds and their total length. */
   readonly records: number;
   readonly valueBytes: number;
+  /**
+   * garbageRecords and garbageBytes: of those, the values whose pointers compactions have dropped
+   * (overwritten or deleted). The rest is live or still reachable from a shadowed entry.
+   */
+  readonly garbageRecords: number;
+  readonly garbageBytes: number;
+}
+
+/** SegmentGarbage is a change of a segment's garbage counters (from one compaction). */
+export interface SegmentGarbage {
+  readonly number: number;
+  readonly records: number;
+  readonly bytes: number;
 }
 
 /** NUM_LEVELS is the number of levels in the tree (LevelDB config::kNumLevels). */
@@ -82,10 +96,19 @@ export class VersionEdit {
   /** newSegments: value-log segments the edit adds; deletedSegments: segment numbers it drops. */
   readonly newSegments: SegmentMeta[] = [];
   readonly deletedSegments = new Set<number>();
+  /** segmentGarbage: values of live segments that became garbage (added to their counters). */
+  readonly segmentGarbage: SegmentGarbage[] = [];
 
-  /** addSegment records a new value-log segment. */
-  addSegment(s: SegmentMeta): this {
-    this.newSegments.push(s);
+  /** addSegment records a new value-log segment (no garbage unless given). */
+  addSegment(s: Omit<SegmentMeta, 'garbageRecords' | 'garbageBytes'> & Partial<SegmentMeta>): this {
+    this.newSegments.push({
+      number: s.number,
+      size: s.size,
+      records: s.records,
+      valueBytes: s.valueBytes,
+      garbageRecords: s.garbageRecords ?? 0,
+      garbageBytes: s.garbageBytes ?? 0,
+    });
     return this;
   }
 
@@ -127,12 +150,12 @@ export class VersionEdit {
       e.lengthPrefixed(f.smallest).lengthPrefixed(f.largest);
     }
     for (const n of this.deletedSegments) e.varint32(Tag.DELETED_SEGMENT).varint64(n);
-    for (const s of this.newSegments)
-      e.varint32(Tag.NEW_SEGMENT)
-        .varint64(s.number)
-        .varint64(s.size)
-        .varint64(s.records)
-        .varint64(s.valueBytes);
+    for (const s of this.newSegments) {
+      e.varint32(Tag.NEW_SEGMENT).varint64(s.number).varint64(s.size).varint64(s.records);
+      e.varint64(s.valueBytes).varint64(s.garbageRecords).varint64(s.garbageBytes);
+    }
+    for (const g of this.segmentGarbage)
+      e.varint32(Tag.SEGMENT_GARBAGE).varint64(g.number).varint64(g.records).varint64(g.bytes);
     return e.toBytes();
   }
 
@@ -193,7 +216,15 @@ export class VersionEdit {
             const size = d.varint64();
             const records = d.varint64();
             const valueBytes = d.varint64();
-            edit.addSegment({ number, size, records, valueBytes });
+            const garbageRecords = d.varint64();
+            const garbageBytes = d.varint64();
+            edit.addSegment({ number, size, records, valueBytes, garbageRecords, garbageBytes });
+            break;
+          }
+          case Tag.SEGMENT_GARBAGE: {
+            const number = d.varint64();
+            const records = d.varint64();
+            edit.segmentGarbage.push({ number, records, bytes: d.varint64() });
             break;
           }
           case Tag.DELETED_SEGMENT:

@@ -384,6 +384,16 @@ class VersionBuilder {
     }
     for (const n of edit.deletedSegments) this.segments.delete(n);
     for (const seg of edit.newSegments) this.segments.set(seg.number, seg);
+    for (const g of edit.segmentGarbage) {
+      // A segment already dropped may still be named by a compaction that read an old version.
+      const seg = this.segments.get(g.number);
+      if (seg === undefined) continue;
+      this.segments.set(g.number, {
+        ...seg,
+        garbageRecords: Math.min(seg.records, seg.garbageRecords + g.records),
+        garbageBytes: Math.min(seg.valueBytes, seg.garbageBytes + g.bytes),
+      });
+    }
   }
 
   build(): Version {

@@ -55,7 +55,8 @@ type Op =
   | { t: 'cursor'; seek: Uint8Array; moves: boolean[]; snap: number }
   | { t: 'flush' }
   | { t: 'compact'; lo?: Uint8Array; hi?: Uint8Array }
-  | { t: 'reopen' };
+  | { t: 'reopen' }
+  | { t: 'gc'; ratio: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ t: fc.constant('put' as const), k: keyArb, v: valueArb }) },
@@ -102,6 +103,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
+  // Value-log garbage collection (a no-op without the value log); ratio 1 rewrites any garbage.
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('gc' as const), ratio: fc.constantFrom(0.5, 1) }),
+  },
 );
 
 const SEED = process.env.SHALE_SEED ?? process.env.SEED;
@@ -224,6 +230,9 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
           break;
         case 'compact':
           await db.compactRange(op.lo, op.hi);
+          break;
+        case 'gc':
+          await db.collectGarbage({ gcRatio: op.ratio });
           break;
         case 'reopen':
           for (const [s] of snaps) s.release();

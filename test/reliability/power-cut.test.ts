@@ -18,10 +18,19 @@ const OPS = Number(process.env.CRASH_OPS ?? 300);
 const RERUN = `rerun: SHALE_SEED=${SEED} CRASH_POINTS=${POINTS} CRASH_OPS=${OPS} node --test build/test/reliability/power-cut.test.js`;
 
 /** figures the stress script reads (printed as a diagnostic line). */
-const figures = { crashImagesOpened: 0, prefixViolations: 0, ackedLost: 0, recoveryCrashes: 0 };
+const figures = {
+  crashImagesOpened: 0,
+  prefixViolations: 0,
+  ackedLost: 0,
+  recoveryCrashes: 0,
+  /** crashesInGc: crash points that fell inside a value-log garbage collection. */
+  crashesInGc: 0,
+};
 
 /** VLOG: the same runs with about half the values in value-log segments (small segments, many files). */
-const VLOG = { valueLog: { minValueSize: 40, segmentSize: 1024 } };
+const VLOG = { valueLog: { minValueSize: 40, segmentSize: 1024, backgroundGc: false } };
+/** VLOG_GC: VLOG with value-log garbage collections mixed into the workload (crash images during GC). */
+const VLOG_GC = { ...VLOG };
 
 async function crashRun(
   seed: number,
@@ -31,8 +40,9 @@ async function crashRun(
   fs: FaultFileSystem;
   log: Awaited<ReturnType<typeof runWorkload>>;
   ops: ReturnType<typeof makeWorkload>;
+  gcDropped: number;
 }> {
-  const ops = makeWorkload(seed, OPS);
+  const ops = makeWorkload(seed, OPS, extra === VLOG_GC);
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
   fs.crashAt = crashAt;
@@ -40,11 +50,13 @@ async function crashRun(
   try {
     db = await DB.open('/db', { fs, ...TINY, ...extra });
   } catch {
-    return { fs, log: { attempted: 0, durable: 0, error: 'open' }, ops };
+    return { fs, log: { attempted: 0, durable: 0, error: 'open' }, ops, gcDropped: 0 };
   }
   const log = await runWorkload(db, ops);
+  let gcDropped = 0;
+  for (const h of db.gc?.history ?? []) gcDropped += h.segmentsDropped;
   if (!fs.crashed) await db.close();
-  return { fs, log, ops };
+  return { fs, log, ops, gcDropped };
 }
 
 async function check(
@@ -79,6 +91,7 @@ async function check(
 for (const [name, extra] of [
   ['', {}],
   [' (value log: segments written by flushes and compactions)', VLOG],
+  [' (value log with garbage collection)', VLOG_GC],
 ] as const) {
   test(
     `power cuts at many points keep every durable write and leave a prefix${name}`,
