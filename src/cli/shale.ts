@@ -5,7 +5,7 @@
  * found), 2 bad usage (an unknown subcommand or option, a missing argument).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DB } from '../db/db.js';
@@ -92,9 +92,23 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  gc: {
+    args: '<dir> [--ratio=0.5]',
+    summary: 'collect value-log garbage: rewrite segments whose live ratio is below the ratio',
+    options: { ratio: { type: 'string', default: '0.5' } },
+    run: async ([dir], v) => {
+      const ratio = Number(v.ratio);
+      if (!(ratio >= 0 && ratio <= 1)) throw new UsageError('--ratio must be a number in [0, 1]');
+      return withDb(dir, async (db) => {
+        const r = await db.collectGarbage({ gcRatio: ratio });
+        console.log(JSON.stringify(r));
+        return 0;
+      });
+    },
+  },
   stats: {
     args: '<dir> [--json]',
-    summary: 'levels (files, bytes), write amplification, last sequence, memory',
+    summary: 'levels (files, bytes), write amplification, last sequence, memory, value log and its GC',
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
       return withDb(dir, async (db) => {
@@ -104,11 +118,13 @@ const COMMANDS: Record<string, Command> = {
           const bytes = Number(db.getProperty(`shale.bytes-at-level${level}`));
           levels.push({ level, files, bytes });
         }
+        const valueLog = JSON.parse(db.getProperty('shale.value-log')!) as ValueLogStats;
         const stats = {
           levels,
           writeAmplification: Number(db.getProperty('shale.write-amplification')),
           lastSequence: Number(db.getProperty('shale.last-sequence')),
           approximateMemoryUsage: Number(db.getProperty('leveldb.approximate-memory-usage')),
+          valueLog,
         };
         if (v.json === true) console.log(JSON.stringify(stats, null, 2));
         else {
@@ -116,6 +132,7 @@ const COMMANDS: Record<string, Command> = {
           console.log(`write amplification: ${stats.writeAmplification}`);
           console.log(`last sequence: ${stats.lastSequence}`);
           console.log(`memory in use: ${stats.approximateMemoryUsage} bytes`);
+          printValueLog(valueLog);
         }
         return 0;
       });
@@ -163,7 +180,8 @@ const COMMANDS: Record<string, Command> = {
   },
   dump: {
     args: '<file> [--hex] [--gte=k] [--lt=k]',
-    summary: "print every record of a log, table or MANIFEST (as LevelDB's leveldbutil dump)",
+    summary:
+      "print every record of a log, table, MANIFEST (as LevelDB's leveldbutil dump) or value-log segment",
     help: `  --hex                              keys and values in hex (default: text, other bytes as \\xNN)
   --gte, --lt                        only keys in [gte, lt), given in --key-encoding
   --key-encoding=utf8|hex|base64     how --gte and --lt are written (default utf8)`,
@@ -324,8 +342,73 @@ function encodings(v: Record<string, string | boolean | undefined>): {
 }
 
 /** withDb opens the existing database in `dir`, runs `fn` on it and closes it, whatever happens. */
+/** ValueLogStats is the shape of the shale.value-log property. */
+interface ValueLogStats {
+  segmentCount: number;
+  totalBytes: number;
+  valueBytes: number;
+  garbageBytes: number;
+  segments: {
+    number: number;
+    size: number;
+    records: number;
+    valueBytes: number;
+    garbageRecords: number;
+    garbageBytes: number;
+    liveRatio: number;
+  }[];
+  gcHistory: {
+    time: string;
+    segmentsRewritten: number;
+    valuesRelocated: number;
+    bytesRelocated: number;
+    segmentsDropped: number;
+  }[];
+}
+
+function printValueLog(s: ValueLogStats): void {
+  if (s.segmentCount === 0 && s.gcHistory.length === 0) {
+    console.log('value log: none');
+    return;
+  }
+  const live = s.valueBytes === 0 ? 0 : 1 - s.garbageBytes / s.valueBytes;
+  console.log(
+    `value log: ${s.segmentCount} segment(s), ${s.totalBytes} bytes, ${s.valueBytes} value bytes, ` +
+      `live ratio ${live.toFixed(3)}`,
+  );
+  console.log('  segment       bytes   values  garbage  live ratio');
+  for (const g of s.segments) {
+    console.log(
+      `  ${String(g.number).padStart(7)} ${String(g.size).padStart(11)} ${String(g.records).padStart(8)} ` +
+        `${String(g.garbageRecords).padStart(8)}  ${g.liveRatio.toFixed(3)}`,
+    );
+  }
+  if (s.gcHistory.length === 0) console.log('garbage collection: never run');
+  else {
+    console.log('garbage collection (last runs):');
+    for (const r of s.gcHistory) {
+      console.log(
+        `  ${r.time}: ${r.segmentsRewritten} segment(s) rewritten, ${r.valuesRelocated} values ` +
+          `(${r.bytesRelocated} bytes) relocated, ${r.segmentsDropped} segment(s) dropped`,
+      );
+    }
+  }
+}
+
 async function withDb(dir: string | undefined, fn: (db: DB) => Promise<number>): Promise<number> {
-  const db = await DB.open(need(dir, 'dir'), { createIfMissing: false });
+  const location = need(dir, 'dir');
+  // A database with value-log segments opens only with the valueLog option; one without keeps its
+  // LevelDB format (the option would move large values out of the tables at the next flush).
+  let segments = false;
+  try {
+    segments = readdirSync(location).some((n) => n.endsWith('.vlog'));
+  } catch {
+    // missing: DB.open says so
+  }
+  const db = await DB.open(location, {
+    createIfMissing: false,
+    ...(segments ? { valueLog: { backgroundGc: false } } : {}),
+  });
   try {
     return await fn(db);
   } finally {

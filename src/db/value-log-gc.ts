@@ -12,12 +12,13 @@
  * 3. Drop: once no live snapshot is older than the rewrites, the segment leaves the version (a MANIFEST
  *    edit after the flush's edit, so no crash image holds the drop without the rewrites). The file is
  *    deleted when no pinned version (an open iterator's) names it any more.
+ * Each run that rewrote or dropped something is recorded in the MANIFEST (the last 20 runs, `history`).
  * Pending drops are kept in memory; after a restart the segment, whose pointers are all shadowed, is
  * picked again, its scan finds nothing live, and it is dropped.
  */
 import type { FileSystem } from '../env/file-system.js';
 import type { VersionSet } from '../version/version-set.js';
-import { VersionEdit, type SegmentMeta } from '../version/version-edit.js';
+import { VersionEdit, type GcRunRecord, type SegmentMeta } from '../version/version-edit.js';
 import { scanSegment } from '../vlog/segment-scanner.js';
 import { segmentFileName } from '../vlog/vlog-format.js';
 import type { ValuePointer } from '../vlog/value-pointer.js';
@@ -38,13 +39,6 @@ export interface GarbageCollectionReport {
   /** segmentsPending: relocated segments still visible to an older snapshot. */
   readonly segmentsPending: number;
   readonly micros: number;
-}
-
-/** GcHistoryEntry is one run of garbage collection, for stats. */
-export interface GcHistoryEntry extends GarbageCollectionReport {
-  /** time: when the run ended (ISO 8601). */
-  readonly time: string;
-  readonly segmentsRewrittenList: readonly number[];
 }
 
 /** GcDeps: what garbage collection uses of the database. @internal */
@@ -73,10 +67,13 @@ export class ValueLogGc {
   /** pending: relocated segments by number, with the last sequence number of their rewrites. */
   private readonly pending = new Map<number, number>();
   private running: Promise<GarbageCollectionReport> | null = null;
-  /** history: the last runs, newest last. */
-  readonly history: GcHistoryEntry[] = [];
 
   constructor(private readonly d: GcDeps) {}
+
+  /** history: the last runs that rewrote or dropped segments, oldest first (from the MANIFEST). */
+  get history(): readonly GcRunRecord[] {
+    return this.d.versions.gcHistory;
+  }
 
   /** busy is true while a run is in progress. */
   get busy(): boolean {
@@ -183,8 +180,16 @@ export class ValueLogGc {
       micros: Math.round((performance.now() - start) * 1000),
     };
     if (rewritten.length > 0 || dropped > 0) {
-      this.history.push({ ...report, time: new Date().toISOString(), segmentsRewrittenList: rewritten });
-      if (this.history.length > 100) this.history.shift();
+      const edit = new VersionEdit();
+      edit.gcRuns.push({
+        time: Date.now(),
+        segmentsRewritten: report.segmentsRewritten,
+        valuesRelocated,
+        bytesRelocated,
+        segmentsDropped: dropped,
+      });
+      d.checkWritable();
+      d.versions.logAndApply(edit);
     }
     return report;
   }

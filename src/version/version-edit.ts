@@ -21,7 +21,18 @@ const Tag = {
   NEW_SEGMENT: 100,
   DELETED_SEGMENT: 101,
   SEGMENT_GARBAGE: 102,
+  GC_RUN: 103,
 } as const;
+
+/** GcRunRecord is one value-log garbage collection, kept in the MANIFEST for `shale stats`. */
+export interface GcRunRecord {
+  /** time: when the run ended, in milliseconds since 1970. */
+  readonly time: number;
+  readonly segmentsRewritten: number;
+  readonly valuesRelocated: number;
+  readonly bytesRelocated: number;
+  readonly segmentsDropped: number;
+}
 
 /** SegmentMeta describes one value-log segment file (src/vlog/) in a version. */
 export interface SegmentMeta {
@@ -98,6 +109,8 @@ export class VersionEdit {
   readonly deletedSegments = new Set<number>();
   /** segmentGarbage: values of live segments that became garbage (added to their counters). */
   readonly segmentGarbage: SegmentGarbage[] = [];
+  /** gcRuns: garbage collection runs to remember (the version set keeps the last few). */
+  readonly gcRuns: GcRunRecord[] = [];
 
   /** addSegment records a new value-log segment (no garbage unless given). */
   addSegment(s: Omit<SegmentMeta, 'garbageRecords' | 'garbageBytes'> & Partial<SegmentMeta>): this {
@@ -156,6 +169,10 @@ export class VersionEdit {
     }
     for (const g of this.segmentGarbage)
       e.varint32(Tag.SEGMENT_GARBAGE).varint64(g.number).varint64(g.records).varint64(g.bytes);
+    for (const r of this.gcRuns) {
+      e.varint32(Tag.GC_RUN).varint64(r.time).varint64(r.segmentsRewritten).varint64(r.valuesRelocated);
+      e.varint64(r.bytesRelocated).varint64(r.segmentsDropped);
+    }
     return e.toBytes();
   }
 
@@ -219,6 +236,15 @@ export class VersionEdit {
             const garbageRecords = d.varint64();
             const garbageBytes = d.varint64();
             edit.addSegment({ number, size, records, valueBytes, garbageRecords, garbageBytes });
+            break;
+          }
+          case Tag.GC_RUN: {
+            const time = d.varint64();
+            const segmentsRewritten = d.varint64();
+            const valuesRelocated = d.varint64();
+            const bytesRelocated = d.varint64();
+            const segmentsDropped = d.varint64();
+            edit.gcRuns.push({ time, segmentsRewritten, valuesRelocated, bytesRelocated, segmentsDropped });
             break;
           }
           case Tag.SEGMENT_GARBAGE: {

@@ -16,7 +16,16 @@ import { readLogRecords } from '../wal/recovery-mode.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import { CorruptionError, NotFoundError, InvalidArgumentError, IOError } from '../util/errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
-import { NUM_LEVELS, VersionEdit, type FileMetaData, type SegmentMeta } from './version-edit.js';
+import {
+  NUM_LEVELS,
+  VersionEdit,
+  type FileMetaData,
+  type GcRunRecord,
+  type SegmentMeta,
+} from './version-edit.js';
+
+/** GC_HISTORY_LENGTH: how many value-log garbage collection runs the MANIFEST remembers. */
+export const GC_HISTORY_LENGTH = 20;
 import { Version } from './version.js';
 import { currentFileName, manifestFileName, tempFileName } from './file-names.js';
 
@@ -58,6 +67,8 @@ export class VersionSet {
   /** compactPointers[level] is the key where the next compaction of `level` starts (round robin). */
   readonly compactPointers: (Uint8Array | undefined)[] = new Array(NUM_LEVELS).fill(undefined);
   current: Version;
+  /** gcHistory: the last value-log garbage collection runs, oldest first (persisted in the MANIFEST). */
+  readonly gcHistory: GcRunRecord[] = [];
   private readonly live = new Set<Version>();
   private descriptorFile: WritableFile | null = null;
   private descriptorLog: LogWriter | null = null;
@@ -207,6 +218,7 @@ export class VersionSet {
             );
           }
           builder.apply(edit, this.compactPointers);
+          this.rememberGcRuns(edit);
           if (edit.logNumber !== undefined) {
             logNumber = edit.logNumber;
             haveLogNumber = true;
@@ -300,8 +312,16 @@ export class VersionSet {
       throw err;
     }
     this.install(v);
+    this.rememberGcRuns(edit);
     this.logNumber = edit.logNumber;
     this.prevLogNumber = edit.prevLogNumber;
+  }
+
+  private rememberGcRuns(edit: VersionEdit): void {
+    if (edit.gcRuns.length === 0) return;
+    this.gcHistory.push(...edit.gcRuns);
+    if (this.gcHistory.length > GC_HISTORY_LENGTH)
+      this.gcHistory.splice(0, this.gcHistory.length - GC_HISTORY_LENGTH);
   }
 
   /** close closes the MANIFEST. */
@@ -333,6 +353,7 @@ export class VersionSet {
       for (const f of this.current.files[level]!) edit.addFile(level, f);
     }
     for (const seg of this.current.segments.values()) edit.addSegment(seg);
+    edit.gcRuns.push(...this.gcHistory);
     return edit;
   }
 

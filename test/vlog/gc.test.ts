@@ -98,6 +98,8 @@ test('collectGarbage relocates live values, drops the old segments and frees the
   assert.equal(r2.segmentsRewritten, 0);
   await db.close();
   const again = await DB.open('/db', { fs, ...OPTS });
+  assert.equal(again.gc!.history.length, 1, 'the run is remembered in the MANIFEST');
+  assert.equal(again.gc!.history[0]!.segmentsDropped, r.segmentsDropped);
   expectAll(again, 80, 'after reopen');
   await again.compactRange();
   expectAll(again, 80, 'after compaction');
