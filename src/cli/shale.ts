@@ -106,6 +106,15 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  'migrate-value-log': {
+    args: '<dir>',
+    summary: 'move every value back from value-log segments into the tables (LevelDB opens it again)',
+    run: async ([dir]) => {
+      const r = await DB.migrateFromValueLog(need(dir, 'dir'));
+      console.log(`value log removed: ${r.segmentsRemoved} segment(s); the database is in LevelDB's format`);
+      return 0;
+    },
+  },
   stats: {
     args: '<dir> [--json]',
     summary: 'levels (files, bytes), write amplification, last sequence, memory, value log and its GC',

@@ -63,6 +63,8 @@ export interface CompactionJobSpec {
    * a compaction filter) are separated here.
    */
   readonly vlog: ValueLogSettings | null;
+  /** inlineValues: follow every pointer and write the value itself (moving values back into tables). */
+  readonly inlineValues?: boolean;
 }
 
 /** JobContext supplies what cannot travel as data: the file system, order, numbering, and filter. */
@@ -171,6 +173,18 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
     if (sep !== null && sep.separate(key, value)) {
       key = sep.key;
       value = sep.value;
+    } else if (spec.inlineValues === true && typeOf(key) === TYPE_VALUE_POINTER) {
+      reader ??= new ValueLogReader(fs, spec.dir, 0);
+      const p = decodePointer(value);
+      value = reader.readPointer(p);
+      key = makeInternalKey(userKeyOf(key), sequenceOf(key), ValueType.VALUE);
+      // The value now lives in the table: its segment copy is garbage.
+      const g = garbage.get(p.segment);
+      if (g === undefined) garbage.set(p.segment, { records: 1, bytes: p.length });
+      else {
+        g.records++;
+        g.bytes += p.length;
+      }
     }
     if (builder === null) {
       outNumber = ctx.newFileNumber();

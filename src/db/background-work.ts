@@ -242,6 +242,7 @@ export class BackgroundWork {
       maxGrandparentOverlapBytes: c.maxGrandparentOverlapBytes,
       isManual: manual !== undefined,
       vlog: valueLogSettings(d.opts),
+      inlineValues: d.opts.valueLog?.mode === 'inline',
     };
     const filter =
       d.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;

@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
-import { InternalKeyComparator } from '../memtable/internal-key.js';
+import { InternalKeyComparator, TYPE_VALUE_POINTER, typeOf } from '../memtable/internal-key.js';
 import { BloomFilterPolicy } from '../sstable/bloom.js';
 import type { Block } from '../sstable/block.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
@@ -23,7 +23,7 @@ import type { TableBuilderOptions } from '../sstable/table-builder.js';
 import { TableCache } from '../version/table-cache.js';
 import { VersionSet } from '../version/version-set.js';
 import type { Version } from '../version/version.js';
-import { NUM_LEVELS } from '../version/version-edit.js';
+import { NUM_LEVELS, VersionEdit } from '../version/version-edit.js';
 import { LevelIterator } from '../version/level-iterator.js';
 import { lockFileName, parseFileName } from '../version/file-names.js';
 import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
@@ -338,6 +338,40 @@ export class DB {
    */
   static verify(location: string, options: Options = {}): Promise<VerifyReport> {
     return verifyDatabase(location, options);
+  }
+
+  /**
+   * migrateFromValueLog moves every value of the closed database in `location` back from value-log
+   * segments into its tables, deletes the segments and starts a new MANIFEST: afterwards the database
+   * opens without the valueLog option and in LevelDB again. Returns how many segments were removed.
+   */
+  static async migrateFromValueLog(
+    location: string,
+    options: Options = {},
+  ): Promise<{ segmentsRemoved: number }> {
+    const valueLog = { ...(options.valueLog ?? {}), mode: 'inline' as const, backgroundGc: false };
+    const db = await DB.open(location, { ...options, valueLog, createIfMissing: false });
+    try {
+      await db.compactRange();
+      // Every entry was rewritten with its value inline; check before dropping a segment.
+      const it = db.internalIterator({ fillCache: false });
+      try {
+        for (it.seekToFirst(); it.valid(); it.next()) {
+          if (typeOf(it.key()) === TYPE_VALUE_POINTER)
+            throw new CorruptionError('a value pointer survived the migration; nothing was removed');
+        }
+      } finally {
+        it.close();
+      }
+      const edit = new VersionEdit();
+      for (const n of db.versions.current.segments.keys()) edit.deletedSegments.add(n);
+      db.versions.startNewManifest();
+      db.versions.logAndApply(edit);
+      db.obsolete.deleteObsoleteFiles();
+      return { segmentsRemoved: edit.deletedSegments.size };
+    } finally {
+      await db.close();
+    }
   }
 
   // ---- writes ----

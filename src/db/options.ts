@@ -101,6 +101,12 @@ export interface ValueLogOptions {
   gcRatio?: number;
   /** backgroundGc: run garbage collection after compactions that made garbage (default true). */
   backgroundGc?: boolean;
+  /**
+   * mode: 'separate' (default) moves large values into segments at flush and compaction; 'inline'
+   * separates nothing and moves values back into the tables as compactions rewrite them (see
+   * DB.migrateFromValueLog, which uses it to make a database LevelDB's again).
+   */
+  mode?: 'separate' | 'inline';
 }
 
 /** ResolvedOptions are Options with every default filled in. @internal */
@@ -140,12 +146,15 @@ export interface ResolvedValueLogOptions {
   readonly cacheSize: number;
   readonly gcRatio: number;
   readonly backgroundGc: boolean;
+  readonly mode: 'separate' | 'inline';
 }
 
 /** valueLogSettings returns what a flush or compaction job needs of the value-log options. */
 export function valueLogSettings(opts: ResolvedOptions): ValueLogSettings | null {
   const v = opts.valueLog;
-  return v === null ? null : { minValueSize: v.minValueSize, segmentSize: v.segmentSize };
+  return v === null || v.mode === 'inline'
+    ? null
+    : { minValueSize: v.minValueSize, segmentSize: v.segmentSize };
 }
 
 function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
@@ -154,9 +163,14 @@ function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
   if (typeof v !== 'object') throw new InvalidArgumentError('option valueLog must be an object');
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['minValueSize', 'segmentSize', 'cacheSize', 'gcRatio', 'backgroundGc'].includes(k))
+    if (!['minValueSize', 'segmentSize', 'cacheSize', 'gcRatio', 'backgroundGc', 'mode'].includes(k))
       throw new InvalidArgumentError(`unknown valueLog option ${k}`);
   }
+  const mode = o.mode ?? 'separate';
+  if (mode !== 'separate' && mode !== 'inline')
+    throw new InvalidArgumentError(
+      `option valueLog.mode must be 'separate' or 'inline', got ${String(mode)}`,
+    );
   const gcRatio = o.gcRatio ?? 0.5;
   if (typeof gcRatio !== 'number' || !(gcRatio >= 0 && gcRatio <= 1))
     throw new InvalidArgumentError(`option gcRatio must be a number in [0, 1], got ${String(gcRatio)}`);
@@ -166,6 +180,7 @@ function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
     cacheSize: int(o, 'cacheSize', 8 * 1048576, 0),
     gcRatio,
     backgroundGc: bool(o, 'backgroundGc', true),
+    mode,
   };
 }
 

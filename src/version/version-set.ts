@@ -324,6 +324,18 @@ export class VersionSet {
       this.gcHistory.splice(0, this.gcHistory.length - GC_HISTORY_LENGTH);
   }
 
+  /**
+   * startNewManifest makes the next logAndApply write a new MANIFEST (a snapshot of the current state)
+   * instead of appending to this one, and forgets the GC history: a database migrated back from the
+   * value log then has no record LevelDB cannot read.
+   */
+  startNewManifest(): void {
+    this.gcHistory.length = 0;
+    closeQuietly(this.descriptorFile);
+    this.descriptorFile = null;
+    this.descriptorLog = null;
+  }
+
   /** close closes the MANIFEST. */
   close(): void {
     closeQuietly(this.descriptorFile);

@@ -191,6 +191,10 @@ test('a value-log database: stats show segments, live ratios and GC history; gc;
     db = await DB.open(dir, opts);
     assert.equal(fromUtf8(db.get('k45')!), '45'.padEnd(500, 'v'));
     await db.close();
+    const migrated = shale(['migrate-value-log', dir]);
+    assert.equal(migrated.code, 0, migrated.err);
+    assert.match(shale(['stats', dir]).out, /value log: none/);
+    assert.equal(shale(['get', dir, 'k45']).out, '45'.padEnd(500, 'v') + '\n');
   } finally {
     removeTmpDir(dir);
   }

@@ -349,3 +349,31 @@ test('repair keeps the segments and checkpoints carry them', async () => {
     removeTmpDir(dir);
   }
 });
+
+test('migrateFromValueLog moves the values back: the database opens without the option and in LevelDB', async () => {
+  const dir = makeTmpDir('shale-vlog-migrate-');
+  try {
+    const fs = new NodeFileSystem();
+    const db = await fill(dir, fs);
+    db.put('late', bigValue(999)); // still in the log at close
+    await db.collectGarbage({ gcRatio: 1 }); // a GC record in the MANIFEST, which LevelDB cannot read
+    await db.close();
+    const r = await DB.migrateFromValueLog(dir, VLOG);
+    assert.ok(r.segmentsRemoved >= 1);
+    assert.equal(segmentsIn(fs, dir).length, 0, 'no segment file left');
+    const plain = await DB.open(dir);
+    for (let i = 0; i < 200; i += 7) {
+      const k = `k${String(i).padStart(3, '0')}`;
+      assert.equal(fromUtf8(plain.get(k)!), i % 2 === 0 ? bigValue(i) : `small${i}`);
+    }
+    assert.equal(fromUtf8(plain.get('late')!), bigValue(999));
+    await plain.close();
+    const level = new ClassicLevel<string, string>(dir);
+    await level.open();
+    assert.equal(await level.get('k100'), bigValue(100));
+    assert.equal(await level.get('late'), bigValue(999));
+    await level.close();
+  } finally {
+    removeTmpDir(dir);
+  }
+});
