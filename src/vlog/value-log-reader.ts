@@ -13,6 +13,13 @@ import { segmentFileName } from './vlog-format.js';
 
 /** OPEN_SEGMENTS bounds the segment files held open at once. */
 const OPEN_SEGMENTS = 64;
+/**
+ * READAHEAD: once reads run through a segment in order (forward or backward, as a scan does), each
+ * disk read fetches this many bytes around the value.
+ */
+const READAHEAD = 256 * 1024;
+/** SEQUENTIAL_GAP: a read starting at most this far past the previous one's end counts as sequential. */
+const SEQUENTIAL_GAP = 4096;
 
 /** ValueLogReader resolves pointers into the segments of one database directory. */
 export class ValueLogReader {
@@ -21,6 +28,15 @@ export class ValueLogReader {
   /** reads and cacheHits count pointer resolutions (tests and properties read them). */
   reads = 0;
   cacheHits = 0;
+  /** diskReads counts positioned reads of segment files. */
+  diskReads = 0;
+  /** The previous read's segment and end, and the bytes read ahead after it (scans read forward). */
+  private lastSegment = -1;
+  private lastStart = 0;
+  private lastEnd = 0;
+  private ahead: Uint8Array | null = null;
+  private aheadSegment = -1;
+  private aheadStart = 0;
 
   constructor(
     private readonly fs: FileSystem,
@@ -58,7 +74,7 @@ export class ValueLogReader {
     const file = this.open(p.segment, path);
     let data: Uint8Array;
     try {
-      data = file.read(p.offset, p.length);
+      data = this.fetch(file, p);
     } catch (err) {
       throw err instanceof IOError
         ? err
@@ -78,13 +94,47 @@ export class ValueLogReader {
     return data;
   }
 
+  /**
+   * fetch reads the value's bytes: from the read-ahead buffer when it holds them; with a read of
+   * READAHEAD bytes when this read continues the previous one (a scan over values flushed together);
+   * else exactly the value.
+   */
+  private fetch(file: RandomAccessFile, p: ValuePointer): Uint8Array {
+    const end = p.offset + p.length;
+    const same = p.segment === this.lastSegment;
+    const forward = same && p.offset >= this.lastEnd && p.offset - this.lastEnd <= SEQUENTIAL_GAP;
+    const backward = same && end <= this.lastStart && this.lastStart - end <= SEQUENTIAL_GAP;
+    this.lastSegment = p.segment;
+    this.lastStart = p.offset;
+    this.lastEnd = end;
+    const a = this.ahead;
+    if (
+      a !== null &&
+      this.aheadSegment === p.segment &&
+      p.offset >= this.aheadStart &&
+      end <= this.aheadStart + a.length
+    )
+      return a.slice(p.offset - this.aheadStart, end - this.aheadStart);
+    this.diskReads++;
+    if (!(forward || backward) || p.length >= READAHEAD) return file.read(p.offset, p.length);
+    // Forward: the window starts at this value; backward (a reverse scan): it ends with it.
+    const start = forward ? p.offset : Math.max(0, end - READAHEAD);
+    const buf = file.read(start, forward ? READAHEAD : end - start);
+    this.ahead = buf;
+    this.aheadSegment = p.segment;
+    this.aheadStart = start;
+    return buf.slice(p.offset - start, Math.min(end - start, buf.length));
+  }
+
   /** forget drops a segment's open handle (it was deleted). */
   forget(segment: number): void {
     this.files.delete(segment);
+    if (this.aheadSegment === segment) this.ahead = null;
   }
 
   /** close releases every open segment and cached value. */
   close(): void {
+    this.ahead = null;
     this.files.clear();
     this.cache?.clear();
   }

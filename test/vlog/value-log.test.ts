@@ -377,3 +377,32 @@ test('migrateFromValueLog moves the values back: the database opens without the 
     removeTmpDir(dir);
   }
 });
+
+test('a scan reads ahead through a segment (both ways); point reads fetch exactly their value', async () => {
+  const fs = new MemFileSystem();
+  const opts = { valueLog: { minValueSize: 100, cacheSize: 0 } };
+  let db = await fill('/db', fs, opts);
+  await db.close();
+  db = await DB.open('/db', { fs, ...opts });
+  const vl = db.valueLog!;
+  let n = 0;
+  for (const [k, v] of db.iterator()) {
+    const i = Number(fromUtf8(k).slice(1));
+    assert.equal(fromUtf8(v), i % 2 === 0 ? bigValue(i) : `small${i}`);
+    n++;
+  }
+  assert.equal(n, 200);
+  assert.equal(vl.reads, 100);
+  assert.ok(vl.diskReads <= 3, `100 values in ${vl.diskReads} disk reads`);
+  await db.close();
+  db = await DB.open('/db', { fs, ...opts });
+  const rev = [...db.iterator({ reverse: true })];
+  assert.equal(rev.length, 200);
+  assert.equal(fromUtf8(rev[1]![1]), bigValue(198));
+  assert.ok(db.valueLog!.diskReads <= 3, `reverse: 100 values in ${db.valueLog!.diskReads} disk reads`);
+  await db.close();
+  db = await DB.open('/db', { fs, ...opts });
+  for (let i = 0; i < 200; i += 38) db.get(`k${String(i).padStart(3, '0')}`);
+  assert.equal(db.valueLog!.diskReads, 6, 'point lookups far apart: one exact read each');
+  await db.close();
+});
