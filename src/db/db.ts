@@ -283,6 +283,7 @@ export class DB {
       const v = db.versions.current;
       for (let level = 0; level < NUM_LEVELS; level++)
         for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
+      for (const n of v.segments.keys()) db.valueLog?.pin(n);
     } catch (err) {
       db.abandon();
       throw err;

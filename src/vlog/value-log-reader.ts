@@ -24,6 +24,7 @@ const SEQUENTIAL_GAP = 4096;
 /** ValueLogReader resolves pointers into the segments of one database directory. */
 export class ValueLogReader {
   private readonly files: LruCache<number, RandomAccessFile>;
+  private readonly pinned = new Map<number, RandomAccessFile>();
   private readonly cache: LruCache<string, Uint8Array> | null;
   /** reads and cacheHits count pointer resolutions (tests and properties read them). */
   reads = 0;
@@ -126,6 +127,15 @@ export class ValueLogReader {
     return buf.slice(p.offset - start, Math.min(end - start, buf.length));
   }
 
+  /**
+   * pin opens `segment` now and keeps it open until close() (a read-only open does this for every
+   * live segment, so that a writer's garbage collection cannot take one away from it).
+   */
+  pin(segment: number): void {
+    const path = segmentFileName(this.dir, segment);
+    if (!this.pinned.has(segment)) this.pinned.set(segment, this.openFile(path));
+  }
+
   /** forget drops a segment's open handle (it was deleted). */
   forget(segment: number): void {
     this.files.delete(segment);
@@ -136,21 +146,32 @@ export class ValueLogReader {
   close(): void {
     this.ahead = null;
     this.files.clear();
+    for (const f of this.pinned.values()) {
+      try {
+        f.close();
+      } catch {
+        // closing a read handle cannot lose data
+      }
+    }
+    this.pinned.clear();
     this.cache?.clear();
   }
 
   private open(segment: number, path: string): RandomAccessFile {
-    const f = this.files.get(segment);
+    const f = this.pinned.get(segment) ?? this.files.get(segment);
     if (f !== undefined) return f;
-    let file: RandomAccessFile;
+    const file = this.openFile(path);
+    this.files.set(segment, file, 1);
+    return file;
+  }
+
+  private openFile(path: string): RandomAccessFile {
     try {
-      file = this.fs.openRandomAccess(path);
+      return this.fs.openRandomAccess(path);
     } catch (err) {
       if (err instanceof IOError && err.errno === 'ENOENT')
         throw new CorruptionError(`value-log segment ${path} is missing`, path, undefined, { cause: err });
       throw err;
     }
-    this.files.set(segment, file, 1);
-    return file;
   }
 }

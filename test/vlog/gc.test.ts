@@ -213,3 +213,16 @@ test('a crash at any point of a GC leaves every value readable (every crash mode
   }
   assert.ok(images > n, `${images} crash images checked`);
 });
+
+test('a read-only open keeps reading segments a writer garbage-collects away', async () => {
+  const fs = new MemFileSystem();
+  const db = await build(fs, 80);
+  const reader = await DB.open('/db', { fs, ...OPTS, readOnly: true });
+  const before = segmentFiles(fs, '/db');
+  const r = await db.collectGarbage();
+  assert.ok(r.segmentsDropped > 0);
+  assert.ok(segmentFiles(fs, '/db').length < before.length, 'the writer deleted segments');
+  expectAll(reader, 80, 'read-only reader after the GC');
+  await reader.close();
+  await db.close();
+});
