@@ -9,11 +9,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DB } from '../db/db.js';
+import { printValueLog, type ValueLogStats } from './value-log-stats.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
 import { dumpFile } from '../db/dump.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
-import { printValueLog, type ValueLogStats } from './value-log-stats.js';
 
 /** UsageError: the command line is wrong (exit code 2). */
 class UsageError extends Error {}
