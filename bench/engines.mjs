@@ -11,9 +11,11 @@ const require = createRequire(import.meta.url);
 
 export async function openEngine(name, dir) {
   switch (name) {
-    case 'shale': {
+    case 'shale':
+    case 'shale-vlog': {
       const { DB, WriteBatch } = await import('../dist/index.js');
-      const db = await DB.open(dir);
+      // shale-vlog: values of 1 KiB and more live in the value log (docs/vlog.md).
+      const db = await DB.open(dir, name === 'shale-vlog' ? { valueLog: { minValueSize: 1024 } } : {});
       return {
         put: (k, v) => db.put(k, v),
         putSync: (k, v) => db.put(k, v, { sync: true }),

@@ -5,10 +5,11 @@
  * found), 2 bad usage (an unknown subcommand or option, a missing argument).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DB } from '../db/db.js';
+import { printValueLog, type ValueLogStats } from './value-log-stats.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
 import { dumpFile } from '../db/dump.js';
@@ -100,9 +101,33 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  gc: {
+    args: '<dir> [--ratio=0.5]',
+    summary: 'collect value-log garbage: rewrite segments whose live ratio is below the ratio',
+    options: { ratio: { type: 'string', default: '0.5' } },
+    run: async ([dir], v) => {
+      const ratio = Number(v.ratio);
+      if (!(ratio >= 0 && ratio <= 1)) throw new UsageError('--ratio must be a number in [0, 1]');
+      return withDb(dir, async (db) => {
+        const r = await db.collectGarbage({ gcRatio: ratio });
+        console.log(JSON.stringify(r));
+        return 0;
+      });
+    },
+  },
+  'migrate-value-log': {
+    args: '<dir>',
+    summary: 'move every value back from value-log segments into the tables (LevelDB opens it again)',
+    run: async ([dir]) => {
+      const r = await DB.migrateFromValueLog(need(dir, 'dir'));
+      console.log(`value log removed: ${r.segmentsRemoved} segment(s); the database is in LevelDB's format`);
+      return 0;
+    },
+  },
   stats: {
     args: '<dir> [--json]',
-    summary: 'levels (files, bytes), write amplification, last sequence, memory, metrics of the open',
+    summary:
+      'levels (files, bytes), write amplification, last sequence, memory, value log, metrics of the open',
     help: "The metrics (db.metrics(): counters and latencies) are those of this command's own open of the\ndatabase (recovery, table opens); an application reads its own with db.metrics() or db.metricsText().",
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
@@ -113,12 +138,14 @@ const COMMANDS: Record<string, Command> = {
           const bytes = Number(db.getProperty(`shale.bytes-at-level${level}`));
           levels.push({ level, files, bytes });
         }
+        const valueLog = JSON.parse(db.getProperty('shale.value-log')!) as ValueLogStats;
         const stats = {
           levels,
           writeAmplification: Number(db.getProperty('shale.write-amplification')),
           lastSequence: Number(db.getProperty('shale.last-sequence')),
           approximateMemoryUsage: Number(db.getProperty('leveldb.approximate-memory-usage')),
           metrics: db.metrics(),
+          valueLog,
         };
         if (v.json === true) console.log(JSON.stringify(stats, null, 2));
         else {
@@ -126,6 +153,7 @@ const COMMANDS: Record<string, Command> = {
           console.log(`write amplification: ${stats.writeAmplification}`);
           console.log(`last sequence: ${stats.lastSequence}`);
           console.log(`memory in use: ${stats.approximateMemoryUsage} bytes`);
+          printValueLog(valueLog);
           process.stdout.write(formatMetrics(stats.metrics));
         }
         return 0;
@@ -232,7 +260,8 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
   },
   dump: {
     args: '<file> [--hex] [--gte=k] [--lt=k]',
-    summary: "print every record of a log, table or MANIFEST (as LevelDB's leveldbutil dump)",
+    summary:
+      "print every record of a log, table, MANIFEST (as LevelDB's leveldbutil dump) or value-log segment",
     help: `  --hex                              keys and values in hex (default: text, other bytes as \\xNN)
   --gte, --lt                        only keys in [gte, lt), given in --key-encoding
   --key-encoding=utf8|hex|base64     how --gte and --lt are written (default utf8)`,
@@ -432,7 +461,19 @@ async function listenOnFreePort(options: ServeOptions, port: number | undefined)
 }
 
 async function withDb(dir: string | undefined, fn: (db: DB) => Promise<number>): Promise<number> {
-  const db = await DB.open(need(dir, 'dir'), { createIfMissing: false });
+  const location = need(dir, 'dir');
+  // A database with value-log segments opens only with the valueLog option; one without keeps its
+  // LevelDB format (the option would move large values out of the tables at the next flush).
+  let segments = false;
+  try {
+    segments = readdirSync(location).some((n) => n.endsWith('.vlog'));
+  } catch {
+    // missing: DB.open says so
+  }
+  const db = await DB.open(location, {
+    createIfMissing: false,
+    ...(segments ? { valueLog: { backgroundGc: false } } : {}),
+  });
   try {
     return await fn(db);
   } finally {

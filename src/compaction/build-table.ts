@@ -7,10 +7,13 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder.js';
 import { tableFileName } from '../version/file-names.js';
 import { newFileMetaData, type FileMetaData } from '../version/version-edit.js';
+import type { ValueSeparator } from '../vlog/value-separator.js';
 
 /**
  * buildTable drains `iter` into table `number` in `dir`. Returns the new file's metadata, or null when
- * the iterator is empty (no file is left behind). On error the partial file is removed.
+ * the iterator is empty (no file is left behind). On error the partial file is removed. With a
+ * `separator`, large values go to value-log segments and the table holds pointers (the caller finishes
+ * or abandons the separator).
  */
 export function buildTable(
   fs: FileSystem,
@@ -18,6 +21,7 @@ export function buildTable(
   number: number,
   iter: InternalIterator,
   options: TableBuilderOptions,
+  separator: ValueSeparator | null = null,
 ): FileMetaData | null {
   iter.seekToFirst();
   if (!iter.valid()) return null;
@@ -25,13 +29,19 @@ export function buildTable(
   const file = fs.createWritable(path);
   try {
     const builder = new TableBuilder(options, file);
-    const smallest = iter.key().slice();
+    let smallest: Uint8Array | null = null;
     // The last key is copied into a reused buffer: iterator keys may be views that the next step reuses.
     let last = new Uint8Array(64);
     let lastLen = 0;
     for (; iter.valid(); iter.next()) {
-      const k = iter.key();
-      builder.add(k, iter.value());
+      let k = iter.key();
+      if (separator !== null && separator.separate(k, iter.value())) {
+        k = separator.key;
+        builder.add(k, separator.value);
+      } else {
+        builder.add(k, iter.value());
+      }
+      smallest ??= k.slice();
       if (k.length > last.length) last = new Uint8Array(k.length * 2);
       last.set(k);
       lastLen = k.length;
@@ -40,7 +50,7 @@ export function buildTable(
     const size = builder.finish();
     file.sync();
     file.close();
-    return newFileMetaData(number, size, smallest, largest);
+    return newFileMetaData(number, size, smallest!, largest);
   } catch (err) {
     try {
       file.close();

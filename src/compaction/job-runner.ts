@@ -20,6 +20,8 @@ import type { CompactionFilter } from './compaction-filter.js';
 import { allocateFileNumber } from '../version/version-set.js';
 import { runCompactionJob, type CompactionJobResult, type CompactionJobSpec } from './job.js';
 import { tableBuilderOptions, type TableSettings } from './table-settings.js';
+import { ValueSeparator } from '../vlog/value-separator.js';
+import type { SegmentInfo, ValueLogSettings } from '../vlog/vlog-format.js';
 
 /** FlushJobSpec describes the flush of one immutable memtable to table `number`. */
 export interface FlushJobSpec {
@@ -27,11 +29,15 @@ export interface FlushJobSpec {
   readonly number: number;
   readonly memtable: SharedMemTable;
   readonly table: TableSettings;
+  /** vlog: separate large values into value-log segments (null: the value log is off). */
+  readonly vlog: ValueLogSettings | null;
 }
 
-/** FlushJobResult is the table written (null: the memtable was empty) and the time it took. */
+/** FlushJobResult is the table written (null: the memtable was empty), the segments, and the time. */
 export interface FlushJobResult {
   readonly file: FileMetaData | null;
+  /** segments: value-log segments the table points into (written, fsynced, not yet recorded). */
+  readonly segments: SegmentInfo[];
   readonly micros: number;
 }
 
@@ -74,15 +80,21 @@ export function runFlushJob(
   fs: FileSystem,
   icmp: InternalKeyComparator,
   spec: FlushJobSpec,
+  newFileNumber: () => number,
   mem?: MemTable,
 ): FlushJobResult {
   const start = performance.now();
   const table = mem ?? MemTable.fromShared(spec.memtable, icmp);
   const iter = table.iterator();
+  const sep = spec.vlog === null ? null : new ValueSeparator(fs, spec.dir, spec.vlog, newFileNumber);
   try {
-    const file = buildTable(fs, spec.dir, spec.number, iter, tableBuilderOptions(spec.table, icmp));
-    if (file !== null) fs.syncDir(spec.dir);
-    return { file, micros: (performance.now() - start) * 1000 };
+    const file = buildTable(fs, spec.dir, spec.number, iter, tableBuilderOptions(spec.table, icmp), sep);
+    const segments = sep?.finish() ?? [];
+    if (file !== null || segments.length > 0) fs.syncDir(spec.dir);
+    return { file, segments, micros: (performance.now() - start) * 1000 };
+  } catch (err) {
+    sep?.abandon();
+    throw err;
   } finally {
     iter.close();
   }
@@ -100,7 +112,11 @@ export class InlineJobRunner implements JobRunner {
   ) {}
 
   flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {
-    this.run('flush', () => runFlushJob(this.fs, this.icmp, spec), done);
+    this.run(
+      'flush',
+      () => runFlushJob(this.fs, this.icmp, spec, () => allocateFileNumber(this.fileCounter)),
+      done,
+    );
   }
 
   compact(
@@ -303,11 +319,13 @@ export class WorkerJobRunner implements JobRunner {
       if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
       const r = reply.result as {
         file: { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array } | null;
+        segments: SegmentInfo[];
         micros: number;
       };
       const f = r.file;
       done(null, {
         file: f === null ? null : newFileMetaData(f.number, f.fileSize, f.smallest, f.largest),
+        segments: r.segments,
         micros: r.micros,
       });
     });

@@ -29,10 +29,11 @@ type Job = { kind: 'flush'; spec: FlushJobSpec } | { kind: 'compaction'; req: Co
 
 function run(job: Job): unknown {
   if (job.kind === 'flush') {
-    const r = runFlushJob(fs, WORKER_ICMP, job.spec);
+    const r = runFlushJob(fs, WORKER_ICMP, job.spec, () => allocateFileNumber(fileCounter));
     const f = r.file;
     return {
       micros: r.micros,
+      segments: r.segments,
       file:
         f === null
           ? null

@@ -17,6 +17,7 @@ import type { FileSystem, WritableFile } from '../env/file-system.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import {
   type InternalKeyComparator,
+  TYPE_VALUE_POINTER,
   ValueType,
   sequenceOf,
   typeOf,
@@ -28,6 +29,12 @@ import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder
 import { tableFileName } from '../version/file-names.js';
 import type { CompactionFilter } from './compaction-filter.js';
 import { TableInputIterator } from './table-input-iterator.js';
+import { ValueSeparator } from '../vlog/value-separator.js';
+import { ValueLogReader } from '../vlog/value-log-reader.js';
+import { decodePointer } from '../vlog/value-pointer.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
+import { CorruptionError } from '../util/errors.js';
+import type { SegmentInfo, ValueLogSettings } from '../vlog/vlog-format.js';
 
 /** JobFile is the part of a FileMetaData a job needs (structured-clone friendly). */
 export interface JobFile {
@@ -50,6 +57,14 @@ export interface CompactionJobSpec {
   readonly maxOutputFileSize: number;
   readonly maxGrandparentOverlapBytes: number;
   readonly isManual: boolean;
+  /**
+   * vlog: separate large values into value-log segments (null: the value log is off). Pointers are
+   * copied as they are; values still in the tables (written before the value log was on, or changed by
+   * a compaction filter) are separated here.
+   */
+  readonly vlog: ValueLogSettings | null;
+  /** inlineValues: follow every pointer and write the value itself (moving values back into tables). */
+  readonly inlineValues?: boolean;
 }
 
 /** JobContext supplies what cannot travel as data: the file system, order, numbering, and filter. */
@@ -66,6 +81,10 @@ export interface JobContext {
 /** CompactionJobResult lists the tables written and what the job cost. */
 export interface CompactionJobResult {
   readonly outputs: JobFile[];
+  /** segments: new value-log segments the outputs point into (fsynced, not yet recorded). */
+  readonly segments: SegmentInfo[];
+  /** garbage: per segment, the values whose pointers the job dropped (overwritten or deleted). */
+  readonly garbage: { number: number; records: number; bytes: number }[];
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly micros: number;
@@ -92,6 +111,35 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
 
   const outputs: JobFile[] = [];
   const created: string[] = [];
+  const sep = spec.vlog === null ? null : new ValueSeparator(fs, spec.dir, spec.vlog, ctx.newFileNumber);
+  // A compaction filter sees values, never pointers (filters only run in inline jobs).
+  let reader: ValueLogReader | null = null;
+  const filterValue = (key: Uint8Array, value: Uint8Array): Uint8Array | null => {
+    if (typeOf(key) !== TYPE_VALUE_POINTER) return value;
+    reader ??= new ValueLogReader(fs, spec.dir, 0);
+    const p = decodePointer(value);
+    try {
+      return reader.readPointer(p);
+    } catch (err) {
+      // Garbage collection drops a segment only once every pointer into it is shadowed by a newer
+      // entry (which this compaction may not include): such an entry is kept as is, unfiltered.
+      if (err instanceof CorruptionError && !fs.exists(segmentFileName(spec.dir, p.segment))) return null;
+      throw err;
+    }
+  };
+  let segments: SegmentInfo[] = [];
+  // Garbage accounting: the values whose pointers this compaction drops, per segment.
+  const garbage = new Map<number, { records: number; bytes: number }>();
+  const dropPointer = (key: Uint8Array, value: Uint8Array): void => {
+    if (typeOf(key) !== TYPE_VALUE_POINTER) return;
+    const p = decodePointer(value);
+    const g = garbage.get(p.segment);
+    if (g === undefined) garbage.set(p.segment, { records: 1, bytes: p.length });
+    else {
+      g.records++;
+      g.bytes += p.length;
+    }
+  };
   let bytesRead = 0;
   for (const f of [...spec.inputs[0], ...spec.inputs[1]]) bytesRead += f.fileSize;
 
@@ -122,6 +170,22 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   };
 
   const add = (key: Uint8Array, value: Uint8Array): void => {
+    if (sep !== null && sep.separate(key, value)) {
+      key = sep.key;
+      value = sep.value;
+    } else if (spec.inlineValues === true && typeOf(key) === TYPE_VALUE_POINTER) {
+      reader ??= new ValueLogReader(fs, spec.dir, 0);
+      const p = decodePointer(value);
+      value = reader.readPointer(p);
+      key = makeInternalKey(userKeyOf(key), sequenceOf(key), ValueType.VALUE);
+      // The value now lives in the table: its segment copy is garbage.
+      const g = garbage.get(p.segment);
+      if (g === undefined) garbage.set(p.segment, { records: 1, bytes: p.length });
+      else {
+        g.records++;
+        g.bytes += p.length;
+      }
+    }
     if (builder === null) {
       outNumber = ctx.newFileNumber();
       const path = tableFileName(spec.dir, outNumber);
@@ -159,21 +223,30 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
       const newest = lastStripe === -1;
       const shadowed = !newest && lastStripe === stripe;
       lastStripe = stripe;
-      if (shadowed) continue;
+      if (shadowed) {
+        dropPointer(key, input.value());
+        continue;
+      }
       if (type === ValueType.DELETION) {
         if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
         add(key, input.value());
         continue;
       }
       if (ctx.filter !== null && newest && stripe === snapshots.length) {
-        const d = ctx.filter.filter(spec.level, userKey, input.value());
+        const fv = filterValue(key, input.value());
+        if (fv === null) {
+          add(key, input.value());
+          continue;
+        }
+        const d = ctx.filter.filter(spec.level, userKey, fv);
+        if (d.kind !== 'keep') dropPointer(key, input.value());
         if (d.kind === 'remove') {
           if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
           add(makeInternalKey(userKey, seq, ValueType.DELETION), EMPTY);
           continue;
         }
         if (d.kind === 'change') {
-          add(key, d.value);
+          add(type === ValueType.VALUE ? key : makeInternalKey(userKey, seq, ValueType.VALUE), d.value);
           continue;
         }
       }
@@ -181,8 +254,12 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
     }
     finishOutput();
     input.close();
-    if (outputs.length > 0) fs.syncDir(spec.dir);
+    segments = sep?.finish() ?? [];
+    if (outputs.length > 0 || segments.length > 0) fs.syncDir(spec.dir);
+    (reader as ValueLogReader | null)?.close();
   } catch (err) {
+    sep?.abandon();
+    (reader as ValueLogReader | null)?.close();
     try {
       input.close();
     } catch {
@@ -204,8 +281,11 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   }
   let bytesWritten = 0;
   for (const o of outputs) bytesWritten += o.fileSize;
+  for (const sg of segments) bytesWritten += sg.size;
   return {
     outputs,
+    segments,
+    garbage: [...garbage].map(([number, g]) => ({ number, ...g })),
     bytesRead,
     bytesWritten,
     micros: (performance.now() - start) * 1000,

@@ -20,7 +20,8 @@ import type { CompactionJobResult, CompactionJobSpec, JobFile } from '../compact
 import type { JobRunner } from '../compaction/job-runner.js';
 import type { TableSettings } from '../compaction/table-settings.js';
 import { BackgroundError, ShaleError } from '../util/errors.js';
-import type { ResolvedOptions } from './options.js';
+import { valueLogSettings, type ResolvedOptions } from './options.js';
+import type { SegmentInfo } from '../vlog/vlog-format.js';
 import type { DBStatus } from './db-status.js';
 import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
@@ -66,12 +67,15 @@ export class BackgroundWork {
   private progressWaiters: (() => void)[] = [];
   /** obsolete: set once, right after construction (it needs outputFloor from here). */
   obsolete!: ObsoleteFiles;
+  /** onGarbage: called after a compaction that dropped value-log pointers (starts background GC). */
+  onGarbage: (() => void) | undefined;
 
   constructor(private readonly d: BackgroundWorkDeps) {}
 
   /** outputFloor: tables numbered from here on may belong to the running compaction (Infinity: none). */
   outputFloor(): number {
-    return this.compactionJob?.floor ?? Infinity;
+    // A flush numbers its value-log segments after its table: protect them too while it runs.
+    return Math.min(this.compactionJob?.floor ?? Infinity, this.flushJob?.number ?? Infinity);
   }
 
   /** busy is true while a job runs on either lane. */
@@ -145,12 +149,19 @@ export class BackgroundWork {
     this.obsolete.pendingOutputs.add(number);
     const logNumber = d.log.number;
     this.flushJob = { number };
-    d.runner.flush({ dir: d.location, number, memtable: imm.share(), table: d.tableSettings }, (err, r) => {
+    const spec = {
+      dir: d.location,
+      number,
+      memtable: imm.share(),
+      table: d.tableSettings,
+      vlog: valueLogSettings(d.opts),
+    };
+    d.runner.flush(spec, (err, r) => {
       this.obsolete.pendingOutputs.delete(number);
       this.flushJob = null;
       if (err === null) {
         try {
-          this.finishFlush(r!.file, r!.micros, logNumber);
+          this.finishFlush(r!.file, r!.segments, r!.micros, logNumber);
         } catch (e) {
           err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
         }
@@ -161,9 +172,19 @@ export class BackgroundWork {
     });
   }
 
-  private finishFlush(meta: FileMetaData | null, micros: number, logNumber: number): void {
+  private finishFlush(
+    meta: FileMetaData | null,
+    segments: readonly SegmentInfo[],
+    micros: number,
+    logNumber: number,
+  ): void {
     const d = this.d;
     const edit = new VersionEdit();
+    let segmentBytes = 0;
+    for (const sg of segments) {
+      edit.addSegment(sg);
+      segmentBytes += sg.size;
+    }
     if (meta !== null) {
       // While a compaction runs, its inputs must not gain an overlapping neighbour below level 0.
       const level =
@@ -176,7 +197,7 @@ export class BackgroundWork {
             )
           : 0;
       edit.addFile(level, meta);
-      d.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize });
+      d.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize + segmentBytes });
     }
     d.metrics.flushed(meta?.fileSize ?? 0, micros);
     edit.logNumber = logNumber;
@@ -224,6 +245,8 @@ export class BackgroundWork {
       maxOutputFileSize: d.opts.maxFileSize,
       maxGrandparentOverlapBytes: c.maxGrandparentOverlapBytes,
       isManual: manual !== undefined,
+      vlog: valueLogSettings(d.opts),
+      inlineValues: d.opts.valueLog?.mode === 'inline',
     };
     const filter =
       d.opts.compactionFilterFactory?.({ level: c.level, isManual: manual !== undefined }) ?? null;
@@ -260,7 +283,10 @@ export class BackgroundWork {
     c.addInputDeletions(edit);
     for (const o of r.outputs)
       edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    for (const sg of r.segments) edit.addSegment(sg);
+    edit.segmentGarbage.push(...r.garbage);
     d.versions.logAndApply(edit);
+    if (r.garbage.length > 0) this.onGarbage?.();
     d.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
     d.metrics.compacted(c.level + 1, r.bytesRead, r.bytesWritten, r.micros);
     if (manual !== undefined && !manual.bottom && c.level > 0) {

@@ -19,6 +19,7 @@ import {
 } from '../version/file-names.js';
 import { setCurrentFile } from '../version/version-set.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
 
 /** CheckpointReport says what the checkpoint holds. */
 export interface CheckpointReport {
@@ -66,25 +67,29 @@ export function writeCheckpoint(
   let done = 0;
   const progress = (): void => onProgress?.(done++, total);
   let tables = 0;
+  const share = (from: string, to: string): void => {
+    if (fs.link !== undefined) {
+      try {
+        fs.link(from, to);
+        linked++;
+        return;
+      } catch {
+        // another device, or no links here: copy instead
+      }
+    }
+    copy(from, to);
+  };
   for (let level = 0; level < NUM_LEVELS; level++) {
     for (const f of versions.current.files[level]!) {
       progress();
       tables++;
       let from = tableFileName(dir, f.number);
       if (!fs.exists(from)) from = sstTableFileName(dir, f.number);
-      const to = join(dest, from.slice(dir.length + 1));
-      if (fs.link !== undefined) {
-        try {
-          fs.link(from, to);
-          linked++;
-          continue;
-        } catch {
-          // another device, or no links here: copy instead
-        }
-      }
-      copy(from, to);
+      share(from, join(dest, from.slice(dir.length + 1)));
     }
   }
+  // Value-log segments are immutable once recorded, like tables.
+  for (const n of versions.current.segments.keys()) share(segmentFileName(dir, n), segmentFileName(dest, n));
   const manifest = manifestFileName(dir, versions.manifestFileNumber);
   progress();
   copy(manifest, manifestFileName(dest, versions.manifestFileNumber), fs.fileSize(manifest));

@@ -5,7 +5,14 @@
  */
 import type { InternalIterator } from '../util/internal-iterator.js';
 import type { Comparator } from '../util/comparator.js';
-import { ValueType, lookupKey, sequenceOf, typeOf, userKeyOf } from '../memtable/internal-key.js';
+import {
+  TYPE_VALUE_POINTER,
+  ValueType,
+  lookupKey,
+  sequenceOf,
+  typeOf,
+  userKeyOf,
+} from '../memtable/internal-key.js';
 import { ClosedError } from '../util/errors.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { compareByteRanges } from '../util/bytes.js';
@@ -36,6 +43,11 @@ export class DBIterator {
   /** skipBuf holds the key a deletion hides while skipping forward. */
   private skipBuf = new Uint8Array(64);
   private readonly bytewise: boolean;
+  /** savedPointer: in reverse, savedValue is a value-log pointer still to be followed. */
+  private savedPointer = false;
+  /** The last pointer followed and its value, so repeated value() calls read once. */
+  private lastPtr: Uint8Array | null = null;
+  private lastValue: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly iter: InternalIterator,
@@ -44,6 +56,8 @@ export class DBIterator {
     private readonly bounds: Bounds,
     private readonly meter: EngineMetrics,
     private readonly onClose: () => void,
+    /** resolve follows a value-log pointer (null: the value log is off, no entry is a pointer). */
+    private readonly resolve: ((ptr: Uint8Array) => Uint8Array) | null = null,
   ) {
     this.bytewise = ucmp === bytewiseComparator;
   }
@@ -211,7 +225,26 @@ export class DBIterator {
   /** value returns the current value (a view: copy it to keep it). Requires: valid(). */
   value(): Uint8Array {
     this.checkOpen();
-    return this.forward ? this.iter.value() : this.savedValue;
+    if (this.resolve === null) return this.forward ? this.iter.value() : this.savedValue;
+    if (this.forward) {
+      const v = this.iter.value();
+      return typeOf(this.iter.key()) === TYPE_VALUE_POINTER ? this.follow(v) : v;
+    }
+    return this.savedPointer ? this.follow(this.savedValue) : this.savedValue;
+  }
+
+  private follow(ptr: Uint8Array): Uint8Array {
+    const last = this.lastPtr;
+    if (
+      last !== null &&
+      last.length === ptr.length &&
+      compareByteRanges(last, 0, last.length, ptr, 0, ptr.length) === 0
+    )
+      return this.lastValue;
+    const v = this.resolve!(ptr);
+    this.lastPtr = ptr.slice();
+    this.lastValue = v;
+    return v;
   }
 
   /** close releases the iterator's resources. Safe to call twice. */
@@ -319,6 +352,7 @@ export class DBIterator {
           } else {
             this.savedKey = uk.slice();
             this.savedValue = iter.value().slice();
+            this.savedPointer = lastType === TYPE_VALUE_POINTER;
           }
         }
         iter.prev();

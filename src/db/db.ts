@@ -15,7 +15,7 @@
 import { join } from 'node:path';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
-import { InternalKeyComparator } from '../memtable/internal-key.js';
+import { InternalKeyComparator, TYPE_VALUE_POINTER, typeOf } from '../memtable/internal-key.js';
 import { BloomFilterPolicy } from '../sstable/bloom.js';
 import type { Block } from '../sstable/block.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
@@ -23,7 +23,7 @@ import type { TableBuilderOptions } from '../sstable/table-builder.js';
 import { TableCache } from '../version/table-cache.js';
 import { VersionSet } from '../version/version-set.js';
 import type { Version } from '../version/version.js';
-import { NUM_LEVELS } from '../version/version-edit.js';
+import { NUM_LEVELS, VersionEdit } from '../version/version-edit.js';
 import { LevelIterator } from '../version/level-iterator.js';
 import { currentFileName, lockFileName, parseFileName } from '../version/file-names.js';
 import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
@@ -31,7 +31,16 @@ import { bytewiseComparator } from '../util/comparator.js';
 import { LruCache } from '../util/lru-cache.js';
 import { toBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import { ClosedError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../util/errors.js';
+import {
+  ClosedError,
+  CorruptionError,
+  InvalidArgumentError,
+  NotFoundError,
+  NotSupportedError,
+} from '../util/errors.js';
+import { ValueLogReader } from '../vlog/value-log-reader.js';
+import { decodePointer, type ValuePointer } from '../vlog/value-pointer.js';
+import { ValueLogGc, liveRatio, type GarbageCollectionReport } from './value-log-gc.js';
 import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import { WriteBatch } from './write-batch.js';
@@ -102,6 +111,11 @@ export class DB {
   private readonly stall: WriteStall;
   private readonly obsolete: ObsoleteFiles;
   /** @internal */ readonly tableBuilderOptions: TableBuilderOptions;
+  /** valueLog follows value pointers (null: the value log is off). @internal */
+  readonly valueLog: ValueLogReader | null;
+  /** gc: value-log garbage collection (null: the value log is off). @internal */
+  readonly gc: ValueLogGc | null;
+  private gcScheduled = false;
 
   private constructor(
     readonly location: string,
@@ -178,6 +192,24 @@ export class DB {
       () => this.work.outputFloor(),
     );
     this.work.obsolete = this.obsolete;
+    this.valueLog =
+      options.valueLog === null ? null : new ValueLogReader(fs, location, options.valueLog.cacheSize);
+    this.obsolete.onSegmentRemoved = (n) => this.valueLog?.forget(n);
+    this.gc =
+      options.valueLog === null
+        ? null
+        : new ValueLogGc({
+            fs,
+            dir: location,
+            versions: this.versions,
+            snapshots: this.snapshots,
+            currentPointer: (k) => this.currentPointer(k),
+            write: (b) => this.write(b),
+            flush: () => this.flush(),
+            checkWritable: () => this.status.checkWritable(),
+            afterDrop: () => this.obsolete.deleteObsoleteFiles(),
+          });
+    if (options.valueLog?.backgroundGc === true) this.work.onGarbage = () => this.scheduleBackgroundGc();
     this.stall = new WriteStall(
       options,
       this.versions,
@@ -314,6 +346,7 @@ export class DB {
       const v = db.versions.current;
       for (let level = 0; level < NUM_LEVELS; level++)
         for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
+      for (const n of v.segments.keys()) db.valueLog?.pin(n);
     } catch (err) {
       db.abandon();
       throw err;
@@ -400,6 +433,40 @@ export class DB {
    */
   static verify(location: string, options: Options & ProgressOptions = {}): Promise<VerifyReport> {
     return verifyDatabase(location, options);
+  }
+
+  /**
+   * migrateFromValueLog moves every value of the closed database in `location` back from value-log
+   * segments into its tables, deletes the segments and starts a new MANIFEST: afterwards the database
+   * opens without the valueLog option and in LevelDB again. Returns how many segments were removed.
+   */
+  static async migrateFromValueLog(
+    location: string,
+    options: Options = {},
+  ): Promise<{ segmentsRemoved: number }> {
+    const valueLog = { ...(options.valueLog ?? {}), mode: 'inline' as const, backgroundGc: false };
+    const db = await DB.open(location, { ...options, valueLog, createIfMissing: false });
+    try {
+      await db.compactRange();
+      // Every entry was rewritten with its value inline; check before dropping a segment.
+      const it = db.internalIterator({ fillCache: false });
+      try {
+        for (it.seekToFirst(); it.valid(); it.next()) {
+          if (typeOf(it.key()) === TYPE_VALUE_POINTER)
+            throw new CorruptionError('a value pointer survived the migration; nothing was removed');
+        }
+      } finally {
+        it.close();
+      }
+      const edit = new VersionEdit();
+      for (const n of db.versions.current.segments.keys()) edit.deletedSegments.add(n);
+      db.versions.startNewManifest();
+      db.versions.logAndApply(edit);
+      db.obsolete.deleteObsoleteFiles();
+      return { segmentsRemoved: edit.deletedSegments.size };
+    } finally {
+      await db.close();
+    }
   }
 
   // ---- writes ----
@@ -574,7 +641,7 @@ export class DB {
     if (version.updateStats(r)) this.work.maybeScheduleWork();
     if (r.state !== 'found') return undefined;
     this.meter.getsFound++;
-    return r.value!.slice();
+    return r.pointer ? this.followPointer(r.value!) : r.value!.slice();
   }
 
   /** has returns true iff `key` is present. */
@@ -599,16 +666,24 @@ export class DB {
     const version = this.versions.current;
     this.versions.ref(version);
     this.meter.iterators++;
-    const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, this.meter, () => {
-      this.iterators.delete(cursor);
-      for (const m of mems) this.memtables.unref(m);
-      // Only a released old version can leave files to delete (listing the directory per iterator close
-      // was most of the cost of short scans).
-      if (this.versions.unref(version) && !this.status.closed) {
-        if (this.secondaryTables !== null) this.evictUnusedTables();
-        else this.obsolete.deleteObsoleteFiles();
-      }
-    });
+    const cursor: DBIterator = new DBIterator(
+      inner,
+      this.opts.comparator,
+      seq,
+      bounds,
+      this.meter,
+      () => {
+        this.iterators.delete(cursor);
+        for (const m of mems) this.memtables.unref(m);
+        // Only a released old version can leave files to delete (listing the directory per iterator
+        // close was most of the cost of short scans).
+        if (this.versions.unref(version) && !this.status.closed) {
+          if (this.secondaryTables !== null) this.evictUnusedTables();
+          else this.obsolete.deleteObsoleteFiles();
+        }
+      },
+      this.valueLog === null ? null : (ptr) => this.followPointer(ptr),
+    );
     this.iterators.add(cursor);
     return cursor;
   }
@@ -768,6 +843,60 @@ export class DB {
   }
 
   /**
+   * collectGarbage runs value-log garbage collection now (docs/vlog.md): every segment whose live ratio
+   * is below `gcRatio` (default: the valueLog option's) has its live values written again through the
+   * normal write path (a concurrent write to the same key wins), then leaves the database once no
+   * snapshot older than the rewrites remains; its file is deleted once no open iterator needs it. With
+   * the value log off it does nothing.
+   */
+  async collectGarbage(options: { gcRatio?: number } = {}): Promise<GarbageCollectionReport> {
+    this.status.checkWritable();
+    const ratio = options?.gcRatio ?? this.opts.valueLog?.gcRatio ?? 0.5;
+    if (typeof ratio !== 'number' || !(ratio >= 0 && ratio <= 1))
+      throw new InvalidArgumentError('gcRatio must be a number in [0, 1]');
+    if (this.gc === null) {
+      return {
+        segmentsRewritten: 0,
+        valuesRelocated: 0,
+        bytesRelocated: 0,
+        segmentsDropped: 0,
+        segmentsPending: 0,
+        micros: 0,
+      };
+    }
+    return this.gc.collect(ratio);
+  }
+
+  /** scheduleBackgroundGc starts a garbage collection soon, if none runs and one is due. */
+  private scheduleBackgroundGc(): void {
+    if (this.gcScheduled || this.gc === null || this.gc.busy) return;
+    const ratio = this.opts.valueLog!.gcRatio;
+    let due = false;
+    for (const s of this.versions.current.segments.values()) if (liveRatio(s) < ratio) due = true;
+    if (!due) return;
+    this.gcScheduled = true;
+    setImmediate(() => {
+      this.gcScheduled = false;
+      if (this.status.closing || this.status.closed || this.status.bgError !== null) return;
+      // A failed run leaves everything as it was; the next compaction with garbage tries again.
+      this.gc!.collect(ratio).catch(() => undefined);
+    });
+  }
+
+  /**
+   * currentPointer returns the value-log pointer held by the newest entry of `key`, or null when that
+   * entry is in a memtable, a deletion, an inline value, or absent. @internal
+   */
+  currentPointer(key: Uint8Array): ValuePointer | null {
+    const seq = this.versions.lastSequence;
+    const m = this.memtables;
+    if (m.mem.get(key, seq) !== undefined) return null;
+    if (m.imm !== null && m.imm.get(key, seq) !== undefined) return null;
+    const r = this.versions.current.get(key, seq, this.tableCache, this.tableReadOptions(undefined));
+    return r.state === 'found' && r.pointer ? decodePointer(r.value) : null;
+  }
+
+  /**
    * close waits for the running background job, then releases the database. Open iterators and
    * snapshots become unusable (ClosedError); later calls on the database throw ClosedError. Safe to
    * call twice.
@@ -778,6 +907,7 @@ export class DB {
     this.status.closing = true;
     this.work.notifyProgress();
     this.closePromise = (async () => {
+      await this.gc?.settled();
       while (!this.pipeline.idle || this.work.busy) {
         if (this.work.busy) await this.work.progress();
         else await new Promise((r) => setTimeout(r, 1));
@@ -811,12 +941,20 @@ export class DB {
     });
   }
 
+  /** followPointer reads the value a value-log pointer locates (CorruptionError naming the segment). */
+  private followPointer(ptr: Uint8Array): Uint8Array {
+    if (this.valueLog === null)
+      throw new CorruptionError('a table holds a value pointer but the value log is off');
+    return this.valueLog.read(ptr);
+  }
+
   private abandon(): void {
     this.status.closed = true;
     this.memtables.released = true;
     this.log.close();
     this.versions.close();
     this.tableCache.close();
+    this.valueLog?.close();
     this.blockCache?.clear();
     this.lock.release();
   }

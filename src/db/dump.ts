@@ -7,7 +7,16 @@
 import { basename } from 'node:path';
 import type { FileSystem } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
-import { InternalKeyComparator, sequenceOf, typeOf, userKeyOf, ValueType } from '../memtable/internal-key.js';
+import {
+  InternalKeyComparator,
+  TYPE_VALUE_POINTER,
+  sequenceOf,
+  typeOf,
+  userKeyOf,
+  ValueType,
+} from '../memtable/internal-key.js';
+import { decodePointer } from '../vlog/value-pointer.js';
+import { scanSegment } from '../vlog/segment-scanner.js';
 import { Table } from '../sstable/table.js';
 import { readLogRecords } from '../wal/recovery-mode.js';
 import { VersionEdit } from '../version/version-edit.js';
@@ -91,9 +100,13 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
           const uk = userKeyOf(ik);
           if (!inRange(uk)) continue;
           const t = typeOf(ik);
-          out(
-            `${show(uk)} @ ${sequenceOf(ik)} : ${t === ValueType.VALUE ? 'val' : 'del'}${t === ValueType.VALUE ? ` => ${show(it.value())}` : ''}`,
-          );
+          const what =
+            t === ValueType.VALUE
+              ? `val => ${show(it.value())}`
+              : t === TYPE_VALUE_POINTER
+                ? `ptr => ${describePointer(it.value())}`
+                : 'del';
+          out(`${show(uk)} @ ${sequenceOf(ik)} : ${what}`);
           n++;
         }
       } finally {
@@ -102,8 +115,20 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
       }
       options.onProgress?.(file.size, file.size);
       out(`(${n} entries)`);
+    } else if (type === 'segment') {
+      let n = 0;
+      const sum = scanSegment(fs, path, (r) => {
+        if (!inRange(r.key)) return;
+        out(
+          `offset ${r.offset}: ${show(r.key)} => ${r.value.length} bytes at ${r.valueOffset}: ${show(r.value.subarray(0, 64))}${r.value.length > 64 ? '...' : ''}`,
+        );
+        n++;
+      });
+      out(`(${n} records shown of ${sum.records}; ${sum.valueBytes} value bytes; ${sum.size} bytes)`);
     } else {
-      throw new InvalidArgumentError(`${path}: not a log, table or MANIFEST (by its name)`);
+      throw new InvalidArgumentError(
+        `${path}: not a log, table, MANIFEST or value-log segment (by its name)`,
+      );
     }
   } finally {
     file.close();
@@ -126,7 +151,22 @@ function describeEdit(e: VersionEdit, show: (b: Uint8Array) => string): string[]
     lines.push(
       `add file: level ${level} #${f.number} ${f.fileSize} bytes [${showKey(f.smallest, show)} .. ${showKey(f.largest, show)}]`,
     );
+  for (const n of e.deletedSegments) lines.push(`delete value-log segment: #${n}`);
+  for (const sg of e.newSegments)
+    lines.push(
+      `add value-log segment: #${sg.number} ${sg.size} bytes, ${sg.records} values, ${sg.valueBytes} value bytes`,
+    );
   return lines;
+}
+
+/** describePointer prints a value-log pointer. */
+function describePointer(p: Uint8Array): string {
+  try {
+    const v = decodePointer(p);
+    return `segment #${v.segment} offset ${v.offset} length ${v.length}`;
+  } catch {
+    return `malformed pointer ${toHex(p)}`;
+  }
 }
 
 /** showKey prints an internal key as its user key and sequence number. */

@@ -17,6 +17,8 @@ import type { DBStatus } from './db-status.js';
 export class ObsoleteFiles {
   /** pendingOutputs: tables being written (flush or recovery) that no version names yet. */
   readonly pendingOutputs = new Set<number>();
+  /** onSegmentRemoved: called before an obsolete value-log segment is unlinked (drops its handle). */
+  onSegmentRemoved: ((segment: number) => void) | undefined;
   /** removals: obsolete files being unlinked in the background, by path. */
   private readonly removals = new Map<string, Promise<unknown>>();
 
@@ -37,6 +39,7 @@ export class ObsoleteFiles {
     if (this.status.readOnly) return; // a read-only open deletes nothing (a writer may own the files)
     const live = this.versions.liveFiles();
     for (const n of this.pendingOutputs) live.add(n);
+    const liveSegments = this.versions.liveSegments();
     const floor = this.outputFloor();
     const dirs = this.walDir === this.location ? [this.location] : [this.location, this.walDir];
     for (const dir of dirs) {
@@ -63,11 +66,17 @@ export class ObsoleteFiles {
           case 'temp':
             keep = live.has(p.number) || p.number >= floor;
             break;
+          case 'segment':
+            // Segments a running job writes are numbered from its floor on; others no version names
+            // were left by a job that failed or was cut short by a crash.
+            keep = dir !== this.location || liveSegments.has(p.number) || p.number >= floor;
+            break;
           default:
             keep = true;
         }
         if (keep) continue;
         if (p.type === 'table') this.tableCache.evict(p.number);
+        if (p.type === 'segment') this.onSegmentRemoved?.(p.number);
         this.removeFile(join(dir, name));
       }
     }

@@ -14,8 +14,10 @@ import { VersionSet } from '../version/version-set.js';
 import { VersionEdit, type FileMetaData } from '../version/version-edit.js';
 import { currentFileName, logFileName, parseFileName, tableFileName } from '../version/file-names.js';
 import { buildTable } from '../compaction/build-table.js';
-import { CorruptionError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
-import type { ResolvedOptions } from './options.js';
+import { CorruptionError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../util/errors.js';
+import { valueLogSettings, type ResolvedOptions } from './options.js';
+import { ValueSeparator } from '../vlog/value-separator.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
 import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { ObsoleteFiles } from './obsolete-files.js';
@@ -77,15 +79,24 @@ export function recoverDatabase(r: RecoveryContext): void {
   }
   const versions = r.versions;
   versions.recover();
+  const segments = versions.current.segments;
+  if (segments.size > 0 && r.opts.valueLog === null) {
+    throw new NotSupportedError(
+      `${dir} holds ${segments.size} value-log segment(s) (values stored apart from the tables); ` +
+        'open it with the valueLog option',
+    );
+  }
 
   // Every table the version names must exist; collect the logs to replay.
   const expected = versions.liveFiles();
+  const expectedSegments = new Set(segments.keys());
   const logs: number[] = [];
   for (const name of fs.list(dir)) {
     const p = parseFileName(name);
     if (p === undefined) continue;
     versions.markFileNumberUsed(p.number);
     if (p.type === 'table') expected.delete(p.number);
+    else if (p.type === 'segment') expectedSegments.delete(p.number);
     else if (p.type === 'log' && r.walDir === dir) collectLog(p.number);
   }
   if (r.walDir !== dir) {
@@ -106,6 +117,10 @@ export function recoverDatabase(r: RecoveryContext): void {
       tableFileName(dir, first),
     );
   }
+  if (expectedSegments.size > 0) {
+    const path = segmentFileName(dir, [...expectedSegments][0]!);
+    throw new CorruptionError(`${expectedSegments.size} value-log segment(s) missing, e.g. ${path}`, path);
+  }
   logs.sort((a, b) => a - b);
 
   const edit = new VersionEdit();
@@ -115,7 +130,7 @@ export function recoverDatabase(r: RecoveryContext): void {
   const flushMem = (): void => {
     // A read-only open writes no table: the replayed logs stay in one memtable.
     if (readOnly || r.memtables.mem.count === 0) return;
-    const meta = writeLevel0Table(r, r.memtables.mem);
+    const meta = writeLevel0Table(r, r.memtables.mem, edit);
     if (meta !== null) edit.addFile(0, meta);
     r.memtables.mem = r.memtables.newMemTable();
     flushedDuringReplay = true;
@@ -153,7 +168,7 @@ export function recoverDatabase(r: RecoveryContext): void {
     versions.logAndApply(edit);
   } else {
     flushMem();
-    if (edit.newFiles.length > 0) fs.syncDir(dir);
+    if (edit.newFiles.length > 0 || edit.newSegments.length > 0) fs.syncDir(dir);
     // Record the new log's number before the log exists: from that edit on, the replayed logs are
     // obsolete, so a crash in between never leaves an older log with a torn tail next to a newer one.
     const number = versions.newFileNumber();
@@ -169,13 +184,21 @@ export function recoverDatabase(r: RecoveryContext): void {
 }
 
 /** writeLevel0Table writes a memtable to a new level-0 table during recovery. */
-function writeLevel0Table(r: RecoveryContext, mem: MemTable): FileMetaData | null {
+function writeLevel0Table(r: RecoveryContext, mem: MemTable, edit: VersionEdit): FileMetaData | null {
   const number = r.versions.newFileNumber();
   r.obsolete.pendingOutputs.add(number);
   try {
     const iter = mem.iterator();
+    const vlog = valueLogSettings(r.opts);
+    const sep =
+      vlog === null ? null : new ValueSeparator(r.fs, r.location, vlog, () => r.versions.newFileNumber());
     try {
-      return buildTable(r.fs, r.location, number, iter, r.tableBuilderOptions);
+      const meta = buildTable(r.fs, r.location, number, iter, r.tableBuilderOptions, sep);
+      for (const sg of sep?.finish() ?? []) edit.addSegment(sg);
+      return meta;
+    } catch (err) {
+      sep?.abandon();
+      throw err;
     } finally {
       iter.close();
     }

@@ -8,6 +8,7 @@ import type { FileSystem } from '../env/file-system.js';
 import type { WalRecoveryMode } from '../wal/recovery-mode.js';
 import { CompressionType } from '../sstable/compression.js';
 import type { CompactionFilterFactory } from '../compaction/compaction-filter.js';
+import type { ValueLogSettings } from '../vlog/vlog-format.js';
 
 /** CompressionName is the user-facing name of a block compression. */
 export type CompressionName = 'snappy' | 'none' | 'zstd';
@@ -86,6 +87,32 @@ export interface Options {
    * change values as compaction rewrites them (never a version a live snapshot can see).
    */
   compactionFilterFactory?: CompactionFilterFactory;
+  /**
+   * valueLog: key-value separation (docs/vlog.md). Off by default, and then every file is LevelDB's.
+   * When on, flushes and compactions move values of at least `minValueSize` bytes (default 1 KiB) to
+   * value-log segments (`NNNNNN.vlog`, at most about `segmentSize` bytes each, default 64 MiB) and the
+   * tables keep pointers; reads follow them through a cache of `cacheSize` bytes (default 8 MiB). A
+   * database that holds segments refuses to open without this option (NotSupportedError), and LevelDB
+   * refuses to open it (its MANIFEST carries a tag LevelDB does not know).
+   */
+  valueLog?: ValueLogOptions;
+}
+
+/** ValueLogOptions configure the value log; see Options.valueLog. */
+export interface ValueLogOptions {
+  minValueSize?: number;
+  segmentSize?: number;
+  cacheSize?: number;
+  /** gcRatio: segments whose live ratio falls below it are rewritten by garbage collection (0.5). */
+  gcRatio?: number;
+  /** backgroundGc: run garbage collection after compactions that made garbage (default true). */
+  backgroundGc?: boolean;
+  /**
+   * mode: 'separate' (default) moves large values into segments at flush and compaction; 'inline'
+   * separates nothing and moves values back into the tables as compactions rewrite them (see
+   * DB.migrateFromValueLog, which uses it to make a database LevelDB's again).
+   */
+  mode?: 'separate' | 'inline';
 }
 
 /** ResolvedOptions are Options with every default filled in. @internal */
@@ -115,6 +142,53 @@ export interface ResolvedOptions {
   readonly level1MaxBytes: number;
   readonly backgroundJobs: 'worker' | 'inline';
   readonly compactionFilterFactory: CompactionFilterFactory | undefined;
+  /** valueLog: null when off. */
+  readonly valueLog: ResolvedValueLogOptions | null;
+}
+
+/** ResolvedValueLogOptions are ValueLogOptions with the defaults filled in. */
+export interface ResolvedValueLogOptions {
+  readonly minValueSize: number;
+  readonly segmentSize: number;
+  readonly cacheSize: number;
+  readonly gcRatio: number;
+  readonly backgroundGc: boolean;
+  readonly mode: 'separate' | 'inline';
+}
+
+/** valueLogSettings returns what a flush or compaction job needs of the value-log options. */
+export function valueLogSettings(opts: ResolvedOptions): ValueLogSettings | null {
+  const v = opts.valueLog;
+  return v === null || v.mode === 'inline'
+    ? null
+    : { minValueSize: v.minValueSize, segmentSize: v.segmentSize };
+}
+
+function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
+  if (v === undefined || v === null || v === false) return null;
+  if (v === true) v = {};
+  if (typeof v !== 'object') throw new InvalidArgumentError('option valueLog must be an object');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!['minValueSize', 'segmentSize', 'cacheSize', 'gcRatio', 'backgroundGc', 'mode'].includes(k))
+      throw new InvalidArgumentError(`unknown valueLog option ${k}`);
+  }
+  const mode = o.mode ?? 'separate';
+  if (mode !== 'separate' && mode !== 'inline')
+    throw new InvalidArgumentError(
+      `option valueLog.mode must be 'separate' or 'inline', got ${String(mode)}`,
+    );
+  const gcRatio = o.gcRatio ?? 0.5;
+  if (typeof gcRatio !== 'number' || !(gcRatio >= 0 && gcRatio <= 1))
+    throw new InvalidArgumentError(`option gcRatio must be a number in [0, 1], got ${String(gcRatio)}`);
+  return {
+    minValueSize: int(o, 'minValueSize', 1024, 1),
+    segmentSize: int(o, 'segmentSize', 64 * 1048576, 1024),
+    cacheSize: int(o, 'cacheSize', 8 * 1048576, 0),
+    gcRatio,
+    backgroundGc: bool(o, 'backgroundGc', true),
+    mode,
+  };
 }
 
 const RECOVERY_MODES: readonly WalRecoveryMode[] = [
@@ -218,5 +292,6 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     level1MaxBytes: int(o, 'level1MaxBytes', 10 * 1048576, 1),
     backgroundJobs,
     compactionFilterFactory: o.compactionFilterFactory as CompactionFilterFactory | undefined,
+    valueLog: resolveValueLog(o.valueLog),
   };
 }

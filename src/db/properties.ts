@@ -6,6 +6,7 @@ import type { DB } from './db.js';
 import { NUM_LEVELS } from '../version/version-edit.js';
 import { escapeBytes } from '../util/bytes.js';
 import { sequenceOf, typeOf, userKeyOf } from '../memtable/internal-key.js';
+import { liveRatio } from './value-log-gc.js';
 
 const MB = 1048576;
 
@@ -62,6 +63,29 @@ export function getProperty(db: DB, name: string): string | undefined {
     }
     case 'shale.last-sequence':
       return String(db.versions.lastSequence);
+    case 'shale.value-log': {
+      // JSON: the value log's segments with their live ratios, and the last garbage collections.
+      let totalBytes = 0;
+      let valueBytes = 0;
+      let garbageBytes = 0;
+      const segments = [...version.segments.values()]
+        .sort((a, b) => a.number - b.number)
+        .map((s) => {
+          totalBytes += s.size;
+          valueBytes += s.valueBytes;
+          garbageBytes += s.garbageBytes;
+          return { ...s, liveRatio: Number(liveRatio(s).toFixed(4)) };
+        });
+      return JSON.stringify({
+        enabled: db.opts.valueLog !== null,
+        segmentCount: segments.length,
+        totalBytes,
+        valueBytes,
+        garbageBytes,
+        segments,
+        gcHistory: db.versions.gcHistory.map((r) => ({ ...r, time: new Date(r.time).toISOString() })),
+      });
+    }
     default:
       return undefined;
   }

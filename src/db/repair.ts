@@ -26,8 +26,10 @@ import { setCurrentFile } from '../version/version-set.js';
 import { lockFileName, logFileName, manifestFileName, parseFileName } from '../version/file-names.js';
 import { NotFoundError } from '../util/errors.js';
 import { ensureZstd } from '../sstable/zstd.js';
-import { resolveOptions, type Options } from './options.js';
+import { resolveOptions, valueLogSettings, type Options } from './options.js';
 import type { ProgressOptions } from './call-options.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
+import { scanSegment } from '../vlog/segment-scanner.js';
 import { replayLog } from './recovery.js';
 
 /** RepairReport says what a repair kept, rebuilt and set aside. */
@@ -81,6 +83,7 @@ function repairLocked(
   const logs: number[] = [];
   const tables: number[] = [];
   const manifests: string[] = [];
+  const segments: number[] = [];
   for (const name of fs.list(dir)) {
     const p = parseFileName(name);
     if (p === undefined) continue;
@@ -88,6 +91,7 @@ function repairLocked(
     if (p.type === 'log' && walDir === dir) logs.push(p.number);
     else if (p.type === 'table') tables.push(p.number);
     else if (p.type === 'manifest') manifests.push(name);
+    else if (p.type === 'segment') segments.push(p.number);
   }
   if (walDir !== dir && fs.exists(walDir)) {
     for (const name of fs.list(walDir)) {
@@ -200,6 +204,7 @@ function repairLocked(
         maxOutputFileSize: opts.maxFileSize,
         maxGrandparentOverlapBytes: 10 * opts.maxFileSize,
         isManual: true,
+        vlog: valueLogSettings(opts),
       },
       {
         fs,
@@ -211,6 +216,19 @@ function repairLocked(
     );
     for (const o of result.outputs)
       edit.addFile(1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
+    for (const sg of result.segments) edit.addSegment(sg);
+  }
+  // Value-log segments: every intact one is kept (tables may point into it); a damaged one is kept as
+  // well, so that reads of its values fail as Corruption naming it instead of losing the key silently.
+  for (const n of segments.sort((a, b) => a - b)) {
+    const path = segmentFileName(dir, n);
+    let sum = { size: fs.fileSize(path), records: 0, valueBytes: 0 };
+    try {
+      sum = scanSegment(fs, path);
+    } catch {
+      // kept with what the file system says
+    }
+    edit.addSegment({ number: n, ...sum });
   }
 
   done++;

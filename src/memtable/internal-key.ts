@@ -17,8 +17,25 @@ import { CorruptionError } from '../util/errors.js';
 export const ValueType = { DELETION: 0, VALUE: 1 } as const;
 export type ValueType = (typeof ValueType)[keyof typeof ValueType];
 
-/** VALUE_TYPE_FOR_SEEK sorts first among entries with equal user key and sequence (LevelDB). */
+/**
+ * VALUE_TYPE_FOR_SEEK is the type in the keys shale writes as index separators (LevelDB's
+ * kValueTypeForSeek), kept at VALUE so that tables without value pointers are byte-for-byte LevelDB's.
+ */
 export const VALUE_TYPE_FOR_SEEK: ValueType = ValueType.VALUE;
+
+// FROZEN: on-disk value type, a shale extension LevelDB does not know (docs/vlog.md).
+/**
+ * TYPE_VALUE_POINTER marks a table entry whose value is a value-log pointer (src/vlog/value-pointer.ts)
+ * instead of the value itself. Only tables hold it (values are separated at flush and compaction), and
+ * only in databases opened with the valueLog option.
+ */
+export const TYPE_VALUE_POINTER = 2;
+
+/**
+ * LOOKUP_TYPE is the type of the keys point lookups and seeks use: the largest type, so that at equal
+ * user key and sequence the lookup key sorts before every entry, whatever its type.
+ */
+export const LOOKUP_TYPE = TYPE_VALUE_POINTER;
 
 /** MAX_SEQUENCE stands for 2^56 - 1, the largest sequence LevelDB can store (as a double it is 2^56). */
 export const MAX_SEQUENCE = 2 ** 56;
@@ -64,14 +81,15 @@ export function makeInternalKey(userKey: Uint8Array, seq: number, type: number):
 
 /** lookupKey returns the internal key that seeks to the newest version of `userKey` visible at `seq`. */
 export function lookupKey(userKey: Uint8Array, seq: number): Uint8Array {
-  return makeInternalKey(userKey, seq, VALUE_TYPE_FOR_SEEK);
+  return makeInternalKey(userKey, seq, LOOKUP_TYPE);
 }
 
 /** checkInternalKey throws CorruptionError unless `ikey` is long enough to hold a tag with a known type. */
 export function checkInternalKey(ikey: Uint8Array, file?: string): void {
   if (ikey.length < TAG_SIZE) throw new CorruptionError('internal key too short', file);
   const type = ikey[ikey.length - TAG_SIZE]!;
-  if (type > ValueType.VALUE) throw new CorruptionError(`unknown value type ${type} in internal key`, file);
+  if (type > TYPE_VALUE_POINTER)
+    throw new CorruptionError(`unknown value type ${type} in internal key`, file);
 }
 
 /** userKeyOf returns a view of the user-key part of an internal key. */

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 
 /** FileType names the kinds of files that live in a database directory. */
-export type FileType = 'log' | 'table' | 'manifest' | 'current' | 'lock' | 'temp' | 'infoLog';
+export type FileType = 'log' | 'table' | 'manifest' | 'current' | 'lock' | 'temp' | 'infoLog' | 'segment';
 
 /** ParsedFileName is a file name's kind and number (0 for unnumbered files). */
 export interface ParsedFileName {
@@ -57,7 +57,7 @@ export function infoLogFileName(dir: string): string {
   return join(dir, 'LOG');
 }
 
-const NUMBERED = /^(\d+)\.(log|ldb|sst|dbtmp)$/;
+const NUMBERED = /^(\d+)\.(log|ldb|sst|dbtmp|vlog)$/;
 const MANIFEST = /^MANIFEST-(\d+)$/;
 
 /** parseFileName classifies a directory entry name; undefined for names shale does not own. */
@@ -75,7 +75,8 @@ export function parseFileName(name: string): ParsedFileName | undefined {
     const number = Number(m[1]);
     if (!Number.isSafeInteger(number)) return undefined;
     const ext = m[2];
-    const type: FileType = ext === 'log' ? 'log' : ext === 'dbtmp' ? 'temp' : 'table';
+    const type: FileType =
+      ext === 'log' ? 'log' : ext === 'dbtmp' ? 'temp' : ext === 'vlog' ? 'segment' : 'table';
     return { type, number };
   }
   return undefined;

@@ -16,7 +16,46 @@ const Tag = {
   DELETED_FILE: 6,
   NEW_FILE: 7,
   PREV_LOG_NUMBER: 9,
+  // shale extensions (docs/vlog.md). LevelDB rejects an unknown tag, so a MANIFEST naming a value-log
+  // segment fails to open there with "Corruption: VersionEdit: unknown tag" instead of being misread.
+  NEW_SEGMENT: 100,
+  DELETED_SEGMENT: 101,
+  SEGMENT_GARBAGE: 102,
+  GC_RUN: 103,
 } as const;
+
+/** GcRunRecord is one value-log garbage collection, kept in the MANIFEST for `shale stats`. */
+export interface GcRunRecord {
+  /** time: when the run ended, in milliseconds since 1970. */
+  readonly time: number;
+  readonly segmentsRewritten: number;
+  readonly valuesRelocated: number;
+  readonly bytesRelocated: number;
+  readonly segmentsDropped: number;
+}
+
+/** SegmentMeta describes one value-log segment file (src/vlog/) in a version. */
+export interface SegmentMeta {
+  readonly number: number;
+  /** size is the segment file's length in bytes. */
+  readonly size: number;
+  /** records and valueBytes: how many values the segment holds and their total length. */
+  readonly records: number;
+  readonly valueBytes: number;
+  /**
+   * garbageRecords and garbageBytes: of those, the values whose pointers compactions have dropped
+   * (overwritten or deleted). The rest is live or still reachable from a shadowed entry.
+   */
+  readonly garbageRecords: number;
+  readonly garbageBytes: number;
+}
+
+/** SegmentGarbage is a change of a segment's garbage counters (from one compaction). */
+export interface SegmentGarbage {
+  readonly number: number;
+  readonly records: number;
+  readonly bytes: number;
+}
 
 /** NUM_LEVELS is the number of levels in the tree (LevelDB config::kNumLevels). */
 export const NUM_LEVELS = 7;
@@ -65,6 +104,26 @@ export class VersionEdit {
   /** deletedFiles holds `level:number` strings so duplicates collapse. */
   readonly deletedFiles = new Set<string>();
   readonly newFiles: [level: number, file: FileMetaData][] = [];
+  /** newSegments: value-log segments the edit adds; deletedSegments: segment numbers it drops. */
+  readonly newSegments: SegmentMeta[] = [];
+  readonly deletedSegments = new Set<number>();
+  /** segmentGarbage: values of live segments that became garbage (added to their counters). */
+  readonly segmentGarbage: SegmentGarbage[] = [];
+  /** gcRuns: garbage collection runs to remember (the version set keeps the last few). */
+  readonly gcRuns: GcRunRecord[] = [];
+
+  /** addSegment records a new value-log segment (no garbage unless given). */
+  addSegment(s: Omit<SegmentMeta, 'garbageRecords' | 'garbageBytes'> & Partial<SegmentMeta>): this {
+    this.newSegments.push({
+      number: s.number,
+      size: s.size,
+      records: s.records,
+      valueBytes: s.valueBytes,
+      garbageRecords: s.garbageRecords ?? 0,
+      garbageBytes: s.garbageBytes ?? 0,
+    });
+    return this;
+  }
 
   /** addFile records a new table at `level`. */
   addFile(level: number, file: FileMetaData): this {
@@ -102,6 +161,17 @@ export class VersionEdit {
     for (const [level, f] of this.newFiles) {
       e.varint32(Tag.NEW_FILE).varint32(level).varint64(f.number).varint64(f.fileSize);
       e.lengthPrefixed(f.smallest).lengthPrefixed(f.largest);
+    }
+    for (const n of this.deletedSegments) e.varint32(Tag.DELETED_SEGMENT).varint64(n);
+    for (const s of this.newSegments) {
+      e.varint32(Tag.NEW_SEGMENT).varint64(s.number).varint64(s.size).varint64(s.records);
+      e.varint64(s.valueBytes).varint64(s.garbageRecords).varint64(s.garbageBytes);
+    }
+    for (const g of this.segmentGarbage)
+      e.varint32(Tag.SEGMENT_GARBAGE).varint64(g.number).varint64(g.records).varint64(g.bytes);
+    for (const r of this.gcRuns) {
+      e.varint32(Tag.GC_RUN).varint64(r.time).varint64(r.segmentsRewritten).varint64(r.valuesRelocated);
+      e.varint64(r.bytesRelocated).varint64(r.segmentsDropped);
     }
     return e.toBytes();
   }
@@ -158,6 +228,34 @@ export class VersionEdit {
             edit.addFile(l, newFileMetaData(number, size, smallest, largest));
             break;
           }
+          case Tag.NEW_SEGMENT: {
+            const number = d.varint64();
+            const size = d.varint64();
+            const records = d.varint64();
+            const valueBytes = d.varint64();
+            const garbageRecords = d.varint64();
+            const garbageBytes = d.varint64();
+            edit.addSegment({ number, size, records, valueBytes, garbageRecords, garbageBytes });
+            break;
+          }
+          case Tag.GC_RUN: {
+            const time = d.varint64();
+            const segmentsRewritten = d.varint64();
+            const valuesRelocated = d.varint64();
+            const bytesRelocated = d.varint64();
+            const segmentsDropped = d.varint64();
+            edit.gcRuns.push({ time, segmentsRewritten, valuesRelocated, bytesRelocated, segmentsDropped });
+            break;
+          }
+          case Tag.SEGMENT_GARBAGE: {
+            const number = d.varint64();
+            const records = d.varint64();
+            edit.segmentGarbage.push({ number, records, bytes: d.varint64() });
+            break;
+          }
+          case Tag.DELETED_SEGMENT:
+            edit.deletedSegments.add(d.varint64());
+            break;
           default:
             throw new CorruptionError(`unknown tag ${tag} in version edit`, file);
         }

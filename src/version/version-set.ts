@@ -16,7 +16,16 @@ import { readLogRecords } from '../wal/recovery-mode.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import { CorruptionError, NotFoundError, InvalidArgumentError, IOError } from '../util/errors.js';
 import { fromUtf8, utf8 } from '../util/bytes.js';
-import { NUM_LEVELS, VersionEdit, type FileMetaData } from './version-edit.js';
+import {
+  NUM_LEVELS,
+  VersionEdit,
+  type FileMetaData,
+  type GcRunRecord,
+  type SegmentMeta,
+} from './version-edit.js';
+
+/** GC_HISTORY_LENGTH: how many value-log garbage collection runs the MANIFEST remembers. */
+export const GC_HISTORY_LENGTH = 20;
 import { Version } from './version.js';
 import { currentFileName, manifestFileName, tempFileName } from './file-names.js';
 
@@ -58,6 +67,8 @@ export class VersionSet {
   /** compactPointers[level] is the key where the next compaction of `level` starts (round robin). */
   readonly compactPointers: (Uint8Array | undefined)[] = new Array(NUM_LEVELS).fill(undefined);
   current: Version;
+  /** gcHistory: the last value-log garbage collection runs, oldest first (persisted in the MANIFEST). */
+  readonly gcHistory: GcRunRecord[] = [];
   private readonly live = new Set<Version>();
   private descriptorFile: WritableFile | null = null;
   private descriptorLog: LogWriter | null = null;
@@ -120,6 +131,13 @@ export class VersionSet {
   liveFiles(): Set<number> {
     const out = new Set<number>();
     for (const v of this.live) for (const level of v.files) for (const f of level) out.add(f.number);
+    return out;
+  }
+
+  /** liveSegments returns the numbers of every value-log segment a current or pinned version names. */
+  liveSegments(): Set<number> {
+    const out = new Set<number>();
+    for (const v of this.live) for (const n of v.segments.keys()) out.add(n);
     return out;
   }
 
@@ -200,6 +218,7 @@ export class VersionSet {
             );
           }
           builder.apply(edit, this.compactPointers);
+          this.rememberGcRuns(edit);
           if (edit.logNumber !== undefined) {
             logNumber = edit.logNumber;
             haveLogNumber = true;
@@ -311,8 +330,28 @@ export class VersionSet {
       throw err;
     }
     this.install(v);
+    this.rememberGcRuns(edit);
     this.logNumber = edit.logNumber;
     this.prevLogNumber = edit.prevLogNumber;
+  }
+
+  private rememberGcRuns(edit: VersionEdit): void {
+    if (edit.gcRuns.length === 0) return;
+    this.gcHistory.push(...edit.gcRuns);
+    if (this.gcHistory.length > GC_HISTORY_LENGTH)
+      this.gcHistory.splice(0, this.gcHistory.length - GC_HISTORY_LENGTH);
+  }
+
+  /**
+   * startNewManifest makes the next logAndApply write a new MANIFEST (a snapshot of the current state)
+   * instead of appending to this one, and forgets the GC history: a database migrated back from the
+   * value log then has no record LevelDB cannot read.
+   */
+  startNewManifest(): void {
+    this.gcHistory.length = 0;
+    closeQuietly(this.descriptorFile);
+    this.descriptorFile = null;
+    this.descriptorLog = null;
   }
 
   /** close closes the MANIFEST. */
@@ -343,6 +382,8 @@ export class VersionSet {
       if (p !== undefined) edit.compactPointers.push([level, p]);
       for (const f of this.current.files[level]!) edit.addFile(level, f);
     }
+    for (const seg of this.current.segments.values()) edit.addSegment(seg);
+    edit.gcRuns.push(...this.gcHistory);
     return edit;
   }
 
@@ -369,11 +410,13 @@ export class VersionSet {
 class VersionBuilder {
   private readonly deleted: Set<number>[] = [];
   private readonly added: FileMetaData[][] = [];
+  private readonly segments: Map<number, SegmentMeta>;
 
   constructor(
     private readonly icmp: InternalKeyComparator,
     private readonly base: Version,
   ) {
+    this.segments = new Map(base.segments);
     for (let level = 0; level < NUM_LEVELS; level++) {
       this.deleted.push(new Set());
       this.added.push([]);
@@ -389,6 +432,18 @@ class VersionBuilder {
     for (const [level, f] of edit.newFiles) {
       this.deleted[level]!.delete(f.number);
       this.added[level]!.push(f);
+    }
+    for (const n of edit.deletedSegments) this.segments.delete(n);
+    for (const seg of edit.newSegments) this.segments.set(seg.number, seg);
+    for (const g of edit.segmentGarbage) {
+      // A segment already dropped may still be named by a compaction that read an old version.
+      const seg = this.segments.get(g.number);
+      if (seg === undefined) continue;
+      this.segments.set(g.number, {
+        ...seg,
+        garbageRecords: Math.min(seg.records, seg.garbageRecords + g.records),
+        garbageBytes: Math.min(seg.valueBytes, seg.garbageBytes + g.bytes),
+      });
     }
   }
 
@@ -411,7 +466,7 @@ class VersionBuilder {
       }
       levels.push(files);
     }
-    return new Version(this.icmp, levels);
+    return new Version(this.icmp, levels, this.segments);
   }
 }
 

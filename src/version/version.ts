@@ -12,12 +12,15 @@ import {
   ValueType,
   MAX_SEQUENCE,
   TAG_SIZE,
-  VALUE_TYPE_FOR_SEEK,
+  LOOKUP_TYPE,
+  TYPE_VALUE_POINTER,
   lookupKey,
   userKeyOf,
   writeTag,
 } from '../memtable/internal-key.js';
-import { NUM_LEVELS, type FileMetaData } from './version-edit.js';
+import { NUM_LEVELS, type FileMetaData, type SegmentMeta } from './version-edit.js';
+
+const NO_SEGMENTS: ReadonlyMap<number, SegmentMeta> = new Map();
 import type { TableCache, TableReadOptions } from './table-cache.js';
 import { SortedKeys } from '../sstable/sorted-keys.js';
 
@@ -55,6 +58,8 @@ export class GetResult {
   valueEnd = 0;
   /** seekFile is the first file read that did not hold the key when more than one was read. */
   seekFile: FileMetaData | undefined = undefined;
+  /** pointer is true when the found value is a value-log pointer (src/vlog/value-pointer.ts). */
+  pointer = false;
   seekFileLevel: number | undefined = undefined;
 
   /** value is a view of the found value (it keeps its block in memory). Requires: state === 'found'. */
@@ -88,7 +93,7 @@ function scratchLookupKey(userKey: Uint8Array, seq: number): Uint8Array {
   }
   if (lookupView.length !== n) lookupView = lookupBuf.subarray(0, n);
   lookupView.set(userKey);
-  writeTag(lookupView, userKey.length, seq, VALUE_TYPE_FOR_SEEK);
+  writeTag(lookupView, userKey.length, seq, LOOKUP_TYPE);
   return lookupView;
 }
 
@@ -145,6 +150,8 @@ export class Version {
     readonly icmp: InternalKeyComparator,
     /** files[level] is sorted by smallest key; level 0 files may overlap. */
     readonly files: readonly (readonly FileMetaData[])[],
+    /** segments: the value-log segments the tables may point into, by number (docs/vlog.md). */
+    readonly segments: ReadonlyMap<number, SegmentMeta> = NO_SEGMENTS,
   ) {}
 
   /** numFiles returns how many files `level` holds. */
@@ -219,7 +226,9 @@ export class Version {
       if (e === undefined) continue;
       const same = sameUserKey(ucmp, e.keyData, e.keyStart, e.keyEnd, userKey);
       if (same) {
-        result.state = e.keyData[e.keyEnd - TAG_SIZE] === ValueType.VALUE ? 'found' : 'deleted';
+        const t = e.keyData[e.keyEnd - TAG_SIZE];
+        result.state = t === ValueType.VALUE || t === TYPE_VALUE_POINTER ? 'found' : 'deleted';
+        result.pointer = t === TYPE_VALUE_POINTER;
         result.valueData = e.valueData;
         result.valueStart = e.valueStart;
         result.valueEnd = e.valueEnd;

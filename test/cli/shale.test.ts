@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DB, type Metrics } from '../../src/index.js';
+import { fromUtf8 } from '../../src/util/bytes.js';
 import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
@@ -157,6 +158,49 @@ test('shale dump prints the records of a log, a table and a MANIFEST', async () 
     assert.match(m.out, /comparator: leveldb.BytewiseComparator/);
     assert.match(m.out, /add file: level \d #\d+ \d+ bytes \['alpha'/);
     assert.equal(shale(['dump', join(dir, 'CURRENT')]).code, 1, 'not a dumpable file');
+  } finally {
+    removeTmpDir(dir);
+  }
+});
+
+test('a value-log database: stats show segments, live ratios and GC history; gc; dump of a segment', async () => {
+  const dir = makeTmpDir('shale-cli-vlog-');
+  try {
+    const opts = { valueLog: { minValueSize: 100, backgroundGc: false } };
+    let db = await DB.open(dir, opts);
+    for (let i = 0; i < 50; i++) db.put(`k${i}`, `${i}`.padEnd(500, 'v'));
+    await db.flush();
+    for (let i = 0; i < 40; i++) db.put(`k${i}`, `${i}`.padEnd(500, 'w'));
+    await db.compactRange();
+    await db.close();
+    const before = JSON.parse(shale(['stats', dir, '--json']).out) as {
+      valueLog: { segmentCount: number; segments: { liveRatio: number }[]; gcHistory: unknown[] };
+    };
+    assert.ok(before.valueLog.segmentCount >= 2);
+    assert.ok(before.valueLog.segments.some((s) => s.liveRatio < 0.5));
+    assert.equal(before.valueLog.gcHistory.length, 0);
+    const gc = shale(['gc', dir]);
+    assert.equal(gc.code, 0, gc.err);
+    assert.ok((JSON.parse(gc.out) as { segmentsDropped: number }).segmentsDropped >= 1);
+    const text = shale(['stats', dir]);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /value log: \d+ segment\(s\), \d+ bytes/);
+    assert.match(text.out, /live ratio/);
+    assert.match(text.out, /garbage collection \(last runs\):\n {2}\d{4}-.*segment\(s\) rewritten/);
+    const seg = readdirSync(dir).find((n) => n.endsWith('.vlog'))!;
+    const dump = shale(['dump', join(dir, seg)]);
+    assert.equal(dump.code, 0, dump.err);
+    assert.match(dump.out, /^offset 8: 'k\d+' => 500 bytes at \d+: '\d+[vw]+'\.\.\./m);
+    assert.match(dump.out, /\(\d+ records shown of \d+; \d+ value bytes; \d+ bytes\)/);
+    const table = readdirSync(dir).find((n) => n.endsWith('.ldb'))!;
+    assert.match(shale(['dump', join(dir, table)]).out, /: ptr => segment #\d+ offset \d+ length 500/);
+    db = await DB.open(dir, opts);
+    assert.equal(fromUtf8(db.get('k45')!), '45'.padEnd(500, 'v'));
+    await db.close();
+    const migrated = shale(['migrate-value-log', dir]);
+    assert.equal(migrated.code, 0, migrated.err);
+    assert.match(shale(['stats', dir]).out, /value log: none/);
+    assert.equal(shale(['get', dir, 'k45']).out, '45'.padEnd(500, 'v') + '\n');
   } finally {
     removeTmpDir(dir);
   }

@@ -55,7 +55,8 @@ type Op =
   | { t: 'cursor'; seek: Uint8Array; moves: boolean[]; snap: number }
   | { t: 'flush' }
   | { t: 'compact'; lo?: Uint8Array; hi?: Uint8Array }
-  | { t: 'reopen' };
+  | { t: 'reopen' }
+  | { t: 'gc'; ratio: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ t: fc.constant('put' as const), k: keyArb, v: valueArb }) },
@@ -102,6 +103,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
+  // Value-log garbage collection (a no-op without the value log); ratio 1 rewrites any garbage.
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('gc' as const), ratio: fc.constantFrom(0.5, 1) }),
+  },
 );
 
 const SEED = process.env.SHALE_SEED ?? process.env.SEED;
@@ -225,6 +231,9 @@ async function run(ops: Op[], options: Record<string, unknown>, onDisk = false):
         case 'compact':
           await db.compactRange(op.lo, op.hi);
           break;
+        case 'gc':
+          await db.collectGarbage({ gcRatio: op.ratio });
+          break;
         case 'reopen':
           for (const [s] of snaps) s.release();
           snaps = [];
@@ -266,6 +275,9 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ],
   ['no bloom, snappy, small blocks', { writeBufferSize: 4096, blockSize: 256, bloomBitsPerKey: 0 }],
   ['reuse logs, no block cache', { writeBufferSize: 2048, reuseLogs: true, blockCacheSize: 0 }],
+  // Key-value separation: values of 16 bytes and more (most large ones, some small) in the value log.
+  ['value log, tiny levels', { ...TINY_LEVELS, valueLog: { minValueSize: 16, segmentSize: 4096 } }],
+  ['value log, defaults, no value cache', { valueLog: { minValueSize: 1000, cacheSize: 0 } }],
 ];
 
 /**
@@ -301,6 +313,12 @@ async function check(
 test('the engine agrees with a sorted-map model (tiny levels, worker jobs on disk)', async (t) => {
   await check(t, 'tiny levels, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
     run(ops, TINY_LEVELS, true),
+  );
+});
+
+test('the engine agrees with a sorted-map model (value log, tiny levels, worker jobs on disk)', async (t) => {
+  await check(t, 'value log, tiny levels, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
+    run(ops, { ...TINY_LEVELS, valueLog: { minValueSize: 16 } }, true),
   );
 });
 

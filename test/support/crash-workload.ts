@@ -15,7 +15,8 @@ export type WorkOp =
   | { t: 'del'; k: string; sync: boolean }
   | { t: 'batch'; ops: [string, string | null][]; sync: boolean }
   | { t: 'flush' }
-  | { t: 'compact' };
+  | { t: 'compact' }
+  | { t: 'gc' };
 
 /** TINY makes flushes, compactions and MANIFEST rotations happen within a few hundred operations. */
 export const TINY: Options = {
@@ -29,8 +30,11 @@ export const TINY: Options = {
   blockSize: 256,
 };
 
-/** makeWorkload returns `n` seeded operations over a small key space. */
-export function makeWorkload(seed: number, n: number): WorkOp[] {
+/**
+ * makeWorkload returns `n` seeded operations over a small key space; with `gc`, value-log garbage
+ * collections are mixed in (they change no key, so the oracle is the same).
+ */
+export function makeWorkload(seed: number, n: number, gc = false): WorkOp[] {
   const rnd = new Random(seed);
   const ops: WorkOp[] = [];
   const key = (): string => `k${String(rnd.uniform(60)).padStart(3, '0')}`;
@@ -51,6 +55,7 @@ export function makeWorkload(seed: number, n: number): WorkOp[] {
       ops.push({ t: 'batch', ops: b, sync });
     } else if (r < 97) ops.push({ t: 'flush' });
     else ops.push({ t: 'compact' });
+    if (gc && rnd.oneIn(12)) ops.push({ t: 'gc' });
   }
   return ops;
 }
@@ -94,12 +99,15 @@ export async function runWorkload(db: DB, ops: readonly WorkOp[]): Promise<RunLo
         case 'compact':
           await db.compactRange();
           break;
+        case 'gc':
+          await db.collectGarbage({ gcRatio: 0.9 });
+          break;
       }
     } catch (err) {
       log.error = err;
       return log;
     }
-    if (op.t === 'flush' || op.t === 'compact' || op.sync) log.durable = i + 1;
+    if (op.t === 'flush' || op.t === 'compact' || (op.t !== 'gc' && op.sync)) log.durable = i + 1;
   }
   return log;
 }

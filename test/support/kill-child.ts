@@ -8,7 +8,7 @@
 import { openSync, writeSync } from 'node:fs';
 import { DB, WriteBatch } from '../../src/index.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
-import { ACK_RECORD_SIZE, KillOps, Phase, applyKillOp, killOptions } from './kill-workload.js';
+import { ACK_RECORD_SIZE, KillOps, Phase, applyKillOp, killOpenOptions } from './kill-workload.js';
 import type { KillOp } from './kill-workload.js';
 
 function batchOf(ops: [string, string | null][]): WriteBatch {
@@ -31,8 +31,7 @@ async function run(dir: string, seed: number, ackPath: string): Promise<void> {
     writeSync(ackFd, rec, 0, ACK_RECORD_SIZE, 0);
   };
   record(0, 0, Phase.opening);
-  const { syncPercent: _, ...options } = killOptions(seed);
-  const db = await DB.open(dir, options);
+  const db = await DB.open(dir, killOpenOptions(seed, dir));
   const model = new Map<string, string>();
   for (const [k, v] of db.iterator()) model.set(fromUtf8(k), fromUtf8(v));
   process.stdout.write('open\n');

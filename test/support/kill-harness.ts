@@ -8,13 +8,13 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DB } from '../../src/index.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
 import { Random } from '../../src/util/random.js';
-import { ACK_RECORD_SIZE, KEYS, PHASE_NAMES, killOptions } from './kill-workload.js';
+import { ACK_RECORD_SIZE, KEYS, PHASE_NAMES, killOpenOptions, killOptions } from './kill-workload.js';
 import { judgeKill } from './kill-oracle.js';
 import { makeTmpDir, removeTmpDir } from './tmp-dir.js';
 
@@ -26,6 +26,8 @@ export interface KillFigures {
   lanes: number;
   ackedOps: number;
   inFlightAtKill: number;
+  /** killsWithSegments: kills after which the directory held value-log segments. */
+  killsWithSegments: number;
   byPhase: Record<string, number>;
   lost: number;
   torn: number;
@@ -136,6 +138,7 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
     lanes: run.lanes,
     ackedOps: 0,
     inFlightAtKill: 0,
+    killsWithSegments: 0,
     byPhase: Object.fromEntries(PHASE_NAMES.map((p) => [p, 0])),
     lost: 0,
     torn: 0,
@@ -225,12 +228,13 @@ export async function runKillTest(run: KillRun): Promise<KillFigures> {
     done: number,
     fail: (what: string) => never,
   ): Promise<Map<string, string>> {
-    const { syncPercent: _, ...options } = killOptions(childSeed);
+    const options = killOpenOptions(childSeed, dir);
     // Killed before the child created the directory: nothing was written.
     if (!existsSync(dir)) {
       if (base.size === 0 && done === 0) return base;
       return fail('the database directory is gone');
     }
+    if (readdirSync(dir).some((n) => n.endsWith('.vlog'))) figures.killsWithSegments++;
     // Keep the directory as the kill left it, for the failure report (removed once it verifies).
     cpSync(dir, `${dir}.killed`, { recursive: true });
     const t = Date.now();

@@ -9,6 +9,7 @@
  * kill keeps everything the OS holds, so the recovered state must be the state after ops [0, L) for
  * some done <= L <= issued, sync or not.
  */
+import { readdirSync } from 'node:fs';
 import type { Options } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
 
@@ -33,7 +34,7 @@ export type KillOp =
 const pick = <T>(rnd: Random, xs: readonly T[]): T => xs[rnd.uniform(xs.length)]!;
 
 /** killOptions draws the child's options from its seed (R1's randomized option set). */
-export function killOptions(seed: number): Options & { syncPercent: number } {
+export function killOptions(seed: number): Options & { syncPercent: number; vlogThreshold: number } {
   const rnd = new Random(seed ^ 0x5bd1e995);
   const l0 = 1 + rnd.uniform(8);
   return {
@@ -51,7 +52,26 @@ export function killOptions(seed: number): Options & { syncPercent: number } {
     // Drawn last, so the options above stay what they were for seeds that ran before.
     reuseLogs: rnd.oneIn(3),
     paranoidChecks: rnd.oneIn(2),
+    // Value log (R1: off, 64 B or 4 KiB); applied through killOpenOptions, which needs the directory.
+    vlogThreshold: pick(rnd, [0, 0, 64, 4096]),
   };
+}
+
+/**
+ * killOpenOptions: the seed's options for opening `dir`. A directory lives through several children
+ * with different options: one whose value-log threshold is off still opens a directory that holds
+ * segments with the value log on, separating nothing new (a threshold no value reaches).
+ */
+export function killOpenOptions(seed: number, dir: string): Options {
+  const { syncPercent: _, vlogThreshold, ...options } = killOptions(seed);
+  let segments = false;
+  try {
+    segments = readdirSync(dir).some((n) => n.endsWith('.vlog'));
+  } catch {
+    // not created yet
+  }
+  if (vlogThreshold > 0) return { ...options, valueLog: { minValueSize: vlogThreshold } };
+  return segments ? { ...options, valueLog: { minValueSize: 2 ** 30 } } : options;
 }
 
 /** KillOps generates the seed's operation stream; next() returns operation i on its i-th call. */
