@@ -32,6 +32,8 @@ export interface ConnectionHost {
   readonly engine: SqlEngine;
   readonly maxMessageSize: number;
   readonly statementTimeout: number;
+  /** authenticationTimeout: ms a client has to complete the startup and authentication (0: no limit). */
+  readonly authenticationTimeout: number;
   /** authenticator: makes a per-connection password exchange (undefined: trust). */
   readonly authenticator: (() => Authenticator) | undefined;
   /** metrics: counts statements and errors (undefined: not counted). */
@@ -87,6 +89,13 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+    if (host.authenticationTimeout > 0) {
+      // A client that never finishes logging in does not hold its socket forever (PostgreSQL's
+      // authentication_timeout; like PostgreSQL, it is closed without a message).
+      setTimeout(() => {
+        if (this.phase === 'startup' || this.phase === 'auth') this.close();
+      }, host.authenticationTimeout).unref();
+    }
   }
 
   private onData(chunk: Buffer): void {

@@ -30,6 +30,8 @@ export interface ServeOptions {
   statementTimeout?: number;
   /** maxMessageSize: the largest protocol message accepted, in bytes (default 64 MiB). */
   maxMessageSize?: number;
+  /** authenticationTimeout: ms a client has to finish the startup and authentication (default 60000). */
+  authenticationTimeout?: number;
   /** shutdownTimeout: how long close() waits for running statements, in ms (default 5000). */
   shutdownTimeout?: number;
   log?: (message: string) => void;
@@ -76,6 +78,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
     engine,
     maxMessageSize: options.maxMessageSize ?? 64 * 1024 * 1024,
     statementTimeout: options.statementTimeout ?? 0,
+    authenticationTimeout: options.authenticationTimeout ?? 60_000,
     authenticator,
     metrics,
     register(c) {

@@ -1,13 +1,15 @@
 /**
  * The server's limits and interrupts: the maximum message size (FATAL, that connection closed), the
  * maximum number of connections (53300), the statement timeout (server option and SET statement_timeout)
- * and CancelRequest (57014) stopping long statements, and the connection serving on normally afterwards.
+ * and CancelRequest (57014) stopping long statements, and the connection serving on normally afterwards;
+ * the authentication timeout.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startServer, type TestServer } from '../support/sql-server.js';
-import { sendCancelRequest, WireClient, type WireMessage } from '../support/wire-client.js';
+import { connect, type Socket } from 'node:net';
+import { sendCancelRequest, startupMessage, WireClient, type WireMessage } from '../support/wire-client.js';
 
 let server: TestServer;
 before(async () => {
@@ -178,5 +180,31 @@ test('CancelRequest through the extended protocol (a portal running in an explic
     assert.deepEqual((await until(c, 'ReadyForQuery')).at(-1), { Type: 'ReadyForQuery', TxStatus: 'I' });
   } finally {
     c.end();
+  }
+});
+
+test('a client that never finishes logging in is disconnected after the authentication timeout', async () => {
+  const s = await startServer({ authenticationTimeout: 300, password: 'pw' });
+  try {
+    const silent = connect(s.port, s.host);
+    const half = connect(s.port, s.host);
+    half.on('connect', () => half.write(startupMessage({ user: 'u' }))); // then never answers SCRAM
+    const closed = (sock: Socket): Promise<number> =>
+      new Promise((resolve) => {
+        const t0 = Date.now();
+        sock.on('error', () => undefined);
+        sock.resume(); // read, so that the end of the stream is seen
+        sock.on('close', () => resolve(Date.now() - t0));
+      });
+    const [a, b] = await Promise.all([closed(silent), closed(half)]);
+    assert.ok(a < 10_000 && b < 10_000, `closed after ${a} and ${b} ms`);
+    // Logging in in time is unaffected.
+    const c = client(s, { password: 'pw' });
+    await c.connect();
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual((await c.query('select 1 as one')).rows, [{ one: 1 }]);
+    await c.end();
+  } finally {
+    await s.stop();
   }
 });
