@@ -62,7 +62,7 @@ export async function defineSltTests(corpus: Corpus, mode: ProtocolMode): Promis
     const todo =
       typeof serve === 'string'
         ? serve
-        : corpus.pending.has(name)
+        : corpus.pending.has(name) || corpus.pending.has(`${name} ${mode}`)
           ? `${name} is listed in PENDING`
           : undefined;
     test(`${name} (${mode} protocol)`, { todo }, async (t) => {

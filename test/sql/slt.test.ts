@@ -26,8 +26,15 @@ test('the corpus is well-formed: parses, has results, is in generated form, PEND
         assert.ok(b.expected !== undefined, `${name}:${b.line}: no ---- (run npm run slt:generate)`);
     assert.equal(formatSlt(file), corpus.texts.get(name), `${name} is not in the form slt:generate writes`);
   }
-  for (const p of corpus.pending)
-    assert.ok(corpus.all.includes(p), `PENDING names ${p}, which is not a .slt file`);
+  for (const p of corpus.pending) {
+    const [file, mode, extra] = p.split(' ');
+    assert.ok(corpus.all.includes(file!), `PENDING names ${file}, which is not a .slt file`);
+    assert.ok(
+      mode === undefined || mode === 'simple' || mode === 'extended',
+      `PENDING: bad protocol in "${p}"`,
+    );
+    assert.equal(extra, undefined, `PENDING: too many words in "${p}"`);
+  }
 });
 
 await defineSltTests(corpus, 'simple');
