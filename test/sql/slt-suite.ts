@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSlt, runSlt, type ProtocolMode, type RunResult, type SltFile } from '../support/slt.js';
+import { parseSlt, type ProtocolMode, type SltFile } from '../support/slt-format.js';
+import { runSlt, type RunResult } from '../support/slt.js';
 import { loadServe, readPending, startFreshShale } from '../support/shale-server.js';
 
 export const SLT_DIR = fileURLToPath(new URL('../../../test/sql/slt/', import.meta.url));

@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatSlt, runSlt } from '../support/slt.js';
+import { formatSlt } from '../support/slt-format.js';
+import { runSlt } from '../support/slt.js';
 import {
   POSTGRES_MISSING,
   postgresAvailable,
