@@ -85,6 +85,17 @@ for (const [name, [id, arb]] of Object.entries(VALUES)) {
   });
 }
 
+test('integers encode alike whatever their width (a safe number and the same bigint)', () => {
+  fc.assert(
+    fc.property(fc.maxSafeInteger(), (n) => {
+      const a = new KeyWriter().value(sqlType('int4'), n).finish();
+      const b = new KeyWriter().value(sqlType('int8'), BigInt(n)).finish();
+      assert.deepEqual(a, b);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
 test('composite keys order column by column, and no key is a prefix of another value', () => {
   const t1 = sqlType('text');
   const t2 = sqlType('int4');

@@ -41,7 +41,9 @@ export class RowWriter {
     ignoreKey?: Uint8Array,
   ): { constraint: string; columns: number[]; existing: Uint8Array } | undefined {
     if (this.table.primaryKey.length > 0 && (ignoreKey === undefined || compareBytes(key, ignoreKey) !== 0)) {
-      if (this.txn.get(key) !== undefined)
+      // Uniqueness looks at the newest committed rows, not only the snapshot: a key another transaction
+      // committed after this one began is a duplicate (23505), as in PostgreSQL.
+      if (this.txn.getLatest(key) !== undefined)
         return {
           constraint: this.table.primaryKeyName ?? `${this.table.name}_pkey`,
           columns: [...this.table.primaryKey],

@@ -85,10 +85,15 @@ export function coerce(
   mode: 'implicit' | 'assignment' | 'explicit',
   loc: number,
 ): Compiled {
+  if (c.nullLiteral === true) return { type: to, eval: () => null, correlated: false };
   if (c.unknownLiteral !== undefined) {
     let v;
     try {
-      v = parseValue(to, c.unknownLiteral);
+      // An explicit cast of a literal truncates to varchar(n) / char(n) as a cast of a text value does.
+      v =
+        mode === 'explicit' && (to.id === 'varchar' || to.id === 'bpchar')
+          ? castValue(c.unknownLiteral, sqlType('text'), to, true)
+          : parseValue(to, c.unknownLiteral);
     } catch (err) {
       if (err instanceof SqlError && err.position === undefined && loc >= 0) err.position = loc + 1;
       throw err;
