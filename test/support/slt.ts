@@ -44,6 +44,8 @@ export interface RecordFailure {
   readonly line: number;
   readonly sql: string;
   readonly message: string;
+  /** unsupported: the server answered 0A000 feature_not_supported (honest, unlike a wrong answer). */
+  readonly unsupported?: boolean;
 }
 
 export interface RunResult {
@@ -211,7 +213,13 @@ export async function runSlt(file: SltFile, params: ConnectParams, opts: RunOpti
       blocks.push(rec);
       const problem = rec.kind === 'statement' ? checkStatement(rec, outcome) : checkQuery(rec, outcome);
       if (problem === undefined) passed++;
-      else failures.push({ line: rec.line, sql: rec.sql, message: problem });
+      else
+        failures.push({
+          line: rec.line,
+          sql: rec.sql,
+          message: problem,
+          ...(!outcome.ok && outcome.sqlstate === '0A000' && { unsupported: true }),
+        });
     }
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.reset()));
