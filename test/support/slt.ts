@@ -118,8 +118,9 @@ class Session {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      const res = (await Promise.race([client.query(config), timeout])) as
-        pg.QueryArrayResult | pg.QueryArrayResult[];
+      const answer = client.query(config);
+      answer.catch(() => undefined); // after a timeout nobody awaits it; its rejection must not go unhandled
+      const res = (await Promise.race([answer, timeout])) as pg.QueryArrayResult | pg.QueryArrayResult[];
       // A simple-protocol string with several statements yields one result per statement: use the last.
       const last = Array.isArray(res) ? res[res.length - 1]! : res;
       return {
