@@ -93,7 +93,12 @@ class Session {
       connectionTimeoutMillis: this.opts.queryTimeoutMs ?? 10_000,
     });
     c.on('error', () => undefined); // a dead connection surfaces as the failing query's error
-    await c.connect();
+    try {
+      await c.connect();
+    } catch (e) {
+      c.end().catch(() => undefined);
+      throw e;
+    }
     this.client = c;
     return c;
   }
