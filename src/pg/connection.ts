@@ -580,11 +580,11 @@ export class Connection {
     if (s.kind !== 'copy') return;
     const session = this.session!;
     if (s.direction === 'to') {
-      const { rows, columns } = copyOut(session, s);
+      const { rows, columns, count } = copyOut(session, s);
       msg.copyResponse(this.out, 'H', columns);
       for (const line of rows) msg.copyData(this.out, line);
       msg.copyDone(this.out);
-      msg.commandComplete(this.out, `COPY ${rows.length}`);
+      msg.commandComplete(this.out, `COPY ${count}`);
       return;
     }
     this.copyIn = new CopyIn(session, s, extended);

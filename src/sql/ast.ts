@@ -233,6 +233,8 @@ export type Statement =
       readonly kind: 'insert';
       readonly table: TableRef;
       readonly columns: readonly string[];
+      /** columnLocs: where each name of the column list is (for error positions). */
+      readonly columnLocs: readonly number[];
       /** source: rows of VALUES (DEFAULT allowed), a query, or undefined for DEFAULT VALUES. */
       readonly source: Select | undefined;
       readonly onConflict: OnConflict | undefined;
@@ -272,7 +274,12 @@ export type Statement =
     }
   | { readonly kind: 'dropIndex'; readonly names: readonly string[]; readonly ifExists: boolean }
   | { readonly kind: 'alterTable'; readonly table: TableRef; readonly actions: readonly AlterAction[] }
-  | { readonly kind: 'begin'; readonly isolation: string | undefined; readonly readOnly: boolean | undefined }
+  | {
+      readonly kind: 'begin';
+      readonly start: boolean;
+      readonly isolation: string | undefined;
+      readonly readOnly: boolean | undefined;
+    }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
   | { readonly kind: 'savepoint'; readonly name: string }
@@ -287,6 +294,8 @@ export type Statement =
   | { readonly kind: 'show'; readonly name: string }
   | {
       readonly kind: 'copy';
+      /** query: COPY (SELECT ...) TO STDOUT (then table is unused). */
+      readonly query: Select | undefined;
       readonly table: TableRef;
       readonly columns: readonly string[];
       readonly direction: 'from' | 'to';

@@ -65,6 +65,8 @@ export class Session implements Runtime {
   private isolation: string | undefined;
   private readOnly: boolean | undefined;
   private readonly currvals = new Map<string, bigint>();
+  /** readCommitted: the open transaction runs READ COMMITTED (row locks, a snapshot per statement). */
+  private readCommitted = false;
   private lastValue: bigint | undefined;
   /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
   private savepoints: {
@@ -181,11 +183,30 @@ export class Session implements Runtime {
     let tx = this.txn;
     if (tx === undefined) {
       const iso = this.isolation ?? this.settings.get('default_transaction_isolation');
-      tx = this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
+      // READ COMMITTED (and READ UNCOMMITTED, which PostgreSQL runs as it) locks rows it writes and reads a
+      // fresh snapshot per statement; REPEATABLE READ is snapshot isolation; SERIALIZABLE is serializable.
+      this.readCommitted = iso === 'read committed' || iso === 'read uncommitted';
+      tx = this.readCommitted
+        ? this.engine.db.transaction({
+            isolation: 'readCommitted',
+            pessimistic: true,
+            lockTimeout: this.lockTimeout(),
+          })
+        : this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
       this.txn = tx;
       this.txnStart = BigInt(Date.now()) * 1000n;
     }
     return tx;
+  }
+
+  /** lockTimeout: lock_timeout in ms; 0 (PostgreSQL's default: wait forever) waits ten minutes. */
+  private lockTimeout(): number {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(this.settings.get('lock_timeout'));
+    if (m === null) return 600_000;
+    const n =
+      Number(m[1]) *
+      ({ ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'] ?? 1);
+    return n > 0 ? n : 600_000;
   }
 
   private get inReadOnly(): boolean {
@@ -204,8 +225,17 @@ export class Session implements Runtime {
 
   /** fail records an error: an explicit transaction enters the aborted state; an implicit one rolls back. */
   fail(): void {
-    if (this.explicit) this.failed = true;
-    else this.rollbackNow();
+    if (!this.explicit) {
+      this.rollbackNow();
+      return;
+    }
+    this.failed = true;
+    // As in PostgreSQL, the failed transaction lets go of its locks now (others may be waiting for them,
+    // e.g. after a deadlock); only a savepoint to return to keeps it alive until ROLLBACK TO.
+    if (this.savepoints.length === 0) {
+      this.txn?.abortIfOpen();
+      this.txn = undefined;
+    }
   }
 
   private async commitNow(): Promise<void> {
@@ -314,12 +344,12 @@ export class Session implements Runtime {
             SqlState.ACTIVE_SQL_TRANSACTION,
             'there is already a transaction in progress',
           );
-          return doneCursor('BEGIN');
+          return doneCursor(s.start ? 'START TRANSACTION' : 'BEGIN');
         }
         this.explicit = true;
         if (s.isolation !== undefined) this.isolation = s.isolation;
         if (s.readOnly !== undefined) this.readOnly = s.readOnly;
-        return doneCursor('BEGIN');
+        return doneCursor(s.start ? 'START TRANSACTION' : 'BEGIN');
       case 'commit': {
         if (!this.explicit && this.txn === undefined) {
           this.notice('WARNING', SqlState.NO_ACTIVE_SQL_TRANSACTION, 'there is no transaction in progress');
@@ -382,6 +412,7 @@ export class Session implements Runtime {
         `cannot execute ${statementTag(s)} in a read-only transaction`,
       );
     const tx = this.transaction();
+    if (this.readCommitted) tx.refreshReadSnapshot();
     const ex: ExecContext = {
       txn: tx,
       params,
@@ -389,9 +420,10 @@ export class Session implements Runtime {
       outer: [],
       runtime: this,
       cache: new Map(),
+      lockRows: this.readCommitted,
     };
     try {
-      return exe.run(ex);
+      return await exe.run(ex);
     } catch (err) {
       throw engineError(err);
     }

@@ -80,7 +80,9 @@ export class Transaction implements LockOwner {
   private state: State = 'open';
   private readonly snapshot: Snapshot | null;
   /** readOptions: the options every read passes to the database (made once, not per read). */
-  private readonly readOptions: { snapshot?: Snapshot };
+  private readOptions: { snapshot?: Snapshot };
+  /** statementSnapshot: under 'readCommitted', the snapshot reads use until the next refreshReadSnapshot(). */
+  private statementSnapshot: Snapshot | null = null;
   private readonly writes: WriteBuffer;
   private readonly lockTimeout: number;
   private readonly ucmp: Comparator;
@@ -193,7 +195,20 @@ export class Transaction implements LockOwner {
     ) {
       throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
     }
-    return this.get(k);
+    // Under 'readCommitted' the row just locked is read as last committed, not as of the statement.
+    return this.snapshot === null ? this.getLatest(k) : this.get(k);
+  }
+
+  /**
+   * refreshReadSnapshot (under 'readCommitted' only) makes reads see everything committed so far, and keep
+   * seeing exactly that until the next call: a SQL statement under READ COMMITTED calls it before it runs.
+   */
+  refreshReadSnapshot(): void {
+    this.checkOpen();
+    if (this.isolation !== 'readCommitted') return;
+    this.statementSnapshot?.release();
+    this.statementSnapshot = this.db.snapshot();
+    this.readOptions = { snapshot: this.statementSnapshot };
   }
 
   /**
@@ -208,7 +223,7 @@ export class Transaction implements LockOwner {
         'a transaction iterator reads the transaction snapshot; snapshot is not allowed',
       );
     this.checkOpen();
-    const seq = this.snapshot?.sequence ?? this.db.versions.lastSequence;
+    const seq = (this.snapshot ?? this.statementSnapshot)?.sequence ?? this.db.versions.lastSequence;
     const base = this.db.dbIterator(seq, bounds, options);
     const cursor = new TxnCursor(
       base,
@@ -323,6 +338,7 @@ export class Transaction implements LockOwner {
     this.state = state;
     this.closeCursors();
     this.snapshot?.release();
+    this.statementSnapshot?.release();
     if (this.pessimistic) this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${state}`));
   }
 

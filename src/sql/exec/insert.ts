@@ -25,13 +25,20 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
       ? table.columns.map((_, i) => i)
       : s.columns.map((name, i) => {
           const ci = columnIndex(table, name);
+          const at = s.columnLocs[i] ?? -1;
+          const position = at >= 0 ? { position: at + 1 } : {};
           if (ci < 0)
             throw new SqlError(
               SqlState.UNDEFINED_COLUMN,
               `column "${name}" of relation "${table.name}" does not exist`,
+              position,
             );
           if (s.columns.indexOf(name) !== i)
-            throw new SqlError(SqlState.DUPLICATE_COLUMN, `column "${name}" specified more than once`);
+            throw new SqlError(
+              SqlState.DUPLICATE_COLUMN,
+              `column "${name}" specified more than once`,
+              position,
+            );
           return ci;
         });
   const empty = new Scope([]);
@@ -158,7 +165,7 @@ function finish(
   return {
     columns: returning?.columns,
     writes: true,
-    run(ex: ExecContext): Cursor {
+    async run(ex: ExecContext): Promise<Cursor> {
       const writer = new RowWriter(ex.txn, table, () =>
         table.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(table.rowIdSequence),
       );
@@ -174,7 +181,12 @@ function finish(
         }
         return row;
       };
-      const insertOne = (row: Row): void => {
+      const insertOne = async (row: Row): Promise<void> => {
+        if (ex.lockRows === true) {
+          writer.checkNotNull(row);
+          if (table.primaryKey.length > 0 || table.indexes.some((ix) => ix.unique))
+            await writer.lockKeys(row, table.primaryKey.length > 0 ? writer.rowKey(row) : undefined);
+        }
         if (oc !== undefined) {
           writer.checkNotNull(row);
           const key = table.primaryKey.length > 0 ? writer.rowKey(row) : new Uint8Array(0);
@@ -220,7 +232,7 @@ function finish(
         for (const r of rowExprs) {
           const values: (Value | undefined)[] = new Array(n).fill(undefined);
           for (let i = 0; i < r.length; i++) if (r[i] !== undefined) values[targets[i]!] = r[i]!.eval([], ex);
-          insertOne(build(values));
+          await insertOne(build(values));
         }
       } else {
         const rows = [...query!.rows(ex)];
@@ -230,7 +242,7 @@ function finish(
           // A column given explicitly as NULL by the query stays NULL (no default).
           for (let i = 0; i < query!.conv.length; i++)
             if (values[targets[i]!] === undefined) values[targets[i]!] = null;
-          insertOne(build(values));
+          await insertOne(build(values));
         }
       }
       return rowsCursor(returning?.columns, out, () => `INSERT 0 ${count}`);

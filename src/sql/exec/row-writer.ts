@@ -61,6 +61,19 @@ export class RowWriter {
     return undefined;
   }
 
+  /**
+   * lockKeys (READ COMMITTED): waits for and takes the locks of the keys a write of `row` under `key` will
+   * claim: the row key (not for hidden row ids, which are new) and its unique index entries.
+   */
+  async lockKeys(row: Row, key: Uint8Array | undefined): Promise<void> {
+    if (key !== undefined) await this.txn.getForUpdate(key);
+    for (const ix of this.table.indexes) {
+      if (!ix.unique) continue;
+      const ik = this.uniqueKey(ix, row);
+      if (ik !== undefined) await this.txn.getForUpdate(ik);
+    }
+  }
+
   /** check enforces NOT NULL. */
   checkNotNull(row: Row): void {
     for (let i = 0; i < this.table.columns.length; i++) {

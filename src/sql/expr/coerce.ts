@@ -93,10 +93,21 @@ export function coerce(
       v =
         mode === 'explicit' && (to.id === 'varchar' || to.id === 'bpchar')
           ? castValue(c.unknownLiteral, sqlType('text'), to, true)
-          : parseValue(to, c.unknownLiteral);
+          : parseValue(to.typmod === -1 || to.id === 'numeric' ? to : sqlType(to.id), c.unknownLiteral);
     } catch (err) {
       if (err instanceof SqlError && err.position === undefined && loc >= 0) err.position = loc + 1;
       throw err;
+    }
+    // The length of varchar(n) / char(n) is checked after parsing, without a position (as PostgreSQL).
+    if (
+      v !== null &&
+      mode !== 'explicit' &&
+      (to.id === 'varchar' || to.id === 'bpchar') &&
+      to.typmod !== -1
+    ) {
+      const parsed = v;
+      const from = sqlType(to.id);
+      return { type: to, eval: () => castValue(parsed, from, to, false), correlated: false };
     }
     return { type: to, eval: () => v, correlated: false };
   }

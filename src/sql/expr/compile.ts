@@ -164,7 +164,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     case 'cast': {
       const to = resolveTypeName(e.type);
       const a = compileExpr(an, e.arg, scope);
-      return coerce(an, a, to, 'explicit', e.loc);
+      // A literal that does not parse is reported at the literal, as PostgreSQL does.
+      return coerce(an, a, to, 'explicit', e.arg.kind === 'literal' ? e.arg.loc : e.loc);
     }
     case 'func':
       return compileFunc(an, e, scope);

@@ -16,6 +16,11 @@ export interface ExecContext {
   /** outer: the rows of the enclosing query levels, innermost last (correlated subqueries). */
   readonly outer: Row[];
   readonly runtime: Runtime;
+  /**
+   * lockRows: the transaction is READ COMMITTED (pessimistic): DML locks each row before writing it, waiting
+   * for other writers, and works on the row as last committed (PostgreSQL's EvalPlanQual).
+   */
+  readonly lockRows?: boolean;
   /** cache: per-execution results of uncorrelated subqueries. */
   readonly cache: Map<unknown, unknown>;
 }

@@ -391,6 +391,19 @@ export class Planner implements Analyzer {
   /** planFrom plans a whole FROM list (comma = cross join). */
   planFrom(from: readonly FromItem[], outer: Scope | undefined, where: readonly Expr[]): FromResult {
     if (from.length === 0) return { plan: new ValuesPlan([], [[]]), columns: [] };
+    const seen = new Set<string>();
+    const names = (f: FromItem): void => {
+      if (f.kind === 'join') {
+        names(f.left);
+        names(f.right);
+        return;
+      }
+      const name = f.kind === 'table' ? (f.alias ?? f.name) : f.alias;
+      if (name === undefined) return;
+      if (seen.has(name)) throw new SqlError('42712', `table name "${name}" specified more than once`);
+      seen.add(name);
+    };
+    from.forEach(names);
     let acc = this.planFromItem(from[0]!, outer, where);
     for (let i = 1; i < from.length; i++) {
       const r = this.planFromItem(from[i]!, new Scope(acc.columns, outer), where);
