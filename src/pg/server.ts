@@ -80,7 +80,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
     },
     cancel(pid, secret) {
       const c = connections.get(pid);
-      if (c !== undefined && c.secret === secret) c.cancelled = true;
+      if (c !== undefined && c.secret === secret) c.cancel();
     },
     log,
   };

@@ -31,4 +31,9 @@ export interface Runtime {
   dropSequence(id: number): void;
   /** notice sends a NoticeResponse to the client (WARNING, NOTICE) after the statement. */
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void;
+  /**
+   * tick is called once per row read by the plan's row loops; now and then it checks whether the statement
+   * was cancelled or ran past its deadline, and throws 57014 when so.
+   */
+  tick(): void;
 }

@@ -15,7 +15,7 @@ import { Planner } from './plan/planner.js';
 import type { ColumnInfo } from './plan/scope.js';
 import { sqlType, type SqlType, type Value } from './types/sql-type.js';
 import type { Runtime, SessionInfo } from './runtime.js';
-import { DISPLAY_NAMES, Settings } from './settings.js';
+import { DISPLAY_NAMES, Settings, type SettingsSnapshot } from './settings.js';
 import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
 import { planStatement } from './exec/plan-statement.js';
@@ -36,6 +36,9 @@ export interface Notice {
   readonly code: string;
   readonly message: string;
 }
+
+/** INTERRUPT_INTERVAL: rows read between two checks for cancellation and the statement deadline. */
+const INTERRUPT_INTERVAL = 256;
 
 const TXN_CONTROL = new Set([
   'begin',
@@ -74,6 +77,8 @@ export class Session implements Runtime {
     mark: number;
     changes: Map<string, import('./catalog/table-def.js').TableDef | null>;
   }[] = [];
+  /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */
+  private settingsBefore: SettingsSnapshot | undefined;
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
@@ -176,6 +181,41 @@ export class Session implements Runtime {
     this.notices.push({ severity, code, message });
   }
 
+  // Interrupts: statement timeout and cancellation --------------------------------------------------------
+
+  /** deadline: when the running statement times out (Date.now() milliseconds; 0: never). */
+  deadline = 0;
+  /** cancelRequested: a CancelRequest arrived for the running statement. */
+  cancelRequested = false;
+  private ticks = INTERRUPT_INTERVAL;
+
+  tick(): void {
+    if (--this.ticks > 0) return;
+    this.ticks = INTERRUPT_INTERVAL;
+    this.checkInterrupts();
+  }
+
+  /** checkInterrupts throws 57014 when the running statement was cancelled or passed its deadline. */
+  checkInterrupts(): void {
+    if (this.cancelRequested) {
+      this.cancelRequested = false;
+      throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
+    }
+    if (this.deadline !== 0 && Date.now() >= this.deadline)
+      throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to statement timeout');
+  }
+
+  /** statementTimeout: the statement_timeout setting in milliseconds (0: none). */
+  statementTimeout(): number {
+    const v = this.settings.get('statement_timeout').trim();
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/i.exec(v);
+    if (m === null) return 0;
+    const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[
+      (m[2] ?? 'ms').toLowerCase() as 'ms'
+    ];
+    return Math.floor(Number(m[1]) * unit);
+  }
+
   // Transactions ---------------------------------------------------------------------------------------
 
   /** transaction returns the open engine transaction, starting one when there is none. */
@@ -253,11 +293,14 @@ export class Session implements Runtime {
 
   private rollbackNow(): void {
     this.txn?.abortIfOpen();
+    if (this.settingsBefore !== undefined)
+      this.changedParameters.push(...this.settings.restore(this.settingsBefore));
     this.resetTxn();
   }
 
   private resetTxn(): void {
     this.txn = undefined;
+    this.settingsBefore = undefined;
     this.explicit = false;
     this.failed = false;
     this.isolation = undefined;
@@ -379,6 +422,7 @@ export class Session implements Runtime {
         return doneCursor('SHOW', p.columns, [[v]]);
       }
       case 'discard':
+        this.settingsBefore ??= this.settings.snapshot();
         this.settings.resetAll();
         return doneCursor('DISCARD ALL');
       case 'admin':
@@ -473,6 +517,7 @@ export class Session implements Runtime {
 
   private runSet(s: Extract<Statement, { kind: 'set' }>): Cursor {
     if (s.name === 'all') {
+      this.settingsBefore ??= this.settings.snapshot();
       this.settings.resetAll();
       return doneCursor('RESET');
     }
@@ -494,6 +539,7 @@ export class Session implements Runtime {
       else this.readOnly = s.value === 'on';
       return doneCursor('SET');
     }
+    this.settingsBefore ??= this.settings.snapshot();
     const changed = this.settings.set(s.name, s.value);
     if (changed !== undefined) this.changedParameters.push(changed);
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');

@@ -17,7 +17,7 @@ export async function startServer(
   dataDir?: string,
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'shale-sql-'));
-  const server = await serve({ ...options, dataDir: dir, port: 0, log: () => undefined });
+  const server = await serve({ log: () => undefined, ...options, dataDir: dir, port: 0 });
   return {
     host: server.host,
     port: server.port,

@@ -216,6 +216,8 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
 export function parseBinary(t: SqlType, b: Uint8Array): Value {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const need = (n: number): void => {
+    // As PostgreSQL's recv functions: too few bytes is a malformed message, too many a bad value.
+    if (b.length < n) throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'insufficient data left in message');
     if (b.length !== n)
       throw new SqlError(
         SqlState.INVALID_BINARY_REPRESENTATION,
