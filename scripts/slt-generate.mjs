@@ -6,7 +6,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const slt = await import('../build/test/support/slt.js');
+const slt = {
+  ...(await import('../build/test/support/slt-format.js')),
+  ...(await import('../build/test/support/slt.js')),
+};
 const postgres = await import('../build/test/support/postgres.js');
 const psql = await import('../build/test/support/psql.js');
 

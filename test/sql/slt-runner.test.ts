@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import assert from 'node:assert/strict';
-import { formatSlt, parseSlt, renderRows, renderValue, runSlt } from '../support/slt.js';
+import { formatSlt, parseSlt, renderRows, renderValue } from '../support/slt-format.js';
+import { runSlt } from '../support/slt.js';
 import {
   POSTGRES_MISSING,
   postgresAvailable,

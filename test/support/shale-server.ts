@@ -102,7 +102,8 @@ export async function startFreshShale(serve: ServeFn): Promise<FreshShale> {
 
 /**
  * readPending reads a PENDING file: one corpus file name per line, `#` comments. The files it names are
- * not yet expected to pass against shale and run as todo.
+ * not yet expected to pass against shale and run as todo. A line `name.slt extended` (or `simple`) marks
+ * the file pending in that protocol only. Entries come back with single spaces.
  */
 export function readPending(path: string): Set<string> {
   let text = '';
@@ -114,7 +115,7 @@ export function readPending(path: string): Set<string> {
   return new Set(
     text
       .split('\n')
-      .map((l) => l.replace(/#.*/, '').trim())
+      .map((l) => l.replace(/#.*/, '').trim().split(/\s+/).join(' '))
       .filter((l) => l !== ''),
   );
 }
