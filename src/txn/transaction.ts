@@ -22,7 +22,7 @@
  * After commit() (whether it succeeded or not) or abort(), every method throws ClosedError and the
  * transaction's open iterators are closed.
  */
-import { copyBytes, toBytes, toLatin1Key, escapeBytes } from '../util/bytes.js';
+import { copyBytes, toBytes, escapeBytes, keyId } from '../util/bytes.js';
 import { Buffer } from 'node:buffer';
 import {
   ClosedError,
@@ -136,9 +136,11 @@ export class Transaction implements LockOwner {
   get(key: Uint8Array | string): Uint8Array | undefined {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    const own = this.writes.get(k);
-    if (own !== undefined) return own.value === null ? undefined : own.value.slice();
-    if (this.isolation === 'serializable') this.recordRead(k);
+    if (this.writes.size > 0) {
+      const own = this.writes.get(k, keyId(key, k));
+      if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+    }
+    if (this.isolation === 'serializable') this.recordRead(k, keyId(key, k));
     return this.db.get(k, this.readOptions);
   }
 
@@ -152,16 +154,18 @@ export class Transaction implements LockOwner {
     const k = toBytes(key, 'key');
     const v = toBytes(value, 'value');
     this.checkOpen();
-    this.lockNow(k);
-    this.writes.set(k, v, typeof key === 'string' && typeof value === 'string');
+    const id = keyId(key, k);
+    this.lockNow(k, id);
+    this.writes.set(k, v, typeof key === 'string' && typeof value === 'string', id);
   }
 
   /** delete removes `key` within the transaction (pessimistic: locks the key, or throws). */
   delete(key: Uint8Array | string): void {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    this.lockNow(k);
-    this.writes.set(k, null, typeof key === 'string');
+    const id = keyId(key, k);
+    this.lockNow(k, id);
+    this.writes.set(k, null, typeof key === 'string', id);
   }
 
   /**
@@ -173,7 +177,7 @@ export class Transaction implements LockOwner {
   async getForUpdate(key: Uint8Array | string): Promise<Uint8Array | undefined> {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    const id = toLatin1Key(k);
+    const id = keyId(key, k);
     // Validated at commit like a written key (a plain write after the lock was taken takes no lock).
     if (this.snapshot !== null) {
       this.lockedKeys ??= new Map();
@@ -188,7 +192,7 @@ export class Transaction implements LockOwner {
     }
     if (
       this.snapshot !== null &&
-      this.writes.get(k) === undefined &&
+      this.writes.get(k, id) === undefined &&
       writtenAfter(this.conflictSource(), k, this.snapshot.sequence)
     ) {
       throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
@@ -291,17 +295,15 @@ export class Transaction implements LockOwner {
   }
 
   /** lockNow takes `k`'s lock for a pessimistic write without waiting. */
-  private lockNow(k: Uint8Array): void {
+  private lockNow(k: Uint8Array, id: string): void {
     if (!this.pessimistic) return;
-    const id = toLatin1Key(k);
     if (this.db.locks.tryAcquire(this, id)) return;
     throw new LockTimeoutError(
       `${describeKey(k)} is locked by another transaction (put and delete do not wait: await getForUpdate() first)`,
     );
   }
 
-  private recordRead(k: Uint8Array): void {
-    const id = toLatin1Key(k);
+  private recordRead(k: Uint8Array, id: string): void {
     this.readKeys ??= new Map();
     if (this.readKeys.has(id)) return;
     this.writes.charge(k.length + READ_KEY_OVERHEAD);

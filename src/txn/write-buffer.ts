@@ -30,18 +30,17 @@ export class WriteBuffer {
     return this.map.size;
   }
 
-  /** get returns the transaction's own last write of `key`, if any. */
-  get(key: Uint8Array): BufferedWrite | undefined {
-    return this.map.size === 0 ? undefined : this.map.get(toLatin1Key(key));
+  /** get returns the transaction's own last write of `key` (its id: `id`, else toLatin1Key), if any. */
+  get(key: Uint8Array, id?: string): BufferedWrite | undefined {
+    return this.map.size === 0 ? undefined : this.map.get(id ?? toLatin1Key(key));
   }
 
   /**
-   * set records a write of `key`: copies of key and value are kept, unless `owned` says the caller made
-   * them for this call (encoded from strings). Throws TxnTooLargeError, changing nothing, when it would
-   * take the buffer past its limit.
+   * set records a write of `key` (its id: `id`, else toLatin1Key): copies of key and value are kept,
+   * unless `owned` says the caller made them for this call (encoded from strings). Throws
+   * TxnTooLargeError, changing nothing, when it would take the buffer past its limit.
    */
-  set(key: Uint8Array, value: Uint8Array | null, owned = false): void {
-    const id = toLatin1Key(key);
+  set(key: Uint8Array, value: Uint8Array | null, owned = false, id = toLatin1Key(key)): void {
     const old = this.map.get(id);
     const cost = key.length + (value?.length ?? 0) + ENTRY_OVERHEAD;
     const freed = old === undefined ? 0 : old.key.length + (old.value?.length ?? 0) + ENTRY_OVERHEAD;
