@@ -7,8 +7,11 @@
  * with a validation step that runs at the moment their sequence numbers are assigned.
  *
  * Invariants:
- * 1. A write is in the WAL (in the OS; fsynced too when `sync`) before it is in the memtable; a write
- *    that failed to reach the WAL makes the database read-only (DBStatus.bgError).
+ * 1. A write is in the WAL (in the OS; fsynced too when `sync`) before it is in the memtable, except a
+ *    transaction committed at once (commitNow): it is applied first and acknowledged once its record,
+ *    written with the other commits of the same turn, is in the WAL. Records reach the WAL in sequence
+ *    order either way. A write that failed to reach the WAL makes the database read-only
+ *    (DBStatus.bgError).
  * 2. Sequence numbers are assigned in commit order; a batch's (or group's) entries are consecutive.
  * 3. Between a queued write's validation and its insertion into the memtable nothing else is written.
  */
@@ -94,16 +97,30 @@ export class CommitPipeline {
   }
 
   /**
-   * commitNow validates and applies a non-empty batch at once; with `sync` the promise settles once a
-   * (shared) fsync has made it durable. Unlike enqueue(), a synced commit does not wait for the fsync in
+   * commitNow validates and applies a non-empty batch at once; the promise settles once its record is
+   * written (in the OS), with `sync` once a (shared) fsync has made it durable. The record is applied to
+   * the memtable now and written with the other commits of this turn of the event loop (LiveLog.buffer:
+   * one write(2) for all of them). Unlike enqueue(), a synced commit does not wait for the fsync in
    * flight before it is applied: the next transaction can read it (visible before durable, as every
    * synced write here) and commit behind it into the same or the next fsync. Requires: canWriteNow().
    */
   commitNow(batch: WriteBatch, sync: boolean, validate: Validate): Promise<void> {
     validate(NO_KEYS);
-    this.write(batch, false);
-    if (!sync) return Promise.resolve();
-    return this.log.durable(this.log.appendedCount).catch((err: unknown) => {
+    this.stall.makeRoomForWrite(false);
+    const seq = this.versions.lastSequence + 1;
+    const rep = batch.encodeWithSequence(seq);
+    let written: Promise<void>;
+    try {
+      written = this.log.buffer(rep);
+    } catch (err) {
+      this.status.setBackgroundError(err);
+      throw err;
+    }
+    this.stats.userBytesWritten += rep.length;
+    insertEncodedBatch(rep, seq, this.memtables.mem);
+    this.versions.lastSequence = seq + batch.count - 1;
+    const done = sync ? this.log.durable(this.log.appendedCount) : written;
+    return done.catch((err: unknown) => {
       this.status.setBackgroundError(err);
       throw err;
     });
