@@ -246,15 +246,14 @@ export class Transaction implements LockOwner {
       if (this.writes.size > 0) {
         const db = this.db;
         db.status.checkWritable();
-        const batch = this.writes.toBatch();
         const validate = (groupKeys: ReadonlySet<string>): void => this.validate(groupKeys);
         if (db.pipeline.canWriteNow()) {
           // Validated and applied now (a conflict throws before anything is written). Locks and the
-          // snapshot go before the fsync completes: a later commit that read these writes lands after
-          // them in the log, so it is never durable without them.
-          durable = db.pipeline.commitNow(batch, sync, validate);
+          // snapshot go before the write and the fsync complete: a later commit that read these writes
+          // lands after them in the log, so it is never durable without them.
+          durable = db.pipeline.commitNow(this.writes, sync, validate);
         } else {
-          await db.pipeline.enqueue(batch, sync, validate);
+          await db.pipeline.enqueue(this.writes.toBatch(), sync, validate);
         }
       }
     } catch (err) {

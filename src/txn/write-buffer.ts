@@ -6,6 +6,8 @@ import type { Comparator } from '../util/comparator.js';
 import { copyBytes, toLatin1Key } from '../util/bytes.js';
 import { TxnTooLargeError } from '../util/errors.js';
 import { WriteBatch } from '../db/write-batch.js';
+import { ValueType } from '../memtable/internal-key.js';
+import type { Encoder } from '../util/coding.js';
 import type { Bounds } from '../db/db-iterator.js';
 
 /** BufferedWrite is the last write of one key: a value, or null for a deletion. */
@@ -97,5 +99,14 @@ export class WriteBuffer {
       else b.put(w.key, w.value);
     }
     return b;
+  }
+
+  /** encodeOps appends the writes to `e` in write batch format, as toBatch() orders them; returns how many. */
+  encodeOps(e: Encoder): number {
+    for (const w of this.map.values()) {
+      if (w.value === null) e.byte(ValueType.DELETION).lengthPrefixed(w.key);
+      else e.byte(ValueType.VALUE).lengthPrefixed(w.key).lengthPrefixed(w.value);
+    }
+    return this.map.size;
   }
 }
