@@ -146,8 +146,10 @@ export class CommitPipeline {
     if (hints === null || !insertHintedBatch(rep, seq, mem, hints)) insertEncodedBatch(rep, seq, mem);
     this.versions.lastSequence = seq + count - 1;
     if (e.buf.length > MAX_RETAINED_SCRATCH) this.scratch = new Encoder(SCRATCH_SIZE);
-    const done = sync ? this.log.durable(this.log.appendedCount) : written;
-    return done.catch((err: unknown) => {
+    // A failed write makes the database read-only through LiveLog's onWriteError, before any commit
+    // waiting for it hears of it.
+    if (!sync) return written;
+    return this.log.durable(this.log.appendedCount).catch((err: unknown) => {
       this.status.setBackgroundError(err);
       throw err;
     });

@@ -136,7 +136,7 @@ export class DB {
       ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
       : new WorkerJobRunner(this.versions.fileCounter);
     this.memtables = new MemTables(this.icmp);
-    this.log = new LiveLog(fs, this.walDir);
+    this.log = new LiveLog(fs, this.walDir, (err) => this.status.setBackgroundError(err));
     this.work = new BackgroundWork({
       location,
       opts: options,

@@ -49,9 +49,11 @@ export class LiveLog {
     }
   };
 
+  /** @param onWriteError is told of a failed write of buffered records (the database turns read-only). */
   constructor(
     private readonly fs: FileSystem,
     private readonly walDir: string,
+    private readonly onWriteError: (err: unknown) => void = ignore,
   ) {}
 
   /** attach makes `file` (already durable in its directory) the live log. */
@@ -99,8 +101,8 @@ export class LiveLog {
         resolve = res;
         reject = rej;
       });
-      // Handled here too: a synced commit awaits its fsync instead (which fails the same way).
-      promise.catch(ignore);
+      // Handled here (once, not per commit); a synced commit awaits its fsync instead, which fails too.
+      promise.catch(this.onWriteError);
       this.buffered = { promise, resolve, reject };
       queueMicrotask(this.flushSoon);
     }

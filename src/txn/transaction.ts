@@ -44,7 +44,7 @@ import type { DB } from '../db/db.js';
 import { WriteBuffer } from './write-buffer.js';
 import { newInsertHint, type InsertHint } from '../memtable/memtable.js';
 import type { Encoder } from '../util/coding.js';
-import type { BatchSource } from '../db/commit-pipeline.js';
+import type { BatchSource, Validate } from '../db/commit-pipeline.js';
 import { TxnCursor, type KeySpan } from './txn-cursor.js';
 import { inSpan, rangeWrittenAfter, writtenAfter, type ConflictSource } from './conflict-check.js';
 import type { LockOwner, LockEntry } from './lock-manager.js';
@@ -246,32 +246,48 @@ export class Transaction implements LockOwner, BatchSource {
    * resolves once the record is on disk; concurrent synced commits share fsyncs. A transaction without
    * writes commits without touching the database.
    */
-  async commit(options?: WriteOptions): Promise<void> {
-    const sync = syncOption(options);
-    this.checkOpen();
+  commit(options?: WriteOptions): Promise<void> {
+    // Not an async function: a commit applied at once returns the pipeline's promise itself (one
+    // promise and one await less per transaction). It never throws; errors reject.
+    let sync: boolean;
+    try {
+      sync = syncOption(options);
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.state = 'committing';
-    let durable: Promise<void> | null = null;
     try {
       this.closeCursors();
       if (this.writes.size > 0) {
         const db = this.db;
         db.status.checkWritable();
         const validate = (groupKeys: ReadonlySet<string>): void => this.validate(groupKeys);
-        if (db.pipeline.canWriteNow()) {
-          // Validated and applied now (a conflict throws before anything is written). Locks and the
-          // snapshot go before the write and the fsync complete: a later commit that read these writes
-          // lands after them in the log, so it is never durable without them.
-          durable = db.pipeline.commitNow(this, sync, validate);
-        } else {
-          await db.pipeline.enqueue(this.writes.toBatch(), sync, validate);
-        }
+        if (!db.pipeline.canWriteNow()) return this.commitQueued(sync, validate);
+        // Validated and applied now (a conflict throws before anything is written). Locks and the
+        // snapshot go before the write and the fsync complete: a later commit that read these writes
+        // lands after them in the log, so it is never durable without them.
+        const durable = db.pipeline.commitNow(this, sync, validate);
+        this.finish('committed');
+        return durable;
       }
+    } catch (err) {
+      this.finish('aborted');
+      return Promise.reject(err);
+    }
+    this.finish('committed');
+    return Promise.resolve();
+  }
+
+  /** commitQueued commits through the pipeline's queue (group commit), behind the writes queued ahead. */
+  private async commitQueued(sync: boolean, validate: Validate): Promise<void> {
+    try {
+      await this.db.pipeline.enqueue(this.writes.toBatch(), sync, validate);
     } catch (err) {
       this.finish('aborted');
       throw err;
     }
     this.finish('committed');
-    if (durable !== null) await durable;
   }
 
   /** encodeOps: the BatchSource of commitNow (the write buffer's operations). @internal */
