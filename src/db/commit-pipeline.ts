@@ -16,7 +16,6 @@
  * 3. Between a queued write's validation and its insertion into the memtable nothing else is written.
  */
 import type { VersionSet } from '../version/version-set.js';
-import type { InsertHint } from '../memtable/memtable.js';
 import { ValueType } from '../memtable/internal-key.js';
 import { Encoder, encodeFixed32, encodeFixed64 } from '../util/coding.js';
 import { toLatin1Key } from '../util/bytes.js';
@@ -25,7 +24,6 @@ import {
   WriteBatch,
   batchCount,
   insertEncodedBatch,
-  insertHintedBatch,
   iterateBatch,
 } from './write-batch.js';
 import type { DBStatus } from './db-status.js';
@@ -58,11 +56,6 @@ interface QueuedWrite {
 export interface BatchSource {
   /** encodeOps appends the operations in write batch format (no header) to `e`; returns how many. */
   encodeOps(e: Encoder): number;
-  /**
-   * insertHints returns, per operation in encodeOps' order, an InsertHint from a read of its key (or
-   * undefined); null when there is none at all.
-   */
-  insertHints(): (InsertHint | undefined)[] | null;
 }
 
 /** SCRATCH_SIZE: the initial size of the reused record buffer; MAX_RETAINED_SCRATCH: the most it keeps. */
@@ -141,9 +134,7 @@ export class CommitPipeline {
       throw err;
     }
     this.stats.userBytesWritten += rep.length;
-    const hints = ops.insertHints();
-    const mem = this.memtables.mem;
-    if (hints === null || !insertHintedBatch(rep, seq, mem, hints)) insertEncodedBatch(rep, seq, mem);
+    insertEncodedBatch(rep, seq, this.memtables.mem);
     this.versions.lastSequence = seq + count - 1;
     if (e.buf.length > MAX_RETAINED_SCRATCH) this.scratch = new Encoder(SCRATCH_SIZE);
     // A failed write makes the database read-only through LiveLog's onWriteError, before any commit

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import type { FileLock, FileSystem } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
 import { InternalKeyComparator } from '../memtable/internal-key.js';
-import type { InsertHint } from '../memtable/memtable.js';
 import { BloomFilterPolicy } from '../sstable/bloom.js';
 import type { Block } from '../sstable/block.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
@@ -440,21 +439,14 @@ export class DB {
 
   /** get returns a copy of the value of `key`, or undefined when it is absent. */
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
-    return this.getBytes(toBytes(key, 'key'), options, null);
-  }
-
-  /**
-   * getBytes is get() of a key given as bytes; with `hint`, the mutable memtable records where it
-   * searched (a transaction's read of a key it may write). @internal
-   */
-  getBytes(k: Uint8Array, options: ReadOptions | undefined, hint: InsertHint | null): Uint8Array | undefined {
+    const k = toBytes(key, 'key');
     this.status.checkOpen();
     // A loop of synchronous reads never yields to the event loop: take finished background work here,
     // or level 0 stays as deep as the last write left it, for as long as the loop runs.
     this.runner.poll();
     const seq = this.readSequence(options);
     const m = this.memtables;
-    let v = m.mem.get(k, seq, hint);
+    let v = m.mem.get(k, seq);
     if (v === undefined && m.imm !== null) v = m.imm.get(k, seq);
     if (v !== undefined) return v === null ? undefined : v.slice();
     const version = this.versions.current;

@@ -11,10 +11,10 @@ import {
   encodeFixed64,
   decodeFixed64,
 } from '../util/coding.js';
+import { toBytes } from '../util/bytes.js';
 import { CorruptionError } from '../util/errors.js';
 import { ValueType } from '../memtable/internal-key.js';
-import type { InsertHint, MemTable } from '../memtable/memtable.js';
-import { compareByteRanges, toBytes } from '../util/bytes.js';
+import type { MemTable } from '../memtable/memtable.js';
 
 /** BATCH_HEADER_SIZE is the size of the sequence and count header. */
 export const BATCH_HEADER_SIZE = 12;
@@ -194,64 +194,4 @@ export function insertEncodedBatch(rep: Uint8Array, seq: number, mem: MemTable):
       mem.addFrom(s++, ValueType.DELETION, rep, kStart, klen, p, 0);
     }
   }
-}
-
-/**
- * insertHintedBatch is insertEncodedBatch for a batch of distinct keys where `hints[i]`, if set, is an
- * InsertHint from a read of the i-th operation's key in `mem` (a transaction that read the keys it
- * writes). The operations go in descending key order: an entry then never lands between a smaller
- * key and its recorded predecessors, so every hint that fitted before the first insertion still fits,
- * and each hinted entry is added without a search. Returns false, adding nothing, when no hint fits
- * (insertEncodedBatch then does the work).
- */
-export function insertHintedBatch(
-  rep: Uint8Array,
-  seq: number,
-  mem: MemTable,
-  hints: readonly (InsertHint | undefined)[],
-): boolean {
-  const n = hints.length;
-  const ops: HintedOp[] = [];
-  let fitting = 0;
-  let p = BATCH_HEADER_SIZE;
-  for (let i = 0; i < n && p < rep.length; i++) {
-    const tag = rep[p++]! as ValueType;
-    let klen = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = rep[p++]!;
-      klen |= (b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
-    const kStart = p;
-    p += klen;
-    let vlen = 0;
-    if (tag === ValueType.VALUE) {
-      for (let shift = 0; ; shift += 7) {
-        const b = rep[p++]!;
-        vlen |= (b & 0x7f) << shift;
-        if (b < 0x80) break;
-      }
-    }
-    const h = hints[i];
-    const prev = h !== undefined && mem.hintFits(h, rep, kStart, klen) ? h.prev : null;
-    if (prev !== null) fitting++;
-    ops.push({ seq: seq + i, tag, kStart, klen, vStart: p, vlen, prev });
-    p += vlen;
-  }
-  if (fitting === 0 || ops.length !== n || p !== rep.length) return false;
-  if (n > 1)
-    ops.sort((a, b) => compareByteRanges(rep, b.kStart, b.kStart + b.klen, rep, a.kStart, a.kStart + a.klen));
-  for (const o of ops) mem.addFrom(o.seq, o.tag, rep, o.kStart, o.klen, o.vStart, o.vlen, o.prev);
-  return true;
-}
-
-/** HintedOp: one operation of insertHintedBatch. */
-interface HintedOp {
-  readonly seq: number;
-  readonly tag: ValueType;
-  readonly kStart: number;
-  readonly klen: number;
-  readonly vStart: number;
-  readonly vlen: number;
-  readonly prev: Int32Array | null;
 }

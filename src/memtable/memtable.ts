@@ -7,7 +7,7 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import { Arena } from './arena.js';
 import type { InternalKeyComparator } from './internal-key.js';
 import { MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType, sequenceOf, tagHigh, tagLow } from './internal-key.js';
-import { SKIPLIST_MAX_HEIGHT, SkipList } from './skiplist.js';
+import { SkipList } from './skiplist.js';
 
 /** MemTableOptions tunes the arena and the skiplist's random heights. */
 export interface MemTableOptions {
@@ -47,25 +47,6 @@ export interface SharedMemTable {
 export interface MemTableArenas {
   readonly nodes: Arena;
   readonly values: Arena;
-}
-
-/**
- * InsertHint records where a read of a key searched a memtable, so that a newer entry of that key can
- * be added there later without searching again (a transaction that reads a key, then writes it). It
- * fits only while nothing else was added to the memtable (MemTable.hintFits).
- */
-export interface InsertHint {
-  /** memtable: the memtable searched (null: none was). */
-  memtable: MemTable | null;
-  /** count: the memtable's entries at the time. */
-  count: number;
-  /** prev: the predecessors at every level of the skiplist. */
-  readonly prev: Int32Array;
-}
-
-/** newInsertHint returns an empty hint, to be filled by MemTable.get. */
-export function newInsertHint(): InsertHint {
-  return { memtable: null, count: 0, prev: new Int32Array(SKIPLIST_MAX_HEIGHT) };
 }
 
 /**
@@ -176,8 +157,7 @@ export class MemTable {
   /**
    * addFrom is add() with the user key at `src[kStart, kStart+klen)` and the value at
    * `src[vStart, vStart+vlen)`: a write batch is applied straight from its encoding, with no views.
-   * Checks nothing: for the write path, whose sequence numbers and types are its own. `hint`: the prev
-   * of an InsertHint that fits (hintFits), for an entry newer than every entry of its key.
+   * Checks nothing: for the write path, whose sequence numbers and types are its own.
    */
   addFrom(
     seq: number,
@@ -187,38 +167,19 @@ export class MemTable {
     klen: number,
     vStart: number,
     vlen: number,
-    hint: Int32Array | null = null,
   ): void {
     if (this.frozen) throw new NotSupportedError('memtable is read-only');
-    this.list.insertFrom(src, kStart, klen, seq, type, src, vStart, vlen, hint);
-  }
-
-  /**
-   * hintFits returns true iff `hint`, from a get() of the user key `src[kStart, kStart+klen)`, can place
-   * an entry of that key newer than all its entries in this memtable (addFrom's `hint`): it was made
-   * here, nothing was added since, and no entry of the key is newer than the sequence the get read at.
-   */
-  hintFits(hint: InsertHint, src: Uint8Array, kStart: number, klen: number): boolean {
-    return (
-      hint.memtable === this && !this.frozen && this.list.hintFits(hint.prev, hint.count, src, kStart, klen)
-    );
+    this.list.insertFrom(src, kStart, klen, seq, type, src, vStart, vlen);
   }
 
   /**
    * get looks up the newest entry for `userKey` with sequence <= `seq`: its value (a view into the
    * arena) if it is a VALUE, null if it is a DELETION, undefined if this memtable has no such entry.
-   * A writable memtable records in `hint`, if given, where it searched.
    */
-  get(userKey: Uint8Array, seq: number, hint: InsertHint | null = null): Uint8Array | null | undefined {
+  get(userKey: Uint8Array, seq: number): Uint8Array | null | undefined {
     if (this.released) throw new NotSupportedError('memtable was released');
     const list = this.list;
-    let prev: Int32Array | null = null;
-    if (hint !== null && !this.frozen) {
-      hint.memtable = this;
-      hint.count = list.count;
-      prev = hint.prev;
-    }
-    const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK), prev);
+    const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK));
     if (node === 0) return undefined;
     return list.valueType(node) === ValueType.VALUE ? list.value(node) : null;
   }

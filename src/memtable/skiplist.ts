@@ -161,7 +161,6 @@ export class SkipList {
   /**
    * insertFrom is insert() with the user key at `src[kStart, kStart+klen)` and the value at
    * `vsrc[vStart, vStart+vlen)`, so a write batch is applied straight from its encoding, with no views.
-   * `hint`, if given, holds the entry's predecessors at every level (see hintFits): no search is made.
    */
   insertFrom(
     src: Uint8Array,
@@ -172,7 +171,6 @@ export class SkipList {
     vsrc: Uint8Array,
     vStart: number,
     vlen: number,
-    hint: Int32Array | null = null,
   ): void {
     const random = this.random;
     if (random === null) throw new NotSupportedError('skiplist is read-only');
@@ -180,20 +178,16 @@ export class SkipList {
     const lo = tagLow(seq, type);
     const splice = this.splice;
 
-    if (hint !== null) {
-      splice.set(hint);
-    } else {
-      // The splice holds the predecessors, at every level, of the last inserted node L (splice[0] === L).
-      // If the new key sorts between L and L's successor it has the same predecessors: skip the search.
-      if (this.bytewise) this.loadProbe(src, kStart, klen);
-      const last = splice[0]!;
-      let fits = last === this.head || this.compareProbe(last, src, kStart, klen, hi, lo) < 0;
-      if (fits) {
-        const after = this.i32[(last >> 2) - 1]!;
-        fits = after === 0 || this.compareProbe(after, src, kStart, klen, hi, lo) > 0;
-      }
-      if (!fits) this.seekGE(src, kStart, klen, hi, lo, splice);
+    // The splice holds the predecessors, at every level, of the last inserted node L (splice[0] === L).
+    // If the new key sorts between L and L's successor it has the same predecessors: skip the search.
+    if (this.bytewise) this.loadProbe(src, kStart, klen);
+    const last = splice[0]!;
+    let fits = last === this.head || this.compareProbe(last, src, kStart, klen, hi, lo) < 0;
+    if (fits) {
+      const after = this.i32[(last >> 2) - 1]!;
+      fits = after === 0 || this.compareProbe(after, src, kStart, klen, hi, lo) > 0;
     }
+    if (!fits) this.seekGE(src, kStart, klen, hi, lo, splice);
 
     let h = 1;
     while (h < SKIPLIST_MAX_HEIGHT && (random.next32() & (SKIPLIST_BRANCHING - 1)) === 0) h++;
@@ -242,24 +236,6 @@ export class SkipList {
       splice[i] = node;
     }
     this.n++;
-  }
-
-  /**
-   * hintFits returns true iff `prev`, recorded by findUserKey for user key `src[kStart, kStart+klen)` when
-   * the list held `count` entries, holds the predecessors of an entry of that key newer than all its
-   * entries: nothing was inserted since, and the node before the searched position is not an entry of
-   * the key itself (an entry newer than the searched sequence). Bytewise order only.
-   */
-  hintFits(prev: Int32Array, count: number, src: Uint8Array, kStart: number, klen: number): boolean {
-    if (count !== this.n || !this.bytewise || this.random === null) return false;
-    const p = prev[0]!;
-    if (p === this.head) return true;
-    const i32 = this.i32;
-    if (i32[p >> 2] !== klen) return true;
-    const u8 = this.u8;
-    const ns = p + NODE_HEADER;
-    for (let i = 0; i < klen; i++) if (u8[ns + i] !== src[kStart + i]) return true;
-    return false;
   }
 
   /**
@@ -389,19 +365,16 @@ export class SkipList {
 
   /**
    * findUserKey returns the first node >= (userKey, tag (hi, lo)) if its user key equals `userKey`, else
-   * 0: the newest entry for `userKey` at or below the probe's sequence. With `prev`, the search's
-   * predecessors are recorded in it at every level (the head above the list's height): an insertion
-   * hint for a newer entry of the key (see hintFits).
+   * 0: the newest entry for `userKey` at or below the probe's sequence.
    */
-  findUserKey(userKey: Uint8Array, hi: number, lo: number, prev: Int32Array | null = null): number {
+  findUserKey(userKey: Uint8Array, hi: number, lo: number): number {
     const len = userKey.length;
-    if (prev !== null) for (let i = this.height; i < SKIPLIST_MAX_HEIGHT; i++) prev[i] = this.head;
     if (!this.bytewise) {
-      const node = this.seekGE(userKey, 0, len, hi, lo, prev);
+      const node = this.seekGE(userKey, 0, len, hi, lo, null);
       return node !== 0 && this.userKeyEquals(node, userKey) ? node : 0;
     }
     this.loadProbe(userKey, 0, len);
-    const node = this.seekGE(userKey, 0, len, hi, lo, prev);
+    const node = this.seekGE(userKey, 0, len, hi, lo, null);
     if (node === 0) return 0;
     const i32 = this.i32;
     if (i32[node >> 2] !== len) return 0;

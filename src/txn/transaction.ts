@@ -42,9 +42,7 @@ import {
 } from '../db/call-options.js';
 import type { DB } from '../db/db.js';
 import { WriteBuffer } from './write-buffer.js';
-import { newInsertHint, type InsertHint } from '../memtable/memtable.js';
-import type { Encoder } from '../util/coding.js';
-import type { BatchSource, Validate } from '../db/commit-pipeline.js';
+import type { Validate } from '../db/commit-pipeline.js';
 import { TxnCursor, type KeySpan } from './txn-cursor.js';
 import { inSpan, rangeWrittenAfter, writtenAfter, type ConflictSource } from './conflict-check.js';
 import type { LockOwner, LockEntry } from './lock-manager.js';
@@ -77,7 +75,7 @@ const READ_KEY_OVERHEAD = 64;
 type State = 'open' | 'committing' | 'committed' | 'aborted';
 
 /** Transaction is one unit of reads and writes; create it with db.transaction(). */
-export class Transaction implements LockOwner, BatchSource {
+export class Transaction implements LockOwner {
   readonly isolation: Isolation;
   readonly pessimistic: boolean;
   private state: State = 'open';
@@ -95,8 +93,6 @@ export class Transaction implements LockOwner, BatchSource {
   /** lockedKeys: keys locked by optimistic getForUpdate, validated at commit like writes. */
   private lockedKeys: Map<string, Uint8Array> | null = null;
   private cursors: Set<TxnCursor> | null = null;
-  /** hints: where reads of keys searched the memtable, by key id (insertHints). */
-  private hints: Map<string, InsertHint> | null = null;
   /** held, waitingOn: this transaction as a lock owner (pessimistic only; optimistic ones never lock). @internal */
   readonly held: Set<string>;
   waitingOn: LockEntry | null = null;
@@ -141,17 +137,12 @@ export class Transaction implements LockOwner, BatchSource {
   get(key: Uint8Array | string): Uint8Array | undefined {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    const id = keyId(key, k);
     if (this.writes.size > 0) {
-      const own = this.writes.get(k, id);
+      const own = this.writes.get(k, keyId(key, k));
       if (own !== undefined) return own.value === null ? undefined : own.value.slice();
     }
-    if (this.isolation === 'serializable') this.recordRead(k, id);
-    // Where the read searched the memtable is where a write of the key goes at commit (insertHints).
-    const hint = newInsertHint();
-    const v = this.db.getBytes(k, this.readOptions, hint);
-    if (hint.memtable !== null) (this.hints ??= new Map()).set(id, hint);
-    return v;
+    if (this.isolation === 'serializable') this.recordRead(k, keyId(key, k));
+    return this.db.get(k, this.readOptions);
   }
 
   /** has returns true iff `key` is present as this transaction sees it. */
@@ -267,7 +258,7 @@ export class Transaction implements LockOwner, BatchSource {
         // Validated and applied now (a conflict throws before anything is written). Locks and the
         // snapshot go before the write and the fsync complete: a later commit that read these writes
         // lands after them in the log, so it is never durable without them.
-        const durable = db.pipeline.commitNow(this, sync, validate);
+        const durable = db.pipeline.commitNow(this.writes, sync, validate);
         this.finish('committed');
         return durable;
       }
@@ -288,20 +279,6 @@ export class Transaction implements LockOwner, BatchSource {
       throw err;
     }
     this.finish('committed');
-  }
-
-  /** encodeOps: the BatchSource of commitNow (the write buffer's operations). @internal */
-  encodeOps(e: Encoder): number {
-    return this.writes.encodeOps(e);
-  }
-
-  /** insertHints: the BatchSource of commitNow (hints from reads of the keys written). @internal */
-  insertHints(): (InsertHint | undefined)[] | null {
-    const hints = this.hints;
-    if (hints === null) return null;
-    const out: (InsertHint | undefined)[] = [];
-    for (const [id] of this.writes.entries()) out.push(hints.get(id));
-    return out;
   }
 
   /** abort discards the transaction's writes and releases its snapshot and locks. */
