@@ -114,11 +114,15 @@ export class LiveLog {
    * write, this one's or an earlier one's (so no fsync after it can acknowledge a record it lost).
    */
   flush(): void {
-    if (this.failure !== null) throw this.failure;
     const w = this.buffered;
-    if (w === null) return;
+    if (w === null) {
+      if (this.failure !== null) throw this.failure;
+      return;
+    }
     this.buffered = null;
     try {
+      // Whatever happens, the waiters settle (close() waits for them).
+      if (this.failure !== null) throw this.failure;
       if (this.writer === null) throw new ClosedError('the database closed before the write was logged');
       this.writer.flush();
     } catch (err) {
