@@ -7,8 +7,11 @@
  * with a validation step that runs at the moment their sequence numbers are assigned.
  *
  * Invariants:
- * 1. A write is in the WAL (in the OS; fsynced too when `sync`) before it is in the memtable; a write
- *    that failed to reach the WAL makes the database read-only (DBStatus.bgError).
+ * 1. A write is in the WAL (in the OS; fsynced too when `sync`) before it is in the memtable, except a
+ *    transaction committed at once (commitNow): it is applied first and acknowledged once its record,
+ *    written with the other commits of the same turn, is in the WAL. Records reach the WAL in sequence
+ *    order either way. A write that failed to reach the WAL makes the database read-only
+ *    (DBStatus.bgError).
  * 2. Sequence numbers are assigned in commit order; a batch's (or group's) entries are consecutive.
  * 3. Between a queued write's validation and its insertion into the memtable nothing else is written.
  */
@@ -46,12 +49,25 @@ interface QueuedWrite {
   readonly reject: (err: Error) => void;
 }
 
+/**
+ * BatchSource: operations to commit that encode themselves straight into the pipeline's record (a
+ * transaction's write buffer), with no WriteBatch in between.
+ */
+export interface BatchSource {
+  /** encodeOps appends the operations in write batch format (no header) to `e`; returns how many. */
+  encodeOps(e: Encoder): number;
+}
+
+/** SCRATCH_SIZE: the initial size of the reused record buffer; MAX_RETAINED_SCRATCH: the most it keeps. */
+const SCRATCH_SIZE = 256;
+const MAX_RETAINED_SCRATCH = 1 << 20;
+
 const EMPTY = new Uint8Array(0);
 const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** CommitPipeline orders, logs and applies writes. @internal */
 export class CommitPipeline {
-  private readonly scratch = new Encoder(256);
+  private scratch = new Encoder(SCRATCH_SIZE);
   private readonly queue: QueuedWrite[] = [];
   private groupWriterActive = false;
 
@@ -94,15 +110,36 @@ export class CommitPipeline {
   }
 
   /**
-   * commitNow validates and applies a non-empty batch at once; with `sync` the promise settles once a
-   * (shared) fsync has made it durable. Unlike enqueue(), a synced commit does not wait for the fsync in
+   * commitNow validates and applies a non-empty set of operations at once; the promise settles once its record is
+   * written (in the OS), with `sync` once a (shared) fsync has made it durable. The record is applied to
+   * the memtable now and written with the other commits of this turn of the event loop (LiveLog.buffer:
+   * one write(2) for all of them). Unlike enqueue(), a synced commit does not wait for the fsync in
    * flight before it is applied: the next transaction can read it (visible before durable, as every
    * synced write here) and commit behind it into the same or the next fsync. Requires: canWriteNow().
    */
-  commitNow(batch: WriteBatch, sync: boolean, validate: Validate): Promise<void> {
+  commitNow(ops: BatchSource, sync: boolean, validate: Validate): Promise<void> {
     validate(NO_KEYS);
-    this.write(batch, false);
-    if (!sync) return Promise.resolve();
+    this.stall.makeRoomForWrite(false);
+    const seq = this.versions.lastSequence + 1;
+    const e = this.startRecord();
+    const count = ops.encodeOps(e);
+    encodeFixed64(e.buf, 0, seq);
+    encodeFixed32(e.buf, 8, count);
+    const rep = e.finish();
+    let written: Promise<void>;
+    try {
+      written = this.log.buffer(rep); // copies the record
+    } catch (err) {
+      this.status.setBackgroundError(err);
+      throw err;
+    }
+    this.stats.userBytesWritten += rep.length;
+    insertEncodedBatch(rep, seq, this.memtables.mem);
+    this.versions.lastSequence = seq + count - 1;
+    if (e.buf.length > MAX_RETAINED_SCRATCH) this.scratch = new Encoder(SCRATCH_SIZE);
+    // A failed write makes the database read-only through LiveLog's onWriteError, before any commit
+    // waiting for it hears of it.
+    if (!sync) return written;
     return this.log.durable(this.log.appendedCount).catch((err: unknown) => {
       this.status.setBackgroundError(err);
       throw err;

@@ -162,7 +162,7 @@ export class DB {
       ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
       : new WorkerJobRunner(this.versions.fileCounter);
     this.memtables = new MemTables(this.icmp);
-    this.log = new MeteredLiveLog(fs, this.walDir, this.meter);
+    this.log = new MeteredLiveLog(fs, this.walDir, this.meter, (err) => this.status.setBackgroundError(err));
     this.work = new BackgroundWork({
       location,
       opts: options,

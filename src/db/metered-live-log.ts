@@ -1,7 +1,8 @@
 /**
  * MeteredLiveLog: the live WAL with its appends and fsyncs counted and timed (engine-metrics.ts). Every
  * log file becomes live through LiveLog.attach (at open and at each rotation), so wrapping the file
- * there meters every record: one append is one WAL record (LogWriter issues one write(2) per record).
+ * there meters every write: one append is one write(2) of the log, which may carry several records (commits
+ * made in one turn share a write).
  */
 import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { LiveLog } from './live-log.js';
@@ -57,8 +58,9 @@ export class MeteredLiveLog extends LiveLog {
     fs: FileSystem,
     walDir: string,
     private readonly metrics: EngineMetrics,
+    onWriteError?: (err: unknown) => void,
   ) {
-    super(fs, walDir);
+    super(fs, walDir, onWriteError);
   }
 
   override attach(file: WritableFile, number: number): void {

@@ -22,7 +22,7 @@
  * After commit() (whether it succeeded or not) or abort(), every method throws ClosedError and the
  * transaction's open iterators are closed.
  */
-import { copyBytes, toBytes, toLatin1Key, escapeBytes } from '../util/bytes.js';
+import { copyBytes, toBytes, escapeBytes, keyId } from '../util/bytes.js';
 import { Buffer } from 'node:buffer';
 import {
   ClosedError,
@@ -42,6 +42,7 @@ import {
 } from '../db/call-options.js';
 import type { DB } from '../db/db.js';
 import { WriteBuffer } from './write-buffer.js';
+import type { Validate } from '../db/commit-pipeline.js';
 import { TxnCursor, type KeySpan } from './txn-cursor.js';
 import { inSpan, rangeWrittenAfter, writtenAfter, type ConflictSource } from './conflict-check.js';
 import type { LockOwner, LockEntry } from './lock-manager.js';
@@ -138,9 +139,11 @@ export class Transaction implements LockOwner {
   get(key: Uint8Array | string): Uint8Array | undefined {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    const own = this.writes.get(k);
-    if (own !== undefined) return own.value === null ? undefined : own.value.slice();
-    if (this.isolation === 'serializable') this.recordRead(k);
+    if (this.writes.size > 0) {
+      const own = this.writes.get(k, keyId(key, k));
+      if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+    }
+    if (this.isolation === 'serializable') this.recordRead(k, keyId(key, k));
     return this.db.get(k, this.readOptions);
   }
 
@@ -154,16 +157,18 @@ export class Transaction implements LockOwner {
     const k = toBytes(key, 'key');
     const v = toBytes(value, 'value');
     this.checkOpen();
-    this.lockNow(k);
-    this.writes.set(k, v, typeof key === 'string' && typeof value === 'string');
+    const id = keyId(key, k);
+    this.lockNow(k, id);
+    this.writes.set(k, v, typeof key === 'string' && typeof value === 'string', id);
   }
 
   /** delete removes `key` within the transaction (pessimistic: locks the key, or throws). */
   delete(key: Uint8Array | string): void {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    this.lockNow(k);
-    this.writes.set(k, null, typeof key === 'string');
+    const id = keyId(key, k);
+    this.lockNow(k, id);
+    this.writes.set(k, null, typeof key === 'string', id);
   }
 
   /**
@@ -175,7 +180,7 @@ export class Transaction implements LockOwner {
   async getForUpdate(key: Uint8Array | string): Promise<Uint8Array | undefined> {
     const k = toBytes(key, 'key');
     this.checkOpen();
-    const id = toLatin1Key(k);
+    const id = keyId(key, k);
     // Validated at commit like a written key (a plain write after the lock was taken takes no lock).
     if (this.snapshot !== null) {
       this.lockedKeys ??= new Map();
@@ -190,7 +195,7 @@ export class Transaction implements LockOwner {
     }
     if (
       this.snapshot !== null &&
-      this.writes.get(k) === undefined &&
+      this.writes.get(k, id) === undefined &&
       writtenAfter(this.conflictSource(), k, this.snapshot.sequence)
     ) {
       throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
@@ -247,33 +252,48 @@ export class Transaction implements LockOwner {
    * resolves once the record is on disk; concurrent synced commits share fsyncs. A transaction without
    * writes commits without touching the database.
    */
-  async commit(options?: WriteOptions): Promise<void> {
-    const sync = syncOption(options);
-    this.checkOpen();
+  commit(options?: WriteOptions): Promise<void> {
+    // Not an async function: a commit applied at once returns the pipeline's promise itself (one
+    // promise and one await less per transaction). It never throws; errors reject.
+    let sync: boolean;
+    try {
+      sync = syncOption(options);
+      this.checkOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.state = 'committing';
-    let durable: Promise<void> | null = null;
     try {
       this.closeCursors();
       if (this.writes.size > 0) {
         const db = this.db;
         db.status.checkWritable();
-        const batch = this.writes.toBatch();
         const validate = (groupKeys: ReadonlySet<string>): void => this.validate(groupKeys);
-        if (db.pipeline.canWriteNow()) {
-          // Validated and applied now (a conflict throws before anything is written). Locks and the
-          // snapshot go before the fsync completes: a later commit that read these writes lands after
-          // them in the log, so it is never durable without them.
-          durable = db.pipeline.commitNow(batch, sync, validate);
-        } else {
-          await db.pipeline.enqueue(batch, sync, validate);
-        }
+        if (!db.pipeline.canWriteNow()) return this.commitQueued(sync, validate);
+        // Validated and applied now (a conflict throws before anything is written). Locks and the
+        // snapshot go before the write and the fsync complete: a later commit that read these writes
+        // lands after them in the log, so it is never durable without them.
+        const durable = db.pipeline.commitNow(this.writes, sync, validate);
+        this.finish('committed');
+        return durable;
       }
+    } catch (err) {
+      this.finish('aborted');
+      return Promise.reject(err);
+    }
+    this.finish('committed');
+    return Promise.resolve();
+  }
+
+  /** commitQueued commits through the pipeline's queue (group commit), behind the writes queued ahead. */
+  private async commitQueued(sync: boolean, validate: Validate): Promise<void> {
+    try {
+      await this.db.pipeline.enqueue(this.writes.toBatch(), sync, validate);
     } catch (err) {
       this.finish('aborted');
       throw err;
     }
     this.finish('committed');
-    if (durable !== null) await durable;
   }
 
   /**
@@ -354,17 +374,15 @@ export class Transaction implements LockOwner {
   }
 
   /** lockNow takes `k`'s lock for a pessimistic write without waiting. */
-  private lockNow(k: Uint8Array): void {
+  private lockNow(k: Uint8Array, id: string): void {
     if (!this.pessimistic) return;
-    const id = toLatin1Key(k);
     if (this.db.locks.tryAcquire(this, id)) return;
     throw new LockTimeoutError(
       `${describeKey(k)} is locked by another transaction (put and delete do not wait: await getForUpdate() first)`,
     );
   }
 
-  private recordRead(k: Uint8Array): void {
-    const id = toLatin1Key(k);
+  private recordRead(k: Uint8Array, id: string): void {
     this.readKeys ??= new Map();
     if (this.readKeys.has(id)) return;
     this.writes.charge(k.length + READ_KEY_OVERHEAD);

@@ -6,6 +6,8 @@ import type { Comparator } from '../util/comparator.js';
 import { copyBytes, toLatin1Key } from '../util/bytes.js';
 import { TxnTooLargeError } from '../util/errors.js';
 import { WriteBatch } from '../db/write-batch.js';
+import { ValueType } from '../memtable/internal-key.js';
+import type { Encoder } from '../util/coding.js';
 import type { Bounds } from '../db/db-iterator.js';
 
 /** BufferedWrite is the last write of one key: a value, or null for a deletion. */
@@ -32,18 +34,17 @@ export class WriteBuffer {
     return this.map.size;
   }
 
-  /** get returns the transaction's own last write of `key`, if any. */
-  get(key: Uint8Array): BufferedWrite | undefined {
-    return this.map.size === 0 ? undefined : this.map.get(toLatin1Key(key));
+  /** get returns the transaction's own last write of `key` (its id: `id`, else toLatin1Key), if any. */
+  get(key: Uint8Array, id?: string): BufferedWrite | undefined {
+    return this.map.size === 0 ? undefined : this.map.get(id ?? toLatin1Key(key));
   }
 
   /**
-   * set records a write of `key`: copies of key and value are kept, unless `owned` says the caller made
-   * them for this call (encoded from strings). Throws TxnTooLargeError, changing nothing, when it would
-   * take the buffer past its limit.
+   * set records a write of `key` (its id: `id`, else toLatin1Key): copies of key and value are kept,
+   * unless `owned` says the caller made them for this call (encoded from strings). Throws
+   * TxnTooLargeError, changing nothing, when it would take the buffer past its limit.
    */
-  set(key: Uint8Array, value: Uint8Array | null, owned = false): void {
-    const id = toLatin1Key(key);
+  set(key: Uint8Array, value: Uint8Array | null, owned = false, id = toLatin1Key(key)): void {
     const old = this.map.get(id);
     const cost = key.length + (value?.length ?? 0) + ENTRY_OVERHEAD;
     const freed = old === undefined ? 0 : old.key.length + (old.value?.length ?? 0) + ENTRY_OVERHEAD;
@@ -125,5 +126,14 @@ export class WriteBuffer {
       else b.put(w.key, w.value);
     }
     return b;
+  }
+
+  /** encodeOps appends the writes to `e` in write batch format, as toBatch() orders them; returns how many. */
+  encodeOps(e: Encoder): number {
+    for (const w of this.map.values()) {
+      if (w.value === null) e.byte(ValueType.DELETION).lengthPrefixed(w.key);
+      else e.byte(ValueType.VALUE).lengthPrefixed(w.key).lengthPrefixed(w.value);
+    }
+    return this.map.size;
   }
 }

@@ -15,17 +15,21 @@ const MAX_RETAINED_BUFFER_SIZE = 1 << 20;
  * LogWriter writes records to a WritableFile.
  *
  * 1. Each addRecord issues exactly one `file.append` (one write(2)): headers, fragments and any block
- *    trailer padding are assembled into a reusable buffer first.
- * 2. The writer's position advances only when the append returns; after a failed append the file's tail
- *    is unknown and the caller must stop using this log (LevelDB's background error).
+ *    trailer padding are assembled into a reusable buffer first. bufferRecord assembles a record the
+ *    same way without writing it; the next addRecord or flush writes every buffered record with its own
+ *    bytes in that one append (records reach the file in the order they were added).
+ * 2. The writer's position (`size`) advances only when an append returns; after a failed append the
+ *    file's tail is unknown and the caller must stop using this log (LevelDB's background error).
  * 3. Not safe for concurrent use; the database's write queue serializes callers.
  */
 export class LogWriter {
   private readonly file: WritableFile;
-  /** Bytes already used in the current block, in [0, BLOCK_SIZE). */
+  /** Bytes already used in the current block, in [0, BLOCK_SIZE), buffered records included. */
   private blockOffset: number;
   private written: number;
   private buf: Uint8Array;
+  /** pending: bytes of buffered records at the start of `buf`, not yet appended to the file. */
+  private pending = 0;
 
   /**
    * Requires: `initialOffset` is the length of the log already in `file` (default: its size), so that
@@ -43,23 +47,58 @@ export class LogWriter {
     return this.written;
   }
 
-  /** addRecord appends `data` as one logical record (an empty record is allowed). */
+  /** pendingBytes: how many bytes of buffered records wait for the next append. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  /** addRecord appends `data` as one logical record (an empty record is allowed), after any buffered ones. */
   addRecord(data: Uint8Array): void {
+    const { blockOffset, pending } = this;
+    this.pending = this.encode(data);
+    try {
+      this.flush();
+    } catch (err) {
+      // Nothing of this record counts as written (the position stays where it was, see 2).
+      this.blockOffset = blockOffset;
+      this.pending = pending;
+      throw err;
+    }
+  }
+
+  /** bufferRecord adds `data` as one logical record, to be appended by the next addRecord or flush. */
+  bufferRecord(data: Uint8Array): void {
+    this.pending = this.encode(data);
+  }
+
+  /** flush appends the buffered records, if any (one write). */
+  flush(): void {
+    const n = this.pending;
+    if (n === 0) return;
+    this.file.append(this.buf.subarray(0, n));
+    this.pending = 0;
+    this.written += n;
+    if (this.buf.length > MAX_RETAINED_BUFFER_SIZE) this.buf = new Uint8Array(INITIAL_BUFFER_SIZE);
+  }
+
+  /** encode writes `data`'s fragments into `buf` after the pending bytes and returns the new end. */
+  private encode(data: Uint8Array): number {
     const n = data.length;
     // Upper bound of the output: at most one trailer (< HEADER_SIZE bytes), since after the first
     // fragment every fragment but the last fills its block; one header per fragment.
     const maxFragments = Math.floor(n / (BLOCK_SIZE - HEADER_SIZE)) + 2;
-    const bound = n + maxFragments * HEADER_SIZE + HEADER_SIZE;
+    const bound = this.pending + n + maxFragments * HEADER_SIZE + HEADER_SIZE;
     let out = this.buf;
     if (out.length < bound) {
       let cap = out.length;
       while (cap < bound) cap *= 2;
       out = new Uint8Array(cap);
-      if (cap <= MAX_RETAINED_BUFFER_SIZE) this.buf = out;
+      out.set(this.buf.subarray(0, this.pending));
+      this.buf = out;
     }
 
     let blockOffset = this.blockOffset;
-    let pos = 0; // write position in `out`
+    let pos = this.pending; // write position in `out`
     let p = 0; // read position in `data`
     let begin = true;
     do {
@@ -98,12 +137,11 @@ export class LogWriter {
       begin = false;
     } while (p < n);
 
-    this.file.append(out.subarray(0, pos));
     this.blockOffset = blockOffset === BLOCK_SIZE ? 0 : blockOffset;
-    this.written += pos;
+    return pos;
   }
 
-  /** sync makes every appended record durable (fsync). */
+  /** sync makes every appended record durable (fsync). Buffered records are not appended by it. */
   sync(): void {
     this.file.sync();
   }
@@ -113,7 +151,7 @@ export class LogWriter {
     return this.file.syncAsync();
   }
 
-  /** close closes the file without syncing it. */
+  /** close closes the file without syncing it (buffered records are dropped: flush first). */
   close(): void {
     this.file.close();
   }

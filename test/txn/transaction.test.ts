@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { DB, MemFileSystem, ErrorCode, WriteBatch } from '../../src/index.js';
 import type { Transaction } from '../../src/index.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
+import { FaultFileSystem } from '../support/fault-fs.js';
 
 const s = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : fromUtf8(b));
 const pairs = (it: Iterable<[Uint8Array, Uint8Array]>): string[] =>
@@ -347,4 +348,74 @@ test('close waits for synced commits still waiting for their fsync; they resolve
   const again = await DB.open('/db', { fs: (db as unknown as { fs: MemFileSystem }).fs });
   for (let i = 0; i < 20; i++) assert.equal(s(again.get(`k${i}`)), 'v');
   await again.close();
+});
+
+test('commits made in one turn are applied at once and share one WAL write; each resolves once it is in the OS', async () => {
+  const fs = new FaultFileSystem();
+  fs.mkdir('/db');
+  const db = await DB.open('/db', { fs, backgroundJobs: 'inline' });
+  db.put('k0', 'old');
+  const appends = fs.counts.append;
+  let acked = 0;
+  const commits = Array.from({ length: 10 }, (_, i) =>
+    db.transact((tx) => tx.put(`k${i}`, `v${i}`)).then(() => void acked++),
+  );
+  assert.equal(s(db.get('k9')), 'v9', 'applied (visible) at once');
+  assert.equal(fs.counts.append, appends, 'not written yet');
+  assert.equal(acked, 0, 'not acknowledged before it is written');
+  await Promise.all(commits);
+  assert.equal(fs.counts.append - appends, 1, 'one write for the ten commits');
+  // Acknowledged unsynced commits are in the OS: a process crash (every written byte kept) keeps them.
+  const again = await DB.open('/db', { fs: fs.crashImage('keepAll') });
+  for (let i = 0; i < 10; i++) assert.equal(s(again.get(`k${i}`)), `v${i}`);
+  await again.close();
+  await db.close();
+});
+
+test('a plain write after buffered commits is logged after them, in the same write', async () => {
+  const fs = new FaultFileSystem();
+  fs.mkdir('/db');
+  const db = await DB.open('/db', { fs, backgroundJobs: 'inline' });
+  const appends = fs.counts.append;
+  const commit = db.transact((tx) => tx.put('t', '1'));
+  db.put('p', '2', { sync: true }); // synced: the commit ahead of it is on disk too
+  assert.equal(fs.counts.append - appends, 1);
+  const img = fs.crashImage('dropUnsynced');
+  await commit;
+  const again = await DB.open('/db', { fs: img });
+  assert.equal(s(again.get('t')), '1');
+  assert.equal(s(again.get('p')), '2');
+  await again.close();
+  await db.close();
+});
+
+test('a failed write of buffered commits rejects each of them, synced or not, and the database turns read-only', async () => {
+  for (const mix of [
+    [false, false, false],
+    [true, true],
+    [false, true, false, true],
+  ]) {
+    const fs = new FaultFileSystem();
+    fs.mkdir('/db');
+    const db = await DB.open('/db', { fs, backgroundJobs: 'inline' });
+    db.put('a', '0');
+    fs.faults.push({ op: 'append', path: /\.log$/, nth: 0, errno: 'EIO' });
+    const results = await Promise.allSettled(
+      mix.map((sync, i) => db.transact((tx) => tx.put(`k${i}`, 'v'), { sync })),
+    );
+    for (const r of results) {
+      assert.equal(r.status, 'rejected', `mix ${JSON.stringify(mix)}`);
+      assert.equal((r as PromiseRejectedResult).reason.code, ErrorCode.IO);
+    }
+    assert.throws(() => db.put('b', '1'), { code: ErrorCode.BACKGROUND });
+    await assert.rejects(
+      db.transact((tx) => tx.put('c', '1')),
+      { code: ErrorCode.BACKGROUND },
+    );
+    await db.close();
+    const again = await DB.open('/db', { fs: fs.crashImage('keepAll') });
+    assert.equal(s(again.get('a')), '0');
+    for (let i = 0; i < mix.length; i++) assert.equal(again.get(`k${i}`), undefined);
+    await again.close();
+  }
 });

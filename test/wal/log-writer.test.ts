@@ -288,3 +288,35 @@ test('a failed append leaves the writer position unchanged', () => {
   w.addRecord(utf8('three'));
   assert.deepEqual(readAll(file).records, ['one', 'three']);
 });
+
+test('buffered records are written in one append, byte for byte as addRecord writes them one by one', () => {
+  const rnd = new Random(301);
+  const direct = new MemFile();
+  const buffered = new MemFile();
+  const wd = new LogWriter(direct.writable());
+  const wb = new LogWriter(buffered.writable());
+  let records = 0;
+  for (let round = 0; round < 40; round++) {
+    // Sizes from empty to several blocks, so buffered records cross block boundaries and trailers.
+    const n = 1 + rnd.uniform(6);
+    for (let i = 0; i < n; i++) {
+      const len = rnd.oneIn(8) ? rnd.uniform(3 * BLOCK_SIZE) : rnd.uniform(200);
+      const rec = new Uint8Array(len);
+      for (let j = 0; j < len; j++) rec[j] = rnd.uniform(256);
+      wd.addRecord(rec);
+      records++;
+      if (i === n - 1 && rnd.oneIn(2))
+        wb.addRecord(rec); // writes what is buffered with it
+      else wb.bufferRecord(rec);
+    }
+    assert.ok(wb.size <= wd.size);
+    wb.flush();
+    assert.equal(wb.pendingBytes, 0);
+    assert.equal(wb.size, wd.size);
+  }
+  wb.flush(); // nothing buffered: no append
+  assert.deepEqual(buffered.contents(), direct.contents());
+  assert.equal(direct.appends, records);
+  assert.equal(buffered.appends, 40);
+  headers(buffered.contents());
+});
