@@ -1,201 +1,693 @@
 /**
- * The pg_catalog relations drivers and psql read, computed from shale's catalog: pg_type (postgres.js reads
- * it before its first query), pg_namespace, pg_class, pg_attribute, pg_index, pg_database, and
- * information_schema.tables / columns. Only the columns clients use are present.
+ * The pg_catalog relations drivers and psql read, computed from shale's catalog when a query runs: pg_type
+ * (postgres.js reads it before its first query), pg_namespace, pg_class, pg_attribute, pg_index,
+ * pg_constraint, pg_attrdef, pg_am, pg_collation, pg_roles, pg_database, the relations psql's \d reads that
+ * shale has nothing for (policies, statistics objects, publications, inheritance, descriptions: empty), and
+ * information_schema.tables / columns. Only the columns clients use are present; OIDs come from
+ * pg-objects.ts.
  */
-import type { CatalogView } from './catalog.js';
-import { TYPE_INFO, sqlType, type TypeId, type SqlType, type Value } from '../types/sql-type.js';
-import { ValuesPlan, type Plan } from '../plan/plan.js';
-import type { ColumnInfo } from '../plan/scope.js';
+import type { Runtime } from '../runtime.js';
+import { TYPE_INFO, arrayElement, arrayOf, sqlType, type TypeId, type Value } from '../types/sql-type.js';
+import { indent, type Plan } from '../plan/plan.js';
+import type { ColumnInfo, Row } from '../plan/scope.js';
+import type { ExecContext } from '../expr/context.js';
 import type { SystemRelations } from '../plan/system-relations.js';
+import type { CatalogView } from './catalog.js';
 import { formatType } from '../types/sql-type.js';
+import { defaultText } from './deparse.js';
+import {
+  AM_BTREE,
+  AM_HEAP,
+  COLLATION_DEFAULT,
+  DATABASE_OID,
+  NAMESPACES,
+  NAMESPACE_PG_CATALOG,
+  NAMESPACE_PUBLIC,
+  ROLE_BOOTSTRAP,
+  ROLE_DATABASE_OWNER,
+  attrdefOid,
+  constraintOid,
+  indexesOf,
+  relations,
+} from './pg-objects.js';
 
-const NAMESPACE_PG_CATALOG = 11;
-const NAMESPACE_PUBLIC = 2200;
+type Spec = readonly (readonly [string, TypeId])[];
+type Build = (rt: Runtime) => Value[][];
 
-type Spec = readonly [string, TypeId][];
+/** SystemRelationPlan computes a system relation's rows from the catalog as the running statement sees it. */
+class SystemRelationPlan implements Plan {
+  readonly columns: readonly ColumnInfo[];
+  constructor(
+    private readonly name: string,
+    spec: Spec,
+    private readonly build: Build,
+  ) {
+    this.columns = spec.map(([n, t]) => ({
+      name: n,
+      type: sqlType(t),
+      table: undefined,
+      tableOid: 0,
+      attnum: 0,
+    }));
+  }
+  rows(ex: ExecContext): Iterable<Row> {
+    return this.build(ex.runtime);
+  }
+  explain(): string[] {
+    return [`Seq Scan on ${this.name}`, ...indent([])];
+  }
+}
 
-function relation(spec: Spec, rows: Value[][]): Plan {
-  const columns: ColumnInfo[] = spec.map(([name, t]) => ({
-    name,
-    type: sqlType(t),
-    table: undefined,
-    tableOid: 0,
-    attnum: 0,
-  }));
-  return new ValuesPlan(
-    columns,
-    rows.map((r) => r.map((v) => () => v)),
-  );
+/** isStringLike: PostgreSQL gives these types the default collation. */
+function collatable(id: TypeId): boolean {
+  return id === 'text' || id === 'varchar' || id === 'bpchar' || id === 'name';
+}
+
+/** storage: PostgreSQL's typstorage letter (plain, extended, main). */
+function storage(id: TypeId): string {
+  if (TYPE_INFO[id].typlen > 0) return 'p';
+  return id === 'numeric' ? 'm' : 'x';
 }
 
 const PG_TYPE: Spec = [
   ['oid', 'oid'],
   ['typname', 'name'],
   ['typnamespace', 'oid'],
+  ['typowner', 'oid'],
   ['typlen', 'int2'],
+  ['typbyval', 'bool'],
   ['typtype', 'text'],
   ['typcategory', 'text'],
+  ['typispreferred', 'bool'],
+  ['typisdefined', 'bool'],
+  ['typdelim', 'text'],
+  ['typrelid', 'oid'],
   ['typelem', 'oid'],
   ['typarray', 'oid'],
   ['typbasetype', 'oid'],
   ['typtypmod', 'int4'],
+  ['typndims', 'int4'],
+  ['typcollation', 'oid'],
   ['typnotnull', 'bool'],
 ];
 
-function pgType(): Plan {
-  const rows: Value[][] = [];
-  for (const id of Object.keys(TYPE_INFO) as TypeId[]) {
+function pgType(): Value[][] {
+  return (Object.keys(TYPE_INFO) as TypeId[]).map((id) => {
     const t = TYPE_INFO[id];
-    rows.push([t.oid, id, NAMESPACE_PG_CATALOG, t.typlen, 'b', t.category, 0, 0, 0, -1, false]);
-  }
-  return relation(PG_TYPE, rows);
-}
-
-function pgNamespace(): Plan {
-  return relation(
-    [
-      ['oid', 'oid'],
-      ['nspname', 'name'],
-    ],
-    [
-      [NAMESPACE_PG_CATALOG, 'pg_catalog'],
-      [NAMESPACE_PUBLIC, 'public'],
-      [13000, 'information_schema'],
-    ],
-  );
-}
-
-function pgClass(catalog: CatalogView): Plan {
-  const rows: Value[][] = [];
-  for (const t of catalog.all()) {
-    rows.push([
-      t.id,
-      t.name,
-      NAMESPACE_PUBLIC,
-      'r',
-      'p',
-      t.columns.length,
-      t.indexes.length > 0 || t.primaryKey.length > 0,
+    const elem = arrayElement(id);
+    const arr = arrayOf(id);
+    return [
+      t.oid,
+      id,
+      NAMESPACE_PG_CATALOG,
+      ROLE_BOOTSTRAP,
+      t.typlen,
+      t.typlen > 0 && t.typlen <= 8,
+      id === 'unknown' ? 'p' : 'b',
+      t.category,
+      id === 'text' || id === 'float8' || id === 'bool' || id === 'oid' || id === 'timestamptz',
+      true,
+      ',',
+      0,
+      elem === undefined ? 0 : TYPE_INFO[elem].oid,
+      arr === undefined ? 0 : TYPE_INFO[arr].oid,
+      0,
       -1,
-    ]);
-    if (t.primaryKeyName !== undefined)
-      rows.push([
-        t.id + 1_000_000,
-        t.primaryKeyName,
+      0,
+      collatable(elem ?? id) ? COLLATION_DEFAULT : 0,
+      false,
+    ];
+  });
+}
+
+const PG_NAMESPACE: Spec = [
+  ['oid', 'oid'],
+  ['nspname', 'name'],
+  ['nspowner', 'oid'],
+];
+
+const PG_CLASS: Spec = [
+  ['oid', 'oid'],
+  ['relname', 'name'],
+  ['relnamespace', 'oid'],
+  ['reltype', 'oid'],
+  ['reloftype', 'oid'],
+  ['relowner', 'oid'],
+  ['relam', 'oid'],
+  ['relfilenode', 'oid'],
+  ['reltablespace', 'oid'],
+  ['relpages', 'int4'],
+  ['reltuples', 'float4'],
+  ['relallvisible', 'int4'],
+  ['reltoastrelid', 'oid'],
+  ['relhasindex', 'bool'],
+  ['relisshared', 'bool'],
+  ['relpersistence', 'text'],
+  ['relkind', 'text'],
+  ['relnatts', 'int2'],
+  ['relchecks', 'int2'],
+  ['relhasrules', 'bool'],
+  ['relhastriggers', 'bool'],
+  ['relhassubclass', 'bool'],
+  ['relrowsecurity', 'bool'],
+  ['relforcerowsecurity', 'bool'],
+  ['relispopulated', 'bool'],
+  ['relreplident', 'text'],
+  ['relispartition', 'bool'],
+  ['relrewrite', 'oid'],
+  ['reloptions', '_text'],
+  ['relpartbound', 'pg_node_tree'],
+];
+
+/** systemClassRows: pg_class rows of the pg_catalog relations shale serves (views: relkind v). */
+function systemClassRows(): Value[][] {
+  return Object.entries(PG_CATALOG).map(([name, r]) => {
+    const view = VIEWS.has(name);
+    const oid = SYSTEM_RELATION_OIDS[name]!;
+    return [
+      oid,
+      name,
+      NAMESPACE_PG_CATALOG,
+      0,
+      0,
+      ROLE_BOOTSTRAP,
+      view ? 0 : AM_HEAP,
+      view ? 0 : oid,
+      0,
+      0,
+      -1,
+      0,
+      0,
+      false,
+      name === 'pg_database' || name === 'pg_authid',
+      'p',
+      view ? 'v' : 'r',
+      r.spec.length,
+      0,
+      view,
+      false,
+      false,
+      false,
+      false,
+      true,
+      view ? 'n' : 'd',
+      false,
+      0,
+      null,
+      null,
+    ];
+  });
+}
+
+function pgClass(catalog: CatalogView): Value[][] {
+  return [
+    ...systemClassRows(),
+    ...relations(catalog).map((r) => {
+      const natts = r.kind === 'r' ? r.table.columns.length : r.kind === 'i' ? r.index!.columns.length : 3;
+      return [
+        r.oid,
+        r.name,
         NAMESPACE_PUBLIC,
-        'i',
-        'p',
-        t.primaryKey.length,
-        false,
+        0,
+        0,
+        ROLE_BOOTSTRAP,
+        r.kind === 'r' ? AM_HEAP : r.kind === 'i' ? AM_BTREE : 0,
+        r.oid,
+        0,
+        0,
         -1,
-      ]);
-    for (const ix of t.indexes)
-      rows.push([ix.id, ix.name, NAMESPACE_PUBLIC, 'i', 'p', ix.columns.length, false, -1]);
-  }
-  return relation(
-    [
-      ['oid', 'oid'],
-      ['relname', 'name'],
-      ['relnamespace', 'oid'],
-      ['relkind', 'text'],
-      ['relpersistence', 'text'],
-      ['relnatts', 'int2'],
-      ['relhasindex', 'bool'],
-      ['reltuples', 'float4'],
-    ],
-    rows,
-  );
-}
-
-function pgAttribute(catalog: CatalogView): Plan {
-  const rows: Value[][] = [];
-  for (const t of catalog.all())
-    t.columns.forEach((c, i) =>
-      rows.push([
-        t.id,
-        c.name,
-        TYPE_INFO[c.type.id].oid,
-        i + 1,
-        c.type.typmod,
-        c.notNull,
+        0,
+        0,
+        r.kind === 'r' && indexesOf(r.table).length > 0,
         false,
-        c.default !== undefined || c.sequence !== undefined,
-      ]),
+        'p',
+        r.kind,
+        natts,
+        0,
+        false,
+        false,
+        false,
+        false,
+        false,
+        true,
+        r.kind === 'i' ? 'n' : 'd',
+        false,
+        0,
+        null,
+        null,
+      ];
+    }),
+  ];
+}
+
+const PG_ATTRIBUTE: Spec = [
+  ['attrelid', 'oid'],
+  ['attname', 'name'],
+  ['atttypid', 'oid'],
+  ['attstattarget', 'int4'],
+  ['attlen', 'int2'],
+  ['attnum', 'int2'],
+  ['attndims', 'int4'],
+  ['atttypmod', 'int4'],
+  ['attbyval', 'bool'],
+  ['attstorage', 'text'],
+  ['attcompression', 'text'],
+  ['attnotnull', 'bool'],
+  ['atthasdef', 'bool'],
+  ['atthasmissing', 'bool'],
+  ['attidentity', 'text'],
+  ['attgenerated', 'text'],
+  ['attisdropped', 'bool'],
+  ['attislocal', 'bool'],
+  ['attinhcount', 'int4'],
+  ['attcollation', 'oid'],
+];
+
+function pgAttribute(catalog: CatalogView): Value[][] {
+  const rows: Value[][] = [];
+  const row = (
+    relid: number,
+    c: { name: string; type: { id: TypeId; typmod: number } },
+    n: number,
+    notNull: boolean,
+    hasDef: boolean,
+  ) => {
+    const info = TYPE_INFO[c.type.id];
+    rows.push([
+      relid,
+      c.name,
+      info.oid,
+      -1,
+      info.typlen,
+      n,
+      0,
+      c.type.typmod,
+      info.typlen > 0 && info.typlen <= 8,
+      storage(c.type.id),
+      '',
+      notNull,
+      hasDef,
+      false,
+      '',
+      '',
+      false,
+      true,
+      0,
+      collatable(c.type.id) ? COLLATION_DEFAULT : 0,
+    ]);
+  };
+  for (const [name, r] of Object.entries(PG_CATALOG))
+    r.spec.forEach(([col, type], i) =>
+      row(SYSTEM_RELATION_OIDS[name]!, { name: col, type: sqlType(type) }, i + 1, !VIEWS.has(name), false),
     );
-  return relation(
-    [
-      ['attrelid', 'oid'],
-      ['attname', 'name'],
-      ['atttypid', 'oid'],
-      ['attnum', 'int2'],
-      ['atttypmod', 'int4'],
-      ['attnotnull', 'bool'],
-      ['attisdropped', 'bool'],
-      ['atthasdef', 'bool'],
-    ],
-    rows,
-  );
+  for (const t of catalog.all()) {
+    t.columns.forEach((c, i) =>
+      row(t.id, c, i + 1, c.notNull, c.default !== undefined || c.sequence !== undefined),
+    );
+    for (const ix of indexesOf(t))
+      ix.columns.forEach((k, i) => row(ix.oid, t.columns[k.column]!, i + 1, false, false));
+  }
+  return rows;
 }
 
-function infoTables(catalog: CatalogView): Plan {
-  return relation(
-    [
-      ['table_catalog', 'name'],
-      ['table_schema', 'name'],
-      ['table_name', 'name'],
-      ['table_type', 'text'],
-    ],
-    catalog.all().map((t) => ['shale', 'public', t.name, 'BASE TABLE']),
-  );
-}
+const PG_INDEX: Spec = [
+  ['indexrelid', 'oid'],
+  ['indrelid', 'oid'],
+  ['indnatts', 'int2'],
+  ['indnkeyatts', 'int2'],
+  ['indisunique', 'bool'],
+  ['indnullsnotdistinct', 'bool'],
+  ['indisprimary', 'bool'],
+  ['indisexclusion', 'bool'],
+  ['indimmediate', 'bool'],
+  ['indisclustered', 'bool'],
+  ['indisvalid', 'bool'],
+  ['indcheckxmin', 'bool'],
+  ['indisready', 'bool'],
+  ['indislive', 'bool'],
+  ['indisreplident', 'bool'],
+  ['indexprs', 'pg_node_tree'],
+  ['indpred', 'pg_node_tree'],
+];
 
-function infoColumns(catalog: CatalogView): Plan {
+function pgIndex(catalog: CatalogView): Value[][] {
   const rows: Value[][] = [];
   for (const t of catalog.all())
-    t.columns.forEach((c, i) =>
+    for (const ix of indexesOf(t))
       rows.push([
-        'shale',
-        'public',
-        t.name,
-        c.name,
-        i + 1,
-        c.notNull ? 'NO' : 'YES',
-        formatType(c.type as SqlType),
-      ]),
-    );
-  return relation(
-    [
-      ['table_catalog', 'name'],
-      ['table_schema', 'name'],
-      ['table_name', 'name'],
-      ['column_name', 'name'],
-      ['ordinal_position', 'int4'],
-      ['is_nullable', 'text'],
-      ['data_type', 'text'],
-    ],
-    rows,
-  );
+        ix.oid,
+        t.id,
+        ix.columns.length,
+        ix.columns.length,
+        ix.unique,
+        false,
+        ix.primary,
+        false,
+        true,
+        false,
+        true,
+        false,
+        true,
+        true,
+        false,
+        null,
+        null,
+      ]);
+  return rows;
 }
+
+const PG_CONSTRAINT: Spec = [
+  ['oid', 'oid'],
+  ['conname', 'name'],
+  ['connamespace', 'oid'],
+  ['contype', 'text'],
+  ['condeferrable', 'bool'],
+  ['condeferred', 'bool'],
+  ['convalidated', 'bool'],
+  ['conrelid', 'oid'],
+  ['contypid', 'oid'],
+  ['conindid', 'oid'],
+  ['conparentid', 'oid'],
+  ['confrelid', 'oid'],
+  ['conislocal', 'bool'],
+  ['coninhcount', 'int4'],
+  ['connoinherit', 'bool'],
+  ['conkey', '_int2'],
+  ['confkey', '_int2'],
+  ['conbin', 'pg_node_tree'],
+];
+
+function pgConstraint(catalog: CatalogView): Value[][] {
+  const rows: Value[][] = [];
+  for (const t of catalog.all())
+    for (const ix of indexesOf(t))
+      if (ix.constraint)
+        rows.push([
+          constraintOid(ix),
+          ix.name,
+          NAMESPACE_PUBLIC,
+          ix.primary ? 'p' : 'u',
+          false,
+          false,
+          true,
+          t.id,
+          0,
+          ix.oid,
+          0,
+          0,
+          true,
+          0,
+          true,
+          ix.columns.map((k) => k.column + 1),
+          null,
+          null,
+        ]);
+  return rows;
+}
+
+const PG_ATTRDEF: Spec = [
+  ['oid', 'oid'],
+  ['adrelid', 'oid'],
+  ['adnum', 'int2'],
+  ['adbin', 'pg_node_tree'],
+];
+
+function pgAttrdef(catalog: CatalogView): Value[][] {
+  const rows: Value[][] = [];
+  for (const t of catalog.all())
+    t.columns.forEach((c, i) => {
+      const d = defaultText(t, c);
+      if (d !== undefined) rows.push([attrdefOid(t, i + 1), t.id, i + 1, d]);
+    });
+  return rows;
+}
+
+const PG_AM: Spec = [
+  ['oid', 'oid'],
+  ['amname', 'name'],
+  ['amtype', 'text'],
+];
+
+const PG_COLLATION: Spec = [
+  ['oid', 'oid'],
+  ['collname', 'name'],
+  ['collnamespace', 'oid'],
+  ['collowner', 'oid'],
+  ['collprovider', 'text'],
+  ['collisdeterministic', 'bool'],
+  ['collencoding', 'int4'],
+  ['collcollate', 'text'],
+  ['collctype', 'text'],
+];
+
+const PG_ROLES: Spec = [
+  ['oid', 'oid'],
+  ['rolname', 'name'],
+  ['rolsuper', 'bool'],
+  ['rolinherit', 'bool'],
+  ['rolcreaterole', 'bool'],
+  ['rolcreatedb', 'bool'],
+  ['rolcanlogin', 'bool'],
+  ['rolreplication', 'bool'],
+  ['rolconnlimit', 'int4'],
+  ['rolbypassrls', 'bool'],
+];
+
+/** roleName: the names of the roles shale knows (the bootstrap superuser is the session's user). */
+export function roleName(rt: Runtime, oid: number): string | undefined {
+  if (oid === ROLE_BOOTSTRAP) return rt.session.user;
+  if (oid === ROLE_DATABASE_OWNER) return 'pg_database_owner';
+  return undefined;
+}
+
+const PG_DATABASE: Spec = [
+  ['oid', 'oid'],
+  ['datname', 'name'],
+  ['datdba', 'oid'],
+  ['encoding', 'int4'],
+  ['datlocprovider', 'text'],
+  ['datistemplate', 'bool'],
+  ['datallowconn', 'bool'],
+  ['datconnlimit', 'int4'],
+  ['datcollate', 'text'],
+  ['datctype', 'text'],
+  ['daticulocale', 'text'],
+  ['datacl', '_text'],
+];
+
+/** UTF8: PostgreSQL's number of the UTF8 encoding (pg_database.encoding). */
+export const ENCODING_UTF8 = 6;
+
+const EMPTY: Record<string, Spec> = {
+  pg_policy: [
+    ['oid', 'oid'],
+    ['polname', 'name'],
+    ['polrelid', 'oid'],
+    ['polcmd', 'text'],
+    ['polpermissive', 'bool'],
+    ['polroles', '_oid'],
+    ['polqual', 'pg_node_tree'],
+    ['polwithcheck', 'pg_node_tree'],
+  ],
+  pg_statistic_ext: [
+    ['oid', 'oid'],
+    ['stxrelid', 'oid'],
+    ['stxname', 'name'],
+    ['stxnamespace', 'oid'],
+    ['stxowner', 'oid'],
+    ['stxstattarget', 'int4'],
+    ['stxkeys', '_int2'],
+    ['stxkind', '_text'],
+    ['stxexprs', 'pg_node_tree'],
+  ],
+  pg_publication: [
+    ['oid', 'oid'],
+    ['pubname', 'name'],
+    ['pubowner', 'oid'],
+    ['puballtables', 'bool'],
+    ['pubinsert', 'bool'],
+    ['pubupdate', 'bool'],
+    ['pubdelete', 'bool'],
+    ['pubtruncate', 'bool'],
+    ['pubviaroot', 'bool'],
+  ],
+  pg_publication_namespace: [
+    ['oid', 'oid'],
+    ['pnpubid', 'oid'],
+    ['pnnspid', 'oid'],
+  ],
+  pg_publication_rel: [
+    ['oid', 'oid'],
+    ['prpubid', 'oid'],
+    ['prrelid', 'oid'],
+    ['prqual', 'pg_node_tree'],
+    ['prattrs', '_int2'],
+  ],
+  pg_inherits: [
+    ['inhrelid', 'oid'],
+    ['inhparent', 'oid'],
+    ['inhseqno', 'int4'],
+    ['inhdetachpending', 'bool'],
+  ],
+  pg_partitioned_table: [
+    ['partrelid', 'oid'],
+    ['partstrat', 'text'],
+    ['partnatts', 'int2'],
+    ['partdefid', 'oid'],
+  ],
+  pg_description: [
+    ['objoid', 'oid'],
+    ['classoid', 'oid'],
+    ['objsubid', 'int4'],
+    ['description', 'text'],
+  ],
+  pg_trigger: [
+    ['oid', 'oid'],
+    ['tgrelid', 'oid'],
+    ['tgparentid', 'oid'],
+    ['tgname', 'name'],
+    ['tgenabled', 'text'],
+    ['tgisinternal', 'bool'],
+  ],
+};
+
+/** PG_CATALOG: each pg_catalog relation shale serves, with its columns and rows. */
+const PG_CATALOG: Record<string, { spec: Spec; build: Build }> = {
+  pg_type: { spec: PG_TYPE, build: pgType },
+  pg_namespace: {
+    spec: PG_NAMESPACE,
+    build: () => NAMESPACES.map((n) => [n.oid, n.name, n.owner]),
+  },
+  pg_class: { spec: PG_CLASS, build: (rt) => pgClass(rt.catalog) },
+  pg_attribute: { spec: PG_ATTRIBUTE, build: (rt) => pgAttribute(rt.catalog) },
+  pg_index: { spec: PG_INDEX, build: (rt) => pgIndex(rt.catalog) },
+  pg_constraint: { spec: PG_CONSTRAINT, build: (rt) => pgConstraint(rt.catalog) },
+  pg_attrdef: { spec: PG_ATTRDEF, build: (rt) => pgAttrdef(rt.catalog) },
+  pg_am: {
+    spec: PG_AM,
+    build: () => [
+      [AM_HEAP, 'heap', 't'],
+      [AM_BTREE, 'btree', 'i'],
+    ],
+  },
+  pg_collation: {
+    spec: PG_COLLATION,
+    build: () => [
+      [COLLATION_DEFAULT, 'default', NAMESPACE_PG_CATALOG, ROLE_BOOTSTRAP, 'd', true, -1, null, null],
+      [950, 'C', NAMESPACE_PG_CATALOG, ROLE_BOOTSTRAP, 'c', true, -1, 'C', 'C'],
+      [951, 'POSIX', NAMESPACE_PG_CATALOG, ROLE_BOOTSTRAP, 'c', true, -1, 'POSIX', 'POSIX'],
+    ],
+  },
+  pg_roles: {
+    spec: PG_ROLES,
+    build: (rt) => [
+      [ROLE_BOOTSTRAP, rt.session.user, true, true, true, true, true, true, -1, true],
+      [ROLE_DATABASE_OWNER, 'pg_database_owner', false, true, false, false, false, false, -1, false],
+    ],
+  },
+  pg_database: {
+    spec: PG_DATABASE,
+    build: (rt) => [
+      [
+        DATABASE_OID,
+        rt.session.database,
+        ROLE_BOOTSTRAP,
+        ENCODING_UTF8,
+        'c',
+        false,
+        true,
+        -1,
+        'C',
+        'C',
+        null,
+        null,
+      ],
+    ],
+  },
+  ...Object.fromEntries(Object.entries(EMPTY).map(([n, spec]) => [n, { spec, build: () => [] }])),
+};
+
+/** VIEWS: the pg_catalog relations that are views in PostgreSQL. */
+const VIEWS = new Set(['pg_roles']);
+
+/** SYSTEM_RELATION_OIDS: the OIDs of the pg_catalog relations (regclass input and output). */
+export const SYSTEM_RELATION_OIDS: Readonly<Record<string, number>> = {
+  pg_type: 1247,
+  pg_attribute: 1249,
+  pg_class: 1259,
+  pg_database: 1262,
+  pg_am: 2601,
+  pg_attrdef: 2604,
+  pg_constraint: 2606,
+  pg_description: 2609,
+  pg_index: 2610,
+  pg_inherits: 2611,
+  pg_namespace: 2615,
+  pg_trigger: 2620,
+  pg_collation: 3456,
+  pg_policy: 3256,
+  pg_statistic_ext: 3381,
+  pg_partitioned_table: 3350,
+  pg_publication: 6104,
+  pg_publication_namespace: 6237,
+  pg_publication_rel: 6106,
+  pg_roles: 12001,
+};
+
+const INFO_TABLES: Spec = [
+  ['table_catalog', 'name'],
+  ['table_schema', 'name'],
+  ['table_name', 'name'],
+  ['table_type', 'text'],
+];
+
+const INFO_COLUMNS: Spec = [
+  ['table_catalog', 'name'],
+  ['table_schema', 'name'],
+  ['table_name', 'name'],
+  ['column_name', 'name'],
+  ['ordinal_position', 'int4'],
+  ['column_default', 'text'],
+  ['is_nullable', 'text'],
+  ['data_type', 'text'],
+];
+
+const INFORMATION_SCHEMA: Record<string, { spec: Spec; build: Build }> = {
+  tables: {
+    spec: INFO_TABLES,
+    build: (rt) => rt.catalog.all().map((t) => [rt.session.database, 'public', t.name, 'BASE TABLE']),
+  },
+  columns: {
+    spec: INFO_COLUMNS,
+    build: (rt) => {
+      const rows: Value[][] = [];
+      for (const t of rt.catalog.all())
+        t.columns.forEach((c, i) =>
+          rows.push([
+            rt.session.database,
+            'public',
+            t.name,
+            c.name,
+            i + 1,
+            defaultText(t, c) ?? null,
+            c.notNull ? 'NO' : 'YES',
+            formatType(sqlType(c.type.id)),
+          ]),
+        );
+      return rows;
+    },
+  },
+};
 
 export class CatalogRelations implements SystemRelations {
-  relation(schema: string | undefined, name: string, catalog: CatalogView): Plan | undefined {
+  relation(schema: string | undefined, name: string): Plan | undefined {
     if (schema === 'information_schema') {
-      if (name === 'tables') return infoTables(catalog);
-      if (name === 'columns') return infoColumns(catalog);
-      return undefined;
+      const r = Object.hasOwn(INFORMATION_SCHEMA, name) ? INFORMATION_SCHEMA[name]! : undefined;
+      return r === undefined
+        ? undefined
+        : new SystemRelationPlan(`information_schema.${name}`, r.spec, r.build);
     }
-    switch (name) {
-      case 'pg_type':
-        return pgType();
-      case 'pg_namespace':
-        return pgNamespace();
-      case 'pg_class':
-        return pgClass(catalog);
-      case 'pg_attribute':
-        return pgAttribute(catalog);
-      default:
-        return undefined;
-    }
+    const r = Object.hasOwn(PG_CATALOG, name) ? PG_CATALOG[name]! : undefined;
+    return r === undefined ? undefined : new SystemRelationPlan(name, r.spec, r.build);
   }
 }

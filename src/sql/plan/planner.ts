@@ -36,6 +36,7 @@ import { SetOpPlan } from './set-op.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
+import { planFunctionScan } from './function-scan.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -275,7 +276,8 @@ export class Planner implements Analyzer {
         return { plan: new RenamePlan(p, cols), columns: cols };
       }
       case 'function': {
-        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'functions in FROM are not supported');
+        const scan = planFunctionScan(this, item, outer);
+        return { plan: scan, columns: [...scan.columns] };
       }
       case 'join': {
         if (item.type === 'right') {
@@ -584,34 +586,46 @@ function outputIndex(e: Expr, columns: readonly ColumnInfo[], _input?: readonly 
 
 /** figureName is PostgreSQL's FigureColname: the name a target-list entry gets without an alias. */
 export function figureName(e: Expr): string | undefined {
+  return figure(e)?.[0];
+}
+
+/**
+ * figure returns a name and its strength, as FigureColnameInternal does: 2 for a name taken from a column,
+ * function or construct, 1 for a fallback (a cast's type name, "case"), which an enclosing cast overrides.
+ */
+function figure(e: Expr): [string, number] | undefined {
   switch (e.kind) {
     case 'column':
-      return e.name;
+      return [e.name, 2];
     case 'func':
-      return e.name.split('.').pop();
-    case 'cast':
-      return (
-        figureName(e.arg) ??
-        e.type.name
-          .split('.')
-          .pop()!
-          .replace(/^int4$/, 'int4')
-      );
+      return [e.name.split('.').pop()!, 2];
+    case 'cast': {
+      const inner = figure(e.arg);
+      if (inner !== undefined && inner[1] > 1) return inner;
+      return [e.type.name.split('.').pop()!, 1];
+    }
     case 'case':
-      return 'case';
+      return ['case', 1];
     case 'coalesce':
-      return 'coalesce';
+      return ['coalesce', 2];
     case 'nullif':
-      return 'nullif';
+      return ['nullif', 2];
     case 'minmax':
-      return e.op;
+      return [e.op, 2];
+    case 'array':
+      return ['array', 2];
+    case 'subscript':
+      return figure(e.arg);
     case 'subquery':
-      if (e.mode === 'exists') return 'exists';
-      if (e.mode === 'scalar' && e.query.kind === 'select' && e.query.items.length === 1)
-        return e.query.items[0]!.alias ?? figureName(e.query.items[0]!.expr);
+      if (e.mode === 'exists') return ['exists', 2];
+      if (e.mode === 'array') return ['array', 2];
+      if (e.mode === 'scalar' && e.query.kind === 'select' && e.query.items.length === 1) {
+        const it = e.query.items[0]!;
+        return it.alias !== undefined ? [it.alias, 2] : figure(it.expr);
+      }
       return undefined;
     case 'special':
-      return e.name;
+      return [e.name, 2];
     default:
       return undefined;
   }
