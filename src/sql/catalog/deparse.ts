@@ -66,6 +66,9 @@ function literal(l: Literal, target: SqlType | undefined): string {
       return constant(sqlType('numeric'), l.value);
     }
     case 'float':
+      // The lexer makes an integer too big for int4 a float token; it is an int8 when it fits.
+      if (/^-?\d+$/.test(l.value) && BigInt(l.value) >= -(2n ** 63n) && BigInt(l.value) < 2n ** 63n)
+        return constant(sqlType('int8'), l.value);
       return constant(sqlType('numeric'), l.value);
     case 'string': {
       const t = target === undefined || target.id === 'unknown' ? sqlType('text') : sqlType(target.id);

@@ -1,0 +1,60 @@
+-- psql meta-commands against a small schema: serial and bigserial, a composite and a descending index,
+-- a unique constraint and a unique index, NOT NULL, defaults of several kinds, a table without a primary
+-- key. Run with `psql -X -q -f meta.sql`; the expected output comes from PostgreSQL 15
+-- (scripts/psql-meta-expected.sh).
+CREATE TABLE users (id serial PRIMARY KEY, name varchar(40) NOT NULL, email text UNIQUE, created timestamptz DEFAULT now(), active boolean NOT NULL DEFAULT true);
+CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int NOT NULL, amount numeric(10,2), note text);
+CREATE INDEX orders_user_idx ON orders (user_id, id DESC);
+CREATE UNIQUE INDEX orders_note_key ON orders (note);
+CREATE TABLE events (kind char(8), payload jsonb, at date DEFAULT '2024-01-01', n int8 DEFAULT 0);
+CREATE TABLE defaults (a int DEFAULT -1, b int8 DEFAULT 5000000000, c numeric(10,2) DEFAULT '1.5', d numeric DEFAULT -1.5, e varchar(10) DEFAULT 'x', f char(3) DEFAULT 'y', g text DEFAULT 'it''s', h timestamp DEFAULT '2024-01-01', i timestamptz DEFAULT current_timestamp, j bool DEFAULT 'true', k float8 DEFAULT 1.5, l int DEFAULT 1 + 2 * 3, m text DEFAULT lower('A'), n int DEFAULT '7', o date DEFAULT current_date, p text DEFAULT 'a' || 'b', q int2 DEFAULT 3, r jsonb DEFAULT '{"a":1}', s float4 DEFAULT -2, u bytea DEFAULT '\x01', v int DEFAULT (1 + 2) * 3);
+CREATE TABLE "Mixed Case" ("Id" int PRIMARY KEY, "select" text);
+\echo '### \\d'
+\d
+\echo '### \\dt'
+\dt
+\echo '### \\di'
+\di
+\echo '### \\dn'
+\dn
+\echo '### \\l postgres'
+\l postgres
+\echo '### \\d users'
+\d users
+\echo '### \\d orders'
+\d orders
+\echo '### \\d events'
+\d events
+\echo '### \\d defaults'
+\d defaults
+\echo '### \\d "Mixed Case"'
+\d "Mixed Case"
+\echo '### \\d+ users'
+\d+ users
+\echo '### \\d users_pkey'
+\d users_pkey
+\echo '### \\dt u*'
+\dt u*
+\echo '### \\d nope'
+\d nope
+\echo '### catalog SQL'
+SELECT 'abc' ~ 'b', 'abc' !~ '^b', 'ABC' ~* 'b', 'ABC' !~* 'x', 'a.c' ~ '^a\.c$', 'x1' ~ '[[:digit:]]';
+SELECT 'users'::regclass, 'public.users'::regclass::text, 'pg_class'::regclass::oid, '"Mixed Case"'::regclass;
+SELECT 1 = any('{1,2}'), 3 = any(array[1,2]), 2 <> all(array[1,3]), null::int = any(array[1]), 1 = any(array[null,1]), 2 = any(array[null,1]);
+SELECT array[1,2,3], (array[1,2,3])[2], (array['a','b c',null])[3] IS NULL, array['a','b c',null,'','NULL'];
+SELECT array_to_string(array[1,null,3], ','), array_to_string(array[1,null,3], ',', '*'), array_upper(array[1,2],1), array_length('{}'::int[], 1), cardinality(array[1,2]);
+SELECT array(SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE relkind = 'r' AND nspname = 'public' ORDER BY 1);
+SELECT s, s * 2 FROM generate_series(1, 3) s;
+SELECT x FROM unnest(array['a','b']) x;
+SELECT * FROM generate_series(5, 1, -2);
+SELECT '{1,2}'::int[] || array[3], '{"a,b",c}'::text[];
+SELECT format_type(1043, 44), format_type(1042, -1), format_type(1042, NULL), format_type(23, NULL);
+SELECT 'x' COLLATE "C" < 'y', 'x' < 'y' COLLATE pg_catalog.default;
+SELECT current_schemas(true), current_schemas(false), array_position(array['a','b'], 'b');
+SELECT pg_get_indexdef('orders_user_idx'::regclass), pg_get_serial_sequence('users', 'id');
+SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'users'::regclass ORDER BY 1;
+SELECT relname, relkind, relhasindex FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'public' ORDER BY 1;
+SELECT attname, format_type(atttypid, atttypmod), attnotnull, atthasdef FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT table_name, column_name, is_nullable, data_type FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position;
+SELECT nspname, pg_get_userbyid(nspowner) <> '' FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1;
+SELECT b.oid, b.typarray FROM pg_catalog.pg_type a LEFT JOIN pg_catalog.pg_type b ON b.oid = a.typelem WHERE a.typcategory = 'A' AND b.typname IN ('int4', 'text', 'bool') GROUP BY b.oid, b.typarray ORDER BY b.oid;
