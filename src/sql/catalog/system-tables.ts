@@ -15,6 +15,8 @@ import type { SystemRelations } from '../plan/system-relations.js';
 import type { CatalogView } from './catalog.js';
 import { formatType } from '../types/sql-type.js';
 import { defaultText } from './deparse.js';
+import { functionNames } from '../expr/functions.js';
+import { AGGREGATES } from '../expr/aggregates.js';
 import {
   AM_BTREE,
   AM_HEAP,
@@ -440,6 +442,91 @@ const PG_COLLATION: Spec = [
   ['collctype', 'text'],
 ];
 
+const PG_SEQUENCE: Spec = [
+  ['seqrelid', 'oid'],
+  ['seqtypid', 'oid'],
+  ['seqstart', 'int8'],
+  ['seqincrement', 'int8'],
+  ['seqmax', 'int8'],
+  ['seqmin', 'int8'],
+  ['seqcache', 'int8'],
+  ['seqcycle', 'bool'],
+];
+
+const SEQUENCE_MAX: Partial<Record<TypeId, bigint>> = {
+  int2: 32767n,
+  int4: 2147483647n,
+  int8: 9223372036854775807n,
+};
+
+function pgSequence(catalog: CatalogView): Value[][] {
+  const rows: Value[][] = [];
+  for (const t of catalog.all())
+    for (const c of t.columns)
+      if (c.sequence !== undefined)
+        rows.push([
+          c.sequence,
+          TYPE_INFO[c.type.id].oid,
+          1n,
+          1n,
+          SEQUENCE_MAX[c.type.id] ?? SEQUENCE_MAX.int8!,
+          1n,
+          1n,
+          false,
+        ]);
+  return rows;
+}
+
+const PG_DEPEND: Spec = [
+  ['classid', 'oid'],
+  ['objid', 'oid'],
+  ['objsubid', 'int4'],
+  ['refclassid', 'oid'],
+  ['refobjid', 'oid'],
+  ['refobjsubid', 'int4'],
+  ['deptype', 'text'],
+];
+
+/** pgDepend: the dependencies clients read: a serial sequence is owned by its column (deptype a). */
+function pgDepend(catalog: CatalogView): Value[][] {
+  const rows: Value[][] = [];
+  const pgClassOid = SYSTEM_RELATION_OIDS.pg_class!;
+  for (const t of catalog.all())
+    t.columns.forEach((c, i) => {
+      if (c.sequence !== undefined) rows.push([pgClassOid, c.sequence, 0, pgClassOid, t.id, i + 1, 'a']);
+    });
+  return rows;
+}
+
+const PG_PROC: Spec = [
+  ['oid', 'oid'],
+  ['proname', 'name'],
+  ['pronamespace', 'oid'],
+  ['proowner', 'oid'],
+  ['prokind', 'text'],
+  ['proretset', 'bool'],
+];
+
+/** FIRST_PROC_OID: pg_proc lists shale's functions (without signatures) from this OID on. */
+export const FIRST_PROC_OID = 9000;
+
+function pgProc(): Value[][] {
+  const names = [
+    ...functionNames().map((n) => [n, 'f'] as const),
+    ...Object.keys(AGGREGATES)
+      .sort()
+      .map((n) => [n, 'a'] as const),
+  ];
+  return names.map(([n, kind], i) => [
+    FIRST_PROC_OID + i,
+    n,
+    NAMESPACE_PG_CATALOG,
+    ROLE_BOOTSTRAP,
+    kind,
+    n === 'unnest' || n === 'generate_series',
+  ]);
+}
+
 const PG_ROLES: Spec = [
   ['oid', 'oid'],
   ['rolname', 'name'],
@@ -451,6 +538,7 @@ const PG_ROLES: Spec = [
   ['rolreplication', 'bool'],
   ['rolconnlimit', 'int4'],
   ['rolbypassrls', 'bool'],
+  ['rolvaliduntil', 'timestamptz'],
 ];
 
 /** roleName: the names of the roles shale knows (the bootstrap superuser is the session's user). */
@@ -479,6 +567,13 @@ const PG_DATABASE: Spec = [
 export const ENCODING_UTF8 = 6;
 
 const EMPTY: Record<string, Spec> = {
+  pg_auth_members: [
+    ['oid', 'oid'],
+    ['roleid', 'oid'],
+    ['member', 'oid'],
+    ['grantor', 'oid'],
+    ['admin_option', 'bool'],
+  ],
   pg_policy: [
     ['oid', 'oid'],
     ['polname', 'name'],
@@ -563,6 +658,9 @@ const PG_CATALOG: Record<string, { spec: Spec; build: Build }> = {
   pg_index: { spec: PG_INDEX, build: (rt) => pgIndex(rt.catalog) },
   pg_constraint: { spec: PG_CONSTRAINT, build: (rt) => pgConstraint(rt.catalog) },
   pg_attrdef: { spec: PG_ATTRDEF, build: (rt) => pgAttrdef(rt.catalog) },
+  pg_sequence: { spec: PG_SEQUENCE, build: (rt) => pgSequence(rt.catalog) },
+  pg_depend: { spec: PG_DEPEND, build: (rt) => pgDepend(rt.catalog) },
+  pg_proc: { spec: PG_PROC, build: pgProc },
   pg_am: {
     spec: PG_AM,
     build: () => [
@@ -581,8 +679,8 @@ const PG_CATALOG: Record<string, { spec: Spec; build: Build }> = {
   pg_roles: {
     spec: PG_ROLES,
     build: (rt) => [
-      [ROLE_BOOTSTRAP, rt.session.user, true, true, true, true, true, true, -1, true],
-      [ROLE_DATABASE_OWNER, 'pg_database_owner', false, true, false, false, false, false, -1, false],
+      [ROLE_BOOTSTRAP, rt.session.user, true, true, true, true, true, true, -1, true, null],
+      [ROLE_DATABASE_OWNER, 'pg_database_owner', false, true, false, false, false, false, -1, false, null],
     ],
   },
   pg_database: {
@@ -632,6 +730,10 @@ export const SYSTEM_RELATION_OIDS: Readonly<Record<string, number>> = {
   pg_publication_namespace: 6237,
   pg_publication_rel: 6106,
   pg_roles: 12001,
+  pg_sequence: 2224,
+  pg_depend: 2608,
+  pg_auth_members: 1261,
+  pg_proc: 1255,
 };
 
 const INFO_TABLES: Spec = [

@@ -12,9 +12,10 @@ import {
   relationByOid,
   sequenceName,
 } from '../catalog/pg-objects.js';
-import { ENCODING_UTF8, SYSTEM_RELATION_OIDS, roleName } from '../catalog/system-tables.js';
+import { ENCODING_UTF8, FIRST_PROC_OID, SYSTEM_RELATION_OIDS, roleName } from '../catalog/system-tables.js';
 import { columnIndex } from '../catalog/table-def.js';
 import { SqlError, SqlState } from '../errors.js';
+import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
 import type { Runtime } from '../runtime.js';
 import { formatType, sqlType, typeByOid, type TypeId, type Value } from '../types/sql-type.js';
 import type { FunctionDef, Impl } from './functions.js';
@@ -52,6 +53,35 @@ function formatTypeOid(oid: number, typmod: Value): string {
   if (typmod === null || typmod === undefined) return formatType(T(id));
   if (id === 'bpchar' && (typmod as number) < 0) return 'bpchar';
   return formatType({ id, typmod: typmod as number });
+}
+
+/**
+ * relationBytes is the approximate on-disk size of a relation's keys (memtable contents are not counted): a
+ * table's rows (its primary key is the row order, it has no separate index), a secondary index's entries.
+ */
+function relationBytes(rt: Runtime, oid: number, withIndexes: boolean): bigint | null {
+  const r = relationByOid(rt.catalog, oid);
+  if (r === undefined) return null;
+  if (r.kind === 'S') return 0n;
+  if (r.kind === 'i') return BigInt(r.index!.primary ? 0 : rt.approximateBytes(indexPrefix(r.index!.oid)));
+  let n = rt.approximateBytes(rowPrefix(r.table.id));
+  if (withIndexes) for (const ix of r.table.indexes) n += rt.approximateBytes(indexPrefix(ix.id));
+  return BigInt(n);
+}
+
+/** sizePretty is pg_size_pretty: bytes up to 10 kB, then kB, MB, GB, TB, PB, each rounded half up. */
+function sizePretty(n: bigint): string {
+  const limit = 10n * 1024n;
+  const limit2 = limit * 2n - 1n;
+  const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+  const half = (x: bigint): bigint => (x + (x < 0n ? -1n : 1n)) / 2n;
+  if (abs(n) < limit) return `${n} bytes`;
+  let size = n / (1n << 9n);
+  for (const unit of ['kB', 'MB', 'GB', 'TB']) {
+    if (abs(size) < limit2) return `${half(size)} ${unit}`;
+    size /= 1n << 10n;
+  }
+  return `${half(size)} PB`;
 }
 
 export const CATALOG_FUNCTIONS: Record<string, FunctionDef> = {
@@ -127,4 +157,24 @@ export const CATALOG_FUNCTIONS: Record<string, FunctionDef> = {
     return r !== undefined && r.kind === 'r';
   }),
   pg_get_statisticsobjdef_columns: fixed(['oid'], 'text', () => null),
+  pg_table_size: fixed(['regclass'], 'int8', ([oid], ex) => relationBytes(ex.runtime, oid as number, false)),
+  pg_relation_size: fixed(['regclass'], 'int8', ([oid], ex) =>
+    relationBytes(ex.runtime, oid as number, false),
+  ),
+  pg_total_relation_size: fixed(['regclass'], 'int8', ([oid], ex) =>
+    relationBytes(ex.runtime, oid as number, true),
+  ),
+  pg_indexes_size: fixed(['regclass'], 'int8', ([oid], ex) => {
+    const r = relationByOid(ex.runtime.catalog, oid as number);
+    if (r === undefined || r.kind !== 'r') return r === undefined ? null : 0n;
+    return BigInt(r.table.indexes.reduce((n, ix) => n + ex.runtime.approximateBytes(indexPrefix(ix.id)), 0));
+  }),
+  quote_ident: fixed(['text'], 'text', ([s]) => quoteIdent(s as string)),
+  pg_size_pretty: fixed(['int8'], 'text', ([n]) => sizePretty(n as bigint)),
+  pg_function_is_visible: fixed(['oid'], 'bool', ([oid]) =>
+    (oid as number) >= FIRST_PROC_OID ? true : null,
+  ),
+  // shale keeps no function signatures: the result and arguments of its (built-in) functions are unknown.
+  pg_get_function_result: fixed(['oid'], 'text', () => null),
+  pg_get_function_arguments: fixed(['oid'], 'text', () => null),
 };

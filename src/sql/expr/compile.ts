@@ -167,6 +167,9 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     }
     case 'cast': {
       const to = resolveTypeName(e.type);
+      // ARRAY[]::t[] : an empty constructor takes its type from the cast.
+      if (e.arg.kind === 'array' && e.arg.elements.length === 0 && arrayElement(to.id) !== undefined)
+        return constant(to, []);
       const a = compileExpr(an, e.arg, scope);
       return regCast(an, a, to, e.loc) ?? coerce(an, a, to, 'explicit', e.loc);
     }

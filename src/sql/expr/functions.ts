@@ -543,6 +543,11 @@ const FUNCTIONS: Record<string, FunctionDef> = {
       : undefined,
 };
 Object.assign(FUNCTIONS, CATALOG_FUNCTIONS, ARRAY_FUNCTIONS);
+
+/** functionNames lists the scalar functions shale has, sorted (pg_proc). */
+export function functionNames(): string[] {
+  return Object.keys(FUNCTIONS).sort();
+}
 FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
     ? { args: [types[0]!], result: T('text'), strict: false, impl: () => TYPE_INFO[types[0]!.id].pgName }

@@ -31,6 +31,14 @@ CREATE TABLE "Mixed Case" ("Id" int PRIMARY KEY, "select" text);
 \d "Mixed Case"
 \echo '### \\d+ users'
 \d+ users
+\echo '### \\d users_id_seq'
+\d users_id_seq
+\echo '### \\du'
+\du
+\echo '### \\df'
+\df
+\echo '### \\ds'
+\ds
 \echo '### \\d users_pkey'
 \d users_pkey
 \echo '### \\dt u*'
@@ -47,7 +55,10 @@ SELECT array(SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
 SELECT s, s * 2 FROM generate_series(1, 3) s;
 SELECT x FROM unnest(array['a','b']) x;
 SELECT * FROM generate_series(5, 1, -2);
-SELECT '{1,2}'::int[] || array[3], '{"a,b",c}'::text[];
+SELECT '{1,2}'::int[] || array[3], '{"a,b",c}'::text[], array[]::int[], array[1, 2]::text[];
+SELECT 1 = any(null::int[]), 1 = all('{}'::int[]), 'b' = any(array(SELECT relname::text FROM pg_class));
+SELECT pg_size_pretty(0::int8), pg_size_pretty(10239::int8), pg_size_pretty(10240::int8), pg_size_pretty(123456789::int8), pg_size_pretty(-20000000000::int8);
+SELECT quote_ident('a'), quote_ident('A b'), quote_ident('select'), quote_ident('x"y');
 SELECT format_type(1043, 44), format_type(1042, -1), format_type(1042, NULL), format_type(23, NULL);
 SELECT 'x' COLLATE "C" < 'y', 'x' < 'y' COLLATE pg_catalog.default;
 SELECT current_schemas(true), current_schemas(false), array_position(array['a','b'], 'b');
