@@ -283,7 +283,7 @@ function fromItem(n: PgNode): FromItem {
     case 'RangeVar':
       return rangeVar(n);
     case 'RangeSubselect': {
-      if (f.lateral === true) throw notSupported('LATERAL');
+      // LATERAL needs nothing more: items to the right are planned with the columns to their left in scope.
       const alias = f.alias as Fields | undefined;
       if (alias === undefined)
         throw new SqlError(SqlState.SYNTAX_ERROR, 'subquery in FROM must have an alias');
@@ -320,7 +320,6 @@ function fromItem(n: PgNode): FromItem {
       };
     }
     case 'RangeFunction': {
-      if (f.lateral === true) throw notSupported('LATERAL');
       const fns = list(f.functions);
       if (fns.length !== 1 || f.ordinality === true) throw notSupported('ROWS FROM and WITH ORDINALITY');
       const items = list(nodeType(fns[0]!)[1].items);

@@ -69,3 +69,11 @@ SELECT attname, format_type(atttypid, atttypmod), attnotnull, atthasdef FROM pg_
 SELECT table_name, column_name, is_nullable, data_type FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position;
 SELECT nspname, pg_get_userbyid(nspowner) <> '' FROM pg_namespace WHERE nspname !~ '^pg_' ORDER BY 1;
 SELECT b.oid, b.typarray FROM pg_catalog.pg_type a LEFT JOIN pg_catalog.pg_type b ON b.oid = a.typelem WHERE a.typcategory = 'A' AND b.typname IN ('int4', 'text', 'bool') GROUP BY b.oid, b.typarray ORDER BY b.oid;
+-- pgbench's GetTableInfo (before a run with a built-in script): a LATERAL subquery with a column alias list
+select o.n, p.partstrat, pg_catalog.count(i.inhparent) from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on (n.oid = c.relnamespace) cross join lateral (select pg_catalog.array_position(pg_catalog.current_schemas(true), n.nspname)) as o(n) left join pg_catalog.pg_partitioned_table as p on (p.partrelid = c.oid) left join pg_catalog.pg_inherits as i on (c.oid = i.inhparent) where c.relname = 'orders' and o.n is not null group by 1, 2 order by 1 asc limit 1;
+CREATE TABLE lt (id int PRIMARY KEY, n int);
+INSERT INTO lt VALUES (1, 2), (2, 0), (3, 3);
+SELECT lt.id, x.k FROM lt CROSS JOIN LATERAL (SELECT lt.n * 10 AS k) x ORDER BY 1;
+SELECT lt.id, s FROM lt, generate_series(1, lt.n) s ORDER BY 1, 2;
+SELECT lt.id, y.m FROM lt LEFT JOIN LATERAL (SELECT max(g) AS m FROM generate_series(1, lt.n) g HAVING max(g) > 1) y ON true ORDER BY 1;
+SELECT lt.id, z.g FROM lt LEFT JOIN LATERAL generate_series(1, lt.n) z(g) ON z.g > 1 ORDER BY 1, 2;
