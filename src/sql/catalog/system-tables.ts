@@ -14,7 +14,7 @@ import type { ExecContext } from '../expr/context.js';
 import type { SystemRelations } from '../plan/system-relations.js';
 import type { CatalogView } from './catalog.js';
 import { formatType } from '../types/sql-type.js';
-import { defaultText } from './deparse.js';
+import { defaultText, indexDef } from './deparse.js';
 import { functionNames } from '../expr/functions.js';
 import { AGGREGATES } from '../expr/aggregates.js';
 import {
@@ -328,6 +328,8 @@ const PG_INDEX: Spec = [
   ['indisready', 'bool'],
   ['indislive', 'bool'],
   ['indisreplident', 'bool'],
+  ['indkey', 'int2vector'],
+  ['indoption', 'int2vector'],
   ['indexprs', 'pg_node_tree'],
   ['indpred', 'pg_node_tree'],
 ];
@@ -352,6 +354,8 @@ function pgIndex(catalog: CatalogView): Value[][] {
         true,
         true,
         false,
+        ix.columns.map((k) => k.column + 1),
+        ix.columns.map((k) => (k.desc ? 3 : 0)),
         null,
         null,
       ]);
@@ -527,6 +531,45 @@ function pgProc(): Value[][] {
   ]);
 }
 
+const PG_TABLES: Spec = [
+  ['schemaname', 'name'],
+  ['tablename', 'name'],
+  ['tableowner', 'name'],
+  ['tablespace', 'name'],
+  ['hasindexes', 'bool'],
+  ['hasrules', 'bool'],
+  ['hastriggers', 'bool'],
+  ['rowsecurity', 'bool'],
+];
+
+/** pgTables: the pg_tables view: user tables, then the pg_catalog tables shale serves. */
+function pgTables(rt: Runtime): Value[][] {
+  const owner = rt.session.user;
+  return [
+    ...rt.catalog
+      .all()
+      .map((t) => ['public', t.name, owner, null, indexesOf(t).length > 0, false, false, false]),
+    ...Object.keys(PG_CATALOG)
+      .filter((n) => !VIEWS.has(n))
+      .map((n) => ['pg_catalog', n, owner, null, false, false, false, false]),
+  ];
+}
+
+const PG_INDEXES: Spec = [
+  ['schemaname', 'name'],
+  ['tablename', 'name'],
+  ['indexname', 'name'],
+  ['tablespace', 'name'],
+  ['indexdef', 'text'],
+];
+
+function pgIndexes(catalog: CatalogView): Value[][] {
+  const rows: Value[][] = [];
+  for (const t of catalog.all())
+    for (const ix of indexesOf(t)) rows.push(['public', t.name, ix.name, null, indexDef(t, ix)]);
+  return rows;
+}
+
 const PG_ROLES: Spec = [
   ['oid', 'oid'],
   ['rolname', 'name'],
@@ -591,7 +634,7 @@ const EMPTY: Record<string, Spec> = {
     ['stxnamespace', 'oid'],
     ['stxowner', 'oid'],
     ['stxstattarget', 'int4'],
-    ['stxkeys', '_int2'],
+    ['stxkeys', 'int2vector'],
     ['stxkind', '_text'],
     ['stxexprs', 'pg_node_tree'],
   ],
@@ -616,7 +659,7 @@ const EMPTY: Record<string, Spec> = {
     ['prpubid', 'oid'],
     ['prrelid', 'oid'],
     ['prqual', 'pg_node_tree'],
-    ['prattrs', '_int2'],
+    ['prattrs', 'int2vector'],
   ],
   pg_inherits: [
     ['inhrelid', 'oid'],
@@ -661,6 +704,8 @@ const PG_CATALOG: Record<string, { spec: Spec; build: Build }> = {
   pg_sequence: { spec: PG_SEQUENCE, build: (rt) => pgSequence(rt.catalog) },
   pg_depend: { spec: PG_DEPEND, build: (rt) => pgDepend(rt.catalog) },
   pg_proc: { spec: PG_PROC, build: pgProc },
+  pg_tables: { spec: PG_TABLES, build: pgTables },
+  pg_indexes: { spec: PG_INDEXES, build: (rt) => pgIndexes(rt.catalog) },
   pg_am: {
     spec: PG_AM,
     build: () => [
@@ -706,7 +751,7 @@ const PG_CATALOG: Record<string, { spec: Spec; build: Build }> = {
 };
 
 /** VIEWS: the pg_catalog relations that are views in PostgreSQL. */
-const VIEWS = new Set(['pg_roles']);
+const VIEWS = new Set(['pg_roles', 'pg_tables', 'pg_indexes']);
 
 /** SYSTEM_RELATION_OIDS: the OIDs of the pg_catalog relations (regclass input and output). */
 export const SYSTEM_RELATION_OIDS: Readonly<Record<string, number>> = {
@@ -734,6 +779,8 @@ export const SYSTEM_RELATION_OIDS: Readonly<Record<string, number>> = {
   pg_depend: 2608,
   pg_auth_members: 1261,
   pg_proc: 1255,
+  pg_tables: 12005,
+  pg_indexes: 12013,
 };
 
 const INFO_TABLES: Spec = [
@@ -755,6 +802,14 @@ const INFO_COLUMNS: Spec = [
 ];
 
 const INFORMATION_SCHEMA: Record<string, { spec: Spec; build: Build }> = {
+  schemata: {
+    spec: [
+      ['catalog_name', 'name'],
+      ['schema_name', 'name'],
+      ['schema_owner', 'name'],
+    ],
+    build: (rt) => NAMESPACES.map((n) => [rt.session.database, n.name, roleName(rt, n.owner) ?? null]),
+  },
   tables: {
     spec: INFO_TABLES,
     build: (rt) => rt.catalog.all().map((t) => [rt.session.database, 'public', t.name, 'BASE TABLE']),

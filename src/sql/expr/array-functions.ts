@@ -7,6 +7,7 @@ import { compareFor } from '../types/compare.js';
 import { arrayElement, isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
 import { formatValue } from '../types/text-io.js';
 import type { FunctionDef } from './functions.js';
+import { lowerBound } from './arrays.js';
 
 const T = sqlType;
 
@@ -29,7 +30,7 @@ function elementText(t: SqlType, v: Exclude<Value, null>): string {
 }
 
 /** dimensionFn: array_upper / array_lower / array_length of dimension 1 (NULL for others, or empty). */
-function dimensionFn(f: (n: number) => number): FunctionDef {
+function dimensionFn(f: (n: number, lower: number) => number): FunctionDef {
   return (types) => {
     const a = anyArray(types[0]);
     if (types.length !== 2 || a === undefined) return undefined;
@@ -38,7 +39,7 @@ function dimensionFn(f: (n: number) => number): FunctionDef {
       result: T('int4'),
       impl: ([v, d]) => {
         const n = (v as readonly Value[]).length;
-        return d !== 1 || n === 0 ? null : f(n);
+        return d !== 1 || n === 0 ? null : f(n, lowerBound(a));
       },
     };
   };
@@ -69,8 +70,8 @@ export const ARRAY_FUNCTIONS: Record<string, FunctionDef> = {
       },
     };
   },
-  array_upper: dimensionFn((n) => n),
-  array_lower: dimensionFn(() => 1),
+  array_upper: dimensionFn((n, lower) => n + lower - 1),
+  array_lower: dimensionFn((_n, lower) => lower),
   array_length: dimensionFn((n) => n),
   cardinality: (types) => {
     const a = anyArray(types[0]);

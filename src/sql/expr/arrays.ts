@@ -16,6 +16,11 @@ export function arrayTypeOf(elem: SqlType, loc: number): SqlType {
   return sqlType(id);
 }
 
+/** lowerBound: an array's first subscript (1; 0 for int2vector, as PostgreSQL builds those). */
+export function lowerBound(t: SqlType): number {
+  return t.id === 'int2vector' ? 0 : 1;
+}
+
 /** compileArray builds ARRAY[e1, e2, ...] from elements already brought to one type. */
 export function compileArray(elems: Compiled[], elemType: SqlType, loc: number): Compiled {
   const type = arrayTypeOf(elemType, loc);
@@ -40,13 +45,14 @@ export function compileSubscript(an: Analyzer, a: Compiled, i: Compiled, loc: nu
   const idx = coerce(an, i, sqlType('int4'), 'implicit', loc);
   const fa = a.eval;
   const fi = idx.eval;
+  const lower = lowerBound(a.type);
   return {
     type: sqlType(elem),
     eval: (r, ex) => {
       const v = fa(r, ex) as readonly Value[] | null;
       const k = fi(r, ex) as number | null;
-      if (v === null || k === null || k < 1 || k > v.length) return null;
-      return v[k - 1]!;
+      if (v === null || k === null || k < lower || k >= v.length + lower) return null;
+      return v[k - lower]!;
     },
     correlated: a.correlated || i.correlated,
     volatile: a.volatile || i.volatile,

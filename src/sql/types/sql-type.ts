@@ -34,6 +34,7 @@ export type TypeId =
   | 'regtype'
   | 'regnamespace'
   | 'pg_node_tree'
+  | 'int2vector'
   | 'unknown'
   | ArrayTypeId;
 
@@ -104,6 +105,7 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   regtype: { oid: 2206, typlen: 4, category: 'N', pgName: 'regtype' },
   regnamespace: { oid: 4089, typlen: 4, category: 'N', pgName: 'regnamespace' },
   pg_node_tree: { oid: 194, typlen: -1, category: 'Z', pgName: 'pg_node_tree' },
+  int2vector: { oid: 22, typlen: -1, category: 'A', pgName: 'int2vector' },
   jsonb: { oid: 3802, typlen: -1, category: 'U', pgName: 'jsonb' },
   _bool: { oid: 1000, typlen: -1, category: 'A', pgName: 'boolean[]' },
   _bytea: { oid: 1001, typlen: -1, category: 'A', pgName: 'bytea[]' },
@@ -125,8 +127,12 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   _jsonb: { oid: 3807, typlen: -1, category: 'A', pgName: 'jsonb[]' },
 };
 
-/** arrayElement returns the element type of an array type, or undefined for a scalar type. */
+/**
+ * arrayElement returns the element type of an array type, or undefined for a scalar type. int2vector (the
+ * column lists of pg_index) is an int2 array that prints space-separated and is subscripted from 0.
+ */
 export function arrayElement(id: TypeId): TypeId | undefined {
+  if (id === 'int2vector') return 'int2';
   return id.startsWith('_') ? (id.slice(1) as TypeId) : undefined;
 }
 
@@ -232,6 +238,7 @@ const NAMES: Record<string, TypeId> = {
   regtype: 'regtype',
   regnamespace: 'regnamespace',
   pg_node_tree: 'pg_node_tree',
+  int2vector: 'int2vector',
   unknown: 'unknown',
 };
 

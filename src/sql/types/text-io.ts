@@ -49,6 +49,12 @@ export function checkInt8(n: bigint): bigint {
 
 /** parseValue reads a value of type t from its text form. */
 export function parseValue(t: SqlType, text: string): Value {
+  if (t.id === 'int2vector')
+    return text
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== '')
+      .map((s) => parseValue({ id: 'int2', typmod: -1 }, s));
   const elem = arrayElement(t.id);
   if (elem !== undefined) {
     const et: SqlType = { id: elem, typmod: t.typmod };
@@ -204,6 +210,7 @@ function parseBytea(text: string): Uint8Array {
 
 /** formatValue writes a non-null value of type t as PostgreSQL's text output. */
 export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
+  if (t.id === 'int2vector') return (v as readonly Value[]).join(' ');
   const elem = arrayElement(t.id);
   if (elem !== undefined) {
     const et: SqlType = { id: elem, typmod: t.typmod };

@@ -77,3 +77,10 @@ SELECT lt.id, x.k FROM lt CROSS JOIN LATERAL (SELECT lt.n * 10 AS k) x ORDER BY 
 SELECT lt.id, s FROM lt, generate_series(1, lt.n) s ORDER BY 1, 2;
 SELECT lt.id, y.m FROM lt LEFT JOIN LATERAL (SELECT max(g) AS m FROM generate_series(1, lt.n) g HAVING max(g) > 1) y ON true ORDER BY 1;
 SELECT lt.id, z.g FROM lt LEFT JOIN LATERAL generate_series(1, lt.n) z(g) ON z.g > 1 ORDER BY 1, 2;
+-- introspection queries drivers and ORMs send
+SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'orders'::regclass AND i.indisprimary;
+SELECT indkey, indoption, indkey[0], indkey[1], indkey[2], array_lower(indkey, 1), array_upper(indkey, 1) FROM pg_index WHERE indexrelid = 'orders_user_idx'::regclass;
+SELECT * FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename;
+SELECT * FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname;
+SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('public', 'pg_catalog', 'information_schema') ORDER BY 1;
+SELECT c.relname, a.attname, t.typname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type t ON t.oid = a.atttypid WHERE c.relname = 'events' AND a.attnum > 0 ORDER BY a.attnum;
