@@ -5,6 +5,7 @@
  * literal as a constant of the type it was coerced to ('x'::text), negative constants quoted.
  */
 import type { Expr, Literal } from '../ast.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import { parseValue, formatValue } from '../types/text-io.js';
 import { formatType, sqlType, type SqlType } from '../types/sql-type.js';
 import { resolveTypeName } from '../expr/type-name.js';
@@ -56,7 +57,9 @@ function constant(t: SqlType, text: string): string {
 function literal(l: Literal, target: SqlType | undefined): string {
   switch (l.kind) {
     case 'null':
-      return 'NULL';
+      return target === undefined || target.id === 'unknown'
+        ? 'NULL'
+        : `NULL::${formatType(sqlType(target.id))}`;
     case 'bool':
       return l.value ? 'true' : 'false';
     case 'int': {
@@ -93,11 +96,15 @@ const SPECIAL_NAMES: Record<Extract<Expr, { kind: 'special' }>['name'], string> 
   current_catalog: 'CURRENT_CATALOG',
 };
 
-/** deparseExpr prints an expression; `target` is the type an untyped literal at the top is coerced to. */
-export function deparseExpr(e: Expr, target?: SqlType): string {
+/**
+ * deparseExpr prints an expression; `target` is the type an untyped literal at the top is coerced to. Pretty
+ * output (psql's \\d) parenthesises operators only where precedence needs it; plain output (pg_get_expr
+ * without its pretty flag, information_schema) parenthesises every operator expression.
+ */
+export function deparseExpr(e: Expr, target: SqlType | undefined, pretty: boolean): string {
   const sub = (x: Expr, parent: number, right: boolean): string => {
-    const s = deparseExpr(x);
-    if (x.kind !== 'op' || x.left === undefined) return s;
+    const s = deparseExpr(x, undefined, pretty);
+    if (!pretty || x.kind !== 'op' || x.left === undefined) return s;
     const p = PRECEDENCE[x.op] ?? 0;
     return p > parent || (p === parent && !right && p > 0) ? s : `(${s})`;
   };
@@ -109,33 +116,93 @@ export function deparseExpr(e: Expr, target?: SqlType): string {
     case 'special':
       return SPECIAL_NAMES[e.name];
     case 'func':
-      return `${e.name}(${e.args.map((a) => deparseExpr(a)).join(', ')})`;
+      return `${e.name}(${e.args.map((a) => deparseExpr(a, undefined, pretty)).join(', ')})`;
     case 'cast': {
       const t = resolveTypeName(e.type);
       if (e.arg.kind === 'literal' && e.arg.literal.kind === 'string') return literal(e.arg.literal, t);
-      return `(${deparseExpr(e.arg, t)})::${formatType(t)}`;
+      return `(${deparseExpr(e.arg, t, pretty)})::${formatType(t)}`;
     }
     case 'op': {
-      if (e.left === undefined) return `${e.op}${sub(e.right, 9, true)}`;
-      const p = PRECEDENCE[e.op] ?? 0;
-      const strings = e.op === '||' ? sqlType('text') : undefined;
-      const l = strings !== undefined ? deparseExpr(e.left, strings) : sub(e.left, p, false);
-      const r = strings !== undefined ? deparseExpr(e.right, strings) : sub(e.right, p, true);
-      return `${l} ${e.op} ${r}`;
+      let out: string;
+      if (e.left === undefined) out = `${e.op}${pretty ? '' : ' '}${sub(e.right, 9, true)}`;
+      else {
+        const p = PRECEDENCE[e.op] ?? 0;
+        const strings = e.op === '||' ? sqlType('text') : undefined;
+        const l = strings !== undefined ? deparseExpr(e.left, strings, pretty) : sub(e.left, p, false);
+        const r = strings !== undefined ? deparseExpr(e.right, strings, pretty) : sub(e.right, p, true);
+        out = `${l} ${e.op} ${r}`;
+      }
+      return pretty ? out : `(${out})`;
     }
     case 'coalesce':
-      return `COALESCE(${e.args.map((a) => deparseExpr(a, target)).join(', ')})`;
+      return `COALESCE(${e.args.map((a) => deparseExpr(a, target, pretty)).join(', ')})`;
+    case 'minmax':
+      return `${e.op.toUpperCase()}(${e.args.map((a) => deparseExpr(a, target, pretty)).join(', ')})`;
+    case 'nullif':
+      return `NULLIF(${deparseExpr(e.left, target, pretty)}, ${deparseExpr(e.right, target, pretty)})`;
+    case 'case': {
+      // ruleutils always indents CASE (PRETTYFLAG_INDENT is on with and without the pretty flag), and a
+      // CASE without ELSE gets ELSE NULL of its type.
+      const arg = e.arg === undefined ? '' : ` ${deparseExpr(e.arg, undefined, pretty)}`;
+      const whens = e.whens
+        .map(
+          (w) =>
+            `\n    WHEN ${deparseExpr(w.when, undefined, pretty)} THEN ${deparseExpr(w.then, target, pretty)}`,
+        )
+        .join('');
+      const other =
+        e.else === undefined ? literal({ kind: 'null' }, target) : deparseExpr(e.else, target, pretty);
+      return `\nCASE${arg}${whens}\n    ELSE ${other}\nEND`;
+    }
+    case 'and':
+    case 'or': {
+      const out = e.args.map((a) => deparseExpr(a, undefined, pretty)).join(` ${e.kind.toUpperCase()} `);
+      return pretty ? out : `(${out})`;
+    }
+    case 'not': {
+      const out = `NOT ${deparseExpr(e.arg, undefined, pretty)}`;
+      return pretty ? out : `(${out})`;
+    }
+    case 'isNull': {
+      const out = `${deparseExpr(e.arg, undefined, pretty)} IS ${e.negated ? 'NOT ' : ''}NULL`;
+      return pretty ? out : `(${out})`;
+    }
     default:
-      return '(' + e.kind + ')';
+      throw notSupported(`printing a ${e.kind} expression`);
   }
 }
 
-/** defaultText is a column's default as pg_get_expr prints it, or undefined when it has none. */
-export function defaultText(t: TableDef, c: ColumnDef): string | undefined {
-  if (c.sequence !== undefined) return `nextval(${quoteLiteral(sequenceName(t, c.name))}::regclass)`;
-  if (c.default === undefined) return undefined;
+/** defaultTree is a column default as pg_attrdef.adbin holds it (shale's tree as JSON, for pg_get_expr). */
+export function defaultTree(t: TableDef, c: ColumnDef): string | undefined {
+  if (c.sequence === undefined && c.default === undefined) return undefined;
+  // PostgreSQL stores no default for DEFAULT NULL.
+  const d = c.default;
+  if (d?.kind === 'literal' && d.literal.kind === 'null') return undefined;
+  if (d?.kind === 'cast' && d.arg.kind === 'literal' && d.arg.literal.kind === 'null') return undefined;
+  return JSON.stringify({
+    expr: c.default ?? null,
+    type: c.type,
+    sequence: c.sequence === undefined ? null : sequenceName(t, c.name),
+  });
+}
+
+/** treeText is pg_get_expr: the text of a tree made by defaultTree. */
+export function treeText(tree: string, pretty: boolean): string {
+  let d: { expr: Expr | null; type: SqlType; sequence: string | null };
+  try {
+    d = JSON.parse(tree) as typeof d;
+  } catch {
+    throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'input is not a valid expression tree');
+  }
+  if (d.sequence !== null) return `nextval(${quoteLiteral(d.sequence)}::regclass)`;
   // An untyped literal at the top takes the column's type; one inside a call is text (lower('A'::text)).
-  return deparseExpr(c.default, c.type);
+  return deparseExpr(d.expr!, d.type, pretty);
+}
+
+/** defaultText is a column's default as pg_get_expr prints it, or undefined when it has none. */
+export function defaultText(t: TableDef, c: ColumnDef, pretty: boolean): string | undefined {
+  const tree = defaultTree(t, c);
+  return tree === undefined ? undefined : treeText(tree, pretty);
 }
 
 function indexColumns(t: TableDef, ix: IndexInfo): string {

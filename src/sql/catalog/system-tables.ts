@@ -14,7 +14,7 @@ import type { ExecContext } from '../expr/context.js';
 import type { SystemRelations } from '../plan/system-relations.js';
 import type { CatalogView } from './catalog.js';
 import { formatType } from '../types/sql-type.js';
-import { defaultText, indexDef } from './deparse.js';
+import { defaultText, defaultTree, indexDef } from './deparse.js';
 import { functionNames } from '../expr/functions.js';
 import { AGGREGATES } from '../expr/aggregates.js';
 import {
@@ -422,7 +422,7 @@ function pgAttrdef(catalog: CatalogView): Value[][] {
   const rows: Value[][] = [];
   for (const t of catalog.all())
     t.columns.forEach((c, i) => {
-      const d = defaultText(t, c);
+      const d = defaultTree(t, c);
       if (d !== undefined) rows.push([attrdefOid(t, i + 1), t.id, i + 1, d]);
     });
   return rows;
@@ -788,6 +788,8 @@ const INFO_TABLES: Spec = [
   ['table_schema', 'name'],
   ['table_name', 'name'],
   ['table_type', 'text'],
+  ['is_insertable_into', 'text'],
+  ['is_typed', 'text'],
 ];
 
 const INFO_COLUMNS: Spec = [
@@ -799,7 +801,92 @@ const INFO_COLUMNS: Spec = [
   ['column_default', 'text'],
   ['is_nullable', 'text'],
   ['data_type', 'text'],
+  ['character_maximum_length', 'int4'],
+  ['numeric_precision', 'int4'],
+  ['numeric_precision_radix', 'int4'],
+  ['numeric_scale', 'int4'],
+  ['datetime_precision', 'int4'],
+  ['udt_catalog', 'name'],
+  ['udt_schema', 'name'],
+  ['udt_name', 'name'],
+  ['is_identity', 'text'],
+  ['is_generated', 'text'],
+  ['is_updatable', 'text'],
 ];
+
+const BINARY_PRECISION: Partial<Record<TypeId, number>> = {
+  int2: 16,
+  int4: 32,
+  int8: 64,
+  float4: 24,
+  float8: 53,
+};
+
+/** typeFacts: information_schema.columns' length, precision and scale of a column type. */
+function typeFacts(t: { id: TypeId; typmod: number }): Value[] {
+  const length = (t.id === 'varchar' || t.id === 'bpchar') && t.typmod >= 4 ? t.typmod - 4 : null;
+  let precision: Value = BINARY_PRECISION[t.id] ?? null;
+  let radix: Value = precision === null ? null : 2;
+  let scale: Value = precision === null || t.id.startsWith('float') ? null : 0;
+  if (t.id === 'numeric') {
+    const m = t.typmod - 4;
+    precision = t.typmod >= 4 ? m >> 16 : null;
+    scale = t.typmod >= 4 ? m & 0xffff : null;
+    radix = 10;
+  }
+  const datetime = t.id === 'date' ? 0 : t.id === 'timestamp' || t.id === 'timestamptz' ? 6 : null;
+  return [length, precision, radix, scale, datetime];
+}
+
+/** tableConstraints: PRIMARY KEY and UNIQUE constraints, and NOT NULL as PostgreSQL lists it (CHECK). */
+function tableConstraints(rt: Runtime): Value[][] {
+  const db = rt.session.database;
+  const rows: Value[][] = [];
+  for (const t of rt.catalog.all()) {
+    for (const ix of indexesOf(t))
+      if (ix.constraint)
+        rows.push([
+          db,
+          'public',
+          ix.name,
+          db,
+          'public',
+          t.name,
+          ix.primary ? 'PRIMARY KEY' : 'UNIQUE',
+          'NO',
+          'NO',
+          'YES',
+        ]);
+    t.columns.forEach((c, i) => {
+      if (c.notNull)
+        rows.push([
+          db,
+          'public',
+          `${NAMESPACE_PUBLIC}_${t.id}_${i + 1}_not_null`,
+          db,
+          'public',
+          t.name,
+          'CHECK',
+          'NO',
+          'NO',
+          'YES',
+        ]);
+    });
+  }
+  return rows;
+}
+
+function keyColumnUsage(rt: Runtime): Value[][] {
+  const db = rt.session.database;
+  const rows: Value[][] = [];
+  for (const t of rt.catalog.all())
+    for (const ix of indexesOf(t))
+      if (ix.constraint)
+        ix.columns.forEach((k, i) =>
+          rows.push([db, 'public', ix.name, db, 'public', t.name, t.columns[k.column]!.name, i + 1, null]),
+        );
+  return rows;
+}
 
 const INFORMATION_SCHEMA: Record<string, { spec: Spec; build: Build }> = {
   schemata: {
@@ -812,7 +899,8 @@ const INFORMATION_SCHEMA: Record<string, { spec: Spec; build: Build }> = {
   },
   tables: {
     spec: INFO_TABLES,
-    build: (rt) => rt.catalog.all().map((t) => [rt.session.database, 'public', t.name, 'BASE TABLE']),
+    build: (rt) =>
+      rt.catalog.all().map((t) => [rt.session.database, 'public', t.name, 'BASE TABLE', 'YES', 'NO']),
   },
   columns: {
     spec: INFO_COLUMNS,
@@ -826,13 +914,49 @@ const INFORMATION_SCHEMA: Record<string, { spec: Spec; build: Build }> = {
             t.name,
             c.name,
             i + 1,
-            defaultText(t, c) ?? null,
+            defaultText(t, c, false) ?? null,
             c.notNull ? 'NO' : 'YES',
             formatType(sqlType(c.type.id)),
+            ...typeFacts(c.type),
+            rt.session.database,
+            'pg_catalog',
+            c.type.id,
+            'NO',
+            'NEVER',
+            'YES',
           ]),
         );
       return rows;
     },
+  },
+  table_constraints: {
+    spec: [
+      ['constraint_catalog', 'name'],
+      ['constraint_schema', 'name'],
+      ['constraint_name', 'name'],
+      ['table_catalog', 'name'],
+      ['table_schema', 'name'],
+      ['table_name', 'name'],
+      ['constraint_type', 'text'],
+      ['is_deferrable', 'text'],
+      ['initially_deferred', 'text'],
+      ['enforced', 'text'],
+    ],
+    build: tableConstraints,
+  },
+  key_column_usage: {
+    spec: [
+      ['constraint_catalog', 'name'],
+      ['constraint_schema', 'name'],
+      ['constraint_name', 'name'],
+      ['table_catalog', 'name'],
+      ['table_schema', 'name'],
+      ['table_name', 'name'],
+      ['column_name', 'name'],
+      ['ordinal_position', 'int4'],
+      ['position_in_unique_constraint', 'int4'],
+    ],
+    build: keyColumnUsage,
   },
 };
 

@@ -4,7 +4,7 @@
  * pg_get_serial_sequence, pg_encoding_to_char, current_schemas, the *_description functions (shale keeps no
  * comments: NULL), pg_relation_is_publishable.
  */
-import { constraintDef, indexDef, quoteIdent } from '../catalog/deparse.js';
+import { constraintDef, indexDef, quoteIdent, treeText } from '../catalog/deparse.js';
 import {
   constraintOid,
   indexesOf,
@@ -104,7 +104,12 @@ export const CATALOG_FUNCTIONS: Record<string, FunctionDef> = {
     ([oid, typmod]) => (oid === null ? null : formatTypeOid(oid as number, typmod ?? null)),
     { strict: false },
   ),
-  pg_get_expr: fixed(['pg_node_tree', 'oid', 'bool'], 'text', ([tree]) => tree, { min: 2 }),
+  pg_get_expr: fixed(
+    ['pg_node_tree', 'oid', 'bool'],
+    'text',
+    ([tree, , pretty]) => treeText(tree as string, pretty === true),
+    { min: 2 },
+  ),
   pg_get_indexdef: fixed(
     ['oid', 'int4', 'bool'],
     'text',

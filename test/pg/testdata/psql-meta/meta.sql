@@ -8,6 +8,7 @@ CREATE INDEX orders_user_idx ON orders (user_id, id DESC);
 CREATE UNIQUE INDEX orders_note_key ON orders (note);
 CREATE TABLE events (kind char(8), payload jsonb, at date DEFAULT '2024-01-01', n int8 DEFAULT 0);
 CREATE TABLE defaults (a int DEFAULT -1, b int8 DEFAULT 5000000000, c numeric(10,2) DEFAULT '1.5', d numeric DEFAULT -1.5, e varchar(10) DEFAULT 'x', f char(3) DEFAULT 'y', g text DEFAULT 'it''s', h timestamp DEFAULT '2024-01-01', i timestamptz DEFAULT current_timestamp, j bool DEFAULT 'true', k float8 DEFAULT 1.5, l int DEFAULT 1 + 2 * 3, m text DEFAULT lower('A'), n int DEFAULT '7', o date DEFAULT current_date, p text DEFAULT 'a' || 'b', q int2 DEFAULT 3, r jsonb DEFAULT '{"a":1}', s float4 DEFAULT -2, u bytea DEFAULT '\x01', v int DEFAULT (1 + 2) * 3);
+CREATE TABLE defaults2 (a int DEFAULT CASE WHEN 1 > 0 THEN 1 ELSE 2 END, b int DEFAULT coalesce(NULL, 3), c int DEFAULT greatest(1, 2), d int DEFAULT -(2), e int DEFAULT nullif(1, 2), f bool DEFAULT (NOT true), g bool DEFAULT (1 IS NULL), h int DEFAULT NULL, i int DEFAULT CASE 1 WHEN 2 THEN 3 END, j bool DEFAULT (true AND (1 IS NOT NULL)));
 CREATE TABLE "Mixed Case" ("Id" int PRIMARY KEY, "select" text);
 \echo '### \\d'
 \d
@@ -27,6 +28,8 @@ CREATE TABLE "Mixed Case" ("Id" int PRIMARY KEY, "select" text);
 \d events
 \echo '### \\d defaults'
 \d defaults
+\echo '### \\d defaults2'
+\d defaults2
 \echo '### \\d "Mixed Case"'
 \d "Mixed Case"
 \echo '### \\d+ users'
@@ -84,3 +87,10 @@ SELECT * FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename;
 SELECT * FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname;
 SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('public', 'pg_catalog', 'information_schema') ORDER BY 1;
 SELECT c.relname, a.attname, t.typname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type t ON t.oid = a.atttypid WHERE c.relname = 'events' AND a.attnum > 0 ORDER BY a.attnum;
+SELECT table_name, column_name, ordinal_position, column_default, is_nullable, data_type, character_maximum_length, numeric_precision, numeric_precision_radix, numeric_scale, datetime_precision, udt_name, is_identity, is_generated, is_updatable FROM information_schema.columns WHERE table_schema = 'public' AND table_name IN ('users', 'orders', 'events', 'defaults') ORDER BY table_name, ordinal_position;
+SELECT table_name, table_type, is_insertable_into, is_typed FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1;
+SELECT tc.table_name, tc.constraint_name, tc.constraint_type, kcu.column_name, kcu.ordinal_position FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_name = tc.table_name WHERE tc.table_schema = 'public' AND tc.constraint_type IN ('PRIMARY KEY', 'UNIQUE') ORDER BY 1, 2, 5;
+SELECT table_name, count(*) FROM information_schema.table_constraints WHERE table_schema = 'public' AND constraint_type = 'CHECK' GROUP BY 1 ORDER BY 1;
+SELECT E'a\nb' ~ 'a.b', 'ab' ~ '(?i)A', 'foo bar' ~ '\mbar', 'foo bar' ~ 'o\M', 'x]' ~ '[]]', 'a-b' ~ '^[a\-]+', 'tab	x' ~ '[[:space:]]x$';
+SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'defaults2' ORDER BY ordinal_position;
+SELECT pg_get_expr(adbin, adrelid), pg_get_expr(adbin, adrelid, true) FROM pg_attrdef WHERE adrelid = 'defaults'::regclass ORDER BY adnum;
