@@ -610,6 +610,17 @@ const PG_DATABASE: Spec = [
 export const ENCODING_UTF8 = 6;
 
 const EMPTY: Record<string, Spec> = {
+  pg_enum: [
+    ['oid', 'oid'],
+    ['enumtypid', 'oid'],
+    ['enumsortorder', 'float4'],
+    ['enumlabel', 'name'],
+  ],
+  pg_range: [
+    ['rngtypid', 'oid'],
+    ['rngsubtype', 'oid'],
+    ['rngmultitypid', 'oid'],
+  ],
   pg_auth_members: [
     ['oid', 'oid'],
     ['roleid', 'oid'],
@@ -780,6 +791,8 @@ export const SYSTEM_RELATION_OIDS: Readonly<Record<string, number>> = {
   pg_auth_members: 1261,
   pg_proc: 1255,
   pg_tables: 12005,
+  pg_enum: 3501,
+  pg_range: 3541,
   pg_indexes: 12013,
 };
 

@@ -94,3 +94,8 @@ SELECT table_name, count(*) FROM information_schema.table_constraints WHERE tabl
 SELECT E'a\nb' ~ 'a.b', 'ab' ~ '(?i)A', 'foo bar' ~ '\mbar', 'foo bar' ~ 'o\M', 'x]' ~ '[]]', 'a-b' ~ '^[a\-]+', 'tab	x' ~ '[[:space:]]x$';
 SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'defaults2' ORDER BY ordinal_position;
 SELECT pg_get_expr(adbin, adrelid), pg_get_expr(adbin, adrelid, true) FROM pg_attrdef WHERE adrelid = 'defaults'::regclass ORDER BY adnum;
+SELECT array_agg(x), array_agg(DISTINCT x), array_agg(y) FROM (VALUES (1, 'a'), (2, NULL), (1, 'c')) v(x, y);
+SELECT array_agg(x) IS NULL FROM (VALUES (1)) v(x) WHERE x > 1;
+SELECT i.relname, array_agg(a.attname) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) WHERE x.indrelid = 'users'::regclass GROUP BY i.relname ORDER BY 1;
+SELECT count(*) FROM pg_enum;
+SELECT array_agg(DISTINCT x), string_agg(DISTINCT y, ','), array_agg(DISTINCT y), count(DISTINCT y) FROM (VALUES (2, 'b'), (1, 'a'), (2, 'b'), (3, NULL)) v(x, y);
