@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import pg from 'pg';
 import { startServer, type TestServer } from '../support/sql-server.js';
 
 const DATA = join(process.cwd(), 'test', 'pg', 'testdata', 'psql-meta');
@@ -20,7 +21,7 @@ function onPath(program: string): boolean {
 const psql = onPath('psql');
 let server: TestServer | undefined;
 before(async () => {
-  if (psql) server = await startServer();
+  server = await startServer();
 });
 after(async () => {
   await server?.stop();
@@ -57,3 +58,37 @@ test(
     assert.equal(r.status, 0);
   },
 );
+
+test('catalog syntax that shale does not implement is 0A000, naming the construct', async () => {
+  const s = server!;
+  const c = new pg.Client({ host: s.host, port: s.port, user: 'postgres', database: 'postgres' });
+  await c.connect();
+  try {
+    const cases: [string, string, RegExp][] = [
+      ['select unnest(array[1, 2])', '0A000', /unnest/],
+      ["select '{{1,2},{3,4}}'::int[]", '0A000', /multidimensional/],
+      ["select '[0:1]={1,2}'::int[]", '0A000', /bound/],
+      ['select \'a\' collate "en_US"', '0A000', /COLLATE "en_US"/],
+      ['select (array[1, 2])[1:2]', '0A000', /subscripts/],
+      ["select 'a' ~~ any(array['a'])", '0A000', /ANY/],
+      ["select 'a' ~ '[[.a.]]'", '0A000', /collating/],
+      ['create table t_arr (a int[])', '0A000', /array columns/],
+      ["select indkey::int2[] from pg_index where indexrelid = 'm_pkey'::regclass", '0A000', /lower bound/],
+      ["select 'a' ~ '('", '2201B', /parentheses/],
+      ["select 'nope'::regclass", '42P01', /nope/],
+      ['select array[]', '42P18', /empty array/],
+    ];
+    await c.query('create table m (id int primary key)');
+    for (const [sql, code, message] of cases) {
+      const err = await c.query(sql).then(
+        () => undefined,
+        (e: unknown) => e as { code: string; message: string },
+      );
+      assert.ok(err !== undefined, `${sql} should fail`);
+      assert.equal(err.code, code, `${sql}: ${err.message}`);
+      assert.match(err.message, message, sql);
+    }
+  } finally {
+    await c.end();
+  }
+});
