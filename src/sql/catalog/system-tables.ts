@@ -157,6 +157,7 @@ const PG_CLASS: Spec = [
   ['relreplident', 'text'],
   ['relispartition', 'bool'],
   ['relrewrite', 'oid'],
+  ['relacl', '_text'],
   ['reloptions', '_text'],
   ['relpartbound', 'pg_node_tree'],
 ];
@@ -195,6 +196,7 @@ function systemClassRows(): Value[][] {
       view ? 'n' : 'd',
       false,
       0,
+      null,
       null,
       null,
     ];
@@ -237,6 +239,7 @@ function pgClass(catalog: CatalogView): Value[][] {
         0,
         null,
         null,
+        null,
       ];
     }),
   ];
@@ -263,6 +266,7 @@ const PG_ATTRIBUTE: Spec = [
   ['attislocal', 'bool'],
   ['attinhcount', 'int4'],
   ['attcollation', 'oid'],
+  ['attacl', '_text'],
 ];
 
 function pgAttribute(catalog: CatalogView): Value[][] {
@@ -296,6 +300,7 @@ function pgAttribute(catalog: CatalogView): Value[][] {
       true,
       0,
       collatable(c.type.id) ? COLLATION_DEFAULT : 0,
+      null,
     ]);
   };
   for (const [name, r] of Object.entries(PG_CATALOG))
@@ -610,6 +615,14 @@ const PG_DATABASE: Spec = [
 export const ENCODING_UTF8 = 6;
 
 const EMPTY: Record<string, Spec> = {
+  pg_extension: [
+    ['oid', 'oid'],
+    ['extname', 'name'],
+    ['extowner', 'oid'],
+    ['extnamespace', 'oid'],
+    ['extrelocatable', 'bool'],
+    ['extversion', 'text'],
+  ],
   pg_enum: [
     ['oid', 'oid'],
     ['enumtypid', 'oid'],
@@ -715,6 +728,19 @@ const PG_CATALOG: Record<string, { spec: Spec; build: Build }> = {
   pg_sequence: { spec: PG_SEQUENCE, build: (rt) => pgSequence(rt.catalog) },
   pg_depend: { spec: PG_DEPEND, build: (rt) => pgDepend(rt.catalog) },
   pg_proc: { spec: PG_PROC, build: pgProc },
+  pg_tablespace: {
+    spec: [
+      ['oid', 'oid'],
+      ['spcname', 'name'],
+      ['spcowner', 'oid'],
+      ['spcacl', '_text'],
+      ['spcoptions', '_text'],
+    ],
+    build: () => [
+      [1663, 'pg_default', ROLE_BOOTSTRAP, null, null],
+      [1664, 'pg_global', ROLE_BOOTSTRAP, null, null],
+    ],
+  },
   pg_tables: { spec: PG_TABLES, build: pgTables },
   pg_indexes: { spec: PG_INDEXES, build: (rt) => pgIndexes(rt.catalog) },
   pg_am: {
@@ -791,6 +817,8 @@ export const SYSTEM_RELATION_OIDS: Readonly<Record<string, number>> = {
   pg_auth_members: 1261,
   pg_proc: 1255,
   pg_tables: 12005,
+  pg_extension: 3079,
+  pg_tablespace: 1213,
   pg_enum: 3501,
   pg_range: 3541,
   pg_indexes: 12013,

@@ -174,6 +174,7 @@ export const CATALOG_FUNCTIONS: Record<string, FunctionDef> = {
     if (r === undefined || r.kind !== 'r') return r === undefined ? null : 0n;
     return BigInt(r.table.indexes.reduce((n, ix) => n + ex.runtime.approximateBytes(indexPrefix(ix.id)), 0));
   }),
+  pg_tablespace_location: fixed(['oid'], 'text', () => ''),
   quote_ident: fixed(['text'], 'text', ([s]) => quoteIdent(s as string)),
   pg_size_pretty: fixed(['int8'], 'text', ([n]) => sizePretty(n as bigint)),
   pg_function_is_visible: fixed(['oid'], 'bool', ([oid]) =>

@@ -42,6 +42,10 @@ CREATE TABLE "Mixed Case" ("Id" int PRIMARY KEY, "select" text);
 \df
 \echo '### \\ds'
 \ds
+\echo '### \\dp'
+\dp
+\echo '### \\db'
+\db
 \echo '### \\d users_pkey'
 \d users_pkey
 \echo '### \\dt u*'
