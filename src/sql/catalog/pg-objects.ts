@@ -106,12 +106,34 @@ export function relations(catalog: CatalogView): Relation[] {
   return out;
 }
 
+interface RelationIndex {
+  readonly stamp: string;
+  readonly byOid: Map<number, Relation>;
+  readonly byName: Map<string, Relation>;
+}
+
+/** INDEXES: each view's relations by OID and by name, rebuilt when the catalog or the view changes. */
+const INDEXES = new WeakMap<CatalogView, RelationIndex>();
+
+function relationIndex(catalog: CatalogView): RelationIndex {
+  const stamp = `${catalog.catalog.version}:${catalog.edits}`;
+  let ix = INDEXES.get(catalog);
+  if (ix === undefined || ix.stamp !== stamp) {
+    const all = relations(catalog);
+    const byName = new Map<string, Relation>();
+    for (const r of all) if (!byName.has(r.name)) byName.set(r.name, r);
+    ix = { stamp, byOid: new Map(all.map((r) => [r.oid, r])), byName };
+    INDEXES.set(catalog, ix);
+  }
+  return ix;
+}
+
 /** relationByOid finds a user relation by OID. */
 export function relationByOid(catalog: CatalogView, oid: number): Relation | undefined {
-  return relations(catalog).find((r) => r.oid === oid);
+  return relationIndex(catalog).byOid.get(oid);
 }
 
 /** relationByName finds a user relation by name (schema public). */
 export function relationByName(catalog: CatalogView, name: string): Relation | undefined {
-  return relations(catalog).find((r) => r.name === name);
+  return relationIndex(catalog).byName.get(name);
 }

@@ -53,7 +53,14 @@ class SystemRelationPlan implements Plan {
     }));
   }
   rows(ex: ExecContext): Iterable<Row> {
-    return this.build(ex.runtime);
+    // Built once per execution: a statement cannot change the catalog while it reads it, and joins scan the
+    // same relation once per outer row.
+    let rows = ex.cache.get(this) as Row[] | undefined;
+    if (rows === undefined) {
+      rows = this.build(ex.runtime);
+      ex.cache.set(this, rows);
+    }
+    return rows;
   }
   explain(): string[] {
     return [`Seq Scan on ${this.name}`, ...indent([])];

@@ -369,12 +369,66 @@ export class Planner implements Analyzer {
   planFrom(from: readonly FromItem[], outer: Scope | undefined, where: readonly Expr[]): FromResult {
     if (from.length === 0) return { plan: new ValuesPlan([], [[]]), columns: [] };
     let acc = this.planFromItem(from[0]!, outer, where);
+    // WHERE conjuncts that name only this level's columns are also checked as soon as the comma-joined items
+    // they name are joined, so a cross join of catalog relations does not build every combination (the whole
+    // WHERE still runs on top).
+    const pending = from.length > 1 ? where.filter((w) => !hasSubquery(w)) : [];
+    const early = (columns: ColumnInfo[]): Compiled | undefined => {
+      const ready: Compiled[] = [];
+      for (let k = 0; k < pending.length; k++) {
+        let c: Compiled;
+        try {
+          // Without the enclosing scopes: a name of an item not joined yet must not resolve to an outer query.
+          c = this.compile(pending[k]!, new Scope(columns), 'WHERE');
+        } catch (err) {
+          if (err instanceof SqlError) continue;
+          throw err;
+        }
+        if (c.volatile === true || c.type.id !== 'bool') continue;
+        ready.push(c);
+        pending.splice(k--, 1);
+      }
+      if (ready.length === 0) return undefined;
+      const fs = ready.map((c) => c.eval);
+      return {
+        type: sqlType('bool'),
+        eval: (row, ex) => {
+          for (const f of fs) if (f(row, ex) !== true) return false;
+          return true;
+        },
+        correlated: ready.some((c) => c.correlated),
+      };
+    };
+    const first = early(acc.columns);
+    if (first !== undefined) acc = { plan: new FilterPlan(acc.plan, first), columns: acc.columns };
     for (let i = 1; i < from.length; i++) {
-      const r = this.planFromItem(from[i]!, new Scope(acc.columns, outer), where);
+      const scope = new Scope(acc.columns, outer);
+      const before = outerRefCount(scope);
+      const r = this.planFromItem(from[i]!, scope, where);
+      // Catalog relations have no access paths: an item made only of them that refers to nothing outside is
+      // computed once per execution instead of once per row to its left.
+      const rightPlan =
+        outerRefCount(scope) === before && this.onlySystemRelations(from[i]!)
+          ? new MaterializePlan(r.plan, 'Materialize')
+          : r.plan;
       const columns = [...acc.columns, ...r.columns];
-      acc = { plan: new NestedLoopJoin(acc.plan, r.plan, 'inner', undefined), columns };
+      acc = { plan: new NestedLoopJoin(acc.plan, rightPlan, 'inner', early(columns)), columns };
     }
     return acc;
+  }
+
+  /** onlySystemRelations: the FROM item reads pg_catalog / information_schema relations and nothing else. */
+  private onlySystemRelations(item: FromItem): boolean {
+    if (item.kind === 'join')
+      return this.onlySystemRelations(item.left) && this.onlySystemRelations(item.right);
+    if (item.kind !== 'table') return false;
+    if (item.schema === 'pg_catalog' || item.schema === 'information_schema') return true;
+    return (
+      item.schema === undefined &&
+      this.lookupCte(item.name) === undefined &&
+      this.catalog.get(item.name) === undefined &&
+      this.system.relation(undefined, item.name, this.catalog) !== undefined
+    );
   }
 
   private planSelect(q: SimpleSelect, outer: Scope | undefined): Plan {
@@ -483,6 +537,21 @@ export class Planner implements Analyzer {
       if (grouped) this.aggregates = undefined;
     }
   }
+}
+
+/** hasSubquery: the expression contains a subquery (not checked early: it may be costly or volatile). */
+function hasSubquery(e: Expr): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    if ((x as { kind?: string }).kind === 'subquery') {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return found;
 }
 
 function asTyped(c: Compiled): Compiled {
