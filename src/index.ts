@@ -3,13 +3,16 @@
  * else under src/ is internal.
  */
 export { DB } from './db/db.js';
-export type { WriteOptions, ReadOptions, IteratorOptions } from './db/db.js';
+export type { WriteOptions, ReadOptions, IteratorOptions, ProgressOptions } from './db/db.js';
 export { WriteBatch } from './db/write-batch.js';
 export { Transaction } from './txn/transaction.js';
 export type { Isolation, TransactionOptions, TransactOptions } from './txn/transaction.js';
 export type { RepairReport } from './db/repair.js';
 export type { VerifyReport, VerifyProblem } from './db/verify.js';
 export type { CheckpointReport } from './db/checkpoint.js';
+export type { Metrics, LatencyMetrics, LevelCompactionMetrics, LevelShape } from './db/metrics.js';
+export { prometheusText, PROMETHEUS_CONTENT_TYPE } from './db/prometheus-text.js';
+export type { PrometheusTextOptions } from './db/prometheus-text.js';
 export type {
   CompactionFilter,
   CompactionFilterFactory,

@@ -12,6 +12,8 @@ import { DB } from '../db/db.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { runQa, runQaChild, thisCli } from './qa.js';
 import { dumpFile } from '../db/dump.js';
+import { formatMetrics } from './format-metrics.js';
+import { startProgress } from './progress.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
 import { serve, type PgServer, type ServeOptions } from '../pg/server.js';
 import { SHALE_VERSION } from '../sql/engine.js';
@@ -78,7 +80,9 @@ const COMMANDS: Record<string, Command> = {
     args: '<dir>',
     summary: 'rebuild a database whose MANIFEST is lost or damaged (damaged tables go to lost/)',
     run: async ([dir]) => {
-      const r = await DB.repair(need(dir, 'dir'));
+      const r = await withProgress('repair', 'files', (onProgress) =>
+        DB.repair(need(dir, 'dir'), { onProgress }),
+      );
       console.log(JSON.stringify(r, null, 2));
       return 0;
     },
@@ -88,7 +92,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'compact the whole database',
     run: async ([dir]) => {
       return withDb(dir, async (db) => {
-        await db.compactRange();
+        await withProgress('compact', 'steps', (onProgress) =>
+          db.compactRange(undefined, undefined, { onProgress }),
+        );
         console.log(db.getProperty('leveldb.stats'));
         return 0;
       });
@@ -96,7 +102,8 @@ const COMMANDS: Record<string, Command> = {
   },
   stats: {
     args: '<dir> [--json]',
-    summary: 'levels (files, bytes), write amplification, last sequence, memory',
+    summary: 'levels (files, bytes), write amplification, last sequence, memory, metrics of the open',
+    help: "The metrics (db.metrics(): counters and latencies) are those of this command's own open of the\ndatabase (recovery, table opens); an application reads its own with db.metrics() or db.metricsText().",
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
       return withDb(dir, async (db) => {
@@ -111,6 +118,7 @@ const COMMANDS: Record<string, Command> = {
           writeAmplification: Number(db.getProperty('shale.write-amplification')),
           lastSequence: Number(db.getProperty('shale.last-sequence')),
           approximateMemoryUsage: Number(db.getProperty('leveldb.approximate-memory-usage')),
+          metrics: db.metrics(),
         };
         if (v.json === true) console.log(JSON.stringify(stats, null, 2));
         else {
@@ -118,6 +126,7 @@ const COMMANDS: Record<string, Command> = {
           console.log(`write amplification: ${stats.writeAmplification}`);
           console.log(`last sequence: ${stats.lastSequence}`);
           console.log(`memory in use: ${stats.approximateMemoryUsage} bytes`);
+          process.stdout.write(formatMetrics(stats.metrics));
         }
         return 0;
       });
@@ -138,7 +147,9 @@ const COMMANDS: Record<string, Command> = {
     summary: 'check every checksum, batch and key order of a closed database; exit 1 on damage',
     options: { json: { type: 'boolean', default: false } },
     run: async ([dir], v) => {
-      const r = await DB.verify(need(dir, 'dir'), { createIfMissing: false });
+      const r = await withProgress('verify', 'bytes', (onProgress) =>
+        DB.verify(need(dir, 'dir'), { createIfMissing: false, onProgress }),
+      );
       if (v.json === true) console.log(JSON.stringify(r, null, 2));
       else {
         for (const p of r.problems)
@@ -161,6 +172,7 @@ const COMMANDS: Record<string, Command> = {
   --password=secret        require SCRAM-SHA-256 with this password (or set SHALE_PASSWORD)
   --max-connections=n      (default 100)
   --statement-timeout=ms   cancel statements running longer (default 0: no limit)
+  --metrics-port=n         serve Prometheus metrics at http://host:n/metrics (server and engine)
 Stops on SIGTERM or SIGINT: running statements finish, open transactions roll back.`,
     options: {
       'data-dir': { type: 'string', default: './shale-data' },
@@ -169,6 +181,7 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
       password: { type: 'string' },
       'max-connections': { type: 'string', default: '100' },
       'statement-timeout': { type: 'string', default: '0' },
+      'metrics-port': { type: 'string' },
     },
     run: async (_p, v) => {
       const number = (name: string): number => {
@@ -182,12 +195,15 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
         host: v.host as string,
         maxConnections: number('max-connections'),
         statementTimeout: number('statement-timeout'),
+        ...(v['metrics-port'] === undefined ? {} : { metricsPort: number('metrics-port') }),
         ...(password === undefined || password === '' ? {} : { password }),
       };
       const server = await listenOnFreePort(common, v.port === undefined ? undefined : number('port'));
       console.log(
         `shale ${SHALE_VERSION} listening on ${server.host}:${server.port} (data in ${common.dataDir})`,
       );
+      if (server.metricsPort !== undefined)
+        console.log(`metrics at http://${server.host}:${server.metricsPort}/metrics`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -206,7 +222,10 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
     run: async ([dir, dest]) => {
       const target = need(dest, 'dest');
       return withDb(dir, async (db) => {
-        console.log(JSON.stringify(await db.checkpoint(target)));
+        const r = await withProgress('checkpoint', 'files', (onProgress) =>
+          db.checkpoint(target, { onProgress }),
+        );
+        console.log(JSON.stringify(r));
         return 0;
       });
     },
@@ -226,11 +245,20 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
     },
     run: async ([file], v) => {
       const { keyEnc } = encodings(v);
-      dumpFile(need(file, 'file'), (line) => process.stdout.write(line + '\n'), {
-        hex: v.hex === true,
-        gte: typeof v.gte === 'string' ? decodeArg(v.gte, keyEnc) : undefined,
-        lt: typeof v.lt === 'string' ? decodeArg(v.lt, keyEnc) : undefined,
-      });
+      // The records go to stdout: a bar only when they go elsewhere than the terminal the bar is on.
+      const p = process.stdout.isTTY
+        ? startProgress('dump', 'bytes', NO_TTY)
+        : startProgress('dump', 'bytes');
+      try {
+        dumpFile(need(file, 'file'), (line) => process.stdout.write(line + '\n'), {
+          hex: v.hex === true,
+          gte: typeof v.gte === 'string' ? decodeArg(v.gte, keyEnc) : undefined,
+          lt: typeof v.lt === 'string' ? decodeArg(v.lt, keyEnc) : undefined,
+          onProgress: p.onProgress,
+        });
+      } finally {
+        p.stop();
+      }
       return 0;
     },
   },
@@ -372,6 +400,23 @@ function encodings(v: Record<string, string | boolean | undefined>): {
     valueEnc: check(v['value-encoding'], 'value-encoding'),
   };
 }
+
+/** withProgress runs `fn` with a progress bar on stderr when it is a terminal (see progress.ts). */
+async function withProgress<T>(
+  label: string,
+  unit: 'bytes' | 'files' | 'steps',
+  fn: (onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const p = startProgress(label, unit);
+  try {
+    return await fn(p.onProgress);
+  } finally {
+    p.stop();
+  }
+}
+
+/** NO_TTY: a stream startProgress draws nothing on. */
+const NO_TTY = { isTTY: false } as NodeJS.WriteStream;
 
 /** withDb opens the existing database in `dir`, runs `fn` on it and closes it, whatever happens. */
 /** listenOnFreePort serves on the given port, or on 5432 and the next ports up when none was given. */

@@ -26,6 +26,7 @@ import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { SnapshotList } from './snapshot.js';
 import type { LevelStats } from './level-stats.js';
+import type { EngineMetrics } from './engine-metrics.js';
 import type { ObsoleteFiles } from './obsolete-files.js';
 
 /** ManualCompaction is one level's step of compactRange(), waiting for or running on the compaction lane. */
@@ -49,6 +50,7 @@ export interface BackgroundWorkDeps {
   readonly runner: JobRunner;
   readonly snapshots: SnapshotList;
   readonly stats: LevelStats;
+  readonly metrics: EngineMetrics;
   readonly status: DBStatus;
   readonly tableSettings: TableSettings;
   readonly pickerOptions: PickerOptions;
@@ -176,6 +178,7 @@ export class BackgroundWork {
       edit.addFile(level, meta);
       d.stats.add(level, { micros, bytesRead: 0, bytesWritten: meta.fileSize });
     }
+    d.metrics.flushed(meta?.fileSize ?? 0, micros);
     edit.logNumber = logNumber;
     edit.prevLogNumber = 0;
     d.versions.logAndApply(edit);
@@ -206,6 +209,7 @@ export class BackgroundWork {
         c.edit.addFile(c.level + 1, f);
         d.versions.logAndApply(c.edit);
         d.stats.levels[c.level + 1]!.count++;
+        d.metrics.trivialMoves++;
         return true;
       }
     }
@@ -258,6 +262,7 @@ export class BackgroundWork {
       edit.addFile(c.level + 1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
     d.versions.logAndApply(edit);
     d.stats.add(c.level + 1, { micros: r.micros, bytesRead: r.bytesRead, bytesWritten: r.bytesWritten });
+    d.metrics.compacted(c.level + 1, r.bytesRead, r.bytesWritten, r.micros);
     if (manual !== undefined && !manual.bottom && c.level > 0) {
       // Above level 0 a manual step takes about one file's worth; continue after what it took.
       const last = c.inputs[0][c.inputs[0].length - 1]!;

@@ -8,6 +8,16 @@ import type { Bounds } from './db-iterator.js';
 import type { Snapshot } from './snapshot.js';
 
 /** WriteOptions control one write. */
+/**
+ * ProgressOptions: long operations (verify, repair, checkpoint, compactRange, dump) report how far they
+ * are through `onProgress(done, total)`, in the operation's own unit (bytes or files or steps, see each);
+ * `total` may grow while the work finds more to do. Called synchronously, so keep it cheap.
+ */
+export interface ProgressOptions {
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** WriteOptions are the per-call settings of writes. */
 export interface WriteOptions {
   /** sync: fsync the WAL before returning, so the write survives power loss. Default false. */
   sync?: boolean;

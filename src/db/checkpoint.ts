@@ -38,6 +38,7 @@ export function writeCheckpoint(
   walDir: string,
   versions: VersionSet,
   dest: string,
+  onProgress?: (done: number, total: number) => void,
 ): CheckpointReport {
   if (fs.exists(dest)) throw new InvalidArgumentError(`checkpoint destination ${dest} already exists`);
   fs.mkdir(dest);
@@ -55,9 +56,19 @@ export function writeCheckpoint(
     }
     copiedBytes += bytes.length;
   };
+  // Progress in files: the tables, the MANIFEST, the logs.
+  const logNames = fs.list(walDir).filter((name) => {
+    const p = parseFileName(name);
+    return p?.type === 'log' && (p.number >= versions.logNumber || p.number === versions.prevLogNumber);
+  });
+  let total = 1 + logNames.length;
+  for (const files of versions.current.files) total += files.length;
+  let done = 0;
+  const progress = (): void => onProgress?.(done++, total);
   let tables = 0;
   for (let level = 0; level < NUM_LEVELS; level++) {
     for (const f of versions.current.files[level]!) {
+      progress();
       tables++;
       let from = tableFileName(dir, f.number);
       if (!fs.exists(from)) from = sstTableFileName(dir, f.number);
@@ -75,14 +86,16 @@ export function writeCheckpoint(
     }
   }
   const manifest = manifestFileName(dir, versions.manifestFileNumber);
+  progress();
   copy(manifest, manifestFileName(dest, versions.manifestFileNumber), fs.fileSize(manifest));
   let logs = 0;
-  for (const name of fs.list(walDir)) {
-    const p = parseFileName(name);
-    if (p?.type !== 'log' || (p.number < versions.logNumber && p.number !== versions.prevLogNumber)) continue;
-    copy(logFileName(walDir, p.number), logFileName(dest, p.number));
+  for (const name of logNames) {
+    const n = parseFileName(name)!.number;
+    progress();
+    copy(logFileName(walDir, n), logFileName(dest, n));
     logs++;
   }
+  progress();
   fs.syncDir(dest);
   setCurrentFile(fs, dest, versions.manifestFileNumber);
   return { tables, linked, copiedBytes, logs };

@@ -9,6 +9,9 @@ import { ValueType, lookupKey, sequenceOf, typeOf, userKeyOf } from '../memtable
 import { ClosedError } from '../util/errors.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { compareByteRanges } from '../util/bytes.js';
+import { STEP_SAMPLE, type EngineMetrics } from './engine-metrics.js';
+
+const STEP_MASK = STEP_SAMPLE - 1;
 
 /** Bounds restrict an iterator to a key range; each side is optional. */
 export interface Bounds {
@@ -39,6 +42,7 @@ export class DBIterator {
     private readonly ucmp: Comparator,
     private readonly sequence: number,
     private readonly bounds: Bounds,
+    private readonly meter: EngineMetrics,
     private readonly onClose: () => void,
   ) {
     this.bytewise = ucmp === bytewiseComparator;
@@ -52,6 +56,12 @@ export class DBIterator {
 
   /** seekToFirst moves to the first entry in range. */
   seekToFirst(): void {
+    const t = this.meter.beginSeek();
+    this.seekToFirstImpl();
+    this.meter.endSeek(t);
+  }
+
+  private seekToFirstImpl(): void {
     this.checkOpen();
     if (this.bounds.lower !== undefined) {
       this.seekInternal(this.bounds.lower);
@@ -65,6 +75,12 @@ export class DBIterator {
 
   /** seekToLast moves to the last entry in range. */
   seekToLast(): void {
+    const t = this.meter.beginSeek();
+    this.seekToLastImpl();
+    this.meter.endSeek(t);
+  }
+
+  private seekToLastImpl(): void {
     this.checkOpen();
     const upper = this.bounds.upper;
     if (upper !== undefined) {
@@ -93,6 +109,12 @@ export class DBIterator {
 
   /** seek moves to the first entry with key >= `target` (clamped into the bounds). */
   seek(target: Uint8Array): void {
+    const t = this.meter.beginSeek();
+    this.seekImpl(target);
+    this.meter.endSeek(t);
+  }
+
+  private seekImpl(target: Uint8Array): void {
     this.checkOpen();
     const lower = this.bounds.lower;
     if (lower !== undefined && this.ucmp.compare(target, lower) < 0) target = lower;
@@ -101,13 +123,12 @@ export class DBIterator {
 
   /** seekForPrev moves to the last entry with key <= `target` (clamped into the bounds). */
   seekForPrev(target: Uint8Array): void {
+    const t = this.meter.beginSeek();
     this.checkOpen();
-    this.seek(target);
-    if (!this.isValid) {
-      this.seekToLast();
-      return;
-    }
-    if (this.ucmp.compare(this.key(), target) > 0) this.prev();
+    this.seekImpl(target);
+    if (!this.isValid) this.seekToLastImpl();
+    else if (this.ucmp.compare(this.key(), target) > 0) this.prevImpl();
+    this.meter.endSeek(t);
   }
 
   private seekInternal(target: Uint8Array): void {
@@ -115,13 +136,25 @@ export class DBIterator {
     this.iter.seek(lookupKey(target, this.sequence));
     this.findNextUserEntry(false, null);
     if (this.isValid && this.bounds.lower !== undefined && !this.bounds.lowerInclusive) {
-      if (this.ucmp.compare(this.key(), this.bounds.lower) === 0) this.next();
+      if (this.ucmp.compare(this.key(), this.bounds.lower) === 0) this.nextImpl();
     }
     this.checkUpper();
   }
 
   /** next moves to the next entry. Requires: valid(). */
   next(): void {
+    const m = this.meter;
+    // Counted always; timed once in STEP_SAMPLE (the fast path is one increment and a test).
+    if ((++m.nexts & STEP_MASK) !== 0) {
+      this.nextImpl();
+      return;
+    }
+    const t = performance.now();
+    this.nextImpl();
+    m.stepNanos.record((performance.now() - t) * 1e6);
+  }
+
+  private nextImpl(): void {
     this.checkOpen();
     if (!this.isValid) return;
     if (!this.forward) {
@@ -139,6 +172,17 @@ export class DBIterator {
 
   /** prev moves to the previous entry. Requires: valid(). */
   prev(): void {
+    const m = this.meter;
+    if ((++m.prevs & STEP_MASK) !== 0) {
+      this.prevImpl();
+      return;
+    }
+    const t = performance.now();
+    this.prevImpl();
+    m.stepNanos.record((performance.now() - t) * 1e6);
+  }
+
+  private prevImpl(): void {
     this.checkOpen();
     if (!this.isValid) return;
     if (this.forward) {

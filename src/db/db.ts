@@ -25,13 +25,13 @@ import { VersionSet } from '../version/version-set.js';
 import type { Version } from '../version/version.js';
 import { NUM_LEVELS } from '../version/version-edit.js';
 import { LevelIterator } from '../version/level-iterator.js';
-import { lockFileName, parseFileName } from '../version/file-names.js';
+import { currentFileName, lockFileName, parseFileName } from '../version/file-names.js';
 import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { LruCache } from '../util/lru-cache.js';
 import { toBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import { ClosedError, InvalidArgumentError, NotFoundError } from '../util/errors.js';
+import { ClosedError, InvalidArgumentError, NotFoundError, NotSupportedError } from '../util/errors.js';
 import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
 import { WriteBatch } from './write-batch.js';
@@ -45,12 +45,17 @@ import {
   checkIteratorOptions,
   syncOption,
   type IteratorOptions,
+  type ProgressOptions,
   type ReadOptions,
   type WriteOptions,
 } from './call-options.js';
 import { DBStatus } from './db-status.js';
 import { MemTables } from './memtables.js';
-import { LiveLog } from './live-log.js';
+import type { LiveLog } from './live-log.js';
+import { MeteredLiveLog } from './metered-live-log.js';
+import { EngineMetrics, GET_SAMPLE } from './engine-metrics.js';
+import { collectMetrics, type Metrics } from './metrics.js';
+import { prometheusText, type PrometheusTextOptions } from './prometheus-text.js';
 import { ObsoleteFiles } from './obsolete-files.js';
 import { BackgroundWork } from './background-work.js';
 import { WriteStall } from './write-stall.js';
@@ -58,6 +63,7 @@ import { CommitPipeline } from './commit-pipeline.js';
 import { recoverDatabase } from './open.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
 import { writeCheckpoint, type CheckpointReport } from './checkpoint.js';
+import { catchUp as catchUpSecondary, evictUnusedTables, type CatchUpContext } from './secondary.js';
 import {
   Transaction,
   isRetryable,
@@ -66,7 +72,10 @@ import {
 } from '../txn/transaction.js';
 import { LockManager } from '../txn/lock-manager.js';
 
-export type { WriteOptions, ReadOptions, IteratorOptions } from './call-options.js';
+/** SAMPLE_MASK: a get or write is timed when its count is a multiple of GET_SAMPLE. */
+const SAMPLE_MASK = GET_SAMPLE - 1;
+
+export type { WriteOptions, ReadOptions, IteratorOptions, ProgressOptions } from './call-options.js';
 
 /** DB is an open database. */
 export class DB {
@@ -76,6 +85,7 @@ export class DB {
   /** @internal */ readonly tableCache: TableCache;
   /** @internal */ readonly blockCache: LruCache<number, Block> | null;
   /** @internal */ readonly stats = new LevelStats(NUM_LEVELS);
+  /** @internal */ readonly meter = new EngineMetrics(NUM_LEVELS);
   /** @internal */ readonly status = new DBStatus();
   /** @internal */ readonly memtables: MemTables;
   /** @internal */ readonly snapshots = new SnapshotList();
@@ -85,6 +95,8 @@ export class DB {
   private readonly log: LiveLog;
   private readonly iterators = new Set<DBIterator>();
   private closePromise: Promise<void> | null = null;
+  /** secondaryTables: a secondary instance's open tables (secondary.ts); null for other opens. */
+  private secondaryTables: Set<number> | null = null;
   private readonly runner: JobRunner;
   private readonly work: BackgroundWork;
   private readonly stall: WriteStall;
@@ -111,6 +123,7 @@ export class DB {
         blockCache: this.blockCache,
         verifyChecksums: options.verifyChecksums || options.paranoidChecks,
         paranoidChecks: options.paranoidChecks,
+        counters: this.meter.read,
       },
       options.maxOpenFiles - 10,
     );
@@ -135,7 +148,7 @@ export class DB {
       ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
       : new WorkerJobRunner(this.versions.fileCounter);
     this.memtables = new MemTables(this.icmp);
-    this.log = new LiveLog(fs, this.walDir);
+    this.log = new MeteredLiveLog(fs, this.walDir, this.meter);
     this.work = new BackgroundWork({
       location,
       opts: options,
@@ -145,6 +158,7 @@ export class DB {
       runner: this.runner,
       snapshots: this.snapshots,
       stats: this.stats,
+      metrics: this.meter,
       status: this.status,
       tableSettings: {
         blockSize: options.blockSize,
@@ -172,6 +186,7 @@ export class DB {
       this.runner,
       this.work,
       this.status,
+      this.meter,
     );
     this.pipeline = new CommitPipeline(
       this.versions,
@@ -216,6 +231,7 @@ export class DB {
     const fs = options.fs ?? new NodeFileSystem();
     // Loaded at every open (once per process, ~10 ms): tables written by upstream LevelDB may use zstd.
     await ensureZstd();
+    if (opts.secondary) return DB.openSecondaryInstance(location, fs, opts);
     if (opts.readOnly) return DB.openReadOnly(location, fs, opts);
     if (!fs.exists(location)) {
       if (!opts.createIfMissing) {
@@ -233,6 +249,47 @@ export class DB {
       throw err;
     }
     return db;
+  }
+
+  /**
+   * openSecondary opens the database in `location` as a secondary instance (RocksDB's): read-only, no
+   * lock, nothing written, renamed or deleted there, beside a primary writing in another process (or
+   * this one). It sees the state at open; `catchUp()` brings it up to the primary's newer writes. Every
+   * table it reads stays open while it may need it, so the primary's compactions deleting them do not
+   * take them away (see src/db/secondary.ts). Same as DB.open(location, { ...options, secondary: true }).
+   */
+  static openSecondary(location: string, options: Options = {}): Promise<DB> {
+    return DB.open(location, { ...options, secondary: true });
+  }
+
+  /**
+   * catchUp (secondary instances only) reads the primary's newer MANIFEST edits and log records and
+   * makes them visible: afterwards reads see the state after some prefix of the primary's acknowledged
+   * writes, at least those acknowledged before the call (written to the OS: a write is in the primary's
+   * log before it returns). Iterators opened before keep their view. Resolves to the sequence number of
+   * the newest write now visible, and how many times it read the primary's state (more than once when
+   * it raced the primary switching its MANIFEST or deleting logs). NotSupportedError on a database not opened as a secondary.
+   */
+  async catchUp(): Promise<{ lastSequence: number; attempts: number }> {
+    this.status.checkOpen();
+    if (this.secondaryTables === null)
+      throw new NotSupportedError('catchUp() needs a secondary instance (DB.openSecondary)');
+    const r = await catchUpSecondary(this.catchUpContext());
+    return { lastSequence: r.lastSequence, attempts: r.attempts };
+  }
+
+  private catchUpContext(): CatchUpContext {
+    return {
+      fs: this.fs,
+      location: this.location,
+      walDir: this.walDir,
+      opts: this.opts,
+      icmp: this.icmp,
+      versions: this.versions,
+      memtables: this.memtables,
+      tableCache: this.tableCache,
+      opened: this.secondaryTables!,
+    };
   }
 
   /**
@@ -257,6 +314,37 @@ export class DB {
       const v = db.versions.current;
       for (let level = 0; level < NUM_LEVELS; level++)
         for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
+    } catch (err) {
+      db.abandon();
+      throw err;
+    }
+    return db;
+  }
+
+  /**
+   * openSecondaryInstance: a read-only open whose state comes from a catch-up (which starts over when
+   * it races the primary switching its MANIFEST or deleting files), with every table it reads kept open:
+   * its table cache is unbounded (see secondary.ts).
+   */
+  private static async openSecondaryInstance(
+    location: string,
+    fs: FileSystem,
+    opts: ResolvedOptions,
+  ): Promise<DB> {
+    if (!fs.exists(currentFileName(location)))
+      throw new NotFoundError(
+        `${location} does not exist (a secondary open creates nothing): it holds no CURRENT file`,
+      );
+    const db = new DB(
+      location,
+      fs,
+      { ...opts, backgroundJobs: 'inline', maxOpenFiles: 2 ** 40 },
+      { path: lockFileName(location), release: () => {} },
+    );
+    db.status.readOnly = true;
+    db.secondaryTables = new Set();
+    try {
+      await catchUpSecondary(db.catchUpContext());
     } catch (err) {
       db.abandon();
       throw err;
@@ -302,7 +390,7 @@ export class DB {
    * repair rebuilds the MANIFEST of the database in `location` from the tables and logs that survive;
    * tables that cannot be read are moved to `lost/` (see src/db/repair.ts). The database must be closed.
    */
-  static repair(location: string, options: Options = {}): Promise<RepairReport> {
+  static repair(location: string, options: Options & ProgressOptions = {}): Promise<RepairReport> {
     return repairDB(location, options);
   }
 
@@ -310,7 +398,7 @@ export class DB {
    * verify checks every checksum of the closed database in `location` (MANIFEST, live tables, the logs
    * recovery would replay) and every batch and key order, changing nothing; see src/db/verify.ts.
    */
-  static verify(location: string, options: Options = {}): Promise<VerifyReport> {
+  static verify(location: string, options: Options & ProgressOptions = {}): Promise<VerifyReport> {
     return verifyDatabase(location, options);
   }
 
@@ -322,7 +410,12 @@ export class DB {
     const v = toBytes(value, 'value');
     const sync = syncOption(options);
     this.status.checkWritable();
+    const m = this.meter;
+    // Counted always, timed once in GET_SAMPLE (engine-metrics.ts): the fast path is an increment and a test.
+    if ((++m.writes & SAMPLE_MASK) !== 0) return this.pipeline.put(k, v, sync);
+    const t = performance.now();
     this.pipeline.put(k, v, sync);
+    m.writeNanos.record((performance.now() - t) * 1e6);
   }
 
   /** delete removes `key` (a no-op if it is absent). */
@@ -330,7 +423,11 @@ export class DB {
     const k = toBytes(key, 'key');
     const sync = syncOption(options);
     this.status.checkWritable();
+    const m = this.meter;
+    if ((++m.writes & SAMPLE_MASK) !== 0) return this.pipeline.delete(k, sync);
+    const t = performance.now();
     this.pipeline.delete(k, sync);
+    m.writeNanos.record((performance.now() - t) * 1e6);
   }
 
   /** write applies every operation of `batch` atomically. */
@@ -339,7 +436,11 @@ export class DB {
     const sync = syncOption(options);
     this.status.checkWritable();
     if (batch.count === 0) return;
+    const m = this.meter;
+    if ((++m.writes & SAMPLE_MASK) !== 0) return this.pipeline.write(batch, sync);
+    const t = performance.now();
     this.pipeline.write(batch, sync);
+    m.writeNanos.record((performance.now() - t) * 1e6);
   }
 
   /**
@@ -354,6 +455,7 @@ export class DB {
       const sync = syncOption(options);
       this.status.checkWritable();
       if (batch.count === 0) return Promise.resolve();
+      this.meter.asyncWrites++;
       // Unsynced, nothing ahead, room: apply now (see CommitPipeline.canWriteNow).
       if (!sync && this.pipeline.canWriteNow()) {
         this.pipeline.write(batch, false);
@@ -370,6 +472,8 @@ export class DB {
     try {
       if (!syncOption(options) && this.pipeline.canWriteNow()) {
         this.put(key, value);
+        this.meter.writes--;
+        this.meter.asyncWrites++;
         return Promise.resolve();
       }
       return this.writeAsync(new WriteBatch().put(key, value), options);
@@ -383,6 +487,8 @@ export class DB {
     try {
       if (!syncOption(options) && this.pipeline.canWriteNow()) {
         this.delete(key);
+        this.meter.writes--;
+        this.meter.asyncWrites++;
         return Promise.resolve();
       }
       return this.writeAsync(new WriteBatch().delete(key), options);
@@ -439,6 +545,16 @@ export class DB {
 
   /** get returns a copy of the value of `key`, or undefined when it is absent. */
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
+    const m = this.meter;
+    // Counted always, timed once in GET_SAMPLE (engine-metrics.ts): the fast path is an increment and a test.
+    if ((++m.gets & SAMPLE_MASK) !== 0) return this.getValue(key, options);
+    const t = performance.now();
+    const v = this.getValue(key, options);
+    m.getNanos.record((performance.now() - t) * 1e6);
+    return v;
+  }
+
+  private getValue(key: Uint8Array | string, options: ReadOptions | undefined): Uint8Array | undefined {
     const k = toBytes(key, 'key');
     this.status.checkOpen();
     // A loop of synchronous reads never yields to the event loop: take finished background work here,
@@ -448,11 +564,17 @@ export class DB {
     const m = this.memtables;
     let v = m.mem.get(k, seq);
     if (v === undefined && m.imm !== null) v = m.imm.get(k, seq);
-    if (v !== undefined) return v === null ? undefined : v.slice();
+    if (v !== undefined) {
+      if (v === null) return undefined;
+      this.meter.getsFound++;
+      return v.slice();
+    }
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
     if (version.updateStats(r)) this.work.maybeScheduleWork();
-    return r.state === 'found' ? r.value!.slice() : undefined;
+    if (r.state !== 'found') return undefined;
+    this.meter.getsFound++;
+    return r.value!.slice();
   }
 
   /** has returns true iff `key` is present. */
@@ -476,12 +598,16 @@ export class DB {
     const mems = this.memtables.refAll();
     const version = this.versions.current;
     this.versions.ref(version);
-    const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, () => {
+    this.meter.iterators++;
+    const cursor: DBIterator = new DBIterator(inner, this.opts.comparator, seq, bounds, this.meter, () => {
       this.iterators.delete(cursor);
       for (const m of mems) this.memtables.unref(m);
       // Only a released old version can leave files to delete (listing the directory per iterator close
       // was most of the cost of short scans).
-      if (this.versions.unref(version) && !this.status.closed) this.obsolete.deleteObsoleteFiles();
+      if (this.versions.unref(version) && !this.status.closed) {
+        if (this.secondaryTables !== null) this.evictUnusedTables();
+        else this.obsolete.deleteObsoleteFiles();
+      }
     });
     this.iterators.add(cursor);
     return cursor;
@@ -505,6 +631,28 @@ export class DB {
   snapshot(): Snapshot {
     this.status.checkOpen();
     return this.snapshots.create(this.versions.lastSequence);
+  }
+
+  /**
+   * metrics returns what the database has done since it was opened and how it looks now: counters and
+   * latency percentiles of gets, writes, iterators, the WAL, flushes, compactions and write stalls,
+   * cache and bloom filter hits, bytes read and written, files per level (see Metrics and
+   * docs/operations.md). A plain object, new on each call; cheap enough to call often.
+   */
+  metrics(): Metrics {
+    this.status.checkOpen();
+    return collectMetrics({
+      metrics: this.meter,
+      version: this.versions.current,
+      blockCacheUsage: this.blockCache?.usage ?? 0,
+      blockCacheCapacity: this.blockCache?.capacity ?? 0,
+      openTables: this.tableCache.openCount,
+    });
+  }
+
+  /** metricsText returns metrics() as Prometheus exposition text (see prometheusText). */
+  metricsText(options?: PrometheusTextOptions): string {
+    return prometheusText(this.metrics(), options);
   }
 
   /** getProperty returns a named statistic (LevelDB's names; see docs/properties.md), or undefined. */
@@ -579,7 +727,7 @@ export class DB {
    * on: it holds at least every write acknowledged before the call, shares tables by hard links where
    * the file system allows, and opens in shale and in LevelDB. See src/db/checkpoint.ts.
    */
-  async checkpoint(dest: string): Promise<CheckpointReport> {
+  async checkpoint(dest: string, options: ProgressOptions = {}): Promise<CheckpointReport> {
     if (typeof dest !== 'string' || dest.length === 0)
       throw new InvalidArgumentError('checkpoint destination must be a non-empty string');
     this.status.checkWritable();
@@ -587,7 +735,7 @@ export class DB {
     await this.flush();
     this.status.checkWritable();
     // Synchronous from here: no flush, compaction or write can change the files while they are copied.
-    return writeCheckpoint(this.fs, this.location, this.walDir, this.versions, dest);
+    return writeCheckpoint(this.fs, this.location, this.walDir, this.versions, dest, options.onProgress);
   }
 
   /**
@@ -595,7 +743,11 @@ export class DB {
    * LevelDB's CompactRange: the memtable is flushed, then each level's overlapping files are merged into
    * the next, until the range sits in one level with every shadowed version and obsolete deletion gone.
    */
-  async compactRange(start?: Uint8Array | string, end?: Uint8Array | string): Promise<void> {
+  async compactRange(
+    start?: Uint8Array | string,
+    end?: Uint8Array | string,
+    options: ProgressOptions = {},
+  ): Promise<void> {
     const begin = start === undefined || start === null ? undefined : toBytes(start, 'start');
     const limit = end === undefined || end === null ? undefined : toBytes(end, 'end');
     this.status.checkWritable();
@@ -606,10 +758,13 @@ export class DB {
       if (v.overlapInLevel(level, begin, limit)) maxLevel = level;
     // Each level into the next, then the bottom level rewritten in place, so that afterwards no
     // shadowed version or deletion that no snapshot needs is left in the range.
+    // Progress in steps: one per level merged down, plus the bottom level's rewrite.
     for (let level = 0; level <= maxLevel; level++) {
+      options.onProgress?.(level, maxLevel + 1);
       this.status.checkWritable();
       await this.work.manual(level, level === maxLevel, begin, limit);
     }
+    options.onProgress?.(maxLevel + 1, maxLevel + 1);
   }
 
   /**
@@ -647,6 +802,14 @@ export class DB {
   }
 
   // ---- internals ----
+
+  private evictUnusedTables(): void {
+    evictUnusedTables({
+      versions: this.versions,
+      tableCache: this.tableCache,
+      opened: this.secondaryTables!,
+    });
+  }
 
   private abandon(): void {
     this.status.closed = true;

@@ -26,6 +26,8 @@ export interface DumpOptions {
   readonly lt?: Uint8Array;
   readonly fs?: FileSystem;
   readonly comparator?: Comparator;
+  /** onProgress(done, total): bytes of the file read so far (about, for tables), of its size. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** dumpFile calls `out` with each line describing the file at `path`. */
@@ -44,6 +46,7 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
         file,
         { mode: 'absoluteConsistency', isNewest: true, fileName: path },
         (rec, offset) => {
+          options.onProgress?.(offset, file.size);
           if (type === 'manifest') {
             out(`--- offset ${offset}`);
             for (const line of describeEdit(VersionEdit.decode(rec, path), show)) out(`  ${line}`);
@@ -68,6 +71,7 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
           );
         },
       );
+      options.onProgress?.(file.size, file.size);
       out(`(${r.records} records)`);
     } else if (type === 'table') {
       const table = Table.open(file, file.size, {
@@ -79,9 +83,11 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
       });
       const it = table.iterator({ verifyChecksums: true, fillCache: false });
       let n = 0;
+      let seen = 0;
       try {
         for (it.seekToFirst(); it.valid(); it.next()) {
           const ik = it.key();
+          if ((++seen & 1023) === 0) options.onProgress?.(table.approximateOffsetOf(ik), file.size);
           const uk = userKeyOf(ik);
           if (!inRange(uk)) continue;
           const t = typeOf(ik);
@@ -94,6 +100,7 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
         it.close();
         table.close();
       }
+      options.onProgress?.(file.size, file.size);
       out(`(${n} entries)`);
     } else {
       throw new InvalidArgumentError(`${path}: not a log, table or MANIFEST (by its name)`);

@@ -24,6 +24,12 @@ export interface Options {
    * including writes still only in the writer's log. Default false.
    */
   readOnly?: boolean;
+  /**
+   * secondary: a read-only open that can follow a primary writing in another process: `db.catchUp()`
+   * replays the primary's newer MANIFEST edits and logs (RocksDB's secondary instance; see
+   * DB.openSecondary). Implies readOnly. Default false.
+   */
+  secondary?: boolean;
   /** paranoidChecks: check aggressively and stop at the first sign of damage. Default false. */
   paranoidChecks?: boolean;
   /** writeBufferSize: bytes of writes held in the memtable before it is flushed to a table. Default 4 MiB. */
@@ -87,6 +93,7 @@ export interface ResolvedOptions {
   readonly createIfMissing: boolean;
   readonly errorIfExists: boolean;
   readonly readOnly: boolean;
+  readonly secondary: boolean;
   readonly paranoidChecks: boolean;
   readonly writeBufferSize: number;
   readonly maxOpenFiles: number;
@@ -188,7 +195,8 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
   return {
     createIfMissing: bool(o, 'createIfMissing', true),
     errorIfExists: bool(o, 'errorIfExists', false),
-    readOnly: bool(o, 'readOnly', false),
+    readOnly: bool(o, 'readOnly', false) || bool(o, 'secondary', false),
+    secondary: bool(o, 'secondary', false),
     paranoidChecks: bool(o, 'paranoidChecks', false),
     writeBufferSize: int(o, 'writeBufferSize', 4 * 1048576, 1024),
     maxOpenFiles: int(o, 'maxOpenFiles', 1000, 12),

@@ -27,6 +27,7 @@ import { lockFileName, logFileName, manifestFileName, parseFileName } from '../v
 import { NotFoundError } from '../util/errors.js';
 import { ensureZstd } from '../sstable/zstd.js';
 import { resolveOptions, type Options } from './options.js';
+import type { ProgressOptions } from './call-options.js';
 import { replayLog } from './recovery.js';
 
 /** RepairReport says what a repair kept, rebuilt and set aside. */
@@ -44,7 +45,10 @@ export interface RepairReport {
 }
 
 /** repairDB repairs the database in `location`; see the module comment. Takes the LOCK while it works. */
-export async function repairDB(location: string, options: Options = {}): Promise<RepairReport> {
+export async function repairDB(
+  location: string,
+  options: Options & ProgressOptions = {},
+): Promise<RepairReport> {
   const opts = resolveOptions(options);
   const fs: FileSystem = options.fs ?? new NodeFileSystem();
   if (!fs.exists(location)) throw new NotFoundError(`${location} does not exist`);
@@ -61,7 +65,7 @@ function repairLocked(
   fs: FileSystem,
   dir: string,
   opts: ReturnType<typeof resolveOptions>,
-  options: Options,
+  options: Options & ProgressOptions,
 ): RepairReport {
   const icmp = new InternalKeyComparator(opts.comparator);
   const walDir = opts.walDir ?? dir;
@@ -104,6 +108,10 @@ function repairLocked(
     icmp,
   );
 
+  // Progress in steps: each log, each table scanned, and the final merge (total grows as logs become tables).
+  let done = 0;
+  const progress = (): void => options.onProgress?.(done, logs.length + tables.length + 1);
+  progress();
   // 1. Logs to tables. A log's damaged records are skipped; what replays is kept.
   logs.sort((a, b) => a - b);
   let maxSequence = 0;
@@ -136,6 +144,8 @@ function repairLocked(
     }
     flush();
     moveToLost(path, `${String(n).padStart(6, '0')}.log`);
+    done++;
+    progress();
   }
   if (tables.length > 0 || logs.length > 0) fs.syncDir(dir);
 
@@ -163,10 +173,14 @@ function repairLocked(
     } catch {
       it.close();
       moveToLost(join(dir, name), name);
+      done++;
+      progress();
       continue;
     }
     entries += count;
     if (smallest !== null && largest !== null) good.push({ number: n, fileSize, smallest, largest });
+    done++;
+    progress();
   }
 
   // 3. Merge the survivors into one sorted run.
@@ -198,6 +212,9 @@ function repairLocked(
     for (const o of result.outputs)
       edit.addFile(1, newFileMetaData(o.number, o.fileSize, o.smallest, o.largest));
   }
+
+  done++;
+  progress();
 
   // 4. A fresh MANIFEST, then CURRENT.
   const manifestNumber = next++;

@@ -19,6 +19,7 @@ import { CorruptionError, ShaleError } from '../util/errors.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { resolveOptions, type Options } from './options.js';
 import { iterateBatch } from './write-batch.js';
+import type { ProgressOptions } from './call-options.js';
 
 /** VerifyProblem is one piece of damage (or, when `tolerated`, a torn log tail recovery accepts). */
 export interface VerifyProblem {
@@ -41,7 +42,10 @@ export interface VerifyReport {
 }
 
 /** verifyDatabase checks the database in `dir`; it must not be open elsewhere (the lock is taken). */
-export async function verifyDatabase(dir: string, options: Options = {}): Promise<VerifyReport> {
+export async function verifyDatabase(
+  dir: string,
+  options: Options & ProgressOptions = {},
+): Promise<VerifyReport> {
   const opts = resolveOptions(options);
   const fs: FileSystem = options.fs ?? new NodeFileSystem();
   const lock = await fs.lock(lockFileName(dir));
@@ -52,6 +56,7 @@ export async function verifyDatabase(dir: string, options: Options = {}): Promis
       opts.walDir ?? dir,
       new InternalKeyComparator(opts.comparator),
       opts.bloomBitsPerKey,
+      options.onProgress,
     );
   } finally {
     lock.release();
@@ -64,6 +69,7 @@ function check(
   walDir: string,
   icmp: InternalKeyComparator,
   bloomBits: number,
+  onProgress: ProgressOptions['onProgress'],
 ): VerifyReport {
   const problems: VerifyProblem[] = [];
   const damage = (file: string, err: unknown, offset?: number): void => {
@@ -100,6 +106,22 @@ function check(
   } catch (err) {
     damage(manifest === '' ? currentFileName(dir) : join(dir, manifest), err);
     return { ok: false, manifest, tables: 0, tableEntries: 0, logs: 0, logRecords: 0, problems };
+  }
+  // Progress in bytes: every live table, then every log to replay.
+  const logs = fs
+    .list(walDir)
+    .map((n) => parseFileName(n))
+    .filter(
+      (p) => p?.type === 'log' && (p.number >= versions.logNumber || p.number === versions.prevLogNumber),
+    )
+    .map((p) => p!.number)
+    .sort((a, b) => a - b);
+  let total = 0;
+  let done = 0;
+  if (onProgress !== undefined) {
+    for (const files of versions.current.files) for (const f of files) total += f.fileSize;
+    for (const n of logs) total += fileSizeOrZero(fs, logFileName(walDir, n));
+    onProgress(0, total);
   }
   // 2. Every live table, block by block, keys in order.
   const cache = new TableCache(
@@ -138,20 +160,13 @@ function check(
         } catch (err) {
           damage(join(dir, name), err);
         }
+        if (onProgress !== undefined) onProgress((done += f.fileSize), total);
       }
     }
   } finally {
     cache.close();
   }
   // 3. The logs recovery would replay, oldest first; only the newest may end in a torn record.
-  const logs = fs
-    .list(walDir)
-    .map((n) => parseFileName(n))
-    .filter(
-      (p) => p?.type === 'log' && (p.number >= versions.logNumber || p.number === versions.prevLogNumber),
-    )
-    .map((p) => p!.number)
-    .sort((a, b) => a - b);
   let logRecords = 0;
   for (const [i, n] of logs.entries()) {
     const path = logFileName(walDir, n);
@@ -182,6 +197,7 @@ function check(
       if (!(err instanceof ShaleError)) throw err;
       damage(path, err);
     }
+    if (onProgress !== undefined) onProgress((done += fileSizeOrZero(fs, path)), total);
   }
   return {
     ok: problems.every((p) => p.tolerated === true),
@@ -192,4 +208,12 @@ function check(
     logRecords,
     problems,
   };
+}
+
+function fileSizeOrZero(fs: FileSystem, path: string): number {
+  try {
+    return fs.fileSize(path);
+  } catch {
+    return 0;
+  }
 }

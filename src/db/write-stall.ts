@@ -11,6 +11,7 @@ import type { DBStatus } from './db-status.js';
 import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { BackgroundWork } from './background-work.js';
+import type { EngineMetrics } from './engine-metrics.js';
 
 type RoomAction = 'ok' | 'delay' | 'wait-flush' | 'wait-compaction' | 'switch';
 
@@ -30,6 +31,7 @@ export class WriteStall {
     private readonly runner: JobRunner,
     private readonly work: BackgroundWork,
     private readonly status: DBStatus,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   /** hasRoom is true iff a write may go ahead now without waiting or switching memtables. */
@@ -49,8 +51,10 @@ export class WriteStall {
       if (action === 'ok') return;
       if (action === 'delay') {
         allowDelay = false;
+        const t = performance.now();
         Atomics.wait(SLEEP_WORD, 0, 0, 1);
         this.stallMicros += 1000;
+        this.metrics.stalled((performance.now() - t) * 1000);
         this.runner.poll();
       } else if (action === 'wait-flush' || action === 'wait-compaction') {
         const lane = action === 'wait-flush' ? 'flush' : 'compaction';
@@ -61,7 +65,9 @@ export class WriteStall {
         }
         const t = performance.now();
         this.runner.waitSync(lane);
-        this.stallMicros += (performance.now() - t) * 1000;
+        const micros = (performance.now() - t) * 1000;
+        this.stallMicros += micros;
+        this.metrics.stalled(micros);
       } else {
         this.switchMemTable();
         force = false;
@@ -78,7 +84,9 @@ export class WriteStall {
       if (action === 'ok') return;
       if (action === 'delay') {
         allowDelay = false;
+        const t = performance.now();
         await new Promise((r) => setTimeout(r, 1));
+        this.metrics.stalled((performance.now() - t) * 1000);
       } else if (action === 'wait-flush' || action === 'wait-compaction') {
         const lane = action === 'wait-flush' ? 'flush' : 'compaction';
         this.work.maybeScheduleWork();
@@ -86,7 +94,9 @@ export class WriteStall {
           if (action === 'wait-compaction') return;
           continue;
         }
+        const t = performance.now();
         await this.work.progress();
+        this.metrics.stalled((performance.now() - t) * 1000);
       } else {
         this.switchMemTable();
         this.work.maybeScheduleWork();

@@ -16,7 +16,12 @@ import { BodyReader, FrontendReader, type FrontendMessage } from './protocol/fro
 import * as msg from './protocol/messages.js';
 import { CopyIn, copyOut } from './copy.js';
 import type { Authenticator } from './auth.js';
+import type { ServerMetrics } from './server-metrics.js';
 
+/** YIELD_INTERVAL_MS: how long a statement sends rows before it lets the event loop run. */
+const YIELD_INTERVAL_MS = 10;
+/** END_GRACE_MS: how long a socket the server ended may take to drain before it is destroyed. */
+const END_GRACE_MS = 5000;
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
@@ -29,6 +34,8 @@ export interface ConnectionHost {
   readonly statementTimeout: number;
   /** authenticator: makes a per-connection password exchange (undefined: trust). */
   readonly authenticator: (() => Authenticator) | undefined;
+  /** metrics: counts statements and errors (undefined: not counted). */
+  readonly metrics?: ServerMetrics;
   /** register assigns a backend pid and secret (for CancelRequest); false when the server is full. */
   register(c: Connection): { pid: number; secret: number } | undefined;
   unregister(c: Connection): void;
@@ -41,6 +48,8 @@ interface Portal {
   readonly params: Value[];
   readonly formats: number[];
   cursor: Cursor | undefined;
+  /** done: the portal ran to completion. */
+  done?: boolean;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
@@ -58,10 +67,14 @@ export class Connection {
   private working = false;
   private user = '';
   private database = '';
+  /** reportedParams: the values of reported parameters as the client last heard them. */
+  private readonly reportedParams = new Map<string, string>();
+  /** changedParams: values set since the last ReadyForQuery (reported just before it, as PostgreSQL). */
+  private readonly changedParams = new Map<string, string>();
   pid = 0;
   secret = 0;
-  /** cancelled: a CancelRequest arrived for the statement running now. */
-  cancelled = false;
+  /** running: a statement is executing or sending its rows (a CancelRequest applies to it). */
+  private running = false;
   /** busy: a statement is running (shutdown waits for it). */
   busy: Promise<void> = Promise.resolve();
 
@@ -160,10 +173,18 @@ export class Connection {
     this.portals.clear();
     this.session?.close();
     this.host.unregister(this);
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (this.socket.writableEnded) {
+      // Ended by the server (FATAL, shutdown, Terminate): let what was written reach the client, but do not
+      // wait forever on a client that does not read.
+      setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+    } else if (!this.socket.destroyed) this.socket.destroy();
   }
 
+  /** messageStart: when the message being handled began (statement latency). */
+  private messageStart = 0;
+
   private async handle(m: FrontendMessage): Promise<void> {
+    this.messageStart = performance.now();
     if (this.phase === 'startup') return this.startup(m);
     if (this.phase === 'auth') return this.authMessage(m);
     if (this.copyIn !== undefined) return this.copyMessage(m);
@@ -244,7 +265,9 @@ export class Connection {
       );
     this.database = params.get('database') ?? this.user;
     const unrecognized = [...params.keys()].filter((k) => k.startsWith('_pq_.'));
-    if (minor > 0 || unrecognized.length > 0) msg.negotiateProtocolVersion(this.out, 0, unrecognized);
+    // The newest version the server supports for the requested major version (3.0), as PostgreSQL sends it.
+    if (minor > 0 || unrecognized.length > 0)
+      msg.negotiateProtocolVersion(this.out, (PROTOCOL_3 << 16) | 0, unrecognized);
     const reg = this.host.register(this);
     if (reg === undefined)
       throw new SqlError(SqlState.TOO_MANY_CONNECTIONS, 'sorry, too many clients already', {
@@ -290,7 +313,10 @@ export class Connection {
 
   private ready(): void {
     msg.authenticationOk(this.out);
-    for (const p of this.session!.settings.reported()) msg.parameterStatus(this.out, p.name, p.value);
+    for (const p of this.session!.settings.reported()) {
+      msg.parameterStatus(this.out, p.name, p.value);
+      this.reportedParams.set(p.name, p.value);
+    }
     msg.backendKeyData(this.out, this.pid, this.secret);
     msg.readyForQuery(this.out, 'I');
     this.phase = 'ready';
@@ -299,8 +325,15 @@ export class Connection {
 
   // Errors ----------------------------------------------------------------------------------------------
 
+  /** completed sends CommandComplete and counts the statement (its latency from its message's arrival). */
+  private completed(tag: string): void {
+    msg.commandComplete(this.out, tag);
+    this.host.metrics?.statement(tag, (performance.now() - this.messageStart) * 1000);
+  }
+
   private sendError(err: unknown, queryText: string | undefined): void {
     const e = toSqlError(err);
+    this.host.metrics?.error(e.code);
     if (!(err instanceof SqlError))
       this.host.log(`connection ${this.pid}: ${(err as Error)?.stack ?? String(err)}`);
     const position =
@@ -315,13 +348,28 @@ export class Connection {
     });
   }
 
+  /** sendNotices sends the notices of the statement that just ran (before its CommandComplete). */
   private sendNotices(): void {
     const s = this.session!;
     for (const n of s.notices)
       msg.errorOrNotice(this.out, 'N', { severity: n.severity, code: n.code, message: n.message });
     s.notices = [];
-    for (const p of s.changedParameters) msg.parameterStatus(this.out, p.name, p.value);
+    for (const p of s.changedParameters) this.changedParams.set(p.name, p.value);
     s.changedParameters = [];
+  }
+
+  /** readyForQuery reports the parameters whose values changed, then sends ReadyForQuery. */
+  private readyForQuery(): void {
+    const s = this.session!;
+    for (const p of s.changedParameters) this.changedParams.set(p.name, p.value);
+    s.changedParameters = [];
+    for (const [name, value] of this.changedParams) {
+      if (this.reportedParams.get(name) === value) continue;
+      msg.parameterStatus(this.out, name, value);
+      this.reportedParams.set(name, value);
+    }
+    this.changedParams.clear();
+    msg.readyForQuery(this.out, s.status);
   }
 
   /** guard runs an extended-protocol step; an error is reported and the rest up to Sync is skipped. */
@@ -339,6 +387,15 @@ export class Connection {
 
   private errorText: string | undefined;
 
+  /** refuseIfAborted: 25P02 in an aborted transaction (Parse and Bind refuse other statements early). */
+  private refuseIfAborted(): void {
+    if (this.session!.status === 'E')
+      throw new SqlError(
+        SqlState.IN_FAILED_SQL_TRANSACTION,
+        'current transaction is aborted, commands ignored until end of transaction block',
+      );
+  }
+
   // Simple query ----------------------------------------------------------------------------------------
 
   private async simpleQuery(r: BodyReader): Promise<void> {
@@ -353,11 +410,17 @@ export class Connection {
           if (this.copyIn !== undefined) return; // ReadyForQuery comes after CopyDone.
           continue;
         }
-        const cursor = await this.run(s.fromParsed(ps), []);
-        if (cursor.columns !== undefined) msg.rowDescription(this.out, cursor.columns, []);
-        await this.sendRows(cursor, 0, []);
-        msg.commandComplete(this.out, cursor.tag());
-        this.sendNotices();
+        await this.statement(async () => {
+          const cursor = await this.run(s.fromParsed(ps), []);
+          this.sendNotices();
+          if (cursor.columns !== undefined) msg.rowDescription(this.out, cursor.columns, []);
+          try {
+            await this.sendRows(cursor, 0, []);
+          } finally {
+            cursor.close();
+          }
+          this.completed(cursor.tag());
+        });
       }
       await s.finishImplicit();
     } catch (err) {
@@ -366,36 +429,73 @@ export class Connection {
       s.fail();
       await s.finishImplicit().catch(() => undefined);
     }
-    msg.readyForQuery(this.out, s.status);
+    this.readyForQuery();
     this.flush();
   }
 
-  /** run executes a statement under the statement timeout. */
+  /** cancel is a CancelRequest for this connection: the running statement, if any, fails with 57014. */
+  cancel(): void {
+    if (this.running && this.session !== undefined) this.session.cancelRequested = true;
+  }
+
+  /**
+   * statement runs one statement (or one Execute) under the statement timeout and cancellation: the session's
+   * row loops check the deadline and the cancel flag (Session.tick), and sendRows yields to the event loop
+   * between batches so that a CancelRequest on another socket can arrive. A statement that computes for long
+   * without producing rows (a big aggregate) only yields when it ends, so a CancelRequest reaches it only
+   * then; the statement timeout still stops it.
+   */
+  private async statement<T>(body: () => Promise<T>): Promise<T> {
+    const s = this.session!;
+    const timeout = s.statementTimeout() || this.host.statementTimeout;
+    s.deadline = timeout > 0 ? Date.now() + timeout : 0;
+    s.cancelRequested = false;
+    this.running = true;
+    try {
+      return await body();
+    } finally {
+      this.running = false;
+      s.deadline = 0;
+      s.cancelRequested = false;
+    }
+  }
+
   private async run(p: Prepared, params: readonly Value[]): Promise<Cursor> {
-    this.cancelled = false;
     return this.session!.execute(p, params);
   }
 
-  /** sendRows sends up to max rows (0: all) as DataRows; returns whether the cursor is exhausted. */
-  private async sendRows(cursor: Cursor, max: number, formats: readonly number[]): Promise<boolean> {
+  /**
+   * sendRows sends up to max rows (0: all) as DataRows; returns whether the cursor is exhausted and how many
+   * rows were sent.
+   */
+  private async sendRows(
+    cursor: Cursor,
+    max: number,
+    formats: readonly number[],
+  ): Promise<{ done: boolean; sent: number }> {
     const cols = cursor.columns ?? [];
-    const started = Date.now();
-    const timeout = this.host.statementTimeout;
+    const session = this.session!;
+    let yielded = Date.now();
     let left = max;
+    let sent = 0;
     for (;;) {
       const batch = cursor.next(max === 0 ? 256 : Math.min(left, 256));
       for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
+      sent += batch.rows.length;
       if (max !== 0) left -= batch.rows.length;
-      if (batch.done) return true;
-      if (max !== 0 && left <= 0) return false;
+      if (batch.done) return { done: true, sent };
+      if (max !== 0 && left <= 0) return { done: false, sent };
       if (this.out.size > 256 * 1024) {
         const chunk = this.out.take();
         if (!this.socket.write(chunk)) await new Promise<void>((res) => this.socket.once('drain', res));
       }
-      if (this.cancelled)
-        throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
-      if (timeout > 0 && Date.now() - started > timeout)
-        throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to statement timeout');
+      if (Date.now() - yielded >= YIELD_INTERVAL_MS) {
+        // Let other connections (and CancelRequests) in.
+        await new Promise<void>((res) => setImmediate(res));
+        yielded = Date.now();
+        if (this.phase === 'closed') throw new SqlError(SqlState.QUERY_CANCELED, 'connection closed');
+      }
+      session.checkInterrupts();
     }
   }
 
@@ -425,6 +525,7 @@ export class Connection {
     this.errorText = text;
     const p = this.session!.prepare(text, types);
     this.errorText = undefined;
+    if (p.statement !== undefined && !isTransactionExit(p)) this.refuseIfAborted();
     this.statements.set(name, p);
     msg.parseComplete(this.out);
   }
@@ -451,26 +552,39 @@ export class Connection {
         SqlState.INVALID_SQL_STATEMENT_NAME,
         `prepared statement "${stmtName}" does not exist`,
       );
-    if (portalName !== '' && this.portals.has(portalName))
-      throw new SqlError(SqlState.DUPLICATE_CURSOR, `cursor "${portalName}" already exists`);
-    if (np !== p.paramTypes.length)
-      throw new SqlError(
-        SqlState.PROTOCOL_VIOLATION,
-        `bind message supplies ${np} parameters, but prepared statement "${stmtName}" requires ${p.paramTypes.length}`,
-      );
     if (nf > 1 && nf !== np)
       throw new SqlError(
         SqlState.PROTOCOL_VIOLATION,
         `bind message has ${nf} parameter formats but ${np} parameters`,
       );
-    for (const f of [...paramFormats, ...formats])
-      if (f !== 0 && f !== 1)
-        throw new SqlError(SqlState.PROTOCOL_VIOLATION, `unsupported format code: ${f}`);
+    if (np !== p.paramTypes.length)
+      throw new SqlError(
+        SqlState.PROTOCOL_VIOLATION,
+        `bind message supplies ${np} parameters, but prepared statement "${stmtName}" requires ${p.paramTypes.length}`,
+      );
+    if (!isTransactionExit(p) || np !== 0) this.refuseIfAborted();
+    if (portalName !== '' && this.portals.has(portalName))
+      throw new SqlError(SqlState.DUPLICATE_CURSOR, `cursor "${portalName}" already exists`);
+    if (nr > 1 && p.columns !== undefined && nr !== p.columns.length)
+      throw new SqlError(
+        SqlState.PROTOCOL_VIOLATION,
+        `bind message has ${nr} result formats but query has ${p.columns.length} columns`,
+      );
     const params = raw.map((b, i) => {
+      const format = nf === 0 ? 0 : nf === 1 ? paramFormats[0]! : paramFormats[i]!;
+      if (format !== 0 && format !== 1)
+        throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unsupported format code: ${format}`);
       if (b === null) return null;
       const t = p.paramTypes[i]!.id === 'unknown' ? sqlType('text') : p.paramTypes[i]!;
-      const format = nf === 0 ? 0 : nf === 1 ? paramFormats[0]! : paramFormats[i]!;
-      if (format === 1) return parseBinary(t, b);
+      if (format === 1) {
+        try {
+          return parseBinary(t, b);
+        } catch (err) {
+          if (err instanceof SqlError && err.code === SqlState.INVALID_BINARY_REPRESENTATION)
+            throw new SqlError(err.code, `incorrect binary data format in bind parameter ${i + 1}`);
+          throw err;
+        }
+      }
       const text = b.toString('utf8');
       if (text.includes('\u0000'))
         throw new SqlError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
@@ -493,6 +607,7 @@ export class Connection {
           SqlState.INVALID_SQL_STATEMENT_NAME,
           `prepared statement "${name}" does not exist`,
         );
+      if (p.columns !== undefined) this.refuseIfAborted();
       msg.parameterDescription(
         this.out,
         p.paramTypes.map((t) => TYPE_INFO[t.id === 'unknown' ? 'text' : t.id].oid),
@@ -506,6 +621,7 @@ export class Connection {
       if (portal === undefined)
         throw new SqlError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
       const cols = portal.prepared.columns;
+      if (cols !== undefined) this.refuseIfAborted();
       if (cols !== undefined) msg.rowDescription(this.out, cols, portal.formats);
       else msg.noData(this.out);
       return;
@@ -524,23 +640,36 @@ export class Connection {
       msg.emptyQueryResponse(this.out);
       return;
     }
+    if (portal.done === true && portal.cursor?.columns === undefined)
+      throw new SqlError('55000', `portal "${name}" cannot be run`);
+    if (portal.prepared.columns !== undefined)
+      for (const f of portal.formats)
+        if (f !== 0 && f !== 1)
+          throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unsupported format code: ${f}`);
     if (portal.prepared.statement.kind === 'copy') {
       this.errorText = portal.prepared.text;
       await this.startCopy(portal.prepared, portal.prepared.text, true);
       return;
     }
-    if (portal.cursor === undefined) {
-      this.errorText = portal.prepared.text;
-      portal.cursor = await this.run(portal.prepared, portal.params);
-      this.errorText = undefined;
-    }
-    const done = await this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
-    if (done) {
-      msg.commandComplete(this.out, portal.cursor.tag());
+    const { done, sent } = await this.statement(async () => {
+      if (portal.cursor === undefined) {
+        this.errorText = portal.prepared.text;
+        portal.cursor = await this.run(portal.prepared, portal.params);
+        this.errorText = undefined;
+      }
       this.sendNotices();
+      return this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
+    });
+    if (portal.cursor === undefined) return;
+    if (done) {
+      // A SELECT's tag counts the rows of this Execute, as PostgreSQL's (a resumed portal's last batch).
+      const full = portal.cursor.tag();
+      const tag = portal.cursor.columns !== undefined && full.startsWith('SELECT ') ? `SELECT ${sent}` : full;
+      this.completed(tag);
       portal.cursor.close();
-      // A finished portal cannot be executed again; an unnamed one is simply replaced by the next Bind.
-      portal.cursor = finishedCursor;
+      // Executing a finished portal again returns no more rows (and is refused when it returns none).
+      portal.cursor = finishedCursor(portal.cursor.columns, full);
+      portal.done = true;
     } else msg.portalSuspended(this.out);
   }
 
@@ -569,7 +698,7 @@ export class Connection {
       for (const p of this.portals.values()) p.cursor?.close();
       this.portals.clear();
     }
-    msg.readyForQuery(this.out, s.status);
+    this.readyForQuery();
     this.flush();
   }
 
@@ -580,13 +709,15 @@ export class Connection {
     if (s.kind !== 'copy') return;
     const session = this.session!;
     if (s.direction === 'to') {
-      const { rows, columns } = copyOut(session, s);
+      this.refuseIfAborted();
+      const { rows, columns, count } = copyOut(session, s);
       msg.copyResponse(this.out, 'H', columns);
       for (const line of rows) msg.copyData(this.out, line);
       msg.copyDone(this.out);
-      msg.commandComplete(this.out, `COPY ${rows.length}`);
+      this.completed(`COPY ${count}`);
       return;
     }
+    this.refuseIfAborted();
     this.copyIn = new CopyIn(session, s, extended);
     this.copyText = text;
     msg.copyResponse(this.out, 'G', this.copyIn.columnCount);
@@ -603,7 +734,7 @@ export class Connection {
       this.copyIn = undefined;
       const fromSimple = !this.ignoreUntilSync && !c.extended;
       if (err === undefined) {
-        msg.commandComplete(this.out, `COPY ${c.count}`);
+        this.completed(`COPY ${c.count}`);
         if (fromSimple) {
           try {
             await s.finishImplicit();
@@ -616,7 +747,7 @@ export class Connection {
         s.fail();
         if (fromSimple) await s.finishImplicit().catch(() => undefined);
       }
-      if (fromSimple) msg.readyForQuery(this.out, s.status);
+      if (fromSimple) this.readyForQuery();
       this.flush();
     };
     switch (m.type) {
@@ -642,21 +773,31 @@ export class Connection {
       case 'S':
         return;
       default:
+        // As PostgreSQL: the COPY fails, and since the client is not following the protocol, so does the
+        // connection.
+        msg.errorOrNotice(this.out, 'E', {
+          severity: 'ERROR',
+          code: SqlState.PROTOCOL_VIOLATION,
+          message: `unexpected message type 0x${m.type.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')} during COPY from stdin`,
+        });
         throw new SqlError(
           SqlState.PROTOCOL_VIOLATION,
-          `unexpected message type 0x${m.type.charCodeAt(0).toString(16)} during COPY from stdin`,
+          'terminating connection because protocol synchronization was lost',
           { severity: 'FATAL' },
         );
     }
   }
 }
 
-const finishedCursor: Cursor = {
-  columns: undefined,
-  next: () => ({ rows: [], done: true }),
-  tag: () => '',
-  close: () => undefined,
-};
+function finishedCursor(columns: Cursor['columns'], tag: string): Cursor {
+  return { columns, next: () => ({ rows: [], done: true }), tag: () => tag, close: () => undefined };
+}
+
+/** isTransactionExit: COMMIT, ROLLBACK and ROLLBACK TO, which an aborted transaction still accepts. */
+function isTransactionExit(p: Prepared): boolean {
+  const k = p.statement?.kind;
+  return k === 'commit' || k === 'rollback' || k === 'rollbackTo';
+}
 
 function toSqlError(err: unknown): SqlError {
   if (err instanceof SqlError) return err;

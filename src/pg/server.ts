@@ -11,6 +11,9 @@ import { SqlEngine } from '../sql/engine.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { scramAuthenticator, type Authenticator } from './auth.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { ServerMetrics } from './server-metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../db/prometheus-text.js';
 
 export interface ServeOptions {
   /** dataDir: the database directory (created if missing; default ./shale-data). Ignored when db is given. */
@@ -30,11 +33,17 @@ export interface ServeOptions {
   /** shutdownTimeout: how long close() waits for running statements, in ms (default 5000). */
   shutdownTimeout?: number;
   log?: (message: string) => void;
+  /** metricsPort: also serve Prometheus text at http://host:metricsPort/metrics (0 picks a free port). */
+  metricsPort?: number;
 }
 
 export interface PgServer {
   readonly host: string;
   readonly port: number;
+  /** metricsPort: the port of the /metrics endpoint, when one was asked for. */
+  readonly metricsPort?: number;
+  /** metrics: the server's and the engine's metrics as Prometheus text. */
+  metricsText(): string;
   close(): Promise<void>;
 }
 
@@ -58,6 +67,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
     throw err;
   }
   const connections = new Map<number, Connection>();
+  const metrics = new ServerMetrics();
   const maxConnections = options.maxConnections ?? 100;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const authenticator: (() => Authenticator) | undefined =
@@ -67,8 +77,14 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
     maxMessageSize: options.maxMessageSize ?? 64 * 1024 * 1024,
     statementTimeout: options.statementTimeout ?? 0,
     authenticator,
+    metrics,
     register(c) {
-      if (connections.size >= maxConnections) return undefined;
+      if (connections.size >= maxConnections) {
+        metrics.connectionsRefused++;
+        return undefined;
+      }
+      metrics.connectionsOpen++;
+      metrics.connectionsTotal++;
       let pid: number;
       do pid = randomInt(1000, 2 ** 31 - 1);
       while (connections.has(pid));
@@ -76,11 +92,14 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
       return { pid, secret: randomInt(0, 2 ** 31 - 1) };
     },
     unregister(c) {
-      if (connections.get(c.pid) === c) connections.delete(c.pid);
+      if (connections.get(c.pid) === c) {
+        connections.delete(c.pid);
+        metrics.connectionsOpen--;
+      }
     },
     cancel(pid, secret) {
       const c = connections.get(pid);
-      if (c !== undefined && c.secret === secret) c.cancelled = true;
+      if (c !== undefined && c.secret === secret) c.cancel();
     },
     log,
   };
@@ -104,10 +123,41 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
   }
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : (options.port ?? 5432);
+  const metricsText = (): string => metrics.text(db.metrics());
+  let http: HttpServer | undefined;
+  let metricsPort: number | undefined;
+  if (options.metricsPort !== undefined) {
+    http = createHttpServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+        return;
+      }
+      try {
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metricsText());
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err) + '\n');
+      }
+    });
+    const h = http;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        h.once('error', reject);
+        h.listen(options.metricsPort, host, () => resolve());
+      });
+    } catch (err) {
+      server.close();
+      if (ownsDb) await db.close();
+      throw err;
+    }
+    const a = h.address();
+    metricsPort = typeof a === 'object' && a !== null ? a.port : options.metricsPort;
+  }
   let closing: Promise<void> | undefined;
   return {
     host,
     port,
+    ...(metricsPort === undefined ? {} : { metricsPort }),
+    metricsText,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -118,6 +168,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
         ]);
         for (const c of sockets) c.terminate();
         await stopped;
+        if (http !== undefined) await new Promise<void>((resolve) => http!.close(() => resolve()));
         if (ownsDb) await db.close();
       })();
       return closing;

@@ -246,6 +246,8 @@ export type Statement =
       readonly kind: 'insert';
       readonly table: TableRef;
       readonly columns: readonly string[];
+      /** columnLocs: where each name of the column list is (for error positions). */
+      readonly columnLocs: readonly number[];
       /** source: rows of VALUES (DEFAULT allowed), a query, or undefined for DEFAULT VALUES. */
       readonly source: Select | undefined;
       readonly onConflict: OnConflict | undefined;
@@ -274,7 +276,7 @@ export type Statement =
       readonly uniques: readonly (readonly string[])[];
     }
   | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
-  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[] }
+  | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
   | {
       readonly kind: 'createIndex';
       readonly name: string | undefined;
@@ -285,7 +287,12 @@ export type Statement =
     }
   | { readonly kind: 'dropIndex'; readonly names: readonly string[]; readonly ifExists: boolean }
   | { readonly kind: 'alterTable'; readonly table: TableRef; readonly actions: readonly AlterAction[] }
-  | { readonly kind: 'begin'; readonly isolation: string | undefined; readonly readOnly: boolean | undefined }
+  | {
+      readonly kind: 'begin';
+      readonly start: boolean;
+      readonly isolation: string | undefined;
+      readonly readOnly: boolean | undefined;
+    }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
   | { readonly kind: 'savepoint'; readonly name: string }
@@ -300,6 +307,8 @@ export type Statement =
   | { readonly kind: 'show'; readonly name: string }
   | {
       readonly kind: 'copy';
+      /** query: COPY (SELECT ...) TO STDOUT (then table is unused). */
+      readonly query: Select | undefined;
       readonly table: TableRef;
       readonly columns: readonly string[];
       readonly direction: 'from' | 'to';

@@ -17,12 +17,25 @@ export interface Runtime {
   /** nextval, currval: serial sequences by name ("t_id_seq"). */
   nextval(name: string): bigint;
   currval(name: string): bigint;
+  setval(name: string, value: bigint, called: boolean): bigint;
+  lastval(): bigint;
+  /** serialSequence: the sequence name of a serial column (pg_get_serial_sequence), or null. */
+  serialSequence(table: string, column: string): string | null;
+  /** setting: current_setting(). */
+  setting(name: string): string;
   /** nextSequenceValue: by sequence id (serial defaults and hidden row ids). */
   nextSequenceValue(id: number): bigint;
+  /** nextSerialValue: the next value of a serial column's sequence (sets currval and lastval). */
+  nextSerialValue(table: string, column: string, id: number): bigint;
   /** dropSequence: forget a sequence (its table was dropped or truncated with RESTART IDENTITY). */
   dropSequence(id: number): void;
   /** approximateBytes: about how many bytes of the database's tables hold keys with this prefix. */
   approximateBytes(prefix: Uint8Array): number;
   /** notice sends a NoticeResponse to the client (WARNING, NOTICE) after the statement. */
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void;
+  /**
+   * tick is called once per row read by the plan's row loops; now and then it checks whether the statement
+   * was cancelled or ran past its deadline, and throws 57014 when so.
+   */
+  tick(): void;
 }

@@ -15,7 +15,7 @@ import { Planner } from './plan/planner.js';
 import type { ColumnInfo } from './plan/scope.js';
 import { sqlType, type SqlType, type Value } from './types/sql-type.js';
 import type { Runtime, SessionInfo } from './runtime.js';
-import { DISPLAY_NAMES, Settings } from './settings.js';
+import { DISPLAY_NAMES, Settings, type SettingsSnapshot } from './settings.js';
 import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
 import { planStatement } from './exec/plan-statement.js';
@@ -37,6 +37,9 @@ export interface Notice {
   readonly code: string;
   readonly message: string;
 }
+
+/** INTERRUPT_INTERVAL: rows read between two checks for cancellation and the statement deadline. */
+const INTERRUPT_INTERVAL = 256;
 
 const TXN_CONTROL = new Set([
   'begin',
@@ -66,6 +69,17 @@ export class Session implements Runtime {
   private isolation: string | undefined;
   private readOnly: boolean | undefined;
   private readonly currvals = new Map<string, bigint>();
+  /** readCommitted: the open transaction runs READ COMMITTED (row locks, a snapshot per statement). */
+  private readCommitted = false;
+  private lastValue: bigint | undefined;
+  /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
+  private savepoints: {
+    name: string;
+    mark: number;
+    changes: Map<string, import('./catalog/table-def.js').TableDef | null>;
+  }[] = [];
+  /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */
+  private settingsBefore: SettingsSnapshot | undefined;
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
@@ -103,11 +117,53 @@ export class Session implements Runtime {
     const seq = this.findSequence(name);
     const v = this.engine.sequences.nextValue(seq);
     this.currvals.set(name, v);
+    this.lastValue = v;
     return v;
+  }
+
+  nextSerialValue(table: string, column: string, id: number): bigint {
+    const v = this.engine.sequences.nextValue(id);
+    this.currvals.set(`${table}_${column}_seq`, v);
+    this.lastValue = v;
+    return v;
+  }
+
+  setval(name: string, value: bigint, called: boolean): bigint {
+    const seq = this.findSequence(name);
+    if (value < 1n)
+      throw new SqlError(
+        '22003',
+        `setval: value ${value} is out of bounds for sequence "${name}" (1..9223372036854775807)`,
+      );
+    this.engine.sequences.set(seq, called ? value + 1n : value);
+    if (called) this.currvals.set(name, value);
+    return value;
+  }
+
+  lastval(): bigint {
+    if (this.lastValue === undefined)
+      throw new SqlError('55000', 'lastval is not yet defined in this session');
+    return this.lastValue;
+  }
+
+  serialSequence(table: string, column: string): string | null {
+    const t = this.view.table(table.replace(/^public\./, ''));
+    const c = t.columns.find((x) => x.name === column);
+    if (c === undefined)
+      throw new SqlError(
+        SqlState.UNDEFINED_COLUMN,
+        `column "${column}" of relation "${t.name}" does not exist`,
+      );
+    return c.sequence === undefined ? null : `public.${t.name}_${column}_seq`;
+  }
+
+  setting(name: string): string {
+    return this.showValue(name.toLowerCase()) ?? '';
   }
 
   currval(name: string): bigint {
     this.findSequence(name);
+    name = name.replace(/^public\./, '');
     const v = this.currvals.get(name);
     if (v === undefined)
       throw new SqlError('55000', `currval of sequence "${name}" is not yet defined in this session`);
@@ -115,6 +171,7 @@ export class Session implements Runtime {
   }
 
   private findSequence(name: string): number {
+    name = name.replace(/^public\./, '');
     for (const t of this.view.all())
       for (const c of t.columns)
         if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name) return c.sequence;
@@ -130,6 +187,41 @@ export class Session implements Runtime {
     this.notices.push({ severity, code, message });
   }
 
+  // Interrupts: statement timeout and cancellation --------------------------------------------------------
+
+  /** deadline: when the running statement times out (Date.now() milliseconds; 0: never). */
+  deadline = 0;
+  /** cancelRequested: a CancelRequest arrived for the running statement. */
+  cancelRequested = false;
+  private ticks = INTERRUPT_INTERVAL;
+
+  tick(): void {
+    if (--this.ticks > 0) return;
+    this.ticks = INTERRUPT_INTERVAL;
+    this.checkInterrupts();
+  }
+
+  /** checkInterrupts throws 57014 when the running statement was cancelled or passed its deadline. */
+  checkInterrupts(): void {
+    if (this.cancelRequested) {
+      this.cancelRequested = false;
+      throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to user request');
+    }
+    if (this.deadline !== 0 && Date.now() >= this.deadline)
+      throw new SqlError(SqlState.QUERY_CANCELED, 'canceling statement due to statement timeout');
+  }
+
+  /** statementTimeout: the statement_timeout setting in milliseconds (0: none). */
+  statementTimeout(): number {
+    const v = this.settings.get('statement_timeout').trim();
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/i.exec(v);
+    if (m === null) return 0;
+    const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[
+      (m[2] ?? 'ms').toLowerCase() as 'ms'
+    ];
+    return Math.floor(Number(m[1]) * unit);
+  }
+
   // Transactions ---------------------------------------------------------------------------------------
 
   /** transaction returns the open engine transaction, starting one when there is none. */
@@ -137,11 +229,30 @@ export class Session implements Runtime {
     let tx = this.txn;
     if (tx === undefined) {
       const iso = this.isolation ?? this.settings.get('default_transaction_isolation');
-      tx = this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
+      // READ COMMITTED (and READ UNCOMMITTED, which PostgreSQL runs as it) locks rows it writes and reads a
+      // fresh snapshot per statement; REPEATABLE READ is snapshot isolation; SERIALIZABLE is serializable.
+      this.readCommitted = iso === 'read committed' || iso === 'read uncommitted';
+      tx = this.readCommitted
+        ? this.engine.db.transaction({
+            isolation: 'readCommitted',
+            pessimistic: true,
+            lockTimeout: this.lockTimeout(),
+          })
+        : this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
       this.txn = tx;
       this.txnStart = BigInt(Date.now()) * 1000n;
     }
     return tx;
+  }
+
+  /** lockTimeout: lock_timeout in ms; 0 (PostgreSQL's default: wait forever) waits ten minutes. */
+  private lockTimeout(): number {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(this.settings.get('lock_timeout'));
+    if (m === null) return 600_000;
+    const n =
+      Number(m[1]) *
+      ({ ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'] ?? 1);
+    return n > 0 ? n : 600_000;
   }
 
   private get inReadOnly(): boolean {
@@ -160,8 +271,17 @@ export class Session implements Runtime {
 
   /** fail records an error: an explicit transaction enters the aborted state; an implicit one rolls back. */
   fail(): void {
-    if (this.explicit) this.failed = true;
-    else this.rollbackNow();
+    if (!this.explicit) {
+      this.rollbackNow();
+      return;
+    }
+    this.failed = true;
+    // As in PostgreSQL, the failed transaction lets go of its locks now (others may be waiting for them,
+    // e.g. after a deadlock); only a savepoint to return to keeps it alive until ROLLBACK TO.
+    if (this.savepoints.length === 0) {
+      this.txn?.abortIfOpen();
+      this.txn = undefined;
+    }
   }
 
   private async commitNow(): Promise<void> {
@@ -179,15 +299,19 @@ export class Session implements Runtime {
 
   private rollbackNow(): void {
     this.txn?.abortIfOpen();
+    if (this.settingsBefore !== undefined)
+      this.changedParameters.push(...this.settings.restore(this.settingsBefore));
     this.resetTxn();
   }
 
   private resetTxn(): void {
     this.txn = undefined;
+    this.settingsBefore = undefined;
     this.explicit = false;
     this.failed = false;
     this.isolation = undefined;
     this.readOnly = undefined;
+    this.savepoints = [];
     this.view = new CatalogView(this.engine.catalog, () => this.transaction());
   }
 
@@ -269,12 +393,12 @@ export class Session implements Runtime {
             SqlState.ACTIVE_SQL_TRANSACTION,
             'there is already a transaction in progress',
           );
-          return doneCursor('BEGIN');
+          return doneCursor(s.start ? 'START TRANSACTION' : 'BEGIN');
         }
         this.explicit = true;
         if (s.isolation !== undefined) this.isolation = s.isolation;
         if (s.readOnly !== undefined) this.readOnly = s.readOnly;
-        return doneCursor('BEGIN');
+        return doneCursor(s.start ? 'START TRANSACTION' : 'BEGIN');
       case 'commit': {
         if (!this.explicit && this.txn === undefined) {
           this.notice('WARNING', SqlState.NO_ACTIVE_SQL_TRANSACTION, 'there is no transaction in progress');
@@ -295,7 +419,7 @@ export class Session implements Runtime {
       case 'savepoint':
       case 'release':
       case 'rollbackTo':
-        throw notSupported('SAVEPOINT');
+        return this.runSavepoint(s);
       case 'set':
         return this.runSet(s);
       case 'show': {
@@ -304,6 +428,7 @@ export class Session implements Runtime {
         return doneCursor('SHOW', p.columns, [[v]]);
       }
       case 'discard':
+        this.settingsBefore ??= this.settings.snapshot();
         this.settings.resetAll();
         return doneCursor('DISCARD ALL');
       case 'admin':
@@ -337,6 +462,7 @@ export class Session implements Runtime {
         `cannot execute ${statementTag(s)} in a read-only transaction`,
       );
     const tx = this.transaction();
+    if (this.readCommitted) tx.refreshReadSnapshot();
     const ex: ExecContext = {
       txn: tx,
       params,
@@ -344,12 +470,48 @@ export class Session implements Runtime {
       outer: [],
       runtime: this,
       cache: new Map(),
+      lockRows: this.readCommitted,
     };
     try {
-      return exe.run(ex);
+      return await exe.run(ex);
     } catch (err) {
       throw engineError(err);
     }
+  }
+
+  private runSavepoint(s: Extract<Statement, { kind: 'savepoint' | 'release' | 'rollbackTo' }>): Cursor {
+    const what =
+      s.kind === 'savepoint'
+        ? 'SAVEPOINT'
+        : s.kind === 'release'
+          ? 'RELEASE SAVEPOINT'
+          : 'ROLLBACK TO SAVEPOINT';
+    if (!this.explicit)
+      throw new SqlError(
+        SqlState.NO_ACTIVE_SQL_TRANSACTION,
+        `${what} can only be used in transaction blocks`,
+      );
+    if (s.kind === 'savepoint') {
+      const mark = this.transaction().savepoint();
+      this.savepoints.push({ name: s.name, mark, changes: new Map(this.view.changes) });
+      return doneCursor('SAVEPOINT');
+    }
+    let i = this.savepoints.length - 1;
+    while (i >= 0 && this.savepoints[i]!.name !== s.name) i--;
+    if (i < 0) throw new SqlError(SqlState.SAVEPOINT_EXCEPTION, `savepoint "${s.name}" does not exist`);
+    const sp = this.savepoints[i]!;
+    if (s.kind === 'release') {
+      this.savepoints.length = i;
+      if (this.savepoints.length === 0) this.txn?.releaseSavepoints();
+      return doneCursor('RELEASE');
+    }
+    // ROLLBACK TO keeps the savepoint itself, undoes what came after it, and ends the aborted state.
+    this.savepoints.length = i + 1;
+    this.txn?.rollbackToSavepoint(sp.mark);
+    this.view.changes.clear();
+    for (const [k, v] of sp.changes) this.view.changes.set(k, v);
+    this.failed = false;
+    return doneCursor('ROLLBACK');
   }
 
   private showValue(name: string): string | undefined {
@@ -361,6 +523,7 @@ export class Session implements Runtime {
 
   private runSet(s: Extract<Statement, { kind: 'set' }>): Cursor {
     if (s.name === 'all') {
+      this.settingsBefore ??= this.settings.snapshot();
       this.settings.resetAll();
       return doneCursor('RESET');
     }
@@ -382,6 +545,7 @@ export class Session implements Runtime {
       else this.readOnly = s.value === 'on';
       return doneCursor('SET');
     }
+    this.settingsBefore ??= this.settings.snapshot();
     const changed = this.settings.set(s.name, s.value);
     if (changed !== undefined) this.changedParameters.push(changed);
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');

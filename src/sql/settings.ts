@@ -178,7 +178,26 @@ export class Settings {
   resetAll(): void {
     for (const [k, s] of this.defaults) if (s.readOnly !== true) this.values.set(k, s);
   }
+
+  /** snapshot captures every value (SET is transactional: a rollback restores the snapshot). */
+  snapshot(): SettingsSnapshot {
+    return new Map(this.values);
+  }
+
+  /** restore puts a snapshot back; returns the reported parameters whose values it changed. */
+  restore(snap: SettingsSnapshot): { name: string; value: string }[] {
+    const changed: { name: string; value: string }[] = [];
+    for (const [k, s] of snap) {
+      if (s.report === true && this.values.get(k)?.value !== s.value)
+        changed.push({ name: DISPLAY_NAMES[k] ?? k, value: s.value });
+      this.values.set(k, s);
+    }
+    return changed;
+  }
 }
+
+/** SettingsSnapshot: the values of all settings at one moment (opaque). */
+export type SettingsSnapshot = ReadonlyMap<string, Setting>;
 
 function alias(name: string): string {
   const n = name.toLowerCase();

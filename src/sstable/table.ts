@@ -25,6 +25,7 @@ import {
 import { FILTER_META_PREFIX } from './table-builder.js';
 import { TwoLevelIterator } from './two-level-iterator.js';
 import { SortedKeys } from './sorted-keys.js';
+import { DISCARDED_COUNTERS, type ReadCounters } from './read-counters.js';
 
 /** TableOptions configure how a table is opened and read. */
 export interface TableOptions {
@@ -54,6 +55,8 @@ export interface TableOptions {
    * checks that the index is sorted and its handles lie inside the file.
    */
   readonly paranoidChecks?: boolean;
+  /** counters receive this table's cache, filter and read events (default: discarded). */
+  readonly counters?: ReadCounters;
 }
 
 /** TableReadOptions are per-read settings. */
@@ -139,6 +142,7 @@ export class Table {
     private readonly cacheKeyBase: number,
     private readonly cacheKeyLimit: number, // offsets at or past this are not cached
     private readonly verifyChecksums: boolean,
+    private readonly counters: ReadCounters,
   ) {
     this.getIndexIter = new BlockIterator(indexBlock, cmp);
     this.dataEnd = metaindexOffset;
@@ -210,6 +214,7 @@ export class Table {
       cacheKeyBase,
       cacheKeyLimit,
       verify,
+      options.counters ?? DISCARDED_COUNTERS,
     );
   }
 
@@ -231,11 +236,12 @@ export class Table {
     const lo = idx.keys.lowerBound(internalKey);
     if (lo >= idx.keys.count) return undefined;
     const offset = idx.offsets[lo]!;
-    if (
-      this.filter !== null &&
-      !this.filter.mayMatch(offset, internalKey, internalKey.length - TAG_SIZE, keyHash)
-    ) {
-      return undefined;
+    if (this.filter !== null) {
+      if (!this.filter.mayMatch(offset, internalKey, internalKey.length - TAG_SIZE, keyHash)) {
+        this.counters.bloomUseful++;
+        return undefined;
+      }
+      this.counters.bloomMayMatch++;
     }
     const e = this.getEntry;
     // Consecutive gets in one block (sequential reads) reuse it without a cache lookup.
@@ -350,8 +356,11 @@ export class Table {
     let block = cache.get(key);
     this.loadHit = block !== undefined;
     // Read again: the block has earned memory of its own (a slab is best left to blocks read once).
-    if (block !== undefined) block.adopt();
-    if (block === undefined) {
+    if (block !== undefined) {
+      this.counters.blockCacheHits++;
+      block.adopt();
+    } else {
+      this.counters.blockCacheMisses++;
       block = this.readBlock(offset, size, verify);
       if (fillCache) cache.set(key, block, block.size);
     }
@@ -359,6 +368,9 @@ export class Table {
   }
 
   private readBlock(offset: number, size: number, verify: boolean): Block {
+    const counters = this.counters;
+    counters.blockReads++;
+    counters.bytesRead += size + BLOCK_TRAILER_SIZE;
     try {
       const contents = readBlockAt(this.file, offset, size, verify, this.fileName, true);
       const block = new Block(contents.data, this.fileName, offset);

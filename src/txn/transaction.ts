@@ -80,7 +80,9 @@ export class Transaction implements LockOwner {
   private state: State = 'open';
   private readonly snapshot: Snapshot | null;
   /** readOptions: the options every read passes to the database (made once, not per read). */
-  private readonly readOptions: { snapshot?: Snapshot };
+  private readOptions: { snapshot?: Snapshot };
+  /** statementSnapshot: under 'readCommitted', the snapshot reads use until the next refreshReadSnapshot(). */
+  private statementSnapshot: Snapshot | null = null;
   private readonly writes: WriteBuffer;
   private readonly lockTimeout: number;
   private readonly ucmp: Comparator;
@@ -193,7 +195,20 @@ export class Transaction implements LockOwner {
     ) {
       throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
     }
-    return this.get(k);
+    // Under 'readCommitted' the row just locked is read as last committed, not as of the statement.
+    return this.snapshot === null ? this.getLatest(k) : this.get(k);
+  }
+
+  /**
+   * refreshReadSnapshot (under 'readCommitted' only) makes reads see everything committed so far, and keep
+   * seeing exactly that until the next call: a SQL statement under READ COMMITTED calls it before it runs.
+   */
+  refreshReadSnapshot(): void {
+    this.checkOpen();
+    if (this.isolation !== 'readCommitted') return;
+    this.statementSnapshot?.release();
+    this.statementSnapshot = this.db.snapshot();
+    this.readOptions = { snapshot: this.statementSnapshot };
   }
 
   /**
@@ -208,7 +223,7 @@ export class Transaction implements LockOwner {
         'a transaction iterator reads the transaction snapshot; snapshot is not allowed',
       );
     this.checkOpen();
-    const seq = this.snapshot?.sequence ?? this.db.versions.lastSequence;
+    const seq = (this.snapshot ?? this.statementSnapshot)?.sequence ?? this.db.versions.lastSequence;
     const base = this.db.dbIterator(seq, bounds, options);
     const cursor = new TxnCursor(
       base,
@@ -261,6 +276,53 @@ export class Transaction implements LockOwner {
     if (durable !== null) await durable;
   }
 
+  /**
+   * getLatest reads `key` as the newest committed state plus this transaction's own writes, ignoring its
+   * snapshot (uniqueness checks: a key another transaction committed after the snapshot still exists).
+   * Not recorded as a read.
+   */
+  getLatest(key: Uint8Array | string): Uint8Array | undefined {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    const own = this.writes.get(k);
+    if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+    return this.db.get(k);
+  }
+
+  /**
+   * checkUnchangedSinceSnapshot throws TxnConflictError when `key` was written (by anyone else) after the
+   * snapshot: an UPDATE or DELETE of a row that changed under a snapshot transaction fails at once, as in
+   * PostgreSQL's REPEATABLE READ, instead of at commit. No-op under 'readCommitted'.
+   */
+  checkUnchangedSinceSnapshot(key: Uint8Array | string): void {
+    const k = toBytes(key, 'key');
+    this.checkOpen();
+    if (this.snapshot === null || this.db.versions.lastSequence === this.snapshot.sequence) return;
+    if (writtenAfter(this.conflictSource(), k, this.snapshot.sequence))
+      throw new TxnConflictError(`${describeKey(k)} was written after the transaction's snapshot`);
+  }
+
+  /**
+   * savepoint marks the transaction's writes so far; rollbackToSavepoint(mark) undoes every write made after
+   * it (reads already recorded for 'serializable' and locks taken stay: that can only add conflicts).
+   */
+  savepoint(): number {
+    this.checkOpen();
+    return this.writes.mark();
+  }
+
+  /** rollbackToSavepoint undoes the writes made since savepoint() returned `mark`. */
+  rollbackToSavepoint(mark: number): void {
+    this.checkOpen();
+    this.writes.rollbackTo(mark);
+  }
+
+  /** releaseSavepoints stops keeping undo information (when no savepoint remains). */
+  releaseSavepoints(): void {
+    this.checkOpen();
+    this.writes.release();
+  }
+
   /** abort discards the transaction's writes and releases its snapshot and locks. */
   abort(): void {
     this.checkOpen();
@@ -276,6 +338,7 @@ export class Transaction implements LockOwner {
     this.state = state;
     this.closeCursors();
     this.snapshot?.release();
+    this.statementSnapshot?.release();
     if (this.pessimistic) this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${state}`));
   }
 

@@ -23,6 +23,8 @@ export class WriteBuffer {
   private sorted: BufferedWrite[] | null = null;
   /** bytes: what the buffered writes cost, as charged against the transaction's limit. */
   bytes = 0;
+  /** undo: while a savepoint is open, each write's previous state (to roll back to the savepoint). */
+  private undo: { id: string; old: BufferedWrite | undefined; bytes: number }[] | null = null;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -50,12 +52,37 @@ export class WriteBuffer {
         `the transaction's writes would take ${this.bytes - freed + cost} bytes, over its limit of ${this.maxBytes} (maxBytes)`,
       );
     }
+    this.undo?.push({ id, old, bytes: this.bytes });
     this.map.set(id, {
       key: owned ? key : copyBytes(key),
       value: value === null || owned ? value : copyBytes(value),
     });
     this.bytes += cost - freed;
     this.sorted = null;
+  }
+
+  /** mark starts (or continues) recording undo information and returns a savepoint position. */
+  mark(): number {
+    this.undo ??= [];
+    return this.undo.length;
+  }
+
+  /** rollbackTo undoes every write made since `mark` returned `position`. */
+  rollbackTo(position: number): void {
+    const undo = this.undo;
+    if (undo === null) return;
+    while (undo.length > position) {
+      const u = undo.pop()!;
+      if (u.old === undefined) this.map.delete(u.id);
+      else this.map.set(u.id, u.old);
+      this.bytes = u.bytes;
+    }
+    this.sorted = null;
+  }
+
+  /** release forgets undo information (no savepoint is open any more). */
+  release(): void {
+    this.undo = null;
   }
 
   /** charge adds `n` bytes of other tracking (read keys) to the buffer's cost, or throws as set does. */

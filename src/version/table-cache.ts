@@ -7,6 +7,7 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { FilterPolicy } from '../sstable/filter-policy.js';
 import type { Block } from '../sstable/block.js';
+import { DISCARDED_COUNTERS, type ReadCounters } from '../sstable/read-counters.js';
 import { Table, type TableEntry } from '../sstable/table.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
 import { LruCache } from '../util/lru-cache.js';
@@ -26,6 +27,8 @@ export interface TableCacheOptions {
   readonly blockCache: LruCache<number, Block> | null;
   readonly verifyChecksums: boolean;
   readonly paranoidChecks: boolean;
+  /** counters receive table cache hits and misses and every table's read events (default: discarded). */
+  readonly counters?: ReadCounters;
 }
 
 class Handle {
@@ -41,6 +44,7 @@ let nextCacheId = 1;
 /** TableCache opens and caches Table readers by file number. */
 export class TableCache {
   private readonly cache: LruCache<number, Handle>;
+  private readonly counters: ReadCounters;
 
   constructor(
     private readonly fs: FileSystem,
@@ -49,11 +53,16 @@ export class TableCache {
     capacity: number,
   ) {
     this.cache = new LruCache<number, Handle>(Math.max(1, capacity), (_k, h) => h.unref());
+    this.counters = options.counters ?? DISCARDED_COUNTERS;
   }
 
   private open(fileNumber: number, fileSize: number): Handle {
     const cached = this.cache.get(fileNumber);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.counters.tableCacheHits++;
+      return cached;
+    }
+    this.counters.tableCacheMisses++;
     let path = tableFileName(this.dir, fileNumber);
     let file;
     try {
@@ -83,6 +92,7 @@ export class TableCache {
         fileName: path,
         verifyChecksums: this.options.verifyChecksums,
         paranoidChecks: this.options.paranoidChecks,
+        counters: this.counters,
       });
       const handle = new Handle(table);
       this.cache.set(fileNumber, handle);

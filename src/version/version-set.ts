@@ -236,6 +236,24 @@ export class VersionSet {
   }
 
   /**
+   * adopt makes the state `other` recovered (its current version, log numbers, last sequence) this set's
+   * own, keeping versions still pinned here alive (a secondary instance catching up with its primary).
+   * Requires: this set has no MANIFEST open for writing.
+   */
+  adopt(other: VersionSet): void {
+    const v = other.current;
+    other.unref(v);
+    this.install(v);
+    this.manifestFileNumber = other.manifestFileNumber;
+    this.logNumber = other.logNumber;
+    this.prevLogNumber = other.prevLogNumber;
+    if (other.lastSequence > this.lastSequence) this.lastSequence = other.lastSequence;
+    this.markFileNumberUsed(other.nextFileNumber - 1);
+    for (let level = 0; level < NUM_LEVELS; level++)
+      this.compactPointers[level] = other.compactPointers[level];
+  }
+
+  /**
    * logAndApply records `edit` in the MANIFEST (starting a new MANIFEST when there is none open or the
    * current one is too large) and makes the resulting version current.
    * Requires: the tables the edit adds are durable. On error the current version is unchanged and the

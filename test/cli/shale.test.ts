@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DB } from '../../src/index.js';
+import { DB, type Metrics } from '../../src/index.js';
 import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/shale.js', import.meta.url));
@@ -76,6 +76,12 @@ test('put, get, delete, scan with encodings; stats --json', async () => {
     assert.equal(s.levels.length, 7);
     assert.ok(s.lastSequence >= 5);
     assert.ok(s.levels.every((l) => Number.isInteger(l.bytes) && (l.files === 0) === (l.bytes === 0)));
+    const metrics = (JSON.parse(stats.out) as { metrics: Metrics }).metrics;
+    assert.equal(metrics.get.calls, 0, "the metrics of the command's own open");
+    assert.deepEqual(metrics.levels, s.levels);
+    const text = shale(['stats', dir]);
+    assert.match(text.out, /^metrics \(this process/m);
+    assert.match(text.out, /^ {2}block cache +0 hits/m);
     const check = await DB.open(dir);
     assert.equal(new TextDecoder().decode(check.get('b')), 'two');
     assert.equal(check.get('a'), undefined);

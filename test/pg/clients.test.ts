@@ -80,6 +80,41 @@ test('pg: errors carry SQLSTATEs; a failed transaction answers 25P02 until ROLLB
   }
 });
 
+test('pg: savepoints undo what came after them, also after an error', async () => {
+  const c = client();
+  await c.connect();
+  try {
+    await c.query('create table sp (k int primary key)');
+    await c.query('begin');
+    await c.query('insert into sp values (1)');
+    await c.query('savepoint a');
+    await c.query('insert into sp values (2)');
+    await assert.rejects(c.query('insert into sp values (1)'), { code: '23505' });
+    await assert.rejects(c.query('select 1'), { code: '25P02' });
+    await c.query('rollback to savepoint a');
+    await c.query('insert into sp values (3)');
+    await c.query('savepoint b');
+    await c.query('insert into sp values (4)');
+    await c.query('release savepoint a');
+    await assert.rejects(c.query('rollback to b'), { code: '3B001' });
+    await c.query('rollback');
+    await c.query('begin');
+    await c.query('insert into sp values (1)');
+    await c.query('savepoint a');
+    await c.query('insert into sp values (2)');
+    await c.query('rollback to a');
+    await c.query('insert into sp values (3)');
+    await c.query('commit');
+    assert.deepEqual(
+      (await c.query('select k from sp order by k')).rows.map((r) => r.k),
+      [1, 3],
+    );
+    await assert.rejects(c.query('savepoint x'), { code: '25P01' });
+  } finally {
+    await c.end();
+  }
+});
+
 test('pg: a statement that fails midway changes nothing', async () => {
   const c = client();
   await c.connect();

@@ -17,11 +17,13 @@ export async function startServer(
   dataDir?: string,
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'shale-sql-'));
-  const server = await serve({ ...options, dataDir: dir, port: 0, log: () => undefined });
+  const server = await serve({ log: () => undefined, ...options, dataDir: dir, port: 0 });
   return {
     host: server.host,
     port: server.port,
     dataDir: dir,
+    ...(server.metricsPort === undefined ? {} : { metricsPort: server.metricsPort }),
+    metricsText: () => server.metricsText(),
     close: () => server.close(),
     stop: async () => {
       await server.close();

@@ -127,12 +127,13 @@ export function parameterDescription(w: BackendWriter, oids: readonly number[]):
   w.end();
 }
 
+/** negotiateProtocolVersion: version is the newest supported protocol (major << 16 | minor). */
 export function negotiateProtocolVersion(
   w: BackendWriter,
-  minor: number,
+  version: number,
   unrecognized: readonly string[],
 ): void {
-  w.begin('v').int32(minor).int32(unrecognized.length);
+  w.begin('v').int32(version).int32(unrecognized.length);
   for (const u of unrecognized) w.cstring(u);
   w.end();
 }

@@ -47,6 +47,13 @@ export class Sequences {
     }
   }
 
+  /** set makes `next` the sequence's next value (setval). */
+  set(id: number, next: bigint): void {
+    this.next.set(id, next);
+    this.limit.set(id, next + BLOCK);
+    this.db.put(sequenceKey(id), (next + BLOCK).toString());
+  }
+
   /** reset restarts a sequence at 1 (TRUNCATE ... RESTART IDENTITY). */
   drop(id: number): void {
     this.next.delete(id);

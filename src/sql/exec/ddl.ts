@@ -159,7 +159,12 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       return doneCursor('DROP TABLE');
     }
     case 'truncate': {
-      for (const t of s.tables) clearTable(ex, catalog.table(t.name));
+      for (const t of s.tables) {
+        const def = catalog.table(t.name);
+        clearTable(ex, def);
+        if (s.restartIdentity)
+          for (const c of def.columns) if (c.sequence !== undefined) ex.runtime.dropSequence(c.sequence);
+      }
       return doneCursor('TRUNCATE TABLE');
     }
     case 'createIndex': {

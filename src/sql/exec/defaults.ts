@@ -9,13 +9,13 @@ import { Scope } from '../plan/scope.js';
 import { castValue } from '../types/cast.js';
 import { sqlType } from '../types/sql-type.js';
 
-export function compileDefault(planner: Planner, _table: TableDef, c: ColumnDef): Compiled | undefined {
+export function compileDefault(planner: Planner, table: TableDef, c: ColumnDef): Compiled | undefined {
   if (c.sequence !== undefined) {
     const id = c.sequence;
     const t = c.type;
     return {
       type: t,
-      eval: (_r, ex) => castValue(ex.runtime.nextSequenceValue(id), sqlType('int8'), t),
+      eval: (_r, ex) => castValue(ex.runtime.nextSerialValue(table.name, c.name, id), sqlType('int8'), t),
       correlated: false,
       volatile: true,
     };

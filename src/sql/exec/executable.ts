@@ -21,7 +21,7 @@ export interface Executable {
   readonly paramTypes: readonly SqlType[];
   /** writes: the statement may write (a read-only transaction refuses it). */
   readonly writes: boolean;
-  run(ex: ExecContext): Cursor;
+  run(ex: ExecContext): Cursor | Promise<Cursor>;
   /** explain: the plan as EXPLAIN prints it. */
   explain?(): string[];
 }

@@ -25,13 +25,20 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
       ? table.columns.map((_, i) => i)
       : s.columns.map((name, i) => {
           const ci = columnIndex(table, name);
+          const at = s.columnLocs[i] ?? -1;
+          const position = at >= 0 ? { position: at + 1 } : {};
           if (ci < 0)
             throw new SqlError(
               SqlState.UNDEFINED_COLUMN,
               `column "${name}" of relation "${table.name}" does not exist`,
+              position,
             );
           if (s.columns.indexOf(name) !== i)
-            throw new SqlError(SqlState.DUPLICATE_COLUMN, `column "${name}" specified more than once`);
+            throw new SqlError(
+              SqlState.DUPLICATE_COLUMN,
+              `column "${name}" specified more than once`,
+              position,
+            );
           return ci;
         });
   const empty = new Scope([]);
@@ -158,12 +165,14 @@ function finish(
   return {
     columns: returning?.columns,
     writes: true,
-    run(ex: ExecContext): Cursor {
+    async run(ex: ExecContext): Promise<Cursor> {
       const writer = new RowWriter(ex.txn, table, () =>
         table.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(table.rowIdSequence),
       );
       const out: Row[] = [];
       let count = 0;
+      /** touched: rows this statement inserted or updated (ON CONFLICT may not update one twice). */
+      const touched = new Set<string>();
       const build = (values: (Value | undefined)[]): Row => {
         const row: Row = new Array(n);
         for (let i = 0; i < n; i++) {
@@ -172,7 +181,12 @@ function finish(
         }
         return row;
       };
-      const insertOne = (row: Row): void => {
+      const insertOne = async (row: Row): Promise<void> => {
+        if (ex.lockRows === true) {
+          writer.checkNotNull(row);
+          if (table.primaryKey.length > 0 || table.indexes.some((ix) => ix.unique))
+            await writer.lockKeys(row, table.primaryKey.length > 0 ? writer.rowKey(row) : undefined);
+        }
         if (oc !== undefined) {
           writer.checkNotNull(row);
           const key = table.primaryKey.length > 0 ? writer.rowKey(row) : new Uint8Array(0);
@@ -186,7 +200,16 @@ function finish(
               (c.columns.length === arbiter.length && c.columns.every((x) => arbiter!.includes(x))))
           ) {
             if (oc.action === 'nothing') return;
-            const existingValue = ex.txn.get(c.existing);
+            const id = Buffer.from(c.existing).toString('latin1');
+            if (touched.has(id))
+              throw new SqlError(
+                SqlState.CARDINALITY_VIOLATION,
+                'ON CONFLICT DO UPDATE command cannot affect row a second time',
+                {
+                  hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+                },
+              );
+            const existingValue = ex.txn.getLatest(c.existing);
             if (existingValue === undefined)
               throw new SqlError(SqlState.INTERNAL_ERROR, 'conflicting row vanished');
             const existing = decodeExisting(table, existingValue);
@@ -194,13 +217,14 @@ function finish(
             if (conflictWhere !== undefined && conflictWhere.eval(both, ex) !== true) return;
             const updated = [...existing];
             for (const a of conflictSet!) updated[a.column] = a.value.eval(both, ex);
-            writer.update(c.existing, existing, updated);
+            touched.add(Buffer.from(writer.update(c.existing, existing, updated)).toString('latin1'));
             count++;
             if (returning !== undefined) out.push(returning.exprs.map((e) => e.eval(updated, ex)));
             return;
           }
         }
-        writer.insert(row);
+        const key = writer.insert(row);
+        if (oc !== undefined) touched.add(Buffer.from(key).toString('latin1'));
         count++;
         if (returning !== undefined) out.push(returning.exprs.map((e) => e.eval(row, ex)));
       };
@@ -208,7 +232,7 @@ function finish(
         for (const r of rowExprs) {
           const values: (Value | undefined)[] = new Array(n).fill(undefined);
           for (let i = 0; i < r.length; i++) if (r[i] !== undefined) values[targets[i]!] = r[i]!.eval([], ex);
-          insertOne(build(values));
+          await insertOne(build(values));
         }
       } else {
         const rows = [...query!.rows(ex)];
@@ -218,7 +242,7 @@ function finish(
           // A column given explicitly as NULL by the query stays NULL (no default).
           for (let i = 0; i < query!.conv.length; i++)
             if (values[targets[i]!] === undefined) values[targets[i]!] = null;
-          insertOne(build(values));
+          await insertOne(build(values));
         }
       }
       return rowsCursor(returning?.columns, out, () => `INSERT 0 ${count}`);

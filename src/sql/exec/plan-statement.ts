@@ -1,8 +1,10 @@
 /**
  * planStatement turns a data statement (a query, INSERT, UPDATE, DELETE, or DDL) into an Executable.
  */
-import { SqlError, SqlState } from '../errors.js';
-import type { Statement } from '../ast.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import type { Select, Statement } from '../ast.js';
+import type { ExecContext } from '../expr/context.js';
+import { collect, matching, relock } from './update-delete.js';
 import type { Planner } from '../plan/planner.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
 import { rowsCursor, type Executable } from './executable.js';
@@ -11,7 +13,6 @@ import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
 import { indent } from '../plan/plan.js';
 import type { ColumnInfo, Row } from '../plan/scope.js';
-import type { ExecContext } from '../expr/context.js';
 import { isRegType, regOut } from '../expr/reg-types.js';
 
 function paramTypes(planner: Planner): SqlType[] {
@@ -46,18 +47,51 @@ function namingRegTypes(columns: readonly ColumnInfo[], rows: Iterable<Row>, ex:
   })();
 }
 
+/**
+ * planRowLocks: SELECT ... FOR UPDATE / FOR SHARE of one table locks the rows its WHERE selects before the
+ * query runs (waiting for their holders); under READ COMMITTED the query then reads a fresh snapshot, which
+ * shows the locked rows as last committed; under REPEATABLE READ a row changed after the snapshot is 40001.
+ */
+function planRowLocks(
+  planner: Planner,
+  q: Extract<Select, { kind: 'select' }>,
+): (ex: ExecContext) => Promise<void> {
+  const from = q.from[0];
+  if (q.from.length !== 1 || from?.kind !== 'table' || q.groupBy.length > 0 || q.distinct !== false)
+    throw notSupported('FOR UPDATE or FOR SHARE other than on one table without GROUP BY or DISTINCT');
+  const table = targetTable(planner, from.name, from.schema, from.loc);
+  const { scan, filter } = matching(planner, table, from.alias ?? table.name, q.where);
+  return async (ex) => {
+    for (const e of collect(scan, filter, ex)) {
+      if (ex.lockRows === true) await relock(ex, table, e, filter);
+      else await ex.txn.getForUpdate(e.key);
+    }
+    if (ex.lockRows === true) ex.txn.refreshReadSnapshot();
+  };
+}
+
 export function planStatement(planner: Planner, s: Statement): Executable {
   switch (s.kind) {
     case 'query': {
       const plan = planner.planQuery(s.query, undefined);
-      const exe = {
+      const locking =
+        s.query.kind === 'select' && s.query.locking !== undefined
+          ? planRowLocks(planner, s.query)
+          : undefined;
+      return {
         columns: plan.columns,
-        writes: s.query.kind === 'select' && s.query.locking !== undefined,
-        run: (ex: Parameters<Executable['run']>[0]) =>
-          rowsCursor(plan.columns, namingRegTypes(plan.columns, plan.rows(ex), ex), (n) => `SELECT ${n}`),
+        writes: locking !== undefined,
+        paramTypes: paramTypes(planner),
+        run: async (ex) => {
+          if (locking !== undefined) await locking(ex);
+          return rowsCursor(
+            plan.columns,
+            namingRegTypes(plan.columns, plan.rows(ex), ex),
+            (n) => `SELECT ${n}`,
+          );
+        },
         explain: () => plan.explain(),
       };
-      return { ...exe, writes: false, paramTypes: paramTypes(planner) };
     }
     case 'insert': {
       const t = targetTable(planner, s.table.name, s.table.schema, s.table.loc);

@@ -41,7 +41,9 @@ export class RowWriter {
     ignoreKey?: Uint8Array,
   ): { constraint: string; columns: number[]; existing: Uint8Array } | undefined {
     if (this.table.primaryKey.length > 0 && (ignoreKey === undefined || compareBytes(key, ignoreKey) !== 0)) {
-      if (this.txn.get(key) !== undefined)
+      // Uniqueness looks at the newest committed rows, not only the snapshot: a key another transaction
+      // committed after this one began is a duplicate (23505), as in PostgreSQL.
+      if (this.txn.getLatest(key) !== undefined)
         return {
           constraint: this.table.primaryKeyName ?? `${this.table.name}_pkey`,
           columns: [...this.table.primaryKey],
@@ -52,11 +54,24 @@ export class RowWriter {
       if (!ix.unique) continue;
       const ik = this.uniqueKey(ix, row);
       if (ik === undefined) continue;
-      const owner = this.txn.get(ik);
+      const owner = this.txn.getLatest(ik);
       if (owner !== undefined && (ignoreKey === undefined || compareBytes(owner, ignoreKey) !== 0))
         return { constraint: ix.name, columns: ix.columns.map((c) => c.column), existing: owner };
     }
     return undefined;
+  }
+
+  /**
+   * lockKeys (READ COMMITTED): waits for and takes the locks of the keys a write of `row` under `key` will
+   * claim: the row key (not for hidden row ids, which are new) and its unique index entries.
+   */
+  async lockKeys(row: Row, key: Uint8Array | undefined): Promise<void> {
+    if (key !== undefined) await this.txn.getForUpdate(key);
+    for (const ix of this.table.indexes) {
+      if (!ix.unique) continue;
+      const ik = this.uniqueKey(ix, row);
+      if (ik !== undefined) await this.txn.getForUpdate(ik);
+    }
   }
 
   /** check enforces NOT NULL. */
@@ -105,6 +120,7 @@ export class RowWriter {
 
   /** update replaces the row stored under oldKey with newRow (its key may change). */
   update(oldKey: Uint8Array, oldRow: Row, newRow: Row): Uint8Array {
+    this.txn.checkUnchangedSinceSnapshot(oldKey);
     this.checkNotNull(newRow);
     const key = this.table.primaryKey.length === 0 ? oldKey : this.rowKey(newRow);
     const c = this.conflicting(newRow, key, oldKey);
@@ -118,6 +134,7 @@ export class RowWriter {
 
   /** remove deletes a row and its index entries. */
   remove(key: Uint8Array, row: Row): void {
+    this.txn.checkUnchangedSinceSnapshot(key);
     this.txn.delete(key);
     for (const ix of this.table.indexes) this.txn.delete(this.indexKey(ix, row, key));
   }

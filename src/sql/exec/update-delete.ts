@@ -10,7 +10,7 @@ import type { Compiled, ExecContext } from '../expr/context.js';
 import { chooseAccessPath, conjuncts } from '../plan/access-path.js';
 import type { Planner } from '../plan/planner.js';
 import { Scope, type Row } from '../plan/scope.js';
-import { TableScan, type TableEntry } from '../plan/table-scan.js';
+import { TableScan, decodeTableRow, type TableEntry } from '../plan/table-scan.js';
 import { sqlType } from '../types/sql-type.js';
 import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
@@ -20,7 +20,7 @@ import { compileDefault } from './defaults.js';
 type Update = Extract<Statement, { kind: 'update' }>;
 type Delete = Extract<Statement, { kind: 'delete' }>;
 
-function matching(
+export function matching(
   planner: Planner,
   table: TableDef,
   alias: string,
@@ -41,7 +41,27 @@ function matching(
   return { scan, filter, scope };
 }
 
-function collect(scan: TableScan, filter: Compiled | undefined, ex: ExecContext): TableEntry[] {
+/**
+ * relock (READ COMMITTED): waits for the row's lock, then takes the row as last committed; undefined when
+ * it was deleted meanwhile or no longer matches the WHERE clause (PostgreSQL's EvalPlanQual recheck).
+ */
+export async function relock(
+  ex: ExecContext,
+  table: TableDef,
+  e: TableEntry,
+  filter: Compiled | undefined,
+): Promise<TableEntry | undefined> {
+  const latest = await ex.txn.getForUpdate(e.key);
+  if (latest === undefined) return undefined;
+  const row = decodeTableRow(
+    table.columns.map((c) => c.type),
+    latest,
+  );
+  if (filter !== undefined && filter.eval(row, ex) !== true) return undefined;
+  return { key: e.key, row };
+}
+
+export function collect(scan: TableScan, filter: Compiled | undefined, ex: ExecContext): TableEntry[] {
   const out: TableEntry[] = [];
   for (const e of scan.entries(ex)) if (filter === undefined || filter.eval(e.row, ex) === true) out.push(e);
   return out;
@@ -81,17 +101,22 @@ export function planUpdate(
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
-    run(ex: ExecContext): Cursor {
+    async run(ex: ExecContext): Promise<Cursor> {
       const writer = new RowWriter(ex.txn, table, () => 0n);
       const out: Row[] = [];
-      const entries = collect(scan, filter, ex);
-      for (const e of entries) {
+      let count = 0;
+      for (const candidate of collect(scan, filter, ex)) {
+        const e = ex.lockRows === true ? await relock(ex, table, candidate, filter) : candidate;
+        if (e === undefined) continue;
         const row = [...e.row];
         for (const a of sets) row[a.column] = a.value.eval(e.row, ex);
+        if (ex.lockRows === true)
+          await writer.lockKeys(row, table.primaryKey.length === 0 ? undefined : writer.rowKey(row));
         writer.update(e.key, e.row, row);
+        count++;
         if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(row, ex)));
       }
-      return rowsCursor(returning?.columns, out, () => `UPDATE ${entries.length}`);
+      return rowsCursor(returning?.columns, out, () => `UPDATE ${count}`);
     },
   };
 }
@@ -108,15 +133,18 @@ export function planDelete(
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
-    run(ex: ExecContext): Cursor {
+    async run(ex: ExecContext): Promise<Cursor> {
       const writer = new RowWriter(ex.txn, table, () => 0n);
       const out: Row[] = [];
-      const entries = collect(scan, filter, ex);
-      for (const e of entries) {
+      let count = 0;
+      for (const candidate of collect(scan, filter, ex)) {
+        const e = ex.lockRows === true ? await relock(ex, table, candidate, filter) : candidate;
+        if (e === undefined) continue;
         writer.remove(e.key, e.row);
+        count++;
         if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(e.row, ex)));
       }
-      return rowsCursor(returning?.columns, out, () => `DELETE ${entries.length}`);
+      return rowsCursor(returning?.columns, out, () => `DELETE ${count}`);
     },
   };
 }

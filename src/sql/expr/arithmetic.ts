@@ -140,7 +140,7 @@ export function divScale(x: Decimal, y: Decimal): number {
   const w1 = weight(x);
   const w2 = weight(y);
   let qweight = w1.weight - w2.weight;
-  if (w1.first < w2.first) qweight--;
+  if (w1.first <= w2.first) qweight--;
   let rscale = 16 - qweight * 4;
   rscale = Math.max(rscale, x.scale, y.scale, 0);
   return Math.min(rscale, 1000);
@@ -155,6 +155,6 @@ function weight(d: Decimal): { weight: number; first: number } {
   // First base-10000 digit: the group of 4 decimal digits containing the most significant digit.
   const groupStart = (w + 1) * 4; // number of decimal places above the point covered
   const lead = groupStart - intDigits; // leading zeros inside the first group
-  const firstGroup = ('0'.repeat(lead) + digits).slice(0, 4);
+  const firstGroup = ('0'.repeat(lead) + digits).padEnd(4, '0').slice(0, 4);
   return { weight: w, first: Number(firstGroup) };
 }

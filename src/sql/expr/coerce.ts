@@ -33,7 +33,7 @@ const NUMERIC_RANK: Partial<Record<TypeId, number>> = {
 
 /** isUntyped: an untyped literal or an undecided parameter. */
 export function isUntyped(c: Compiled): boolean {
-  return c.unknownLiteral !== undefined || c.paramIndex !== undefined;
+  return c.unknownLiteral !== undefined || c.paramIndex !== undefined || c.nullLiteral === true;
 }
 
 /** commonType picks the type two operands meet in, or undefined when they do not meet. */
@@ -53,6 +53,8 @@ export function commonType(a: SqlType, b: SqlType): SqlType | undefined {
         ? a
         : sqlType(a.id);
   if (isNumericType(a.id) && isNumericType(b.id)) {
+    // float4 meets anything but float4 as float8 (PostgreSQL's preferred type of the numeric category).
+    if (a.id === 'float4' || b.id === 'float4') return sqlType('float8');
     return NUMERIC_RANK[a.id]! >= NUMERIC_RANK[b.id]! ? sqlType(a.id) : sqlType(b.id);
   }
   if (isStringType(a.id) && isStringType(b.id))
@@ -99,13 +101,29 @@ export function coerce(
   mode: 'implicit' | 'assignment' | 'explicit',
   loc: number,
 ): Compiled {
+  if (c.nullLiteral === true) return { type: to, eval: () => null, correlated: false };
   if (c.unknownLiteral !== undefined) {
     let v;
     try {
-      v = parseValue(to, c.unknownLiteral);
+      // An explicit cast of a literal truncates to varchar(n) / char(n) as a cast of a text value does.
+      v =
+        mode === 'explicit' && (to.id === 'varchar' || to.id === 'bpchar')
+          ? castValue(c.unknownLiteral, sqlType('text'), to, true)
+          : parseValue(to.typmod === -1 || to.id === 'numeric' ? to : sqlType(to.id), c.unknownLiteral);
     } catch (err) {
       if (err instanceof SqlError && err.position === undefined && loc >= 0) err.position = loc + 1;
       throw err;
+    }
+    // The length of varchar(n) / char(n) is checked after parsing, without a position (as PostgreSQL).
+    if (
+      v !== null &&
+      mode !== 'explicit' &&
+      (to.id === 'varchar' || to.id === 'bpchar') &&
+      to.typmod !== -1
+    ) {
+      const parsed = v;
+      const from = sqlType(to.id);
+      return { type: to, eval: () => castValue(parsed, from, to, false), correlated: false };
     }
     return { type: to, eval: () => v, correlated: false };
   }

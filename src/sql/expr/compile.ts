@@ -171,7 +171,9 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
       if (e.arg.kind === 'array' && e.arg.elements.length === 0 && arrayElement(to.id) !== undefined)
         return constant(to, []);
       const a = compileExpr(an, e.arg, scope);
-      return regCast(an, a, to, e.loc) ?? coerce(an, a, to, 'explicit', e.loc);
+      // A literal that does not parse is reported at the literal, as PostgreSQL does.
+      const at = e.arg.kind === 'literal' ? e.arg.loc : e.loc;
+      return regCast(an, a, to, at) ?? coerce(an, a, to, 'explicit', at);
     }
     case 'anyAll':
       return compileAnyAll(
@@ -282,7 +284,7 @@ function columnRef(depth: number, index: number, type: SqlType, _outerOfGroup: b
 function compileLiteral(l: Literal, loc: number): Compiled {
   switch (l.kind) {
     case 'null':
-      return { type: sqlType('unknown'), eval: () => null, correlated: false, unknownLiteral: undefined };
+      return { type: sqlType('unknown'), eval: () => null, correlated: false, nullLiteral: true };
     case 'bool':
       return constant(BOOL, l.value);
     case 'string':
@@ -294,10 +296,12 @@ function compileLiteral(l: Literal, loc: number): Compiled {
       return constant(sqlType('numeric'), l.value);
     }
     case 'float': {
-      // PostgreSQL types a literal with a point or exponent as numeric (or int8 when it is a big integer).
-      if (/^\d+$/.test(l.value)) {
+      // The lexer makes integers beyond int4 "float" constants; like PostgreSQL, type them int4 or int8
+      // when they fit, numeric otherwise (a point or exponent is always numeric).
+      if (/^-?\d+$/.test(l.value)) {
         const n = BigInt(l.value);
-        if (n < 2n ** 63n) return constant(sqlType('int8'), n);
+        if (n >= -2147483648n && n <= 2147483647n) return constant(sqlType('int4'), Number(n));
+        if (n >= -(2n ** 63n) && n < 2n ** 63n) return constant(sqlType('int8'), n);
       }
       try {
         return constant(sqlType('numeric'), parseNumeric(l.value));
@@ -444,7 +448,11 @@ export function compileOp(
   if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
     return compileArith(an, op, l, r, loc);
   if (op === '^') {
-    const t = l.type.id === 'numeric' || r.type.id === 'numeric' ? sqlType('numeric') : sqlType('float8');
+    const isFloat = (x: Compiled): boolean => x.type.id === 'float4' || x.type.id === 'float8';
+    const t =
+      (l.type.id === 'numeric' || r.type.id === 'numeric') && !isFloat(l) && !isFloat(r)
+        ? sqlType('numeric')
+        : sqlType('float8');
     if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
     const a = coerce(an, l, sqlType('float8'), 'implicit', le.loc);
     const b = coerce(an, r, sqlType('float8'), 'implicit', re.loc);

@@ -16,6 +16,11 @@ export interface ExecContext {
   /** outer: the rows of the enclosing query levels, innermost last (correlated subqueries). */
   readonly outer: Row[];
   readonly runtime: Runtime;
+  /**
+   * lockRows: the transaction is READ COMMITTED (pessimistic): DML locks each row before writing it, waiting
+   * for other writers, and works on the row as last committed (PostgreSQL's EvalPlanQual).
+   */
+  readonly lockRows?: boolean;
   /** cache: per-execution results of uncorrelated subqueries. */
   readonly cache: Map<unknown, unknown>;
 }
@@ -29,6 +34,8 @@ export interface Compiled {
   readonly eval: Evaluator;
   /** unknownLiteral: the text of an untyped string literal (its type is decided by context). */
   readonly unknownLiteral?: string;
+  /** nullLiteral: an untyped NULL (takes its type from context, like an untyped literal). */
+  readonly nullLiteral?: boolean;
   /** paramIndex: set for a bare $n whose type was not yet decided (0-based). */
   readonly paramIndex?: number;
   /** correlated: refers to an enclosing query level (so its value can change between rows of a subquery). */

@@ -278,6 +278,7 @@ function extractFn(asNumeric: boolean): FunctionDef {
       impl: ([field, v]) => {
         const p = datePart(field as string, t, v);
         if (!asNumeric) return p.value;
+        if (t.id === 'date') return String(p.value);
         if (f6(field as string))
           return formatDecimal(rescale(toDecimal(Math.round(p.value * 1e6)), 0)).replace(
             /^(-?)(\d*?)(\d{0,6})$/,
@@ -311,12 +312,24 @@ const DATE_TRUNC_UNITS = [
 ];
 
 const FUNCTIONS: Record<string, FunctionDef> = {
-  lower: textFn(1, 'text', ([s]) => str(s).toLowerCase()),
-  upper: textFn(1, 'text', ([s]) => str(s).toUpperCase()),
-  length: textFn(1, 'int4', ([s]) => chars(str(s)).length),
+  lower: textFn(1, 'text', ([s]) => mapChars(str(s), (c) => c.toLowerCase())),
+  upper: textFn(1, 'text', ([s]) => mapChars(str(s), (c) => c.toUpperCase())),
+  length: (types) =>
+    types.length !== 1
+      ? undefined
+      : types[0]!.id === 'bytea'
+        ? { args: [T('bytea')], result: T('int4'), impl: ([b]) => (b as Uint8Array).length }
+        : { args: [T('text')], result: T('int4'), impl: ([s]) => chars(str(s)).length },
   char_length: textFn(1, 'int4', ([s]) => chars(str(s)).length),
   character_length: textFn(1, 'int4', ([s]) => chars(str(s)).length),
-  octet_length: textFn(1, 'int4', ([s]) => Buffer.byteLength(str(s))),
+  octet_length: (types) =>
+    types.length !== 1
+      ? undefined
+      : types[0]!.id === 'bytea'
+        ? { args: [T('bytea')], result: T('int4'), impl: ([b]) => (b as Uint8Array).length }
+        : types[0]!.id === 'bpchar'
+          ? { args: [types[0]!], result: T('int4'), impl: ([s]) => Buffer.byteLength(str(s)) }
+          : { args: [T('text')], result: T('int4'), impl: ([s]) => Buffer.byteLength(str(s)) },
   substring: textFn(
     [2, 3],
     'text',
@@ -329,7 +342,8 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     ([s, from, count]) => substring(str(s), from as number, count as number | undefined),
     ['text', 'int4', 'int4'],
   ),
-  position: textFn(2, 'int4', ([sub, s]) => position(str(s), str(sub))),
+  // position(b IN a) arrives as position(a, b), as in PostgreSQL's grammar.
+  position: textFn(2, 'int4', ([s, sub]) => position(str(s), str(sub))),
   strpos: textFn(2, 'int4', ([s, sub]) => position(str(s), str(sub))),
   btrim: textFn([1, 2], 'text', ([s, set]) =>
     trimChars(str(s), set === undefined ? ' ' : str(set), true, true),
@@ -367,12 +381,75 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   reverse: textFn(1, 'text', ([s]) => chars(str(s)).reverse().join('')),
   lpad: textFn([2, 3], 'text', pad(true), ['text', 'int4', 'text']),
   rpad: textFn([2, 3], 'text', pad(false), ['text', 'int4', 'text']),
-  initcap: textFn(1, 'text', ([s]) =>
-    str(s)
-      .toLowerCase()
-      .replace(/(^|[^a-z0-9])([a-z])/g, (_m, a: string, b: string) => a + b.toUpperCase()),
-  ),
-  md5: textFn(1, 'text', ([s]) => createHash('md5').update(str(s)).digest('hex')),
+  initcap: textFn(1, 'text', ([s]) => {
+    let out = '';
+    let inWord = false;
+    for (const c of str(s)) {
+      out += inWord ? mapChars(c, (x) => x.toLowerCase()) : mapChars(c, (x) => x.toUpperCase());
+      inWord = /[\p{L}\p{N}]/u.test(c);
+    }
+    return out;
+  }),
+  md5: (types) =>
+    types.length !== 1
+      ? undefined
+      : {
+          args: [types[0]!.id === 'bytea' ? T('bytea') : T('text')],
+          result: T('text'),
+          impl: ([s]) =>
+            createHash('md5')
+              .update(typeof s === 'string' ? Buffer.from(s, 'utf8') : (s as Uint8Array))
+              .digest('hex'),
+        },
+  encode: (types) =>
+    types.length === 2
+      ? {
+          args: [T('bytea'), T('text')],
+          result: T('text'),
+          impl: ([b, f]) => encodeBytes(b as Uint8Array, str(f)),
+        }
+      : undefined,
+  decode: (types) =>
+    types.length === 2
+      ? { args: [T('text'), T('text')], result: T('bytea'), impl: ([s, f]) => decodeBytes(str(s), str(f)) }
+      : undefined,
+  current_setting: (types) =>
+    types.length === 1 || types.length === 2
+      ? {
+          args: types.length === 1 ? [T('text')] : [T('text'), T('bool')],
+          result: T('text'),
+          impl: ([name, missingOk], ex) => {
+            try {
+              return ex.runtime.setting(str(name));
+            } catch (err) {
+              if (missingOk === true) return null;
+              throw err;
+            }
+          },
+        }
+      : undefined,
+  pg_get_serial_sequence: (types) =>
+    types.length === 2
+      ? {
+          args: [T('text'), T('text')],
+          result: T('text'),
+          impl: ([t, c], ex) => ex.runtime.serialSequence(str(t), str(c)),
+        }
+      : undefined,
+  setval: (types) =>
+    types.length === 2 || types.length === 3
+      ? {
+          args: types.length === 2 ? [T('text'), T('int8')] : [T('text'), T('int8'), T('bool')],
+          result: T('int8'),
+          impl: ([name, v, called], ex) =>
+            ex.runtime.setval(str(name), v as bigint, called === undefined ? true : (called as boolean)),
+          volatile: true,
+        }
+      : undefined,
+  lastval: (types) =>
+    types.length === 0
+      ? { args: [], result: T('int8'), impl: (_a, ex) => ex.runtime.lastval(), volatile: true }
+      : undefined,
   ascii: textFn(1, 'int4', ([s]) => str(s).codePointAt(0) ?? 0),
   chr: textFn(1, 'text', ([n]) => String.fromCodePoint(n as number), ['int4']),
   split_part: textFn(
@@ -552,6 +629,62 @@ FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
     ? { args: [types[0]!], result: T('text'), strict: false, impl: () => TYPE_INFO[types[0]!.id].pgName }
     : undefined;
+
+/** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
+function mapChars(s: string, f: (c: string) => string): string {
+  let out = '';
+  for (const c of s) {
+    const m = f(c);
+    out += [...m].length === 1 ? m : c;
+  }
+  return out;
+}
+
+function encodeBytes(b: Uint8Array, format: string): string {
+  switch (format.toLowerCase()) {
+    case 'hex':
+      return Buffer.from(b).toString('hex');
+    case 'base64':
+      return (
+        Buffer.from(b)
+          .toString('base64')
+          .match(/.{1,76}/g) ?? ['']
+      ).join('\n');
+    case 'escape': {
+      let out = '';
+      for (const x of b)
+        out +=
+          x === 0x5c
+            ? '\\\\'
+            : x < 0x20 || x > 0x7e
+              ? '\\' + x.toString(8).padStart(3, '0')
+              : String.fromCharCode(x);
+      return out;
+    }
+    default:
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unrecognized encoding: "${format}"`);
+  }
+}
+
+function decodeBytes(s: string, format: string): Uint8Array {
+  switch (format.toLowerCase()) {
+    case 'hex':
+      if (!/^([0-9a-fA-F]{2}|\s)*$/.test(s))
+        throw new SqlError(
+          SqlState.INVALID_PARAMETER_VALUE,
+          /[^0-9a-fA-F\s]/.test(s)
+            ? `invalid hexadecimal digit: "${/[^0-9a-fA-F\s]/.exec(s)![0]}"`
+            : 'invalid hexadecimal data: odd number of digits',
+        );
+      return Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+    case 'base64':
+      return Uint8Array.from(Buffer.from(s, 'base64'));
+    case 'escape':
+      return castValue(s, T('text'), T('bytea')) as Uint8Array;
+    default:
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unrecognized encoding: "${format}"`);
+  }
+}
 
 function isUntyped0(t: SqlType): boolean {
   return t.id === 'unknown';

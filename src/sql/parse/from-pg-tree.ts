@@ -77,7 +77,12 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'DropStmt':
       return convertDrop(f);
     case 'TruncateStmt':
-      return { kind: 'truncate', tables: list(f.relations).map((r) => rangeVar(r)) };
+      if (f.behavior === 'DROP_CASCADE') throw notSupported('TRUNCATE ... CASCADE');
+      return {
+        kind: 'truncate',
+        tables: list(f.relations).map((r) => rangeVar(r)),
+        restartIdentity: f.restart_seqs === true,
+      };
     case 'IndexStmt':
       return {
         kind: 'createIndex',
@@ -100,16 +105,26 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'VariableShowStmt':
       return { kind: 'show', name: (f.name as string).toLowerCase() };
     case 'CopyStmt': {
-      if (f.query !== undefined) throw notSupported('COPY (query)');
-      if (f.filename !== undefined) throw notSupported('COPY to or from a file');
+      if (f.filename !== undefined) throw notSupported('COPY to or from a file (use STDIN / STDOUT)');
+      if (f.whereClause !== undefined) throw notSupported('COPY ... WHERE');
       const options: Record<string, string> = {};
       for (const o of list(f.options)) {
         const [, d] = nodeType(o);
         options[d.defname as string] = d.arg === undefined ? 'true' : defValue(d.arg);
       }
+      let query: Select | undefined;
+      if (f.query !== undefined) {
+        const [qt, q] = nodeType(f.query as PgNode);
+        if (qt !== 'SelectStmt') throw notSupported(`COPY (${statementName(qt)})`);
+        query = convertSelect(q);
+      }
       return {
         kind: 'copy',
-        table: rangeVar(f.relation),
+        query,
+        table:
+          query === undefined
+            ? rangeVar(f.relation)
+            : { kind: 'table', schema: undefined, name: '', alias: undefined, loc: 0 },
         columns: names(f.attlist),
         direction: f.is_from === true ? 'from' : 'to',
         options,
@@ -366,6 +381,7 @@ function convertInsert(f: Fields): Statement {
       if (cf.indirection !== undefined) throw notSupported('subscripts in INSERT column lists');
       return cf.name as string;
     }),
+    columnLocs: list(f.cols).map((c) => (nodeType(c)[1].location as number | undefined) ?? -1),
     source: sel === undefined ? undefined : convertSelect(nodeType(sel)[1]),
     onConflict,
     returning: returningList(f),
@@ -547,7 +563,7 @@ function convertTransaction(f: Fields): Statement {
   switch (f.kind) {
     case 'TRANS_STMT_BEGIN':
     case 'TRANS_STMT_START':
-      return { kind: 'begin', ...transactionOptions(f.options) };
+      return { kind: 'begin', start: f.kind === 'TRANS_STMT_START', ...transactionOptions(f.options) };
     case 'TRANS_STMT_COMMIT':
       if (f.chain === true) throw notSupported('COMMIT AND CHAIN');
       return { kind: 'commit' };

@@ -44,6 +44,8 @@ export function parse(sql: string): readonly ParsedStatement[] {
     tree = parseSync(sql) as typeof tree;
   } catch (err) {
     const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
+    // An empty string (or only comments): no statements, as PostgreSQL (EmptyQueryResponse).
+    if (e.message === 'Query cannot be empty') return [];
     const pos = e.sqlDetails?.cursorPosition;
     throw new SqlError(SqlState.SYNTAX_ERROR, e.message ?? 'syntax error', {
       // Positions are byte offsets until the wire server converts them to characters of the query text.

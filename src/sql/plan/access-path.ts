@@ -226,6 +226,7 @@ export function keyRange(
     w.value(path.columnTypes[i]!, v, path.desc[i]);
   }
   const prefix = w.finish();
+  if (path.point && path.index === undefined) return { gte: prefix, lt: undefined, point: true };
   let gte = prefix;
   let lt = prefixEnd(prefix);
   const k = path.eq.length;

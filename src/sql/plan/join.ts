@@ -36,6 +36,7 @@ export class NestedLoopJoin implements Plan {
       for (const l of this.left.rows(ex)) {
         let any = false;
         for (let i = 0; i < rights.length; i++) {
+          ex.runtime.tick();
           const row = this.join(l, rights[i]!);
           if (cond === undefined || cond(row, ex) === true) {
             any = true;

@@ -312,62 +312,100 @@ export class Planner implements Analyzer {
     }
   }
 
+  /**
+   * joinResult joins the written left and right sides. A RIGHT join runs as a LEFT join with the right side
+   * outside (`rightJoin`). USING and NATURAL merge each named pair into one column placed first, as
+   * PostgreSQL does (COALESCE of the two for FULL joins); the pair stays reachable by qualified names.
+   */
   private joinResult(
     l: FromResult,
     r: FromResult,
     item: Extract<FromItem, { kind: 'join' }>,
     outer: Scope | undefined,
-    swapped: boolean,
+    rightJoin: boolean,
   ): FromResult {
-    // In output order: written left, then written right.
-    const first = swapped ? r : l;
-    const second = swapped ? l : r;
-    let columns = [...first.columns, ...second.columns];
+    const raw = [...l.columns, ...r.columns];
     let on = item.on;
     let using = item.using;
     if (item.natural)
-      using = first.columns.filter((c) => second.columns.some((d) => d.name === c.name)).map((c) => c.name);
-    if (using.length > 0) {
-      const eqs: Expr[] = using.map((name) => {
-        const lc = first.columns.filter((c) => c.name === name);
-        const rc = second.columns.filter((c) => c.name === name);
-        if (lc.length === 0 || rc.length === 0)
-          throw new SqlError(
-            SqlState.UNDEFINED_COLUMN,
-            `column "${name}" specified in USING clause does not exist in ${lc.length === 0 ? 'left' : 'right'} table`,
-          );
-        return {
-          kind: 'op',
-          op: '=',
-          left: { kind: 'column', table: lc[0]!.table, name, loc: 0 },
-          right: { kind: 'column', table: rc[0]!.table, name, loc: 0 },
-          loc: 0,
-        } as Expr;
-      });
+      using = l.columns
+        .filter((c) => c.hidden !== true && r.columns.some((d) => d.name === c.name && d.hidden !== true))
+        .map((c) => c.name);
+    const pairs = using.map((name) => {
+      const li = l.columns.findIndex((c) => c.name === name && c.hidden !== true);
+      const ri = r.columns.findIndex((c) => c.name === name && c.hidden !== true);
+      if (li < 0 || ri < 0)
+        throw new SqlError(
+          SqlState.UNDEFINED_COLUMN,
+          `column "${name}" specified in USING clause does not exist in ${li < 0 ? 'left' : 'right'} table`,
+        );
+      return { name, li, ri: l.columns.length + ri };
+    });
+    if (pairs.length > 0) {
+      const eqs: Expr[] = pairs.map((p) => ({
+        kind: 'op',
+        op: '=',
+        left: { kind: 'column', table: raw[p.li]!.table, name: p.name, loc: 0 },
+        right: { kind: 'column', table: raw[p.ri]!.table, name: p.name, loc: 0 },
+        loc: 0,
+      }));
       on = eqs.length === 1 ? eqs[0] : { kind: 'and', args: eqs, loc: 0 };
-      // USING merges each pair into one visible column (the left one; for a RIGHT or FULL join PostgreSQL
-      // shows COALESCE(left, right), approximated here by the side that cannot be NULL).
-      const keepRight = item.type === 'right';
-      columns = columns.map((c, i) => {
-        const fromFirst = i < first.columns.length;
-        return using.includes(c.name) && fromFirst === keepRight ? { ...c, hidden: true } : c;
-      });
-      if (item.type === 'full')
-        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'FULL JOIN ... USING is not supported');
     }
-    const scope = new Scope(columns, outer);
-    const cond = on === undefined ? undefined : this.compile(on, scope, 'JOIN/ON');
+    const condScope = new Scope(
+      raw.map((c, i) => (pairs.some((p) => p.li === i || p.ri === i) ? { ...c, hidden: true } : c)),
+      outer,
+    );
+    const cond = on === undefined ? undefined : this.compile(on, condScope, 'JOIN/ON');
     if (cond !== undefined && cond.type.id !== 'bool' && !isUntyped(cond))
       throw new SqlError(SqlState.DATATYPE_MISMATCH, `argument of JOIN/ON must be type boolean`);
     const type =
       item.type === 'cross' || item.type === 'inner' ? 'inner' : item.type === 'full' ? 'full' : 'left';
-    const plan = new NestedLoopJoin(l.plan, r.plan, type, cond, swapped);
-    return { plan: new RenamePlan(plan, columns), columns };
+    const plan: Plan = rightJoin
+      ? new NestedLoopJoin(r.plan, l.plan, 'left', cond, true)
+      : new NestedLoopJoin(l.plan, r.plan, type, cond);
+    if (pairs.length === 0) return { plan: new RenamePlan(plan, raw), columns: raw };
+    // Merged columns first, then every original column (the merged pairs hidden: qualified names only).
+    const merged: ColumnInfo[] = pairs.map((p) => ({
+      ...raw[p.li]!,
+      table: undefined,
+      tableOid: 0,
+      attnum: 0,
+    }));
+    const rest = raw.map((c, i) =>
+      pairs.some((p) => p.li === i || p.ri === i) ? { ...c, hidden: true } : c,
+    );
+    const evals: Evaluator[] = [
+      ...pairs.map((p): Evaluator => {
+        if (item.type === 'full') return (row) => (row[p.li] !== null ? row[p.li]! : row[p.ri]!);
+        const at = item.type === 'right' ? p.ri : p.li;
+        return (row) => row[at]!;
+      }),
+      ...raw.map(
+        (_, i): Evaluator =>
+          (row) =>
+            row[i]!,
+      ),
+    ];
+    const columns = [...merged, ...rest];
+    return { plan: new ProjectPlan(plan, columns, evals), columns };
   }
 
   /** planFrom plans a whole FROM list (comma = cross join). */
   planFrom(from: readonly FromItem[], outer: Scope | undefined, where: readonly Expr[]): FromResult {
     if (from.length === 0) return { plan: new ValuesPlan([], [[]]), columns: [] };
+    const seen = new Set<string>();
+    const names = (f: FromItem): void => {
+      if (f.kind === 'join') {
+        names(f.left);
+        names(f.right);
+        return;
+      }
+      const name = f.kind === 'table' ? (f.alias ?? f.name) : f.alias;
+      if (name === undefined) return;
+      if (seen.has(name)) throw new SqlError('42712', `table name "${name}" specified more than once`);
+      seen.add(name);
+    };
+    from.forEach(names);
     let acc = this.planFromItem(from[0]!, outer, where);
     // WHERE conjuncts that name only this level's columns are also checked as soon as the comma-joined items
     // they name are joined, so a cross join of catalog relations does not build every combination (the whole

@@ -57,8 +57,12 @@ export class TableScan implements Plan {
     if (path === undefined) {
       const prefix = rowPrefix(this.table.id);
       const it = txn.iterator({ gte: prefix, lt: prefixEnd(prefix)! });
+      const runtime = ex.runtime;
       try {
-        for (const [k, v] of it) yield { key: k, row: decodeTableRow(types, v) };
+        for (const [k, v] of it) {
+          runtime.tick();
+          yield { key: k, row: decodeTableRow(types, v) };
+        }
       } finally {
         it.close();
       }
@@ -72,11 +76,16 @@ export class TableScan implements Plan {
       return;
     }
     const it = txn.iterator(range.lt === undefined ? { gte: range.gte } : { gte: range.gte, lt: range.lt });
+    const runtime = ex.runtime;
     try {
       if (path.index === undefined) {
-        for (const [k, v] of it) yield { key: k, row: decodeTableRow(types, v) };
+        for (const [k, v] of it) {
+          runtime.tick();
+          yield { key: k, row: decodeTableRow(types, v) };
+        }
       } else {
         for (const [, rowKey] of it) {
+          runtime.tick();
           const v = txn.get(rowKey);
           if (v !== undefined) yield { key: rowKey, row: decodeTableRow(types, v) };
         }

@@ -74,7 +74,7 @@ export class KeyWriter {
       case 'date':
       case 'timestamp':
       case 'timestamptz':
-        return this.int64(BigInt(v as number | bigint));
+        return typeof v === 'number' ? this.int53(v) : this.int64(v as bigint);
       case 'float4':
       case 'float8':
         return this.float(v as number);
@@ -88,6 +88,25 @@ export class KeyWriter {
       default:
         return this.escaped(Buffer.from(v as string, 'utf8'));
     }
+  }
+
+  /** int53 writes a safe integer as int64 does, without BigInt (the common case: int2, int4, date). */
+  private int53(n: number): void {
+    this.room(8);
+    const hi = Math.floor(n / 0x100000000);
+    const lo = n - hi * 0x100000000;
+    const b = this.buf;
+    const p = this.len;
+    const h = (hi ^ 0x80000000) >>> 0;
+    b[p] = h >>> 24;
+    b[p + 1] = (h >>> 16) & 0xff;
+    b[p + 2] = (h >>> 8) & 0xff;
+    b[p + 3] = h & 0xff;
+    b[p + 4] = lo >>> 24;
+    b[p + 5] = (lo >>> 16) & 0xff;
+    b[p + 6] = (lo >>> 8) & 0xff;
+    b[p + 7] = lo & 0xff;
+    this.len += 8;
   }
 
   private int64(n: bigint): void {

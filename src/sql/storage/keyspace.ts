@@ -17,10 +17,7 @@ const ROW = 0x10;
 const INDEX = 0x11;
 
 function withId(tag: number, id: number): Uint8Array {
-  const out = new Uint8Array(5);
-  out[0] = tag;
-  new DataView(out.buffer).setUint32(1, id);
-  return out;
+  return Uint8Array.of(tag, id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff);
 }
 
 /** catalogTableKey: where a table's definition lives. */

@@ -30,8 +30,17 @@ function encodeRow(values: readonly Value[]): Uint8Array {
   const buf = new Uint8Array(size);
   const view = new DataView(buf.buffer);
   let p = 0;
-  const varint = (n: bigint | number): void => {
-    let x = BigInt(n);
+  const varint = (x: bigint): void => {
+    if (x < 0x1000000000000n) {
+      // Below 2^48: plain number arithmetic is exact and much cheaper than BigInt.
+      let n = Number(x);
+      while (n >= 0x80) {
+        buf[p++] = (n % 0x80) | 0x80;
+        n = Math.floor(n / 0x80);
+      }
+      buf[p++] = n;
+      return;
+    }
     while (x >= 0x80n) {
       buf[p++] = Number(x & 0x7fn) | 0x80;
       x >>= 7n;
@@ -98,14 +107,24 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
   const out: Value[] = [];
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let p = 0;
-  const varint = (): bigint => {
-    let x = 0n;
-    let shift = 0n;
-    for (;;) {
+  // Zig-zag varints up to 7 bytes fit a double exactly (49 bits); longer ones go through BigInt.
+  const varint = (): number | bigint => {
+    let x = 0;
+    let mul = 1;
+    for (let n = 0; n < 7; n++) {
       if (p >= buf.length) throw damaged();
       const b = buf[p++]!;
-      x |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return x;
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) return x % 2 === 1 ? -(x + 1) / 2 : x / 2;
+      mul *= 128;
+    }
+    let big = BigInt(x);
+    let shift = 49n;
+    for (;;) {
+      if (p >= buf.length || shift > 70n) throw damaged();
+      const b = buf[p++]!;
+      big |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
       shift += 7n;
     }
   };
@@ -134,11 +153,12 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
         out.push(true);
         break;
       case T_INT: {
-        const z = varint();
-        const n = z & 1n ? -((z + 1n) >> 1n) : z >> 1n;
+        const n = varint();
         const id = types[col]?.id;
         out.push(
-          id === 'int8' || id === 'timestamp' || id === 'timestamptz' || id === undefined ? n : Number(n),
+          id === 'int8' || id === 'timestamp' || id === 'timestamptz' || id === undefined
+            ? BigInt(n)
+            : Number(n),
         );
         break;
       }

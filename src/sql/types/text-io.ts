@@ -178,11 +178,11 @@ function parseFloatText(type: 'float4' | 'float8', text: string): number {
 function parseBytea(text: string): Uint8Array {
   if (text.startsWith('\\x')) {
     const hex = text.slice(2).replace(/\s+/g, '');
-    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
-      throw new SqlError(
-        SqlState.INVALID_TEXT_REPRESENTATION,
-        `invalid hexadecimal data: odd number of digits`,
-      );
+    const bad = /[^0-9a-fA-F]/.exec(hex);
+    if (bad !== null)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `invalid hexadecimal digit: "${bad[0]}"`);
+    if (hex.length % 2 !== 0)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'invalid hexadecimal data: odd number of digits');
     return Uint8Array.from(Buffer.from(hex, 'hex'));
   }
   // Escape format: \\ is a backslash, \ooo an octal byte, anything else as UTF-8.
@@ -242,6 +242,8 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
 export function parseBinary(t: SqlType, b: Uint8Array): Value {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const need = (n: number): void => {
+    // As PostgreSQL's recv functions: too few bytes is a malformed message, too many a bad value.
+    if (b.length < n) throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'insufficient data left in message');
     if (b.length !== n)
       throw new SqlError(
         SqlState.INVALID_BINARY_REPRESENTATION,

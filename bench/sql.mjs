@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:sql: shale serve side by side with PostgreSQL 15 on this machine, through node-postgres
+ * with named (prepared) statements. Workloads, each at 1 and 8 connections:
+ * - point-select: SELECT by primary key from a 10,000-row table;
+ * - insert: single-row INSERT, each its own (synced) transaction;
+ * - range-100: SELECT of 100 consecutive rows by primary-key range.
+ * Both servers run with fsync on and synchronous_commit on (each commit waits for its WAL fsync).
+ * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--workloads=a,b] [--out=file.md]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const SECONDS = Number(args.seconds ?? 5);
+const ROWS = 10000;
+const WORKLOADS = (args.workloads ?? 'point-select,insert,range-100').split(',');
+const CONNECTIONS = [1, 8];
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    try {
+      await c.connect();
+      await c.end();
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`no server on ${port}`);
+}
+
+async function startShale(port) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sql-shale-'));
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/shale.js'), 'serve', `--data-dir=${dir}`, `--port=${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitForPort(port);
+  return {
+    name: 'shale',
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPostgres(port) {
+  if (!existsSync(join(PG_BIN, 'postgres'))) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sql-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  const asPg = (cmd, a) => spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, cmd), ...a], { encoding: 'utf8' });
+  const init = asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8']);
+  if (init.status !== 0) throw new Error(init.stderr);
+  const child = spawn('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'max_connections=100'], { stdio: 'ignore' });
+  await waitForPort(port);
+  return {
+    name: 'postgresql',
+    port,
+    stop: async () => {
+      child.kill('SIGINT');
+      await new Promise((r) => child.on('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function setup(port) {
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await c.connect();
+  await c.query('drop table if exists bench_kv');
+  await c.query('drop table if exists bench_ins');
+  await c.query('create table bench_kv (id int primary key, name text not null, balance int8 not null)');
+  await c.query('create table bench_ins (id int primary key, name text not null, balance int8 not null)');
+  for (let i = 0; i < ROWS; i += 1000) {
+    const values = [];
+    for (let j = i; j < i + 1000; j++) values.push(`(${j}, 'name-${j}', ${j * 10})`);
+    await c.query(`insert into bench_kv values ${values.join(',')}`);
+  }
+  await c.end();
+}
+
+function percentile(sorted, p) {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+async function run(port, workload, connections) {
+  const clients = [];
+  for (let i = 0; i < connections; i++) {
+    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    await c.connect();
+    clients.push(c);
+  }
+  let nextId = 1_000_000 * (1 + Math.floor(Math.random() * 1000));
+  const op = {
+    'point-select': (c) => c.query({ name: 'ps', text: 'select name, balance from bench_kv where id = $1', values: [Math.floor(Math.random() * ROWS)] }),
+    insert: (c) => c.query({ name: 'ins', text: 'insert into bench_ins (id, name, balance) values ($1, $2, $3)', values: [nextId++, 'n', 1] }),
+    'range-100': (c) => {
+      const lo = Math.floor(Math.random() * (ROWS - 100));
+      return c.query({ name: 'rs', text: 'select id, name, balance from bench_kv where id >= $1 and id < $2', values: [lo, lo + 100] });
+    },
+  }[workload];
+  const latencies = [];
+  const deadline = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < 50; i++) await op(c); // warm-up: prepared statements, caches
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await op(c);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  await Promise.all(clients.map((c) => c.end()));
+  latencies.sort((a, b) => a - b);
+  return { ops: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+const servers = [];
+const shale = await startShale(55900);
+servers.push(shale);
+const postgres = await startPostgres(55901);
+if (postgres) servers.push(postgres);
+else console.error('PostgreSQL 15 is not installed here: shale alone');
+const results = {};
+try {
+  for (const s of servers) await setup(s.port);
+  for (const w of WORKLOADS)
+    for (const n of CONNECTIONS)
+      for (const s of servers) {
+        const r = await run(s.port, w, n);
+        results[`${w}|${n}|${s.name}`] = r;
+        console.error(`${w} x${n} ${s.name}: ${Math.round(r.ops)} ops/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+      }
+} finally {
+  for (const s of servers) await s.stop();
+}
+const fmt = (r) => (r === undefined ? '-' : `${Math.round(r.ops).toLocaleString('en-US')} (${r.p50.toFixed(2)} / ${r.p99.toFixed(2)} ms)`);
+const lines = [
+  `| workload | connections | shale ops/s (p50 / p99) | PostgreSQL 15 ops/s (p50 / p99) | shale / PostgreSQL |`,
+  `|---|---|---|---|---|`,
+];
+for (const w of WORKLOADS)
+  for (const n of CONNECTIONS) {
+    const a = results[`${w}|${n}|shale`];
+    const b = results[`${w}|${n}|postgresql`];
+    lines.push(`| ${w} | ${n} | ${fmt(a)} | ${fmt(b)} | ${a && b ? (a.ops / b.ops).toFixed(2) + 'x' : '-'} |`);
+  }
+console.log(lines.join('\n'));
+if (args.out) writeFileSync(args.out, lines.join('\n') + '\n');

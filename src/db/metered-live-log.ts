@@ -1,0 +1,67 @@
+/**
+ * MeteredLiveLog: the live WAL with its appends and fsyncs counted and timed (engine-metrics.ts). Every
+ * log file becomes live through LiveLog.attach (at open and at each rotation), so wrapping the file
+ * there meters every record: one append is one WAL record (LogWriter issues one write(2) per record).
+ */
+import type { FileSystem, WritableFile } from '../env/file-system.js';
+import { LiveLog } from './live-log.js';
+import { GET_SAMPLE, type EngineMetrics } from './engine-metrics.js';
+
+const SAMPLE_MASK = GET_SAMPLE - 1;
+
+/** MeteredLogFile forwards to a log file, counting and timing appends and syncs. @internal */
+export class MeteredLogFile implements WritableFile {
+  constructor(
+    private readonly inner: WritableFile,
+    private readonly metrics: EngineMetrics,
+  ) {}
+
+  get path(): string {
+    return this.inner.path;
+  }
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  append(data: Uint8Array): void {
+    const m = this.metrics;
+    m.walBytes += data.length;
+    // Counted always, timed once in GET_SAMPLE.
+    if ((++m.walAppends & SAMPLE_MASK) !== 0) return this.inner.append(data);
+    const t = performance.now();
+    this.inner.append(data);
+    m.walAppendNanos.record((performance.now() - t) * 1e6);
+  }
+
+  sync(): void {
+    const t = performance.now();
+    this.inner.sync();
+    this.metrics.walSynced(t);
+  }
+
+  async syncAsync(): Promise<void> {
+    const t = performance.now();
+    await this.inner.syncAsync();
+    this.metrics.walSynced(t);
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/** MeteredLiveLog is a LiveLog whose files are MeteredLogFiles. @internal */
+export class MeteredLiveLog extends LiveLog {
+  constructor(
+    fs: FileSystem,
+    walDir: string,
+    private readonly metrics: EngineMetrics,
+  ) {
+    super(fs, walDir);
+  }
+
+  override attach(file: WritableFile, number: number): void {
+    super.attach(file instanceof MeteredLogFile ? file : new MeteredLogFile(file, this.metrics), number);
+  }
+}

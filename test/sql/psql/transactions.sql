@@ -1,0 +1,27 @@
+-- Transaction status as psql shows it: warnings for COMMIT outside a transaction and BEGIN inside one,
+-- the aborted state, ROLLBACK reported for a COMMIT of a failed transaction.
+\set VERBOSITY sqlstate
+CREATE TABLE t (id int PRIMARY KEY);
+COMMIT;
+ROLLBACK;
+BEGIN;
+BEGIN;
+INSERT INTO t VALUES (1);
+COMMIT;
+BEGIN;
+INSERT INTO t VALUES (1);
+SELECT * FROM t;
+COMMIT;
+BEGIN;
+INSERT INTO t VALUES (2);
+SAVEPOINT s;
+INSERT INTO t VALUES (2);
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO t VALUES (3);
+RELEASE SAVEPOINT s;
+END;
+SELECT * FROM t ORDER BY id;
+START TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+DELETE FROM t;
+ROLLBACK;
+SELECT count(*) FROM t;
