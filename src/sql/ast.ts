@@ -95,8 +95,20 @@ export type Expr =
       readonly loc: number;
     }
   | {
+      /** anyAll: `left op ANY (right)` / `left op ALL (right)` over an array. */
+      readonly kind: 'anyAll';
+      readonly op: string;
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly all: boolean;
+      readonly loc: number;
+    }
+  | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly loc: number }
+  | { readonly kind: 'subscript'; readonly arg: Expr; readonly index: Expr; readonly loc: number }
+  | {
       readonly kind: 'subquery';
-      readonly mode: 'scalar' | 'exists' | 'in';
+      /** mode: scalar (x), EXISTS, x IN (query), or ARRAY(query). */
+      readonly mode: 'scalar' | 'exists' | 'in' | 'array';
       readonly query: Select;
       readonly arg: Expr | undefined;
       readonly negated: boolean;
@@ -153,6 +165,7 @@ export type FromItem =
       readonly kind: 'function';
       readonly func: Expr;
       readonly alias: string | undefined;
+      readonly columnAliases: readonly string[];
       readonly loc: number;
     };
 

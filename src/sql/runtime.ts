@@ -29,6 +29,8 @@ export interface Runtime {
   nextSerialValue(table: string, column: string, id: number): bigint;
   /** dropSequence: forget a sequence (its table was dropped or truncated with RESTART IDENTITY). */
   dropSequence(id: number): void;
+  /** approximateBytes: about how many bytes of the database's tables hold keys with this prefix. */
+  approximateBytes(prefix: Uint8Array): number;
   /** notice sends a NoticeResponse to the client (WARNING, NOTICE) after the statement. */
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void;
   /**

@@ -19,6 +19,7 @@ import { DISPLAY_NAMES, Settings, type SettingsSnapshot } from './settings.js';
 import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
 import { planStatement } from './exec/plan-statement.js';
+import { prefixEnd } from './storage/key-codec.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
 export interface Prepared {
@@ -175,6 +176,11 @@ export class Session implements Runtime {
       for (const c of t.columns)
         if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name) return c.sequence;
     throw new SqlError(SqlState.UNDEFINED_TABLE, `relation "${name}" does not exist`);
+  }
+
+  approximateBytes(prefix: Uint8Array): number {
+    const end = prefixEnd(prefix);
+    return end === undefined ? 0 : this.engine.db.approximateSizes([[prefix, end]])[0]!;
   }
 
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void {

@@ -56,6 +56,8 @@ export class Catalog {
 /** CatalogView is the catalog as one transaction sees it. */
 export class CatalogView {
   readonly changes = new Map<string, TableDef | null>();
+  /** edits: bumped on every put and drop (caches of what the view shows compare it). */
+  edits = 0;
 
   constructor(
     readonly catalog: Catalog,
@@ -93,12 +95,14 @@ export class CatalogView {
   put(def: TableDef): void {
     this.txn().put(catalogTableKey(def.name), JSON.stringify(def));
     this.changes.set(def.name, def);
+    this.edits++;
   }
 
   /** drop removes a table definition in the transaction. */
   drop(name: string): void {
     this.txn().delete(catalogTableKey(name));
     this.changes.set(name, null);
+    this.edits++;
   }
 
   /** allocateId hands out a new object id (tables, indexes, sequences), transactionally. */

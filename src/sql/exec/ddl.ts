@@ -3,7 +3,7 @@
  * UNIQUE. Every change goes through the transaction (catalog entries, rows, index entries), so DDL commits
  * and rolls back like any other write.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { ColumnDef as AstColumn, Statement } from '../ast.js';
 import { columnIndex, type ColumnDef, type IndexDef, type TableDef } from '../catalog/table-def.js';
 import type { CatalogView } from '../catalog/catalog.js';
@@ -39,6 +39,7 @@ function columnFrom(catalog: CatalogView, c: AstColumn): ColumnDef {
       throw new SqlError(SqlState.SYNTAX_ERROR, `multiple default values specified for column "${c.name}"`);
     return { name: c.name, type: serial, notNull: true, default: undefined, sequence: catalog.allocateId() };
   }
+  if (c.type.array) throw notSupported('array columns', c.type.loc + 1);
   return {
     name: c.name,
     type: resolveTypeName(c.type),

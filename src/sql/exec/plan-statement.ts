@@ -12,6 +12,8 @@ import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
 import { indent } from '../plan/plan.js';
+import type { ColumnInfo, Row } from '../plan/scope.js';
+import { isRegType, regOut } from '../expr/reg-types.js';
 
 function paramTypes(planner: Planner): SqlType[] {
   return planner.params.map((t) => (t === undefined || t.id === 'unknown' ? sqlType('text') : t));
@@ -26,6 +28,23 @@ function targetTable(planner: Planner, name: string, schema: string | undefined,
     });
   }
   return planner.catalog.table(name, loc + 1);
+}
+
+/**
+ * namingRegTypes prints regclass, regtype and regnamespace results as names: their text output needs the
+ * catalog, which the wire protocol's value formatting does not have, so it is done as rows leave the query.
+ */
+function namingRegTypes(columns: readonly ColumnInfo[], rows: Iterable<Row>, ex: ExecContext): Iterable<Row> {
+  const reg = columns.flatMap((c, i) => (isRegType(c.type.id) ? [i] : []));
+  if (reg.length === 0) return rows;
+  return (function* () {
+    for (const r of rows) {
+      const out = [...r];
+      for (const i of reg)
+        if (out[i] !== null) out[i] = regOut(ex.runtime, columns[i]!.type, out[i] as number);
+      yield out;
+    }
+  })();
 }
 
 /**
@@ -65,7 +84,11 @@ export function planStatement(planner: Planner, s: Statement): Executable {
         paramTypes: paramTypes(planner),
         run: async (ex) => {
           if (locking !== undefined) await locking(ex);
-          return rowsCursor(plan.columns, plan.rows(ex), (n) => `SELECT ${n}`);
+          return rowsCursor(
+            plan.columns,
+            namingRegTypes(plan.columns, plan.rows(ex), ex),
+            (n) => `SELECT ${n}`,
+          );
         },
         explain: () => plan.explain(),
       };

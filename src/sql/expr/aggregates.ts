@@ -1,5 +1,5 @@
 /**
- * Aggregate functions: count, sum, avg, min, max, bool_and/bool_or/every, string_agg, with PostgreSQL's
+ * Aggregate functions: count, sum, avg, min, max, bool_and/bool_or/every, string_agg, array_agg, with PostgreSQL's
  * result types (sum(int4) is int8, sum(int8) and avg of integers numeric, avg(float) float8) and NULL rules
  * (NULL inputs are skipped; an empty group gives NULL, except count, which gives 0).
  */
@@ -7,7 +7,15 @@ import { SqlError, SqlState } from '../errors.js';
 import { compareFor } from '../types/compare.js';
 import { checkInt8 } from '../types/text-io.js';
 import { formatDecimal, toDecimal } from '../types/numeric.js';
-import { TYPE_INFO, isInteger, isNumericType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import {
+  TYPE_INFO,
+  arrayOf,
+  isInteger,
+  isNumericType,
+  sqlType,
+  type SqlType,
+  type Value,
+} from '../types/sql-type.js';
 import { divide, divScale, numericOp } from './arithmetic.js';
 
 /** Accumulator folds the values of one group. */
@@ -20,6 +28,8 @@ export interface AggregateDef {
   /** argTypes: the types arguments are coerced to (undefined: keep the argument's own type). */
   readonly argTypes: readonly (SqlType | undefined)[];
   readonly result: SqlType;
+  /** keepsNulls: NULL inputs are folded too (array_agg), so DISTINCT keeps one NULL. */
+  readonly keepsNulls?: boolean;
   make(): Accumulator;
 }
 
@@ -182,6 +192,27 @@ export const AGGREGATES: Record<string, Resolver> = {
   bool_and: boolDef(true),
   every: boolDef(true),
   bool_or: boolDef(false),
+  array_agg: (types) => {
+    if (types.length !== 1) return undefined;
+    const t = types[0]!.id === 'unknown' ? sqlType('text') : types[0]!;
+    const a = arrayOf(t.id);
+    if (a === undefined) return undefined;
+    return {
+      argTypes: [t],
+      result: sqlType(a),
+      keepsNulls: true,
+      make: () => {
+        // NULL inputs are kept (array_agg is not strict); an empty group gives NULL.
+        const out: Value[] = [];
+        return {
+          add: ([v]) => {
+            out.push(v!);
+          },
+          result: () => (out.length === 0 ? null : [...out]),
+        };
+      },
+    };
+  },
   string_agg: (types) =>
     types.length === 2
       ? {

@@ -8,6 +8,8 @@ import { castValue } from '../types/cast.js';
 import { parseValue } from '../types/text-io.js';
 import {
   TYPE_INFO,
+  arrayElement,
+  arrayOf,
   isNumericType,
   isStringType,
   sqlType,
@@ -22,6 +24,8 @@ const NUMERIC_RANK: Partial<Record<TypeId, number>> = {
   int8: 3,
   oid: 3,
   regclass: 3,
+  regtype: 3,
+  regnamespace: 3,
   numeric: 4,
   float4: 5,
   float8: 6,
@@ -34,6 +38,14 @@ export function isUntyped(c: Compiled): boolean {
 
 /** commonType picks the type two operands meet in, or undefined when they do not meet. */
 export function commonType(a: SqlType, b: SqlType): SqlType | undefined {
+  const ae = arrayElement(a.id);
+  const be = arrayElement(b.id);
+  if (ae !== undefined || be !== undefined) {
+    if (ae === undefined || be === undefined) return undefined;
+    const e = commonType(sqlType(ae), sqlType(be));
+    const id = e === undefined ? undefined : arrayOf(e.id);
+    return id === undefined ? undefined : sqlType(id);
+  }
   if (a.id === b.id)
     return a.id === 'varchar' || a.id === 'bpchar'
       ? sqlType(a.id)
@@ -59,6 +71,10 @@ export function commonType(a: SqlType, b: SqlType): SqlType | undefined {
 export function canCoerceImplicitly(a: SqlType, b: SqlType, assignment: boolean): boolean {
   if (a.id === b.id) return true;
   if (a.id === 'unknown') return true;
+  const ae = arrayElement(a.id);
+  const be = arrayElement(b.id);
+  if (ae !== undefined || be !== undefined)
+    return ae !== undefined && be !== undefined && canCoerceImplicitly(sqlType(ae), sqlType(be), assignment);
   if (isNumericType(a.id) && isNumericType(b.id))
     return assignment || NUMERIC_RANK[a.id]! <= NUMERIC_RANK[b.id]!;
   if (isStringType(a.id) && isStringType(b.id)) return true;

@@ -10,6 +10,7 @@ import { compareFor } from '../types/compare.js';
 import { parseNumeric } from '../types/numeric.js';
 import {
   TYPE_INFO,
+  arrayElement,
   isNumericType,
   isStringType,
   sqlType,
@@ -25,6 +26,9 @@ import { AGGREGATES } from './aggregates.js';
 import { compileFunction } from './functions.js';
 import { likeMatcher } from './like.js';
 import { resolveTypeName } from './type-name.js';
+import { arrayTypeOf, compileAnyAll, compileArray, compileArrayConcat, compileSubscript } from './arrays.js';
+import { regCast } from './reg-types.js';
+import { regexMatcher } from './regex.js';
 
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
@@ -163,10 +167,39 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     }
     case 'cast': {
       const to = resolveTypeName(e.type);
+      // ARRAY[]::t[] : an empty constructor takes its type from the cast.
+      if (e.arg.kind === 'array' && e.arg.elements.length === 0 && arrayElement(to.id) !== undefined)
+        return constant(to, []);
       const a = compileExpr(an, e.arg, scope);
       // A literal that does not parse is reported at the literal, as PostgreSQL does.
-      return coerce(an, a, to, 'explicit', e.arg.kind === 'literal' ? e.arg.loc : e.loc);
+      const at = e.arg.kind === 'literal' ? e.arg.loc : e.loc;
+      return regCast(an, a, to, at) ?? coerce(an, a, to, 'explicit', at);
     }
+    case 'anyAll':
+      return compileAnyAll(
+        an,
+        e.op,
+        compileExpr(an, e.left, scope),
+        compileExpr(an, e.right, scope),
+        e.all,
+        e.loc,
+      );
+    case 'array': {
+      const elems = unify(
+        an,
+        e.elements.map((x) => compileExpr(an, x, scope)),
+        'ARRAY',
+        e.elements.map((x) => x.loc),
+      );
+      if (elems.length === 0)
+        throw new SqlError(SqlState.INDETERMINATE_DATATYPE, 'cannot determine type of empty array', {
+          position: e.loc + 1,
+          hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].',
+        });
+      return compileArray(elems, elems[0]!.type, e.loc);
+    }
+    case 'subscript':
+      return compileSubscript(an, compileExpr(an, e.arg, scope), compileExpr(an, e.index, scope), e.loc);
     case 'func':
       return compileFunc(an, e, scope);
     case 'case':
@@ -411,6 +444,7 @@ export function compileOp(
     r = coerce(an, r, TEXT, 'implicit', re.loc);
   }
   if (COMPARISONS.has(op)) return compileComparison(an, op, l, r, loc);
+  if (op === '~' || op === '!~' || op === '~*' || op === '!~*') return compileRegex(an, op, l, r, le, re);
   if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
     return compileArith(an, op, l, r, loc);
   if (op === '^') {
@@ -573,7 +607,39 @@ function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: num
   throw noOperator(op, undefined, c.type, loc);
 }
 
+function compileRegex(an: Analyzer, op: string, l: Compiled, r: Compiled, le: Expr, re: Expr): Compiled {
+  const text = (c: Compiled, e: Expr): Compiled => {
+    if (!isStringType(c.type.id)) throw noOperator(op, l.type, r.type, e.loc);
+    return coerce(an, c, TEXT, 'implicit', e.loc);
+  };
+  const a = text(l, le);
+  const p = text(r, re);
+  const neg = op.startsWith('!');
+  const ci = op.endsWith('*');
+  const fa = a.eval;
+  const fp = p.eval;
+  let lastPattern: string | null = null;
+  let matcher: (s: string) => boolean = () => false;
+  return {
+    type: BOOL,
+    eval: (row, ex) => {
+      const s = fa(row, ex);
+      const pat = fp(row, ex);
+      if (s === null || pat === null) return null;
+      if (pat !== lastPattern) {
+        matcher = regexMatcher(pat as string, ci);
+        lastPattern = pat as string;
+      }
+      return matcher(s as string) !== neg;
+    },
+    correlated: a.correlated || p.correlated,
+    volatile: a.volatile || p.volatile,
+  };
+}
+
 function compileConcat(an: Analyzer, l: Compiled, r: Compiled, lloc: number, rloc: number): Compiled {
+  if (arrayElement(l.type.id) !== undefined || arrayElement(r.type.id) !== undefined)
+    return compileArrayConcat(an, l, r, lloc);
   if (l.type.id === 'jsonb' && r.type.id === 'jsonb') throw notSupported('jsonb || jsonb', lloc + 1);
   if (l.type.id === 'bytea' && r.type.id === 'bytea')
     return strictBinary(sqlType('bytea'), l, r, (x, y) => Buffer.concat([x as Uint8Array, y as Uint8Array]));
@@ -716,6 +782,25 @@ function compileSubquery(an: Analyzer, e: Extract<Expr, { kind: 'subquery' }>, s
       { position: e.loc + 1 },
     );
   const colType = sub.columns[0]!.type;
+  if (e.mode === 'array') {
+    return {
+      type: arrayTypeOf(colType.id === 'unknown' ? TEXT : colType, e.loc),
+      eval: (row, ex) => {
+        if (!sub.correlated && ex.cache.has(key)) return ex.cache.get(key) as Value;
+        ex.outer.push(row);
+        const out: Value[] = [];
+        try {
+          for (const r of sub.rows(ex)) out.push(r[0]!);
+        } finally {
+          ex.outer.pop();
+        }
+        if (!sub.correlated) ex.cache.set(key, out);
+        return out;
+      },
+      correlated: sub.correlated,
+      volatile: true,
+    };
+  }
   if (e.mode === 'scalar') {
     return {
       type: colType,

@@ -21,11 +21,15 @@ import { coerce, isUntyped } from './coerce.js';
 import type { Analyzer, Compiled, ExecContext } from './context.js';
 import type { Expr } from '../ast.js';
 import { createHash } from 'node:crypto';
+import { CATALOG_FUNCTIONS } from './catalog-functions.js';
+import { ARRAY_FUNCTIONS } from './array-functions.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
-type Impl = (args: Value[], ex: ExecContext) => Value;
+/** Impl computes a function's value from its (converted) arguments. */
+export type Impl = (args: Value[], ex: ExecContext) => Value;
 
-interface Resolved {
+/** Resolved is a function's signature chosen for the argument types, and its implementation. */
+export interface Resolved {
   readonly args: readonly SqlType[];
   readonly result: SqlType;
   readonly impl: Impl;
@@ -35,7 +39,7 @@ interface Resolved {
 }
 
 /** A function definition picks its signature from the argument types (undefined: no match). */
-type FunctionDef = (types: readonly SqlType[]) => Resolved | undefined;
+export type FunctionDef = (types: readonly SqlType[]) => Resolved | undefined;
 
 const chars = (s: string): string[] => [...s];
 const str = (v: Value): string => v as string;
@@ -615,6 +619,12 @@ const FUNCTIONS: Record<string, FunctionDef> = {
         }
       : undefined,
 };
+Object.assign(FUNCTIONS, CATALOG_FUNCTIONS, ARRAY_FUNCTIONS);
+
+/** functionNames lists the scalar functions shale has, sorted (pg_proc). */
+export function functionNames(): string[] {
+  return Object.keys(FUNCTIONS).sort();
+}
 FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
     ? { args: [types[0]!], result: T('text'), strict: false, impl: () => TYPE_INFO[types[0]!.id].pgName }

@@ -4,10 +4,15 @@
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { TypeName } from '../ast.js';
-import { sqlType, typeIdByName, type SqlType } from '../types/sql-type.js';
+import { TYPE_INFO, arrayOf, sqlType, typeIdByName, type SqlType } from '../types/sql-type.js';
 
 export function resolveTypeName(t: TypeName): SqlType {
-  if (t.array) throw notSupported('array types', t.loc + 1);
+  if (t.array) {
+    const e = resolveTypeName({ ...t, array: false });
+    const a = arrayOf(e.id);
+    if (a === undefined) throw notSupported(`arrays of ${TYPE_INFO[e.id].pgName}`, t.loc + 1);
+    return sqlType(a, e.typmod);
+  }
   const id = typeIdByName(t.name);
   if (id === undefined) {
     if (

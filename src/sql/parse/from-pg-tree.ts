@@ -298,7 +298,7 @@ function fromItem(n: PgNode): FromItem {
     case 'RangeVar':
       return rangeVar(n);
     case 'RangeSubselect': {
-      if (f.lateral === true) throw notSupported('LATERAL');
+      // LATERAL needs nothing more: items to the right are planned with the columns to their left in scope.
       const alias = f.alias as Fields | undefined;
       if (alias === undefined)
         throw new SqlError(SqlState.SYNTAX_ERROR, 'subquery in FROM must have an alias');
@@ -335,15 +335,16 @@ function fromItem(n: PgNode): FromItem {
       };
     }
     case 'RangeFunction': {
-      if (f.lateral === true) throw notSupported('LATERAL');
       const fns = list(f.functions);
       if (fns.length !== 1 || f.ordinality === true) throw notSupported('ROWS FROM and WITH ORDINALITY');
       const items = list(nodeType(fns[0]!)[1].items);
       const alias = f.alias as Fields | undefined;
+      if (f.coldeflist !== undefined) throw notSupported('a column definition list');
       return {
         kind: 'function',
         func: expr(items[0]!),
         alias: alias?.aliasname as string | undefined,
+        columnAliases: names(alias?.colnames),
         loc: 0,
       };
     }
@@ -729,6 +730,8 @@ export function expr(n: PgNode): Expr {
           return { kind: 'subquery', mode: 'scalar', query, arg: undefined, negated: false, loc };
         case 'EXISTS_SUBLINK':
           return { kind: 'subquery', mode: 'exists', query, arg: undefined, negated: false, loc };
+        case 'ARRAY_SUBLINK':
+          return { kind: 'subquery', mode: 'array', query, arg: undefined, negated: false, loc };
         case 'ANY_SUBLINK': {
           const op = f.operName === undefined ? '=' : names(f.operName).pop();
           if (op !== '=') throw notSupported(`${op} ANY (subquery)`, loc + 1);
@@ -745,6 +748,27 @@ export function expr(n: PgNode): Expr {
     }
     case 'SetToDefault':
       return { kind: 'default', loc };
+    case 'CollateClause': {
+      // shale compares text in the C collation only: naming it (or the database default) changes nothing.
+      const coll = names(f.collname);
+      const name = coll[coll.length - 1]!;
+      if (
+        (coll.length === 2 && coll[0] !== 'pg_catalog') ||
+        !['default', 'C', 'POSIX', 'ucs_basic'].includes(name)
+      )
+        throw notSupported(`COLLATE "${coll.join('.')}"`, loc + 1);
+      return expr(f.arg);
+    }
+    case 'A_ArrayExpr':
+      return { kind: 'array', elements: list(f.elements).map(expr), loc };
+    case 'A_Indirection': {
+      const ind = list(f.indirection);
+      const [it, idx] = nodeType(ind[0] ?? {});
+      if (ind.length !== 1 || it !== 'A_Indices' || idx.is_slice === true || idx.uidx === undefined)
+        throw notSupported('subscripts other than one array index, and field selection', loc + 1);
+      const index = expr(idx.uidx as PgNode);
+      return { kind: 'subscript', arg: expr(f.arg), index, loc: index.loc - 1 };
+    }
     case 'ResTarget':
       return expr(f.val);
     default:
@@ -754,9 +778,6 @@ export function expr(n: PgNode): Expr {
 
 function exprName(t: string): string {
   const known: Record<string, string> = {
-    A_ArrayExpr: 'ARRAY constructors',
-    A_Indirection: 'subscripts and field selection',
-    CollateClause: 'COLLATE',
     RowExpr: 'row constructors',
     GroupingFunc: 'GROUPING',
     XmlExpr: 'XML functions',
@@ -821,7 +842,7 @@ function aExpr(f: Fields, loc: number): Expr {
     }
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw notSupported(`${op} ${f.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`, loc + 1);
+      return { kind: 'anyAll', op, left: left!, right: rightExpr(), all: f.kind === 'AEXPR_OP_ALL', loc };
     case 'AEXPR_SIMILAR':
       throw notSupported('SIMILAR TO', loc + 1);
     default:

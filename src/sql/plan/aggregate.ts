@@ -7,6 +7,7 @@ import type { AggregateDef, Accumulator } from '../expr/aggregates.js';
 import type { ExecContext, Evaluator } from '../expr/context.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import { groupKey } from './distinct.js';
+import { compareFor } from '../types/compare.js';
 import { indent, type Plan } from './plan.js';
 import type { ColumnInfo, Row } from './scope.js';
 
@@ -21,6 +22,26 @@ interface Group {
   readonly keys: Value[];
   readonly accs: Accumulator[];
   readonly seen: (Set<string> | undefined)[];
+  /** distinctArgs: a DISTINCT aggregate's distinct inputs, folded in sorted order at the end (as PostgreSQL). */
+  readonly distinctArgs: (Value[][] | undefined)[];
+}
+
+/** compareArgs orders argument lists value by value, NULLs last (the order DISTINCT aggregates see). */
+function compareArgs(types: readonly SqlType[]): (a: Value[], b: Value[]) => number {
+  const cmps = types.map((t) => compareFor(t.id));
+  return (a, b) => {
+    for (let i = 0; i < cmps.length; i++) {
+      const x = a[i]!;
+      const y = b[i]!;
+      if (x === null || y === null) {
+        if (x !== y) return x === null ? 1 : -1;
+        continue;
+      }
+      const c = cmps[i]!(x, y);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
 }
 
 export class AggregatePlan implements Plan {
@@ -38,6 +59,7 @@ export class AggregatePlan implements Plan {
       keys,
       accs: this.calls.map((c) => c.def.make()),
       seen: this.calls.map((c) => (c.distinct ? new Set<string>() : undefined)),
+      distinctArgs: this.calls.map((c) => (c.distinct ? [] : undefined)),
     });
     for (const r of this.input.rows(ex)) {
       const keys = this.groupBy.map((f) => f(r, ex));
@@ -52,16 +74,25 @@ export class AggregatePlan implements Plan {
         const args = c.args.map((f) => f(r, ex));
         const seen = g.seen[i];
         if (seen !== undefined) {
-          if (args.some((a) => a === null)) continue;
+          if (c.def.keepsNulls !== true && args.some((a) => a === null)) continue;
           const dk = groupKey(c.argTypes, args);
           if (seen.has(dk)) continue;
           seen.add(dk);
+          g.distinctArgs[i]!.push(args);
+          continue;
         }
         g.accs[i]!.add(args);
       }
     }
     if (groups.size === 0 && this.groupBy.length === 0) groups.set('', newGroup([]));
-    for (const g of groups.values()) yield [...g.keys, ...g.accs.map((a) => a.result())];
+    for (const g of groups.values()) {
+      g.distinctArgs.forEach((list, i) => {
+        if (list === undefined) return;
+        list.sort(compareArgs(this.calls[i]!.argTypes));
+        for (const args of list) g.accs[i]!.add(args);
+      });
+      yield [...g.keys, ...g.accs.map((a) => a.result())];
+    }
   }
 
   explain(): string[] {

@@ -36,6 +36,7 @@ import { SetOpPlan } from './set-op.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
+import { planFunctionScan } from './function-scan.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -275,7 +276,8 @@ export class Planner implements Analyzer {
         return { plan: new RenamePlan(p, cols), columns: cols };
       }
       case 'function': {
-        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'functions in FROM are not supported');
+        const scan = planFunctionScan(this, item, outer);
+        return { plan: scan, columns: [...scan.columns] };
       }
       case 'join': {
         if (item.type === 'right') {
@@ -405,12 +407,66 @@ export class Planner implements Analyzer {
     };
     from.forEach(names);
     let acc = this.planFromItem(from[0]!, outer, where);
+    // WHERE conjuncts that name only this level's columns are also checked as soon as the comma-joined items
+    // they name are joined, so a cross join of catalog relations does not build every combination (the whole
+    // WHERE still runs on top).
+    const pending = from.length > 1 ? where.filter((w) => !hasSubquery(w)) : [];
+    const early = (columns: ColumnInfo[]): Compiled | undefined => {
+      const ready: Compiled[] = [];
+      for (let k = 0; k < pending.length; k++) {
+        let c: Compiled;
+        try {
+          // Without the enclosing scopes: a name of an item not joined yet must not resolve to an outer query.
+          c = this.compile(pending[k]!, new Scope(columns), 'WHERE');
+        } catch (err) {
+          if (err instanceof SqlError) continue;
+          throw err;
+        }
+        if (c.volatile === true || c.type.id !== 'bool') continue;
+        ready.push(c);
+        pending.splice(k--, 1);
+      }
+      if (ready.length === 0) return undefined;
+      const fs = ready.map((c) => c.eval);
+      return {
+        type: sqlType('bool'),
+        eval: (row, ex) => {
+          for (const f of fs) if (f(row, ex) !== true) return false;
+          return true;
+        },
+        correlated: ready.some((c) => c.correlated),
+      };
+    };
+    const first = early(acc.columns);
+    if (first !== undefined) acc = { plan: new FilterPlan(acc.plan, first), columns: acc.columns };
     for (let i = 1; i < from.length; i++) {
-      const r = this.planFromItem(from[i]!, new Scope(acc.columns, outer), where);
+      const scope = new Scope(acc.columns, outer);
+      const before = outerRefCount(scope);
+      const r = this.planFromItem(from[i]!, scope, where);
+      // Catalog relations have no access paths: an item made only of them that refers to nothing outside is
+      // computed once per execution instead of once per row to its left.
+      const rightPlan =
+        outerRefCount(scope) === before && this.onlySystemRelations(from[i]!)
+          ? new MaterializePlan(r.plan, 'Materialize')
+          : r.plan;
       const columns = [...acc.columns, ...r.columns];
-      acc = { plan: new NestedLoopJoin(acc.plan, r.plan, 'inner', undefined), columns };
+      acc = { plan: new NestedLoopJoin(acc.plan, rightPlan, 'inner', early(columns)), columns };
     }
     return acc;
+  }
+
+  /** onlySystemRelations: the FROM item reads pg_catalog / information_schema relations and nothing else. */
+  private onlySystemRelations(item: FromItem): boolean {
+    if (item.kind === 'join')
+      return this.onlySystemRelations(item.left) && this.onlySystemRelations(item.right);
+    if (item.kind !== 'table') return false;
+    if (item.schema === 'pg_catalog' || item.schema === 'information_schema') return true;
+    return (
+      item.schema === undefined &&
+      this.lookupCte(item.name) === undefined &&
+      this.catalog.get(item.name) === undefined &&
+      this.system.relation(undefined, item.name, this.catalog) !== undefined
+    );
   }
 
   private planSelect(q: SimpleSelect, outer: Scope | undefined): Plan {
@@ -521,6 +577,21 @@ export class Planner implements Analyzer {
   }
 }
 
+/** hasSubquery: the expression contains a subquery (not checked early: it may be costly or volatile). */
+function hasSubquery(e: Expr): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    if ((x as { kind?: string }).kind === 'subquery') {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return found;
+}
+
 function asTyped(c: Compiled): Compiled {
   return c.type.id === 'unknown' ? { ...c, unknownLiteral: undefined } : c;
 }
@@ -622,34 +693,46 @@ function outputIndex(e: Expr, columns: readonly ColumnInfo[], _input?: readonly 
 
 /** figureName is PostgreSQL's FigureColname: the name a target-list entry gets without an alias. */
 export function figureName(e: Expr): string | undefined {
+  return figure(e)?.[0];
+}
+
+/**
+ * figure returns a name and its strength, as FigureColnameInternal does: 2 for a name taken from a column,
+ * function or construct, 1 for a fallback (a cast's type name, "case"), which an enclosing cast overrides.
+ */
+function figure(e: Expr): [string, number] | undefined {
   switch (e.kind) {
     case 'column':
-      return e.name;
+      return [e.name, 2];
     case 'func':
-      return e.name.split('.').pop();
-    case 'cast':
-      return (
-        figureName(e.arg) ??
-        e.type.name
-          .split('.')
-          .pop()!
-          .replace(/^int4$/, 'int4')
-      );
+      return [e.name.split('.').pop()!, 2];
+    case 'cast': {
+      const inner = figure(e.arg);
+      if (inner !== undefined && inner[1] > 1) return inner;
+      return [e.type.name.split('.').pop()!, 1];
+    }
     case 'case':
-      return 'case';
+      return ['case', 1];
     case 'coalesce':
-      return 'coalesce';
+      return ['coalesce', 2];
     case 'nullif':
-      return 'nullif';
+      return ['nullif', 2];
     case 'minmax':
-      return e.op;
+      return [e.op, 2];
+    case 'array':
+      return ['array', 2];
+    case 'subscript':
+      return figure(e.arg);
     case 'subquery':
-      if (e.mode === 'exists') return 'exists';
-      if (e.mode === 'scalar' && e.query.kind === 'select' && e.query.items.length === 1)
-        return e.query.items[0]!.alias ?? figureName(e.query.items[0]!.expr);
+      if (e.mode === 'exists') return ['exists', 2];
+      if (e.mode === 'array') return ['array', 2];
+      if (e.mode === 'scalar' && e.query.kind === 'select' && e.query.items.length === 1) {
+        const it = e.query.items[0]!;
+        return it.alias !== undefined ? [it.alias, 2] : figure(it.expr);
+      }
       return undefined;
     case 'special':
-      return e.name;
+      return [e.name, 2];
     default:
       return undefined;
   }

@@ -73,6 +73,8 @@ function encodeRow(values: readonly Value[]): Uint8Array {
       buf.set(bytes, p);
       p += bytes.length;
     } else {
+      // Arrays are computed (catalog queries), never stored: DDL refuses array columns.
+      if (!(v instanceof Uint8Array)) throw new Error('row codec: arrays cannot be stored');
       buf[p++] = T_BYTES;
       smallVarint(v.length);
       buf.set(v, p);

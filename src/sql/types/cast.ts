@@ -2,11 +2,11 @@
  * Casts between types, explicit (CAST, ::) and by assignment (a value stored into a column). Errors are
  * PostgreSQL's: 22P02 for text that does not parse, 22003 out of range, 42846 for a cast that does not exist.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
 import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
 import { MICROS_PER_DAY } from './datetime.js';
-import { TYPE_INFO, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
+import { TYPE_INFO, arrayElement, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 
 /** roundHalfEven is rint(): how PostgreSQL turns a float into an integer. */
@@ -24,6 +24,18 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   if (v === null) return null;
   const f = from.id;
   const t = to.id;
+  const fe = arrayElement(f);
+  const te = arrayElement(t);
+  if (fe !== undefined && te !== undefined) {
+    // PostgreSQL keeps an int2vector's lower bound 0 in the array ([0:1]={2,1}); shale's arrays start at 1.
+    if (f === 'int2vector' && t !== 'int2vector' && (v as readonly Value[]).length > 0)
+      throw notSupported('arrays with a lower bound other than 1 (int2vector to array)');
+    const ef: SqlType = { id: fe, typmod: from.typmod };
+    const et: SqlType = { id: te, typmod: to.typmod };
+    return (v as readonly Value[]).map((x) => castValue(x, ef, et, explicit));
+  }
+  if ((fe !== undefined && !isStringType(t)) || (te !== undefined && !isStringType(f)))
+    throw cannotCast(from, to);
   if (f === t) {
     if (t === 'varchar' || t === 'bpchar') return fitString(to, v as string, explicit);
     if (t === 'numeric') return applyNumericTypmod(v as string, to.typmod);

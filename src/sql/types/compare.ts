@@ -3,7 +3,8 @@
  * (C collation, i.e. by code point), NaN above every other float or numeric, false before true.
  */
 import { compareNumeric } from './numeric.js';
-import type { TypeId, Value } from './sql-type.js';
+import { arrayElement, type TypeId, type Value } from './sql-type.js';
+import { compareArrays } from './array.js';
 import { compareBytes } from '../../util/bytes.js';
 
 /** Compare orders two non-null values of one type. */
@@ -42,6 +43,11 @@ function compareBpchar(a: Exclude<Value, null>, b: Exclude<Value, null>): number
 
 /** compareFor returns the ordering of a type. */
 export function compareFor(id: TypeId): Compare {
+  const elem = arrayElement(id);
+  if (elem !== undefined) {
+    const c = compareArrays(elem);
+    return (a, b) => c(a as readonly Value[], b as readonly Value[]);
+  }
   switch (id) {
     case 'numeric':
       return (a, b) => compareNumeric(a as string, b as string);
@@ -51,6 +57,7 @@ export function compareFor(id: TypeId): Compare {
     case 'varchar':
     case 'name':
     case 'unknown':
+    case 'pg_node_tree':
     case 'json':
     case 'jsonb':
       return (a, b) => compareText(a as string, b as string);

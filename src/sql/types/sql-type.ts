@@ -31,10 +31,39 @@ export type TypeId =
   | 'jsonb'
   | 'oid'
   | 'regclass'
-  | 'unknown';
+  | 'regtype'
+  | 'regnamespace'
+  | 'pg_node_tree'
+  | 'int2vector'
+  | 'unknown'
+  | ArrayTypeId;
 
-/** Value is one SQL value in its JavaScript form (see above). */
-export type Value = null | boolean | number | bigint | string | Uint8Array;
+/** ArrayTypeId names a one-dimensional array type: `_` and the element type (PostgreSQL's naming). */
+export type ArrayTypeId =
+  | '_bool'
+  | '_int2'
+  | '_int4'
+  | '_int8'
+  | '_float4'
+  | '_float8'
+  | '_numeric'
+  | '_text'
+  | '_varchar'
+  | '_bpchar'
+  | '_name'
+  | '_oid'
+  | '_date'
+  | '_timestamp'
+  | '_timestamptz'
+  | '_json'
+  | '_jsonb'
+  | '_bytea';
+
+/**
+ * Value is one SQL value in its JavaScript form (see above); an array value is a JavaScript array of its
+ * elements' values (one dimension, lower bound 1).
+ */
+export type Value = null | boolean | number | bigint | string | Uint8Array | readonly Value[];
 
 /** SqlType is a type with its modifier (the n of varchar(n) and char(n); -1 when none). */
 export interface SqlType {
@@ -73,8 +102,45 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   timestamptz: { oid: 1184, typlen: 8, category: 'D', pgName: 'timestamp with time zone' },
   numeric: { oid: 1700, typlen: -1, category: 'N', pgName: 'numeric' },
   regclass: { oid: 2205, typlen: 4, category: 'N', pgName: 'regclass' },
+  regtype: { oid: 2206, typlen: 4, category: 'N', pgName: 'regtype' },
+  regnamespace: { oid: 4089, typlen: 4, category: 'N', pgName: 'regnamespace' },
+  pg_node_tree: { oid: 194, typlen: -1, category: 'Z', pgName: 'pg_node_tree' },
+  int2vector: { oid: 22, typlen: -1, category: 'A', pgName: 'int2vector' },
   jsonb: { oid: 3802, typlen: -1, category: 'U', pgName: 'jsonb' },
+  _bool: { oid: 1000, typlen: -1, category: 'A', pgName: 'boolean[]' },
+  _bytea: { oid: 1001, typlen: -1, category: 'A', pgName: 'bytea[]' },
+  _name: { oid: 1003, typlen: -1, category: 'A', pgName: 'name[]' },
+  _int2: { oid: 1005, typlen: -1, category: 'A', pgName: 'smallint[]' },
+  _int4: { oid: 1007, typlen: -1, category: 'A', pgName: 'integer[]' },
+  _text: { oid: 1009, typlen: -1, category: 'A', pgName: 'text[]' },
+  _bpchar: { oid: 1014, typlen: -1, category: 'A', pgName: 'character[]' },
+  _varchar: { oid: 1015, typlen: -1, category: 'A', pgName: 'character varying[]' },
+  _int8: { oid: 1016, typlen: -1, category: 'A', pgName: 'bigint[]' },
+  _float4: { oid: 1021, typlen: -1, category: 'A', pgName: 'real[]' },
+  _float8: { oid: 1022, typlen: -1, category: 'A', pgName: 'double precision[]' },
+  _oid: { oid: 1028, typlen: -1, category: 'A', pgName: 'oid[]' },
+  _timestamp: { oid: 1115, typlen: -1, category: 'A', pgName: 'timestamp without time zone[]' },
+  _date: { oid: 1182, typlen: -1, category: 'A', pgName: 'date[]' },
+  _timestamptz: { oid: 1185, typlen: -1, category: 'A', pgName: 'timestamp with time zone[]' },
+  _numeric: { oid: 1231, typlen: -1, category: 'A', pgName: 'numeric[]' },
+  _json: { oid: 199, typlen: -1, category: 'A', pgName: 'json[]' },
+  _jsonb: { oid: 3807, typlen: -1, category: 'A', pgName: 'jsonb[]' },
 };
+
+/**
+ * arrayElement returns the element type of an array type, or undefined for a scalar type. int2vector (the
+ * column lists of pg_index) is an int2 array that prints space-separated and is subscripted from 0.
+ */
+export function arrayElement(id: TypeId): TypeId | undefined {
+  if (id === 'int2vector') return 'int2';
+  return id.startsWith('_') ? (id.slice(1) as TypeId) : undefined;
+}
+
+/** arrayOf returns the array type of an element type, or undefined when shale has none. */
+export function arrayOf(id: TypeId): ArrayTypeId | undefined {
+  const a = `_${id}`;
+  return Object.hasOwn(TYPE_INFO, a) ? (a as ArrayTypeId) : undefined;
+}
 
 const BY_OID = new Map<number, TypeId>(
   (Object.keys(TYPE_INFO) as TypeId[]).map((id) => [TYPE_INFO[id].oid, id]),
@@ -96,7 +162,15 @@ const PLAIN = Object.fromEntries(
 
 /** isInteger: int2, int4, int8 (and oid). */
 export function isInteger(id: TypeId): boolean {
-  return id === 'int2' || id === 'int4' || id === 'int8' || id === 'oid' || id === 'regclass';
+  return (
+    id === 'int2' ||
+    id === 'int4' ||
+    id === 'int8' ||
+    id === 'oid' ||
+    id === 'regclass' ||
+    id === 'regtype' ||
+    id === 'regnamespace'
+  );
 }
 
 /** isNumeric: any number type. */
@@ -106,11 +180,20 @@ export function isNumericType(id: TypeId): boolean {
 
 /** isString: text-like types (compare as strings). */
 export function isStringType(id: TypeId): boolean {
-  return id === 'text' || id === 'varchar' || id === 'bpchar' || id === 'name' || id === 'unknown';
+  return (
+    id === 'text' ||
+    id === 'varchar' ||
+    id === 'bpchar' ||
+    id === 'name' ||
+    id === 'unknown' ||
+    id === 'pg_node_tree'
+  );
 }
 
 /** formatType renders a type as PostgreSQL's format_type does (e.g. "character varying(10)"). */
 export function formatType(t: SqlType): string {
+  const elem = arrayElement(t.id);
+  if (elem !== undefined) return formatType({ id: elem, typmod: t.typmod }) + '[]';
   const name = TYPE_INFO[t.id].pgName;
   if ((t.id === 'varchar' || t.id === 'bpchar') && t.typmod >= 4) return `${name}(${t.typmod - 4})`;
   if (t.id === 'numeric' && t.typmod >= 4) {
@@ -152,6 +235,10 @@ const NAMES: Record<string, TypeId> = {
   jsonb: 'jsonb',
   oid: 'oid',
   regclass: 'regclass',
+  regtype: 'regtype',
+  regnamespace: 'regnamespace',
+  pg_node_tree: 'pg_node_tree',
+  int2vector: 'int2vector',
   unknown: 'unknown',
 };
 

@@ -6,14 +6,17 @@ import { SqlError, SqlState } from '../errors.js';
 import { formatFloat4, formatFloat8 } from './float-format.js';
 import { applyNumericTypmod, parseNumeric } from './numeric.js';
 import { formatDate, formatTimestamp, parseDate, parseTimestamp, parseTimestamptz } from './datetime.js';
-import { TYPE_INFO, type SqlType, type TypeId, type Value } from './sql-type.js';
+import { TYPE_INFO, arrayElement, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
+import { formatArray, parseArray } from './array.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
   int2: [-32768, 32767],
   int4: [-2147483648, 2147483647],
   oid: [0, 4294967295],
   regclass: [0, 4294967295],
+  regtype: [0, 4294967295],
+  regnamespace: [0, 4294967295],
 };
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
@@ -46,13 +49,26 @@ export function checkInt8(n: bigint): bigint {
 
 /** parseValue reads a value of type t from its text form. */
 export function parseValue(t: SqlType, text: string): Value {
+  if (t.id === 'int2vector')
+    return text
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== '')
+      .map((s) => parseValue({ id: 'int2', typmod: -1 }, s));
+  const elem = arrayElement(t.id);
+  if (elem !== undefined) {
+    const et: SqlType = { id: elem, typmod: t.typmod };
+    return parseArray(text, (s) => parseValue(et, s));
+  }
   switch (t.id) {
     case 'bool':
       return parseBool(text);
     case 'int2':
     case 'int4':
     case 'oid':
-    case 'regclass': {
+    case 'regclass':
+    case 'regtype':
+    case 'regnamespace': {
       if (!INT_RE.test(text)) throw invalid(t.id, text);
       const n = Number(text);
       const r = INT_RANGE[t.id]!;
@@ -81,6 +97,7 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'text':
     case 'name':
     case 'unknown':
+    case 'pg_node_tree':
       return text;
     case 'varchar':
     case 'bpchar':
@@ -105,6 +122,7 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'jsonb':
       return normalizeJsonb(text);
   }
+  throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, `input of type ${TYPE_INFO[t.id].pgName}`);
 }
 
 /**
@@ -192,6 +210,14 @@ function parseBytea(text: string): Uint8Array {
 
 /** formatValue writes a non-null value of type t as PostgreSQL's text output. */
 export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
+  if (t.id === 'int2vector') return (v as readonly Value[]).join(' ');
+  const elem = arrayElement(t.id);
+  if (elem !== undefined) {
+    const et: SqlType = { id: elem, typmod: t.typmod };
+    return formatArray(v as readonly Value[], (x) =>
+      elem === 'bool' ? (x ? 't' : 'f') : formatValue(et, x),
+    );
+  }
   switch (t.id) {
     case 'bool':
       return v ? 't' : 'f';

@@ -1,0 +1,103 @@
+/**
+ * Array functions: array_to_string, array_upper, array_lower, array_length, cardinality, array_position.
+ * unnest and generate_series are set-returning: they are served in FROM (plan/function-scan.ts).
+ */
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import { compareFor } from '../types/compare.js';
+import { arrayElement, isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import { formatValue } from '../types/text-io.js';
+import type { FunctionDef } from './functions.js';
+import { lowerBound } from './arrays.js';
+
+const T = sqlType;
+
+/** anyArray: the argument's own type when it is an array (PostgreSQL's anyarray), else undefined. */
+function anyArray(t: SqlType | undefined): SqlType | undefined {
+  if (t === undefined) return undefined;
+  if (t.id === 'unknown')
+    throw new SqlError(
+      SqlState.INDETERMINATE_DATATYPE,
+      'could not determine polymorphic type because input has type unknown',
+    );
+  return arrayElement(t.id) === undefined ? undefined : t;
+}
+
+function elementText(t: SqlType, v: Exclude<Value, null>): string {
+  const e = sqlType(arrayElement(t.id)!);
+  if (isStringType(e.id)) return v as string;
+  if (e.id === 'bool') return v ? 't' : 'f';
+  return formatValue(e, v);
+}
+
+/** dimensionFn: array_upper / array_lower / array_length of dimension 1 (NULL for others, or empty). */
+function dimensionFn(f: (n: number, lower: number) => number): FunctionDef {
+  return (types) => {
+    const a = anyArray(types[0]);
+    if (types.length !== 2 || a === undefined) return undefined;
+    return {
+      args: [a, T('int4')],
+      result: T('int4'),
+      impl: ([v, d]) => {
+        const n = (v as readonly Value[]).length;
+        return d !== 1 || n === 0 ? null : f(n, lowerBound(a));
+      },
+    };
+  };
+}
+
+function setReturning(name: string): FunctionDef {
+  return () => {
+    throw notSupported(`${name}() outside FROM (set-returning functions in expressions)`);
+  };
+}
+
+export const ARRAY_FUNCTIONS: Record<string, FunctionDef> = {
+  array_to_string: (types) => {
+    const a = anyArray(types[0]);
+    if ((types.length !== 2 && types.length !== 3) || a === undefined) return undefined;
+    return {
+      args: types.length === 2 ? [a, T('text')] : [a, T('text'), T('text')],
+      result: T('text'),
+      strict: false,
+      impl: ([v, sep, nullText]) => {
+        if (v === null || sep === null) return null;
+        const parts: string[] = [];
+        for (const x of v as readonly Value[]) {
+          if (x !== null) parts.push(elementText(a, x));
+          else if (nullText !== undefined && nullText !== null) parts.push(nullText as string);
+        }
+        return parts.join(sep as string);
+      },
+    };
+  },
+  array_upper: dimensionFn((n, lower) => n + lower - 1),
+  array_lower: dimensionFn((_n, lower) => lower),
+  array_length: dimensionFn((n) => n),
+  cardinality: (types) => {
+    const a = anyArray(types[0]);
+    if (types.length !== 1 || a === undefined) return undefined;
+    return { args: [a], result: T('int4'), impl: ([v]) => (v as readonly Value[]).length };
+  },
+  array_position: (types) => {
+    const a = anyArray(types[0]);
+    if (types.length !== 2 || a === undefined) return undefined;
+    const e = sqlType(arrayElement(a.id)!);
+    const cmp = compareFor(e.id);
+    return {
+      args: [a, e],
+      result: T('int4'),
+      strict: false,
+      impl: ([v, x]) => {
+        if (v === null) return null;
+        const arr = v as readonly Value[];
+        for (let i = 0; i < arr.length; i++) {
+          const y = arr[i]!;
+          if (x === null ? y === null : y !== null && cmp(x, y) === 0) return i + 1;
+        }
+        return null;
+      },
+    };
+  },
+  unnest: setReturning('unnest'),
+  generate_series: setReturning('generate_series'),
+};
