@@ -456,6 +456,9 @@ export class Session implements Runtime {
       this.plan(p, before);
     }
     const exe = p.executable!;
+    // A simple-protocol statement has no parameter values to give $n.
+    if (params.length < p.paramTypes.length)
+      throw new SqlError(SqlState.UNDEFINED_PARAMETER, `there is no parameter $${params.length + 1}`);
     if (exe.writes && this.inReadOnly)
       throw new SqlError(
         SqlState.READ_ONLY_SQL_TRANSACTION,

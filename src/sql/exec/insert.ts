@@ -59,6 +59,13 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
         throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more expressions than target columns', {
           position: r[targets.length]!.loc + 1,
         });
+      // With an explicit column list every column needs a value (without one, the rest take defaults).
+      if (s.columns.length > 0 && r.length < targets.length)
+        throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more target columns than expressions', {
+          ...(s.columnLocs[r.length] !== undefined && s.columnLocs[r.length]! >= 0
+            ? { position: s.columnLocs[r.length]! + 1 }
+            : {}),
+        });
       return r.map((e: Expr, i) => {
         if (e.kind === 'default') return undefined as unknown as Compiled;
         const col = table.columns[targets[i]!]!;

@@ -501,6 +501,9 @@ function strictBinary(type: SqlType, a: Compiled, b: Compiled, f: (x: Value, y: 
 
 function compileComparison(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): Compiled {
   const t = commonType(l.type, r.type);
+  // json has no equality or ordering operators (jsonb does).
+  if (t?.id === 'json')
+    throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
   if (t === undefined)
     throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
   const a = coerce(an, l, t, 'implicit', loc);

@@ -488,7 +488,7 @@ export class Planner implements Analyzer {
     let collector: Collector | undefined;
     if (grouped) {
       collector = new Collector(this, scope, outer);
-      const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items));
+      const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items, scope));
       for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
       plan = new AggregatePlan(
         plan,
@@ -519,7 +519,7 @@ export class Planner implements Analyzer {
           idx = items.findIndex((it) => exprKey(it.expr) === key);
         }
         if (idx < 0) {
-          if (q.distinct !== false)
+          if (q.distinct === true)
             throw new SqlError(
               SqlState.INVALID_COLUMN_REFERENCE,
               'for SELECT DISTINCT, ORDER BY expressions must appear in select list',
@@ -658,7 +658,12 @@ function expandStars(items: readonly SelectItem[], columns: readonly ColumnInfo[
 }
 
 /** resolveGroupRef: GROUP BY 2 and GROUP BY alias refer to target list entries. */
-function resolveGroupRef(g: Expr, items: readonly SelectItem[]): Expr {
+function resolveGroupRef(g: Expr, items: readonly SelectItem[], input: Scope): Expr {
+  // A bare name is an input column if there is one, else an output column's alias (as PostgreSQL).
+  if (g.kind === 'column' && g.table === undefined && !input.columns.some((c) => c.name === g.name)) {
+    const item = items.find((it) => it.alias === g.name);
+    if (item !== undefined) return item.expr;
+  }
   if (g.kind === 'literal' && g.literal.kind === 'int') {
     const n = Number(g.literal.value);
     if (n < 1 || n > items.length)
