@@ -835,9 +835,9 @@ const INFO_TABLES: Spec = [
   ['table_catalog', 'name'],
   ['table_schema', 'name'],
   ['table_name', 'name'],
-  ['table_type', 'text'],
-  ['is_insertable_into', 'text'],
-  ['is_typed', 'text'],
+  ['table_type', 'varchar'],
+  ['is_insertable_into', 'varchar'],
+  ['is_typed', 'varchar'],
 ];
 
 const INFO_COLUMNS: Spec = [
@@ -846,9 +846,9 @@ const INFO_COLUMNS: Spec = [
   ['table_name', 'name'],
   ['column_name', 'name'],
   ['ordinal_position', 'int4'],
-  ['column_default', 'text'],
-  ['is_nullable', 'text'],
-  ['data_type', 'text'],
+  ['column_default', 'varchar'],
+  ['is_nullable', 'varchar'],
+  ['data_type', 'varchar'],
   ['character_maximum_length', 'int4'],
   ['numeric_precision', 'int4'],
   ['numeric_precision_radix', 'int4'],
@@ -857,9 +857,9 @@ const INFO_COLUMNS: Spec = [
   ['udt_catalog', 'name'],
   ['udt_schema', 'name'],
   ['udt_name', 'name'],
-  ['is_identity', 'text'],
-  ['is_generated', 'text'],
-  ['is_updatable', 'text'],
+  ['is_identity', 'varchar'],
+  ['is_generated', 'varchar'],
+  ['is_updatable', 'varchar'],
 ];
 
 const BINARY_PRECISION: Partial<Record<TypeId, number>> = {
@@ -985,10 +985,10 @@ const INFORMATION_SCHEMA: Record<string, { spec: Spec; build: Build }> = {
       ['table_catalog', 'name'],
       ['table_schema', 'name'],
       ['table_name', 'name'],
-      ['constraint_type', 'text'],
-      ['is_deferrable', 'text'],
-      ['initially_deferred', 'text'],
-      ['enforced', 'text'],
+      ['constraint_type', 'varchar'],
+      ['is_deferrable', 'varchar'],
+      ['initially_deferred', 'varchar'],
+      ['enforced', 'varchar'],
     ],
     build: tableConstraints,
   },
