@@ -40,6 +40,7 @@ function columnFrom(catalog: CatalogView, c: AstColumn): ColumnDef {
     return { name: c.name, type: serial, notNull: true, default: undefined, sequence: catalog.allocateId() };
   }
   if (c.type.array) throw notSupported('array columns', c.type.loc + 1);
+  if (c.type.name === 'char') throw notSupported('"char" columns', c.type.loc + 1);
   return {
     name: c.name,
     type: resolveTypeName(c.type),

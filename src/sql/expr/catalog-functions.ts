@@ -15,6 +15,7 @@ import {
 import { ENCODING_UTF8, FIRST_PROC_OID, SYSTEM_RELATION_OIDS, roleName } from '../catalog/system-tables.js';
 import { columnIndex } from '../catalog/table-def.js';
 import { SqlError, SqlState } from '../errors.js';
+import { regIn } from './reg-types.js';
 import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
 import type { Runtime } from '../runtime.js';
 import { formatType, sqlType, typeByOid, type TypeId, type Value } from '../types/sql-type.js';
@@ -175,6 +176,14 @@ export const CATALOG_FUNCTIONS: Record<string, FunctionDef> = {
     return BigInt(r.table.indexes.reduce((n, ix) => n + ex.runtime.approximateBytes(indexPrefix(ix.id)), 0));
   }),
   pg_tablespace_location: fixed(['oid'], 'text', () => ''),
+  to_regclass: fixed(['text'], 'regclass', ([name], ex) => {
+    try {
+      return regIn(ex.runtime, sqlType('regclass'), name as string);
+    } catch (err) {
+      if (err instanceof SqlError && err.code === SqlState.UNDEFINED_TABLE) return null;
+      throw err;
+    }
+  }),
   quote_ident: fixed(['text'], 'text', ([s]) => quoteIdent(s as string)),
   pg_size_pretty: fixed(['int8'], 'text', ([n]) => sizePretty(n as bigint)),
   pg_function_is_visible: fixed(['oid'], 'bool', ([oid]) =>

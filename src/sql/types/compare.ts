@@ -58,6 +58,7 @@ export function compareFor(id: TypeId): Compare {
     case 'name':
     case 'unknown':
     case 'pg_node_tree':
+    case 'char':
     case 'json':
     case 'jsonb':
       return (a, b) => compareText(a as string, b as string);

@@ -35,12 +35,14 @@ export type TypeId =
   | 'regnamespace'
   | 'pg_node_tree'
   | 'int2vector'
+  | 'char'
   | 'unknown'
   | ArrayTypeId;
 
 /** ArrayTypeId names a one-dimensional array type: `_` and the element type (PostgreSQL's naming). */
 export type ArrayTypeId =
   | '_bool'
+  | '_char'
   | '_int2'
   | '_int4'
   | '_int8'
@@ -106,6 +108,8 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   regnamespace: { oid: 4089, typlen: 4, category: 'N', pgName: 'regnamespace' },
   pg_node_tree: { oid: 194, typlen: -1, category: 'Z', pgName: 'pg_node_tree' },
   int2vector: { oid: 22, typlen: -1, category: 'A', pgName: 'int2vector' },
+  char: { oid: 18, typlen: 1, category: 'Z', pgName: '"char"' },
+  _char: { oid: 1002, typlen: -1, category: 'A', pgName: '"char"[]' },
   jsonb: { oid: 3802, typlen: -1, category: 'U', pgName: 'jsonb' },
   _bool: { oid: 1000, typlen: -1, category: 'A', pgName: 'boolean[]' },
   _bytea: { oid: 1001, typlen: -1, category: 'A', pgName: 'bytea[]' },
@@ -186,7 +190,8 @@ export function isStringType(id: TypeId): boolean {
     id === 'bpchar' ||
     id === 'name' ||
     id === 'unknown' ||
-    id === 'pg_node_tree'
+    id === 'pg_node_tree' ||
+    id === 'char'
   );
 }
 
@@ -224,7 +229,8 @@ const NAMES: Record<string, TypeId> = {
   varchar: 'varchar',
   'character varying': 'varchar',
   bpchar: 'bpchar',
-  char: 'bpchar',
+  // Only a quoted "char" arrives as char: the grammar turns CHAR and CHARACTER into bpchar.
+  char: 'char',
   character: 'bpchar',
   name: 'name',
   bytea: 'bytea',

@@ -99,6 +99,9 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'unknown':
     case 'pg_node_tree':
       return text;
+    case 'char':
+      // "char" keeps the first byte of its input (one character here).
+      return [...text].slice(0, 1).join('');
     case 'varchar':
     case 'bpchar':
       return fitString(t, text, false);
