@@ -118,6 +118,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
         ]);
         for (const c of sockets) c.terminate();
         await stopped;
+        engine.sequences.flush();
         if (ownsDb) await db.close();
       })();
       return closing;

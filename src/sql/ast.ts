@@ -211,7 +211,25 @@ export interface ColumnDef {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly default: Expr | undefined;
+  /** identity: GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
+  readonly identity?: 'always' | 'byDefault' | undefined;
+  /** constraint names given with CONSTRAINT name (undefined: PostgreSQL's generated name). */
+  readonly primaryKeyName?: string | undefined;
+  readonly uniqueName?: string | undefined;
+  readonly checks?: readonly CheckConstraint[];
   readonly loc: number;
+}
+
+/** CheckConstraint is a CHECK (expr), named or not. */
+export interface CheckConstraint {
+  readonly name: string | undefined;
+  readonly expr: Expr;
+}
+
+/** KeyConstraint is a table-level PRIMARY KEY or UNIQUE (columns), named or not. */
+export interface KeyConstraint {
+  readonly name: string | undefined;
+  readonly columns: readonly string[];
 }
 
 export interface Assignment {
@@ -236,6 +254,8 @@ export type Statement =
       /** source: rows of VALUES (DEFAULT allowed), a query, or undefined for DEFAULT VALUES. */
       readonly source: Select | undefined;
       readonly onConflict: OnConflict | undefined;
+      /** overriding: OVERRIDING SYSTEM VALUE / USER VALUE (identity columns). */
+      readonly overriding?: 'system' | 'user' | undefined;
       readonly returning: readonly SelectItem[];
     }
   | {
@@ -249,6 +269,7 @@ export type Statement =
   | {
       readonly kind: 'delete';
       readonly table: TableRef;
+      readonly using: readonly FromItem[];
       readonly where: Expr | undefined;
       readonly returning: readonly SelectItem[];
     }
@@ -257,8 +278,9 @@ export type Statement =
       readonly table: TableRef;
       readonly ifNotExists: boolean;
       readonly columns: readonly ColumnDef[];
-      readonly primaryKey: readonly string[] | undefined;
-      readonly uniques: readonly (readonly string[])[];
+      readonly primaryKey: KeyConstraint | undefined;
+      readonly uniques: readonly KeyConstraint[];
+      readonly checks: readonly CheckConstraint[];
     }
   | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
@@ -271,7 +293,31 @@ export type Statement =
       readonly ifNotExists: boolean;
     }
   | { readonly kind: 'dropIndex'; readonly names: readonly string[]; readonly ifExists: boolean }
-  | { readonly kind: 'alterTable'; readonly table: TableRef; readonly actions: readonly AlterAction[] }
+  | {
+      readonly kind: 'createSequence';
+      readonly name: string;
+      readonly ifNotExists: boolean;
+      readonly options: SequenceOptions;
+    }
+  | {
+      readonly kind: 'alterSequence';
+      readonly name: string;
+      readonly ifExists: boolean;
+      readonly options: SequenceOptions;
+    }
+  | { readonly kind: 'dropSequence'; readonly names: readonly string[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'alterTable';
+      readonly table: TableRef;
+      readonly ifExists: boolean;
+      readonly actions: readonly AlterAction[];
+    }
+  | {
+      readonly kind: 'renameIndex';
+      readonly name: string;
+      readonly to: string;
+      readonly ifExists: boolean;
+    }
   | { readonly kind: 'begin'; readonly isolation: string | undefined; readonly readOnly: boolean | undefined }
   | { readonly kind: 'commit' }
   | { readonly kind: 'rollback' }
@@ -300,7 +346,28 @@ export type Statement =
     }
   | { readonly kind: 'discard' };
 
+/** SequenceOptions: the options of CREATE / ALTER SEQUENCE shale implements. */
+export interface SequenceOptions {
+  readonly start?: bigint;
+  readonly increment?: bigint;
+  /** restart: RESTART (null: at the start value) or RESTART WITH n. */
+  readonly restart?: bigint | null;
+}
+
 export type AlterAction =
   | { readonly kind: 'addColumn'; readonly column: ColumnDef; readonly ifNotExists: boolean }
-  | { readonly kind: 'addPrimaryKey'; readonly columns: readonly string[] }
-  | { readonly kind: 'addUnique'; readonly columns: readonly string[] };
+  | { readonly kind: 'addPrimaryKey'; readonly columns: readonly string[]; readonly name: string | undefined }
+  | { readonly kind: 'addUnique'; readonly columns: readonly string[]; readonly name: string | undefined }
+  | { readonly kind: 'addCheck'; readonly check: CheckConstraint }
+  | { readonly kind: 'setDefault'; readonly column: string; readonly default: Expr | undefined }
+  | { readonly kind: 'setNotNull'; readonly column: string; readonly notNull: boolean }
+  | {
+      readonly kind: 'alterType';
+      readonly column: string;
+      readonly type: TypeName;
+      readonly using: Expr | undefined;
+    }
+  | { readonly kind: 'dropColumn'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'dropConstraint'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'renameColumn'; readonly column: string; readonly to: string }
+  | { readonly kind: 'renameTable'; readonly to: string };

@@ -29,6 +29,8 @@ export interface Runtime {
   nextSerialValue(table: string, column: string, id: number): bigint;
   /** dropSequence: forget a sequence (its table was dropped or truncated with RESTART IDENTITY). */
   dropSequence(id: number): void;
+  /** restartSequence: make `next` a sequence's next value (ALTER SEQUENCE ... RESTART). */
+  restartSequence(id: number, next: bigint, increment: bigint): void;
   /** notice sends a NoticeResponse to the client (WARNING, NOTICE) after the statement. */
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void;
 }

@@ -52,6 +52,8 @@ const TXN_CONTROL = new Set([
   'explain',
 ]);
 
+const INT8_MAX = 2n ** 63n - 1n;
+
 export class Session implements Runtime {
   readonly settings: Settings;
   readonly versionString: string;
@@ -70,7 +72,7 @@ export class Session implements Runtime {
   private savepoints: {
     name: string;
     mark: number;
-    changes: Map<string, import('./catalog/table-def.js').TableDef | null>;
+    changes: Map<string, import('./catalog/table-def.js').CatalogEntry | null>;
   }[] = [];
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
@@ -105,9 +107,19 @@ export class Session implements Runtime {
     this.engine.sequences.drop(id);
   }
 
+  restartSequence(id: number, next: bigint, increment: bigint): void {
+    this.engine.sequences.set(id, next, increment);
+  }
+
   nextval(name: string): bigint {
     const seq = this.findSequence(name);
-    const v = this.engine.sequences.nextValue(seq);
+    name = name.replace(/^public\./, '');
+    const v = this.engine.sequences.nextValue(seq.id, seq.start, seq.increment);
+    if (v > INT8_MAX)
+      throw new SqlError(
+        '2200H',
+        `nextval: reached maximum value of sequence "${name}" (9223372036854775807)`,
+      );
     this.currvals.set(name, v);
     this.lastValue = v;
     return v;
@@ -127,8 +139,8 @@ export class Session implements Runtime {
         '22003',
         `setval: value ${value} is out of bounds for sequence "${name}" (1..9223372036854775807)`,
       );
-    this.engine.sequences.set(seq, called ? value + 1n : value);
-    if (called) this.currvals.set(name, value);
+    this.engine.sequences.set(seq.id, called ? value + seq.increment : value, seq.increment);
+    if (called) this.currvals.set(name.replace(/^public\./, ''), value);
     return value;
   }
 
@@ -162,11 +174,15 @@ export class Session implements Runtime {
     return v;
   }
 
-  private findSequence(name: string): number {
+  /** findSequence finds a sequence by name: a stand-alone one, or a serial or identity column's. */
+  private findSequence(name: string): { id: number; start: bigint; increment: bigint } {
     name = name.replace(/^public\./, '');
+    const s = this.view.sequence(name);
+    if (s !== undefined) return { id: s.id, start: BigInt(s.start), increment: BigInt(s.increment) };
     for (const t of this.view.all())
       for (const c of t.columns)
-        if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name) return c.sequence;
+        if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name)
+          return { id: c.sequence, start: 1n, increment: 1n };
     throw new SqlError(SqlState.UNDEFINED_TABLE, `relation "${name}" does not exist`);
   }
 

@@ -9,12 +9,13 @@ import type { Transaction } from '../../txn/transaction.js';
 import { SqlError, SqlState } from '../errors.js';
 import { CATALOG_NEXT_ID, CATALOG_TABLE_PREFIX, catalogTableKey } from '../storage/keyspace.js';
 import { prefixEnd } from '../storage/key-codec.js';
-import type { TableDef } from './table-def.js';
+import { isSequence, type CatalogEntry, type SequenceDef, type TableDef } from './table-def.js';
 
 const FIRST_ID = 16384;
 
 export class Catalog {
-  private readonly tables = new Map<string, TableDef>();
+  /** entries: tables and sequences by name (they share PostgreSQL's relation namespace). */
+  private readonly entries = new Map<string, CatalogEntry>();
   /** version: bumped on every committed change (prepared plans made under an older version are re-planned). */
   version = 0;
 
@@ -26,8 +27,8 @@ export class Catalog {
     const it = db.iterator({ gte: CATALOG_TABLE_PREFIX, lt: prefixEnd(CATALOG_TABLE_PREFIX)! });
     try {
       for (const [, v] of it) {
-        const def = JSON.parse(Buffer.from(v).toString('utf8')) as TableDef;
-        c.tables.set(def.name, def);
+        const def = JSON.parse(Buffer.from(v).toString('utf8')) as CatalogEntry;
+        c.entries.set(def.name, def);
       }
     } finally {
       it.close();
@@ -35,19 +36,29 @@ export class Catalog {
     return c;
   }
 
-  get(name: string): TableDef | undefined {
-    return this.tables.get(name);
+  /** entry returns the table or sequence of this name. */
+  entry(name: string): CatalogEntry | undefined {
+    return this.entries.get(name);
   }
 
-  all(): IterableIterator<TableDef> {
-    return this.tables.values();
+  get(name: string): TableDef | undefined {
+    const e = this.entries.get(name);
+    return e === undefined || isSequence(e) ? undefined : e;
+  }
+
+  *all(): IterableIterator<TableDef> {
+    for (const e of this.entries.values()) if (!isSequence(e)) yield e;
+  }
+
+  allEntries(): IterableIterator<CatalogEntry> {
+    return this.entries.values();
   }
 
   /** apply installs the changes of a committed transaction (null: dropped). */
-  apply(changes: ReadonlyMap<string, TableDef | null>): void {
+  apply(changes: ReadonlyMap<string, CatalogEntry | null>): void {
     for (const [name, def] of changes) {
-      if (def === null) this.tables.delete(name);
-      else this.tables.set(name, def);
+      if (def === null) this.entries.delete(name);
+      else this.entries.set(name, def);
     }
     if (changes.size > 0) this.version++;
   }
@@ -55,16 +66,36 @@ export class Catalog {
 
 /** CatalogView is the catalog as one transaction sees it. */
 export class CatalogView {
-  readonly changes = new Map<string, TableDef | null>();
+  readonly changes = new Map<string, CatalogEntry | null>();
 
   constructor(
     readonly catalog: Catalog,
     private readonly txn: () => Transaction,
   ) {}
 
-  get(name: string): TableDef | undefined {
+  /** entry returns the table or sequence of this name as the transaction sees it. */
+  entry(name: string): CatalogEntry | undefined {
     if (this.changes.has(name)) return this.changes.get(name) ?? undefined;
-    return this.catalog.get(name);
+    return this.catalog.entry(name);
+  }
+
+  get(name: string): TableDef | undefined {
+    const e = this.entry(name);
+    return e === undefined || isSequence(e) ? undefined : e;
+  }
+
+  sequence(name: string): SequenceDef | undefined {
+    const e = this.entry(name);
+    return e !== undefined && isSequence(e) ? e : undefined;
+  }
+
+  /** sequences lists the stand-alone sequences. */
+  sequences(): SequenceDef[] {
+    const out = new Map<string, SequenceDef>();
+    for (const [n, e] of this.changes) if (e !== null && isSequence(e)) out.set(n, e);
+    for (const t of this.catalog.allEntries())
+      if (isSequence(t) && !this.changes.has(t.name)) out.set(t.name, t);
+    return [...out.values()];
   }
 
   /** table returns a table or throws 42P01. */
@@ -83,14 +114,14 @@ export class CatalogView {
     const out = new Map<string, TableDef>();
     for (const t of this.catalog.all()) out.set(t.name, t);
     for (const [n, t] of this.changes) {
-      if (t === null) out.delete(n);
+      if (t === null || isSequence(t)) out.delete(n);
       else out.set(n, t);
     }
     return [...out.values()];
   }
 
-  /** put writes a table definition in the transaction. */
-  put(def: TableDef): void {
+  /** put writes a table (or sequence) definition in the transaction. */
+  put(def: CatalogEntry): void {
     this.txn().put(catalogTableKey(def.name), JSON.stringify(def));
     this.changes.set(def.name, def);
   }

@@ -13,6 +13,14 @@ export interface ColumnDef {
   readonly default: Expr | undefined;
   /** sequence: the id of the sequence a serial column draws from. */
   readonly sequence: number | undefined;
+  /** identity: GENERATED ALWAYS / BY DEFAULT AS IDENTITY (the values come from `sequence`). */
+  readonly identity?: 'always' | 'byDefault';
+}
+
+/** CheckDef is a CHECK constraint: a boolean expression over the table's columns (by name). */
+export interface CheckDef {
+  readonly name: string;
+  readonly expr: Expr;
 }
 
 export interface IndexDef {
@@ -35,6 +43,36 @@ export interface TableDef {
   /** rowIdSequence: the sequence hidden row ids come from (tables without a primary key). */
   readonly rowIdSequence: number | undefined;
   readonly indexes: readonly IndexDef[];
+  /** checks: CHECK constraints (absent in definitions written before they existed). */
+  readonly checks?: readonly CheckDef[];
+}
+
+/** constraintNames lists the names of a table's constraints (primary key, unique, check). */
+export function constraintNames(t: TableDef): string[] {
+  return [
+    ...(t.primaryKeyName === undefined ? [] : [t.primaryKeyName]),
+    ...t.indexes.filter((i) => i.constraint).map((i) => i.name),
+    ...(t.checks ?? []).map((c) => c.name),
+  ];
+}
+
+/**
+ * SequenceDef is a stand-alone sequence (CREATE SEQUENCE). Its counter lives under the sequence key of its id
+ * (catalog/sequences.ts); the definition holds the parameters, as decimal strings (they are int8).
+ */
+export interface SequenceDef {
+  readonly kind: 'sequence';
+  readonly id: number;
+  readonly name: string;
+  readonly start: string;
+  readonly increment: string;
+}
+
+/** CatalogEntry is what the catalog stores under a relation name: a table or a sequence. */
+export type CatalogEntry = TableDef | SequenceDef;
+
+export function isSequence(e: CatalogEntry): e is SequenceDef {
+  return (e as { kind?: string }).kind === 'sequence';
 }
 
 /** columnIndex finds a column by name, or -1. */

@@ -68,6 +68,10 @@ export function planStatement(planner: Planner, s: Statement): Executable {
     case 'createIndex':
     case 'dropIndex':
     case 'alterTable':
+    case 'renameIndex':
+    case 'createSequence':
+    case 'alterSequence':
+    case 'dropSequence':
       return {
         columns: undefined,
         writes: true,

@@ -21,6 +21,8 @@ export class RowWriter {
     private readonly txn: Transaction,
     readonly table: TableDef,
     private readonly nextRowId: () => bigint,
+    /** check: the table's CHECK constraints (throws 23514), when the caller compiled them. */
+    private readonly check?: (row: Row) => void,
   ) {
     this.types = table.columns.map((c) => c.type);
   }
@@ -76,6 +78,12 @@ export class RowWriter {
     }
   }
 
+  /** checkRow enforces NOT NULL, then the CHECK constraints. */
+  checkRow(row: Row): void {
+    this.checkNotNull(row);
+    this.check?.(row);
+  }
+
   describeRow(row: Row): string {
     return row.map((v, i) => (v === null ? 'null' : formatValue(this.types[i]!, v))).join(', ');
   }
@@ -96,7 +104,7 @@ export class RowWriter {
 
   /** insert stores a new row; throws 23505 when a key exists. Returns the row's key. */
   insert(row: Row): Uint8Array {
-    this.checkNotNull(row);
+    this.checkRow(row);
     const key = this.rowKey(row);
     const c = this.conflicting(row, key);
     if (c !== undefined) throw this.uniqueViolation(c, row);
@@ -108,7 +116,7 @@ export class RowWriter {
   /** update replaces the row stored under oldKey with newRow (its key may change). */
   update(oldKey: Uint8Array, oldRow: Row, newRow: Row): Uint8Array {
     this.txn.checkUnchangedSinceSnapshot(oldKey);
-    this.checkNotNull(newRow);
+    this.checkRow(newRow);
     const key = this.table.primaryKey.length === 0 ? oldKey : this.rowKey(newRow);
     const c = this.conflicting(newRow, key, oldKey);
     if (c !== undefined) throw this.uniqueViolation(c, newRow);

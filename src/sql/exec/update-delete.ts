@@ -2,12 +2,13 @@
  * UPDATE and DELETE: the rows the WHERE clause selects (through the best access path) are collected first,
  * then changed, so a row moved by an UPDATE of its key is never met twice.
  */
-import { notSupported, SqlError, SqlState } from '../errors.js';
-import type { Statement } from '../ast.js';
+import { SqlError, SqlState } from '../errors.js';
+import type { FromItem, Statement } from '../ast.js';
 import { columnIndex, type TableDef } from '../catalog/table-def.js';
 import { coerce, isUntyped } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
 import { chooseAccessPath, conjuncts } from '../plan/access-path.js';
+import type { Plan } from '../plan/plan.js';
 import type { Planner } from '../plan/planner.js';
 import { Scope, type Row } from '../plan/scope.js';
 import { TableScan, type TableEntry } from '../plan/table-scan.js';
@@ -16,19 +17,39 @@ import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
 import { RowWriter } from './row-writer.js';
 import { compileDefault } from './defaults.js';
+import { compileChecks } from './checks.js';
 
 type Update = Extract<Statement, { kind: 'update' }>;
 type Delete = Extract<Statement, { kind: 'delete' }>;
+
+/** Target is the rows an UPDATE or DELETE selects, with the FROM / USING rows they are joined to. */
+interface Target {
+  readonly scan: TableScan;
+  readonly filter: Compiled | undefined;
+  /** scope: the target table's columns, then those of FROM / USING. */
+  readonly scope: Scope;
+  readonly others: Plan | undefined;
+}
 
 function matching(
   planner: Planner,
   table: TableDef,
   alias: string,
   where: Update['where'],
-): { scan: TableScan; filter: Compiled | undefined; scope: Scope } {
-  const path = chooseAccessPath(planner, table, alias, conjuncts(where), undefined);
-  const scan = new TableScan(table, alias, path);
-  const scope = new Scope(scan.columns);
+  from: readonly FromItem[],
+): Target {
+  let scan: TableScan;
+  let others: Plan | undefined;
+  let scope: Scope;
+  if (from.length === 0) {
+    scan = new TableScan(table, alias, chooseAccessPath(planner, table, alias, conjuncts(where), undefined));
+    scope = new Scope(scan.columns);
+  } else {
+    scan = new TableScan(table, alias, undefined);
+    const f = planner.planFrom(from, undefined, []);
+    others = f.plan;
+    scope = new Scope([...scan.columns, ...f.columns]);
+  }
   let filter: Compiled | undefined;
   if (where !== undefined) {
     filter = planner.compile(where, scope, 'WHERE');
@@ -38,12 +59,36 @@ function matching(
         position: where.loc + 1,
       });
   }
-  return { scan, filter, scope };
+  return { scan, filter, scope, others };
 }
 
-function collect(scan: TableScan, filter: Compiled | undefined, ex: ExecContext): TableEntry[] {
-  const out: TableEntry[] = [];
-  for (const e of scan.entries(ex)) if (filter === undefined || filter.eval(e.row, ex) === true) out.push(e);
+/** Match is one target row and the row its expressions see (the target row joined to a FROM row). */
+interface Match {
+  readonly entry: TableEntry;
+  readonly joined: Row;
+}
+
+/**
+ * collect gathers the target rows first (so an UPDATE that moves a row never meets it twice). With FROM /
+ * USING, a target row is taken once, joined to the first FROM row that satisfies the WHERE clause (which
+ * one is unspecified in PostgreSQL too).
+ */
+function collect(t: Target, ex: ExecContext): Match[] {
+  const out: Match[] = [];
+  const ok = (r: Row): boolean => t.filter === undefined || t.filter.eval(r, ex) === true;
+  if (t.others === undefined) {
+    for (const e of t.scan.entries(ex)) if (ok(e.row)) out.push({ entry: e, joined: e.row });
+    return out;
+  }
+  const others = [...t.others.rows(ex)];
+  for (const e of t.scan.entries(ex))
+    for (const o of others) {
+      const joined = [...e.row, ...o];
+      if (ok(joined)) {
+        out.push({ entry: e, joined });
+        break;
+      }
+    }
   return out;
 }
 
@@ -52,9 +97,10 @@ export function planUpdate(
   s: Update,
   table: TableDef,
 ): Omit<Executable, 'paramTypes'> & { explainScan(): string[] } {
-  if (s.from.length > 0) throw notSupported('UPDATE ... FROM');
   const alias = s.table.alias ?? table.name;
-  const { scan, filter, scope } = matching(planner, table, alias, s.where);
+  const target = matching(planner, table, alias, s.where, s.from);
+  const { scan, scope } = target;
+  const width = table.columns.length;
   const sets = s.set.map((a) => {
     const ci = columnIndex(table, a.column);
     if (ci < 0)
@@ -64,6 +110,10 @@ export function planUpdate(
         { position: a.loc + 1 },
       );
     const col = table.columns[ci]!;
+    if (col.identity === 'always' && a.value.kind !== 'default')
+      throw new SqlError('428C9', `column "${col.name}" can only be updated to DEFAULT`, {
+        detail: `Column "${col.name}" is an identity column defined as GENERATED ALWAYS.`,
+      });
     if (a.value.kind === 'default') {
       const d = compileDefault(planner, table, col);
       return {
@@ -77,19 +127,28 @@ export function planUpdate(
     };
   });
   const returning = compileReturning(planner, s.returning, scope);
+  const checks = compileChecks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
     run(ex: ExecContext): Cursor {
-      const writer = new RowWriter(ex.txn, table, () => 0n);
+      const writer = new RowWriter(
+        ex.txn,
+        table,
+        () => 0n,
+        checks === undefined ? undefined : (r) => checks(r, ex),
+      );
       const out: Row[] = [];
-      const entries = collect(scan, filter, ex);
-      for (const e of entries) {
+      const entries = collect(target, ex);
+      for (const { entry: e, joined } of entries) {
         const row = [...e.row];
-        for (const a of sets) row[a.column] = a.value.eval(e.row, ex);
+        for (const a of sets) row[a.column] = a.value.eval(joined, ex);
         writer.update(e.key, e.row, row);
-        if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(row, ex)));
+        if (returning !== undefined) {
+          const r = joined.length > width ? [...row, ...joined.slice(width)] : row;
+          out.push(returning.exprs.map((x) => x.eval(r, ex)));
+        }
       }
       return rowsCursor(returning?.columns, out, () => `UPDATE ${entries.length}`);
     },
@@ -102,7 +161,8 @@ export function planDelete(
   table: TableDef,
 ): Omit<Executable, 'paramTypes'> & { explainScan(): string[] } {
   const alias = s.table.alias ?? table.name;
-  const { scan, filter, scope } = matching(planner, table, alias, s.where);
+  const target = matching(planner, table, alias, s.where, s.using);
+  const { scan, scope } = target;
   const returning = compileReturning(planner, s.returning, scope);
   return {
     columns: returning?.columns,
@@ -111,10 +171,10 @@ export function planDelete(
     run(ex: ExecContext): Cursor {
       const writer = new RowWriter(ex.txn, table, () => 0n);
       const out: Row[] = [];
-      const entries = collect(scan, filter, ex);
-      for (const e of entries) {
+      const entries = collect(target, ex);
+      for (const { entry: e, joined } of entries) {
         writer.remove(e.key, e.row);
-        if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(e.row, ex)));
+        if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(joined, ex)));
       }
       return rowsCursor(returning?.columns, out, () => `DELETE ${entries.length}`);
     },

@@ -6,14 +6,17 @@ import { notSupported, SqlError, SqlState } from '../errors.js';
 import type {
   AlterAction,
   Assignment,
+  CheckConstraint,
   ColumnDef,
   Cte,
   Expr,
   FromItem,
+  KeyConstraint,
   Literal,
   OnConflict,
   Select,
   SelectItem,
+  SequenceOptions,
   SortKey,
   Statement,
   TableRef,
@@ -58,17 +61,17 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       return {
         kind: 'update',
         table: rangeVar(f.relation),
-        set: list(f.targetList).map(assignment),
+        set: list(f.targetList).flatMap(assignment),
         from: list(f.fromClause).map(fromItem),
         where: optExpr(f.whereClause),
         returning: returningList(f),
       };
     case 'DeleteStmt':
-      if (f.usingClause !== undefined) throw notSupported('DELETE ... USING');
       if (f.withClause !== undefined) throw notSupported('WITH in DELETE');
       return {
         kind: 'delete',
         table: rangeVar(f.relation),
+        using: list(f.usingClause).map(fromItem),
         where: optExpr(f.whereClause),
         returning: returningList(f),
       };
@@ -98,6 +101,22 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       };
     case 'AlterTableStmt':
       return convertAlter(f);
+    case 'RenameStmt':
+      return convertRename(f);
+    case 'CreateSeqStmt':
+      return {
+        kind: 'createSequence',
+        name: rangeVar(f.sequence).name,
+        ifNotExists: f.if_not_exists === true,
+        options: sequenceOptions(f.options, false),
+      };
+    case 'AlterSeqStmt':
+      return {
+        kind: 'alterSequence',
+        name: rangeVar(f.sequence).name,
+        ifExists: f.missing_ok === true,
+        options: sequenceOptions(f.options, true),
+      };
     case 'TransactionStmt':
       return convertTransaction(f);
     case 'VariableSetStmt':
@@ -344,7 +363,6 @@ function fromItem(n: PgNode): FromItem {
 
 function convertInsert(f: Fields): Statement {
   if (f.withClause !== undefined) throw notSupported('WITH in INSERT');
-  if (f.override !== undefined && f.override !== 'OVERRIDING_NOT_SET') throw notSupported('OVERRIDING');
   const sel = f.selectStmt as PgNode | undefined;
   let onConflict: OnConflict | undefined;
   const oc = f.onConflictClause as Fields | undefined;
@@ -358,7 +376,7 @@ function convertInsert(f: Fields): Statement {
         if (ef.name === undefined) throw notSupported('an expression as ON CONFLICT target');
         return ef.name as string;
       }),
-      set: list(oc.targetList).map(assignment),
+      set: list(oc.targetList).flatMap(assignment),
       where: optExpr(oc.whereClause),
     };
   }
@@ -372,6 +390,12 @@ function convertInsert(f: Fields): Statement {
     }),
     source: sel === undefined ? undefined : convertSelect(nodeType(sel)[1]),
     onConflict,
+    overriding:
+      f.override === 'OVERRIDING_SYSTEM_VALUE'
+        ? 'system'
+        : f.override === 'OVERRIDING_USER_VALUE'
+          ? 'user'
+          : undefined,
     returning: returningList(f),
   };
 }
@@ -383,12 +407,23 @@ function returningList(f: Fields): SelectItem[] {
   return list(rc?.exprs ?? f.returningList).map(selectItem);
 }
 
-function assignment(n: PgNode): Assignment {
+function assignment(n: PgNode): Assignment[] {
   const [, f] = nodeType(n);
   if (f.indirection !== undefined) throw notSupported('subscripts in SET');
-  const [vt] = nodeType(f.val as PgNode);
-  if (vt === 'MultiAssignRef') throw notSupported('multiple-column assignment');
-  return { column: f.name as string, value: expr(f.val), loc: (f.location as number | undefined) ?? 0 };
+  const loc = (f.location as number | undefined) ?? 0;
+  const [vt, vf] = nodeType(f.val as PgNode);
+  if (vt === 'MultiAssignRef') {
+    // SET (a, b) = (x, y): one assignment per column, each taking its element of the row.
+    const [st, sf] = nodeType(vf.source as PgNode);
+    if (st !== 'RowExpr') throw notSupported('SET (...) = (SELECT ...)', loc + 1);
+    const args = list(sf.args);
+    if (args.length !== vf.ncolumns)
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'number of columns does not match number of values', {
+        position: ((sf.location as number | undefined) ?? loc) + 1,
+      });
+    return [{ column: f.name as string, value: expr(args[(vf.colno as number) - 1]!), loc }];
+  }
+  return [{ column: f.name as string, value: expr(f.val), loc }];
 }
 
 function typeName(x: unknown): TypeName {
@@ -412,8 +447,13 @@ function columnDef(f: Fields): ColumnDef {
   let primaryKey = false;
   let unique = false;
   let dflt: Expr | undefined;
+  let identity: 'always' | 'byDefault' | undefined;
+  let primaryKeyName: string | undefined;
+  let uniqueName: string | undefined;
+  const checks: CheckConstraint[] = [];
   for (const c of list(f.constraints)) {
     const [, cf] = nodeType(c);
+    const conname = cf.conname as string | undefined;
     switch (cf.contype) {
       case 'CONSTR_NOTNULL':
         notNull = true;
@@ -425,9 +465,18 @@ function columnDef(f: Fields): ColumnDef {
         break;
       case 'CONSTR_PRIMARY':
         primaryKey = true;
+        primaryKeyName = conname;
         break;
       case 'CONSTR_UNIQUE':
         unique = true;
+        uniqueName = conname;
+        break;
+      case 'CONSTR_CHECK':
+        checks.push(checkConstraint(cf));
+        break;
+      case 'CONSTR_IDENTITY':
+        if (list(cf.options).length > 0) throw notSupported('identity sequence options');
+        identity = cf.generated_when === 'a' ? 'always' : 'byDefault';
         break;
       default:
         throw notSupported(constraintName(cf.contype as string) + ' constraints');
@@ -441,8 +490,18 @@ function columnDef(f: Fields): ColumnDef {
     primaryKey,
     unique,
     default: dflt,
+    identity,
+    primaryKeyName,
+    uniqueName,
+    checks,
     loc: (f.location as number | undefined) ?? 0,
   };
+}
+
+function checkConstraint(cf: Fields): CheckConstraint {
+  if (cf.skip_validation === true) throw notSupported('CHECK ... NOT VALID');
+  if (cf.is_no_inherit === true) throw notSupported('CHECK ... NO INHERIT');
+  return { name: cf.conname as string | undefined, expr: expr(cf.raw_expr) };
 }
 
 function constraintName(contype: string): string {
@@ -459,8 +518,9 @@ function convertCreateTable(f: Fields): Statement {
   if (f.inhRelations !== undefined) throw notSupported('INHERITS');
   if (f.partspec !== undefined) throw notSupported('PARTITION BY');
   const columns: ColumnDef[] = [];
-  let primaryKey: string[] | undefined;
-  const uniques: string[][] = [];
+  let primaryKey: KeyConstraint | undefined;
+  const uniques: KeyConstraint[] = [];
+  const checks: CheckConstraint[] = [];
   for (const e of list(f.tableElts)) {
     const [t, ef] = nodeType(e);
     if (t === 'ColumnDef') columns.push(columnDef(ef));
@@ -471,8 +531,10 @@ function convertCreateTable(f: Fields): Statement {
             SqlState.INVALID_TABLE_DEFINITION,
             `multiple primary keys for table "${rel.name}" are not allowed`,
           );
-        primaryKey = names(ef.keys);
-      } else if (ef.contype === 'CONSTR_UNIQUE') uniques.push(names(ef.keys));
+        primaryKey = { name: ef.conname as string | undefined, columns: names(ef.keys) };
+      } else if (ef.contype === 'CONSTR_UNIQUE')
+        uniques.push({ name: ef.conname as string | undefined, columns: names(ef.keys) });
+      else if (ef.contype === 'CONSTR_CHECK') checks.push(checkConstraint(ef));
       else throw notSupported(constraintName(ef.contype as string) + ' constraints');
     } else throw notSupported(`${t} in CREATE TABLE`);
   }
@@ -483,6 +545,7 @@ function convertCreateTable(f: Fields): Statement {
     columns,
     primaryKey,
     uniques,
+    checks,
   };
 }
 
@@ -509,29 +572,109 @@ function convertDrop(f: Fields): Statement {
       names: objects.map((p) => p[p.length - 1]!),
     };
   }
+  if (f.removeType === 'OBJECT_SEQUENCE')
+    return {
+      kind: 'dropSequence',
+      ifExists: f.missing_ok === true,
+      names: objects.map((p) => p[p.length - 1]!),
+    };
   throw notSupported(`DROP ${String(f.removeType).replace('OBJECT_', '')}`);
 }
 
 function convertAlter(f: Fields): Statement {
   if (f.objtype !== undefined && f.objtype !== 'OBJECT_TABLE')
     throw notSupported(`ALTER ${String(f.objtype).replace('OBJECT_', '')}`);
-  const actions: AlterAction[] = list(f.cmds).map((c) => {
+  const actions: AlterAction[] = list(f.cmds).map((c): AlterAction => {
     const [, cf] = nodeType(c);
-    if (cf.subtype === 'AT_AddColumn')
-      return {
-        kind: 'addColumn',
-        column: columnDef(nodeType(cf.def)[1]),
-        ifNotExists: cf.missing_ok === true,
-      };
-    if (cf.subtype === 'AT_AddConstraint') {
-      const [, k] = nodeType(cf.def);
-      if (k.contype === 'CONSTR_PRIMARY') return { kind: 'addPrimaryKey', columns: names(k.keys) };
-      if (k.contype === 'CONSTR_UNIQUE') return { kind: 'addUnique', columns: names(k.keys) };
-      throw notSupported(`ALTER TABLE ADD ${constraintName(k.contype as string)}`);
+    const column = cf.name as string;
+    switch (cf.subtype) {
+      case 'AT_AddColumn':
+        return {
+          kind: 'addColumn',
+          column: columnDef(nodeType(cf.def)[1]),
+          ifNotExists: cf.missing_ok === true,
+        };
+      case 'AT_AddConstraint': {
+        const [, k] = nodeType(cf.def);
+        const name = k.conname as string | undefined;
+        if (k.contype === 'CONSTR_PRIMARY') return { kind: 'addPrimaryKey', columns: names(k.keys), name };
+        if (k.contype === 'CONSTR_UNIQUE') return { kind: 'addUnique', columns: names(k.keys), name };
+        if (k.contype === 'CONSTR_CHECK') return { kind: 'addCheck', check: checkConstraint(k) };
+        throw notSupported(`ALTER TABLE ADD ${constraintName(k.contype as string)}`);
+      }
+      case 'AT_ColumnDefault':
+        return { kind: 'setDefault', column, default: optExpr(cf.def) };
+      case 'AT_SetNotNull':
+        return { kind: 'setNotNull', column, notNull: true };
+      case 'AT_DropNotNull':
+        return { kind: 'setNotNull', column, notNull: false };
+      case 'AT_AlterColumnType': {
+        const [, d] = nodeType(cf.def);
+        if (d.collClause !== undefined) throw notSupported('COLLATE');
+        return { kind: 'alterType', column, type: typeName(d.typeName), using: optExpr(d.raw_default) };
+      }
+      case 'AT_DropColumn':
+        if (cf.behavior === 'DROP_CASCADE') throw notSupported('DROP COLUMN ... CASCADE');
+        return { kind: 'dropColumn', column, ifExists: cf.missing_ok === true };
+      case 'AT_DropConstraint':
+        if (cf.behavior === 'DROP_CASCADE') throw notSupported('DROP CONSTRAINT ... CASCADE');
+        return { kind: 'dropConstraint', name: column, ifExists: cf.missing_ok === true };
+      default:
+        throw notSupported(`ALTER TABLE ${String(cf.subtype).replace('AT_', '')}`);
     }
-    throw notSupported(`ALTER TABLE ${String(cf.subtype).replace('AT_', '')}`);
   });
-  return { kind: 'alterTable', table: rangeVar(f.relation), actions };
+  return { kind: 'alterTable', table: rangeVar(f.relation), ifExists: f.missing_ok === true, actions };
+}
+
+function sequenceOptions(x: unknown, alter: boolean): SequenceOptions {
+  const out: { start?: bigint; increment?: bigint; restart?: bigint | null } = {};
+  const int = (arg: unknown): bigint => {
+    const [t, v] = nodeType(arg as PgNode);
+    if (t === 'Integer') return BigInt((v.ival as number | undefined) ?? 0);
+    if (t === 'Float') return BigInt(v.fval as string);
+    throw new SqlError(SqlState.SYNTAX_ERROR, 'sequence options must be integers');
+  };
+  for (const o of list(x)) {
+    const [, d] = nodeType(o);
+    const name = d.defname as string;
+    if (name === 'start') out.start = int(d.arg);
+    else if (name === 'increment') out.increment = int(d.arg);
+    else if (name === 'restart' && alter) out.restart = d.arg === undefined ? null : int(d.arg);
+    else if (name === 'cache')
+      int(d.arg); // a cache only changes performance; shale caches blocks anyway
+    else if ((name === 'minvalue' || name === 'maxvalue') && d.arg === undefined) continue;
+    else if (name === 'cycle' && d.arg !== undefined && nodeType(d.arg as PgNode)[1].boolval !== true)
+      continue;
+    else throw notSupported(`sequence option ${name.toUpperCase().replace('_', ' ')}`);
+  }
+  if (out.increment !== undefined && out.increment <= 0n)
+    throw notSupported('a sequence with a negative or zero INCREMENT');
+  return out;
+}
+
+function convertRename(f: Fields): Statement {
+  const ifExists = f.missing_ok === true;
+  switch (f.renameType) {
+    case 'OBJECT_TABLE':
+      return {
+        kind: 'alterTable',
+        table: rangeVar(f.relation),
+        ifExists,
+        actions: [{ kind: 'renameTable', to: f.newname as string }],
+      };
+    case 'OBJECT_COLUMN':
+      if (f.relationType !== 'OBJECT_TABLE') throw notSupported('ALTER ... RENAME COLUMN');
+      return {
+        kind: 'alterTable',
+        table: rangeVar(f.relation),
+        ifExists,
+        actions: [{ kind: 'renameColumn', column: f.subname as string, to: f.newname as string }],
+      };
+    case 'OBJECT_INDEX':
+      return { kind: 'renameIndex', name: rangeVar(f.relation).name, to: f.newname as string, ifExists };
+    default:
+      throw notSupported(`ALTER ${String(f.renameType).replace('OBJECT_', '')} ... RENAME`);
+  }
 }
 
 function transactionOptions(x: unknown): { isolation: string | undefined; readOnly: boolean | undefined } {
