@@ -282,6 +282,15 @@ export type Statement =
       readonly uniques: readonly KeyConstraint[];
       readonly checks: readonly CheckConstraint[];
     }
+  | {
+      readonly kind: 'createTableAs';
+      readonly table: TableRef;
+      readonly ifNotExists: boolean;
+      /** columns: the column names given after the table name (the rest come from the query). */
+      readonly columns: readonly string[];
+      readonly query: Select;
+      readonly withData: boolean;
+    }
   | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
   | {

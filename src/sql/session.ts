@@ -520,6 +520,16 @@ export function statementTag(s: Statement): string {
       return 'SELECT';
     case 'createTable':
       return 'CREATE TABLE';
+    case 'createTableAs':
+      return 'CREATE TABLE AS';
+    case 'createSequence':
+      return 'CREATE SEQUENCE';
+    case 'alterSequence':
+      return 'ALTER SEQUENCE';
+    case 'dropSequence':
+      return 'DROP SEQUENCE';
+    case 'renameIndex':
+      return 'ALTER INDEX';
     case 'dropTable':
       return 'DROP TABLE';
     case 'createIndex':

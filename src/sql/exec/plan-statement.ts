@@ -9,6 +9,7 @@ import { rowsCursor, type Executable } from './executable.js';
 import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
+import { planCreateTableAs } from './create-table-as.js';
 import { indent } from '../plan/plan.js';
 
 function paramTypes(planner: Planner): SqlType[] {
@@ -61,6 +62,10 @@ export function planStatement(planner: Planner, s: Statement): Executable {
         paramTypes: paramTypes(planner),
         explain: () => [`Delete on ${t.name}`, ...indent(e.explainScan?.() ?? [])],
       };
+    }
+    case 'createTableAs': {
+      const e = planCreateTableAs(planner, s);
+      return { ...e, paramTypes: paramTypes(planner), explain: () => [] };
     }
     case 'createTable':
     case 'dropTable':

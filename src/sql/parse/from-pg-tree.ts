@@ -53,7 +53,18 @@ export function convertStatement(n: PgNode, _text: string): Statement {
   const [t, f] = nodeType(n);
   switch (t) {
     case 'SelectStmt':
+      if (f.intoClause !== undefined) {
+        // SELECT ... INTO t is CREATE TABLE t AS SELECT ...
+        const { intoClause, ...rest } = f;
+        return createTableAs(intoClause as Fields, convertSelect(rest), false);
+      }
       return { kind: 'query', query: convertSelect(f) };
+    case 'CreateTableAsStmt': {
+      if (f.objtype !== 'OBJECT_TABLE') throw notSupported('CREATE MATERIALIZED VIEW');
+      const [qt, q] = nodeType(f.query as PgNode);
+      if (qt !== 'SelectStmt') throw notSupported(`CREATE TABLE AS ${statementName(qt)}`);
+      return createTableAs(f.into as Fields, convertSelect(q), f.if_not_exists === true);
+    }
     case 'InsertStmt':
       return convertInsert(f);
     case 'UpdateStmt':
@@ -650,6 +661,22 @@ function sequenceOptions(x: unknown, alter: boolean): SequenceOptions {
   if (out.increment !== undefined && out.increment <= 0n)
     throw notSupported('a sequence with a negative or zero INCREMENT');
   return out;
+}
+
+function createTableAs(into: Fields, query: Select, ifNotExists: boolean): Statement {
+  if (unwrapRangeVar(into.rel).relpersistence === 't') throw notSupported('CREATE TEMPORARY TABLE');
+  if (into.options !== undefined) throw notSupported('WITH (storage options)');
+  if (into.accessMethod !== undefined) throw notSupported('USING (access method)');
+  if (into.tableSpaceName !== undefined) throw notSupported('TABLESPACE');
+  if (into.onCommit !== undefined && into.onCommit !== 'ONCOMMIT_NOOP') throw notSupported('ON COMMIT');
+  return {
+    kind: 'createTableAs',
+    table: rangeVar(into.rel),
+    ifNotExists,
+    columns: names(into.colNames),
+    query,
+    withData: into.skipData !== true,
+  };
 }
 
 function convertRename(f: Fields): Statement {
