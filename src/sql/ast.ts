@@ -166,6 +166,10 @@ export interface Cte {
   readonly name: string;
   readonly columns: readonly string[];
   readonly query: Select;
+  /** recursive: written under WITH RECURSIVE (it may refer to itself). */
+  readonly recursive?: boolean;
+  /** dml: a data-modifying WITH query (INSERT, UPDATE or DELETE ... RETURNING); `query` is then unused. */
+  readonly dml?: Statement;
 }
 
 /** Select is a query: a plain SELECT, VALUES, or a set operation of two queries. */

@@ -1,9 +1,11 @@
 /**
  * planStatement turns a data statement (a query, INSERT, UPDATE, DELETE, or DDL) into an Executable.
  */
-import { SqlError, SqlState } from '../errors.js';
-import type { Statement } from '../ast.js';
-import type { Planner } from '../plan/planner.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import type { Select, Statement } from '../ast.js';
+import { mentionsTable, type Planner } from '../plan/planner.js';
+import type { Plan } from '../plan/plan.js';
+import type { Row } from '../plan/scope.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
 import { rowsCursor, type Executable } from './executable.js';
 import { planInsert } from './insert.js';
@@ -27,18 +29,58 @@ function targetTable(planner: Planner, name: string, schema: string | undefined,
   return planner.catalog.table(name, loc + 1);
 }
 
+/**
+ * dmlPlan plans a data-modifying WITH query as a plan of its RETURNING rows, computed once per execution.
+ * PostgreSQL's outer query reads the tables as they were before the WITH query changed them; shale's would
+ * see the changes, so reading a changed table in the same statement is refused.
+ */
+function dmlPlan(planner: Planner, d: Statement, outer: Select): Plan {
+  if (d.kind !== 'insert' && d.kind !== 'update' && d.kind !== 'delete')
+    throw new SqlError(SqlState.INTERNAL_ERROR, `not a data-modifying statement: ${d.kind}`);
+  const t = targetTable(planner, d.table.name, d.table.schema, d.table.loc);
+  const others = { ...outer, with: outer.with.filter((c) => c.dml === undefined) };
+  const siblings = outer.with.filter((c) => c.dml !== undefined && c.dml !== d).map((c) => c.dml);
+  if (mentionsTable(others, t.name) || mentionsTable(siblings, t.name))
+    throw notSupported('a query that reads or changes a table its data-modifying WITH query changes');
+  const e =
+    d.kind === 'insert'
+      ? planInsert(planner, d, t)
+      : d.kind === 'update'
+        ? planUpdate(planner, d, t)
+        : planDelete(planner, d, t);
+  const key = {};
+  return {
+    columns: e.columns ?? [],
+    rows(ex) {
+      let rows = ex.cache.get(key) as Row[] | undefined;
+      if (rows === undefined) {
+        const c = e.run(ex);
+        rows = c.next(0).rows;
+        c.close();
+        ex.cache.set(key, rows);
+      }
+      return rows;
+    },
+    explain: () => [`${d.kind[0]!.toUpperCase()}${d.kind.slice(1)} on ${t.name}`],
+  };
+}
+
 export function planStatement(planner: Planner, s: Statement): Executable {
   switch (s.kind) {
     case 'query': {
+      planner.planDml = (d) => dmlPlan(planner, d, s.query);
       const plan = planner.planQuery(s.query, undefined);
+      const dml = planner.dmlPlans;
       const exe = {
         columns: plan.columns,
-        writes: s.query.kind === 'select' && s.query.locking !== undefined,
-        run: (ex: Parameters<Executable['run']>[0]) =>
-          rowsCursor(plan.columns, plan.rows(ex), (n) => `SELECT ${n}`),
+        run: (ex: Parameters<Executable['run']>[0]) => {
+          // Data-modifying WITH queries run once, first, whether the query reads them or not.
+          for (const p of dml) p.rows(ex);
+          return rowsCursor(plan.columns, plan.rows(ex), (n) => `SELECT ${n}`);
+        },
         explain: () => plan.explain(),
       };
-      return { ...exe, writes: false, paramTypes: paramTypes(planner) };
+      return { ...exe, writes: dml.length > 0, paramTypes: paramTypes(planner) };
     }
     case 'insert': {
       const t = targetTable(planner, s.table.name, s.table.schema, s.table.loc);

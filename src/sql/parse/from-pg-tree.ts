@@ -278,12 +278,30 @@ function lockingOf(x: unknown): 'update' | 'share' | undefined {
 function convertWith(x: unknown): Cte[] {
   if (x === undefined) return [];
   const w = x as Fields;
-  if (w.recursive === true) throw notSupported('WITH RECURSIVE');
-  return list(w.ctes).map((c) => {
+  const recursive = w.recursive === true;
+  return list(w.ctes).map((c): Cte => {
     const [, f] = nodeType(c);
+    if (f.ctematerialized !== undefined && f.ctematerialized !== 'CTEMaterializeDefault')
+      throw notSupported('MATERIALIZED / NOT MATERIALIZED');
+    if (f.search_clause !== undefined || f.cycle_clause !== undefined) throw notSupported('SEARCH and CYCLE');
     const [qt, q] = nodeType(f.ctequery as PgNode);
+    const base = { name: f.ctename as string, columns: names(f.aliascolnames), recursive };
+    if (qt === 'InsertStmt' || qt === 'UpdateStmt' || qt === 'DeleteStmt') {
+      const dml = convertStatement(f.ctequery as PgNode, '');
+      const empty: Select = {
+        kind: 'values',
+        rows: [],
+        with: [],
+        orderBy: [],
+        limit: undefined,
+        offset: undefined,
+        locking: undefined,
+        loc: 0,
+      };
+      return { ...base, query: empty, dml };
+    }
     if (qt !== 'SelectStmt') throw notSupported(`${statementName(qt)} in WITH`);
-    return { name: f.ctename as string, columns: names(f.aliascolnames), query: convertSelect(q) };
+    return { ...base, query: convertSelect(q) };
   });
 }
 
@@ -318,7 +336,6 @@ function fromItem(n: PgNode): FromItem {
     case 'RangeVar':
       return rangeVar(n);
     case 'RangeSubselect': {
-      if (f.lateral === true) throw notSupported('LATERAL');
       const alias = f.alias as Fields | undefined;
       if (alias === undefined)
         throw new SqlError(SqlState.SYNTAX_ERROR, 'subquery in FROM must have an alias');

@@ -4,7 +4,7 @@
  * aggregates of grouped query levels.
  */
 import { SqlError, SqlState } from '../errors.js';
-import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey } from '../ast.js';
+import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
 import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
@@ -33,6 +33,7 @@ import {
 } from './plan.js';
 import { Scope, type ColumnInfo, type Row } from './scope.js';
 import { SetOpPlan } from './set-op.js';
+import { RecursiveUnionPlan, WorkTablePlan } from './recursive-union.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
@@ -48,6 +49,13 @@ export class Planner implements Analyzer {
   aggregates: AggregateCollector | undefined = undefined;
   clause = 'WHERE';
   private readonly ctes: Map<string, Plan>[] = [];
+  private queryDepth = 0;
+  /**
+   * planDml plans a data-modifying WITH query (set by the executor layer, which owns INSERT/UPDATE/DELETE);
+   * dmlPlans are the plans made so: each must run once per execution, whether the query reads it or not.
+   */
+  planDml: ((s: Statement) => Plan) | undefined = undefined;
+  readonly dmlPlans: Plan[] = [];
 
   constructor(
     readonly catalog: CatalogView,
@@ -84,9 +92,10 @@ export class Planner implements Analyzer {
 
   /** planQuery plans a SELECT, VALUES or set operation. */
   planQuery(q: Select, outer: Scope | undefined): Plan {
+    this.queryDepth++;
     const pushed = q.with.length > 0;
-    if (pushed) this.ctes.push(this.planCtes(q.with, outer));
     try {
+      if (pushed) this.ctes.push(this.planCtes(q.with, outer));
       switch (q.kind) {
         case 'select':
           return this.planSelect(q, outer);
@@ -97,6 +106,7 @@ export class Planner implements Analyzer {
       }
     } finally {
       if (pushed) this.ctes.pop();
+      this.queryDepth--;
     }
   }
 
@@ -107,7 +117,20 @@ export class Planner implements Analyzer {
       for (const c of ctes) {
         if (m.has(c.name))
           throw new SqlError('42712', `WITH query name "${c.name}" specified more than once`);
-        const p = this.planQuery(c.query, outer);
+        let p: Plan;
+        let materialize = true;
+        if (c.dml !== undefined) {
+          if (this.planDml === undefined || this.queryDepth !== 1)
+            throw new SqlError(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              'WITH clause containing a data-modifying statement must be at the top level',
+            );
+          p = this.planDml(c.dml);
+          this.dmlPlans.push(p);
+        } else if (c.recursive === true && mentionsTable(c.query, c.name)) {
+          p = this.planRecursive(c, m, outer);
+          materialize = false; // rows are produced as they are found (a LIMIT may stop an endless one)
+        } else p = this.planQuery(c.query, outer);
         if (c.columns.length > p.columns.length)
           throw new SqlError(
             SqlState.INVALID_COLUMN_REFERENCE,
@@ -120,12 +143,61 @@ export class Planner implements Analyzer {
           tableOid: 0,
           attnum: 0,
         }));
-        m.set(c.name, new RenamePlan(new MaterializePlan(p, `CTE Scan on ${c.name}`), cols));
+        m.set(
+          c.name,
+          new RenamePlan(materialize ? new MaterializePlan(p, `CTE Scan on ${c.name}`) : p, cols),
+        );
       }
     } finally {
       this.ctes.pop();
     }
     return m;
+  }
+
+  /**
+   * planRecursive plans `non-recursive term UNION [ALL] recursive term`: the recursive term reads the rows
+   * the previous round produced (a work table) until a round produces none.
+   */
+  private planRecursive(c: Cte, m: Map<string, Plan>, outer: Scope | undefined): Plan {
+    const q = c.query;
+    if (q.kind !== 'setop' || q.op !== 'union' || mentionsTable(q.left, c.name))
+      throw new SqlError(
+        '42P19',
+        `recursive query "${c.name}" does not have the form non-recursive-term UNION [ALL] recursive-term`,
+      );
+    if (q.orderBy.length > 0 || q.limit !== undefined || q.offset !== undefined)
+      throw new SqlError(
+        SqlState.FEATURE_NOT_SUPPORTED,
+        'ORDER BY, LIMIT or OFFSET in a recursive query is not implemented',
+      );
+    const left = this.planQuery(q.left, outer);
+    const cols = left.columns.map((col, i) => ({
+      ...col,
+      name: c.columns[i] ?? col.name,
+      table: c.name,
+      tableOid: 0,
+      attnum: 0,
+    }));
+    const work = new WorkTablePlan(cols);
+    m.set(c.name, work);
+    let right: Plan;
+    try {
+      right = this.planQuery(q.right, outer);
+    } finally {
+      m.delete(c.name);
+    }
+    if (right.columns.length !== left.columns.length)
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'each UNION query must have the same number of columns');
+    right.columns.forEach((rc, i) => {
+      const lt = left.columns[i]!.type;
+      if (rc.type.id !== lt.id)
+        throw new SqlError(
+          SqlState.DATATYPE_MISMATCH,
+          `recursive query "${c.name}" column ${i + 1} has type ${lt.id} in non-recursive term but type ${rc.type.id} overall`,
+          { hint: 'Cast the output of the non-recursive term to the correct type.' },
+        );
+    });
+    return new RecursiveUnionPlan(left, right, work, q.all);
   }
 
   private planValues(rows: readonly (readonly Expr[])[]): Plan {
@@ -510,6 +582,26 @@ export class Planner implements Analyzer {
 
 function asTyped(c: Compiled): Compiled {
   return c.type.id === 'unknown' ? { ...c, unknownLiteral: undefined } : c;
+}
+
+/** mentionsTable: the query names a relation `name` without a schema anywhere (subqueries included). */
+export function mentionsTable(q: unknown, name: string): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const y of x) walk(y);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (o.kind === 'table' && o.schema === undefined && o.name === name) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(q);
+  return found;
 }
 
 function outerRefCount(s: Scope | undefined): number {
