@@ -318,7 +318,12 @@ export type Statement =
       readonly ifExists: boolean;
       readonly options: SequenceOptions;
     }
-  | { readonly kind: 'dropSequence'; readonly names: readonly string[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'dropSequence';
+      readonly names: readonly string[];
+      readonly ifExists: boolean;
+      readonly cascade: boolean;
+    }
   | {
       readonly kind: 'alterTable';
       readonly table: TableRef;

@@ -4,7 +4,7 @@
  * entries), so DDL commits and rolls back like any other write.
  */
 import { SqlError, SqlState } from '../errors.js';
-import type { Statement } from '../ast.js';
+import type { Expr, Statement } from '../ast.js';
 import { columnIndex, type IndexDef, type TableDef } from '../catalog/table-def.js';
 import type { ExecContext } from '../expr/context.js';
 import type { Planner } from '../plan/planner.js';
@@ -263,6 +263,23 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
           }
           throw new SqlError(SqlState.UNDEFINED_TABLE, `sequence "${name}" does not exist`);
         }
+        // Column defaults that call nextval on it depend on it: an error, or dropped too with CASCADE.
+        for (const t of catalog.all()) {
+          const users = t.columns.filter((c) => c.default !== undefined && callsNextval(c.default, name));
+          if (users.length === 0) continue;
+          const what = (c: { name: string }): string =>
+            `default value for column ${c.name} of table ${t.name}`;
+          if (!s.cascade)
+            throw new SqlError('2BP01', `cannot drop sequence ${name} because other objects depend on it`, {
+              detail: users.map((c) => `${what(c)} depends on sequence ${name}`).join('\n'),
+              hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+            });
+          for (const c of users) ex.runtime.notice('NOTICE', '00000', `drop cascades to ${what(c)}`);
+          catalog.put({
+            ...t,
+            columns: t.columns.map((c) => (users.includes(c) ? { ...c, default: undefined } : c)),
+          });
+        }
         // The counter goes with the definition, in the same transaction (ids are never reused).
         ex.txn.delete(sequenceKey(seq.id));
         catalog.drop(name);
@@ -307,4 +324,30 @@ function checkSequenceStart(v: bigint, what = 'START'): void {
       SqlState.INVALID_PARAMETER_VALUE,
       `${what} value (${v}) cannot be greater than MAXVALUE (9223372036854775807)`,
     );
+}
+
+/** callsNextval: the expression calls nextval (or setval, currval) on the sequence `name`. */
+function callsNextval(e: Expr, name: string): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const y of x) walk(y);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (o.kind === 'func' && ['nextval', 'currval', 'setval'].includes(o.name as string)) {
+      const a = (o.args as Expr[])[0];
+      const lit = a?.kind === 'cast' ? a.arg : a;
+      if (
+        lit?.kind === 'literal' &&
+        lit.literal.kind === 'string' &&
+        lit.literal.value.replace(/^public\./, '') === name
+      )
+        found = true;
+    }
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(e);
+  return found;
 }

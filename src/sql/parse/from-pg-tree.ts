@@ -91,7 +91,7 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'DropStmt':
       return convertDrop(f);
     case 'TruncateStmt':
-      if (f.behavior === 'DROP_CASCADE') throw notSupported('TRUNCATE ... CASCADE');
+      // CASCADE also truncates tables whose foreign keys reference these; shale has no foreign keys.
       return {
         kind: 'truncate',
         tables: list(f.relations).map((r) => rangeVar(r)),
@@ -579,7 +579,9 @@ function convertCreateTable(f: Fields): Statement {
 
 function convertDrop(f: Fields): Statement {
   const objects = list(f.objects).map((o) => names(nodeType(o)[1].items));
-  if (f.behavior === 'DROP_CASCADE') throw notSupported('DROP ... CASCADE');
+  // CASCADE drops what depends on the objects too. No view or foreign key can depend on a table or index
+  // in shale, so only sequences (column defaults calling nextval) use it.
+  const cascade = f.behavior === 'DROP_CASCADE';
   if (f.removeType === 'OBJECT_TABLE') {
     return {
       kind: 'dropTable',
@@ -604,6 +606,7 @@ function convertDrop(f: Fields): Statement {
     return {
       kind: 'dropSequence',
       ifExists: f.missing_ok === true,
+      cascade,
       names: objects.map((p) => p[p.length - 1]!),
     };
   throw notSupported(`DROP ${String(f.removeType).replace('OBJECT_', '')}`);
@@ -642,10 +645,8 @@ function convertAlter(f: Fields): Statement {
         return { kind: 'alterType', column, type: typeName(d.typeName), using: optExpr(d.raw_default) };
       }
       case 'AT_DropColumn':
-        if (cf.behavior === 'DROP_CASCADE') throw notSupported('DROP COLUMN ... CASCADE');
         return { kind: 'dropColumn', column, ifExists: cf.missing_ok === true };
       case 'AT_DropConstraint':
-        if (cf.behavior === 'DROP_CASCADE') throw notSupported('DROP CONSTRAINT ... CASCADE');
         return { kind: 'dropConstraint', name: column, ifExists: cf.missing_ok === true };
       default:
         throw notSupported(`ALTER TABLE ${String(cf.subtype).replace('AT_', '')}`);
