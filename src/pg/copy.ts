@@ -14,7 +14,7 @@ import type { Value } from '../sql/types/sql-type.js';
 import type { ExecContext } from '../sql/expr/context.js';
 import { Planner } from '../sql/plan/planner.js';
 import { compileDefault } from '../sql/exec/defaults.js';
-import { compileChecks } from '../sql/exec/checks.js';
+import { compileWriteHooks } from '../sql/exec/checks.js';
 import type { Compiled } from '../sql/expr/context.js';
 
 type Copy = Extract<Statement, { kind: 'copy' }>;
@@ -119,13 +119,13 @@ export class CopyIn {
     this.ex = session.execContext();
     const t = this.table;
     const planner = new Planner(session.catalog, [], session.engine.system);
-    const checks = compileChecks(planner, t);
+    const hooks = compileWriteHooks(planner, t);
     const ex = this.ex;
     this.writer = new RowWriter(
       this.ex.txn,
       t,
       () => (t.rowIdSequence === undefined ? 0n : session.nextSequenceValue(t.rowIdSequence)),
-      checks === undefined ? undefined : (r) => checks(r, ex),
+      hooks(ex),
     );
     this.defaults = t.columns.map((c, i) =>
       this.cols.includes(i) ? undefined : compileDefault(planner, t, c),

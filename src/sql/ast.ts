@@ -301,7 +301,8 @@ export type Statement =
       readonly kind: 'createIndex';
       readonly name: string | undefined;
       readonly table: TableRef;
-      readonly columns: readonly { name: string; desc: boolean }[];
+      /** columns: a column (name) or an expression (expr) each. */
+      readonly columns: readonly { name: string | undefined; expr?: Expr; desc: boolean }[];
       readonly unique: boolean;
       readonly ifNotExists: boolean;
     }

@@ -26,7 +26,8 @@ export interface CheckDef {
 export interface IndexDef {
   readonly id: number;
   readonly name: string;
-  readonly columns: readonly { readonly column: number; readonly desc: boolean }[];
+  /** columns: table column positions; an expression column has column -1 and its expression in `expr`. */
+  readonly columns: readonly { readonly column: number; readonly desc: boolean; readonly expr?: Expr }[];
   readonly unique: boolean;
   /** constraint: made by a UNIQUE or PRIMARY KEY constraint (dropped with it, shown as a constraint). */
   readonly constraint: boolean;

@@ -81,7 +81,7 @@ export function alterTable(
         name: k.name,
         c: compileCheck(planner, next, k.expr),
       }));
-      const writer = rowIdWriter(ex, next);
+      const writer = rowIdWriter(planner, ex, next);
       const rows = [...new TableScan(t, t.name, undefined).entries(ex)];
       for (const e of rows) {
         const row = [...e.row, d === undefined ? null : d.eval([], ex)];
@@ -100,7 +100,7 @@ export function alterTable(
       }
       catalog.put(next);
       if (a.column.unique)
-        addIndex(ex, catalog, next, {
+        addIndex(planner, ex, catalog, next, {
           id: catalog.allocateId(),
           name: keyName(catalog, next, a.column.uniqueName, `${name}_${col.name}_key`),
           columns: [{ column: next.columns.length - 1, desc: false }],
@@ -126,9 +126,9 @@ export function alterTable(
       };
       // Re-key every row: rows move from hidden row ids to their primary key values.
       const rows = [...new TableScan(t, t.name, undefined).entries(ex)];
-      const oldWriter = rowIdWriter(ex, t);
+      const oldWriter = rowIdWriter(planner, ex, t);
       for (const e of rows) oldWriter.remove(e.key, e.row);
-      const writer = rowIdWriter(ex, next);
+      const writer = rowIdWriter(planner, ex, next);
       for (const e of rows) {
         for (const ci of pk)
           if (e.row[ci] === null)
@@ -156,7 +156,7 @@ export function alterTable(
           throw new SqlError(SqlState.UNDEFINED_COLUMN, `column "${n}" named in key does not exist`);
         return { column: ci, desc: false };
       });
-      addIndex(ex, catalog, t, {
+      addIndex(planner, ex, catalog, t, {
         id: catalog.allocateId(),
         name: keyName(catalog, t, a.name, `${name}_${a.columns.join('_')}_key`),
         columns: cols,
@@ -274,7 +274,11 @@ export function alterTable(
         primaryKeyName: dropsKey ? undefined : t.primaryKeyName,
         rowIdSequence: dropsKey ? catalog.allocateId() : t.rowIdSequence,
         indexes: t.indexes
-          .filter((ix) => ix.columns.every((c) => c.column !== ci))
+          .filter(
+            (ix) =>
+              ix.columns.every((c) => c.column !== ci) &&
+              !ix.columns.some((c) => c.expr !== undefined && columnRefs(c.expr).includes(a.column)),
+          )
           .map((ix) => ({ ...ix, columns: ix.columns.map((c) => ({ ...c, column: shift(c.column) })) })),
         checks: (t.checks ?? []).filter((k) => !columnRefs(k.expr).includes(a.column)),
       };
@@ -320,6 +324,12 @@ export function alterTable(
       const next = withColumn(t, ci, { ...t.columns[ci]!, name: a.to });
       catalog.put({
         ...next,
+        indexes: t.indexes.map((ix) => ({
+          ...ix,
+          columns: ix.columns.map((c) =>
+            c.expr === undefined ? c : { ...c, expr: renameColumnRefs(c.expr, a.column, a.to) },
+          ),
+        })),
         checks: (t.checks ?? []).map((k) => ({ ...k, expr: renameColumnRefs(k.expr, a.column, a.to) })),
       });
       return;

@@ -4,14 +4,15 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { Expr } from '../ast.js';
-import { constraintNames, type CheckDef, type TableDef } from '../catalog/table-def.js';
-import { coerce, isUntyped } from '../expr/coerce.js';
+import { constraintNames, type CheckDef, type IndexDef, type TableDef } from '../catalog/table-def.js';
+import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
 import type { Planner } from '../plan/planner.js';
 import { Scope, type Row } from '../plan/scope.js';
 import { tableColumns } from '../plan/table-scan.js';
 import { formatValue } from '../types/text-io.js';
 import { sqlType } from '../types/sql-type.js';
+import type { WriteHooks } from './row-writer.js';
 
 /** compileCheck compiles one CHECK expression to a boolean over the table's row. */
 export function compileCheck(planner: Planner, table: TableDef, expr: Expr): Compiled {
@@ -46,6 +47,51 @@ export function compileChecks(
           { detail: `Failing row contains (${describeRow(table, row)}).` },
         );
   };
+}
+
+/** compileIndexExpr compiles an index's expression column over the table's row. */
+export function compileIndexExpr(planner: Planner, table: TableDef, expr: Expr): Compiled {
+  const c = settle(
+    planner,
+    planner.compile(expr, new Scope(tableColumns(table, table.name)), 'index expression'),
+    expr.loc,
+  );
+  if (c.volatile === true)
+    throw new SqlError('42P17', 'functions in index expression must be marked IMMUTABLE');
+  return c;
+}
+
+/** writeHooks compiles and binds what a RowWriter of the table evaluates (see compileWriteHooks). */
+export function writeHooks(planner: Planner, table: TableDef, ex: ExecContext): WriteHooks {
+  return compileWriteHooks(planner, table)(ex);
+}
+
+/**
+ * compileWriteHooks compiles what a RowWriter of the table evaluates, CHECK constraints and index
+ * expressions, at plan time; the result binds them to an execution.
+ */
+export function compileWriteHooks(planner: Planner, table: TableDef): (ex: ExecContext) => WriteHooks {
+  const checks = compileChecks(planner, table);
+  const exprs = new Map<IndexDef, Compiled[]>();
+  for (const ix of table.indexes)
+    if (ix.columns.some((c) => c.expr !== undefined))
+      exprs.set(
+        ix,
+        ix.columns.map((c) =>
+          c.expr === undefined ? ({} as Compiled) : compileIndexExpr(planner, table, c.expr),
+        ),
+      );
+  return (ex) => ({
+    ...(checks === undefined ? {} : { check: (r: Row) => checks(r, ex) }),
+    ...(exprs.size === 0
+      ? {}
+      : {
+          indexExpr: (ix: IndexDef, i: number) => {
+            const c = exprs.get(ix)![i]!;
+            return { type: c.type, eval: (r: Row) => c.eval(r, ex) };
+          },
+        }),
+  });
 }
 
 /** columnRefs lists the column names an expression refers to, in order of appearance. */

@@ -64,7 +64,7 @@ export function planCreateTableAs(
       };
       catalog.put(def);
       if (!s.withData) return doneCursor('CREATE TABLE AS');
-      const writer = rowIdWriter(ex, def);
+      const writer = rowIdWriter(planner, ex, def);
       let n = 0;
       for (const r of plan.rows(ex)) {
         writer.insert([...r]);

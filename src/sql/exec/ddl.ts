@@ -10,7 +10,7 @@ import type { ExecContext } from '../expr/context.js';
 import type { Planner } from '../plan/planner.js';
 import { indexPrefix, sequenceKey } from '../storage/keyspace.js';
 import { compileDefault } from './defaults.js';
-import { compileCheck, newCheck } from './checks.js';
+import { compileCheck, compileIndexExpr, newCheck } from './checks.js';
 import { doneCursor, type Cursor } from './executable.js';
 import { alterTable } from './alter-table.js';
 import { addIndex, checkName, clearTable, columnFrom, deleteRange, keyName } from './table-ops.js';
@@ -131,14 +131,23 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
     case 'createIndex': {
       const t = catalog.table(s.table.name);
       const cols = s.columns.map((c) => {
-        const ci = columnIndex(t, c.name);
+        if (c.expr !== undefined) {
+          // An expression column: checked now (columns exist, types resolve), evaluated on every write.
+          compileIndexExpr(planner, t, c.expr);
+          return { column: -1, desc: c.desc, expr: c.expr };
+        }
+        const ci = columnIndex(t, c.name!);
         if (ci < 0) throw new SqlError(SqlState.UNDEFINED_COLUMN, `column "${c.name}" does not exist`);
         return { column: ci, desc: c.desc };
       });
-      let name = s.name ?? `${t.name}_${s.columns.map((c) => c.name).join('_')}_idx`;
+      // PostgreSQL names an expression column after its function, or "expr".
+      const parts = s.columns
+        .map((c) => c.name ?? (c.expr?.kind === 'func' ? c.expr.name : 'expr'))
+        .join('_');
+      let name = s.name ?? `${t.name}_${parts}_idx`;
       if (s.name === undefined)
         for (let i = 1; catalog.entry(name) !== undefined || catalog.indexOwner(name) !== undefined; i++)
-          name = `${t.name}_${s.columns.map((c) => c.name).join('_')}_idx${i}`;
+          name = `${t.name}_${parts}_idx${i}`;
       if (catalog.entry(name) !== undefined || catalog.indexOwner(name) !== undefined) {
         if (s.ifNotExists) {
           ex.runtime.notice(
@@ -157,7 +166,7 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
         unique: s.unique,
         constraint: false,
       };
-      addIndex(ex, catalog, t, ix);
+      addIndex(planner, ex, catalog, t, ix);
       return doneCursor('CREATE INDEX');
     }
     case 'dropIndex': {

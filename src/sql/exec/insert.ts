@@ -15,7 +15,7 @@ import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
 import { RowWriter } from './row-writer.js';
 import { compileDefault } from './defaults.js';
-import { compileChecks } from './checks.js';
+import { compileWriteHooks } from './checks.js';
 
 type Insert = Extract<Statement, { kind: 'insert' }>;
 
@@ -171,7 +171,7 @@ function finish(
     }
   }
   const n = table.columns.length;
-  const checks = compileChecks(planner, table);
+  const hooks = compileWriteHooks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
@@ -180,7 +180,7 @@ function finish(
         ex.txn,
         table,
         () => (table.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(table.rowIdSequence)),
-        checks === undefined ? undefined : (r) => checks(r, ex),
+        hooks(ex),
       );
       const out: Row[] = [];
       let count = 0;

@@ -14,7 +14,7 @@ import { TableScan } from '../plan/table-scan.js';
 import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
 import { prefixEnd } from '../storage/key-codec.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
-import { chooseName, compileChecks } from './checks.js';
+import { chooseName, writeHooks } from './checks.js';
 import { RowWriter } from './row-writer.js';
 
 const SERIALS: Record<string, SqlType> = {
@@ -105,25 +105,32 @@ export function clearTable(ex: ExecContext, t: TableDef): void {
   for (const ix of t.indexes) deleteRange(ex, indexPrefix(ix.id));
 }
 
-export function rowIdWriter(ex: ExecContext, t: TableDef): RowWriter {
-  return new RowWriter(ex.txn, t, () =>
-    t.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(t.rowIdSequence),
+/** rowIdWriter makes a RowWriter for DDL, with the table's CHECKs and index expressions compiled. */
+export function rowIdWriter(planner: Planner, ex: ExecContext, t: TableDef): RowWriter {
+  return new RowWriter(
+    ex.txn,
+    t,
+    () => (t.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(t.rowIdSequence)),
+    writeHooks(planner, t, ex),
   );
 }
 
-export function addIndex(ex: ExecContext, catalog: CatalogView, t: TableDef, ix: IndexDef): void {
+export function addIndex(
+  planner: Planner,
+  ex: ExecContext,
+  catalog: CatalogView,
+  t: TableDef,
+  ix: IndexDef,
+): void {
   const next: TableDef = { ...t, indexes: [...t.indexes, ix] };
-  const writer = rowIdWriter(ex, next);
+  const writer = rowIdWriter(planner, ex, next);
   const rows = [...new TableScan(t, t.name, undefined).entries(ex)];
   const seen = new Map<string, Uint8Array>();
   for (const e of rows) {
     const k = writer.indexKey(ix, e.row, e.key);
     const id = Buffer.from(k).toString('latin1');
-    if (ix.unique && seen.has(id) && ix.columns.every((c) => e.row[c.column] !== null)) {
-      const c = writer.uniqueViolation(
-        { constraint: ix.name, columns: ix.columns.map((x) => x.column) },
-        e.row,
-      );
+    if (ix.unique && seen.has(id) && writer.uniqueKey(ix, e.row) !== undefined) {
+      const c = writer.uniqueViolation({ constraint: ix.name, columns: [], index: ix }, e.row);
       throw new SqlError('23505', `could not create unique index "${ix.name}"`, {
         detail: c.detail!.replace('already exists', 'is duplicated'),
       });
@@ -149,13 +156,7 @@ export function rewriteTable(
 ): void {
   const rows = [...new TableScan(t, t.name, undefined).entries(ex)];
   clearTable(ex, t);
-  const checks = compileChecks(planner, next);
-  const writer = new RowWriter(
-    ex.txn,
-    next,
-    () => (next.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(next.rowIdSequence)),
-    checks === undefined ? undefined : (r) => checks(r, ex),
-  );
+  const writer = rowIdWriter(planner, ex, next);
   for (const e of rows) writer.insert(map(e.row));
   catalog.put(next);
 }

@@ -17,7 +17,7 @@ import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
 import { RowWriter } from './row-writer.js';
 import { compileDefault } from './defaults.js';
-import { compileChecks } from './checks.js';
+import { compileWriteHooks } from './checks.js';
 
 type Update = Extract<Statement, { kind: 'update' }>;
 type Delete = Extract<Statement, { kind: 'delete' }>;
@@ -127,18 +127,13 @@ export function planUpdate(
     };
   });
   const returning = compileReturning(planner, s.returning, scope);
-  const checks = compileChecks(planner, table);
+  const hooks = compileWriteHooks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
     run(ex: ExecContext): Cursor {
-      const writer = new RowWriter(
-        ex.txn,
-        table,
-        () => 0n,
-        checks === undefined ? undefined : (r) => checks(r, ex),
-      );
+      const writer = new RowWriter(ex.txn, table, () => 0n, hooks(ex));
       const out: Row[] = [];
       const entries = collect(target, ex);
       for (const { entry: e, joined } of entries) {
@@ -164,12 +159,13 @@ export function planDelete(
   const target = matching(planner, table, alias, s.where, s.using);
   const { scan, scope } = target;
   const returning = compileReturning(planner, s.returning, scope);
+  const hooks = compileWriteHooks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
     run(ex: ExecContext): Cursor {
-      const writer = new RowWriter(ex.txn, table, () => 0n);
+      const writer = new RowWriter(ex.txn, table, () => 0n, hooks(ex));
       const out: Row[] = [];
       const entries = collect(target, ex);
       for (const { entry: e, joined } of entries) {

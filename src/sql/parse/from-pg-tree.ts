@@ -106,8 +106,9 @@ export function convertStatement(n: PgNode, _text: string): Statement {
         ifNotExists: f.if_not_exists === true,
         columns: list(f.indexParams).map((p) => {
           const [, e] = nodeType(p);
-          if (e.name === undefined) throw notSupported('an index on an expression');
-          return { name: e.name as string, desc: e.ordering === 'SORTBY_DESC' };
+          const desc = e.ordering === 'SORTBY_DESC';
+          if (e.name === undefined) return { name: undefined, expr: expr(e.expr), desc };
+          return { name: e.name as string, desc };
         }),
       };
     case 'AlterTableStmt':
