@@ -295,7 +295,12 @@ export type Statement =
       readonly query: Select;
       readonly withData: boolean;
     }
-  | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'dropTable';
+      readonly tables: readonly TableRef[];
+      readonly ifExists: boolean;
+      readonly cascade?: boolean;
+    }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
   | {
       readonly kind: 'createIndex';
@@ -318,6 +323,19 @@ export type Statement =
       readonly name: string;
       readonly ifExists: boolean;
       readonly options: SequenceOptions;
+    }
+  | {
+      readonly kind: 'createView';
+      readonly name: string;
+      readonly replace: boolean;
+      readonly columns: readonly string[];
+      readonly query: Select;
+    }
+  | {
+      readonly kind: 'dropView';
+      readonly names: readonly string[];
+      readonly ifExists: boolean;
+      readonly cascade: boolean;
     }
   | {
       readonly kind: 'dropSequence';

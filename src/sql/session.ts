@@ -524,6 +524,10 @@ export function statementTag(s: Statement): string {
       return 'CREATE TABLE AS';
     case 'createSequence':
       return 'CREATE SEQUENCE';
+    case 'createView':
+      return 'CREATE VIEW';
+    case 'dropView':
+      return 'DROP VIEW';
     case 'alterSequence':
       return 'ALTER SEQUENCE';
     case 'dropSequence':

@@ -9,7 +9,15 @@ import type { Transaction } from '../../txn/transaction.js';
 import { SqlError, SqlState } from '../errors.js';
 import { CATALOG_NEXT_ID, CATALOG_TABLE_PREFIX, catalogTableKey } from '../storage/keyspace.js';
 import { prefixEnd } from '../storage/key-codec.js';
-import { isSequence, type CatalogEntry, type SequenceDef, type TableDef } from './table-def.js';
+import {
+  isSequence,
+  isTable,
+  isView,
+  type CatalogEntry,
+  type SequenceDef,
+  type TableDef,
+  type ViewDef,
+} from './table-def.js';
 
 const FIRST_ID = 16384;
 
@@ -43,11 +51,11 @@ export class Catalog {
 
   get(name: string): TableDef | undefined {
     const e = this.entries.get(name);
-    return e === undefined || isSequence(e) ? undefined : e;
+    return e === undefined || !isTable(e) ? undefined : e;
   }
 
   *all(): IterableIterator<TableDef> {
-    for (const e of this.entries.values()) if (!isSequence(e)) yield e;
+    for (const e of this.entries.values()) if (isTable(e)) yield e;
   }
 
   allEntries(): IterableIterator<CatalogEntry> {
@@ -81,7 +89,20 @@ export class CatalogView {
 
   get(name: string): TableDef | undefined {
     const e = this.entry(name);
-    return e === undefined || isSequence(e) ? undefined : e;
+    return e === undefined || !isTable(e) ? undefined : e;
+  }
+
+  view(name: string): ViewDef | undefined {
+    const e = this.entry(name);
+    return e !== undefined && isView(e) ? e : undefined;
+  }
+
+  /** views lists the views. */
+  views(): ViewDef[] {
+    const out = new Map<string, ViewDef>();
+    for (const [n, e] of this.changes) if (e !== null && isView(e)) out.set(n, e);
+    for (const t of this.catalog.allEntries()) if (isView(t) && !this.changes.has(t.name)) out.set(t.name, t);
+    return [...out.values()];
   }
 
   sequence(name: string): SequenceDef | undefined {
@@ -114,7 +135,7 @@ export class CatalogView {
     const out = new Map<string, TableDef>();
     for (const t of this.catalog.all()) out.set(t.name, t);
     for (const [n, t] of this.changes) {
-      if (t === null || isSequence(t)) out.delete(n);
+      if (t === null || !isTable(t)) out.delete(n);
       else out.set(n, t);
     }
     return [...out.values()];

@@ -2,7 +2,7 @@
  * The definitions the catalog keeps: tables, their columns, primary key, secondary indexes and sequences.
  * They are plain JSON-able data, stored under the catalog keys (storage/keyspace.ts).
  */
-import type { Expr } from '../ast.js';
+import type { Expr, Select } from '../ast.js';
 import type { SqlType } from '../types/sql-type.js';
 
 export interface ColumnDef {
@@ -69,11 +69,29 @@ export interface SequenceDef {
   readonly increment: string;
 }
 
-/** CatalogEntry is what the catalog stores under a relation name: a table or a sequence. */
-export type CatalogEntry = TableDef | SequenceDef;
+/** ViewDef is a view: its query (shale's syntax tree, resolved by name when used) and column names. */
+export interface ViewDef {
+  readonly kind: 'view';
+  readonly id: number;
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly query: Select;
+}
+
+/** CatalogEntry is what the catalog stores under a relation name: a table, a sequence or a view. */
+export type CatalogEntry = TableDef | SequenceDef | ViewDef;
 
 export function isSequence(e: CatalogEntry): e is SequenceDef {
   return (e as { kind?: string }).kind === 'sequence';
+}
+
+export function isView(e: CatalogEntry): e is ViewDef {
+  return (e as { kind?: string }).kind === 'view';
+}
+
+/** isTable: a table's definition (they have no kind field). */
+export function isTable(e: CatalogEntry): e is TableDef {
+  return (e as { kind?: string }).kind === undefined;
 }
 
 /** columnIndex finds a column by name, or -1. */

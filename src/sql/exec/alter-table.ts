@@ -11,7 +11,7 @@ import type { CatalogView } from '../catalog/catalog.js';
 import { coerce } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
 import { resolveTypeName } from '../expr/type-name.js';
-import type { Planner } from '../plan/planner.js';
+import { mentionsTable, type Planner } from '../plan/planner.js';
 import { Scope } from '../plan/scope.js';
 import { TableScan, tableColumns } from '../plan/table-scan.js';
 import { indexPrefix } from '../storage/keyspace.js';
@@ -50,6 +50,18 @@ export function alterTable(
   a: AlterAction,
 ): void {
   const t = catalog.table(name);
+  if (
+    (a.kind === 'renameTable' ||
+      a.kind === 'renameColumn' ||
+      a.kind === 'dropColumn' ||
+      a.kind === 'alterType') &&
+    catalog.views().some((v) => mentionsTable(v.query, name))
+  )
+    // Views keep their queries by name: renaming, dropping or retyping what they read would change them.
+    throw new SqlError(
+      SqlState.FEATURE_NOT_SUPPORTED,
+      `ALTER TABLE ${a.kind === 'renameTable' ? 'RENAME' : a.kind === 'renameColumn' ? 'RENAME COLUMN' : a.kind === 'dropColumn' ? 'DROP COLUMN' : 'ALTER COLUMN TYPE'} of a table a view reads is not supported`,
+    );
   switch (a.kind) {
     case 'addColumn': {
       if (columnIndex(t, a.column.name) >= 0) {

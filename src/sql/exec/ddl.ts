@@ -7,7 +7,8 @@ import { SqlError, SqlState } from '../errors.js';
 import type { Expr, Statement } from '../ast.js';
 import { columnIndex, type IndexDef, type TableDef } from '../catalog/table-def.js';
 import type { ExecContext } from '../expr/context.js';
-import type { Planner } from '../plan/planner.js';
+import { mentionsTable, type Planner } from '../plan/planner.js';
+import type { CatalogView } from '../catalog/catalog.js';
 import { indexPrefix, sequenceKey } from '../storage/keyspace.js';
 import { compileDefault } from './defaults.js';
 import { compileCheck, compileIndexExpr, newCheck } from './checks.js';
@@ -113,8 +114,10 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
           }
           throw new SqlError(SqlState.UNDEFINED_TABLE, `table "${t.name}" does not exist`);
         }
+        dropDependentViews(ex, catalog, 'table', t.name, s.cascade === true);
         clearTable(ex, def);
-        for (const c of def.columns) if (c.sequence !== undefined) ex.runtime.dropSequence(c.sequence);
+        // Serial and identity counters go with the table, in its transaction (ids are never reused).
+        for (const c of def.columns) if (c.sequence !== undefined) ex.txn.delete(sequenceKey(c.sequence));
         catalog.drop(t.name);
       }
       return doneCursor('DROP TABLE');
@@ -210,6 +213,54 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       }
       for (const a of s.actions) alterTable(planner, ex, catalog, s.table.name, a);
       return doneCursor('ALTER TABLE');
+    }
+    case 'createView': {
+      const existing = catalog.view(s.name);
+      if (existing === undefined || !s.replace) checkName(catalog, s.name);
+      const p = planner.planQuery(s.query, undefined);
+      if (s.columns.length > p.columns.length)
+        throw new SqlError(SqlState.SYNTAX_ERROR, 'CREATE VIEW specifies more column names than columns');
+      const columns = p.columns.map((c, i) => s.columns[i] ?? c.name);
+      const seen = new Set<string>();
+      for (const c of columns) {
+        if (seen.has(c))
+          throw new SqlError(SqlState.DUPLICATE_COLUMN, `column "${c}" specified more than once`);
+        seen.add(c);
+      }
+      if (existing !== undefined) {
+        if (columns.length < existing.columns.length)
+          throw new SqlError(SqlState.INVALID_TABLE_DEFINITION, 'cannot drop columns from view');
+        existing.columns.forEach((c, i) => {
+          if (columns[i] !== c)
+            throw new SqlError(
+              SqlState.INVALID_TABLE_DEFINITION,
+              `cannot change name of view column "${c}" to "${columns[i]}"`,
+              { hint: 'Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.' },
+            );
+        });
+      }
+      catalog.put({
+        kind: 'view',
+        id: existing?.id ?? catalog.allocateId(),
+        name: s.name,
+        columns,
+        query: s.query,
+      });
+      return doneCursor('CREATE VIEW');
+    }
+    case 'dropView': {
+      for (const name of s.names) {
+        if (catalog.view(name) === undefined) {
+          if (s.ifExists) {
+            ex.runtime.notice('NOTICE', SqlState.UNDEFINED_TABLE, `view "${name}" does not exist, skipping`);
+            continue;
+          }
+          throw new SqlError(SqlState.UNDEFINED_TABLE, `view "${name}" does not exist`);
+        }
+        dropDependentViews(ex, catalog, 'view', name, s.cascade);
+        catalog.drop(name);
+      }
+      return doneCursor('DROP VIEW');
     }
     case 'createSequence': {
       if (catalog.entry(s.name) !== undefined || catalog.indexOwner(s.name) !== undefined) {
@@ -359,4 +410,30 @@ function callsNextval(e: Expr, name: string): boolean {
   };
   walk(e);
   return found;
+}
+
+/**
+ * dropDependentViews handles the views that read relation `name` (found by name in their queries): without
+ * CASCADE they make the DROP fail (2BP01); with it they are dropped first, views on them included.
+ */
+function dropDependentViews(
+  ex: ExecContext,
+  catalog: CatalogView,
+  kind: 'table' | 'view',
+  name: string,
+  cascade: boolean,
+): void {
+  const deps = catalog.views().filter((v) => v.name !== name && mentionsTable(v.query, name));
+  if (deps.length === 0) return;
+  if (!cascade)
+    throw new SqlError('2BP01', `cannot drop ${kind} ${name} because other objects depend on it`, {
+      detail: deps.map((v) => `view ${v.name} depends on ${kind} ${name}`).join('\n'),
+      hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+    });
+  for (const v of deps) {
+    if (catalog.view(v.name) === undefined) continue;
+    ex.runtime.notice('NOTICE', '00000', `drop cascades to view ${v.name}`);
+    dropDependentViews(ex, catalog, 'view', v.name, true);
+    catalog.drop(v.name);
+  }
 }

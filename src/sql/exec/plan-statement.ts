@@ -26,6 +26,7 @@ function targetTable(planner: Planner, name: string, schema: string | undefined,
       position: loc + 1,
     });
   }
+  if (planner.catalog.view(name) !== undefined) throw notSupported('INSERT, UPDATE or DELETE on a view');
   return planner.catalog.table(name, loc + 1);
 }
 
@@ -116,6 +117,8 @@ export function planStatement(planner: Planner, s: Statement): Executable {
     case 'dropIndex':
     case 'alterTable':
     case 'renameIndex':
+    case 'createView':
+    case 'dropView':
     case 'createSequence':
     case 'alterSequence':
     case 'dropSequence':

@@ -115,6 +115,22 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       return convertAlter(f);
     case 'RenameStmt':
       return convertRename(f);
+    case 'ViewStmt': {
+      if (f.withCheckOption !== undefined && f.withCheckOption !== 'NO_CHECK_OPTION')
+        throw notSupported('WITH CHECK OPTION');
+      if (f.options !== undefined) throw notSupported('view options');
+      const rv = unwrapRangeVar(f.view);
+      if (rv.relpersistence === 't') throw notSupported('CREATE TEMPORARY VIEW');
+      const [qt, q] = nodeType(f.query as PgNode);
+      if (qt !== 'SelectStmt') throw notSupported(`CREATE VIEW AS ${statementName(qt)}`);
+      return {
+        kind: 'createView',
+        name: rangeVar(f.view).name,
+        replace: f.replace === true,
+        columns: names(f.aliases),
+        query: convertSelect(q),
+      };
+    }
     case 'CreateSeqStmt':
       return {
         kind: 'createSequence',
@@ -580,13 +596,21 @@ function convertCreateTable(f: Fields): Statement {
 
 function convertDrop(f: Fields): Statement {
   const objects = list(f.objects).map((o) => names(nodeType(o)[1].items));
-  // CASCADE drops what depends on the objects too. No view or foreign key can depend on a table or index
-  // in shale, so only sequences (column defaults calling nextval) use it.
+  // CASCADE drops what depends on the objects too: views (on tables and views), column defaults (on
+  // sequences). No foreign key can depend on anything in shale.
   const cascade = f.behavior === 'DROP_CASCADE';
+  if (f.removeType === 'OBJECT_VIEW')
+    return {
+      kind: 'dropView',
+      ifExists: f.missing_ok === true,
+      cascade,
+      names: objects.map((p) => p[p.length - 1]!),
+    };
   if (f.removeType === 'OBJECT_TABLE') {
     return {
       kind: 'dropTable',
       ifExists: f.missing_ok === true,
+      cascade,
       tables: objects.map((parts) => ({
         kind: 'table',
         schema: parts.length > 1 ? parts[parts.length - 2] : undefined,

@@ -315,6 +315,17 @@ export class Planner implements Analyzer {
             return { plan: new RenamePlan(cte, cols), columns: cols };
           }
         }
+        const view =
+          item.schema === undefined || item.schema === 'public' ? this.catalog.view(item.name) : undefined;
+        if (view !== undefined) {
+          const p = this.planView(view.query);
+          const cols = p.columns.map((c, i) => ({
+            ...c,
+            name: view.columns[i] ?? c.name,
+            table: alias,
+          }));
+          return { plan: new RenamePlan(p, cols), columns: cols };
+        }
         if (
           item.schema === 'pg_catalog' ||
           item.schema === 'information_schema' ||
@@ -458,6 +469,19 @@ export class Planner implements Analyzer {
     ];
     const columns = [...merged, ...rest];
     return { plan: new ProjectPlan(plan, columns, evals), columns };
+  }
+
+  /** planView plans a view's query on its own: no outer columns, no WITH names of the query using it. */
+  private planView(q: Select): Plan {
+    const saved = this.ctes.splice(0, this.ctes.length);
+    const depth = this.queryDepth;
+    this.queryDepth = 1;
+    try {
+      return this.planQuery(q, undefined);
+    } finally {
+      this.ctes.splice(0, this.ctes.length, ...saved);
+      this.queryDepth = depth;
+    }
   }
 
   /** planFrom plans a whole FROM list (comma = cross join). */
