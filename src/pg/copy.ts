@@ -121,6 +121,7 @@ export class CopyIn {
     const planner = new Planner(session.catalog, [], session.engine.system);
     const hooks = compileWriteHooks(planner, t);
     const ex = this.ex;
+    session.catalog.written.add(t.name);
     this.writer = new RowWriter(
       this.ex.txn,
       t,

@@ -59,6 +59,8 @@ export class Session implements Runtime {
   readonly versionString: string;
   private txn: Transaction | undefined;
   private txnStart = 0n;
+  /** txnClock: the catalog's commit clock when the transaction began (Catalog.beginCommit). */
+  private txnClock = 0;
   private view: CatalogView;
   /** explicit: inside BEGIN ... COMMIT. */
   private explicit = false;
@@ -200,6 +202,7 @@ export class Session implements Runtime {
       tx = this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
       this.txn = tx;
       this.txnStart = BigInt(Date.now()) * 1000n;
+      this.txnClock = this.engine.catalog.now();
     }
     return tx;
   }
@@ -227,14 +230,26 @@ export class Session implements Runtime {
   private async commitNow(): Promise<void> {
     const tx = this.txn;
     const changes = this.view.changes;
+    const written = [...this.view.written];
+    const start = this.txnClock;
     this.resetTxn();
     if (tx === undefined) return;
+    const ddl = [...changes.keys()];
+    const catalog = this.engine.catalog;
+    try {
+      catalog.beginCommit(start, ddl, written);
+    } catch (err) {
+      tx.abortIfOpen();
+      throw err;
+    }
     try {
       await tx.commit({ sync: this.settings.get('synchronous_commit') === 'on' });
     } catch (err) {
+      catalog.endCommit(ddl, written, false);
       throw engineError(err);
     }
-    this.engine.catalog.apply(changes);
+    catalog.apply(changes);
+    catalog.endCommit(ddl, written, true);
   }
 
   private rollbackNow(): void {

@@ -26,6 +26,56 @@ export class Catalog {
   private readonly entries = new Map<string, CatalogEntry>();
   /** version: bumped on every committed change (prepared plans made under an older version are re-planned). */
   version = 0;
+  /**
+   * Commit bookkeeping that keeps DDL and row writes of the same table apart. Row layouts and index sets
+   * are read from the catalog when a statement runs, and the engine detects conflicts on keys only: a row
+   * written under an older definition by a transaction that overlaps a DDL transaction on the same table
+   * would survive in the old layout, or without an entry in a new index. So a commit fails (40001) when
+   * the other kind of change to one of its tables committed after it began, or is committing now.
+   */
+  private clock = 0;
+  private readonly lastDdl = new Map<string, number>();
+  private readonly lastDml = new Map<string, number>();
+  private readonly pendingDdl = new Map<string, number>();
+  private readonly pendingDml = new Map<string, number>();
+
+  /** now: the commit clock a transaction starts at. */
+  now(): number {
+    return this.clock;
+  }
+
+  /** beginCommit checks a transaction begun at `start` against the others and marks it as committing. */
+  beginCommit(start: number, ddl: readonly string[], dml: readonly string[]): void {
+    const clash =
+      dml.some((t) => (this.lastDdl.get(t) ?? -1) > start || this.pendingDdl.has(t)) ||
+      ddl.some((t) => (this.lastDml.get(t) ?? -1) > start || this.pendingDml.has(t));
+    if (clash)
+      throw new SqlError(
+        SqlState.SERIALIZATION_FAILURE,
+        'could not serialize access due to concurrent update',
+        { detail: 'A table was changed by DDL and written by another transaction at the same time.' },
+      );
+    for (const t of ddl) this.pendingDdl.set(t, (this.pendingDdl.get(t) ?? 0) + 1);
+    for (const t of dml) this.pendingDml.set(t, (this.pendingDml.get(t) ?? 0) + 1);
+  }
+
+  /** endCommit ends what beginCommit started (committed: the transaction's changes are now visible). */
+  endCommit(ddl: readonly string[], dml: readonly string[], committed: boolean): void {
+    const release = (m: Map<string, number>, t: string): void => {
+      const n = (m.get(t) ?? 1) - 1;
+      if (n <= 0) m.delete(t);
+      else m.set(t, n);
+    };
+    if (committed) this.clock++;
+    for (const t of ddl) {
+      release(this.pendingDdl, t);
+      if (committed) this.lastDdl.set(t, this.clock);
+    }
+    for (const t of dml) {
+      release(this.pendingDml, t);
+      if (committed) this.lastDml.set(t, this.clock);
+    }
+  }
 
   private constructor() {}
 
@@ -75,6 +125,8 @@ export class Catalog {
 /** CatalogView is the catalog as one transaction sees it. */
 export class CatalogView {
   readonly changes = new Map<string, CatalogEntry | null>();
+  /** written: the tables whose rows the transaction wrote (by name). */
+  readonly written = new Set<string>();
 
   constructor(
     readonly catalog: Catalog,

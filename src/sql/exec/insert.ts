@@ -176,6 +176,7 @@ function finish(
     columns: returning?.columns,
     writes: true,
     run(ex: ExecContext): Cursor {
+      ex.runtime.catalog.written.add(table.name);
       const writer = new RowWriter(
         ex.txn,
         table,

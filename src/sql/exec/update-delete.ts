@@ -133,6 +133,7 @@ export function planUpdate(
     writes: true,
     explainScan: () => scan.explain(),
     run(ex: ExecContext): Cursor {
+      ex.runtime.catalog.written.add(table.name);
       const writer = new RowWriter(ex.txn, table, () => 0n, hooks(ex));
       const out: Row[] = [];
       const entries = collect(target, ex);
@@ -165,6 +166,7 @@ export function planDelete(
     writes: true,
     explainScan: () => scan.explain(),
     run(ex: ExecContext): Cursor {
+      ex.runtime.catalog.written.add(table.name);
       const writer = new RowWriter(ex.txn, table, () => 0n, hooks(ex));
       const out: Row[] = [];
       const entries = collect(target, ex);
