@@ -137,6 +137,8 @@ export type FromItem =
       readonly query: Select;
       readonly alias: string;
       readonly columnAliases: readonly string[];
+      /** lateral: LATERAL (it may refer to the FROM items before it). */
+      readonly lateral?: boolean;
       readonly loc: number;
     }
   | {

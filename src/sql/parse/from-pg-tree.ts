@@ -361,6 +361,7 @@ function fromItem(n: PgNode): FromItem {
         query: convertSelect(nodeType(f.subquery)[1]),
         alias: alias.aliasname as string,
         columnAliases: names(alias.colnames),
+        lateral: f.lateral === true,
         loc: 0,
       };
     }

@@ -366,7 +366,7 @@ export class Planner implements Analyzer {
           const r = this.planFromItem(item.right, outer, []);
           const l = this.planFromItem(
             item.left,
-            new Scope(r.columns, outer),
+            siblingScope(item.left, r.columns, outer),
             item.on === undefined ? [] : conjuncts(item.on),
           );
           return this.joinResult(l, r, item, outer, true);
@@ -385,7 +385,7 @@ export class Planner implements Analyzer {
               ];
         const r = this.planFromItem(
           item.right,
-          item.type === 'full' ? outer : new Scope(l.columns, outer),
+          item.type === 'full' ? outer : siblingScope(item.right, l.columns, outer),
           rightWhere,
         );
         return this.joinResult(l, r, item, outer, false);
@@ -489,7 +489,7 @@ export class Planner implements Analyzer {
     if (from.length === 0) return { plan: new ValuesPlan([], [[]]), columns: [] };
     let acc = this.planFromItem(from[0]!, outer, where);
     for (let i = 1; i < from.length; i++) {
-      const r = this.planFromItem(from[i]!, new Scope(acc.columns, outer), where);
+      const r = this.planFromItem(from[i]!, siblingScope(from[i]!, acc.columns, outer), where);
       const columns = [...acc.columns, ...r.columns];
       acc = { plan: new NestedLoopJoin(acc.plan, r.plan, 'inner', undefined), columns };
     }
@@ -606,6 +606,16 @@ export class Planner implements Analyzer {
 
 function asTyped(c: Compiled): Compiled {
   return c.type.id === 'unknown' ? { ...c, unknownLiteral: undefined } : c;
+}
+
+/**
+ * siblingScope is the scope a FROM item after others is planned in: their columns (a table looks its rows up
+ * by key from them; the join runs it with the row of the items before it as the innermost outer row). A
+ * subquery without LATERAL may not refer to them: its scope level stays, without names.
+ */
+function siblingScope(item: FromItem, siblings: ColumnInfo[], outer: Scope | undefined): Scope {
+  if (item.kind === 'subquery' && item.lateral !== true) return new Scope([], outer);
+  return new Scope(siblings, outer);
 }
 
 /** mentionsTable: the query names a relation `name` without a schema anywhere (subqueries included). */
