@@ -14,6 +14,7 @@ import type { SqlType, Value } from '../sql/types/sql-type.js';
 import type { ExecContext, Compiled } from '../sql/expr/context.js';
 import { Planner } from '../sql/plan/planner.js';
 import { compileDefault } from '../sql/exec/defaults.js';
+import { compileWriteHooks } from '../sql/exec/checks.js';
 
 type Copy = Extract<Statement, { kind: 'copy' }>;
 
@@ -152,10 +153,16 @@ export class CopyIn {
     this.columnCount = this.cols.length;
     this.ex = session.execContext();
     const t = this.table;
-    this.writer = new RowWriter(this.ex.txn, t, () =>
-      t.rowIdSequence === undefined ? 0n : session.nextSequenceValue(t.rowIdSequence),
-    );
     const planner = new Planner(session.catalog, [], session.engine.system);
+    const hooks = compileWriteHooks(planner, t);
+    const ex = this.ex;
+    session.catalog.written.add(t.name);
+    this.writer = new RowWriter(
+      this.ex.txn,
+      t,
+      () => (t.rowIdSequence === undefined ? 0n : session.nextSequenceValue(t.rowIdSequence)),
+      hooks(ex),
+    );
     this.defaults = t.columns.map((c, i) =>
       this.cols.includes(i) ? undefined : compileDefault(planner, t, c),
     );

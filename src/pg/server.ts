@@ -172,6 +172,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
         for (const c of sockets) c.terminate();
         await stopped;
         if (http !== undefined) await new Promise<void>((resolve) => http!.close(() => resolve()));
+        engine.sequences.flush();
         if (ownsDb) await db.close();
       })();
       return closing;

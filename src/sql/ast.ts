@@ -149,6 +149,8 @@ export type FromItem =
       readonly query: Select;
       readonly alias: string;
       readonly columnAliases: readonly string[];
+      /** lateral: LATERAL (it may refer to the FROM items before it). */
+      readonly lateral?: boolean;
       readonly loc: number;
     }
   | {
@@ -179,6 +181,10 @@ export interface Cte {
   readonly name: string;
   readonly columns: readonly string[];
   readonly query: Select;
+  /** recursive: written under WITH RECURSIVE (it may refer to itself). */
+  readonly recursive?: boolean;
+  /** dml: a data-modifying WITH query (INSERT, UPDATE or DELETE ... RETURNING); `query` is then unused. */
+  readonly dml?: Statement;
 }
 
 /** Select is a query: a plain SELECT, VALUES, or a set operation of two queries. */
@@ -224,7 +230,25 @@ export interface ColumnDef {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly default: Expr | undefined;
+  /** identity: GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
+  readonly identity?: 'always' | 'byDefault' | undefined;
+  /** constraint names given with CONSTRAINT name (undefined: PostgreSQL's generated name). */
+  readonly primaryKeyName?: string | undefined;
+  readonly uniqueName?: string | undefined;
+  readonly checks?: readonly CheckConstraint[];
   readonly loc: number;
+}
+
+/** CheckConstraint is a CHECK (expr), named or not. */
+export interface CheckConstraint {
+  readonly name: string | undefined;
+  readonly expr: Expr;
+}
+
+/** KeyConstraint is a table-level PRIMARY KEY or UNIQUE (columns), named or not. */
+export interface KeyConstraint {
+  readonly name: string | undefined;
+  readonly columns: readonly string[];
 }
 
 export interface Assignment {
@@ -251,6 +275,8 @@ export type Statement =
       /** source: rows of VALUES (DEFAULT allowed), a query, or undefined for DEFAULT VALUES. */
       readonly source: Select | undefined;
       readonly onConflict: OnConflict | undefined;
+      /** overriding: OVERRIDING SYSTEM VALUE / USER VALUE (identity columns). */
+      readonly overriding?: 'system' | 'user' | undefined;
       readonly returning: readonly SelectItem[];
     }
   | {
@@ -264,6 +290,7 @@ export type Statement =
   | {
       readonly kind: 'delete';
       readonly table: TableRef;
+      readonly using: readonly FromItem[];
       readonly where: Expr | undefined;
       readonly returning: readonly SelectItem[];
     }
@@ -272,21 +299,79 @@ export type Statement =
       readonly table: TableRef;
       readonly ifNotExists: boolean;
       readonly columns: readonly ColumnDef[];
-      readonly primaryKey: readonly string[] | undefined;
-      readonly uniques: readonly (readonly string[])[];
+      readonly primaryKey: KeyConstraint | undefined;
+      readonly uniques: readonly KeyConstraint[];
+      readonly checks: readonly CheckConstraint[];
     }
-  | { readonly kind: 'dropTable'; readonly tables: readonly TableRef[]; readonly ifExists: boolean }
+  | {
+      readonly kind: 'createTableAs';
+      readonly table: TableRef;
+      readonly ifNotExists: boolean;
+      /** columns: the column names given after the table name (the rest come from the query). */
+      readonly columns: readonly string[];
+      readonly query: Select;
+      readonly withData: boolean;
+    }
+  | {
+      readonly kind: 'dropTable';
+      readonly tables: readonly TableRef[];
+      readonly ifExists: boolean;
+      readonly cascade?: boolean;
+    }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
   | {
       readonly kind: 'createIndex';
       readonly name: string | undefined;
       readonly table: TableRef;
-      readonly columns: readonly { name: string; desc: boolean }[];
+      /** columns: a column (name) or an expression (expr) each. */
+      readonly columns: readonly { name: string | undefined; expr?: Expr; desc: boolean }[];
       readonly unique: boolean;
       readonly ifNotExists: boolean;
     }
   | { readonly kind: 'dropIndex'; readonly names: readonly string[]; readonly ifExists: boolean }
-  | { readonly kind: 'alterTable'; readonly table: TableRef; readonly actions: readonly AlterAction[] }
+  | {
+      readonly kind: 'createSequence';
+      readonly name: string;
+      readonly ifNotExists: boolean;
+      readonly options: SequenceOptions;
+    }
+  | {
+      readonly kind: 'alterSequence';
+      readonly name: string;
+      readonly ifExists: boolean;
+      readonly options: SequenceOptions;
+    }
+  | {
+      readonly kind: 'createView';
+      readonly name: string;
+      readonly replace: boolean;
+      readonly columns: readonly string[];
+      readonly query: Select;
+    }
+  | {
+      readonly kind: 'dropView';
+      readonly names: readonly string[];
+      readonly ifExists: boolean;
+      readonly cascade: boolean;
+    }
+  | {
+      readonly kind: 'dropSequence';
+      readonly names: readonly string[];
+      readonly ifExists: boolean;
+      readonly cascade: boolean;
+    }
+  | {
+      readonly kind: 'alterTable';
+      readonly table: TableRef;
+      readonly ifExists: boolean;
+      readonly actions: readonly AlterAction[];
+    }
+  | {
+      readonly kind: 'renameIndex';
+      readonly name: string;
+      readonly to: string;
+      readonly ifExists: boolean;
+    }
   | {
       readonly kind: 'begin';
       readonly start: boolean;
@@ -322,7 +407,28 @@ export type Statement =
     }
   | { readonly kind: 'discard' };
 
+/** SequenceOptions: the options of CREATE / ALTER SEQUENCE shale implements. */
+export interface SequenceOptions {
+  readonly start?: bigint;
+  readonly increment?: bigint;
+  /** restart: RESTART (null: at the start value) or RESTART WITH n. */
+  readonly restart?: bigint | null;
+}
+
 export type AlterAction =
   | { readonly kind: 'addColumn'; readonly column: ColumnDef; readonly ifNotExists: boolean }
-  | { readonly kind: 'addPrimaryKey'; readonly columns: readonly string[] }
-  | { readonly kind: 'addUnique'; readonly columns: readonly string[] };
+  | { readonly kind: 'addPrimaryKey'; readonly columns: readonly string[]; readonly name: string | undefined }
+  | { readonly kind: 'addUnique'; readonly columns: readonly string[]; readonly name: string | undefined }
+  | { readonly kind: 'addCheck'; readonly check: CheckConstraint }
+  | { readonly kind: 'setDefault'; readonly column: string; readonly default: Expr | undefined }
+  | { readonly kind: 'setNotNull'; readonly column: string; readonly notNull: boolean }
+  | {
+      readonly kind: 'alterType';
+      readonly column: string;
+      readonly type: TypeName;
+      readonly using: Expr | undefined;
+    }
+  | { readonly kind: 'dropColumn'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'dropConstraint'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'renameColumn'; readonly column: string; readonly to: string }
+  | { readonly kind: 'renameTable'; readonly to: string };

@@ -31,6 +31,8 @@ export interface Runtime {
   dropSequence(id: number): void;
   /** approximateBytes: about how many bytes of the database's tables hold keys with this prefix. */
   approximateBytes(prefix: Uint8Array): number;
+  /** restartSequence: make `next` a sequence's next value (ALTER SEQUENCE ... RESTART). */
+  restartSequence(id: number, next: bigint, increment: bigint): void;
   /** notice sends a NoticeResponse to the client (WARNING, NOTICE) after the statement. */
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void;
   /**

@@ -56,11 +56,15 @@ const TXN_CONTROL = new Set([
   'explain',
 ]);
 
+const INT8_MAX = 2n ** 63n - 1n;
+
 export class Session implements Runtime {
   readonly settings: Settings;
   readonly versionString: string;
   private txn: Transaction | undefined;
   private txnStart = 0n;
+  /** txnClock: the catalog's commit clock when the transaction began (Catalog.beginCommit). */
+  private txnClock = 0;
   private view: CatalogView;
   /** explicit: inside BEGIN ... COMMIT. */
   private explicit = false;
@@ -76,7 +80,7 @@ export class Session implements Runtime {
   private savepoints: {
     name: string;
     mark: number;
-    changes: Map<string, import('./catalog/table-def.js').TableDef | null>;
+    changes: Map<string, import('./catalog/table-def.js').CatalogEntry | null>;
   }[] = [];
   /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */
   private settingsBefore: SettingsSnapshot | undefined;
@@ -113,9 +117,19 @@ export class Session implements Runtime {
     this.engine.sequences.drop(id);
   }
 
+  restartSequence(id: number, next: bigint, increment: bigint): void {
+    this.engine.sequences.set(id, next, increment);
+  }
+
   nextval(name: string): bigint {
     const seq = this.findSequence(name);
-    const v = this.engine.sequences.nextValue(seq);
+    name = name.replace(/^public\./, '');
+    const v = this.engine.sequences.nextValue(seq.id, seq.start, seq.increment);
+    if (v > INT8_MAX)
+      throw new SqlError(
+        '2200H',
+        `nextval: reached maximum value of sequence "${name}" (9223372036854775807)`,
+      );
     this.currvals.set(name, v);
     this.lastValue = v;
     return v;
@@ -135,8 +149,8 @@ export class Session implements Runtime {
         '22003',
         `setval: value ${value} is out of bounds for sequence "${name}" (1..9223372036854775807)`,
       );
-    this.engine.sequences.set(seq, called ? value + 1n : value);
-    if (called) this.currvals.set(name, value);
+    this.engine.sequences.set(seq.id, called ? value + seq.increment : value, seq.increment);
+    if (called) this.currvals.set(name.replace(/^public\./, ''), value);
     return value;
   }
 
@@ -170,11 +184,15 @@ export class Session implements Runtime {
     return v;
   }
 
-  private findSequence(name: string): number {
+  /** findSequence finds a sequence by name: a stand-alone one, or a serial or identity column's. */
+  private findSequence(name: string): { id: number; start: bigint; increment: bigint } {
     name = name.replace(/^public\./, '');
+    const s = this.view.sequence(name);
+    if (s !== undefined) return { id: s.id, start: BigInt(s.start), increment: BigInt(s.increment) };
     for (const t of this.view.all())
       for (const c of t.columns)
-        if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name) return c.sequence;
+        if (c.sequence !== undefined && `${t.name}_${c.name}_seq` === name)
+          return { id: c.sequence, start: 1n, increment: 1n };
     throw new SqlError(SqlState.UNDEFINED_TABLE, `relation "${name}" does not exist`);
   }
 
@@ -241,6 +259,7 @@ export class Session implements Runtime {
         : this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
       this.txn = tx;
       this.txnStart = BigInt(Date.now()) * 1000n;
+      this.txnClock = this.engine.catalog.now();
     }
     return tx;
   }
@@ -287,14 +306,26 @@ export class Session implements Runtime {
   private async commitNow(): Promise<void> {
     const tx = this.txn;
     const changes = this.view.changes;
+    const written = [...this.view.written];
+    const start = this.txnClock;
     this.resetTxn();
     if (tx === undefined) return;
+    const ddl = [...changes.keys()];
+    const catalog = this.engine.catalog;
+    try {
+      catalog.beginCommit(start, ddl, written);
+    } catch (err) {
+      tx.abortIfOpen();
+      throw err;
+    }
     try {
       await tx.commit({ sync: this.settings.get('synchronous_commit') === 'on' });
     } catch (err) {
+      catalog.endCommit(ddl, written, false);
       throw engineError(err);
     }
-    this.engine.catalog.apply(changes);
+    catalog.apply(changes);
+    catalog.endCommit(ddl, written, true);
   }
 
   private rollbackNow(): void {
@@ -591,6 +622,20 @@ export function statementTag(s: Statement): string {
       return 'SELECT';
     case 'createTable':
       return 'CREATE TABLE';
+    case 'createTableAs':
+      return 'CREATE TABLE AS';
+    case 'createSequence':
+      return 'CREATE SEQUENCE';
+    case 'createView':
+      return 'CREATE VIEW';
+    case 'dropView':
+      return 'DROP VIEW';
+    case 'alterSequence':
+      return 'ALTER SEQUENCE';
+    case 'dropSequence':
+      return 'DROP SEQUENCE';
+    case 'renameIndex':
+      return 'ALTER INDEX';
     case 'dropTable':
       return 'DROP TABLE';
     case 'createIndex':

@@ -15,21 +15,24 @@ export class Sequences {
 
   constructor(private readonly db: DB) {}
 
-  /** nextValue returns the sequence's next value (starting at 1). */
-  nextValue(id: number): bigint {
+  /**
+   * nextValue returns the sequence's next value: `start` (default 1) the first time, then each value
+   * `increment` (positive) above the last. The caller checks the result against the int8 maximum.
+   */
+  nextValue(id: number, start = 1n, increment = 1n): bigint {
     let n = this.next.get(id);
     let lim = this.limit.get(id);
     if (n === undefined || lim === undefined) {
       const stored = this.db.get(sequenceKey(id));
-      n = stored === undefined ? 1n : BigInt(Buffer.from(stored).toString('utf8'));
+      n = stored === undefined ? start : BigInt(Buffer.from(stored).toString('utf8'));
       lim = n;
     }
     if (n >= lim) {
-      lim = n + BLOCK;
+      lim = n + BLOCK * increment;
       this.db.put(sequenceKey(id), lim.toString());
       this.limit.set(id, lim);
     }
-    this.next.set(id, n + 1n);
+    this.next.set(id, n + increment);
     return n;
   }
 
@@ -47,11 +50,22 @@ export class Sequences {
     }
   }
 
-  /** set makes `next` the sequence's next value (setval). */
-  set(id: number, next: bigint): void {
+  /** set makes `next` the sequence's next value (setval, ALTER SEQUENCE ... RESTART). */
+  set(id: number, next: bigint, increment = 1n): void {
     this.next.set(id, next);
-    this.limit.set(id, next + BLOCK);
-    this.db.put(sequenceKey(id), (next + BLOCK).toString());
+    this.limit.set(id, next + BLOCK * increment);
+    this.db.put(sequenceKey(id), (next + BLOCK * increment).toString());
+  }
+
+  /**
+   * flush records each sequence's exact next value (at a clean shutdown), so that a restart continues
+   * without the gap a crash leaves (up to one block of values).
+   */
+  flush(): void {
+    for (const [id, n] of this.next) {
+      this.db.put(sequenceKey(id), n.toString());
+      this.limit.set(id, n);
+    }
   }
 
   /** reset restarts a sequence at 1 (TRUNCATE ... RESTART IDENTITY). */

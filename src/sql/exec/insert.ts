@@ -15,6 +15,7 @@ import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
 import { RowWriter } from './row-writer.js';
 import { compileDefault } from './defaults.js';
+import { compileWriteHooks } from './checks.js';
 
 type Insert = Extract<Statement, { kind: 'insert' }>;
 
@@ -41,6 +42,19 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
             );
           return ci;
         });
+  // Identity columns: GENERATED ALWAYS takes a value only with OVERRIDING SYSTEM VALUE; OVERRIDING USER
+  // VALUE replaces the given values of identity columns with the sequence's.
+  const identityTarget = (i: number): boolean => {
+    const c = table.columns[targets[i]!]!;
+    if (c.identity === undefined) return false;
+    if (s.overriding === 'user') return true;
+    if (c.identity === 'always' && s.overriding !== 'system')
+      throw new SqlError('428C9', `cannot insert a non-DEFAULT value into column "${c.name}"`, {
+        detail: `Column "${c.name}" is an identity column defined as GENERATED ALWAYS.`,
+        hint: 'Use OVERRIDING SYSTEM VALUE to override.',
+      });
+    return false;
+  };
   const empty = new Scope([]);
   const defaults: (Compiled | undefined)[] = table.columns.map((c) => compileDefault(planner, table, c));
   // Each source row becomes a list of evaluators, one per table column.
@@ -67,7 +81,8 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
             : {}),
         });
       return r.map((e: Expr, i) => {
-        if (e.kind === 'default') return undefined as unknown as Compiled;
+        if (e.kind === 'default' || (i < targets.length && identityTarget(i)))
+          return undefined as unknown as Compiled;
         const col = table.columns[targets[i]!]!;
         return coerce(planner, planner.compile(e, empty, 'VALUES'), col.type, 'assignment', e.loc);
       });
@@ -76,6 +91,7 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
     const q = planner.planQuery(src, undefined);
     if (q.columns.length > targets.length)
       throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
+    const skip = q.columns.map((_, i) => i < targets.length && identityTarget(i));
     const conv = q.columns.map((c, i) =>
       coerce(
         planner,
@@ -89,7 +105,7 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
     sourceRows = undefined;
     void sourceRows;
     const mk = (ex: ExecContext): Iterable<Row> => q.rows(ex);
-    return finish(planner, s, table, targets, defaults, undefined, { rows: mk, conv });
+    return finish(planner, s, table, targets, defaults, undefined, { rows: mk, conv, skip });
   }
   return finish(planner, s, table, targets, defaults, rowExprs, undefined);
   void n;
@@ -102,7 +118,7 @@ function finish(
   targets: number[],
   defaults: (Compiled | undefined)[],
   rowExprs: Compiled[][] | undefined,
-  query: { rows: (ex: ExecContext) => Iterable<Row>; conv: Compiled[] } | undefined,
+  query: { rows: (ex: ExecContext) => Iterable<Row>; conv: Compiled[]; skip: readonly boolean[] } | undefined,
 ): Omit<Executable, 'paramTypes'> {
   const tableScope = new Scope(tableColumns(table, s.table.alias ?? table.name));
   const returning = compileReturning(planner, s.returning, tableScope);
@@ -169,12 +185,17 @@ function finish(
     }
   }
   const n = table.columns.length;
+  const hooks = compileWriteHooks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
     async run(ex: ExecContext): Promise<Cursor> {
-      const writer = new RowWriter(ex.txn, table, () =>
-        table.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(table.rowIdSequence),
+      ex.runtime.catalog.written.add(table.name);
+      const writer = new RowWriter(
+        ex.txn,
+        table,
+        () => (table.rowIdSequence === undefined ? 0n : ex.runtime.nextSequenceValue(table.rowIdSequence)),
+        hooks(ex),
       );
       const out: Row[] = [];
       let count = 0;
@@ -195,7 +216,7 @@ function finish(
             await writer.lockKeys(row, table.primaryKey.length > 0 ? writer.rowKey(row) : undefined);
         }
         if (oc !== undefined) {
-          writer.checkNotNull(row);
+          writer.checkRow(row);
           const key = table.primaryKey.length > 0 ? writer.rowKey(row) : new Uint8Array(0);
           const c =
             table.primaryKey.length > 0 || table.indexes.length > 0
@@ -245,10 +266,11 @@ function finish(
         const rows = [...query!.rows(ex)];
         for (const r of rows) {
           const values: (Value | undefined)[] = new Array(n).fill(undefined);
-          for (let i = 0; i < query!.conv.length; i++) values[targets[i]!] = query!.conv[i]!.eval(r, ex);
+          for (let i = 0; i < query!.conv.length; i++)
+            if (query!.skip[i] !== true) values[targets[i]!] = query!.conv[i]!.eval(r, ex);
           // A column given explicitly as NULL by the query stays NULL (no default).
           for (let i = 0; i < query!.conv.length; i++)
-            if (values[targets[i]!] === undefined) values[targets[i]!] = null;
+            if (values[targets[i]!] === undefined && query!.skip[i] !== true) values[targets[i]!] = null;
           await insertOne(build(values));
         }
       }

@@ -5,12 +5,14 @@ import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Select, Statement } from '../ast.js';
 import type { ExecContext } from '../expr/context.js';
 import { collect, matching, relock } from './update-delete.js';
-import type { Planner } from '../plan/planner.js';
+import { mentionsTable, type Planner } from '../plan/planner.js';
+import type { Plan } from '../plan/plan.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
 import { rowsCursor, type Executable } from './executable.js';
 import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
+import { planCreateTableAs } from './create-table-as.js';
 import { indent } from '../plan/plan.js';
 import type { ColumnInfo, Row } from '../plan/scope.js';
 import { isRegType, regOut } from '../expr/reg-types.js';
@@ -27,6 +29,7 @@ function targetTable(planner: Planner, name: string, schema: string | undefined,
       position: loc + 1,
     });
   }
+  if (planner.catalog.view(name) !== undefined) throw notSupported('INSERT, UPDATE or DELETE on a view');
   return planner.catalog.table(name, loc + 1);
 }
 
@@ -60,30 +63,77 @@ function planRowLocks(
   if (q.from.length !== 1 || from?.kind !== 'table' || q.groupBy.length > 0 || q.distinct !== false)
     throw notSupported('FOR UPDATE or FOR SHARE other than on one table without GROUP BY or DISTINCT');
   const table = targetTable(planner, from.name, from.schema, from.loc);
-  const { scan, filter } = matching(planner, table, from.alias ?? table.name, q.where);
+  const target = matching(planner, table, from.alias ?? table.name, q.where, []);
   return async (ex) => {
-    for (const e of collect(scan, filter, ex)) {
-      if (ex.lockRows === true) await relock(ex, table, e, filter);
-      else await ex.txn.getForUpdate(e.key);
+    for (const m of collect(target, ex)) {
+      if (ex.lockRows === true) await relock(ex, table, target, m);
+      else await ex.txn.getForUpdate(m.entry.key);
     }
     if (ex.lockRows === true) ex.txn.refreshReadSnapshot();
+  };
+}
+
+/**
+ * dmlPlan plans a data-modifying WITH query as a plan of its RETURNING rows, computed once per execution.
+ * PostgreSQL's outer query reads the tables as they were before the WITH query changed them; shale's would
+ * see the changes, so reading a changed table in the same statement is refused.
+ */
+/** DmlPlan is a data-modifying WITH query: prime() runs it (it may wait for row locks), rows() reads its result. */
+interface DmlPlan extends Plan {
+  prime(ex: ExecContext): Promise<void>;
+}
+
+function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
+  if (d.kind !== 'insert' && d.kind !== 'update' && d.kind !== 'delete')
+    throw new SqlError(SqlState.INTERNAL_ERROR, `not a data-modifying statement: ${d.kind}`);
+  const t = targetTable(planner, d.table.name, d.table.schema, d.table.loc);
+  const others = { ...outer, with: outer.with.filter((c) => c.dml === undefined) };
+  const siblings = outer.with.filter((c) => c.dml !== undefined && c.dml !== d).map((c) => c.dml);
+  if (mentionsTable(others, t.name) || mentionsTable(siblings, t.name))
+    throw notSupported('a query that reads or changes a table its data-modifying WITH query changes');
+  const e =
+    d.kind === 'insert'
+      ? planInsert(planner, d, t)
+      : d.kind === 'update'
+        ? planUpdate(planner, d, t)
+        : planDelete(planner, d, t);
+  const key = {};
+  return {
+    columns: e.columns ?? [],
+    async prime(ex) {
+      if (ex.cache.has(key)) return;
+      const c = await e.run(ex);
+      ex.cache.set(key, c.next(0).rows);
+      c.close();
+    },
+    rows(ex) {
+      const rows = ex.cache.get(key) as Row[] | undefined;
+      if (rows === undefined)
+        throw new SqlError(SqlState.INTERNAL_ERROR, 'a data-modifying WITH query did not run first');
+      return rows;
+    },
+    explain: () => [`${d.kind[0]!.toUpperCase()}${d.kind.slice(1)} on ${t.name}`],
   };
 }
 
 export function planStatement(planner: Planner, s: Statement): Executable {
   switch (s.kind) {
     case 'query': {
+      planner.planDml = (d) => dmlPlan(planner, d, s.query);
       const plan = planner.planQuery(s.query, undefined);
       const locking =
         s.query.kind === 'select' && s.query.locking !== undefined
           ? planRowLocks(planner, s.query)
           : undefined;
+      const dml = planner.dmlPlans as DmlPlan[];
       return {
         columns: plan.columns,
-        writes: locking !== undefined,
+        writes: locking !== undefined || dml.length > 0,
         paramTypes: paramTypes(planner),
         run: async (ex) => {
           if (locking !== undefined) await locking(ex);
+          // Data-modifying WITH queries run once, first, whether the query reads them or not.
+          for (const p of dml) await p.prime(ex);
           return rowsCursor(
             plan.columns,
             namingRegTypes(plan.columns, plan.rows(ex), ex),
@@ -116,12 +166,22 @@ export function planStatement(planner: Planner, s: Statement): Executable {
         explain: () => [`Delete on ${t.name}`, ...indent(e.explainScan?.() ?? [])],
       };
     }
+    case 'createTableAs': {
+      const e = planCreateTableAs(planner, s);
+      return { ...e, paramTypes: paramTypes(planner), explain: () => [] };
+    }
     case 'createTable':
     case 'dropTable':
     case 'truncate':
     case 'createIndex':
     case 'dropIndex':
     case 'alterTable':
+    case 'renameIndex':
+    case 'createView':
+    case 'dropView':
+    case 'createSequence':
+    case 'alterSequence':
+    case 'dropSequence':
       return {
         columns: undefined,
         writes: true,

@@ -4,6 +4,7 @@
  */
 import type { Transaction } from '../../txn/transaction.js';
 import { SqlError, SqlState } from '../errors.js';
+import type { Expr } from '../ast.js';
 import type { IndexDef, TableDef } from '../catalog/table-def.js';
 import { KeyWriter } from '../storage/key-codec.js';
 import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
@@ -15,14 +16,41 @@ import { compareBytes } from '../../util/bytes.js';
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * WriteHooks are the parts of a table's definition that need compiled expressions (exec/checks.ts makes
+ * them): its CHECK constraints, and the expression columns of its indexes.
+ */
+export interface WriteHooks {
+  /** check throws 23514 when a row violates a CHECK constraint. */
+  readonly check?: (row: Row) => void;
+  /** indexExpr evaluates column i (an expression) of an index for a row. */
+  readonly indexExpr?: (ix: IndexDef, i: number) => { type: SqlType; eval: (row: Row) => Value };
+}
+
 export class RowWriter {
   private readonly types: SqlType[];
   constructor(
     private readonly txn: Transaction,
     readonly table: TableDef,
     private readonly nextRowId: () => bigint,
+    private readonly hooks: WriteHooks = {},
   ) {
     this.types = table.columns.map((c) => c.type);
+    if (
+      hooks.indexExpr === undefined &&
+      table.indexes.some((ix) => ix.columns.some((c) => c.expr !== undefined))
+    )
+      throw new SqlError(SqlState.INTERNAL_ERROR, `index expressions of "${table.name}" are not compiled`);
+    if (hooks.check === undefined && (table.checks ?? []).length > 0)
+      throw new SqlError(SqlState.INTERNAL_ERROR, `CHECK constraints of "${table.name}" are not compiled`);
+  }
+
+  /** column: the type and value of an index's column i for a row. */
+  private column(ix: IndexDef, i: number, row: Row): [SqlType, Value] {
+    const c = ix.columns[i]!;
+    if (c.expr === undefined) return [this.types[c.column]!, row[c.column]!];
+    const e = this.hooks.indexExpr!(ix, i);
+    return [e.type, e.eval(row)];
   }
 
   /** rowKey computes a row's key from its primary key values (a new hidden row id when there is none). */
@@ -39,7 +67,7 @@ export class RowWriter {
     row: Row,
     key: Uint8Array,
     ignoreKey?: Uint8Array,
-  ): { constraint: string; columns: number[]; existing: Uint8Array } | undefined {
+  ): { constraint: string; columns: number[]; existing: Uint8Array; index?: IndexDef } | undefined {
     if (this.table.primaryKey.length > 0 && (ignoreKey === undefined || compareBytes(key, ignoreKey) !== 0)) {
       // Uniqueness looks at the newest committed rows, not only the snapshot: a key another transaction
       // committed after this one began is a duplicate (23505), as in PostgreSQL.
@@ -56,7 +84,7 @@ export class RowWriter {
       if (ik === undefined) continue;
       const owner = this.txn.getLatest(ik);
       if (owner !== undefined && (ignoreKey === undefined || compareBytes(owner, ignoreKey) !== 0))
-        return { constraint: ix.name, columns: ix.columns.map((c) => c.column), existing: owner };
+        return { constraint: ix.name, columns: ix.columns.map((c) => c.column), existing: owner, index: ix };
     }
     return undefined;
   }
@@ -89,14 +117,28 @@ export class RowWriter {
     }
   }
 
+  /** checkRow enforces NOT NULL, then the CHECK constraints. */
+  checkRow(row: Row): void {
+    this.checkNotNull(row);
+    this.hooks.check?.(row);
+  }
+
   describeRow(row: Row): string {
     return row.map((v, i) => (v === null ? 'null' : formatValue(this.types[i]!, v))).join(', ');
   }
 
-  uniqueViolation(c: { constraint: string; columns: number[] }, row: Row): SqlError {
-    const names = c.columns.map((i) => this.table.columns[i]!.name).join(', ');
-    const values = c.columns
-      .map((i) => (row[i] === null ? 'null' : formatValue(this.types[i]!, row[i]!)))
+  uniqueViolation(c: { constraint: string; columns: number[]; index?: IndexDef }, row: Row): SqlError {
+    const ix = c.index;
+    const cols = ix === undefined ? c.columns.map((i) => ({ column: i, expr: undefined })) : ix.columns;
+    const names = cols
+      .map((x) => (x.expr === undefined ? this.table.columns[x.column]!.name : exprText(x.expr)))
+      .join(', ');
+    const values = cols
+      .map((_, i) => {
+        const [t, v] =
+          ix === undefined ? [this.types[c.columns[i]!]!, row[c.columns[i]!]!] : this.column(ix, i, row);
+        return v === null ? 'null' : formatValue(t, v);
+      })
       .join(', ');
     return new SqlError(
       SqlState.UNIQUE_VIOLATION,
@@ -109,7 +151,7 @@ export class RowWriter {
 
   /** insert stores a new row; throws 23505 when a key exists. Returns the row's key. */
   insert(row: Row): Uint8Array {
-    this.checkNotNull(row);
+    this.checkRow(row);
     const key = this.rowKey(row);
     const c = this.conflicting(row, key);
     if (c !== undefined) throw this.uniqueViolation(c, row);
@@ -121,7 +163,7 @@ export class RowWriter {
   /** update replaces the row stored under oldKey with newRow (its key may change). */
   update(oldKey: Uint8Array, oldRow: Row, newRow: Row): Uint8Array {
     this.txn.checkUnchangedSinceSnapshot(oldKey);
-    this.checkNotNull(newRow);
+    this.checkRow(newRow);
     const key = this.table.primaryKey.length === 0 ? oldKey : this.rowKey(newRow);
     const c = this.conflicting(newRow, key, oldKey);
     if (c !== undefined) throw this.uniqueViolation(c, newRow);
@@ -140,12 +182,12 @@ export class RowWriter {
   }
 
   /** uniqueKey: the entry key of a unique index for a row, undefined when a column is NULL (no conflict). */
-  private uniqueKey(ix: IndexDef, row: Row): Uint8Array | undefined {
+  uniqueKey(ix: IndexDef, row: Row): Uint8Array | undefined {
     const w = new KeyWriter(indexPrefix(ix.id));
-    for (const c of ix.columns) {
-      const v: Value = row[c.column]!;
+    for (let i = 0; i < ix.columns.length; i++) {
+      const [t, v] = this.column(ix, i, row);
       if (v === null) return undefined;
-      w.value(this.types[c.column]!, v, c.desc);
+      w.value(t, v, ix.columns[i]!.desc);
     }
     return w.finish();
   }
@@ -155,7 +197,30 @@ export class RowWriter {
     const unique = ix.unique ? this.uniqueKey(ix, row) : undefined;
     if (unique !== undefined) return unique;
     const w = new KeyWriter(indexPrefix(ix.id));
-    for (const c of ix.columns) w.value(this.types[c.column]!, row[c.column]!, c.desc);
+    for (let i = 0; i < ix.columns.length; i++) {
+      const [t, v] = this.column(ix, i, row);
+      w.value(t, v, ix.columns[i]!.desc);
+    }
     return w.bytes(rowKey.length === 0 ? EMPTY : rowKey).finish();
+  }
+}
+
+/** exprText shows an index expression as PostgreSQL's messages do, for the common forms. */
+function exprText(e: Expr): string {
+  switch (e.kind) {
+    case 'column':
+      return e.name;
+    case 'func':
+      return `${e.name}(${e.args.map(exprText).join(', ')})`;
+    case 'op':
+      return e.left === undefined
+        ? `(${e.op}${exprText(e.right)})`
+        : `(${exprText(e.left)} ${e.op} ${exprText(e.right)})`;
+    case 'literal':
+      return e.literal.kind === 'string'
+        ? `'${e.literal.value}'::text`
+        : String((e.literal as { value?: unknown }).value ?? 'NULL');
+    default:
+      return 'expr';
   }
 }

@@ -2,12 +2,13 @@
  * UPDATE and DELETE: the rows the WHERE clause selects (through the best access path) are collected first,
  * then changed, so a row moved by an UPDATE of its key is never met twice.
  */
-import { notSupported, SqlError, SqlState } from '../errors.js';
-import type { Statement } from '../ast.js';
+import { SqlError, SqlState } from '../errors.js';
+import type { FromItem, Statement } from '../ast.js';
 import { columnIndex, type TableDef } from '../catalog/table-def.js';
 import { coerce, isUntyped } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
 import { chooseAccessPath, conjuncts } from '../plan/access-path.js';
+import type { Plan } from '../plan/plan.js';
 import type { Planner } from '../plan/planner.js';
 import { Scope, type Row } from '../plan/scope.js';
 import { TableScan, decodeTableRow, type TableEntry } from '../plan/table-scan.js';
@@ -16,19 +17,39 @@ import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
 import { RowWriter } from './row-writer.js';
 import { compileDefault } from './defaults.js';
+import { compileWriteHooks } from './checks.js';
 
 type Update = Extract<Statement, { kind: 'update' }>;
 type Delete = Extract<Statement, { kind: 'delete' }>;
+
+/** Target is the rows an UPDATE or DELETE selects, with the FROM / USING rows they are joined to. */
+export interface Target {
+  readonly scan: TableScan;
+  readonly filter: Compiled | undefined;
+  /** scope: the target table's columns, then those of FROM / USING. */
+  readonly scope: Scope;
+  readonly others: Plan | undefined;
+}
 
 export function matching(
   planner: Planner,
   table: TableDef,
   alias: string,
   where: Update['where'],
-): { scan: TableScan; filter: Compiled | undefined; scope: Scope } {
-  const path = chooseAccessPath(planner, table, alias, conjuncts(where), undefined);
-  const scan = new TableScan(table, alias, path);
-  const scope = new Scope(scan.columns);
+  from: readonly FromItem[],
+): Target {
+  let scan: TableScan;
+  let others: Plan | undefined;
+  let scope: Scope;
+  if (from.length === 0) {
+    scan = new TableScan(table, alias, chooseAccessPath(planner, table, alias, conjuncts(where), undefined));
+    scope = new Scope(scan.columns);
+  } else {
+    scan = new TableScan(table, alias, undefined);
+    const f = planner.planFrom(from, undefined, []);
+    others = f.plan;
+    scope = new Scope([...scan.columns, ...f.columns]);
+  }
   let filter: Compiled | undefined;
   if (where !== undefined) {
     filter = planner.compile(where, scope, 'WHERE');
@@ -38,33 +59,60 @@ export function matching(
         position: where.loc + 1,
       });
   }
-  return { scan, filter, scope };
+  return { scan, filter, scope, others };
+}
+
+/** Match is one target row and the row its expressions see (the target row joined to a FROM row). */
+export interface Match {
+  readonly entry: TableEntry;
+  readonly joined: Row;
 }
 
 /**
- * relock (READ COMMITTED): waits for the row's lock, then takes the row as last committed; undefined when
- * it was deleted meanwhile or no longer matches the WHERE clause (PostgreSQL's EvalPlanQual recheck).
+ * collect gathers the target rows first (so an UPDATE that moves a row never meets it twice). With FROM /
+ * USING, a target row is taken once, joined to the first FROM row that satisfies the WHERE clause (which
+ * one is unspecified in PostgreSQL too).
+ */
+export function collect(t: Target, ex: ExecContext): Match[] {
+  const out: Match[] = [];
+  const ok = (r: Row): boolean => t.filter === undefined || t.filter.eval(r, ex) === true;
+  if (t.others === undefined) {
+    for (const e of t.scan.entries(ex)) if (ok(e.row)) out.push({ entry: e, joined: e.row });
+    return out;
+  }
+  const others = [...t.others.rows(ex)];
+  for (const e of t.scan.entries(ex))
+    for (const o of others) {
+      const joined = [...e.row, ...o];
+      if (ok(joined)) {
+        out.push({ entry: e, joined });
+        break;
+      }
+    }
+  return out;
+}
+
+/**
+ * relock (READ COMMITTED): waits for the target row's lock, then takes the row as last committed; undefined
+ * when it was deleted meanwhile or, joined as before, no longer satisfies the WHERE clause (PostgreSQL's
+ * EvalPlanQual recheck).
  */
 export async function relock(
   ex: ExecContext,
   table: TableDef,
-  e: TableEntry,
-  filter: Compiled | undefined,
-): Promise<TableEntry | undefined> {
-  const latest = await ex.txn.getForUpdate(e.key);
+  t: Target,
+  m: Match,
+): Promise<Match | undefined> {
+  const latest = await ex.txn.getForUpdate(m.entry.key);
   if (latest === undefined) return undefined;
+  const width = table.columns.length;
   const row = decodeTableRow(
     table.columns.map((c) => c.type),
     latest,
   );
-  if (filter !== undefined && filter.eval(row, ex) !== true) return undefined;
-  return { key: e.key, row };
-}
-
-export function collect(scan: TableScan, filter: Compiled | undefined, ex: ExecContext): TableEntry[] {
-  const out: TableEntry[] = [];
-  for (const e of scan.entries(ex)) if (filter === undefined || filter.eval(e.row, ex) === true) out.push(e);
-  return out;
+  const joined = m.joined.length > width ? [...row, ...m.joined.slice(width)] : row;
+  if (t.filter !== undefined && t.filter.eval(joined, ex) !== true) return undefined;
+  return { entry: { key: m.entry.key, row }, joined };
 }
 
 export function planUpdate(
@@ -72,9 +120,10 @@ export function planUpdate(
   s: Update,
   table: TableDef,
 ): Omit<Executable, 'paramTypes'> & { explainScan(): string[] } {
-  if (s.from.length > 0) throw notSupported('UPDATE ... FROM');
   const alias = s.table.alias ?? table.name;
-  const { scan, filter, scope } = matching(planner, table, alias, s.where);
+  const target = matching(planner, table, alias, s.where, s.from);
+  const { scan, scope } = target;
+  const width = table.columns.length;
   const sets = s.set.map((a) => {
     const ci = columnIndex(table, a.column);
     if (ci < 0)
@@ -84,6 +133,10 @@ export function planUpdate(
         { position: a.loc + 1 },
       );
     const col = table.columns[ci]!;
+    if (col.identity === 'always' && a.value.kind !== 'default')
+      throw new SqlError('428C9', `column "${col.name}" can only be updated to DEFAULT`, {
+        detail: `Column "${col.name}" is an identity column defined as GENERATED ALWAYS.`,
+      });
     if (a.value.kind === 'default') {
       const d = compileDefault(planner, table, col);
       return {
@@ -97,24 +150,30 @@ export function planUpdate(
     };
   });
   const returning = compileReturning(planner, s.returning, scope);
+  const hooks = compileWriteHooks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
     async run(ex: ExecContext): Promise<Cursor> {
-      const writer = new RowWriter(ex.txn, table, () => 0n);
+      ex.runtime.catalog.written.add(table.name);
+      const writer = new RowWriter(ex.txn, table, () => 0n, hooks(ex));
       const out: Row[] = [];
       let count = 0;
-      for (const candidate of collect(scan, filter, ex)) {
-        const e = ex.lockRows === true ? await relock(ex, table, candidate, filter) : candidate;
-        if (e === undefined) continue;
+      for (const candidate of collect(target, ex)) {
+        const m = ex.lockRows === true ? await relock(ex, table, target, candidate) : candidate;
+        if (m === undefined) continue;
+        const { entry: e, joined } = m;
         const row = [...e.row];
-        for (const a of sets) row[a.column] = a.value.eval(e.row, ex);
+        for (const a of sets) row[a.column] = a.value.eval(joined, ex);
         if (ex.lockRows === true)
           await writer.lockKeys(row, table.primaryKey.length === 0 ? undefined : writer.rowKey(row));
         writer.update(e.key, e.row, row);
         count++;
-        if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(row, ex)));
+        if (returning !== undefined) {
+          const r = joined.length > width ? [...row, ...joined.slice(width)] : row;
+          out.push(returning.exprs.map((x) => x.eval(r, ex)));
+        }
       }
       return rowsCursor(returning?.columns, out, () => `UPDATE ${count}`);
     },
@@ -127,22 +186,25 @@ export function planDelete(
   table: TableDef,
 ): Omit<Executable, 'paramTypes'> & { explainScan(): string[] } {
   const alias = s.table.alias ?? table.name;
-  const { scan, filter, scope } = matching(planner, table, alias, s.where);
+  const target = matching(planner, table, alias, s.where, s.using);
+  const { scan, scope } = target;
   const returning = compileReturning(planner, s.returning, scope);
+  const hooks = compileWriteHooks(planner, table);
   return {
     columns: returning?.columns,
     writes: true,
     explainScan: () => scan.explain(),
     async run(ex: ExecContext): Promise<Cursor> {
-      const writer = new RowWriter(ex.txn, table, () => 0n);
+      ex.runtime.catalog.written.add(table.name);
+      const writer = new RowWriter(ex.txn, table, () => 0n, hooks(ex));
       const out: Row[] = [];
       let count = 0;
-      for (const candidate of collect(scan, filter, ex)) {
-        const e = ex.lockRows === true ? await relock(ex, table, candidate, filter) : candidate;
-        if (e === undefined) continue;
-        writer.remove(e.key, e.row);
+      for (const candidate of collect(target, ex)) {
+        const m = ex.lockRows === true ? await relock(ex, table, target, candidate) : candidate;
+        if (m === undefined) continue;
+        writer.remove(m.entry.key, m.entry.row);
         count++;
-        if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(e.row, ex)));
+        if (returning !== undefined) out.push(returning.exprs.map((x) => x.eval(m.joined, ex)));
       }
       return rowsCursor(returning?.columns, out, () => `DELETE ${count}`);
     },

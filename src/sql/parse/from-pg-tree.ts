@@ -6,14 +6,17 @@ import { notSupported, SqlError, SqlState } from '../errors.js';
 import type {
   AlterAction,
   Assignment,
+  CheckConstraint,
   ColumnDef,
   Cte,
   Expr,
   FromItem,
+  KeyConstraint,
   Literal,
   OnConflict,
   Select,
   SelectItem,
+  SequenceOptions,
   SortKey,
   Statement,
   TableRef,
@@ -50,7 +53,18 @@ export function convertStatement(n: PgNode, _text: string): Statement {
   const [t, f] = nodeType(n);
   switch (t) {
     case 'SelectStmt':
+      if (f.intoClause !== undefined) {
+        // SELECT ... INTO t is CREATE TABLE t AS SELECT ...
+        const { intoClause, ...rest } = f;
+        return createTableAs(intoClause as Fields, convertSelect(rest), false);
+      }
       return { kind: 'query', query: convertSelect(f) };
+    case 'CreateTableAsStmt': {
+      if (f.objtype !== 'OBJECT_TABLE') throw notSupported('CREATE MATERIALIZED VIEW');
+      const [qt, q] = nodeType(f.query as PgNode);
+      if (qt !== 'SelectStmt') throw notSupported(`CREATE TABLE AS ${statementName(qt)}`);
+      return createTableAs(f.into as Fields, convertSelect(q), f.if_not_exists === true);
+    }
     case 'InsertStmt':
       return convertInsert(f);
     case 'UpdateStmt':
@@ -58,17 +72,17 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       return {
         kind: 'update',
         table: rangeVar(f.relation),
-        set: list(f.targetList).map(assignment),
+        set: list(f.targetList).flatMap(assignment),
         from: list(f.fromClause).map(fromItem),
         where: optExpr(f.whereClause),
         returning: returningList(f),
       };
     case 'DeleteStmt':
-      if (f.usingClause !== undefined) throw notSupported('DELETE ... USING');
       if (f.withClause !== undefined) throw notSupported('WITH in DELETE');
       return {
         kind: 'delete',
         table: rangeVar(f.relation),
+        using: list(f.usingClause).map(fromItem),
         where: optExpr(f.whereClause),
         returning: returningList(f),
       };
@@ -77,7 +91,7 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'DropStmt':
       return convertDrop(f);
     case 'TruncateStmt':
-      if (f.behavior === 'DROP_CASCADE') throw notSupported('TRUNCATE ... CASCADE');
+      // CASCADE also truncates tables whose foreign keys reference these; shale has no foreign keys.
       return {
         kind: 'truncate',
         tables: list(f.relations).map((r) => rangeVar(r)),
@@ -92,12 +106,45 @@ export function convertStatement(n: PgNode, _text: string): Statement {
         ifNotExists: f.if_not_exists === true,
         columns: list(f.indexParams).map((p) => {
           const [, e] = nodeType(p);
-          if (e.name === undefined) throw notSupported('an index on an expression');
-          return { name: e.name as string, desc: e.ordering === 'SORTBY_DESC' };
+          const desc = e.ordering === 'SORTBY_DESC';
+          if (e.name === undefined) return { name: undefined, expr: expr(e.expr), desc };
+          return { name: e.name as string, desc };
         }),
       };
     case 'AlterTableStmt':
       return convertAlter(f);
+    case 'RenameStmt':
+      return convertRename(f);
+    case 'ViewStmt': {
+      if (f.withCheckOption !== undefined && f.withCheckOption !== 'NO_CHECK_OPTION')
+        throw notSupported('WITH CHECK OPTION');
+      if (f.options !== undefined) throw notSupported('view options');
+      const rv = unwrapRangeVar(f.view);
+      if (rv.relpersistence === 't') throw notSupported('CREATE TEMPORARY VIEW');
+      const [qt, q] = nodeType(f.query as PgNode);
+      if (qt !== 'SelectStmt') throw notSupported(`CREATE VIEW AS ${statementName(qt)}`);
+      return {
+        kind: 'createView',
+        name: rangeVar(f.view).name,
+        replace: f.replace === true,
+        columns: names(f.aliases),
+        query: convertSelect(q),
+      };
+    }
+    case 'CreateSeqStmt':
+      return {
+        kind: 'createSequence',
+        name: rangeVar(f.sequence).name,
+        ifNotExists: f.if_not_exists === true,
+        options: sequenceOptions(f.options, false),
+      };
+    case 'AlterSeqStmt':
+      return {
+        kind: 'alterSequence',
+        name: rangeVar(f.sequence).name,
+        ifExists: f.missing_ok === true,
+        options: sequenceOptions(f.options, true),
+      };
     case 'TransactionStmt':
       return convertTransaction(f);
     case 'VariableSetStmt':
@@ -258,12 +305,30 @@ function lockingOf(x: unknown): 'update' | 'share' | undefined {
 function convertWith(x: unknown): Cte[] {
   if (x === undefined) return [];
   const w = x as Fields;
-  if (w.recursive === true) throw notSupported('WITH RECURSIVE');
-  return list(w.ctes).map((c) => {
+  const recursive = w.recursive === true;
+  return list(w.ctes).map((c): Cte => {
     const [, f] = nodeType(c);
+    if (f.ctematerialized !== undefined && f.ctematerialized !== 'CTEMaterializeDefault')
+      throw notSupported('MATERIALIZED / NOT MATERIALIZED');
+    if (f.search_clause !== undefined || f.cycle_clause !== undefined) throw notSupported('SEARCH and CYCLE');
     const [qt, q] = nodeType(f.ctequery as PgNode);
+    const base = { name: f.ctename as string, columns: names(f.aliascolnames), recursive };
+    if (qt === 'InsertStmt' || qt === 'UpdateStmt' || qt === 'DeleteStmt') {
+      const dml = convertStatement(f.ctequery as PgNode, '');
+      const empty: Select = {
+        kind: 'values',
+        rows: [],
+        with: [],
+        orderBy: [],
+        limit: undefined,
+        offset: undefined,
+        locking: undefined,
+        loc: 0,
+      };
+      return { ...base, query: empty, dml };
+    }
     if (qt !== 'SelectStmt') throw notSupported(`${statementName(qt)} in WITH`);
-    return { name: f.ctename as string, columns: names(f.aliascolnames), query: convertSelect(q) };
+    return { ...base, query: convertSelect(q) };
   });
 }
 
@@ -298,7 +363,6 @@ function fromItem(n: PgNode): FromItem {
     case 'RangeVar':
       return rangeVar(n);
     case 'RangeSubselect': {
-      // LATERAL needs nothing more: items to the right are planned with the columns to their left in scope.
       const alias = f.alias as Fields | undefined;
       if (alias === undefined)
         throw new SqlError(SqlState.SYNTAX_ERROR, 'subquery in FROM must have an alias');
@@ -307,6 +371,7 @@ function fromItem(n: PgNode): FromItem {
         query: convertSelect(nodeType(f.subquery)[1]),
         alias: alias.aliasname as string,
         columnAliases: names(alias.colnames),
+        lateral: f.lateral === true,
         loc: 0,
       };
     }
@@ -355,7 +420,6 @@ function fromItem(n: PgNode): FromItem {
 
 function convertInsert(f: Fields): Statement {
   if (f.withClause !== undefined) throw notSupported('WITH in INSERT');
-  if (f.override !== undefined && f.override !== 'OVERRIDING_NOT_SET') throw notSupported('OVERRIDING');
   const sel = f.selectStmt as PgNode | undefined;
   let onConflict: OnConflict | undefined;
   const oc = f.onConflictClause as Fields | undefined;
@@ -369,7 +433,7 @@ function convertInsert(f: Fields): Statement {
         if (ef.name === undefined) throw notSupported('an expression as ON CONFLICT target');
         return ef.name as string;
       }),
-      set: list(oc.targetList).map(assignment),
+      set: list(oc.targetList).flatMap(assignment),
       where: optExpr(oc.whereClause),
     };
   }
@@ -384,6 +448,12 @@ function convertInsert(f: Fields): Statement {
     columnLocs: list(f.cols).map((c) => (nodeType(c)[1].location as number | undefined) ?? -1),
     source: sel === undefined ? undefined : convertSelect(nodeType(sel)[1]),
     onConflict,
+    overriding:
+      f.override === 'OVERRIDING_SYSTEM_VALUE'
+        ? 'system'
+        : f.override === 'OVERRIDING_USER_VALUE'
+          ? 'user'
+          : undefined,
     returning: returningList(f),
   };
 }
@@ -395,12 +465,23 @@ function returningList(f: Fields): SelectItem[] {
   return list(rc?.exprs ?? f.returningList).map(selectItem);
 }
 
-function assignment(n: PgNode): Assignment {
+function assignment(n: PgNode): Assignment[] {
   const [, f] = nodeType(n);
   if (f.indirection !== undefined) throw notSupported('subscripts in SET');
-  const [vt] = nodeType(f.val as PgNode);
-  if (vt === 'MultiAssignRef') throw notSupported('multiple-column assignment');
-  return { column: f.name as string, value: expr(f.val), loc: (f.location as number | undefined) ?? 0 };
+  const loc = (f.location as number | undefined) ?? 0;
+  const [vt, vf] = nodeType(f.val as PgNode);
+  if (vt === 'MultiAssignRef') {
+    // SET (a, b) = (x, y): one assignment per column, each taking its element of the row.
+    const [st, sf] = nodeType(vf.source as PgNode);
+    if (st !== 'RowExpr') throw notSupported('SET (...) = (SELECT ...)', loc + 1);
+    const args = list(sf.args);
+    if (args.length !== vf.ncolumns)
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'number of columns does not match number of values', {
+        position: ((sf.location as number | undefined) ?? loc) + 1,
+      });
+    return [{ column: f.name as string, value: expr(args[(vf.colno as number) - 1]!), loc }];
+  }
+  return [{ column: f.name as string, value: expr(f.val), loc }];
 }
 
 function typeName(x: unknown): TypeName {
@@ -424,8 +505,13 @@ function columnDef(f: Fields): ColumnDef {
   let primaryKey = false;
   let unique = false;
   let dflt: Expr | undefined;
+  let identity: 'always' | 'byDefault' | undefined;
+  let primaryKeyName: string | undefined;
+  let uniqueName: string | undefined;
+  const checks: CheckConstraint[] = [];
   for (const c of list(f.constraints)) {
     const [, cf] = nodeType(c);
+    const conname = cf.conname as string | undefined;
     switch (cf.contype) {
       case 'CONSTR_NOTNULL':
         notNull = true;
@@ -437,9 +523,18 @@ function columnDef(f: Fields): ColumnDef {
         break;
       case 'CONSTR_PRIMARY':
         primaryKey = true;
+        primaryKeyName = conname;
         break;
       case 'CONSTR_UNIQUE':
         unique = true;
+        uniqueName = conname;
+        break;
+      case 'CONSTR_CHECK':
+        checks.push(checkConstraint(cf));
+        break;
+      case 'CONSTR_IDENTITY':
+        if (list(cf.options).length > 0) throw notSupported('identity sequence options');
+        identity = cf.generated_when === 'a' ? 'always' : 'byDefault';
         break;
       default:
         throw notSupported(constraintName(cf.contype as string) + ' constraints');
@@ -453,8 +548,18 @@ function columnDef(f: Fields): ColumnDef {
     primaryKey,
     unique,
     default: dflt,
+    identity,
+    primaryKeyName,
+    uniqueName,
+    checks,
     loc: (f.location as number | undefined) ?? 0,
   };
+}
+
+function checkConstraint(cf: Fields): CheckConstraint {
+  if (cf.skip_validation === true) throw notSupported('CHECK ... NOT VALID');
+  if (cf.is_no_inherit === true) throw notSupported('CHECK ... NO INHERIT');
+  return { name: cf.conname as string | undefined, expr: expr(cf.raw_expr) };
 }
 
 function constraintName(contype: string): string {
@@ -471,8 +576,9 @@ function convertCreateTable(f: Fields): Statement {
   if (f.inhRelations !== undefined) throw notSupported('INHERITS');
   if (f.partspec !== undefined) throw notSupported('PARTITION BY');
   const columns: ColumnDef[] = [];
-  let primaryKey: string[] | undefined;
-  const uniques: string[][] = [];
+  let primaryKey: KeyConstraint | undefined;
+  const uniques: KeyConstraint[] = [];
+  const checks: CheckConstraint[] = [];
   for (const e of list(f.tableElts)) {
     const [t, ef] = nodeType(e);
     if (t === 'ColumnDef') columns.push(columnDef(ef));
@@ -483,8 +589,10 @@ function convertCreateTable(f: Fields): Statement {
             SqlState.INVALID_TABLE_DEFINITION,
             `multiple primary keys for table "${rel.name}" are not allowed`,
           );
-        primaryKey = names(ef.keys);
-      } else if (ef.contype === 'CONSTR_UNIQUE') uniques.push(names(ef.keys));
+        primaryKey = { name: ef.conname as string | undefined, columns: names(ef.keys) };
+      } else if (ef.contype === 'CONSTR_UNIQUE')
+        uniques.push({ name: ef.conname as string | undefined, columns: names(ef.keys) });
+      else if (ef.contype === 'CONSTR_CHECK') checks.push(checkConstraint(ef));
       else throw notSupported(constraintName(ef.contype as string) + ' constraints');
     } else throw notSupported(`${t} in CREATE TABLE`);
   }
@@ -495,16 +603,27 @@ function convertCreateTable(f: Fields): Statement {
     columns,
     primaryKey,
     uniques,
+    checks,
   };
 }
 
 function convertDrop(f: Fields): Statement {
   const objects = list(f.objects).map((o) => names(nodeType(o)[1].items));
-  if (f.behavior === 'DROP_CASCADE') throw notSupported('DROP ... CASCADE');
+  // CASCADE drops what depends on the objects too: views (on tables and views), column defaults (on
+  // sequences). No foreign key can depend on anything in shale.
+  const cascade = f.behavior === 'DROP_CASCADE';
+  if (f.removeType === 'OBJECT_VIEW')
+    return {
+      kind: 'dropView',
+      ifExists: f.missing_ok === true,
+      cascade,
+      names: objects.map((p) => p[p.length - 1]!),
+    };
   if (f.removeType === 'OBJECT_TABLE') {
     return {
       kind: 'dropTable',
       ifExists: f.missing_ok === true,
+      cascade,
       tables: objects.map((parts) => ({
         kind: 'table',
         schema: parts.length > 1 ? parts[parts.length - 2] : undefined,
@@ -521,29 +640,124 @@ function convertDrop(f: Fields): Statement {
       names: objects.map((p) => p[p.length - 1]!),
     };
   }
+  if (f.removeType === 'OBJECT_SEQUENCE')
+    return {
+      kind: 'dropSequence',
+      ifExists: f.missing_ok === true,
+      cascade,
+      names: objects.map((p) => p[p.length - 1]!),
+    };
   throw notSupported(`DROP ${String(f.removeType).replace('OBJECT_', '')}`);
 }
 
 function convertAlter(f: Fields): Statement {
   if (f.objtype !== undefined && f.objtype !== 'OBJECT_TABLE')
     throw notSupported(`ALTER ${String(f.objtype).replace('OBJECT_', '')}`);
-  const actions: AlterAction[] = list(f.cmds).map((c) => {
+  const actions: AlterAction[] = list(f.cmds).map((c): AlterAction => {
     const [, cf] = nodeType(c);
-    if (cf.subtype === 'AT_AddColumn')
-      return {
-        kind: 'addColumn',
-        column: columnDef(nodeType(cf.def)[1]),
-        ifNotExists: cf.missing_ok === true,
-      };
-    if (cf.subtype === 'AT_AddConstraint') {
-      const [, k] = nodeType(cf.def);
-      if (k.contype === 'CONSTR_PRIMARY') return { kind: 'addPrimaryKey', columns: names(k.keys) };
-      if (k.contype === 'CONSTR_UNIQUE') return { kind: 'addUnique', columns: names(k.keys) };
-      throw notSupported(`ALTER TABLE ADD ${constraintName(k.contype as string)}`);
+    const column = cf.name as string;
+    switch (cf.subtype) {
+      case 'AT_AddColumn':
+        return {
+          kind: 'addColumn',
+          column: columnDef(nodeType(cf.def)[1]),
+          ifNotExists: cf.missing_ok === true,
+        };
+      case 'AT_AddConstraint': {
+        const [, k] = nodeType(cf.def);
+        const name = k.conname as string | undefined;
+        if (k.contype === 'CONSTR_PRIMARY') return { kind: 'addPrimaryKey', columns: names(k.keys), name };
+        if (k.contype === 'CONSTR_UNIQUE') return { kind: 'addUnique', columns: names(k.keys), name };
+        if (k.contype === 'CONSTR_CHECK') return { kind: 'addCheck', check: checkConstraint(k) };
+        throw notSupported(`ALTER TABLE ADD ${constraintName(k.contype as string)}`);
+      }
+      case 'AT_ColumnDefault':
+        return { kind: 'setDefault', column, default: optExpr(cf.def) };
+      case 'AT_SetNotNull':
+        return { kind: 'setNotNull', column, notNull: true };
+      case 'AT_DropNotNull':
+        return { kind: 'setNotNull', column, notNull: false };
+      case 'AT_AlterColumnType': {
+        const [, d] = nodeType(cf.def);
+        if (d.collClause !== undefined) throw notSupported('COLLATE');
+        return { kind: 'alterType', column, type: typeName(d.typeName), using: optExpr(d.raw_default) };
+      }
+      case 'AT_DropColumn':
+        return { kind: 'dropColumn', column, ifExists: cf.missing_ok === true };
+      case 'AT_DropConstraint':
+        return { kind: 'dropConstraint', name: column, ifExists: cf.missing_ok === true };
+      default:
+        throw notSupported(`ALTER TABLE ${String(cf.subtype).replace('AT_', '')}`);
     }
-    throw notSupported(`ALTER TABLE ${String(cf.subtype).replace('AT_', '')}`);
   });
-  return { kind: 'alterTable', table: rangeVar(f.relation), actions };
+  return { kind: 'alterTable', table: rangeVar(f.relation), ifExists: f.missing_ok === true, actions };
+}
+
+function sequenceOptions(x: unknown, alter: boolean): SequenceOptions {
+  const out: { start?: bigint; increment?: bigint; restart?: bigint | null } = {};
+  const int = (arg: unknown): bigint => {
+    const [t, v] = nodeType(arg as PgNode);
+    if (t === 'Integer') return BigInt((v.ival as number | undefined) ?? 0);
+    if (t === 'Float') return BigInt(v.fval as string);
+    throw new SqlError(SqlState.SYNTAX_ERROR, 'sequence options must be integers');
+  };
+  for (const o of list(x)) {
+    const [, d] = nodeType(o);
+    const name = d.defname as string;
+    if (name === 'start') out.start = int(d.arg);
+    else if (name === 'increment') out.increment = int(d.arg);
+    else if (name === 'restart' && alter) out.restart = d.arg === undefined ? null : int(d.arg);
+    else if (name === 'cache')
+      int(d.arg); // a cache only changes performance; shale caches blocks anyway
+    else if ((name === 'minvalue' || name === 'maxvalue') && d.arg === undefined) continue;
+    else if (name === 'cycle' && d.arg !== undefined && nodeType(d.arg as PgNode)[1].boolval !== true)
+      continue;
+    else throw notSupported(`sequence option ${name.toUpperCase().replace('_', ' ')}`);
+  }
+  if (out.increment !== undefined && out.increment <= 0n)
+    throw notSupported('a sequence with a negative or zero INCREMENT');
+  return out;
+}
+
+function createTableAs(into: Fields, query: Select, ifNotExists: boolean): Statement {
+  if (unwrapRangeVar(into.rel).relpersistence === 't') throw notSupported('CREATE TEMPORARY TABLE');
+  if (into.options !== undefined) throw notSupported('WITH (storage options)');
+  if (into.accessMethod !== undefined) throw notSupported('USING (access method)');
+  if (into.tableSpaceName !== undefined) throw notSupported('TABLESPACE');
+  if (into.onCommit !== undefined && into.onCommit !== 'ONCOMMIT_NOOP') throw notSupported('ON COMMIT');
+  return {
+    kind: 'createTableAs',
+    table: rangeVar(into.rel),
+    ifNotExists,
+    columns: names(into.colNames),
+    query,
+    withData: into.skipData !== true,
+  };
+}
+
+function convertRename(f: Fields): Statement {
+  const ifExists = f.missing_ok === true;
+  switch (f.renameType) {
+    case 'OBJECT_TABLE':
+      return {
+        kind: 'alterTable',
+        table: rangeVar(f.relation),
+        ifExists,
+        actions: [{ kind: 'renameTable', to: f.newname as string }],
+      };
+    case 'OBJECT_COLUMN':
+      if (f.relationType !== 'OBJECT_TABLE') throw notSupported('ALTER ... RENAME COLUMN');
+      return {
+        kind: 'alterTable',
+        table: rangeVar(f.relation),
+        ifExists,
+        actions: [{ kind: 'renameColumn', column: f.subname as string, to: f.newname as string }],
+      };
+    case 'OBJECT_INDEX':
+      return { kind: 'renameIndex', name: rangeVar(f.relation).name, to: f.newname as string, ifExists };
+    default:
+      throw notSupported(`ALTER ${String(f.renameType).replace('OBJECT_', '')} ... RENAME`);
+  }
 }
 
 function transactionOptions(x: unknown): { isolation: string | undefined; readOnly: boolean | undefined } {

@@ -198,6 +198,8 @@ export function chooseAccessPath(
     if (p !== undefined) candidates.push(p);
   }
   for (const ix of table.indexes) {
+    // Indexes on expressions are kept up to date but not read (no access path matches expressions yet).
+    if (ix.columns.some((c) => c.expr !== undefined)) continue;
     const p = pathFor(
       ix,
       ix.columns.map((c) => c.column),

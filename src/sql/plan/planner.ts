@@ -4,7 +4,7 @@
  * aggregates of grouped query levels.
  */
 import { SqlError, SqlState } from '../errors.js';
-import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey } from '../ast.js';
+import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
 import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
@@ -33,6 +33,7 @@ import {
 } from './plan.js';
 import { Scope, type ColumnInfo, type Row } from './scope.js';
 import { SetOpPlan } from './set-op.js';
+import { RecursiveUnionPlan, WorkTablePlan } from './recursive-union.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
@@ -49,6 +50,13 @@ export class Planner implements Analyzer {
   aggregates: AggregateCollector | undefined = undefined;
   clause = 'WHERE';
   private readonly ctes: Map<string, Plan>[] = [];
+  private queryDepth = 0;
+  /**
+   * planDml plans a data-modifying WITH query (set by the executor layer, which owns INSERT/UPDATE/DELETE);
+   * dmlPlans are the plans made so: each must run once per execution, whether the query reads it or not.
+   */
+  planDml: ((s: Statement) => Plan) | undefined = undefined;
+  readonly dmlPlans: Plan[] = [];
 
   constructor(
     readonly catalog: CatalogView,
@@ -85,9 +93,10 @@ export class Planner implements Analyzer {
 
   /** planQuery plans a SELECT, VALUES or set operation. */
   planQuery(q: Select, outer: Scope | undefined): Plan {
+    this.queryDepth++;
     const pushed = q.with.length > 0;
-    if (pushed) this.ctes.push(this.planCtes(q.with, outer));
     try {
+      if (pushed) this.ctes.push(this.planCtes(q.with, outer));
       switch (q.kind) {
         case 'select':
           return this.planSelect(q, outer);
@@ -98,6 +107,7 @@ export class Planner implements Analyzer {
       }
     } finally {
       if (pushed) this.ctes.pop();
+      this.queryDepth--;
     }
   }
 
@@ -108,7 +118,20 @@ export class Planner implements Analyzer {
       for (const c of ctes) {
         if (m.has(c.name))
           throw new SqlError('42712', `WITH query name "${c.name}" specified more than once`);
-        const p = this.planQuery(c.query, outer);
+        let p: Plan;
+        let materialize = true;
+        if (c.dml !== undefined) {
+          if (this.planDml === undefined || this.queryDepth !== 1)
+            throw new SqlError(
+              SqlState.FEATURE_NOT_SUPPORTED,
+              'WITH clause containing a data-modifying statement must be at the top level',
+            );
+          p = this.planDml(c.dml);
+          this.dmlPlans.push(p);
+        } else if (c.recursive === true && mentionsTable(c.query, c.name)) {
+          p = this.planRecursive(c, m, outer);
+          materialize = false; // rows are produced as they are found (a LIMIT may stop an endless one)
+        } else p = this.planQuery(c.query, outer);
         if (c.columns.length > p.columns.length)
           throw new SqlError(
             SqlState.INVALID_COLUMN_REFERENCE,
@@ -121,12 +144,61 @@ export class Planner implements Analyzer {
           tableOid: 0,
           attnum: 0,
         }));
-        m.set(c.name, new RenamePlan(new MaterializePlan(p, `CTE Scan on ${c.name}`), cols));
+        m.set(
+          c.name,
+          new RenamePlan(materialize ? new MaterializePlan(p, `CTE Scan on ${c.name}`) : p, cols),
+        );
       }
     } finally {
       this.ctes.pop();
     }
     return m;
+  }
+
+  /**
+   * planRecursive plans `non-recursive term UNION [ALL] recursive term`: the recursive term reads the rows
+   * the previous round produced (a work table) until a round produces none.
+   */
+  private planRecursive(c: Cte, m: Map<string, Plan>, outer: Scope | undefined): Plan {
+    const q = c.query;
+    if (q.kind !== 'setop' || q.op !== 'union' || mentionsTable(q.left, c.name))
+      throw new SqlError(
+        '42P19',
+        `recursive query "${c.name}" does not have the form non-recursive-term UNION [ALL] recursive-term`,
+      );
+    if (q.orderBy.length > 0 || q.limit !== undefined || q.offset !== undefined)
+      throw new SqlError(
+        SqlState.FEATURE_NOT_SUPPORTED,
+        'ORDER BY, LIMIT or OFFSET in a recursive query is not implemented',
+      );
+    const left = this.planQuery(q.left, outer);
+    const cols = left.columns.map((col, i) => ({
+      ...col,
+      name: c.columns[i] ?? col.name,
+      table: c.name,
+      tableOid: 0,
+      attnum: 0,
+    }));
+    const work = new WorkTablePlan(cols);
+    m.set(c.name, work);
+    let right: Plan;
+    try {
+      right = this.planQuery(q.right, outer);
+    } finally {
+      m.delete(c.name);
+    }
+    if (right.columns.length !== left.columns.length)
+      throw new SqlError(SqlState.SYNTAX_ERROR, 'each UNION query must have the same number of columns');
+    right.columns.forEach((rc, i) => {
+      const lt = left.columns[i]!.type;
+      if (rc.type.id !== lt.id)
+        throw new SqlError(
+          SqlState.DATATYPE_MISMATCH,
+          `recursive query "${c.name}" column ${i + 1} has type ${lt.id} in non-recursive term but type ${rc.type.id} overall`,
+          { hint: 'Cast the output of the non-recursive term to the correct type.' },
+        );
+    });
+    return new RecursiveUnionPlan(left, right, work, q.all);
   }
 
   private planValues(rows: readonly (readonly Expr[])[]): Plan {
@@ -244,6 +316,17 @@ export class Planner implements Analyzer {
             return { plan: new RenamePlan(cte, cols), columns: cols };
           }
         }
+        const view =
+          item.schema === undefined || item.schema === 'public' ? this.catalog.view(item.name) : undefined;
+        if (view !== undefined) {
+          const p = this.planView(view.query);
+          const cols = p.columns.map((c, i) => ({
+            ...c,
+            name: view.columns[i] ?? c.name,
+            table: alias,
+          }));
+          return { plan: new RenamePlan(p, cols), columns: cols };
+        }
         if (
           item.schema === 'pg_catalog' ||
           item.schema === 'information_schema' ||
@@ -285,7 +368,7 @@ export class Planner implements Analyzer {
           const r = this.planFromItem(item.right, outer, []);
           const l = this.planFromItem(
             item.left,
-            new Scope(r.columns, outer),
+            siblingScope(item.left, r.columns, outer),
             item.on === undefined ? [] : conjuncts(item.on),
           );
           return this.joinResult(l, r, item, outer, true);
@@ -304,7 +387,7 @@ export class Planner implements Analyzer {
               ];
         const r = this.planFromItem(
           item.right,
-          item.type === 'full' ? outer : new Scope(l.columns, outer),
+          item.type === 'full' ? outer : siblingScope(item.right, l.columns, outer),
           rightWhere,
         );
         return this.joinResult(l, r, item, outer, false);
@@ -390,6 +473,19 @@ export class Planner implements Analyzer {
     return { plan: new ProjectPlan(plan, columns, evals), columns };
   }
 
+  /** planView plans a view's query on its own: no outer columns, no WITH names of the query using it. */
+  private planView(q: Select): Plan {
+    const saved = this.ctes.splice(0, this.ctes.length);
+    const depth = this.queryDepth;
+    this.queryDepth = 1;
+    try {
+      return this.planQuery(q, undefined);
+    } finally {
+      this.ctes.splice(0, this.ctes.length, ...saved);
+      this.queryDepth = depth;
+    }
+  }
+
   /** planFrom plans a whole FROM list (comma = cross join). */
   planFrom(from: readonly FromItem[], outer: Scope | undefined, where: readonly Expr[]): FromResult {
     if (from.length === 0) return { plan: new ValuesPlan([], [[]]), columns: [] };
@@ -440,7 +536,7 @@ export class Planner implements Analyzer {
     const first = early(acc.columns);
     if (first !== undefined) acc = { plan: new FilterPlan(acc.plan, first), columns: acc.columns };
     for (let i = 1; i < from.length; i++) {
-      const scope = new Scope(acc.columns, outer);
+      const scope = siblingScope(from[i]!, acc.columns, outer);
       const before = outerRefCount(scope);
       const r = this.planFromItem(from[i]!, scope, where);
       // Catalog relations have no access paths: an item made only of them that refers to nothing outside is
@@ -594,6 +690,36 @@ function hasSubquery(e: Expr): boolean {
 
 function asTyped(c: Compiled): Compiled {
   return c.type.id === 'unknown' ? { ...c, unknownLiteral: undefined } : c;
+}
+
+/**
+ * siblingScope is the scope a FROM item after others is planned in: their columns (a table looks its rows up
+ * by key from them; the join runs it with the row of the items before it as the innermost outer row). A
+ * subquery without LATERAL may not refer to them: its scope level stays, without names.
+ */
+function siblingScope(item: FromItem, siblings: ColumnInfo[], outer: Scope | undefined): Scope {
+  if (item.kind === 'subquery' && item.lateral !== true) return new Scope([], outer);
+  return new Scope(siblings, outer);
+}
+
+/** mentionsTable: the query names a relation `name` without a schema anywhere (subqueries included). */
+export function mentionsTable(q: unknown, name: string): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const y of x) walk(y);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (o.kind === 'table' && o.schema === undefined && o.name === name) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(q);
+  return found;
 }
 
 function outerRefCount(s: Scope | undefined): number {
