@@ -68,6 +68,8 @@ export type Expr =
       readonly pattern: Expr;
       readonly negated: boolean;
       readonly insensitive: boolean;
+      /** escape: LIKE ... ESCAPE e (undefined: the default backslash). */
+      readonly escape?: Expr;
       readonly loc: number;
     }
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly loc: number }
@@ -77,6 +79,10 @@ export type Expr =
       readonly args: readonly Expr[];
       readonly star: boolean;
       readonly distinct: boolean;
+      /** filter: an aggregate's FILTER (WHERE ...). */
+      readonly filter?: Expr;
+      /** orderBy: ORDER BY inside an aggregate's arguments. */
+      readonly orderBy?: readonly SortKey[];
       readonly loc: number;
     }
   | {
@@ -113,7 +119,19 @@ export type Expr =
         | 'current_catalog';
       readonly loc: number;
     }
-  | { readonly kind: 'default'; readonly loc: number };
+  | { readonly kind: 'default'; readonly loc: number }
+  /** array: ARRAY[...] (only as the right side of ANY/ALL). */
+  | { readonly kind: 'array'; readonly items: readonly Expr[]; readonly loc: number }
+  /** quantified: arg op ANY/ALL (subquery or array). */
+  | {
+      readonly kind: 'quantified';
+      readonly op: string;
+      readonly arg: Expr;
+      readonly all: boolean;
+      readonly query: Select | undefined;
+      readonly array: Expr | undefined;
+      readonly loc: number;
+    };
 
 export interface SortKey {
   readonly expr: Expr;
@@ -153,6 +171,7 @@ export type FromItem =
       readonly kind: 'function';
       readonly func: Expr;
       readonly alias: string | undefined;
+      readonly columnAliases?: readonly string[];
       readonly loc: number;
     };
 

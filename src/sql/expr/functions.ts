@@ -6,6 +6,8 @@ import { SqlError, SqlState } from '../errors.js';
 import { castValue } from '../types/cast.js';
 import { civilFromDays, daysFromCivil, MICROS_PER_DAY } from '../types/datetime.js';
 import { formatDecimal, rescale, toDecimal } from '../types/numeric.js';
+import { numericExp, numericLn, numericLog, numericPower, numericSqrt } from '../types/numeric-math.js';
+import { cbrt, floatPower } from '../types/float-math.js';
 import {
   TYPE_INFO,
   isInteger,
@@ -21,11 +23,13 @@ import { coerce, isUntyped } from './coerce.js';
 import type { Analyzer, Compiled, ExecContext } from './context.js';
 import type { Expr } from '../ast.js';
 import { createHash } from 'node:crypto';
+import { REGEX_FUNCTIONS } from './regex.js';
+import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
-type Impl = (args: Value[], ex: ExecContext) => Value;
+export type Impl = (args: Value[], ex: ExecContext) => Value;
 
-interface Resolved {
+export interface Resolved {
   readonly args: readonly SqlType[];
   readonly result: SqlType;
   readonly impl: Impl;
@@ -35,7 +39,7 @@ interface Resolved {
 }
 
 /** A function definition picks its signature from the argument types (undefined: no match). */
-type FunctionDef = (types: readonly SqlType[]) => Resolved | undefined;
+export type FunctionDef = (types: readonly SqlType[]) => Resolved | undefined;
 
 const chars = (s: string): string[] => [...s];
 const str = (v: Value): string => v as string;
@@ -326,12 +330,14 @@ const FUNCTIONS: Record<string, FunctionDef> = {
         : types[0]!.id === 'bpchar'
           ? { args: [types[0]!], result: T('int4'), impl: ([s]) => Buffer.byteLength(str(s)) }
           : { args: [T('text')], result: T('int4'), impl: ([s]) => Buffer.byteLength(str(s)) },
-  substring: textFn(
-    [2, 3],
-    'text',
-    ([s, from, count]) => substring(str(s), from as number, count as number | undefined),
-    ['text', 'int4', 'int4'],
-  ),
+  substring: (types) =>
+    regexSubstringDef(types) ??
+    textFn(
+      [2, 3],
+      'text',
+      ([s, from, count]) => substring(str(s), from as number, count as number | undefined),
+      ['text', 'int4', 'int4'],
+    )(types),
   substr: textFn(
     [2, 3],
     'text',
@@ -447,7 +453,6 @@ const FUNCTIONS: Record<string, FunctionDef> = {
       ? { args: [], result: T('int8'), impl: (_a, ex) => ex.runtime.lastval(), volatile: true }
       : undefined,
   ascii: textFn(1, 'int4', ([s]) => str(s).codePointAt(0) ?? 0),
-  chr: textFn(1, 'text', ([n]) => String.fromCodePoint(n as number), ['int4']),
   split_part: textFn(
     3,
     'text',
@@ -486,15 +491,28 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   sqrt: mathFn((x) => {
     if (x < 0) throw new SqlError('2201F', 'cannot take square root of a negative number');
     return Math.sqrt(x);
-  }),
-  cbrt: mathFn(Math.cbrt),
-  exp: mathFn(Math.exp),
-  ln: mathFn((x) => {
-    if (x === 0) throw new SqlError('2201E', 'cannot take logarithm of zero');
-    if (x < 0) throw new SqlError('2201E', 'cannot take logarithm of a negative number');
-    return Math.log(x);
-  }),
-  log10: mathFn(Math.log10),
+  }, numericSqrt),
+  cbrt: mathFn(cbrt),
+  exp: mathFn((x) => {
+    const v = Math.exp(x);
+    if (!Number.isFinite(v) && Number.isFinite(x))
+      throw new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: overflow');
+    if (v === 0 && Number.isFinite(x))
+      throw new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'value out of range: underflow');
+    return v;
+  }, numericExp),
+  ln: mathFn(floatLog(Math.log), numericLn),
+  log10: mathFn(floatLog(Math.log10), (x) => numericLog('10', x)),
+  log: (types) => {
+    if (types.length === 1) return mathFn(floatLog(Math.log10), (x) => numericLog('10', x))(types);
+    if (types.length !== 2 || !types.every((t) => isNumericType(t.id) || t.id === 'unknown'))
+      return undefined;
+    return {
+      args: [T('numeric'), T('numeric')],
+      result: T('numeric'),
+      impl: ([b, x]) => numericLog(b as string, x as string),
+    };
+  },
   sign: (types) => {
     if (types.length !== 1) return undefined;
     const k = numberKind(types[0]!);
@@ -621,6 +639,8 @@ FUNCTIONS.pg_typeof = (types) =>
     : undefined;
 
 /** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
+Object.assign(FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS);
+
 function mapChars(s: string, f: (c: string) => string): string {
   let out = '';
   for (const c of s) {
@@ -697,17 +717,22 @@ function modDec(a: string, b: string): { int: bigint; scale: number } {
 function powFn(): FunctionDef {
   return (types) => {
     if (types.length !== 2) return undefined;
-    const numeric = types.some((t) => t.id === 'numeric');
+    const numeric =
+      types.some((t) => t.id === 'numeric') && !types.some((t) => t.id === 'float4' || t.id === 'float8');
+    const t = T(numeric ? 'numeric' : 'float8');
     return {
-      args: [T('float8'), T('float8')],
-      result: T(numeric ? 'numeric' : 'float8'),
-      impl: ([a, b]) => {
-        if (a === 0 && (b as number) < 0)
-          throw new SqlError('2201F', 'zero raised to a negative power is undefined');
-        const r = Math.pow(a as number, b as number);
-        return numeric ? castValue(r, T('float8'), T('numeric')) : r;
-      },
+      args: [t, t],
+      result: t,
+      impl: numeric ? ([a, b]) => numericPower(a as string, b as string) : ([a, b]) => floatPower(a, b),
     };
+  };
+}
+
+function floatLog(f: (x: number) => number): (x: number) => number {
+  return (x) => {
+    if (x === 0) throw new SqlError('2201E', 'cannot take logarithm of zero');
+    if (x < 0) throw new SqlError('2201E', 'cannot take logarithm of a negative number');
+    return f(x);
   };
 }
 

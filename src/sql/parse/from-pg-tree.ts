@@ -334,6 +334,7 @@ function fromItem(n: PgNode): FromItem {
         kind: 'function',
         func: expr(items[0]!),
         alias: alias?.aliasname as string | undefined,
+        columnAliases: names(alias?.colnames),
         loc: 0,
       };
     }
@@ -674,8 +675,6 @@ export function expr(n: PgNode): Expr {
     }
     case 'FuncCall': {
       if (f.over !== undefined) throw notSupported('window functions', loc + 1);
-      if (f.agg_order !== undefined) throw notSupported('ORDER BY in an aggregate', loc + 1);
-      if (f.agg_filter !== undefined) throw notSupported('FILTER in an aggregate', loc + 1);
       if (f.agg_within_group === true) throw notSupported('WITHIN GROUP', loc + 1);
       if (f.func_variadic === true) throw notSupported('VARIADIC', loc + 1);
       const parts = names(f.funcname);
@@ -688,6 +687,8 @@ export function expr(n: PgNode): Expr {
         args: list(f.args).map(expr),
         star: f.agg_star === true,
         distinct: f.agg_distinct === true,
+        ...(f.agg_filter !== undefined ? { filter: expr(f.agg_filter) } : {}),
+        ...(f.agg_order !== undefined ? { orderBy: list(f.agg_order).map(sortKey) } : {}),
         loc,
       };
     }
@@ -719,9 +720,22 @@ export function expr(n: PgNode): Expr {
         case 'EXISTS_SUBLINK':
           return { kind: 'subquery', mode: 'exists', query, arg: undefined, negated: false, loc };
         case 'ANY_SUBLINK': {
-          const op = f.operName === undefined ? '=' : names(f.operName).pop();
-          if (op !== '=') throw notSupported(`${op} ANY (subquery)`, loc + 1);
+          const op = f.operName === undefined ? '=' : names(f.operName).pop()!;
+          if (op !== '=')
+            return {
+              kind: 'quantified',
+              op,
+              arg: expr(f.testexpr),
+              all: false,
+              query,
+              array: undefined,
+              loc,
+            };
           return { kind: 'subquery', mode: 'in', query, arg: expr(f.testexpr), negated: false, loc };
+        }
+        case 'ALL_SUBLINK': {
+          const op = names(f.operName).pop()!;
+          return { kind: 'quantified', op, arg: expr(f.testexpr), all: true, query, array: undefined, loc };
         }
         default:
           throw notSupported(`${String(f.subLinkType).replace('_SUBLINK', '')} subqueries`, loc + 1);
@@ -734,6 +748,8 @@ export function expr(n: PgNode): Expr {
     }
     case 'SetToDefault':
       return { kind: 'default', loc };
+    case 'A_ArrayExpr':
+      return { kind: 'array', items: list(f.elements).map(expr), loc };
     case 'ResTarget':
       return expr(f.val);
     default:
@@ -783,8 +799,18 @@ function aExpr(f: Fields, loc: number): Expr {
         (f.rexpr as PgNode) !== undefined &&
         nodeType(f.rexpr as PgNode)[0] === 'FuncCall' &&
         names(nodeType(f.rexpr as PgNode)[1].funcname).includes('like_escape')
-      )
-        throw notSupported('LIKE ... ESCAPE', loc + 1);
+      ) {
+        const [pattern, escape] = list(nodeType(f.rexpr as PgNode)[1].args).map(expr);
+        return {
+          kind: 'like',
+          arg: left!,
+          pattern: pattern!,
+          escape: escape!,
+          negated: op.startsWith('!'),
+          insensitive: f.kind === 'AEXPR_ILIKE',
+          loc,
+        };
+      }
       return {
         kind: 'like',
         arg: left!,
@@ -810,7 +836,15 @@ function aExpr(f: Fields, loc: number): Expr {
     }
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw notSupported(`${op} ${f.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL'} (array)`, loc + 1);
+      return {
+        kind: 'quantified',
+        op,
+        arg: left!,
+        all: f.kind === 'AEXPR_OP_ALL',
+        query: undefined,
+        array: rightExpr(),
+        loc,
+      };
     case 'AEXPR_SIMILAR':
       throw notSupported('SIMILAR TO', loc + 1);
     default:

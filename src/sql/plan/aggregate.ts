@@ -8,6 +8,7 @@ import type { ExecContext, Evaluator } from '../expr/context.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import { groupKey } from './distinct.js';
 import { indent, type Plan } from './plan.js';
+import { keyComparator, type SortSpec } from './sort.js';
 import type { ColumnInfo, Row } from './scope.js';
 
 export interface AggregateCall {
@@ -15,12 +16,18 @@ export interface AggregateCall {
   readonly args: readonly Evaluator[];
   readonly argTypes: readonly SqlType[];
   readonly distinct: boolean;
+  /** filter: FILTER (WHERE ...): only rows where it is true are aggregated. */
+  readonly filter?: Evaluator | undefined;
+  /** order: ORDER BY inside the call: the group's inputs are sorted before they are folded. */
+  readonly order?: readonly SortSpec[] | undefined;
 }
 
 interface Group {
   readonly keys: Value[];
   readonly accs: Accumulator[];
   readonly seen: (Set<string> | undefined)[];
+  /** buffered: per ordered call, its inputs and sort keys, folded in order at the end. */
+  readonly buffered: ({ args: Value[]; keys: Value[] }[] | undefined)[];
 }
 
 export class AggregatePlan implements Plan {
@@ -38,6 +45,7 @@ export class AggregatePlan implements Plan {
       keys,
       accs: this.calls.map((c) => c.def.make()),
       seen: this.calls.map((c) => (c.distinct ? new Set<string>() : undefined)),
+      buffered: this.calls.map((c) => (c.order !== undefined ? [] : undefined)),
     });
     for (const r of this.input.rows(ex)) {
       const keys = this.groupBy.map((f) => f(r, ex));
@@ -49,6 +57,7 @@ export class AggregatePlan implements Plan {
       }
       for (let i = 0; i < this.calls.length; i++) {
         const c = this.calls[i]!;
+        if (c.filter !== undefined && c.filter(r, ex) !== true) continue;
         const args = c.args.map((f) => f(r, ex));
         const seen = g.seen[i];
         if (seen !== undefined) {
@@ -57,10 +66,20 @@ export class AggregatePlan implements Plan {
           if (seen.has(dk)) continue;
           seen.add(dk);
         }
-        g.accs[i]!.add(args);
+        const buf = g.buffered[i];
+        if (buf !== undefined) buf.push({ args, keys: c.order!.map((s) => s.eval(r, ex)) });
+        else g.accs[i]!.add(args);
       }
     }
     if (groups.size === 0 && this.groupBy.length === 0) groups.set('', newGroup([]));
+    for (const g of groups.values())
+      for (let i = 0; i < this.calls.length; i++) {
+        const buf = g.buffered[i];
+        if (buf === undefined) continue;
+        const cmp = keyComparator(this.calls[i]!.order!);
+        buf.sort((a, b) => cmp(a.keys, b.keys));
+        for (const b of buf) g.accs[i]!.add(b.args);
+      }
     for (const g of groups.values()) yield [...g.keys, ...g.accs.map((a) => a.result())];
   }
 

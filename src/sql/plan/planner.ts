@@ -11,6 +11,7 @@ import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import { compileExpr, exprKey, unify } from '../expr/compile.js';
 import type {
   AggregateCollector,
+  AggregateExtras,
   Analyzer,
   Compiled,
   ExecContext,
@@ -695,6 +696,7 @@ class Collector implements AggregateCollector {
     distinct: boolean,
     star: boolean,
     loc: number,
+    extras?: AggregateExtras,
   ): { slot: number; type: SqlType } {
     const types = args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type));
     const def = resolveAggregate(name, types, star, loc);
@@ -702,7 +704,14 @@ class Collector implements AggregateCollector {
       const want = def.argTypes[i];
       return want === undefined ? settle(this.an, a, loc) : coerce(this.an, a, want, 'implicit', loc);
     });
-    this.calls.push({ def, args: cs.map((c) => c.eval), argTypes: cs.map((c) => c.type), distinct });
+    this.calls.push({
+      def,
+      args: cs.map((c) => c.eval),
+      argTypes: cs.map((c) => c.type),
+      distinct,
+      filter: extras?.filter,
+      order: extras?.order,
+    });
     const slot = this.groupEvals.length + this.calls.length - 1;
     this.outputColumns.push({
       name,

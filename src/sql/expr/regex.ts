@@ -1,0 +1,227 @@
+/**
+ * POSIX regular expressions as PostgreSQL runs them (advanced regular expressions): the operators ~ ~* !~
+ * !~*, regexp_replace, regexp_like, regexp_count, substring(x FROM pattern). Patterns are translated to
+ * JavaScript regular expressions: `.` matches newlines and `^`/`$` anchor the whole string (PostgreSQL's
+ * default, not newline-sensitive, mode), POSIX bracket classes ([[:alpha:]]) and the word-boundary escapes
+ * \m \M \y \Y are rewritten. Invalid patterns are 2201B.
+ */
+import { SqlError, SqlState } from '../errors.js';
+import { sqlType, type SqlType, type TypeId, type Value } from '../types/sql-type.js';
+import type { FunctionDef } from './functions.js';
+
+const INVALID_REGULAR_EXPRESSION = '2201B';
+
+const POSIX_CLASSES: Record<string, string> = {
+  alpha: '\\p{L}',
+  digit: '0-9',
+  alnum: '\\p{L}\\p{Nd}',
+  upper: '\\p{Lu}',
+  lower: '\\p{Ll}',
+  space: '\\s',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  xdigit: '0-9A-Fa-f',
+  word: '\\p{L}\\p{Nd}_',
+  cntrl: '\\x00-\\x1f\\x7f',
+  print: '\\x20-\\x7e\\u00a0-\\u{10ffff}',
+  graph: '\\x21-\\x7e\\u00a1-\\u{10ffff}',
+};
+
+/** translate rewrites a PostgreSQL ARE into JavaScript regular-expression source. */
+function translate(pattern: string): string {
+  let out = '';
+  let inBracket = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (inBracket) {
+      if (c === '[' && pattern[i + 1] === ':') {
+        const end = pattern.indexOf(':]', i + 2);
+        const cls = end < 0 ? undefined : POSIX_CLASSES[pattern.slice(i + 2, end)];
+        if (cls === undefined) throw invalid('invalid character class');
+        out += cls;
+        i = end + 1;
+        continue;
+      }
+      if (c === ']' && !/\[\^?$/.test(out)) inBracket = false;
+      if (c === '\\') {
+        out += c + (pattern[++i] ?? '');
+        continue;
+      }
+      out += c === '[' ? '\\[' : c;
+      continue;
+    }
+    if (c === '[') {
+      inBracket = true;
+      out += c;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') {
+        out += '\\]';
+        i++;
+      }
+      continue;
+    }
+    if (c === '\\') {
+      const n = pattern[i + 1];
+      if (n === undefined) throw invalid('invalid escape \\ sequence');
+      i++;
+      if (n === 'm') out += '\\b(?=\\w)';
+      else if (n === 'M') out += '\\b(?<=\\w)';
+      else if (n === 'y') out += '\\b';
+      else if (n === 'Y') out += '\\B';
+      else if (n === 'A') out += '^';
+      else if (n === 'Z') out += '$';
+      else out += c + n;
+      continue;
+    }
+    out += c;
+  }
+  if (inBracket) throw invalid('brackets [] not balanced');
+  return out;
+}
+
+function invalid(what: string): SqlError {
+  return new SqlError(INVALID_REGULAR_EXPRESSION, `invalid regular expression: ${what}`);
+}
+
+const CACHE = new Map<string, RegExp>();
+
+/** compileRegex compiles a pattern with JavaScript flags ('i', 'g'); cached. */
+export function compileRegex(pattern: string, flags: string): RegExp {
+  const key = flags + '\u0000' + pattern;
+  let re = CACHE.get(key);
+  if (re === undefined) {
+    try {
+      re = new RegExp(translate(pattern), 'su' + flags);
+    } catch (err) {
+      if (err instanceof SqlError) throw err;
+      const msg = String((err as Error).message);
+      throw invalid(
+        /parenthes|group/i.test(msg)
+          ? 'parentheses () not balanced'
+          : /bracket|class/i.test(msg)
+            ? 'brackets [] not balanced'
+            : /quantifier|repeat|nothing to repeat/i.test(msg)
+              ? 'quantifier operand invalid'
+              : 'invalid regular expression',
+      );
+    }
+    if (CACHE.size > 1000) CACHE.clear();
+    CACHE.set(key, re);
+  }
+  re.lastIndex = 0;
+  return re;
+}
+
+/** parseFlags reads regexp_* flags into JavaScript flags and whether to replace globally. */
+function parseFlags(flags: string, allowGlobal: boolean): { js: string; global: boolean } {
+  let ci = false;
+  let global = false;
+  for (const f of flags) {
+    if (f === 'i') ci = true;
+    else if (f === 'c') ci = false;
+    else if (f === 'g' && allowGlobal) global = true;
+    else if (f === 'g')
+      throw new SqlError(
+        SqlState.INVALID_PARAMETER_VALUE,
+        `regexp_${allowGlobal ? 'replace' : 'match'}() does not support the "global" option`,
+      );
+    else if ('bempqstwnx'.includes(f))
+      throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, `regular expression option "${f}" is not supported`);
+    else throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `invalid regular expression option: "${f}"`);
+  }
+  return { js: ci ? 'i' : '', global };
+}
+
+/** regexMatch is the ~ family: does s contain a match of pattern. */
+export function regexMatch(s: string, pattern: string, insensitive: boolean): boolean {
+  return compileRegex(pattern, insensitive ? 'i' : '').test(s);
+}
+
+/** replacementFunction turns PostgreSQL's replacement text (\1..\9, \&, \\) into a replacer. */
+function replacer(replacement: string): (match: string, groups: readonly (string | undefined)[]) => string {
+  return (match, groups) => {
+    let out = '';
+    for (let i = 0; i < replacement.length; i++) {
+      const c = replacement[i]!;
+      if (c === '\\' && i + 1 < replacement.length) {
+        const n = replacement[i + 1]!;
+        if (n >= '1' && n <= '9') {
+          out += groups[Number(n) - 1] ?? '';
+          i++;
+          continue;
+        }
+        if (n === '&') {
+          out += match;
+          i++;
+          continue;
+        }
+        if (n === '\\') {
+          out += '\\';
+          i++;
+          continue;
+        }
+      }
+      out += c;
+    }
+    return out;
+  };
+}
+
+/** regexpReplace is regexp_replace(source, pattern, replacement [, flags]). */
+export function regexpReplace(s: string, pattern: string, replacement: string, flags: string): string {
+  const f = parseFlags(flags, true);
+  const re = compileRegex(pattern, f.js + (f.global ? 'g' : ''));
+  const rep = replacer(replacement);
+  return s.replace(re, (match: string, ...rest: unknown[]) => {
+    const groups = rest.slice(
+      0,
+      rest.findIndex((x) => typeof x === 'number'),
+    ) as (string | undefined)[];
+    return rep(match, groups);
+  });
+}
+
+/** regexSubstring is substring(s FROM pattern): the first parenthesised group's match, or the whole match. */
+export function regexSubstring(s: string, pattern: string): string | null {
+  const m = compileRegex(pattern, '').exec(s);
+  if (m === null) return null;
+  if (m.length > 1) return m[1] ?? null;
+  return m[0];
+}
+
+const T = (id: TypeId): SqlType => sqlType(id);
+const str = (v: Value): string => v as string;
+
+/** REGEX_FUNCTIONS: the regexp_* functions (see functions.ts for the resolution rules). */
+export const REGEX_FUNCTIONS: Record<string, FunctionDef> = {
+  regexp_replace: (types) =>
+    types.length === 3 || types.length === 4
+      ? {
+          args: types.map(() => T('text')),
+          result: T('text'),
+          impl: ([s, p, r, f]) => regexpReplace(str(s), str(p), str(r), f === undefined ? '' : str(f)),
+        }
+      : undefined,
+  regexp_like: (types) =>
+    types.length === 2 || types.length === 3
+      ? {
+          args: types.map(() => T('text')),
+          result: T('bool'),
+          impl: ([s, p, f]) =>
+            compileRegex(str(p), parseFlags(f === undefined ? '' : str(f), false).js).test(str(s)),
+        }
+      : undefined,
+  regexp_count: (types) =>
+    types.length === 2
+      ? {
+          args: [T('text'), T('text')],
+          result: T('int4'),
+          impl: ([s, p]) => {
+            const re = compileRegex(str(p), 'g');
+            let n = 0;
+            for (const _ of str(s).matchAll(re)) n++;
+            return n;
+          },
+        }
+      : undefined,
+};
