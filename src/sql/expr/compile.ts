@@ -27,6 +27,7 @@ import type { AggregateExtras, Analyzer, Compiled, Evaluator } from './context.j
 import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
 import { compileQuantified } from './quantified.js';
+import { compileJsonOp } from './json-ops.js';
 import { AGGREGATES } from './aggregates.js';
 import { compileFunction } from './functions.js';
 import { likeMatcher } from './like.js';
@@ -451,6 +452,8 @@ export function compileOp(
   let l = compileExpr(an, le, scope);
   let r = compileExpr(an, re, scope);
   if (op === '||') return compileConcat(an, l, r, le.loc, re.loc);
+  const json = compileJsonOp(an, op, l, r, loc);
+  if (json !== undefined) return json;
   if (isUntyped(l) && isUntyped(r) && AMBIGUOUS_UNKNOWN.has(op))
     throw new SqlError(SqlState.AMBIGUOUS_FUNCTION, `operator is not unique: unknown ${op} unknown`, {
       position: loc + 1,
@@ -490,7 +493,8 @@ export function compileOp(
 const numericPowerOp = (x: Value, y: Value): Value => numericPower(x as string, y as string);
 
 function plain(t: SqlType): SqlType {
-  return t.id === 'varchar' || t.id === 'bpchar' ? TEXT : sqlType(t.id);
+  // An untyped literal compared with char(n) becomes char (blank-padded comparison), as in PostgreSQL.
+  return t.id === 'varchar' ? TEXT : sqlType(t.id);
 }
 
 export function noOperator(op: string, l: SqlType | undefined, r: SqlType, loc: number): SqlError {

@@ -24,6 +24,7 @@ import type { Analyzer, Compiled, ExecContext } from './context.js';
 import type { Expr } from '../ast.js';
 import { createHash } from 'node:crypto';
 import { REGEX_FUNCTIONS } from './regex.js';
+import { JSON_FUNCTIONS } from './json-ops.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
@@ -639,7 +640,7 @@ FUNCTIONS.pg_typeof = (types) =>
     : undefined;
 
 /** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
-Object.assign(FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS);
+Object.assign(FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS, JSON_FUNCTIONS);
 
 function mapChars(s: string, f: (c: string) => string): string {
   let out = '';

@@ -6,11 +6,11 @@ import { SqlError, SqlState } from '../errors.js';
 
 /**
  * likeMatcher compiles a pattern to a test (case-insensitive for ILIKE). `escape` is the ESCAPE character
- * (backslash by default; the empty string turns escaping off; anything longer is 22019).
+ * (backslash by default; the empty string turns escaping off; anything longer is 22025).
  */
 export function likeMatcher(pattern: string, insensitive: boolean, escape = '\\'): (s: string) => boolean {
   if ([...escape].length > 1)
-    throw new SqlError(SqlState.INVALID_ESCAPE_CHARACTER, 'invalid escape string', {
+    throw new SqlError(SqlState.INVALID_ESCAPE_SEQUENCE, 'invalid escape string', {
       hint: 'Escape string must be empty or one character.',
     });
   let re = '^';

@@ -3,6 +3,7 @@
  * (C collation, i.e. by code point), NaN above every other float or numeric, false before true.
  */
 import { compareNumeric } from './numeric.js';
+import { compareJsonb, parseJson } from './json-value.js';
 import type { TypeId, Value } from './sql-type.js';
 import { compareBytes } from '../../util/bytes.js';
 
@@ -52,8 +53,9 @@ export function compareFor(id: TypeId): Compare {
     case 'name':
     case 'unknown':
     case 'json':
-    case 'jsonb':
       return (a, b) => compareText(a as string, b as string);
+    case 'jsonb':
+      return (a, b) => (a === b ? 0 : compareJsonb(parseJson(a as string), parseJson(b as string)));
     case 'bytea':
       return (a, b) => compareBytes(a as Uint8Array, b as Uint8Array);
     case 'bool':

@@ -8,6 +8,7 @@ import { applyNumericTypmod, parseNumeric } from './numeric.js';
 import { formatDate, formatTimestamp, parseDate, parseTimestamp, parseTimestamptz } from './datetime.js';
 import { TYPE_INFO, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
+import { parseJson } from './json-value.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
   int2: [-32768, 32767],
@@ -94,13 +95,7 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'timestamptz':
       return parseTimestamptz(text);
     case 'json':
-      try {
-        JSON.parse(text);
-      } catch {
-        throw new SqlError(SqlState.INVALID_TEXT_REPRESENTATION, 'invalid input syntax for type json', {
-          detail: `Token "${text}" is invalid.`,
-        });
-      }
+      parseJson(text);
       return text;
     case 'jsonb':
       return normalizeJsonb(text);
