@@ -28,6 +28,7 @@ import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
 import { compileQuantified } from './quantified.js';
 import { compileJsonOp } from './json-ops.js';
+import { compileDatetimeArith, negateIntervalValue } from './datetime-arith.js';
 import { AGGREGATES } from './aggregates.js';
 import { compileFunction } from './functions.js';
 import { likeMatcher } from './like.js';
@@ -464,6 +465,21 @@ export function compileOp(
     r = coerce(an, r, sqlType('float8'), 'implicit', re.loc);
   }
   // An untyped side takes the other side's type (text when both are untyped).
+  // timestamp + 'literal' and 'literal' + timestamp: the literal is an interval.
+  if (
+    op === '+' &&
+    isUntyped(r) &&
+    !isUntyped(l) &&
+    (l.type.id === 'timestamp' || l.type.id === 'timestamptz')
+  )
+    r = coerce(an, r, sqlType('interval'), 'implicit', re.loc);
+  if (
+    op === '+' &&
+    isUntyped(l) &&
+    !isUntyped(r) &&
+    (r.type.id === 'timestamp' || r.type.id === 'timestamptz')
+  )
+    l = coerce(an, l, sqlType('interval'), 'implicit', le.loc);
   if (isUntyped(l) && !isUntyped(r))
     l = coerce(an, l, r.type.id === 'unknown' ? TEXT : plain(r.type), 'implicit', le.loc);
   else if (isUntyped(r) && !isUntyped(l))
@@ -578,7 +594,9 @@ export function comparisonTest(op: string): (c: number) => boolean {
 }
 
 function compileArith(an: Analyzer, op: ArithOp, l: Compiled, r: Compiled, loc: number): Compiled {
-  // date ± integer → date; date - date → integer; timestamp - timestamp needs interval (not supported).
+  const dt = compileDatetimeArith(an, op, l, r, loc);
+  if (dt !== undefined) return dt;
+  // date ± integer → date; date - date → integer.
   if (l.type.id === 'date' && (r.type.id === 'int4' || r.type.id === 'int2') && (op === '+' || op === '-')) {
     const s = op === '+' ? 1 : -1;
     return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + s * (y as number));
@@ -587,15 +605,7 @@ function compileArith(an: Analyzer, op: ArithOp, l: Compiled, r: Compiled, loc: 
     return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + (y as number));
   if (l.type.id === 'date' && r.type.id === 'date' && op === '-')
     return strictBinary(sqlType('int4'), l, r, (x, y) => (x as number) - (y as number));
-  if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) {
-    if (
-      (l.type.id === 'timestamp' || l.type.id === 'timestamptz' || l.type.id === 'date') &&
-      op !== '*' &&
-      op !== '/'
-    )
-      throw notSupported('interval arithmetic', loc + 1);
-    throw noOperator(op, l.type, r.type, loc);
-  }
+  if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
   let t = commonType(l.type, r.type)!;
   if (t.id === 'oid' || t.id === 'regclass') t = sqlType('int8');
   if (op === '%' && (t.id === 'float4' || t.id === 'float8')) throw noOperator(op, l.type, r.type, loc);
@@ -637,6 +647,7 @@ function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: num
   }
   if (op === '@' && isNumericType(c.type.id)) return compileFunction(an, 'abs', [c], loc);
   if (op === '~' && isIntegerType(c.type.id)) return bitwiseNot(c);
+  if (op === '-' && c.type.id === 'interval') return { ...c, eval: (r, ex) => negateIntervalValue(f(r, ex)) };
   throw noOperator(op, undefined, c.type, loc);
 }
 

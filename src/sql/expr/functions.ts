@@ -25,6 +25,8 @@ import type { Expr } from '../ast.js';
 import { createHash } from 'node:crypto';
 import { REGEX_FUNCTIONS } from './regex.js';
 import { JSON_FUNCTIONS } from './json-ops.js';
+import { DATETIME_FUNCTIONS } from './datetime-arith.js';
+import { intervalPart } from '../types/interval.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
@@ -272,6 +274,7 @@ function extractFn(asNumeric: boolean): FunctionDef {
   return (types) => {
     if (types.length !== 2) return undefined;
     const t = types[1]!.id === 'unknown' ? T('timestamptz') : types[1]!;
+    if (t.id === 'interval') return intervalExtract(asNumeric);
     if (t.id !== 'date' && t.id !== 'timestamp' && t.id !== 'timestamptz') return undefined;
     return {
       args: [T('text'), t],
@@ -288,6 +291,25 @@ function extractFn(asNumeric: boolean): FunctionDef {
         return String(p.value);
       },
     };
+  };
+}
+
+function intervalExtract(asNumeric: boolean): Resolved {
+  return {
+    args: [T('text'), T('interval')],
+    result: T(asNumeric ? 'numeric' : 'float8'),
+    impl: ([field, v]) => {
+      const p = intervalPart((field as string).toLowerCase(), v as string);
+      if (p === undefined)
+        throw new SqlError(
+          SqlState.INVALID_PARAMETER_VALUE,
+          `unit "${field as string}" not supported for type interval`,
+        );
+      if (p.micros === undefined) return asNumeric ? String(p.value) : p.value;
+      const scale = p.scale ?? 6;
+      if (!asNumeric) return Number(p.micros) / 10 ** scale;
+      return formatDecimal({ int: p.micros, scale });
+    },
   };
 }
 
@@ -640,7 +662,7 @@ FUNCTIONS.pg_typeof = (types) =>
     : undefined;
 
 /** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
-Object.assign(FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS, JSON_FUNCTIONS);
+Object.assign(FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS, JSON_FUNCTIONS, DATETIME_FUNCTIONS);
 
 function mapChars(s: string, f: (c: string) => string): string {
   let out = '';

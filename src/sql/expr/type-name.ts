@@ -12,7 +12,6 @@ export function resolveTypeName(t: TypeName): SqlType {
   if (id === undefined) {
     if (
       [
-        'interval',
         'time',
         'timetz',
         'uuid',

@@ -7,6 +7,7 @@ import { SqlError, SqlState } from '../errors.js';
 import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
 import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
+import { planFunctionScan } from './function-scan.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import { compileExpr, exprKey, unify } from '../expr/compile.js';
 import type {
@@ -276,7 +277,8 @@ export class Planner implements Analyzer {
         return { plan: new RenamePlan(p, cols), columns: cols };
       }
       case 'function': {
-        throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'functions in FROM are not supported');
+        const scan = planFunctionScan(this, item, outer);
+        return { plan: scan, columns: [...scan.columns] };
       }
       case 'join': {
         if (item.type === 'right') {

@@ -4,6 +4,7 @@
  */
 import { compareNumeric } from './numeric.js';
 import { compareJsonb, parseJson } from './json-value.js';
+import { compareInterval } from './interval.js';
 import type { TypeId, Value } from './sql-type.js';
 import { compareBytes } from '../../util/bytes.js';
 
@@ -48,6 +49,8 @@ export function compareFor(id: TypeId): Compare {
       return (a, b) => compareNumeric(a as string, b as string);
     case 'bpchar':
       return compareBpchar;
+    case 'interval':
+      return (a, b) => compareInterval(a as string, b as string);
     case 'text':
     case 'varchar':
     case 'name':

@@ -5,6 +5,7 @@
  *   numeric → string (canonical decimal text, see numeric.ts)           text, varchar, bpchar → string
  *   bytea → Uint8Array        date → number (days since 1970-01-01)     json, jsonb → string
  *   timestamp, timestamptz → bigint (microseconds since 1970-01-01 00:00:00 UTC)
+ *   interval → string "<months> <days> <microseconds>" (see interval.ts)
  *   unknown → string (an untyped literal, resolved by context)
  *
  * NULL is JavaScript's null for every type.
@@ -29,6 +30,7 @@ export type TypeId =
   | 'timestamptz'
   | 'json'
   | 'jsonb'
+  | 'interval'
   | 'oid'
   | 'regclass'
   | 'unknown';
@@ -71,6 +73,7 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   date: { oid: 1082, typlen: 4, category: 'D', pgName: 'date' },
   timestamp: { oid: 1114, typlen: 8, category: 'D', pgName: 'timestamp without time zone' },
   timestamptz: { oid: 1184, typlen: 8, category: 'D', pgName: 'timestamp with time zone' },
+  interval: { oid: 1186, typlen: 16, category: 'T', pgName: 'interval' },
   numeric: { oid: 1700, typlen: -1, category: 'N', pgName: 'numeric' },
   regclass: { oid: 2205, typlen: 4, category: 'N', pgName: 'regclass' },
   jsonb: { oid: 3802, typlen: -1, category: 'U', pgName: 'jsonb' },
@@ -150,6 +153,7 @@ const NAMES: Record<string, TypeId> = {
   timestamptz: 'timestamptz',
   json: 'json',
   jsonb: 'jsonb',
+  interval: 'interval',
   oid: 'oid',
   regclass: 'regclass',
   unknown: 'unknown',

@@ -9,6 +9,7 @@ import { formatDate, formatTimestamp, parseDate, parseTimestamp, parseTimestampt
 import { TYPE_INFO, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 import { parseJson } from './json-value.js';
+import { decodeInterval, encodeInterval, formatInterval, parseInterval } from './interval.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
   int2: [-32768, 32767],
@@ -99,6 +100,8 @@ export function parseValue(t: SqlType, text: string): Value {
       return text;
     case 'jsonb':
       return normalizeJsonb(text);
+    case 'interval':
+      return parseInterval(text);
   }
 }
 
@@ -202,6 +205,8 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
       return formatTimestamp(v as bigint, false);
     case 'timestamptz':
       return formatTimestamp(v as bigint, true);
+    case 'interval':
+      return formatInterval(v as string);
     default:
       return String(v);
   }
@@ -262,6 +267,13 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
       )
         return parseValue(t, Buffer.from(b).toString('utf8'));
       break;
+    case 'interval':
+      need(16);
+      return encodeInterval({
+        micros: view.getBigInt64(0),
+        days: view.getInt32(8),
+        months: view.getInt32(12),
+      });
     case 'jsonb':
       if (b[0] === 1) return parseValue(t, Buffer.from(b.subarray(1)).toString('utf8'));
       break;
@@ -319,6 +331,14 @@ export function formatBinary(t: SqlType, v: Exclude<Value, null>): Uint8Array {
       return Buffer.from(v as string, 'utf8');
     case 'jsonb':
       return Buffer.concat([Uint8Array.of(1), Buffer.from(v as string, 'utf8')]);
+    case 'interval': {
+      const i = decodeInterval(v as string);
+      const b = Buffer.alloc(16);
+      b.writeBigInt64BE(i.micros);
+      b.writeInt32BE(i.days, 8);
+      b.writeInt32BE(i.months, 12);
+      return b;
+    }
     default:
       throw new SqlError(
         SqlState.FEATURE_NOT_SUPPORTED,
