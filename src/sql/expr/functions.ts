@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import { REGEX_FUNCTIONS } from './regex.js';
 import { JSON_FUNCTIONS } from './json-ops.js';
 import { DATETIME_FUNCTIONS } from './datetime-arith.js';
+import { MATH_FUNCTIONS } from './math-functions.js';
 import { intervalPart } from '../types/interval.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
 
@@ -662,7 +663,14 @@ FUNCTIONS.pg_typeof = (types) =>
     : undefined;
 
 /** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
-Object.assign(FUNCTIONS, STRING_FUNCTIONS, REGEX_FUNCTIONS, JSON_FUNCTIONS, DATETIME_FUNCTIONS);
+Object.assign(
+  FUNCTIONS,
+  STRING_FUNCTIONS,
+  REGEX_FUNCTIONS,
+  JSON_FUNCTIONS,
+  DATETIME_FUNCTIONS,
+  MATH_FUNCTIONS,
+);
 
 function mapChars(s: string, f: (c: string) => string): string {
   let out = '';
