@@ -5,7 +5,7 @@
 import { SqlError, SqlState } from '../errors.js';
 import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
 import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
-import { MICROS_PER_DAY } from './datetime.js';
+import { MICROS_PER_DAY, roundTimestamp } from './datetime.js';
 import { TYPE_INFO, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 
@@ -27,6 +27,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   if (f === t) {
     if (t === 'varchar' || t === 'bpchar') return fitString(to, v as string, explicit);
     if (t === 'numeric') return applyNumericTypmod(v as string, to.typmod);
+    if (t === 'timestamp' || t === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
     return v;
   }
   if (isStringType(f) && f !== 'unknown' && isStringType(t)) {
@@ -99,7 +100,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   }
   if (t === 'timestamp' || t === 'timestamptz') {
     if (f === 'date') return BigInt(v as number) * MICROS_PER_DAY;
-    if (f === 'timestamp' || f === 'timestamptz') return v;
+    if (f === 'timestamp' || f === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
     throw cannotCast(from, to);
   }
   if (t === 'jsonb' && f === 'json') return normalizeJsonb(v as string);

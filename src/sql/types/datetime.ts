@@ -41,10 +41,56 @@ interface Parts {
   hasTime: boolean;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function monthNumber(word: string): number | undefined {
+  const w = word.toLowerCase().replace(/\.$/, '');
+  const full = [
+    'january',
+    'february',
+    'march',
+    'april',
+    'may',
+    'june',
+    'july',
+    'august',
+    'september',
+    'october',
+    'november',
+    'december',
+  ];
+  const i = w.length === 3 ? MONTHS.indexOf(w) : full.indexOf(w === 'sept' ? 'september' : w);
+  return i < 0 ? undefined : i + 1;
+}
+
+/**
+ * isoDate rewrites the other date spellings PostgreSQL accepts (DateStyle ISO, MDY) into YYYY-MM-DD:
+ * 20240102, Jan 2, 2024 / January 2 2024 / 2 Jan 2024, 1/2/2024 and 1-2-2024 (month first), 2024/01/02;
+ * and moves a BC written before the time to the end.
+ */
+function isoDate(text: string): string {
+  let s = text.trim();
+  const bc = /^(\S+(?:\s+\S+)??)\s+BC\s+(\d.*)$/i.exec(s);
+  if (bc !== null) s = `${bc[1]} ${bc[2]} BC`;
+  let m = /^(\d{4})(\d{2})(\d{2})(?=$|[T\s])/.exec(s);
+  if (m !== null) return `${m[1]}-${m[2]}-${m[3]}${s.slice(m[0].length)}`;
+  m = /^([A-Za-z]+\.?)\s*[-\s]\s*(\d{1,2}),?\s*[-\s]\s*(\d{1,})(?=$|\s)/.exec(s);
+  if (m !== null && monthNumber(m[1]!) !== undefined)
+    return `${m[3]!.padStart(4, '0')}-${monthNumber(m[1]!)}-${m[2]}${s.slice(m[0].length)}`;
+  m = /^(\d{1,2})\s*[-\s]\s*([A-Za-z]+\.?),?\s*[-\s]\s*(\d{1,})(?=$|\s)/.exec(s);
+  if (m !== null && monthNumber(m[2]!) !== undefined)
+    return `${m[3]!.padStart(4, '0')}-${monthNumber(m[2]!)}-${m[1]}${s.slice(m[0].length)}`;
+  m = /^(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?=$|\s)/.exec(s);
+  if (m !== null) return `${m[3]}-${m[1]}-${m[2]}${s.slice(m[0].length)}`;
+  m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})(?=$|\s)/.exec(s);
+  if (m !== null) return `${m[1]}-${m[2]}-${m[3]}${s.slice(m[0].length)}`;
+  return s;
+}
+
 function parseParts(text: string, typeName: string): Parts {
   const lower = text.trim().toLowerCase();
   if (lower === 'epoch') return { days: 0, micros: 0n, offsetMinutes: 0, hasTime: true };
-  const m = DATETIME_RE.exec(text);
+  const m = DATETIME_RE.exec(isoDate(text));
   if (m === null)
     throw new SqlError(
       SqlState.INVALID_DATETIME_FORMAT,
@@ -128,6 +174,14 @@ function yearText(y: number): string {
 
 function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
+}
+
+/** roundTimestamp applies a timestamp(p) typmod: rounds to p fractional digits, half away from zero. */
+export function roundTimestamp(us: bigint, typmod: number): bigint {
+  if (typmod < 0 || typmod >= 6) return us;
+  const scale = 10n ** BigInt(6 - typmod);
+  const half = scale / 2n;
+  return us >= 0n ? ((us + half) / scale) * scale : -(((-us + half) / scale) * scale);
 }
 
 /** US_PER_DAY_BIG: microseconds in a day. */

@@ -116,6 +116,8 @@ export function isStringType(id: TypeId): boolean {
 export function formatType(t: SqlType): string {
   const name = TYPE_INFO[t.id].pgName;
   if ((t.id === 'varchar' || t.id === 'bpchar') && t.typmod >= 4) return `${name}(${t.typmod - 4})`;
+  if ((t.id === 'timestamp' || t.id === 'timestamptz') && t.typmod >= 0)
+    return `timestamp(${t.typmod}) with${t.id === 'timestamp' ? 'out' : ''} time zone`;
   if (t.id === 'numeric' && t.typmod >= 4) {
     const m = t.typmod - 4;
     return `numeric(${m >> 16},${m & 0xffff})`;

@@ -5,7 +5,14 @@
 import { SqlError, SqlState } from '../errors.js';
 import { formatFloat4, formatFloat8 } from './float-format.js';
 import { applyNumericTypmod, parseNumeric } from './numeric.js';
-import { formatDate, formatTimestamp, parseDate, parseTimestamp, parseTimestamptz } from './datetime.js';
+import {
+  formatDate,
+  formatTimestamp,
+  parseDate,
+  parseTimestamp,
+  parseTimestamptz,
+  roundTimestamp,
+} from './datetime.js';
 import { TYPE_INFO, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 import { parseJson } from './json-value.js';
@@ -92,9 +99,9 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'date':
       return parseDate(text);
     case 'timestamp':
-      return parseTimestamp(text);
+      return roundTimestamp(parseTimestamp(text), t.typmod);
     case 'timestamptz':
-      return parseTimestamptz(text);
+      return roundTimestamp(parseTimestamptz(text), t.typmod);
     case 'json':
       parseJson(text);
       return text;
