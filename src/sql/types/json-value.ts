@@ -181,24 +181,29 @@ export function quoteJsonString(s: string): string {
   return JSON.stringify(s);
 }
 
-/** writeJsonb writes a node as jsonb's canonical text. */
-export function writeJsonb(n: JsonNode): string {
+/**
+ * writeJsonb writes a node as jsonb's canonical text; with `equalityKey`, numbers lose trailing fraction
+ * zeros, so documents jsonb considers equal write the same (GROUP BY, DISTINCT).
+ */
+export function writeJsonb(n: JsonNode, equalityKey = false): string {
   switch (n.kind) {
     case 'null':
       return 'null';
     case 'bool':
       return n.value ? 'true' : 'false';
-    case 'number':
-      return parseNumeric(n.text);
+    case 'number': {
+      const v = parseNumeric(n.text);
+      return equalityKey && v.includes('.') ? v.replace(/\.?0+$/, '') : v;
+    }
     case 'string':
       return quoteJsonString(n.value);
     case 'array':
-      return '[' + n.items.map(writeJsonb).join(', ') + ']';
+      return '[' + n.items.map((x) => writeJsonb(x, equalityKey)).join(', ') + ']';
     case 'object':
       return (
         '{' +
         jsonbMembers(n.members)
-          .map(([k, v]) => `${quoteJsonString(k)}: ${writeJsonb(v)}`)
+          .map(([k, v]) => `${quoteJsonString(k)}: ${writeJsonb(v, equalityKey)}`)
           .join(', ') +
         '}'
       );
