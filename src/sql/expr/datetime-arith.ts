@@ -23,6 +23,7 @@ import { coerce } from './coerce.js';
 import { strictBinary } from './compile.js';
 import type { Analyzer, Compiled } from './context.js';
 import type { FunctionDef } from './functions.js';
+import { toTimestampWithFormat } from './to-char.js';
 
 const INTERVAL = sqlType('interval');
 const T = (id: TypeId): SqlType => sqlType(id);
@@ -177,15 +178,17 @@ export const DATETIME_FUNCTIONS: Record<string, FunctionDef> = {
         }
       : undefined,
   to_timestamp: (types) =>
-    types.length === 1 && (isNumericType(types[0]!.id) || types[0]!.id === 'unknown')
-      ? {
-          args: [T('float8')],
-          result: T('timestamptz'),
-          impl: ([s]) => {
-            const x = s as number;
-            if (!Number.isFinite(x)) throw notSupported('infinite timestamps');
-            return checkTimestamp(BigInt(Math.round(x * 1e6)));
-          },
-        }
-      : undefined,
+    types.length === 2
+      ? toTimestampWithFormat(types)
+      : types.length === 1 && (isNumericType(types[0]!.id) || types[0]!.id === 'unknown')
+        ? {
+            args: [T('float8')],
+            result: T('timestamptz'),
+            impl: ([s]) => {
+              const x = s as number;
+              if (!Number.isFinite(x)) throw notSupported('infinite timestamps');
+              return checkTimestamp(BigInt(Math.round(x * 1e6)));
+            },
+          }
+        : undefined,
 };

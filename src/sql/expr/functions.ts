@@ -27,6 +27,7 @@ import { REGEX_FUNCTIONS } from './regex.js';
 import { JSON_FUNCTIONS } from './json-ops.js';
 import { DATETIME_FUNCTIONS } from './datetime-arith.js';
 import { MATH_FUNCTIONS } from './math-functions.js';
+import { TO_CHAR_FUNCTIONS } from './to-char.js';
 import { intervalPart } from '../types/interval.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
 
@@ -670,6 +671,7 @@ Object.assign(
   JSON_FUNCTIONS,
   DATETIME_FUNCTIONS,
   MATH_FUNCTIONS,
+  TO_CHAR_FUNCTIONS,
 );
 
 function mapChars(s: string, f: (c: string) => string): string {
