@@ -51,6 +51,26 @@ export function compileDatetimeArith(
   const b = r.type.id;
   if (op === '+' || op === '-') {
     const sign = op === '+' ? 1 : -1;
+    if (op === '+' && ((a === 'date' && b === 'time') || (a === 'time' && b === 'date'))) {
+      const [d, t] = a === 'date' ? [l, r] : [r, l];
+      return strictBinary(T('timestamp'), d, t, (x, y) =>
+        checkTimestamp(BigInt(x as number) * MICROS_PER_DAY + BigInt(y as number)),
+      );
+    }
+    if (a === 'time' && b === 'interval')
+      return strictBinary(l.type, l, r, (x, y) => {
+        const us = (x as number) + sign * Number(decodeInterval(y as string).micros % MICROS_PER_DAY);
+        return ((us % 86_400_000_000) + 86_400_000_000) % 86_400_000_000;
+      });
+    if (a === 'interval' && b === 'time' && op === '+')
+      return strictBinary(r.type, l, r, (x, y) => {
+        const us = (y as number) + Number(decodeInterval(x as string).micros % MICROS_PER_DAY);
+        return ((us % 86_400_000_000) + 86_400_000_000) % 86_400_000_000;
+      });
+    if (a === 'time' && b === 'time' && op === '-')
+      return strictBinary(INTERVAL, l, r, (x, y) =>
+        encodeInterval({ months: 0, days: 0, micros: BigInt((x as number) - (y as number)) }),
+      );
     if ((isTs(a) || a === 'date') && b === 'interval') {
       const left = a === 'date' ? coerce(an, l, T('timestamp'), 'implicit', loc) : l;
       return strictBinary(left.type, left, r, (x, y) =>

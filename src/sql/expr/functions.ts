@@ -277,6 +277,34 @@ function extractFn(asNumeric: boolean): FunctionDef {
     if (types.length !== 2) return undefined;
     const t = types[1]!.id === 'unknown' ? T('timestamptz') : types[1]!;
     if (t.id === 'interval') return intervalExtract(asNumeric);
+    if (t.id === 'time') {
+      // A time extracts like a timestamp on 1970-01-01, for the fields a time has.
+      const inner = extractFn(asNumeric)([types[0]!, T('timestamp')])!;
+      const fields = [
+        'hour',
+        'minute',
+        'second',
+        'millisecond',
+        'milliseconds',
+        'microsecond',
+        'microseconds',
+        'epoch',
+      ];
+      return {
+        args: [T('text'), t],
+        result: inner.result,
+        impl: ([field, v], ex) => {
+          if (!fields.includes((field as string).toLowerCase()))
+            throw new SqlError(
+              FIELD_NAMES.has((field as string).toLowerCase())
+                ? SqlState.FEATURE_NOT_SUPPORTED
+                : SqlState.INVALID_PARAMETER_VALUE,
+              `unit "${field as string}" ${FIELD_NAMES.has((field as string).toLowerCase()) ? 'not supported' : 'not recognized'} for type time without time zone`,
+            );
+          return inner.impl([field!, BigInt(v as number)], ex);
+        },
+      };
+    }
     if (t.id !== 'date' && t.id !== 'timestamp' && t.id !== 'timestamptz') return undefined;
     return {
       args: [T('text'), t],
@@ -304,8 +332,10 @@ function intervalExtract(asNumeric: boolean): Resolved {
       const p = intervalPart((field as string).toLowerCase(), v as string);
       if (p === undefined)
         throw new SqlError(
-          SqlState.INVALID_PARAMETER_VALUE,
-          `unit "${field as string}" not supported for type interval`,
+          FIELD_NAMES.has((field as string).toLowerCase())
+            ? SqlState.FEATURE_NOT_SUPPORTED
+            : SqlState.INVALID_PARAMETER_VALUE,
+          `unit "${field as string}" ${FIELD_NAMES.has((field as string).toLowerCase()) ? 'not supported' : 'not recognized'} for type interval`,
         );
       if (p.micros === undefined) return asNumeric ? String(p.value) : p.value;
       const scale = p.scale ?? 6;

@@ -74,6 +74,7 @@ export class KeyWriter {
       case 'date':
       case 'timestamp':
       case 'timestamptz':
+      case 'time':
         return this.int64(BigInt(v as number | bigint));
       case 'float4':
       case 'float8':

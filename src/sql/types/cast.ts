@@ -6,6 +6,7 @@ import { SqlError, SqlState } from '../errors.js';
 import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
 import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
 import { MICROS_PER_DAY, roundTimestamp } from './datetime.js';
+import { roundTime } from './time.js';
 import { TYPE_INFO, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 
@@ -28,6 +29,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
     if (t === 'varchar' || t === 'bpchar') return fitString(to, v as string, explicit);
     if (t === 'numeric') return applyNumericTypmod(v as string, to.typmod);
     if (t === 'timestamp' || t === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
+    if (t === 'time') return roundTime(v as number, to.typmod);
     return v;
   }
   if (isStringType(f) && f !== 'unknown' && isStringType(t)) {
@@ -102,6 +104,10 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
     if (f === 'date') return BigInt(v as number) * MICROS_PER_DAY;
     if (f === 'timestamp' || f === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
     throw cannotCast(from, to);
+  }
+  if (t === 'time' && (f === 'timestamp' || f === 'timestamptz')) {
+    const us = Number((((v as bigint) % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY);
+    return roundTime(us, to.typmod);
   }
   if (t === 'jsonb' && f === 'json') return normalizeJsonb(v as string);
   if (t === 'json' && f === 'jsonb') return v;

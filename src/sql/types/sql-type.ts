@@ -5,6 +5,7 @@
  *   numeric → string (canonical decimal text, see numeric.ts)           text, varchar, bpchar → string
  *   bytea → Uint8Array        date → number (days since 1970-01-01)     json, jsonb → string
  *   timestamp, timestamptz → bigint (microseconds since 1970-01-01 00:00:00 UTC)
+ *   time → number (microseconds since midnight)
  *   interval → string "<months> <days> <microseconds>" (see interval.ts)
  *   unknown → string (an untyped literal, resolved by context)
  *
@@ -31,6 +32,7 @@ export type TypeId =
   | 'json'
   | 'jsonb'
   | 'interval'
+  | 'time'
   | 'oid'
   | 'regclass'
   | 'unknown';
@@ -73,6 +75,7 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   date: { oid: 1082, typlen: 4, category: 'D', pgName: 'date' },
   timestamp: { oid: 1114, typlen: 8, category: 'D', pgName: 'timestamp without time zone' },
   timestamptz: { oid: 1184, typlen: 8, category: 'D', pgName: 'timestamp with time zone' },
+  time: { oid: 1083, typlen: 8, category: 'D', pgName: 'time without time zone' },
   interval: { oid: 1186, typlen: 16, category: 'T', pgName: 'interval' },
   numeric: { oid: 1700, typlen: -1, category: 'N', pgName: 'numeric' },
   regclass: { oid: 2205, typlen: 4, category: 'N', pgName: 'regclass' },
@@ -116,6 +119,7 @@ export function isStringType(id: TypeId): boolean {
 export function formatType(t: SqlType): string {
   const name = TYPE_INFO[t.id].pgName;
   if ((t.id === 'varchar' || t.id === 'bpchar') && t.typmod >= 4) return `${name}(${t.typmod - 4})`;
+  if (t.id === 'time' && t.typmod >= 0) return `time(${t.typmod}) without time zone`;
   if ((t.id === 'timestamp' || t.id === 'timestamptz') && t.typmod >= 0)
     return `timestamp(${t.typmod}) with${t.id === 'timestamp' ? 'out' : ''} time zone`;
   if (t.id === 'numeric' && t.typmod >= 4) {
@@ -156,6 +160,7 @@ const NAMES: Record<string, TypeId> = {
   json: 'json',
   jsonb: 'jsonb',
   interval: 'interval',
+  time: 'time',
   oid: 'oid',
   regclass: 'regclass',
   unknown: 'unknown',

@@ -16,6 +16,7 @@ import {
 import { TYPE_INFO, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 import { parseJson } from './json-value.js';
+import { formatTime, parseTime, roundTime } from './time.js';
 import { decodeInterval, encodeInterval, formatInterval, parseInterval } from './interval.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
@@ -109,6 +110,8 @@ export function parseValue(t: SqlType, text: string): Value {
       return normalizeJsonb(text);
     case 'interval':
       return parseInterval(text);
+    case 'time':
+      return roundTime(parseTime(text), t.typmod);
   }
 }
 
@@ -214,6 +217,8 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
       return formatTimestamp(v as bigint, true);
     case 'interval':
       return formatInterval(v as string);
+    case 'time':
+      return formatTime(v as number);
     default:
       return String(v);
   }
@@ -274,6 +279,9 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
       )
         return parseValue(t, Buffer.from(b).toString('utf8'));
       break;
+    case 'time':
+      need(8);
+      return Number(view.getBigInt64(0));
     case 'interval':
       need(16);
       return encodeInterval({
@@ -338,6 +346,11 @@ export function formatBinary(t: SqlType, v: Exclude<Value, null>): Uint8Array {
       return Buffer.from(v as string, 'utf8');
     case 'jsonb':
       return Buffer.concat([Uint8Array.of(1), Buffer.from(v as string, 'utf8')]);
+    case 'time': {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(BigInt(v as number));
+      return b;
+    }
     case 'interval': {
       const i = decodeInterval(v as string);
       const b = Buffer.alloc(16);
