@@ -8,6 +8,7 @@ import { compareFor } from '../types/compare.js';
 import { checkInt8 } from '../types/text-io.js';
 import { formatDecimal, toDecimal } from '../types/numeric.js';
 import { TYPE_INFO, isInteger, isNumericType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import { JSON_AGGREGATES } from './json-build.js';
 import { divide, divScale, numericOp } from './arithmetic.js';
 
 /** Accumulator folds the values of one group. */
@@ -220,3 +221,5 @@ export function resolveAggregate(
     );
   return d;
 }
+
+Object.assign(AGGREGATES, JSON_AGGREGATES);

@@ -28,6 +28,7 @@ import { JSON_FUNCTIONS } from './json-ops.js';
 import { DATETIME_FUNCTIONS } from './datetime-arith.js';
 import { MATH_FUNCTIONS } from './math-functions.js';
 import { TO_CHAR_FUNCTIONS } from './to-char.js';
+import { JSON_BUILD_FUNCTIONS } from './json-build.js';
 import { intervalPart } from '../types/interval.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
 
@@ -702,6 +703,7 @@ Object.assign(
   DATETIME_FUNCTIONS,
   MATH_FUNCTIONS,
   TO_CHAR_FUNCTIONS,
+  JSON_BUILD_FUNCTIONS,
 );
 
 function mapChars(s: string, f: (c: string) => string): string {
