@@ -10,6 +10,7 @@ import { compareFor } from '../types/compare.js';
 import { parseNumeric } from '../types/numeric.js';
 import { numericPower } from '../types/numeric-math.js';
 import { floatPower } from '../types/float-math.js';
+import { isInfiniteDate } from '../types/datetime.js';
 import {
   TYPE_INFO,
   isInteger as isIntegerType,
@@ -599,12 +600,16 @@ function compileArith(an: Analyzer, op: ArithOp, l: Compiled, r: Compiled, loc: 
   // date ± integer → date; date - date → integer.
   if (l.type.id === 'date' && (r.type.id === 'int4' || r.type.id === 'int2') && (op === '+' || op === '-')) {
     const s = op === '+' ? 1 : -1;
-    return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + s * (y as number));
+    return strictBinary(sqlType('date'), l, r, (x, y) => datePlusDays(x as number, s * (y as number)));
   }
   if ((l.type.id === 'int4' || l.type.id === 'int2') && r.type.id === 'date' && op === '+')
-    return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + (y as number));
+    return strictBinary(sqlType('date'), l, r, (x, y) => datePlusDays(y as number, x as number));
   if (l.type.id === 'date' && r.type.id === 'date' && op === '-')
-    return strictBinary(sqlType('int4'), l, r, (x, y) => (x as number) - (y as number));
+    return strictBinary(sqlType('int4'), l, r, (x, y) => {
+      if (isInfiniteDate(x as number) || isInfiniteDate(y as number))
+        throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, 'cannot subtract infinite dates');
+      return (x as number) - (y as number);
+    });
   if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
   let t = commonType(l.type, r.type)!;
   if (t.id === 'oid' || t.id === 'regclass') t = sqlType('int8');
@@ -612,6 +617,16 @@ function compileArith(an: Analyzer, op: ArithOp, l: Compiled, r: Compiled, loc: 
   const a = coerce(an, l, t, 'implicit', loc);
   const b = coerce(an, r, t, 'implicit', loc);
   return strictBinary(t, a, b, arithmetic(op, t.id));
+}
+
+/** datePlusDays is date + integer: infinite dates stay infinite; 22008 outside the date range. */
+function datePlusDays(d: number, n: number): number {
+  if (isInfiniteDate(d)) return d;
+  const r = d + n;
+  // PostgreSQL's date range: 4714-11-24 BC .. 5874897-12-31.
+  if (r < -2440588 || r >= 2145042906)
+    throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, 'date out of range');
+  return r;
 }
 
 function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: number): Compiled {

@@ -4,7 +4,13 @@
  * a number; plus the interval and date functions age, justify_*, make_date, make_interval, to_timestamp.
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
-import { daysFromCivil, civilFromDays, MICROS_PER_DAY } from '../types/datetime.js';
+import {
+  daysFromCivil,
+  civilFromDays,
+  isInfiniteDate,
+  isInfiniteTimestamp,
+  MICROS_PER_DAY,
+} from '../types/datetime.js';
 import {
   addIntervals,
   age,
@@ -33,6 +39,7 @@ function isTs(id: TypeId): boolean {
 }
 
 function checkTimestamp(us: bigint): bigint {
+  if (isInfiniteTimestamp(us)) return us;
   // PostgreSQL's range: 4714-11-24 BC .. 294276 AD.
   if (us < -211813488000000000n || us >= 9223371331200000000n)
     throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, 'timestamp out of range');
@@ -53,9 +60,10 @@ export function compileDatetimeArith(
     const sign = op === '+' ? 1 : -1;
     if (op === '+' && ((a === 'date' && b === 'time') || (a === 'time' && b === 'date'))) {
       const [d, t] = a === 'date' ? [l, r] : [r, l];
-      return strictBinary(T('timestamp'), d, t, (x, y) =>
-        checkTimestamp(BigInt(x as number) * MICROS_PER_DAY + BigInt(y as number)),
-      );
+      return strictBinary(T('timestamp'), d, t, (x, y) => {
+        if (isInfiniteDate(x as number)) throw notSupported('adding a time to an infinite date');
+        return checkTimestamp(BigInt(x as number) * MICROS_PER_DAY + BigInt(y as number));
+      });
     }
     if (a === 'time' && b === 'interval')
       return strictBinary(l.type, l, r, (x, y) => {

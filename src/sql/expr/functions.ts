@@ -2,9 +2,15 @@
  * Scalar functions: the string, math, date and system functions applications use, with PostgreSQL's
  * argument types, NULL handling (strict: any NULL argument gives NULL unless noted) and errors.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import { castValue } from '../types/cast.js';
-import { civilFromDays, daysFromCivil, MICROS_PER_DAY } from '../types/datetime.js';
+import {
+  civilFromDays,
+  daysFromCivil,
+  isInfiniteDate,
+  isInfiniteTimestamp,
+  MICROS_PER_DAY,
+} from '../types/datetime.js';
 import { formatDecimal, rescale, toDecimal } from '../types/numeric.js';
 import { numericExp, numericLn, numericLog, numericPower, numericSqrt } from '../types/numeric-math.js';
 import { cbrt, floatPower } from '../types/float-math.js';
@@ -210,6 +216,8 @@ function datePart(field: string, t: SqlType, v: Value): { value: number; fractio
       SqlState.INVALID_PARAMETER_VALUE,
       `unit "${field}" not recognized for type ${TYPE_INFO[t.id].pgName}`,
     );
+  if (t.id === 'date' ? isInfiniteDate(v as number) : isInfiniteTimestamp(v as bigint))
+    throw notSupported(`${field} of an infinite ${TYPE_INFO[t.id].pgName}`);
   const us = t.id === 'date' ? BigInt(v as number) * MICROS_PER_DAY : (v as bigint);
   let days = Number(us / MICROS_PER_DAY);
   let rest = Number(us % MICROS_PER_DAY);
@@ -659,7 +667,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     return {
       args: [T('text'), t],
       result: t,
-      impl: ([unit, v]) => dateTrunc(str(unit), v as bigint),
+      impl: ([unit, v]) => (isInfiniteTimestamp(v as bigint) ? v : dateTrunc(str(unit), v as bigint)),
     };
   },
   nextval: (types) =>

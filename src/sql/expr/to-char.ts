@@ -6,7 +6,7 @@
  * implemented (0A000).
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
-import { civilFromDays, daysFromCivil, MICROS_PER_DAY } from '../types/datetime.js';
+import { civilFromDays, daysFromCivil, isInfiniteTimestamp, MICROS_PER_DAY } from '../types/datetime.js';
 import { sqlType, type SqlType, type TypeId } from '../types/sql-type.js';
 import type { FunctionDef } from './functions.js';
 
@@ -151,6 +151,7 @@ function caseAs(pattern: string, name: string): string {
 
 /** formatTimestampWith is to_char(timestamp, format). */
 export function formatTimestampWith(us: bigint, format: string, withZone: boolean): string {
+  if (isInfiniteTimestamp(us)) throw notSupported('to_char of an infinite timestamp');
   let days = us / MICROS_PER_DAY;
   let rest = us % MICROS_PER_DAY;
   if (rest < 0n) {

@@ -2,10 +2,19 @@
  * Casts between types, explicit (CAST, ::) and by assignment (a value stored into a column). Errors are
  * PostgreSQL's: 22P02 for text that does not parse, 22003 out of range, 42846 for a cast that does not exist.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
 import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
-import { MICROS_PER_DAY, roundTimestamp } from './datetime.js';
+import {
+  DATE_NEG_INFINITY,
+  DATE_POS_INFINITY,
+  isInfiniteDate,
+  isInfiniteTimestamp,
+  MICROS_PER_DAY,
+  roundTimestamp,
+  TS_NEG_INFINITY,
+  TS_POS_INFINITY,
+} from './datetime.js';
 import { roundTime } from './time.js';
 import { TYPE_INFO, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
@@ -95,17 +104,23 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   if (t === 'date') {
     if (f === 'timestamp' || f === 'timestamptz') {
       const us = v as bigint;
+      if (isInfiniteTimestamp(us)) return us > 0n ? DATE_POS_INFINITY : DATE_NEG_INFINITY;
       const d = us / MICROS_PER_DAY;
       return Number(us % MICROS_PER_DAY < 0n ? d - 1n : d);
     }
     throw cannotCast(from, to);
   }
   if (t === 'timestamp' || t === 'timestamptz') {
-    if (f === 'date') return BigInt(v as number) * MICROS_PER_DAY;
+    if (f === 'date') {
+      const d = v as number;
+      if (isInfiniteDate(d)) return d > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
+      return BigInt(d) * MICROS_PER_DAY;
+    }
     if (f === 'timestamp' || f === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
     throw cannotCast(from, to);
   }
   if (t === 'time' && (f === 'timestamp' || f === 'timestamptz')) {
+    if (isInfiniteTimestamp(v as bigint)) throw notSupported('casting an infinite timestamp to time');
     const us = Number((((v as bigint) % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY);
     return roundTime(us, to.typmod);
   }

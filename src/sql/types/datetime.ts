@@ -129,31 +129,60 @@ function isLeap(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
 
+/** DATE_NEG_INFINITY, DATE_POS_INFINITY: the dates -infinity and infinity (PostgreSQL's int32 extremes). */
+export const DATE_NEG_INFINITY = -2147483648;
+export const DATE_POS_INFINITY = 2147483647;
+/** TS_NEG_INFINITY, TS_POS_INFINITY: the timestamps -infinity and infinity (int64 extremes). */
+export const TS_NEG_INFINITY = -(2n ** 63n);
+export const TS_POS_INFINITY = 2n ** 63n - 1n;
+
+/** isInfiniteDate / isInfiniteTimestamp: the special values. */
+export function isInfiniteDate(d: number): boolean {
+  return d === DATE_NEG_INFINITY || d === DATE_POS_INFINITY;
+}
+export function isInfiniteTimestamp(us: bigint): boolean {
+  return us === TS_NEG_INFINITY || us === TS_POS_INFINITY;
+}
+
+/** infinitySign: 1 for 'infinity', -1 for '-infinity', 0 otherwise. */
+function infinitySign(text: string): number {
+  const t = text.trim().toLowerCase();
+  return t === 'infinity' || t === '+infinity' ? 1 : t === '-infinity' ? -1 : 0;
+}
+
 /** parseDate reads date input (a time part, if any, is dropped as PostgreSQL does). */
 export function parseDate(text: string): number {
+  const inf = infinitySign(text);
+  if (inf !== 0) return inf > 0 ? DATE_POS_INFINITY : DATE_NEG_INFINITY;
   return parseParts(text, 'date').days;
 }
 
 /** parseTimestamp reads timestamp input; a zone, if written, is ignored (timestamp without time zone). */
 export function parseTimestamp(text: string): bigint {
+  const inf = infinitySign(text);
+  if (inf !== 0) return inf > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
   const p = parseParts(text, 'timestamp without time zone');
   return BigInt(p.days) * US_PER_DAY + p.micros;
 }
 
 /** parseTimestamptz reads timestamptz input; without a zone the session's (UTC) applies. */
 export function parseTimestamptz(text: string): bigint {
+  const inf = infinitySign(text);
+  if (inf !== 0) return inf > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
   const p = parseParts(text, 'timestamp with time zone');
   return BigInt(p.days) * US_PER_DAY + p.micros - BigInt(p.offsetMinutes) * 60_000_000n;
 }
 
 /** formatDate writes YYYY-MM-DD (with " BC" before year 1). */
 export function formatDate(days: number): string {
+  if (isInfiniteDate(days)) return days > 0 ? 'infinity' : '-infinity';
   const [y, m, d] = civilFromDays(days);
   return `${yearText(y)}-${pad2(m)}-${pad2(d)}${y <= 0 ? ' BC' : ''}`;
 }
 
 /** formatTimestamp writes YYYY-MM-DD HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped). */
 export function formatTimestamp(us: bigint, withZone: boolean): string {
+  if (isInfiniteTimestamp(us)) return us > 0n ? 'infinity' : '-infinity';
   let days = us / US_PER_DAY;
   let rest = us % US_PER_DAY;
   if (rest < 0n) {
@@ -178,7 +207,7 @@ function pad2(n: number): string {
 
 /** roundTimestamp applies a timestamp(p) typmod: rounds to p fractional digits, half away from zero. */
 export function roundTimestamp(us: bigint, typmod: number): bigint {
-  if (typmod < 0 || typmod >= 6) return us;
+  if (typmod < 0 || typmod >= 6 || isInfiniteTimestamp(us)) return us;
   const scale = 10n ** BigInt(6 - typmod);
   const half = scale / 2n;
   return us >= 0n ? ((us + half) / scale) * scale : -(((-us + half) / scale) * scale);

@@ -4,8 +4,8 @@
  * "<months> <days> <micros>"; input accepts PostgreSQL's verbose forms ('1 day 02:00', '2 years 3 mons',
  * '1.5 hours', '@ 1 day ago') and ISO 8601 ('P1Y2M3DT4H'); output is the default 'postgres' IntervalStyle.
  */
-import { SqlError, SqlState } from '../errors.js';
-import { civilFromDays, daysFromCivil, MICROS_PER_DAY } from './datetime.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
+import { civilFromDays, daysFromCivil, isInfiniteTimestamp, MICROS_PER_DAY } from './datetime.js';
 
 /** Interval is an interval's three fields. */
 export interface Interval {
@@ -339,6 +339,7 @@ function daysInMonth(y: number, m: number): number {
 
 /** timestampPlusInterval is timestamp + interval: months (clamping the day), then days, then time. */
 export function timestampPlusInterval(ts: bigint, iv: string, sign: 1 | -1): bigint {
+  if (isInfiniteTimestamp(ts)) return ts;
   const i = decodeInterval(iv);
   let us = ts;
   if (i.months !== 0) {
@@ -357,11 +358,14 @@ export function timestampPlusInterval(ts: bigint, iv: string, sign: 1 | -1): big
 
 /** timestampDiff is timestamp - timestamp: an interval of days and time (justify_hours of the difference). */
 export function timestampDiff(a: bigint, b: bigint): string {
+  if (isInfiniteTimestamp(a) || isInfiniteTimestamp(b))
+    throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, 'cannot subtract infinite timestamps');
   return encodeInterval(justifyHours({ months: 0, days: 0, micros: a - b }));
 }
 
 /** age is age(a, b): the difference in years, months, days and time, borrowing field by field. */
 export function age(a: bigint, b: bigint): string {
+  if (isInfiniteTimestamp(a) || isInfiniteTimestamp(b)) throw notSupported('age of infinite timestamps');
   const neg = a < b;
   const [hi, lo] = neg ? [b, a] : [a, b];
   const x = splitTimestamp(hi);
