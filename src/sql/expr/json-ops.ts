@@ -24,6 +24,9 @@ import type { FunctionDef } from './functions.js';
 /** JSON_OPERATORS: the operators compileJsonOp handles when the left operand is json or jsonb. */
 export const JSON_OPERATORS = new Set(['->', '->>', '#>', '#>>', '@>', '<@', '?']);
 
+/** JSONB_NOT_YET: jsonb operators shale does not have yet (0A000). */
+const JSONB_NOT_YET = new Set(['-', '#-', '?|', '?&', '@?', '@@']);
+
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
 
@@ -62,9 +65,10 @@ export function compileJsonOp(
   loc: number,
 ): Compiled | undefined {
   let l = left;
-  if (!JSON_OPERATORS.has(op)) return undefined;
+  if (!JSON_OPERATORS.has(op) && !JSONB_NOT_YET.has(op)) return undefined;
   if ((op === '<@' || op === '@>') && isUntyped(l) && r.type.id === 'jsonb')
     l = coerce(an, l, r.type, 'implicit', loc);
+  if (l.type.id === 'jsonb' && JSONB_NOT_YET.has(op)) throw notSupported(`jsonb ${op}`, loc + 1);
   if (!isJson(l.type)) return undefined;
   const jsonb = l.type.id === 'jsonb';
   if (op === '->' || op === '->>') {
