@@ -5,7 +5,7 @@
  * default, not newline-sensitive, mode), POSIX bracket classes ([[:alpha:]]) and the word-boundary escapes
  * \m \M \y \Y are rewritten. Invalid patterns are 2201B.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import { sqlType, type SqlType, type TypeId, type Value } from '../types/sql-type.js';
 import type { FunctionDef } from './functions.js';
 
@@ -132,6 +132,31 @@ function parseFlags(flags: string, allowGlobal: boolean): { js: string; global: 
   return { js: ci ? 'i' : '', global };
 }
 
+/**
+ * checkMatchExtent refuses (0A000) patterns whose match extent PostgreSQL decides differently from
+ * JavaScript: alternation (PostgreSQL takes the longest match, JavaScript the first alternative) and
+ * non-greedy quantifiers (in PostgreSQL the first quantifier makes the whole expression non-greedy).
+ * Whether a match exists does not depend on this, so the operators do not check.
+ */
+function checkMatchExtent(pattern: string, fn: string): void {
+  let inBracket = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inBracket) {
+      if (c === ']' && pattern[i - 1] !== '[' && !(pattern[i - 1] === '^' && pattern[i - 2] === '['))
+        inBracket = false;
+      continue;
+    }
+    if (c === '[') inBracket = true;
+    else if (c === '|' || ((c === '*' || c === '+' || c === '?' || c === '}') && pattern[i + 1] === '?'))
+      throw notSupported(`${fn} with alternation or non-greedy quantifiers in the pattern`);
+  }
+}
+
 /** regexMatch is the ~ family: does s contain a match of pattern. */
 export function regexMatch(s: string, pattern: string, insensitive: boolean): boolean {
   return compileRegex(pattern, insensitive ? 'i' : '').test(s);
@@ -170,6 +195,7 @@ function replacer(replacement: string): (match: string, groups: readonly (string
 /** regexpReplace is regexp_replace(source, pattern, replacement [, flags]). */
 export function regexpReplace(s: string, pattern: string, replacement: string, flags: string): string {
   const f = parseFlags(flags, true);
+  checkMatchExtent(pattern, 'regexp_replace');
   const re = compileRegex(pattern, f.js + (f.global ? 'g' : ''));
   const rep = replacer(replacement);
   return s.replace(re, (match: string, ...rest: unknown[]) => {
@@ -183,6 +209,7 @@ export function regexpReplace(s: string, pattern: string, replacement: string, f
 
 /** regexSubstring is substring(s FROM pattern): the first parenthesised group's match, or the whole match. */
 export function regexSubstring(s: string, pattern: string): string | null {
+  checkMatchExtent(pattern, 'substring');
   const m = compileRegex(pattern, '').exec(s);
   if (m === null) return null;
   if (m.length > 1) return m[1] ?? null;
@@ -217,6 +244,7 @@ export const REGEX_FUNCTIONS: Record<string, FunctionDef> = {
           args: [T('text'), T('text')],
           result: T('int4'),
           impl: ([s, p]) => {
+            checkMatchExtent(str(p), 'regexp_count');
             const re = compileRegex(str(p), 'g');
             let n = 0;
             for (const _ of str(s).matchAll(re)) n++;
