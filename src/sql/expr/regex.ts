@@ -12,16 +12,16 @@ import type { FunctionDef } from './functions.js';
 const INVALID_REGULAR_EXPRESSION = '2201B';
 
 const POSIX_CLASSES: Record<string, string> = {
-  alpha: '\\p{L}',
+  alpha: '\\p{L}\\p{Nl}',
   digit: '0-9',
-  alnum: '\\p{L}\\p{Nd}',
+  alnum: '\\p{L}\\p{N}',
   upper: '\\p{Lu}',
   lower: '\\p{Ll}',
   space: '\\s',
   blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~',
+  punct: '\\p{P}\\p{S}',
   xdigit: '0-9A-Fa-f',
-  word: '\\p{L}\\p{Nd}_',
+  word: '\\p{L}\\p{N}_',
   cntrl: '\\x00-\\x1f\\x7f',
   print: '\\x20-\\x7e\\u00a0-\\u{10ffff}',
   graph: '\\x21-\\x7e\\u00a1-\\u{10ffff}',
@@ -44,7 +44,8 @@ function translate(pattern: string): string {
       }
       if (c === ']' && !/\[\^?$/.test(out)) inBracket = false;
       if (c === '\\') {
-        out += c + (pattern[++i] ?? '');
+        const n = pattern[++i] ?? '';
+        out += n === 'w' ? '\\p{L}\\p{N}_' : c + n;
         continue;
       }
       out += c === '[' ? '\\[' : c;
@@ -68,6 +69,8 @@ function translate(pattern: string): string {
       else if (n === 'M') out += '\\b(?<=\\w)';
       else if (n === 'y') out += '\\b';
       else if (n === 'Y') out += '\\B';
+      else if (n === 'w') out += '[\\p{L}\\p{N}_]';
+      else if (n === 'W') out += '[^\\p{L}\\p{N}_]';
       else if (n === 'A') out += '^';
       else if (n === 'Z') out += '$';
       else out += c + n;
