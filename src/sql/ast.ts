@@ -68,6 +68,8 @@ export type Expr =
       readonly pattern: Expr;
       readonly negated: boolean;
       readonly insensitive: boolean;
+      /** escape: LIKE ... ESCAPE e (undefined: the default backslash). */
+      readonly escape?: Expr;
       readonly loc: number;
     }
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly loc: number }
@@ -77,6 +79,10 @@ export type Expr =
       readonly args: readonly Expr[];
       readonly star: boolean;
       readonly distinct: boolean;
+      /** filter: an aggregate's FILTER (WHERE ...). */
+      readonly filter?: Expr;
+      /** orderBy: ORDER BY inside an aggregate's arguments. */
+      readonly orderBy?: readonly SortKey[];
       readonly loc: number;
     }
   | {
@@ -125,7 +131,16 @@ export type Expr =
         | 'current_catalog';
       readonly loc: number;
     }
-  | { readonly kind: 'default'; readonly loc: number };
+  | { readonly kind: 'default'; readonly loc: number }
+  /** quantified: `arg op ANY/ALL (subquery)` for an operator other than `= ANY` (which is IN). */
+  | {
+      readonly kind: 'quantified';
+      readonly op: string;
+      readonly arg: Expr;
+      readonly all: boolean;
+      readonly query: Select;
+      readonly loc: number;
+    };
 
 export interface SortKey {
   readonly expr: Expr;

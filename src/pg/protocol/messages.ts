@@ -64,7 +64,7 @@ export function dataRow(
     if (formatOf(formats, i) === 1) {
       const b = formatBinary(t.id === 'unknown' ? { id: 'text', typmod: -1 } : t, v);
       w.int32(b.length).bytes(b);
-    } else if (typeof v === 'string' && t.id !== 'numeric') w.lengthPrefixedString(v);
+    } else if (typeof v === 'string' && t.id !== 'numeric' && t.id !== 'interval') w.lengthPrefixedString(v);
     else w.lengthPrefixedString(formatValue(t, v));
   }
   w.end();

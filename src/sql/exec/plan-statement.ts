@@ -18,6 +18,13 @@ import type { ColumnInfo, Row } from '../plan/scope.js';
 import { isRegType, regOut } from '../expr/reg-types.js';
 
 function paramTypes(planner: Planner): SqlType[] {
+  // A parameter no context gave a type (SELECT $1 IS NULL; $1 unused while $2 is used) is 42P18.
+  const missing = planner.params.findIndex((t) => t === undefined);
+  if (missing >= 0)
+    throw new SqlError(
+      SqlState.INDETERMINATE_DATATYPE,
+      `could not determine data type of parameter $${missing + 1}`,
+    );
   return planner.params.map((t) => (t === undefined || t.id === 'unknown' ? sqlType('text') : t));
 }
 

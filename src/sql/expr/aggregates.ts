@@ -16,6 +16,7 @@ import {
   type SqlType,
   type Value,
 } from '../types/sql-type.js';
+import { JSON_AGGREGATES } from './json-build.js';
 import { divide, divScale, numericOp } from './arithmetic.js';
 
 /** Accumulator folds the values of one group. */
@@ -251,3 +252,5 @@ export function resolveAggregate(
     );
   return d;
 }
+
+Object.assign(AGGREGATES, JSON_AGGREGATES);

@@ -36,6 +36,9 @@ export function isUntyped(c: Compiled): boolean {
   return c.unknownLiteral !== undefined || c.paramIndex !== undefined || c.nullLiteral === true;
 }
 
+/** PARSE_TYPMOD: types whose typmod a literal's input applies (rounding); varchar(n) is checked below. */
+const PARSE_TYPMOD = new Set<TypeId>(['numeric', 'timestamp', 'timestamptz', 'time']);
+
 /** commonType picks the type two operands meet in, or undefined when they do not meet. */
 export function commonType(a: SqlType, b: SqlType): SqlType | undefined {
   const ae = arrayElement(a.id);
@@ -109,7 +112,7 @@ export function coerce(
       v =
         mode === 'explicit' && (to.id === 'varchar' || to.id === 'bpchar')
           ? castValue(c.unknownLiteral, sqlType('text'), to, true)
-          : parseValue(to.typmod === -1 || to.id === 'numeric' ? to : sqlType(to.id), c.unknownLiteral);
+          : parseValue(PARSE_TYPMOD.has(to.id) ? to : sqlType(to.id), c.unknownLiteral);
     } catch (err) {
       if (err instanceof SqlError && err.position === undefined && loc >= 0) err.position = loc + 1;
       throw err;

@@ -8,9 +8,13 @@ import type { Scope } from '../plan/scope.js';
 import { castValue } from '../types/cast.js';
 import { compareFor } from '../types/compare.js';
 import { parseNumeric } from '../types/numeric.js';
+import { numericPower } from '../types/numeric-math.js';
+import { floatPower } from '../types/float-math.js';
+import { isInfiniteDate } from '../types/datetime.js';
 import {
   TYPE_INFO,
   arrayElement,
+  isInteger as isIntegerType,
   isNumericType,
   isStringType,
   sqlType,
@@ -21,14 +25,18 @@ import {
 import { formatValue } from '../types/text-io.js';
 import { arithmetic, type ArithOp } from './arithmetic.js';
 import { coerce, commonType, isUntyped, settle } from './coerce.js';
-import type { Analyzer, Compiled, Evaluator } from './context.js';
+import type { AggregateExtras, Analyzer, Compiled, Evaluator } from './context.js';
+import { regexMatch } from './regex.js';
+import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
+import { compileQuantified } from './quantified.js';
+import { compileJsonOp } from './json-ops.js';
+import { compileDatetimeArith, negateIntervalValue } from './datetime-arith.js';
 import { AGGREGATES } from './aggregates.js';
 import { compileFunction } from './functions.js';
 import { likeMatcher } from './like.js';
 import { resolveTypeName } from './type-name.js';
 import { arrayTypeOf, compileAnyAll, compileArray, compileArrayConcat, compileSubscript } from './arrays.js';
 import { regCast } from './reg-types.js';
-import { regexMatcher } from './regex.js';
 
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
@@ -143,26 +151,31 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     case 'like': {
       const a = textOperand(an, e.arg, scope);
       const p = textOperand(an, e.pattern, scope);
+      const esc = e.escape === undefined ? undefined : textOperand(an, e.escape, scope);
       const fa = a.eval;
       const fp = p.eval;
+      const fe = esc?.eval;
       const neg = e.negated;
       const ci = e.insensitive;
       let lastPattern: string | null = null;
+      let lastEscape: string | null = null;
       let matcher: (s: string) => boolean = () => false;
       return {
         type: BOOL,
         eval: (r, ex) => {
           const s = fa(r, ex);
           const pat = fp(r, ex);
-          if (s === null || pat === null) return null;
-          if (pat !== lastPattern) {
-            matcher = likeMatcher(pat as string, ci);
+          const escape = fe === undefined ? '\\' : fe(r, ex);
+          if (s === null || pat === null || escape === null) return null;
+          if (pat !== lastPattern || escape !== lastEscape) {
+            matcher = likeMatcher(pat as string, ci, escape as string);
             lastPattern = pat as string;
+            lastEscape = escape as string;
           }
           return matcher(s as string) !== neg;
         },
-        correlated: a.correlated || p.correlated,
-        volatile: a.volatile || p.volatile,
+        correlated: a.correlated || p.correlated || esc?.correlated === true,
+        volatile: a.volatile || p.volatile || esc?.volatile === true,
       };
     }
     case 'cast': {
@@ -269,6 +282,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
       throw new SqlError(SqlState.SYNTAX_ERROR, 'DEFAULT is not allowed in this context', {
         position: e.loc + 1,
       });
+    case 'quantified':
+      return compileQuantified(an, e, scope);
   }
 }
 
@@ -409,6 +424,33 @@ export function unify(an: Analyzer, cs: Compiled[], what: string, locs: readonly
   return cs.map((c, i) => coerce(an, c, target, 'implicit', locs[i]!));
 }
 
+const LIKE_OPERATORS: Record<string, { negated: boolean; insensitive: boolean }> = {
+  '~~': { negated: false, insensitive: false },
+  '!~~': { negated: true, insensitive: false },
+  '~~*': { negated: false, insensitive: true },
+  '!~~*': { negated: true, insensitive: true },
+};
+
+const REGEX_OPERATORS = new Set(['~', '~*', '!~', '!~*']);
+
+/** AMBIGUOUS_UNKNOWN: operators PostgreSQL cannot resolve for two untyped operands (42725). */
+const AMBIGUOUS_UNKNOWN = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '#',
+  '<<',
+  '>>',
+  '->',
+  '->>',
+  '@>',
+  '<@',
+]);
+
 const COMPARISONS = new Set([
   '=',
   '<>',
@@ -431,10 +473,45 @@ export function compileOp(
   loc: number,
 ): Compiled {
   if (le === undefined) return compileUnary(an, op, re, scope, loc);
+  const like = LIKE_OPERATORS[op];
+  if (like !== undefined) return compileExpr(an, { kind: 'like', arg: le, pattern: re, ...like, loc }, scope);
+  if (REGEX_OPERATORS.has(op)) {
+    const a = textOperand(an, le, scope);
+    const p = textOperand(an, re, scope);
+    const neg = op.startsWith('!');
+    const ci = op.endsWith('*');
+    return strictBinary(BOOL, a, p, (x, y) => regexMatch(x as string, y as string, ci) !== neg);
+  }
   let l = compileExpr(an, le, scope);
   let r = compileExpr(an, re, scope);
   if (op === '||') return compileConcat(an, l, r, le.loc, re.loc);
+  const json = compileJsonOp(an, op, l, r, loc);
+  if (json !== undefined) return json;
+  if (isUntyped(l) && isUntyped(r) && AMBIGUOUS_UNKNOWN.has(op))
+    throw new SqlError(SqlState.AMBIGUOUS_FUNCTION, `operator is not unique: unknown ${op} unknown`, {
+      position: loc + 1,
+      hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.',
+    });
+  if (isUntyped(l) && isUntyped(r) && op === '^') {
+    l = coerce(an, l, sqlType('float8'), 'implicit', le.loc);
+    r = coerce(an, r, sqlType('float8'), 'implicit', re.loc);
+  }
   // An untyped side takes the other side's type (text when both are untyped).
+  // timestamp + 'literal' and 'literal' + timestamp: the literal is an interval.
+  if (
+    op === '+' &&
+    isUntyped(r) &&
+    !isUntyped(l) &&
+    (l.type.id === 'timestamp' || l.type.id === 'timestamptz')
+  )
+    r = coerce(an, r, sqlType('interval'), 'implicit', re.loc);
+  if (
+    op === '+' &&
+    isUntyped(l) &&
+    !isUntyped(r) &&
+    (r.type.id === 'timestamp' || r.type.id === 'timestamptz')
+  )
+    l = coerce(an, l, sqlType('interval'), 'implicit', le.loc);
   if (isUntyped(l) && !isUntyped(r))
     l = coerce(an, l, r.type.id === 'unknown' ? TEXT : plain(r.type), 'implicit', le.loc);
   else if (isUntyped(r) && !isUntyped(l))
@@ -444,33 +521,31 @@ export function compileOp(
     r = coerce(an, r, TEXT, 'implicit', re.loc);
   }
   if (COMPARISONS.has(op)) return compileComparison(an, op, l, r, loc);
-  if (op === '~' || op === '!~' || op === '~*' || op === '!~*') return compileRegex(an, op, l, r, le, re);
   if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
     return compileArith(an, op, l, r, loc);
+  if (BITWISE_OPERATORS.has(op)) return compileBitwise(an, op, l, r, loc);
   if (op === '^') {
+    if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
     const isFloat = (x: Compiled): boolean => x.type.id === 'float4' || x.type.id === 'float8';
     const t =
       (l.type.id === 'numeric' || r.type.id === 'numeric') && !isFloat(l) && !isFloat(r)
         ? sqlType('numeric')
         : sqlType('float8');
-    if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
-    const a = coerce(an, l, sqlType('float8'), 'implicit', le.loc);
-    const b = coerce(an, r, sqlType('float8'), 'implicit', re.loc);
-    return strictBinary(t, a, b, (x, y) => {
-      const v = Math.pow(x as number, y as number);
-      if (x === 0 && (y as number) < 0)
-        throw new SqlError('2201F', 'zero raised to a negative power is undefined');
-      return t.id === 'numeric' ? castValue(v, sqlType('float8'), t) : v;
-    });
+    const a = coerce(an, l, t, 'implicit', le.loc);
+    const b = coerce(an, r, t, 'implicit', re.loc);
+    return strictBinary(t, a, b, t.id === 'numeric' ? numericPowerOp : floatPower);
   }
   throw noOperator(op, l.type, r.type, loc);
 }
 
+const numericPowerOp = (x: Value, y: Value): Value => numericPower(x as string, y as string);
+
 function plain(t: SqlType): SqlType {
-  return t.id === 'varchar' || t.id === 'bpchar' ? TEXT : sqlType(t.id);
+  // An untyped literal compared with char(n) becomes char (blank-padded comparison), as in PostgreSQL.
+  return t.id === 'varchar' ? TEXT : sqlType(t.id);
 }
 
-function noOperator(op: string, l: SqlType | undefined, r: SqlType, loc: number): SqlError {
+export function noOperator(op: string, l: SqlType | undefined, r: SqlType, loc: number): SqlError {
   const left = l === undefined ? '' : TYPE_INFO[l.id].pgName + ' ';
   return new SqlError(
     SqlState.UNDEFINED_FUNCTION,
@@ -482,7 +557,12 @@ function noOperator(op: string, l: SqlType | undefined, r: SqlType, loc: number)
   );
 }
 
-function strictBinary(type: SqlType, a: Compiled, b: Compiled, f: (x: Value, y: Value) => Value): Compiled {
+export function strictBinary(
+  type: SqlType,
+  a: Compiled,
+  b: Compiled,
+  f: (x: Value, y: Value) => Value,
+): Compiled {
   const fa = a.eval;
   const fb = b.eval;
   return {
@@ -549,30 +629,38 @@ export function comparisonTest(op: string): (c: number) => boolean {
 }
 
 function compileArith(an: Analyzer, op: ArithOp, l: Compiled, r: Compiled, loc: number): Compiled {
-  // date ± integer → date; date - date → integer; timestamp - timestamp needs interval (not supported).
+  const dt = compileDatetimeArith(an, op, l, r, loc);
+  if (dt !== undefined) return dt;
+  // date ± integer → date; date - date → integer.
   if (l.type.id === 'date' && (r.type.id === 'int4' || r.type.id === 'int2') && (op === '+' || op === '-')) {
     const s = op === '+' ? 1 : -1;
-    return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + s * (y as number));
+    return strictBinary(sqlType('date'), l, r, (x, y) => datePlusDays(x as number, s * (y as number)));
   }
   if ((l.type.id === 'int4' || l.type.id === 'int2') && r.type.id === 'date' && op === '+')
-    return strictBinary(sqlType('date'), l, r, (x, y) => (x as number) + (y as number));
+    return strictBinary(sqlType('date'), l, r, (x, y) => datePlusDays(y as number, x as number));
   if (l.type.id === 'date' && r.type.id === 'date' && op === '-')
-    return strictBinary(sqlType('int4'), l, r, (x, y) => (x as number) - (y as number));
-  if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) {
-    if (
-      (l.type.id === 'timestamp' || l.type.id === 'timestamptz' || l.type.id === 'date') &&
-      op !== '*' &&
-      op !== '/'
-    )
-      throw notSupported('interval arithmetic', loc + 1);
-    throw noOperator(op, l.type, r.type, loc);
-  }
+    return strictBinary(sqlType('int4'), l, r, (x, y) => {
+      if (isInfiniteDate(x as number) || isInfiniteDate(y as number))
+        throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, 'cannot subtract infinite dates');
+      return (x as number) - (y as number);
+    });
+  if (!isNumericType(l.type.id) || !isNumericType(r.type.id)) throw noOperator(op, l.type, r.type, loc);
   let t = commonType(l.type, r.type)!;
   if (t.id === 'oid' || t.id === 'regclass') t = sqlType('int8');
   if (op === '%' && (t.id === 'float4' || t.id === 'float8')) throw noOperator(op, l.type, r.type, loc);
   const a = coerce(an, l, t, 'implicit', loc);
   const b = coerce(an, r, t, 'implicit', loc);
   return strictBinary(t, a, b, arithmetic(op, t.id));
+}
+
+/** datePlusDays is date + integer: infinite dates stay infinite; 22008 outside the date range. */
+function datePlusDays(d: number, n: number): number {
+  if (isInfiniteDate(d)) return d;
+  const r = d + n;
+  // PostgreSQL's date range: 4714-11-24 BC .. 5874897-12-31.
+  if (r < -2440588 || r >= 2145042906)
+    throw new SqlError(SqlState.DATETIME_FIELD_OVERFLOW, 'date out of range');
+  return r;
 }
 
 function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: number): Compiled {
@@ -607,37 +695,9 @@ function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: num
     };
   }
   if (op === '@' && isNumericType(c.type.id)) return compileFunction(an, 'abs', [c], loc);
+  if (op === '~' && isIntegerType(c.type.id)) return bitwiseNot(c);
+  if (op === '-' && c.type.id === 'interval') return { ...c, eval: (r, ex) => negateIntervalValue(f(r, ex)) };
   throw noOperator(op, undefined, c.type, loc);
-}
-
-function compileRegex(an: Analyzer, op: string, l: Compiled, r: Compiled, le: Expr, re: Expr): Compiled {
-  const text = (c: Compiled, e: Expr): Compiled => {
-    if (!isStringType(c.type.id)) throw noOperator(op, l.type, r.type, e.loc);
-    return coerce(an, c, TEXT, 'implicit', e.loc);
-  };
-  const a = text(l, le);
-  const p = text(r, re);
-  const neg = op.startsWith('!');
-  const ci = op.endsWith('*');
-  const fa = a.eval;
-  const fp = p.eval;
-  let lastPattern: string | null = null;
-  let matcher: (s: string) => boolean = () => false;
-  return {
-    type: BOOL,
-    eval: (row, ex) => {
-      const s = fa(row, ex);
-      const pat = fp(row, ex);
-      if (s === null || pat === null) return null;
-      if (pat !== lastPattern) {
-        matcher = regexMatcher(pat as string, ci);
-        lastPattern = pat as string;
-      }
-      return matcher(s as string) !== neg;
-    },
-    correlated: a.correlated || p.correlated,
-    volatile: a.volatile || p.volatile,
-  };
 }
 
 function compileConcat(an: Analyzer, l: Compiled, r: Compiled, lloc: number, rloc: number): Compiled {
@@ -735,12 +795,14 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
     // Arguments are compiled against the rows being grouped, without aggregate mode.
     an.aggregates = undefined;
     let args: Compiled[];
+    let extras: AggregateExtras;
     try {
       args = e.star ? [] : e.args.map((a) => compileExpr(an, a, agg.inputScope));
+      extras = aggregateExtras(an, e, agg.inputScope);
     } finally {
       an.aggregates = agg;
     }
-    const { slot, type } = agg.add(name, args, e.distinct, e.star, e.loc);
+    const { slot, type } = agg.add(name, args, e.distinct, e.star, e.loc, extras);
     return { type, eval: (row) => row[slot]!, correlated: false };
   }
   if (e.star)
@@ -757,6 +819,26 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
     );
   const args = e.args.map((a) => compileExpr(an, a, scope));
   return compileFunction(an, name, args, e.loc, e.args);
+}
+
+function aggregateExtras(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): AggregateExtras {
+  const filter = e.filter === undefined ? undefined : boolOperand(an, e.filter, scope, 'FILTER').eval;
+  if (e.orderBy === undefined || e.orderBy.length === 0) return { filter };
+  if (e.distinct) {
+    const argKeys = new Set(e.args.map(exprKey));
+    for (const k of e.orderBy)
+      if (!argKeys.has(exprKey(k.expr)))
+        throw new SqlError(
+          SqlState.INVALID_COLUMN_REFERENCE,
+          'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list',
+          { position: k.expr.loc + 1 },
+        );
+  }
+  const order = e.orderBy.map((k) => {
+    const c = settle(an, compileExpr(an, k.expr, scope), k.expr.loc);
+    return { eval: c.eval, type: c.type, desc: k.desc, nullsFirst: k.nullsFirst };
+  });
+  return { filter, order };
 }
 
 function compileSubquery(an: Analyzer, e: Extract<Expr, { kind: 'subquery' }>, scope: Scope): Compiled {

@@ -51,6 +51,20 @@ export interface SubPlan {
   rows(ex: ExecContext): Iterable<Row>;
 }
 
+/** AggregateOrderKey is one ORDER BY key inside an aggregate call (as plan/sort.ts's SortSpec). */
+export interface AggregateOrderKey {
+  readonly eval: Evaluator;
+  readonly type: SqlType;
+  readonly desc: boolean;
+  readonly nullsFirst: boolean | undefined;
+}
+
+/** AggregateExtras: an aggregate call's FILTER (WHERE ...) and ORDER BY. */
+export interface AggregateExtras {
+  readonly filter?: Evaluator;
+  readonly order?: readonly AggregateOrderKey[];
+}
+
 /** AggregateCollector gathers the aggregate calls of a grouped query level. */
 export interface AggregateCollector {
   /** add registers an aggregate call and returns its slot in the aggregate output row. */
@@ -60,6 +74,7 @@ export interface AggregateCollector {
     distinct: boolean,
     star: boolean,
     loc: number,
+    extras?: AggregateExtras,
   ): { slot: number; type: SqlType };
   /** groupSlot returns the output slot of a GROUP BY expression equal to this one, or -1. */
   groupSlot(exprKey: string): number;

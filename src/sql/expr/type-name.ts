@@ -16,20 +16,9 @@ export function resolveTypeName(t: TypeName): SqlType {
   const id = typeIdByName(t.name);
   if (id === undefined) {
     if (
-      [
-        'interval',
-        'time',
-        'timetz',
-        'uuid',
-        'money',
-        'inet',
-        'cidr',
-        'xml',
-        'bit',
-        'varbit',
-        'point',
-        'tsvector',
-      ].includes(t.name)
+      ['timetz', 'uuid', 'money', 'inet', 'cidr', 'xml', 'bit', 'varbit', 'point', 'tsvector'].includes(
+        t.name,
+      )
     )
       throw notSupported(`type ${t.name}`, t.loc + 1);
     throw new SqlError(SqlState.UNDEFINED_OBJECT, `type "${t.name}" does not exist`, { position: t.loc + 1 });
@@ -65,9 +54,23 @@ export function resolveTypeName(t: TypeName): SqlType {
       );
     return sqlType(id, ((p << 16) | s) + 4);
   }
+  if (id === 'time' && t.mods.length > 0) {
+    const p = t.mods[0]!;
+    if (p < 0)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `TIME(${p}) precision must not be negative`, {
+        position: t.loc + 1,
+      });
+    return sqlType(id, Math.min(p, 6));
+  }
   if ((id === 'timestamp' || id === 'timestamptz') && t.mods.length > 0) {
-    // timestamp(p): shale keeps microseconds; a precision below 6 would round, which is not implemented.
-    if (t.mods[0] !== 6) throw notSupported('timestamp precision other than 6', t.loc + 1);
+    // timestamp(p): values round to p fractional digits; above 6 PostgreSQL reduces it to 6.
+    const p = t.mods[0]!;
+    const name = id === 'timestamp' ? 'TIMESTAMP' : 'TIMESTAMP WITH TIME ZONE';
+    if (p < 0)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `${name}(${p}) precision must not be negative`, {
+        position: t.loc + 1,
+      });
+    return sqlType(id, Math.min(p, 6));
   }
   if (id === 'float8' && t.mods.length > 0) return sqlType(t.mods[0]! <= 24 ? 'float4' : 'float8');
   return sqlType(id);

@@ -900,8 +900,6 @@ export function expr(n: PgNode): Expr {
     }
     case 'FuncCall': {
       if (f.over !== undefined) throw notSupported('window functions', loc + 1);
-      if (f.agg_order !== undefined) throw notSupported('ORDER BY in an aggregate', loc + 1);
-      if (f.agg_filter !== undefined) throw notSupported('FILTER in an aggregate', loc + 1);
       if (f.agg_within_group === true) throw notSupported('WITHIN GROUP', loc + 1);
       if (f.func_variadic === true) throw notSupported('VARIADIC', loc + 1);
       const parts = names(f.funcname);
@@ -914,6 +912,8 @@ export function expr(n: PgNode): Expr {
         args: list(f.args).map(expr),
         star: f.agg_star === true,
         distinct: f.agg_distinct === true,
+        ...(f.agg_filter !== undefined ? { filter: expr(f.agg_filter) } : {}),
+        ...(f.agg_order !== undefined ? { orderBy: list(f.agg_order).map(sortKey) } : {}),
         loc,
       };
     }
@@ -947,9 +947,21 @@ export function expr(n: PgNode): Expr {
         case 'ARRAY_SUBLINK':
           return { kind: 'subquery', mode: 'array', query, arg: undefined, negated: false, loc };
         case 'ANY_SUBLINK': {
-          const op = f.operName === undefined ? '=' : names(f.operName).pop();
-          if (op !== '=') throw notSupported(`${op} ANY (subquery)`, loc + 1);
+          const op = f.operName === undefined ? '=' : names(f.operName).pop()!;
+          if (op !== '=')
+            return {
+              kind: 'quantified',
+              op,
+              arg: expr(f.testexpr),
+              all: false,
+              query,
+              loc,
+            };
           return { kind: 'subquery', mode: 'in', query, arg: expr(f.testexpr), negated: false, loc };
+        }
+        case 'ALL_SUBLINK': {
+          const op = names(f.operName).pop()!;
+          return { kind: 'quantified', op, arg: expr(f.testexpr), all: true, query, loc };
         }
         default:
           throw notSupported(`${String(f.subLinkType).replace('_SUBLINK', '')} subqueries`, loc + 1);
@@ -1029,8 +1041,18 @@ function aExpr(f: Fields, loc: number): Expr {
         (f.rexpr as PgNode) !== undefined &&
         nodeType(f.rexpr as PgNode)[0] === 'FuncCall' &&
         names(nodeType(f.rexpr as PgNode)[1].funcname).includes('like_escape')
-      )
-        throw notSupported('LIKE ... ESCAPE', loc + 1);
+      ) {
+        const [pattern, escape] = list(nodeType(f.rexpr as PgNode)[1].args).map(expr);
+        return {
+          kind: 'like',
+          arg: left!,
+          pattern: pattern!,
+          escape: escape!,
+          negated: op.startsWith('!'),
+          insensitive: f.kind === 'AEXPR_ILIKE',
+          loc,
+        };
+      }
       return {
         kind: 'like',
         arg: left!,

@@ -60,7 +60,7 @@ interface Condition {
 
 /** sameKeyFamily: a value of type v can be encoded as a key of column type c without changing its order. */
 function sameKeyFamily(c: SqlType, v: SqlType): boolean {
-  if (c.id === v.id) return c.id !== 'bpchar';
+  if (c.id === v.id) return c.id !== 'bpchar' && c.id !== 'jsonb' && c.id !== 'interval'; // their equality is not byte equality
   if (isInteger(c.id) && isInteger(v.id)) return true;
   if ((c.id === 'text' || c.id === 'varchar') && (v.id === 'text' || v.id === 'varchar')) return true;
   if ((c.id === 'timestamp' || c.id === 'timestamptz') && (v.id === 'timestamp' || v.id === 'timestamptz'))

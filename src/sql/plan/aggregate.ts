@@ -9,6 +9,7 @@ import type { SqlType, Value } from '../types/sql-type.js';
 import { groupKey } from './distinct.js';
 import { compareFor } from '../types/compare.js';
 import { indent, type Plan } from './plan.js';
+import { keyComparator, type SortSpec } from './sort.js';
 import type { ColumnInfo, Row } from './scope.js';
 
 export interface AggregateCall {
@@ -16,12 +17,18 @@ export interface AggregateCall {
   readonly args: readonly Evaluator[];
   readonly argTypes: readonly SqlType[];
   readonly distinct: boolean;
+  /** filter: FILTER (WHERE ...): only rows where it is true are aggregated. */
+  readonly filter?: Evaluator | undefined;
+  /** order: ORDER BY inside the call: the group's inputs are sorted before they are folded. */
+  readonly order?: readonly SortSpec[] | undefined;
 }
 
 interface Group {
   readonly keys: Value[];
   readonly accs: Accumulator[];
   readonly seen: (Set<string> | undefined)[];
+  /** buffered: per ordered call, its inputs and sort keys, folded in order at the end. */
+  readonly buffered: ({ args: Value[]; keys: Value[] }[] | undefined)[];
   /** distinctArgs: a DISTINCT aggregate's distinct inputs, folded in sorted order at the end (as PostgreSQL). */
   readonly distinctArgs: (Value[][] | undefined)[];
 }
@@ -59,7 +66,8 @@ export class AggregatePlan implements Plan {
       keys,
       accs: this.calls.map((c) => c.def.make()),
       seen: this.calls.map((c) => (c.distinct ? new Set<string>() : undefined)),
-      distinctArgs: this.calls.map((c) => (c.distinct ? [] : undefined)),
+      distinctArgs: this.calls.map((c) => (c.distinct && c.order === undefined ? [] : undefined)),
+      buffered: this.calls.map((c) => (c.order !== undefined ? [] : undefined)),
     });
     for (const r of this.input.rows(ex)) {
       const keys = this.groupBy.map((f) => f(r, ex));
@@ -71,6 +79,7 @@ export class AggregatePlan implements Plan {
       }
       for (let i = 0; i < this.calls.length; i++) {
         const c = this.calls[i]!;
+        if (c.filter !== undefined && c.filter(r, ex) !== true) continue;
         const args = c.args.map((f) => f(r, ex));
         const seen = g.seen[i];
         if (seen !== undefined) {
@@ -78,10 +87,15 @@ export class AggregatePlan implements Plan {
           const dk = groupKey(c.argTypes, args);
           if (seen.has(dk)) continue;
           seen.add(dk);
-          g.distinctArgs[i]!.push(args);
-          continue;
+          const dl = g.distinctArgs[i];
+          if (dl !== undefined) {
+            dl.push(args);
+            continue;
+          }
         }
-        g.accs[i]!.add(args);
+        const buf = g.buffered[i];
+        if (buf !== undefined) buf.push({ args, keys: c.order!.map((s) => s.eval(r, ex)) });
+        else g.accs[i]!.add(args);
       }
     }
     if (groups.size === 0 && this.groupBy.length === 0) groups.set('', newGroup([]));
@@ -91,6 +105,13 @@ export class AggregatePlan implements Plan {
         list.sort(compareArgs(this.calls[i]!.argTypes));
         for (const args of list) g.accs[i]!.add(args);
       });
+      for (let i = 0; i < this.calls.length; i++) {
+        const buf = g.buffered[i];
+        if (buf === undefined) continue;
+        const cmp = keyComparator(this.calls[i]!.order!);
+        buf.sort((a, b) => cmp(a.keys, b.keys));
+        for (const b of buf) g.accs[i]!.add(b.args);
+      }
       yield [...g.keys, ...g.accs.map((a) => a.result())];
     }
   }

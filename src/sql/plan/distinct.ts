@@ -2,6 +2,8 @@
  * DistinctPlan drops rows equal to one already seen (DISTINCT, UNION): equality as GROUP BY sees it, NULLs
  * equal to each other.
  */
+import { decodeInterval, intervalSpan } from '../types/interval.js';
+import { parseJson, writeJsonb } from '../types/json-value.js';
 import type { ExecContext } from '../expr/context.js';
 import { formatValue } from '../types/text-io.js';
 import type { SqlType, Value } from '../types/sql-type.js';
@@ -17,6 +19,8 @@ export function groupKey(types: readonly SqlType[], values: readonly Value[]): s
     if (v === null) s += '\u0000N';
     else if (t.id === 'numeric') s += '\u0000' + canonicalNumeric(v as string);
     else if (t.id === 'bpchar') s += '\u0000' + (v as string).replace(/ +$/, '');
+    else if (t.id === 'interval') s += '\u0000' + intervalSpan(decodeInterval(v as string)).toString();
+    else if (t.id === 'jsonb') s += '\u0000' + writeJsonb(parseJson(v as string), true);
     else if (t.id === 'float4' || t.id === 'float8') s += '\u0000' + (Object.is(v, -0) ? '0' : String(v));
     else if (typeof v === 'string') s += '\u0000' + v;
     else if (v instanceof Uint8Array) s += '\u0000' + Buffer.from(v).toString('hex');

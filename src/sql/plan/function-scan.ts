@@ -1,77 +1,137 @@
 /**
  * FunctionScan: a set-returning function in FROM, generate_series(start, stop [, step]) over integers or
- * unnest(array). Its arguments may refer to FROM items to its left (PostgreSQL lets functions in FROM do so
- * without LATERAL) and to enclosing queries. The single output column is named by the alias, else by the
- * function.
+ * numeric, or unnest(array). Its arguments may refer to FROM items to its left (PostgreSQL lets functions
+ * in FROM do so without LATERAL) and to enclosing queries. The column is named after the alias (FROM f(...)
+ * AS g gives column g; AS g(x) column x), else after the function, as PostgreSQL names them.
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { FromItem } from '../ast.js';
 import { coerce, isUntyped } from '../expr/coerce.js';
-import type { Compiled, ExecContext } from '../expr/context.js';
-import { arrayElement, sqlType, type SqlType, type Value } from '../types/sql-type.js';
-import { checkInt, checkInt8 } from '../types/text-io.js';
+import type { Analyzer, Compiled, ExecContext } from '../expr/context.js';
+import { numericOp } from '../expr/arithmetic.js';
+import { compareNumeric } from '../types/numeric.js';
+import { arrayElement, sqlType, type SqlType, type TypeId, type Value } from '../types/sql-type.js';
 import type { Plan } from './plan.js';
-import type { ColumnInfo, Row } from './scope.js';
 import type { Planner } from './planner.js';
-import { Scope } from './scope.js';
+import { Scope, type ColumnInfo, type Row } from './scope.js';
 
-type Generator = (args: Value[]) => Iterable<Value>;
+type Series = (args: readonly Value[]) => Iterable<Value>;
 
+function seriesType(types: readonly SqlType[]): TypeId | undefined {
+  const ids = types.map((t) => t.id);
+  if (ids.every((t) => t === 'int2' || t === 'int4' || t === 'unknown')) return 'int4';
+  if (ids.every((t) => t === 'int2' || t === 'int4' || t === 'int8' || t === 'unknown')) return 'int8';
+  if (ids.every((t) => t === 'int2' || t === 'int4' || t === 'int8' || t === 'numeric' || t === 'unknown'))
+    return 'numeric';
+  return undefined;
+}
+
+function zeroStep(): SqlError {
+  return new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'step size cannot equal zero');
+}
+
+function* intSeries(start: number, stop: number, step: number): Iterable<Value> {
+  if (step === 0) throw zeroStep();
+  for (let v = start; step > 0 ? v <= stop : v >= stop; v += step) yield v;
+}
+
+function* int8Series(start: bigint, stop: bigint, step: bigint): Iterable<Value> {
+  if (step === 0n) throw zeroStep();
+  for (let v = start; step > 0n ? v <= stop : v >= stop; v += step) yield v;
+}
+
+function* numericSeries(start: string, stop: string, step: string): Iterable<Value> {
+  if (start === 'NaN' || stop === 'NaN' || step === 'NaN')
+    throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'start value cannot be NaN');
+  const sign = compareNumeric(step, '0');
+  if (sign === 0) throw zeroStep();
+  for (let v = start; sign > 0 ? compareNumeric(v, stop) <= 0 : compareNumeric(v, stop) >= 0;) {
+    yield v;
+    v = numericOp('+', v, step);
+  }
+}
+
+function resolveSeries(
+  an: Analyzer,
+  args: Compiled[],
+  loc: number,
+): { type: SqlType; run: Series; args: Compiled[] } {
+  if (args.length !== 2 && args.length !== 3) throw noFunction(args, loc);
+  const id = seriesType(args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type)));
+  if (id === undefined) throw noFunction(args, loc);
+  const t = sqlType(id);
+  const cs = args.map((a) => coerce(an, a, t, 'implicit', loc));
+  const run: Series =
+    id === 'int4'
+      ? ([a, b, s]) => intSeries(a as number, b as number, (s as number | undefined) ?? 1)
+      : id === 'int8'
+        ? ([a, b, s]) => int8Series(a as bigint, b as bigint, (s as bigint | undefined) ?? 1n)
+        : ([a, b, s]) => numericSeries(a as string, b as string, (s as string | undefined) ?? '1');
+  return { type: t, run, args: cs };
+}
+
+function noFunction(args: readonly Compiled[], loc: number): SqlError {
+  return new SqlError(
+    SqlState.UNDEFINED_FUNCTION,
+    `function generate_series(${args.map((a) => (isUntyped(a) ? 'unknown' : a.type.id)).join(', ')}) does not exist`,
+    {
+      position: loc + 1,
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    },
+  );
+}
+
+/** FunctionScan runs a function in FROM once per execution of its level. */
 export class FunctionScan implements Plan {
   constructor(
     readonly columns: readonly ColumnInfo[],
-    private readonly name: string,
     private readonly args: readonly Compiled[],
-    private readonly generate: Generator,
+    private readonly run: Series,
+    private readonly name: string,
   ) {}
   *rows(ex: ExecContext): Iterable<Row> {
     const vs = this.args.map((a) => a.eval([], ex));
     if (vs.some((v) => v === null)) return;
-    for (const v of this.generate(vs)) yield [v];
+    for (const v of this.run(vs)) yield [v];
   }
   explain(): string[] {
     return [`Function Scan on ${this.name}`];
   }
 }
 
-function* series(start: bigint, stop: bigint, step: bigint, int8: boolean): Iterable<Value> {
-  if (step === 0n) throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'step size cannot equal zero');
-  for (let i = start; step > 0n ? i <= stop : i >= stop; i += step)
-    yield int8 ? checkInt8(i) : checkInt('int4', Number(i));
-}
-
-/** planFunctionScan plans a function in FROM. */
+/** planFunctionScan plans `FROM f(args) [AS alias [(column)]]`. */
 export function planFunctionScan(
   planner: Planner,
   item: Extract<FromItem, { kind: 'function' }>,
   outer: Scope | undefined,
 ): FunctionScan {
   const f = item.func;
-  if (f.kind !== 'func') throw notSupported('this expression in FROM');
+  if (f.kind !== 'func') throw notSupported('this expression in FROM', item.loc + 1);
   const scope = new Scope([], outer);
   const raw = f.args.map((a) => planner.compile(a, scope, 'FROM'));
-  let type: SqlType;
-  let args: Compiled[];
-  let generate: Generator;
-  if (f.name === 'generate_series' && (raw.length === 2 || raw.length === 3)) {
-    const int8 = raw.some((a) => !isUntyped(a) && a.type.id === 'int8');
-    const bad = raw.find((a) => !isUntyped(a) && !['int2', 'int4', 'int8'].includes(a.type.id));
-    if (bad !== undefined) throw notSupported(`generate_series over ${bad.type.id}`, f.loc + 1);
-    type = sqlType(int8 ? 'int8' : 'int4');
-    args = raw.map((a, i) => coerce(planner, a, sqlType('int8'), 'implicit', f.args[i]!.loc));
-    generate = ([a, b, s]) => series(a as bigint, b as bigint, (s as bigint | undefined) ?? 1n, int8);
-  } else if (f.name === 'unnest' && raw.length === 1) {
+  let r: { type: SqlType; run: Series; args: Compiled[] };
+  if (f.name === 'generate_series') r = resolveSeries(planner, raw, f.loc);
+  else if (f.name === 'unnest' && raw.length === 1) {
     const a = raw[0]!;
     const elem = isUntyped(a) ? undefined : arrayElement(a.type.id);
     if (elem === undefined)
       throw new SqlError(SqlState.UNDEFINED_FUNCTION, 'function unnest(unknown) is not unique', {
         position: f.loc + 1,
       });
-    type = sqlType(elem);
-    args = [a];
-    generate = ([v]) => v as readonly Value[];
+    r = { type: sqlType(elem), args: [a], run: ([v]) => v as readonly Value[] };
   } else throw notSupported(`function ${f.name} in FROM`, f.loc + 1);
+  const aliases = item.columnAliases;
+  if (aliases.length > 1)
+    throw new SqlError(SqlState.SYNTAX_ERROR, `too many column aliases specified for function ${f.name}`, {
+      position: item.loc + 1,
+    });
   const table = item.alias ?? f.name;
-  const name = item.columnAliases[0] ?? item.alias ?? f.name;
-  return new FunctionScan([{ name, type, table, tableOid: 0, attnum: 0 }], f.name, args, generate);
+  const column: ColumnInfo = {
+    name: aliases[0] ?? item.alias ?? f.name,
+    type: r.type,
+    table,
+    tableOid: 0,
+    attnum: 0,
+  };
+  return new FunctionScan([column], r.args, r.run, f.name);
 }

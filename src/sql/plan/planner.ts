@@ -7,10 +7,12 @@ import { SqlError, SqlState } from '../errors.js';
 import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
 import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
+import { planFunctionScan } from './function-scan.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import { compileExpr, exprKey, unify } from '../expr/compile.js';
 import type {
   AggregateCollector,
+  AggregateExtras,
   Analyzer,
   Compiled,
   ExecContext,
@@ -37,7 +39,6 @@ import { RecursiveUnionPlan, WorkTablePlan } from './recursive-union.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
-import { planFunctionScan } from './function-scan.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -922,6 +923,7 @@ class Collector implements AggregateCollector {
     distinct: boolean,
     star: boolean,
     loc: number,
+    extras?: AggregateExtras,
   ): { slot: number; type: SqlType } {
     const types = args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type));
     const def = resolveAggregate(name, types, star, loc);
@@ -929,7 +931,14 @@ class Collector implements AggregateCollector {
       const want = def.argTypes[i];
       return want === undefined ? settle(this.an, a, loc) : coerce(this.an, a, want, 'implicit', loc);
     });
-    this.calls.push({ def, args: cs.map((c) => c.eval), argTypes: cs.map((c) => c.type), distinct });
+    this.calls.push({
+      def,
+      args: cs.map((c) => c.eval),
+      argTypes: cs.map((c) => c.type),
+      distinct,
+      filter: extras?.filter,
+      order: extras?.order,
+    });
     const slot = this.groupEvals.length + this.calls.length - 1;
     this.outputColumns.push({
       name,

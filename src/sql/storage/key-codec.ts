@@ -75,6 +75,8 @@ export class KeyWriter {
       case 'timestamp':
       case 'timestamptz':
         return typeof v === 'number' ? this.int53(v) : this.int64(v as bigint);
+      case 'time':
+        return this.int64(BigInt(v as number | bigint));
       case 'float4':
       case 'float8':
         return this.float(v as number);

@@ -5,7 +5,17 @@
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
 import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
-import { MICROS_PER_DAY } from './datetime.js';
+import {
+  DATE_NEG_INFINITY,
+  DATE_POS_INFINITY,
+  isInfiniteDate,
+  isInfiniteTimestamp,
+  MICROS_PER_DAY,
+  roundTimestamp,
+  TS_NEG_INFINITY,
+  TS_POS_INFINITY,
+} from './datetime.js';
+import { roundTime } from './time.js';
 import { TYPE_INFO, arrayElement, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 
@@ -39,6 +49,8 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   if (f === t) {
     if (t === 'varchar' || t === 'bpchar') return fitString(to, v as string, explicit);
     if (t === 'numeric') return applyNumericTypmod(v as string, to.typmod);
+    if (t === 'timestamp' || t === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
+    if (t === 'time') return roundTime(v as number, to.typmod);
     return v;
   }
   if (isStringType(f) && f !== 'unknown' && isStringType(t)) {
@@ -104,15 +116,25 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   if (t === 'date') {
     if (f === 'timestamp' || f === 'timestamptz') {
       const us = v as bigint;
+      if (isInfiniteTimestamp(us)) return us > 0n ? DATE_POS_INFINITY : DATE_NEG_INFINITY;
       const d = us / MICROS_PER_DAY;
       return Number(us % MICROS_PER_DAY < 0n ? d - 1n : d);
     }
     throw cannotCast(from, to);
   }
   if (t === 'timestamp' || t === 'timestamptz') {
-    if (f === 'date') return BigInt(v as number) * MICROS_PER_DAY;
-    if (f === 'timestamp' || f === 'timestamptz') return v;
+    if (f === 'date') {
+      const d = v as number;
+      if (isInfiniteDate(d)) return d > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
+      return BigInt(d) * MICROS_PER_DAY;
+    }
+    if (f === 'timestamp' || f === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
     throw cannotCast(from, to);
+  }
+  if (t === 'time' && (f === 'timestamp' || f === 'timestamptz')) {
+    if (isInfiniteTimestamp(v as bigint)) throw notSupported('casting an infinite timestamp to time');
+    const us = Number((((v as bigint) % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY);
+    return roundTime(us, to.typmod);
   }
   if (t === 'jsonb' && f === 'json') return normalizeJsonb(v as string);
   if (t === 'json' && f === 'jsonb') return v;

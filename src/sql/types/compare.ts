@@ -5,6 +5,8 @@
 import { compareNumeric } from './numeric.js';
 import { arrayElement, type TypeId, type Value } from './sql-type.js';
 import { compareArrays } from './array.js';
+import { compareJsonb, parseJson } from './json-value.js';
+import { compareInterval } from './interval.js';
 import { compareBytes } from '../../util/bytes.js';
 
 /** Compare orders two non-null values of one type. */
@@ -53,6 +55,8 @@ export function compareFor(id: TypeId): Compare {
       return (a, b) => compareNumeric(a as string, b as string);
     case 'bpchar':
       return compareBpchar;
+    case 'interval':
+      return (a, b) => compareInterval(a as string, b as string);
     case 'text':
     case 'varchar':
     case 'name':
@@ -60,8 +64,9 @@ export function compareFor(id: TypeId): Compare {
     case 'pg_node_tree':
     case 'char':
     case 'json':
-    case 'jsonb':
       return (a, b) => compareText(a as string, b as string);
+    case 'jsonb':
+      return (a, b) => (a === b ? 0 : compareJsonb(parseJson(a as string), parseJson(b as string)));
     case 'bytea':
       return (a, b) => compareBytes(a as Uint8Array, b as Uint8Array);
     case 'bool':

@@ -41,10 +41,56 @@ interface Parts {
   hasTime: boolean;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function monthNumber(word: string): number | undefined {
+  const w = word.toLowerCase().replace(/\.$/, '');
+  const full = [
+    'january',
+    'february',
+    'march',
+    'april',
+    'may',
+    'june',
+    'july',
+    'august',
+    'september',
+    'october',
+    'november',
+    'december',
+  ];
+  const i = w.length === 3 ? MONTHS.indexOf(w) : full.indexOf(w === 'sept' ? 'september' : w);
+  return i < 0 ? undefined : i + 1;
+}
+
+/**
+ * isoDate rewrites the other date spellings PostgreSQL accepts (DateStyle ISO, MDY) into YYYY-MM-DD:
+ * 20240102, Jan 2, 2024 / January 2 2024 / 2 Jan 2024, 1/2/2024 and 1-2-2024 (month first), 2024/01/02;
+ * and moves a BC written before the time to the end.
+ */
+function isoDate(text: string): string {
+  let s = text.trim();
+  const bc = /^(\S+(?:\s+\S+)??)\s+BC\s+(\d.*)$/i.exec(s);
+  if (bc !== null) s = `${bc[1]} ${bc[2]} BC`;
+  let m = /^(\d{4})(\d{2})(\d{2})(?=$|[T\s])/.exec(s);
+  if (m !== null) return `${m[1]}-${m[2]}-${m[3]}${s.slice(m[0].length)}`;
+  m = /^([A-Za-z]+\.?)\s*[-\s]\s*(\d{1,2}),?\s*[-\s]\s*(\d{1,})(?=$|\s)/.exec(s);
+  if (m !== null && monthNumber(m[1]!) !== undefined)
+    return `${m[3]!.padStart(4, '0')}-${monthNumber(m[1]!)}-${m[2]}${s.slice(m[0].length)}`;
+  m = /^(\d{1,2})\s*[-\s]\s*([A-Za-z]+\.?),?\s*[-\s]\s*(\d{1,})(?=$|\s)/.exec(s);
+  if (m !== null && monthNumber(m[2]!) !== undefined)
+    return `${m[3]!.padStart(4, '0')}-${monthNumber(m[2]!)}-${m[1]}${s.slice(m[0].length)}`;
+  m = /^(\d{1,2})[/-](\d{1,2})[/-](\d{4})(?=$|\s)/.exec(s);
+  if (m !== null) return `${m[3]}-${m[1]}-${m[2]}${s.slice(m[0].length)}`;
+  m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})(?=$|\s)/.exec(s);
+  if (m !== null) return `${m[1]}-${m[2]}-${m[3]}${s.slice(m[0].length)}`;
+  return s;
+}
+
 function parseParts(text: string, typeName: string): Parts {
   const lower = text.trim().toLowerCase();
   if (lower === 'epoch') return { days: 0, micros: 0n, offsetMinutes: 0, hasTime: true };
-  const m = DATETIME_RE.exec(text);
+  const m = DATETIME_RE.exec(isoDate(text));
   if (m === null)
     throw new SqlError(
       SqlState.INVALID_DATETIME_FORMAT,
@@ -83,31 +129,60 @@ function isLeap(y: number): boolean {
   return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 }
 
+/** DATE_NEG_INFINITY, DATE_POS_INFINITY: the dates -infinity and infinity (PostgreSQL's int32 extremes). */
+export const DATE_NEG_INFINITY = -2147483648;
+export const DATE_POS_INFINITY = 2147483647;
+/** TS_NEG_INFINITY, TS_POS_INFINITY: the timestamps -infinity and infinity (int64 extremes). */
+export const TS_NEG_INFINITY = -(2n ** 63n);
+export const TS_POS_INFINITY = 2n ** 63n - 1n;
+
+/** isInfiniteDate / isInfiniteTimestamp: the special values. */
+export function isInfiniteDate(d: number): boolean {
+  return d === DATE_NEG_INFINITY || d === DATE_POS_INFINITY;
+}
+export function isInfiniteTimestamp(us: bigint): boolean {
+  return us === TS_NEG_INFINITY || us === TS_POS_INFINITY;
+}
+
+/** infinitySign: 1 for 'infinity', -1 for '-infinity', 0 otherwise. */
+function infinitySign(text: string): number {
+  const t = text.trim().toLowerCase();
+  return t === 'infinity' || t === '+infinity' ? 1 : t === '-infinity' ? -1 : 0;
+}
+
 /** parseDate reads date input (a time part, if any, is dropped as PostgreSQL does). */
 export function parseDate(text: string): number {
+  const inf = infinitySign(text);
+  if (inf !== 0) return inf > 0 ? DATE_POS_INFINITY : DATE_NEG_INFINITY;
   return parseParts(text, 'date').days;
 }
 
 /** parseTimestamp reads timestamp input; a zone, if written, is ignored (timestamp without time zone). */
 export function parseTimestamp(text: string): bigint {
+  const inf = infinitySign(text);
+  if (inf !== 0) return inf > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
   const p = parseParts(text, 'timestamp without time zone');
   return BigInt(p.days) * US_PER_DAY + p.micros;
 }
 
 /** parseTimestamptz reads timestamptz input; without a zone the session's (UTC) applies. */
 export function parseTimestamptz(text: string): bigint {
+  const inf = infinitySign(text);
+  if (inf !== 0) return inf > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
   const p = parseParts(text, 'timestamp with time zone');
   return BigInt(p.days) * US_PER_DAY + p.micros - BigInt(p.offsetMinutes) * 60_000_000n;
 }
 
 /** formatDate writes YYYY-MM-DD (with " BC" before year 1). */
 export function formatDate(days: number): string {
+  if (isInfiniteDate(days)) return days > 0 ? 'infinity' : '-infinity';
   const [y, m, d] = civilFromDays(days);
   return `${yearText(y)}-${pad2(m)}-${pad2(d)}${y <= 0 ? ' BC' : ''}`;
 }
 
 /** formatTimestamp writes YYYY-MM-DD HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped). */
 export function formatTimestamp(us: bigint, withZone: boolean): string {
+  if (isInfiniteTimestamp(us)) return us > 0n ? 'infinity' : '-infinity';
   let days = us / US_PER_DAY;
   let rest = us % US_PER_DAY;
   if (rest < 0n) {
@@ -128,6 +203,14 @@ function yearText(y: number): string {
 
 function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
+}
+
+/** roundTimestamp applies a timestamp(p) typmod: rounds to p fractional digits, half away from zero. */
+export function roundTimestamp(us: bigint, typmod: number): bigint {
+  if (typmod < 0 || typmod >= 6 || isInfiniteTimestamp(us)) return us;
+  const scale = 10n ** BigInt(6 - typmod);
+  const half = scale / 2n;
+  return us >= 0n ? ((us + half) / scale) * scale : -(((-us + half) / scale) * scale);
 }
 
 /** US_PER_DAY_BIG: microseconds in a day. */

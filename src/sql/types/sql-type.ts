@@ -5,6 +5,8 @@
  *   numeric → string (canonical decimal text, see numeric.ts)           text, varchar, bpchar → string
  *   bytea → Uint8Array        date → number (days since 1970-01-01)     json, jsonb → string
  *   timestamp, timestamptz → bigint (microseconds since 1970-01-01 00:00:00 UTC)
+ *   time → number (microseconds since midnight)
+ *   interval → string "<months> <days> <microseconds>" (see interval.ts)
  *   unknown → string (an untyped literal, resolved by context)
  *
  * NULL is JavaScript's null for every type.
@@ -29,6 +31,8 @@ export type TypeId =
   | 'timestamptz'
   | 'json'
   | 'jsonb'
+  | 'interval'
+  | 'time'
   | 'oid'
   | 'regclass'
   | 'regtype'
@@ -102,6 +106,8 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   date: { oid: 1082, typlen: 4, category: 'D', pgName: 'date' },
   timestamp: { oid: 1114, typlen: 8, category: 'D', pgName: 'timestamp without time zone' },
   timestamptz: { oid: 1184, typlen: 8, category: 'D', pgName: 'timestamp with time zone' },
+  time: { oid: 1083, typlen: 8, category: 'D', pgName: 'time without time zone' },
+  interval: { oid: 1186, typlen: 16, category: 'T', pgName: 'interval' },
   numeric: { oid: 1700, typlen: -1, category: 'N', pgName: 'numeric' },
   regclass: { oid: 2205, typlen: 4, category: 'N', pgName: 'regclass' },
   regtype: { oid: 2206, typlen: 4, category: 'N', pgName: 'regtype' },
@@ -201,6 +207,9 @@ export function formatType(t: SqlType): string {
   if (elem !== undefined) return formatType({ id: elem, typmod: t.typmod }) + '[]';
   const name = TYPE_INFO[t.id].pgName;
   if ((t.id === 'varchar' || t.id === 'bpchar') && t.typmod >= 4) return `${name}(${t.typmod - 4})`;
+  if (t.id === 'time' && t.typmod >= 0) return `time(${t.typmod}) without time zone`;
+  if ((t.id === 'timestamp' || t.id === 'timestamptz') && t.typmod >= 0)
+    return `timestamp(${t.typmod}) with${t.id === 'timestamp' ? 'out' : ''} time zone`;
   if (t.id === 'numeric' && t.typmod >= 4) {
     const m = t.typmod - 4;
     return `numeric(${m >> 16},${m & 0xffff})`;
@@ -239,6 +248,8 @@ const NAMES: Record<string, TypeId> = {
   timestamptz: 'timestamptz',
   json: 'json',
   jsonb: 'jsonb',
+  interval: 'interval',
+  time: 'time',
   oid: 'oid',
   regclass: 'regclass',
   regtype: 'regtype',

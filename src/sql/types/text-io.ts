@@ -5,9 +5,19 @@
 import { SqlError, SqlState } from '../errors.js';
 import { formatFloat4, formatFloat8 } from './float-format.js';
 import { applyNumericTypmod, parseNumeric } from './numeric.js';
-import { formatDate, formatTimestamp, parseDate, parseTimestamp, parseTimestamptz } from './datetime.js';
+import {
+  formatDate,
+  formatTimestamp,
+  parseDate,
+  parseTimestamp,
+  parseTimestamptz,
+  roundTimestamp,
+} from './datetime.js';
 import { TYPE_INFO, arrayElement, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
+import { parseJson } from './json-value.js';
+import { formatTime, parseTime, roundTime } from './time.js';
+import { decodeInterval, encodeInterval, formatInterval, parseInterval } from './interval.js';
 import { formatArray, parseArray } from './array.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
@@ -110,20 +120,18 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'date':
       return parseDate(text);
     case 'timestamp':
-      return parseTimestamp(text);
+      return roundTimestamp(parseTimestamp(text), t.typmod);
     case 'timestamptz':
-      return parseTimestamptz(text);
+      return roundTimestamp(parseTimestamptz(text), t.typmod);
     case 'json':
-      try {
-        JSON.parse(text);
-      } catch {
-        throw new SqlError(SqlState.INVALID_TEXT_REPRESENTATION, 'invalid input syntax for type json', {
-          detail: `Token "${text}" is invalid.`,
-        });
-      }
+      parseJson(text);
       return text;
     case 'jsonb':
       return normalizeJsonb(text);
+    case 'interval':
+      return parseInterval(text);
+    case 'time':
+      return roundTime(parseTime(text), t.typmod);
   }
   throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, `input of type ${TYPE_INFO[t.id].pgName}`);
 }
@@ -236,6 +244,10 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
       return formatTimestamp(v as bigint, false);
     case 'timestamptz':
       return formatTimestamp(v as bigint, true);
+    case 'interval':
+      return formatInterval(v as string);
+    case 'time':
+      return formatTime(v as number);
     default:
       return String(v);
   }
@@ -298,6 +310,16 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
       )
         return parseValue(t, Buffer.from(b).toString('utf8'));
       break;
+    case 'time':
+      need(8);
+      return Number(view.getBigInt64(0));
+    case 'interval':
+      need(16);
+      return encodeInterval({
+        micros: view.getBigInt64(0),
+        days: view.getInt32(8),
+        months: view.getInt32(12),
+      });
     case 'jsonb':
       if (b[0] === 1) return parseValue(t, Buffer.from(b.subarray(1)).toString('utf8'));
       break;
@@ -355,6 +377,19 @@ export function formatBinary(t: SqlType, v: Exclude<Value, null>): Uint8Array {
       return Buffer.from(v as string, 'utf8');
     case 'jsonb':
       return Buffer.concat([Uint8Array.of(1), Buffer.from(v as string, 'utf8')]);
+    case 'time': {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(BigInt(v as number));
+      return b;
+    }
+    case 'interval': {
+      const i = decodeInterval(v as string);
+      const b = Buffer.alloc(16);
+      b.writeBigInt64BE(i.micros);
+      b.writeInt32BE(i.days, 8);
+      b.writeInt32BE(i.months, 12);
+      return b;
+    }
     default:
       throw new SqlError(
         SqlState.FEATURE_NOT_SUPPORTED,

@@ -1,0 +1,146 @@
+/**
+ * Building JSON from SQL values: to_json, to_jsonb, json(b)_build_object, json(b)_build_array, and the
+ * aggregates json_agg and jsonb_agg. Values convert as PostgreSQL's datum_to_json does: numbers as they
+ * print, booleans and NULL as JSON literals, json/jsonb as they are, timestamps in ISO 8601 with a "T",
+ * anything else as its text output in a JSON string.
+ */
+import { SqlError, SqlState } from '../errors.js';
+import { normalizeJsonb, quoteJsonString } from '../types/json-value.js';
+import { isNumericType, isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import { formatValue } from '../types/text-io.js';
+import type { AggregateDef } from './aggregates.js';
+import type { FunctionDef } from './functions.js';
+
+const JSON_T = sqlType('json');
+const JSONB_T = sqlType('jsonb');
+
+function settled(t: SqlType): SqlType {
+  return t.id === 'unknown' ? sqlType('text') : t;
+}
+
+/** toJsonText converts one SQL value to JSON text. */
+export function toJsonText(t: SqlType, v: Value): string {
+  if (v === null) return 'null';
+  switch (t.id) {
+    case 'bool':
+      return v ? 'true' : 'false';
+    case 'json':
+    case 'jsonb':
+      return v as string;
+    case 'float4':
+    case 'float8': {
+      const s = formatValue(t, v);
+      return Number.isFinite(v as number) ? s : quoteJsonString(s);
+    }
+    case 'numeric':
+      return v === 'NaN' ? '"NaN"' : (v as string);
+    case 'timestamp':
+    case 'timestamptz': {
+      const s = formatValue(t, v).replace(' ', 'T');
+      return quoteJsonString(t.id === 'timestamptz' ? s.replace(/\+00$/, '+00:00') : s);
+    }
+    default:
+      if (isNumericType(t.id)) return formatValue(t, v);
+      return quoteJsonString(isStringType(t.id) ? (v as string) : formatValue(t, v));
+  }
+}
+
+function variadic(types: readonly SqlType[]): SqlType[] {
+  return types.map(settled);
+}
+
+function buildObject(types: readonly SqlType[], vs: readonly Value[], fn: string): string {
+  if (vs.length % 2 !== 0)
+    throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'argument list must have even number of elements', {
+      hint: `The arguments of ${fn}() must consist of alternating keys and values.`,
+    });
+  const parts: string[] = [];
+  for (let i = 0; i < vs.length; i += 2) {
+    if (vs[i] === null)
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `argument ${i + 1} cannot be null`, {
+        hint: 'Object keys should be text.',
+      });
+    const key = isStringType(types[i]!.id)
+      ? (vs[i] as string)
+      : toJsonText(types[i]!, vs[i]!).replace(/^"|"$/g, '');
+    parts.push(`${quoteJsonString(key)} : ${toJsonText(types[i + 1]!, vs[i + 1]!)}`);
+  }
+  return '{' + parts.join(', ') + '}';
+}
+
+/** JSON_BUILD_FUNCTIONS: registered into functions.ts's table. */
+export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
+  to_json: (types) => {
+    if (types.length !== 1) return undefined;
+    const t = settled(types[0]!);
+    return { args: [t], result: JSON_T, impl: ([v]) => toJsonText(t, v!) };
+  },
+  to_jsonb: (types) => {
+    if (types.length !== 1) return undefined;
+    const t = settled(types[0]!);
+    return { args: [t], result: JSONB_T, impl: ([v]) => normalizeJsonb(toJsonText(t, v!)) };
+  },
+  json_build_object: (types) => {
+    const ts = variadic(types);
+    return {
+      args: ts,
+      result: JSON_T,
+      strict: false,
+      impl: (vs) => buildObject(ts, vs, 'json_build_object'),
+    };
+  },
+  jsonb_build_object: (types) => {
+    const ts = variadic(types);
+    return {
+      args: ts,
+      result: JSONB_T,
+      strict: false,
+      impl: (vs) => normalizeJsonb(buildObject(ts, vs, 'jsonb_build_object')),
+    };
+  },
+  json_build_array: (types) => {
+    const ts = variadic(types);
+    return {
+      args: ts,
+      result: JSON_T,
+      strict: false,
+      impl: (vs) => '[' + vs.map((v, i) => toJsonText(ts[i]!, v)).join(', ') + ']',
+    };
+  },
+  jsonb_build_array: (types) => {
+    const ts = variadic(types);
+    return {
+      args: ts,
+      result: JSONB_T,
+      strict: false,
+      impl: (vs) => normalizeJsonb('[' + vs.map((v, i) => toJsonText(ts[i]!, v)).join(', ') + ']'),
+    };
+  },
+};
+
+function aggDef(jsonb: boolean): (types: readonly SqlType[]) => AggregateDef | undefined {
+  return (types) => {
+    if (types.length !== 1) return undefined;
+    const t = settled(types[0]!);
+    return {
+      argTypes: [t],
+      result: jsonb ? JSONB_T : JSON_T,
+      make: () => {
+        const items: string[] = [];
+        return {
+          add: ([v]) => {
+            items.push(toJsonText(t, v!));
+          },
+          result: () => {
+            if (items.length === 0) return null;
+            const text = '[' + items.join(', ') + ']';
+            return jsonb ? normalizeJsonb(text) : text;
+          },
+        };
+      },
+    };
+  };
+}
+
+/** JSON_AGGREGATES: registered into aggregates.ts's table. */
+export const JSON_AGGREGATES = { json_agg: aggDef(false), jsonb_agg: aggDef(true) };

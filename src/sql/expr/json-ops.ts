@@ -1,0 +1,149 @@
+/**
+ * The json and jsonb operators: -> and ->> (object field by text, array element by integer, negative from
+ * the end), #> and #>> (a path given as a text[] literal), @> and <@ (jsonb containment), ? (jsonb key
+ * exists); and the functions json(b)_typeof. json's operators return the source text of the value they
+ * select; jsonb's return canonical jsonb.
+ */
+import { notSupported } from '../errors.js';
+import {
+  jsonElement,
+  jsonField,
+  jsonbContains,
+  jsonbExists,
+  parseJson,
+  parseTextArrayLiteral,
+  writeJsonb,
+  type JsonNode,
+} from '../types/json-value.js';
+import { sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import { coerce, isUntyped } from './coerce.js';
+import { noOperator, strictBinary } from './compile.js';
+import type { Analyzer, Compiled } from './context.js';
+import type { FunctionDef } from './functions.js';
+
+/** JSON_OPERATORS: the operators compileJsonOp handles when the left operand is json or jsonb. */
+export const JSON_OPERATORS = new Set(['->', '->>', '#>', '#>>', '@>', '<@', '?']);
+
+/** JSONB_NOT_YET: jsonb operators shale does not have yet (0A000). */
+const JSONB_NOT_YET = new Set(['-', '#-', '?|', '?&', '@?', '@@']);
+
+const TEXT = sqlType('text');
+const BOOL = sqlType('bool');
+
+function isJson(t: SqlType): boolean {
+  return t.id === 'json' || t.id === 'jsonb';
+}
+
+/** output writes a selected node: json keeps its source text, jsonb is canonical. */
+function output(source: string, n: JsonNode, jsonb: boolean): string {
+  return jsonb ? writeJsonb(n) : source.slice(n.start, n.end);
+}
+
+/** asText is ->> and #>>: a string's value, NULL for null, otherwise the output text. */
+function asText(source: string, n: JsonNode | undefined, jsonb: boolean): Value {
+  if (n === undefined || n.kind === 'null') return null;
+  if (n.kind === 'string') return n.value;
+  return output(source, n, jsonb);
+}
+
+function step(n: JsonNode | undefined, key: string | number | null): JsonNode | undefined {
+  if (n === undefined || key === null) return undefined;
+  if (typeof key === 'number') return jsonElement(n, key);
+  if (n.kind === 'array') {
+    if (!/^\s*[+-]?\d+\s*$/.test(key)) return undefined;
+    return jsonElement(n, Number(key));
+  }
+  return jsonField(n, key);
+}
+
+/** compileJsonOp compiles l op r for a json operator with a json or jsonb left operand; undefined if not one. */
+export function compileJsonOp(
+  an: Analyzer,
+  op: string,
+  left: Compiled,
+  r: Compiled,
+  loc: number,
+): Compiled | undefined {
+  let l = left;
+  if (!JSON_OPERATORS.has(op) && !JSONB_NOT_YET.has(op)) return undefined;
+  if ((op === '<@' || op === '@>') && isUntyped(l) && r.type.id === 'jsonb')
+    l = coerce(an, l, r.type, 'implicit', loc);
+  if (l.type.id === 'jsonb' && JSONB_NOT_YET.has(op)) throw notSupported(`jsonb ${op}`, loc + 1);
+  if (!isJson(l.type)) return undefined;
+  const jsonb = l.type.id === 'jsonb';
+  if (op === '->' || op === '->>') {
+    const key = isUntyped(r)
+      ? coerce(an, r, TEXT, 'implicit', loc)
+      : r.type.id === 'int2' || r.type.id === 'int4'
+        ? coerce(an, r, sqlType('int4'), 'implicit', loc)
+        : r.type.id === 'text' || r.type.id === 'varchar' || r.type.id === 'bpchar'
+          ? coerce(an, r, TEXT, 'implicit', loc)
+          : undefined;
+    if (key === undefined) throw noOperator(op, l.type, r.type, loc);
+    const int = key.type.id === 'int4';
+    const get = (x: Value, y: Value): JsonNode | undefined => {
+      const n = parseJson(x as string);
+      return int ? jsonElement(n, y as number) : n.kind === 'object' ? jsonField(n, y as string) : undefined;
+    };
+    if (op === '->')
+      return strictBinary(l.type, l, key, (x, y) => {
+        const n = get(x, y);
+        return n === undefined ? null : output(x as string, n, jsonb);
+      });
+    return strictBinary(TEXT, l, key, (x, y) => asText(x as string, get(x, y), jsonb));
+  }
+  if (op === '#>' || op === '#>>') {
+    if (r.unknownLiteral === undefined && !(r.type.id === 'unknown'))
+      throw notSupported(`${op} with a path that is not a text[] literal`, loc + 1);
+    if (r.unknownLiteral === undefined) throw notSupported(`${op} with a parameter path`, loc + 1);
+    const path = parseTextArrayLiteral(r.unknownLiteral);
+    const fl = l.eval;
+    return {
+      type: op === '#>' ? l.type : TEXT,
+      eval: (row, ex) => {
+        const x = fl(row, ex);
+        if (x === null) return null;
+        let n: JsonNode | undefined = parseJson(x as string);
+        for (const k of path) n = step(n, k);
+        if (op === '#>>') return asText(x as string, n, jsonb);
+        return n === undefined ? null : output(x as string, n, jsonb);
+      },
+      correlated: l.correlated,
+      volatile: l.volatile,
+    };
+  }
+  if (!jsonb) throw noOperator(op, l.type, isUntyped(r) ? sqlType('unknown') : r.type, loc);
+  if (op === '?') {
+    const key = coerce(an, r, TEXT, 'implicit', loc);
+    if (key.type.id !== 'text') throw noOperator(op, l.type, r.type, loc);
+    return strictBinary(BOOL, l, key, (x, y) => jsonbExists(parseJson(x as string), y as string));
+  }
+  const other = coerce(an, r, sqlType('jsonb'), 'implicit', loc);
+  if (op === '@>')
+    return strictBinary(BOOL, l, other, (x, y) =>
+      jsonbContains(parseJson(x as string), parseJson(y as string)),
+    );
+  return strictBinary(BOOL, l, other, (x, y) =>
+    jsonbContains(parseJson(y as string), parseJson(x as string)),
+  );
+}
+
+function typeofNode(n: JsonNode): string {
+  return n.kind === 'bool' ? 'boolean' : n.kind;
+}
+
+/** JSON_FUNCTIONS: registered into functions.ts's table. */
+export const JSON_FUNCTIONS: Record<string, FunctionDef> = {
+  jsonb_typeof: (types) =>
+    types.length === 1
+      ? {
+          args: [sqlType('jsonb')],
+          result: TEXT,
+          impl: ([v]) => typeofNode(parseJson(v as string)),
+        }
+      : undefined,
+  json_typeof: (types) =>
+    types.length === 1
+      ? { args: [sqlType('json')], result: TEXT, impl: ([v]) => typeofNode(parseJson(v as string)) }
+      : undefined,
+};
