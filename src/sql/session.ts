@@ -11,6 +11,7 @@ import type { Statement } from './ast.js';
 import { CatalogView } from './catalog/catalog.js';
 import type { ExecContext } from './expr/context.js';
 import { parse, type ParsedStatement } from './parse/parse.js';
+import { indexPrefix, rowPrefix } from './storage/keyspace.js';
 import { Planner } from './plan/planner.js';
 import type { ColumnInfo } from './plan/scope.js';
 import { sqlType, type SqlType, type Value } from './types/sql-type.js';
@@ -463,7 +464,7 @@ export class Session implements Runtime {
         this.settings.resetAll();
         return doneCursor('DISCARD ALL');
       case 'admin':
-        return this.runAdmin(s);
+        return await this.runAdmin(s);
       case 'copy':
         throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is handled by the wire protocol');
       case 'explain': {
@@ -585,10 +586,29 @@ export class Session implements Runtime {
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');
   }
 
-  private runAdmin(s: Extract<Statement, { kind: 'admin' }>): Cursor {
+  /**
+   * runAdmin: VACUUM compacts the tables' key ranges (dropping obsolete versions and deletions the engine
+   * no longer needs) and collects value-log garbage; ANALYZE is accepted (the planner keeps no statistics);
+   * CHECKPOINT flushes the memtable.
+   */
+  private async runAdmin(s: Extract<Statement, { kind: 'admin' }>): Promise<Cursor> {
     if (s.command === 'vacuum' && this.explicit)
       throw new SqlError(SqlState.ACTIVE_SQL_TRANSACTION, 'VACUUM cannot run inside a transaction block');
-    for (const t of s.tables) this.view.table(t.name);
+    const tables = s.tables.map((t) => this.view.table(t.name));
+    const db = this.engine.db;
+    try {
+      if (s.command === 'vacuum') {
+        if (tables.length === 0) await db.compactRange();
+        for (const t of tables) {
+          await db.compactRange(rowPrefix(t.id), prefixEnd(rowPrefix(t.id)));
+          for (const ix of t.indexes)
+            await db.compactRange(indexPrefix(ix.id), prefixEnd(indexPrefix(ix.id)));
+        }
+        await db.collectGarbage();
+      } else if (s.command === 'checkpoint') await db.flush();
+    } catch (err) {
+      throw engineError(err);
+    }
     return doneCursor(s.command === 'vacuum' ? 'VACUUM' : s.command === 'analyze' ? 'ANALYZE' : 'CHECKPOINT');
   }
 

@@ -115,6 +115,25 @@ test('pg: savepoints undo what came after them, also after an error', async () =
   }
 });
 
+test('pg: VACUUM compacts a table and keeps its rows; not inside a transaction block', async () => {
+  const c = client();
+  await c.connect();
+  try {
+    await c.query('create table vac (id int primary key, v text)');
+    await c.query("insert into vac select g, 'v' || g from generate_series(1, 500) g");
+    await c.query('delete from vac where id % 2 = 0');
+    assert.equal((await c.query('vacuum vac')).command, 'VACUUM');
+    assert.equal((await c.query('vacuum')).command, 'VACUUM');
+    const r = await c.query('select count(*)::int as n, min(id) as lo, max(id) as hi from vac');
+    assert.deepEqual(r.rows, [{ n: 250, lo: 1, hi: 499 }]);
+    await c.query('begin');
+    await assert.rejects(c.query('vacuum vac'), { code: '25001' });
+    await c.query('rollback');
+  } finally {
+    await c.end();
+  }
+});
+
 test('pg: a statement that fails midway changes nothing', async () => {
   const c = client();
   await c.connect();
