@@ -9,7 +9,7 @@ import type { ExecContext } from '../expr/context.js';
 import type { Planner } from '../plan/planner.js';
 import { sqlType } from '../types/sql-type.js';
 import { doneCursor, type Cursor, type Executable } from './executable.js';
-import { rowIdWriter } from './table-ops.js';
+import { rowIdWriter, skipExisting } from './table-ops.js';
 
 type CreateTableAs = Extract<Statement, { kind: 'createTableAs' }>;
 
@@ -41,17 +41,7 @@ export function planCreateTableAs(
     writes: true,
     run(ex: ExecContext): Cursor {
       const catalog = ex.runtime.catalog;
-      if (catalog.entry(name) !== undefined || catalog.indexOwner(name) !== undefined) {
-        if (s.ifNotExists) {
-          ex.runtime.notice(
-            'NOTICE',
-            SqlState.DUPLICATE_TABLE,
-            `relation "${name}" already exists, skipping`,
-          );
-          return doneCursor('CREATE TABLE AS');
-        }
-        throw new SqlError(SqlState.DUPLICATE_TABLE, `relation "${name}" already exists`);
-      }
+      if (skipExisting(ex, name, s.ifNotExists)) return doneCursor('CREATE TABLE AS');
       const def: TableDef = {
         id: catalog.allocateId(),
         name,

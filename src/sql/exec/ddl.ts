@@ -14,7 +14,15 @@ import { compileDefault } from './defaults.js';
 import { compileCheck, compileIndexExpr, newCheck } from './checks.js';
 import { doneCursor, type Cursor } from './executable.js';
 import { alterTable } from './alter-table.js';
-import { addIndex, checkName, clearTable, columnFrom, deleteRange, keyName } from './table-ops.js';
+import {
+  addIndex,
+  checkName,
+  clearTable,
+  skipExisting,
+  columnFrom,
+  deleteRange,
+  keyName,
+} from './table-ops.js';
 
 /** runDdl executes a DDL statement. */
 export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor {
@@ -24,17 +32,7 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       const name = s.table.name;
       if (s.table.schema !== undefined && s.table.schema !== 'public')
         throw new SqlError('3F000', `schema "${s.table.schema}" does not exist`);
-      if (catalog.entry(name) !== undefined || catalog.indexOwner(name) !== undefined) {
-        if (s.ifNotExists) {
-          ex.runtime.notice(
-            'NOTICE',
-            SqlState.DUPLICATE_TABLE,
-            `relation "${name}" already exists, skipping`,
-          );
-          return doneCursor('CREATE TABLE');
-        }
-        throw new SqlError(SqlState.DUPLICATE_TABLE, `relation "${name}" already exists`);
-      }
+      if (skipExisting(ex, name, s.ifNotExists)) return doneCursor('CREATE TABLE');
       const seen = new Set<string>();
       for (const c of s.columns) {
         if (seen.has(c.name))
@@ -151,17 +149,7 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       if (s.name === undefined)
         for (let i = 1; catalog.entry(name) !== undefined || catalog.indexOwner(name) !== undefined; i++)
           name = `${t.name}_${parts}_idx${i}`;
-      if (catalog.entry(name) !== undefined || catalog.indexOwner(name) !== undefined) {
-        if (s.ifNotExists) {
-          ex.runtime.notice(
-            'NOTICE',
-            SqlState.DUPLICATE_TABLE,
-            `relation "${name}" already exists, skipping`,
-          );
-          return doneCursor('CREATE INDEX');
-        }
-        checkName(catalog, name);
-      }
+      if (skipExisting(ex, name, s.ifNotExists)) return doneCursor('CREATE INDEX');
       const ix: IndexDef = {
         id: catalog.allocateId(),
         name,
@@ -263,17 +251,7 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       return doneCursor('DROP VIEW');
     }
     case 'createSequence': {
-      if (catalog.entry(s.name) !== undefined || catalog.indexOwner(s.name) !== undefined) {
-        if (s.ifNotExists) {
-          ex.runtime.notice(
-            'NOTICE',
-            SqlState.DUPLICATE_TABLE,
-            `relation "${s.name}" already exists, skipping`,
-          );
-          return doneCursor('CREATE SEQUENCE');
-        }
-        throw new SqlError(SqlState.DUPLICATE_TABLE, `relation "${s.name}" already exists`);
-      }
+      if (skipExisting(ex, s.name, s.ifNotExists)) return doneCursor('CREATE SEQUENCE');
       const start = s.options.start ?? 1n;
       checkSequenceStart(start);
       catalog.put({

@@ -31,6 +31,18 @@ export function checkName(catalog: CatalogView, name: string): void {
     throw new SqlError(SqlState.DUPLICATE_TABLE, `relation "${name}" already exists`);
 }
 
+/**
+ * skipExisting: for CREATE ... IF NOT EXISTS. False when `name` is free; when a relation or index holds it,
+ * true after PostgreSQL's NOTICE if `ifNotExists`, else 42P07.
+ */
+export function skipExisting(ex: ExecContext, name: string, ifNotExists: boolean): boolean {
+  const catalog = ex.runtime.catalog;
+  if (catalog.entry(name) === undefined && catalog.indexOwner(name) === undefined) return false;
+  if (!ifNotExists) checkName(catalog, name);
+  ex.runtime.notice('NOTICE', SqlState.DUPLICATE_TABLE, `relation "${name}" already exists, skipping`);
+  return true;
+}
+
 export function columnFrom(catalog: CatalogView, c: AstColumn, table: string): ColumnDef {
   const serial = SERIALS[c.type.name];
   if (serial !== undefined) {
