@@ -5,7 +5,6 @@
  *   npm run build:test --silent && node build/bench/table-bench.js [entries] [valueSize]
  */
 import type { RandomAccessFile, WritableFile } from '../src/env/file-system.js';
-import type { Block } from '../src/sstable/block.js';
 import { TableBuilder } from '../src/sstable/table-builder.js';
 import { Table } from '../src/sstable/table.js';
 import { CompressionType } from '../src/sstable/compression.js';
@@ -16,7 +15,7 @@ import {
   makeInternalKey,
 } from '../src/memtable/internal-key.js';
 import { bytewiseComparator } from '../src/util/comparator.js';
-import { LruCache } from '../src/util/lru-cache.js';
+import { BlockCache } from '../src/sstable/block-cache.js';
 import { Random } from '../src/util/random.js';
 
 const N = Number(process.argv[2] ?? 200_000);
@@ -106,7 +105,7 @@ function benchGets(table: Table, label: string, count: number): void {
 }
 
 // Cached gets: a cache large enough for the whole table, warmed by a scan.
-const cache = new LruCache<number, Block>(bytes.length * 2);
+const cache = new BlockCache(bytes.length * 2);
 const cached = Table.open(new MemIn(bytes), bytes.length, {
   comparator: cmp,
   filterPolicy: null,

@@ -17,7 +17,7 @@ import type { FileLock, FileSystem } from '../env/file-system.js';
 import { NodeFileSystem } from '../env/node-fs.js';
 import { InternalKeyComparator, TYPE_VALUE_POINTER, typeOf } from '../memtable/internal-key.js';
 import { BloomFilterPolicy } from '../sstable/bloom.js';
-import type { Block } from '../sstable/block.js';
+import { BlockCache } from '../sstable/block-cache.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import type { TableBuilderOptions } from '../sstable/table-builder.js';
 import { TableCache } from '../version/table-cache.js';
@@ -28,8 +28,7 @@ import { LevelIterator } from '../version/level-iterator.js';
 import { currentFileName, lockFileName, parseFileName } from '../version/file-names.js';
 import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
 import { bytewiseComparator } from '../util/comparator.js';
-import { LruCache } from '../util/lru-cache.js';
-import { toBytes } from '../util/bytes.js';
+import { copyBytes, toBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import {
   ClosedError,
@@ -92,7 +91,7 @@ export class DB {
   /** @internal */ readonly icmp: InternalKeyComparator;
   /** @internal */ readonly versions: VersionSet;
   /** @internal */ readonly tableCache: TableCache;
-  /** @internal */ readonly blockCache: LruCache<number, Block> | null;
+  /** @internal */ readonly blockCache: BlockCache | null;
   /** @internal */ readonly stats = new LevelStats(NUM_LEVELS);
   /** @internal */ readonly meter = new EngineMetrics(NUM_LEVELS);
   /** @internal */ readonly status = new DBStatus();
@@ -127,7 +126,7 @@ export class DB {
     this.icmp = new InternalKeyComparator(options.comparator);
     this.walDir = options.walDir ?? location;
     const filterPolicy = options.bloomBitsPerKey > 0 ? new BloomFilterPolicy(options.bloomBitsPerKey) : null;
-    this.blockCache = options.blockCacheSize > 0 ? new LruCache<number, Block>(options.blockCacheSize) : null;
+    this.blockCache = options.blockCacheSize > 0 ? new BlockCache(options.blockCacheSize) : null;
     this.tableCache = new TableCache(
       fs,
       location,
@@ -610,7 +609,11 @@ export class DB {
 
   // ---- reads ----
 
-  /** get returns a copy of the value of `key`, or undefined when it is absent. */
+  /**
+   * get returns a copy of the value of `key`, or undefined when it is absent. Copies of up to 1 KiB share
+   * 8 KiB ArrayBuffers, as Node's pooled Buffers do (a buffer of its own per value cost more than the rest
+   * of a cached read): use byteOffset/byteLength with `.buffer`, and never transfer it.
+   */
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
     const m = this.meter;
     // Counted always, timed once in GET_SAMPLE (engine-metrics.ts): the fast path is an increment and a test.
@@ -634,14 +637,14 @@ export class DB {
     if (v !== undefined) {
       if (v === null) return undefined;
       this.meter.getsFound++;
-      return v.slice();
+      return copyBytes(v);
     }
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
     if (version.updateStats(r)) this.work.maybeScheduleWork();
     if (r.state !== 'found') return undefined;
     this.meter.getsFound++;
-    return r.pointer ? this.followPointer(r.value!) : r.value!.slice();
+    return r.pointer ? this.followPointer(r.value!) : r.copyValue();
   }
 
   /** has returns true iff `key` is present. */

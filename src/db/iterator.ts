@@ -3,7 +3,7 @@
  * and a JavaScript iterable of [key, value] pairs honouring the range, `reverse` and `limit` options.
  * Keys and values handed out are copies the caller owns.
  */
-import { toBytes } from '../util/bytes.js';
+import { copyBytes, toBytes } from '../util/bytes.js';
 
 /**
  * Cursor is what an Iterator walks: a DBIterator, or a transaction's view that merges one with the
@@ -74,12 +74,12 @@ export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
 
   /** key returns a copy of the current key. Requires: valid(). */
   key(): Uint8Array {
-    return this.cursor.key().slice();
+    return copyBytes(this.cursor.key());
   }
 
   /** value returns a copy of the current value. Requires: valid(). */
   value(): Uint8Array {
-    return this.cursor.value().slice();
+    return copyBytes(this.cursor.value());
   }
 
   /** keyView returns the current key as a view, valid until the cursor moves. @internal */
@@ -106,7 +106,7 @@ export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
       else c.seekToFirst();
       // Stop on the limit before moving on: a transaction's iterator counts what it moved over as read.
       for (let n = 1; c.valid(); n++) {
-        yield [c.key().slice(), c.value().slice()];
+        yield [copyBytes(c.key()), copyBytes(c.value())];
         if (n >= this.limit) break;
         if (this.reverse) c.prev();
         else c.next();

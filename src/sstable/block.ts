@@ -79,6 +79,12 @@ export class Block {
   lookup: SortedKeys | null = null;
   /** hits counts point reads served from the cache before `lookup` was built. */
   hits = 0;
+  // Block cache bookkeeping (block-cache.ts): the table slots holding this block while it is cached,
+  // its slot, its charge, and whether it was read since CLOCK last passed it.
+  cacheSlots: (Block | undefined)[] | null = null;
+  cacheSlot = 0;
+  cacheCharge = 0;
+  referenced = false;
 
   /**
    * @param data the uncompressed block contents; the Block keeps it and never changes it

@@ -6,10 +6,10 @@
 import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import type { LruCache } from '../util/lru-cache.js';
+import type { BlockCache, BlockSlots } from './block-cache.js';
 import type { FilterPolicy } from './filter-policy.js';
 import { bytewiseComparator } from '../util/comparator.js';
-import { ClosedError, CorruptionError, IOError, InvalidArgumentError, ShaleError } from '../util/errors.js';
+import { ClosedError, CorruptionError, IOError, ShaleError } from '../util/errors.js';
 import { utf8 } from '../util/bytes.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
 import { Block, BlockIterator } from './block.js';
@@ -34,15 +34,7 @@ export interface TableOptions {
   /** filterPolicy: the filter block written by this policy (`filter.<name>`) is used, others ignored. */
   readonly filterPolicy: FilterPolicy | null;
   /** blockCache holds decoded data blocks shared by many tables, charged by block size. */
-  readonly blockCache?: LruCache<number, Block> | null;
-  /**
-   * cacheId tells this table's blocks apart in a shared block cache. With an id, keys are
-   * cacheId * 2^32 + block offset: ids must be unique per cache and below 2^20, and blocks at offsets
-   * >= 4 GiB are not cached. Without one (preferred), the table takes a key range of its own size from a
-   * process-wide counter in [2^52, 2^53), which cannot collide with explicit ids and lasts for 2^52 bytes
-   * of opened tables (then wraps).
-   */
-  readonly cacheId?: number;
+  readonly blockCache?: BlockCache | null;
   /** fileName names the file in errors. */
   readonly fileName: string;
   /**
@@ -97,18 +89,6 @@ export class TableEntry {
 
 /** LOOKUP_AFTER_HITS: cache hits from get() before a data block gets its SortedKeys. */
 const LOOKUP_AFTER_HITS = 4;
-const TWO_32 = 0x1_0000_0000;
-const MAX_CACHE_ID = 2 ** 20;
-const AUTO_KEY_START = 2 ** 52;
-let nextAutoKey = AUTO_KEY_START;
-
-/** allocateCacheKeys reserves block-cache keys [base, base + size] and returns base. */
-function allocateCacheKeys(size: number): number {
-  if (nextAutoKey + size + 1 > Number.MAX_SAFE_INTEGER) nextAutoKey = AUTO_KEY_START;
-  const base = nextAutoKey;
-  nextAutoKey += size + 1;
-  return base;
-}
 
 /**
  * Table is an open, immutable sorted table. It owns its file once open() returns (close() closes it);
@@ -130,6 +110,8 @@ export class Table {
   private readonly dataEnd: number; // data blocks lie before the metaindex block
   /** index: the index block decoded once at open, so get() binary-searches plain arrays. */
   private readonly index: DecodedIndex;
+  /** cached: this table's blocks in the block cache, by block number (position in the index). */
+  private readonly cached: BlockSlots;
 
   private constructor(
     private readonly file: RandomAccessFile,
@@ -138,15 +120,14 @@ export class Table {
     private readonly indexBlock: Block,
     private readonly filter: FilterBlockReader | null,
     private readonly metaindexOffset: number,
-    private readonly blockCache: LruCache<number, Block> | null,
-    private readonly cacheKeyBase: number,
-    private readonly cacheKeyLimit: number, // offsets at or past this are not cached
+    private readonly blockCache: BlockCache | null,
     private readonly verifyChecksums: boolean,
     private readonly counters: ReadCounters,
   ) {
     this.getIndexIter = new BlockIterator(indexBlock, cmp);
     this.dataEnd = metaindexOffset;
     this.index = decodeIndex(indexBlock, cmp, fileName);
+    this.cached = blockCache === null ? [] : new Array<Block | undefined>(this.index.offsets.length);
   }
 
   /**
@@ -190,19 +171,6 @@ export class Table {
       );
     }
 
-    const cacheId = options.cacheId;
-    let cacheKeyBase: number;
-    let cacheKeyLimit: number;
-    if (cacheId === undefined) {
-      cacheKeyBase = options.blockCache ? allocateCacheKeys(fileSize) : 0;
-      cacheKeyLimit = fileSize;
-    } else {
-      if (!Number.isSafeInteger(cacheId) || cacheId < 0 || cacheId >= MAX_CACHE_ID) {
-        throw new InvalidArgumentError(`block cache id ${cacheId} out of range [0, 2^20)`);
-      }
-      cacheKeyBase = cacheId * TWO_32;
-      cacheKeyLimit = TWO_32;
-    }
     return new Table(
       file,
       fileName,
@@ -211,8 +179,6 @@ export class Table {
       filter,
       footer.metaindexHandle.offset,
       options.blockCache ?? null,
-      cacheKeyBase,
-      cacheKeyLimit,
       verify,
       options.counters ?? DISCARDED_COUNTERS,
     );
@@ -248,6 +214,7 @@ export class Table {
     let block = this.getBlock;
     if (block === null || offset !== this.getBlockOffset) {
       block = this.loadBlock(
+        lo,
         offset,
         idx.sizes[lo]!,
         opts?.verifyChecksums ?? this.verifyChecksums,
@@ -259,7 +226,7 @@ export class Table {
       // A block point reads keep coming back to earns its decoded keys: decoding costs about as much as a
       // few dozen lookups save, so blocks read only once or twice (a cache a fraction of the data) skip it.
       if (block.lookup === null && this.loadHit && ++block.hits >= LOOKUP_AFTER_HITS) {
-        this.decodeLookup(block, offset);
+        this.decodeLookup(block);
       }
     }
     const sk = block.lookup;
@@ -267,11 +234,11 @@ export class Table {
       const i = sk.lowerBound(internalKey);
       if (i >= sk.count) return undefined;
       e.keyData = sk.keys;
-      e.keyStart = sk.starts[i]!;
-      e.keyEnd = sk.starts[i + 1]!;
+      e.keyStart = sk.keyStart(i);
+      e.keyEnd = sk.keyEnd(i);
       e.valueData = sk.values;
-      e.valueStart = sk.valueStarts[i]!;
-      e.valueEnd = sk.valueEnds[i]!;
+      e.valueStart = sk.valueStart(i);
+      e.valueEnd = sk.valueEnd(i);
       return e;
     }
     let di = this.getDataIter;
@@ -297,10 +264,10 @@ export class Table {
   }
 
   /** decodeLookup gives a cached block its SortedKeys and charges the cache for them. */
-  private decodeLookup(block: Block, offset: number): void {
+  private decodeLookup(block: Block): void {
     const sk = SortedKeys.fromBlock(block, this.cmp, true);
     block.lookup = sk;
-    this.blockCache!.set(this.cacheKeyBase + offset, block, block.size + sk.bytes);
+    this.blockCache!.recharge(block, block.size + sk.bytes);
   }
 
   /** iterator returns an iterator over every entry of the table. */
@@ -314,7 +281,8 @@ export class Table {
       if (!decodeBlockHandleInto(value, 0, value.length, handle)) {
         throw new CorruptionError('bad block handle in index', this.fileName, this.indexBlock.blockOffset);
       }
-      return new BlockIterator(this.loadBlock(handle.offset, handle.size, verify, fillCache), this.cmp);
+      const n = this.blockNumber(handle.offset);
+      return new BlockIterator(this.loadBlock(n, handle.offset, handle.size, verify, fillCache), this.cmp);
     });
   }
 
@@ -344,25 +312,44 @@ export class Table {
     this.file.close();
   }
 
-  /** loadBlock returns the data block at (offset, size): from the cache, or read (and maybe cached). */
-  private loadBlock(offset: number, size: number, verify: boolean, fillCache: boolean): Block {
+  /**
+   * blockNumber returns the position in the index of the block at `offset` (-1 if none: the index and the
+   * iterator read the same index block, so only a block the index does not name is not found).
+   */
+  private blockNumber(offset: number): number {
+    const offsets = this.index.offsets;
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && offsets[lo] === offset ? lo : -1;
+  }
+
+  /**
+   * loadBlock returns data block number `n` at (offset, size): from the cache, or read (and maybe cached).
+   * n = -1 bypasses the cache.
+   */
+  private loadBlock(n: number, offset: number, size: number, verify: boolean, fillCache: boolean): Block {
     if (offset + size + BLOCK_TRAILER_SIZE > this.dataEnd) {
       throw new CorruptionError('block handle points past the data blocks', this.fileName, offset);
     }
     const cache = this.blockCache;
     this.loadHit = false;
-    if (cache === null || offset >= this.cacheKeyLimit) return this.readBlock(offset, size, verify);
-    const key = this.cacheKeyBase + offset;
-    let block = cache.get(key);
+    if (cache === null || n < 0) return this.readBlock(offset, size, verify);
+    let block = this.cached[n];
     this.loadHit = block !== undefined;
     // Read again: the block has earned memory of its own (a slab is best left to blocks read once).
     if (block !== undefined) {
       this.counters.blockCacheHits++;
+      block.referenced = true;
       block.adopt();
     } else {
       this.counters.blockCacheMisses++;
       block = this.readBlock(offset, size, verify);
-      if (fillCache) cache.set(key, block, block.size);
+      if (fillCache) cache.insert(this.cached, n, block, block.size);
     }
     return block;
   }

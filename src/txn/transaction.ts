@@ -141,7 +141,7 @@ export class Transaction implements LockOwner {
     this.checkOpen();
     if (this.writes.size > 0) {
       const own = this.writes.get(k, keyId(key, k));
-      if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+      if (own !== undefined) return own.value === null ? undefined : copyBytes(own.value);
     }
     if (this.isolation === 'serializable') this.recordRead(k, keyId(key, k));
     return this.db.get(k, this.readOptions);
@@ -305,7 +305,7 @@ export class Transaction implements LockOwner {
     const k = toBytes(key, 'key');
     this.checkOpen();
     const own = this.writes.get(k);
-    if (own !== undefined) return own.value === null ? undefined : own.value.slice();
+    if (own !== undefined) return own.value === null ? undefined : copyBytes(own.value);
     return this.db.get(k);
   }
 

@@ -6,7 +6,7 @@ import type { FileSystem } from '../env/file-system.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { FilterPolicy } from '../sstable/filter-policy.js';
-import type { Block } from '../sstable/block.js';
+import type { BlockCache } from '../sstable/block-cache.js';
 import { DISCARDED_COUNTERS, type ReadCounters } from '../sstable/read-counters.js';
 import { Table, type TableEntry } from '../sstable/table.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
@@ -24,7 +24,7 @@ export interface TableReadOptions {
 export interface TableCacheOptions {
   readonly comparator: InternalKeyComparator;
   readonly filterPolicy: FilterPolicy | null;
-  readonly blockCache: LruCache<number, Block> | null;
+  readonly blockCache: BlockCache | null;
   readonly verifyChecksums: boolean;
   readonly paranoidChecks: boolean;
   /** counters receive table cache hits and misses and every table's read events (default: discarded). */
@@ -38,8 +38,6 @@ class Handle {
     if (--this.refs === 0) this.table.close();
   }
 }
-
-let nextCacheId = 1;
 
 /** TableCache opens and caches Table readers by file number. */
 export class TableCache {
@@ -88,7 +86,6 @@ export class TableCache {
         comparator: this.options.comparator,
         filterPolicy: this.options.filterPolicy,
         blockCache: this.options.blockCache,
-        cacheId: nextCacheId++,
         fileName: path,
         verifyChecksums: this.options.verifyChecksums,
         paranoidChecks: this.options.paranoidChecks,

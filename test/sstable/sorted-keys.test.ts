@@ -53,11 +53,8 @@ test('SortedKeys.lowerBound agrees with a binary search over the sorted keys', (
       const sk = SortedKeys.fromBlock(new Block(bb.finish().slice()), cmp, true);
       assert.equal(sk.count, keys.length);
       keys.forEach((k, i) => {
-        assert.deepEqual(sk.keys.subarray(sk.starts[i]!, sk.starts[i + 1]!), k);
-        assert.deepEqual(
-          sk.values.subarray(sk.valueStarts[i]!, sk.valueEnds[i]!),
-          Uint8Array.of(i & 0xff, 7),
-        );
+        assert.deepEqual(sk.keys.subarray(sk.keyStart(i), sk.keyEnd(i)), k);
+        assert.deepEqual(sk.values.subarray(sk.valueStart(i), sk.valueEnd(i)), Uint8Array.of(i & 0xff, 7));
       });
       if (reverse) assert.equal(sk.prefix, 0);
       const probes = [...keys, ...targets.map(([u, seq]) => ik(u, seq))];
