@@ -128,3 +128,142 @@ u32 snappy_uncompress(const u8 *ip, u32 in_len, u8 *out, u32 out_len) {
   }
   return op == op_end ? 0 : 7;
 }
+
+/*
+ * Snappy compression: the same greedy matcher as src/sstable/snappy.ts (same hash, table sizes, skip
+ * heuristic and tags), so both produce the same bytes; test/util/wasm-kernel.test.ts checks they do.
+ */
+#define FRAGMENT_SIZE (1u << 16)
+#define MIN_MATCHABLE_LENGTH 17u
+#define INPUT_MARGIN 15u
+#define MIN_TABLE_BITS 8u
+#define MAX_TABLE_BITS 14u
+#define HASH_MUL 0x1e35a7bdu
+
+static unsigned short hash_table[1u << MAX_TABLE_BITS];
+
+static u8 *emit_literal(const u8 *from, u32 len, u8 *op) {
+  if (len == 0) return op;
+  u32 n = len - 1;
+  if (n < 60) {
+    *op++ = (u8)(n << 2);
+  } else if (n < 0x100) {
+    *op++ = 60 << 2;
+    *op++ = (u8)n;
+  } else if (n < 0x10000) {
+    *op++ = 61 << 2;
+    *op++ = (u8)n;
+    *op++ = (u8)(n >> 8);
+  } else if (n < 0x1000000) {
+    *op++ = 62 << 2;
+    *op++ = (u8)n;
+    *op++ = (u8)(n >> 8);
+    *op++ = (u8)(n >> 16);
+  } else {
+    *op++ = 63 << 2;
+    *op++ = (u8)n;
+    *op++ = (u8)(n >> 8);
+    *op++ = (u8)(n >> 16);
+    *op++ = (u8)(n >> 24);
+  }
+  __builtin_memcpy(op, from, len);
+  return op + len;
+}
+
+static u8 *emit_copy(u8 *op, u32 offset, u32 len) {
+  while (len >= 68) {
+    *op++ = 2 | (63 << 2);
+    *op++ = (u8)offset;
+    *op++ = (u8)(offset >> 8);
+    len -= 64;
+  }
+  if (len > 64) {
+    *op++ = 2 | (59 << 2);
+    *op++ = (u8)offset;
+    *op++ = (u8)(offset >> 8);
+    len -= 60;
+  }
+  if (len < 12 && offset < 2048) {
+    *op++ = (u8)(1 | ((len - 4) << 2) | ((offset >> 8) << 5));
+    *op++ = (u8)offset;
+  } else {
+    *op++ = (u8)(2 | ((len - 1) << 2));
+    *op++ = (u8)offset;
+    *op++ = (u8)(offset >> 8);
+  }
+  return op;
+}
+
+static inline u32 hash4(u32 v, u32 shift) { return (v * HASH_MUL) >> shift; }
+
+static u8 *compress_fragment(const u8 *in, u32 base, u32 end, u8 *op) {
+  u32 len = end - base;
+  if (len < MIN_MATCHABLE_LENGTH) return emit_literal(in + base, len, op);
+  u32 bits = MIN_TABLE_BITS;
+  while (bits < MAX_TABLE_BITS && (1u << bits) < len) bits++;
+  u32 shift = 32 - bits;
+  __builtin_memset(hash_table, 0, sizeof(unsigned short) << bits);
+  u32 ip_limit = end - INPUT_MARGIN;
+  u32 next_emit = base;
+  u32 ip = base + 1;
+  u32 next_hash = hash4(load32(in + ip), shift);
+  for (;;) {
+    u32 skip = 32, next_ip = ip, candidate;
+    do {
+      ip = next_ip;
+      u32 h = next_hash;
+      next_ip = ip + (skip++ >> 5);
+      if (next_ip > ip_limit) goto done;
+      next_hash = hash4(load32(in + next_ip), shift);
+      candidate = base + hash_table[h];
+      hash_table[h] = (unsigned short)(ip - base);
+    } while (load32(in + ip) != load32(in + candidate));
+    op = emit_literal(in + next_emit, ip - next_emit, op);
+    for (;;) {
+      u32 s = ip + 4, m = candidate + 4;
+      while (s + 4 <= end && load32(in + s) == load32(in + m)) {
+        s += 4;
+        m += 4;
+      }
+      while (s < end && in[s] == in[m]) {
+        s++;
+        m++;
+      }
+      op = emit_copy(op, ip - candidate, s - ip);
+      ip = s;
+      next_emit = ip;
+      if (ip >= ip_limit) goto done;
+      hash_table[hash4(load32(in + ip - 1), shift)] = (unsigned short)(ip - 1 - base);
+      u32 cur = load32(in + ip);
+      u32 h = hash4(cur, shift);
+      candidate = base + hash_table[h];
+      hash_table[h] = (unsigned short)(ip - base);
+      if (cur != load32(in + candidate)) break;
+    }
+    ip++;
+    next_hash = hash4(load32(in + ip), shift);
+  }
+done:
+  if (next_emit < end) op = emit_literal(in + next_emit, end - next_emit, op);
+  return op;
+}
+
+/*
+ * snappy_compress writes the Snappy encoding of in[0, n) (varint32 length header, then elements) to
+ * out, which has room for 32 + n + n / 6 bytes; returns the number of bytes written.
+ */
+EXPORT("snappy_compress")
+u32 snappy_compress(const u8 *in, u32 n, u8 *out) {
+  u8 *op = out;
+  u32 v = n;
+  while (v >= 0x80) {
+    *op++ = (u8)(v | 0x80);
+    v >>= 7;
+  }
+  *op++ = (u8)v;
+  for (u32 start = 0; start < n; start += FRAGMENT_SIZE) {
+    u32 end = n - start < FRAGMENT_SIZE ? n : start + FRAGMENT_SIZE;
+    op = compress_fragment(in, start, end, op);
+  }
+  return (u32)(op - out);
+}

@@ -30,6 +30,7 @@ interface KernelExports {
   crc32c_init(): void;
   crc32c_extend(crc: number, ptr: number, len: number): number;
   snappy_uncompress(inPtr: number, inLen: number, outPtr: number, outLen: number): number;
+  snappy_compress(inPtr: number, inLen: number, outPtr: number): number;
 }
 
 /**
@@ -97,6 +98,23 @@ export class WasmKernel {
       start += n;
     }
     return c;
+  }
+
+  /**
+   * snappyCompress returns the Snappy encoding of `src` (header and elements) in a new array, the same bytes
+   * as the TypeScript compressor. Requires: maxCompressedLength <= KERNEL_MAX_REGION (the caller's bound).
+   */
+  snappyCompress(src: Uint8Array, maxCompressedLength: number): Uint8Array {
+    const n = src.length;
+    this.input(n);
+    this.mem.set(src, this.inPtr);
+    if (maxCompressedLength > this.outCap) {
+      this.outCap = Math.max(maxCompressedLength, this.outCap * 2);
+      this.reserve(this.outPtr + this.outCap + SLACK);
+    }
+    const outPtr = this.outPtr;
+    const len = this.x.snappy_compress(this.inPtr, n, outPtr);
+    return this.mem.slice(outPtr, outPtr + len);
   }
 
   /**
