@@ -160,7 +160,11 @@ export class DB {
     this.runner = inline
       ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
       : new WorkerJobRunner(this.versions.fileCounter);
-    this.memtables = new MemTables(this.icmp);
+    // A key filter of 1 bit per 8 bytes of write buffer: ~17 bits per key for 100-byte values.
+    this.memtables = new MemTables(
+      this.icmp,
+      Math.min(16 << 20, Math.max(1024, options.writeBufferSize / 64)),
+    );
     this.log = new MeteredLiveLog(fs, this.walDir, this.meter, (err) => this.status.setBackgroundError(err));
     this.work = new BackgroundWork({
       location,

@@ -20,16 +20,23 @@ export class MemTables {
   private memFrom = Infinity;
   private immFrom = Infinity;
 
-  constructor(private readonly icmp: InternalKeyComparator) {
+  /**
+   * @param filterBytes the size of each memtable's key filter (MemTableOptions.filterBytes; 0: none)
+   */
+  constructor(
+    private readonly icmp: InternalKeyComparator,
+    private readonly filterBytes = 0,
+  ) {
     this.mem = this.newMemTable();
   }
 
   /** newMemTable returns an empty memtable, over spare arenas when there are some. */
   newMemTable(): MemTable {
     const spare = this.spareArenas;
-    if (spare === null) return new MemTable(this.icmp);
+    const options = { filterBytes: this.filterBytes };
+    if (spare === null) return new MemTable(this.icmp, options);
     this.spareArenas = null;
-    return MemTable.reusing(this.icmp, spare);
+    return MemTable.reusing(this.icmp, spare, options);
   }
 
   /**

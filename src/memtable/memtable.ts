@@ -8,6 +8,8 @@ import { Arena } from './arena.js';
 import type { InternalKeyComparator } from './internal-key.js';
 import { MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType, sequenceOf, tagHigh, tagLow } from './internal-key.js';
 import { SkipList } from './skiplist.js';
+import { bytewiseComparator } from '../util/comparator.js';
+import { KeyFilter } from './key-filter.js';
 
 /** MemTableOptions tunes the arena and the skiplist's random heights. */
 export interface MemTableOptions {
@@ -23,6 +25,11 @@ export interface MemTableOptions {
   readonly maxBytes?: number;
   /** seed makes the skiplist's shape reproducible. */
   readonly seed?: number;
+  /**
+   * filterBytes sizes a bloom filter over the user keys (default 0: none), kept on the writer's thread
+   * for bytewise-ordered memtables only (another comparator may call different bytes equal).
+   */
+  readonly filterBytes?: number;
 }
 
 /**
@@ -68,6 +75,8 @@ export class MemTable {
   private readonly values: Arena;
   private readonly list: SkipList;
   private frozen: boolean;
+  /** filter: the user keys added (see MemTableOptions.filterBytes), or null. */
+  private readonly filter: KeyFilter | null = null;
 
   /**
    * @param comparator orders the entries
@@ -99,6 +108,8 @@ export class MemTable {
       this.values = reuse?.values ?? new Arena(options.initialBytes, options.maxBytes);
       this.list = SkipList.create(this.nodes, this.values, comparator.user, options.seed);
       this.frozen = false;
+      const filterBytes = options.filterBytes ?? 0;
+      if (filterBytes > 0 && comparator.user === bytewiseComparator) this.filter = new KeyFilter(filterBytes);
     }
   }
 
@@ -107,8 +118,12 @@ export class MemTable {
    * releaseArenas): its SharedArrayBuffers are only freed when every thread that saw them has collected
    * them, so allocating fresh ones per memtable left hundreds of MB of dead memtables resident.
    */
-  static reusing(comparator: InternalKeyComparator, arenas: MemTableArenas): MemTable {
-    return new MemTable(comparator, {}, undefined, arenas);
+  static reusing(
+    comparator: InternalKeyComparator,
+    arenas: MemTableArenas,
+    options: MemTableOptions = {},
+  ): MemTable {
+    return new MemTable(comparator, options, undefined, arenas);
   }
 
   /**
@@ -152,6 +167,7 @@ export class MemTable {
       throw new InvalidArgumentError(`unknown value type ${type}`);
     }
     this.list.insert(userKey, seq, type, value);
+    this.filter?.add(userKey, 0, userKey.length);
   }
 
   /**
@@ -170,6 +186,7 @@ export class MemTable {
   ): void {
     if (this.frozen) throw new NotSupportedError('memtable is read-only');
     this.list.insertFrom(src, kStart, klen, seq, type, src, vStart, vlen);
+    this.filter?.add(src, kStart, kStart + klen);
   }
 
   /**
@@ -178,6 +195,7 @@ export class MemTable {
    */
   get(userKey: Uint8Array, seq: number): Uint8Array | null | undefined {
     if (this.released) throw new NotSupportedError('memtable was released');
+    if (this.filter !== null && !this.filter.mayContain(userKey)) return undefined;
     const list = this.list;
     const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK));
     if (node === 0) return undefined;

@@ -1,4 +1,4 @@
-// Property test: a MemTable against a sorted array model. Adds with increasing sequences over a small key
+// Property test: a MemTable (with and without its key filter) against a sorted array model. Adds with increasing sequences over a small key
 // alphabet (prefixes, empty keys, 0x00/0xff bytes), then gets at random sequences and iterator walks
 // (seek/next/prev) compared step by step. fast-check prints the seed and path of a failure; rerun one
 // with SEED=<seed>.
@@ -71,8 +71,9 @@ test('MemTable behaves like a sorted array of internal keys', () => {
       fc.array(fc.record({ key: keyArb, seq: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 60 }),
       fc.array(walkArb, { maxLength: 12 }),
       fc.integer({ min: 0, max: 0xffff }),
-      (adds, gets, walks, heightSeed) => {
-        const mem = new MemTable(icmp, { seed: heightSeed, initialBytes: 64 });
+      fc.constantFrom(0, 64, 4096), // no key filter, a saturated one, a sparse one
+      (adds, gets, walks, heightSeed, filterBytes) => {
+        const mem = new MemTable(icmp, { seed: heightSeed, initialBytes: 64, filterBytes });
         const model: ModelEntry[] = [];
         let seq = 0;
         for (const a of adds) {
