@@ -145,6 +145,7 @@ export class Block {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_INTS = new Int32Array(0);
 const SMALL_COPY = 32; // below this many bytes a loop beats subarray() + set()
 
 /**
@@ -179,11 +180,13 @@ export class BlockIterator implements InternalIterator {
   private runData: Uint8Array = EMPTY;
   private runPos = -1;
   private runRestart = 0;
-  private runOffsets: Int32Array = new Int32Array(32);
-  private runNext: Int32Array = new Int32Array(32);
-  private runValues: Int32Array = new Int32Array(32);
-  private runKeyStarts: Int32Array = new Int32Array(32);
-  private runKeys = new Uint8Array(512);
+  // Allocated by the first prev() (most iterators never step back, and an array of more than 64 bytes
+  // is an off-heap allocation: these five were most of what a new iterator cost).
+  private runOffsets: Int32Array = NO_INTS;
+  private runNext: Int32Array = NO_INTS;
+  private runValues: Int32Array = NO_INTS;
+  private runKeyStarts: Int32Array = NO_INTS;
+  private runKeys: Uint8Array = EMPTY;
 
   // Outputs of decodeEntry / varint (fields rather than a tuple, to avoid allocating).
   private eShared = 0;
@@ -328,7 +331,7 @@ export class BlockIterator implements InternalIterator {
   private record(k: number): void {
     if (k + 2 > this.runOffsets.length) {
       const grow = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(a.length * 2);
+        const b = new Int32Array(Math.max(32, a.length * 2));
         b.set(a);
         return b;
       };
@@ -340,7 +343,7 @@ export class BlockIterator implements InternalIterator {
     const start = k === 0 ? 0 : this.runKeyStarts[k]!;
     const len = this.keyLen;
     if (start + len > this.runKeys.length) {
-      const b = new Uint8Array(Math.max(start + len, this.runKeys.length * 2));
+      const b = new Uint8Array(Math.max(start + len, this.runKeys.length * 2, 512));
       b.set(this.runKeys.subarray(0, start));
       this.runKeys = b;
     }
