@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * Paired A/B of point reads between two builds of shale, on one fixed database: the A/B the read-path
+ * work used (ratios only: absolute times on a shared machine are noise). Builds the database once
+ * (1M random puts of db_bench values, compacted) under $TMPDIR/shale-read-ab-<num>, copies it for each
+ * build, warms both, then times the same slices of gets on each, alternating which goes first, and
+ * prints the median per-slice ratio B/A (below 1: B is faster).
+ *
+ * Usage: node bench/read-ab.mjs <distA>/index.js <distB>/index.js [cacheMB=8] [keys=random|hot] [num=1000000] [cacheMB for B]
+ * (the same build twice with two cache sizes measures what memory buys)
+ * e.g. cp -r dist /tmp/base (before a change), npm run build, node bench/read-ab.mjs /tmp/base/index.js dist/index.js
+ * (a copied dist must sit where node resolves shale's dependencies, e.g. inside the repository).
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [aPath, bPath, cacheArg, keysArg, numArg, cacheBArg] = process.argv.slice(2);
+if (aPath === undefined || bPath === undefined) {
+  process.stderr.write(
+    'usage: node bench/read-ab.mjs <distA/index.js> <distB/index.js> [cacheMB] [random|hot] [num]\n',
+  );
+  process.exit(2);
+}
+const CACHE = Number(cacheArg ?? 8) << 20;
+const CACHE_B = cacheBArg === undefined ? CACHE : Number(cacheBArg) << 20;
+const HOT = keysArg === 'hot';
+const NUM = Number(numArg ?? 1_000_000);
+
+const pool = Buffer.alloc(1 << 20);
+{
+  let x = 301;
+  for (let i = 0; i < pool.length; i += 100) {
+    for (let j = 0; j < 50 && i + j < pool.length; j++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      pool[i + j] = x >>> 24;
+    }
+    for (let j = 50; j < 100 && i + j < pool.length; j++) pool[i + j] = pool[i + j - 50];
+  }
+}
+let poolPos = 0;
+const value = () => {
+  if (poolPos + 100 > pool.length) poolPos = 0;
+  poolPos += 100;
+  return Buffer.from(pool.subarray(poolPos - 100, poolPos));
+};
+const key = (i) => Buffer.from(String(i).padStart(16, '0'));
+const rng = (seed) => {
+  let s = seed;
+  return (n) => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s % n;
+  };
+};
+
+const A = await import(pathToFileURL(resolve(aPath)).href);
+const B = await import(pathToFileURL(resolve(bPath)).href);
+
+const base = join(tmpdir(), `shale-read-ab-${NUM}`);
+if (!existsSync(join(base, 'CURRENT'))) {
+  process.stderr.write(`building ${base} ...\n`);
+  const db = await A.DB.open(base);
+  const r = rng(42);
+  for (let i = 0; i < NUM; i++) db.put(key(r(NUM)), value());
+  await db.compactRange();
+  await db.close();
+}
+
+async function open(mod, cache) {
+  const dir = mkdtempSync(join(tmpdir(), 'shale-read-ab-run-'));
+  cpSync(base, dir, { recursive: true });
+  return { db: await mod.DB.open(dir, { blockCacheSize: cache }), dir };
+}
+const a = await open(A, CACHE);
+const b = await open(B, CACHE_B);
+const r = rng(7);
+const keys = Array.from({ length: 100_000 }, () => key(r(HOT ? Math.max(1, NUM / 100) : NUM)));
+for (let pass = 0; pass < 3; pass++) for (const k of keys) (a.db.get(k), b.db.get(k));
+
+const run = (x) => {
+  const t = performance.now();
+  for (let i = 0; i < keys.length; i++) x.db.get(keys[i]);
+  return performance.now() - t;
+};
+const ratios = [];
+const ta = [];
+const tb = [];
+for (let round = 0; round < 20; round++) {
+  let x;
+  let y;
+  if (round % 2 === 0) {
+    x = run(a);
+    y = run(b);
+  } else {
+    y = run(b);
+    x = run(a);
+  }
+  ta.push(x);
+  tb.push(y);
+  ratios.push(y / x);
+}
+const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
+const ns = (ms) => ((ms * 1e6) / keys.length).toFixed(0);
+console.log(
+  `${HOT ? 'hot' : 'random'} keys, ${CACHE >> 20}${CACHE_B === CACHE ? '' : `/${CACHE_B >> 20}`} MiB cache: A ${ns(median(ta))} ns/get, B ${ns(median(tb))} ns/get, median B/A ${median(ratios).toFixed(3)}`,
+);
+await a.db.close();
+await b.db.close();
+rmSync(a.dir, { recursive: true, force: true });
+rmSync(b.dir, { recursive: true, force: true });
