@@ -18,6 +18,8 @@ import { bytewiseComparator } from '../util/comparator.js';
 import { compareByteRanges } from '../util/bytes.js';
 import { STEP_SAMPLE, type EngineMetrics } from './engine-metrics.js';
 
+const NO_BYTES = new Uint8Array(0);
+
 const STEP_MASK = STEP_SAMPLE - 1;
 
 /** Bounds restrict an iterator to a key range; each side is optional. */
@@ -33,8 +35,9 @@ export class DBIterator {
   private forward = true;
   private isValid = false;
   /** In reverse: the current user key and value (copies). In forward: scratch for skipping. */
-  private savedKey: Uint8Array = new Uint8Array(0);
-  private savedValue: Uint8Array = new Uint8Array(0);
+  private savedKey: Uint8Array = NO_BYTES;
+  private savedValue: Uint8Array = NO_BYTES;
+  private valueScratch: Uint8Array = NO_BYTES;
   private closedReason: string | null = null;
   private scratch = new Uint8Array(64);
   /** Forward: a copy of the current user key (curKey views curBuf), so key() allocates nothing. */
@@ -208,7 +211,8 @@ export class DBIterator {
           this.isValid = false;
           return;
         }
-        if (this.ucmp.compare(userKeyOf(this.iter.key()), this.savedKey) < 0) break;
+        const ikey = this.iter.key();
+        if (this.compareUser(ikey, ikey.length - 8, this.savedKey) < 0) break;
       }
       this.forward = false;
     }
@@ -270,6 +274,13 @@ export class DBIterator {
 
   private checkOpen(): void {
     if (this.closedReason !== null) throw new ClosedError(`cannot use iterator: ${this.closedReason}`);
+  }
+
+  /** saveValue copies `v` into a reused buffer and makes savedValue a view of it. */
+  private saveValue(v: Uint8Array): void {
+    if (this.valueScratch.length < v.length) this.valueScratch = new Uint8Array(Math.max(256, v.length * 2));
+    this.valueScratch.set(v);
+    this.savedValue = this.valueScratch.subarray(0, v.length);
   }
 
   /** save copies `k` into a reused buffer (no allocation per step) and makes savedKey a view of it. */
@@ -343,15 +354,16 @@ export class DBIterator {
       do {
         const ikey = iter.key();
         if (sequenceOf(ikey) <= this.sequence) {
-          const uk = userKeyOf(ikey);
-          if (lastType !== ValueType.DELETION && this.ucmp.compare(uk, this.savedKey) < 0) break;
+          const ulen = ikey.length - 8;
+          if (lastType !== ValueType.DELETION && this.compareUser(ikey, ulen, this.savedKey) < 0) break;
           lastType = typeOf(ikey);
           if (lastType === ValueType.DELETION) {
-            this.savedKey = new Uint8Array(0);
-            this.savedValue = new Uint8Array(0);
+            this.savedKey = NO_BYTES;
+            this.savedValue = NO_BYTES;
           } else {
-            this.savedKey = uk.slice();
-            this.savedValue = iter.value().slice();
+            // Into reused buffers: a reverse step used to allocate two arrays per entry it passed.
+            this.save(ikey.subarray(0, ulen));
+            this.saveValue(iter.value());
             this.savedPointer = lastType === TYPE_VALUE_POINTER;
           }
         }
