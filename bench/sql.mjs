@@ -6,7 +6,7 @@
  * - insert: single-row INSERT, each its own (synced) transaction;
  * - range-100: SELECT of 100 consecutive rows by primary-key range.
  * Both servers run with fsync on and synchronous_commit on (each commit waits for its WAL fsync).
- * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--workloads=a,b] [--out=file.md]
+ * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--workloads=a,b] [--port=55900] [--out=file.md]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
@@ -70,8 +70,10 @@ async function startPostgres(port) {
     name: 'postgresql',
     port,
     stop: async () => {
-      child.kill('SIGINT');
-      await new Promise((r) => child.on('exit', r));
+      // runuser does not pass SIGINT on to postgres: pg_ctl stops it (fast: disconnect and shut down).
+      const exited = new Promise((r) => child.on('exit', r));
+      asPg('pg_ctl', ['-D', data, 'stop', '-m', 'fast']);
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -132,9 +134,10 @@ async function run(port, workload, connections) {
 }
 
 const servers = [];
-const shale = await startShale(55900);
+const PORT = Number(args.port ?? 55900); // shale's; PostgreSQL's is the next
+const shale = await startShale(PORT);
 servers.push(shale);
-const postgres = await startPostgres(55901);
+const postgres = await startPostgres(PORT + 1);
 if (postgres) servers.push(postgres);
 else console.error('PostgreSQL 15 is not installed here: shale alone');
 const results = {};
