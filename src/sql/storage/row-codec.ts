@@ -105,42 +105,12 @@ export function encodeTypedRow(types: readonly SqlType[], values: readonly Value
 /** decodeRow reads a row; integers of int2/int4/date columns come back as numbers. */
 export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
   const out: Value[] = [];
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let p = 0;
-  // Zig-zag varints up to 7 bytes fit a double exactly (49 bits); longer ones go through BigInt.
-  const varint = (): number | bigint => {
-    let x = 0;
-    let mul = 1;
-    for (let n = 0; n < 7; n++) {
-      if (p >= buf.length) throw damaged();
-      const b = buf[p++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x % 2 === 1 ? -(x + 1) / 2 : x / 2;
-      mul *= 128;
-    }
-    let big = BigInt(x);
-    let shift = 49n;
-    for (;;) {
-      if (p >= buf.length || shift > 70n) throw damaged();
-      const b = buf[p++]!;
-      big |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
-      shift += 7n;
-    }
-  };
-  const smallVarint = (): number => {
-    let x = 0;
-    let shift = 0;
-    for (;;) {
-      if (p >= buf.length || shift > 28) throw damaged();
-      const b = buf[p++]!;
-      x += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return x;
-      shift += 7;
-    }
-  };
-  while (p < buf.length) {
-    const tag = buf[p++]!;
+  // The read position lives in module state (rbuf, rpos) rather than in closures: one row decode per
+  // point read, and two closures and a DataView per row were a good part of its cost.
+  rbuf = buf;
+  rpos = 0;
+  while (rpos < buf.length) {
+    const tag = buf[rpos++]!;
     const col = out.length;
     switch (tag) {
       case T_NULL:
@@ -153,7 +123,7 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
         out.push(true);
         break;
       case T_INT: {
-        const n = varint();
+        const n = readVarint();
         const id = types[col]?.id;
         out.push(
           id === 'int8' || id === 'timestamp' || id === 'timestamptz' || id === undefined
@@ -163,29 +133,89 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
         break;
       }
       case T_FLOAT:
-        if (p + 8 > buf.length) throw damaged();
-        out.push(view.getFloat64(p, true));
-        p += 8;
+        if (rpos + 8 > buf.length) throw damaged();
+        out.push(new DataView(buf.buffer, buf.byteOffset + rpos, 8).getFloat64(0, true));
+        rpos += 8;
         break;
       case T_STRING: {
-        const n = smallVarint();
-        if (p + n > buf.length) throw damaged();
-        out.push(decoder.decode(buf.subarray(p, p + n)));
-        p += n;
+        const n = readSmallVarint();
+        if (rpos + n > buf.length) throw damaged();
+        out.push(readString(buf, rpos, rpos + n));
+        rpos += n;
         break;
       }
       case T_BYTES: {
-        const n = smallVarint();
-        if (p + n > buf.length) throw damaged();
-        out.push(buf.slice(p, p + n));
-        p += n;
+        const n = readSmallVarint();
+        if (rpos + n > buf.length) throw damaged();
+        out.push(buf.slice(rpos, rpos + n));
+        rpos += n;
         break;
       }
       default:
         throw damaged();
     }
   }
+  rbuf = EMPTY;
   return out;
+}
+
+const EMPTY = new Uint8Array(0);
+/** rbuf, rpos: the row decodeRow is reading and its position. */
+let rbuf: Uint8Array = EMPTY;
+let rpos = 0;
+
+/** readVarint reads a zig-zag varint: up to 7 bytes fit a double exactly (49 bits); longer ones go through BigInt. */
+function readVarint(): number | bigint {
+  const buf = rbuf;
+  let x = 0;
+  let mul = 1;
+  for (let n = 0; n < 7; n++) {
+    if (rpos >= buf.length) throw damaged();
+    const b = buf[rpos++]!;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) return x % 2 === 1 ? -(x + 1) / 2 : x / 2;
+    mul *= 128;
+  }
+  let big = BigInt(x);
+  let shift = 49n;
+  for (;;) {
+    if (rpos >= buf.length || shift > 70n) throw damaged();
+    const b = buf[rpos++]!;
+    big |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) return big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
+    shift += 7n;
+  }
+}
+
+function readSmallVarint(): number {
+  const buf = rbuf;
+  let x = 0;
+  let shift = 0;
+  for (;;) {
+    if (rpos >= buf.length || shift > 28) throw damaged();
+    const b = buf[rpos++]!;
+    x += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return x;
+    shift += 7;
+  }
+}
+
+/** SHORT_ASCII: strings up to this many bytes that are all ASCII are decoded by a loop, not TextDecoder. */
+const SHORT_ASCII = 32;
+
+/** readString decodes UTF-8 (strictly: invalid bytes throw) from buf[start, end). */
+function readString(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= SHORT_ASCII) {
+    let s = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) return s;
+  }
+  return decoder.decode(buf.subarray(start, end));
 }
 
 function damaged(): SqlError {
