@@ -84,6 +84,11 @@ export class BackendWriter {
     return this;
   }
 
+  /** copyFrom returns a copy of the bytes written since `start` (a size() taken earlier). */
+  copyFrom(start: number): Buffer {
+    return Buffer.from(this.buf.subarray(start, this.len));
+  }
+
   /** take returns the bytes written so far and starts over. */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.len));

@@ -72,8 +72,9 @@ export class FrontendReader {
         { severity: 'FATAL' },
       );
     if (this.buffered < len + 1) return undefined;
+    // The body is a view of the socket's chunk (Node hands each read a buffer of its own), not a copy.
     const msg = this.consume(len + 1);
-    return { type, body: Buffer.from(msg.subarray(5)) };
+    return { type, body: msg.subarray(5) };
   }
 }
 
