@@ -22,66 +22,104 @@ const T_BYTES = 6;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** encodeRow writes the values of one row: bigints as ints, numbers as floats. */
-function encodeRow(values: readonly Value[]): Uint8Array {
+/** wbuf, wpos: the reused buffer encodeRow writes into (rows are copied out of it) and its position. */
+let wbuf = new Uint8Array(256);
+let wpos = 0;
+
+/**
+ * encodeRow writes the values of one row: bigints as ints, numbers as floats, except numbers of the columns
+ * `ints` marks, which are ints.
+ */
+function encodeRow(values: readonly Value[], ints?: readonly boolean[]): Uint8Array {
   let size = 1;
   for (const v of values)
     size += typeof v === 'string' ? v.length * 3 + 10 : v instanceof Uint8Array ? v.length + 10 : 11;
-  const buf = new Uint8Array(size);
-  const view = new DataView(buf.buffer);
-  let p = 0;
-  const varint = (x: bigint): void => {
-    if (x < 0x1000000000000n) {
-      // Below 2^48: plain number arithmetic is exact and much cheaper than BigInt.
-      let n = Number(x);
-      while (n >= 0x80) {
-        buf[p++] = (n % 0x80) | 0x80;
-        n = Math.floor(n / 0x80);
-      }
-      buf[p++] = n;
-      return;
-    }
-    while (x >= 0x80n) {
-      buf[p++] = Number(x & 0x7fn) | 0x80;
-      x >>= 7n;
-    }
-    buf[p++] = Number(x);
-  };
-  const smallVarint = (n: number): void => {
-    while (n >= 0x80) {
-      buf[p++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[p++] = n;
-  };
-  for (const v of values) {
-    if (v === null) buf[p++] = T_NULL;
-    else if (v === false) buf[p++] = T_FALSE;
-    else if (v === true) buf[p++] = T_TRUE;
+  if (size > wbuf.length) wbuf = new Uint8Array(Math.max(size, wbuf.length * 2));
+  const buf = wbuf;
+  wpos = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === null) buf[wpos++] = T_NULL;
+    else if (v === false) buf[wpos++] = T_FALSE;
+    else if (v === true) buf[wpos++] = T_TRUE;
     else if (typeof v === 'bigint') {
-      buf[p++] = T_INT;
-      const n = BigInt(v);
-      varint(n >= 0n ? n << 1n : (-n << 1n) - 1n);
+      buf[wpos++] = T_INT;
+      writeZigZag(v);
     } else if (typeof v === 'number') {
-      buf[p++] = T_FLOAT;
-      view.setFloat64(p, v, true);
-      p += 8;
+      if (ints?.[i] === true) {
+        // An int2/int4/date value: well inside 2^47, so its zig-zag form is exact in a double.
+        buf[wpos++] = T_INT;
+        if (Number.isInteger(v) && Math.abs(v) < 2 ** 47) writeUnsigned(v >= 0 ? v * 2 : -v * 2 - 1);
+        else writeZigZag(BigInt(v)); // (a fraction throws RangeError, as it always did)
+      } else {
+        buf[wpos++] = T_FLOAT;
+        new DataView(buf.buffer, wpos, 8).setFloat64(0, v, true);
+        wpos += 8;
+      }
     } else if (typeof v === 'string') {
-      buf[p++] = T_STRING;
-      const bytes = encoder.encode(v);
-      smallVarint(bytes.length);
-      buf.set(bytes, p);
-      p += bytes.length;
+      buf[wpos++] = T_STRING;
+      writeString(v);
     } else {
       // Arrays are computed (catalog queries), never stored: DDL refuses array columns.
       if (!(v instanceof Uint8Array)) throw new Error('row codec: arrays cannot be stored');
-      buf[p++] = T_BYTES;
-      smallVarint(v.length);
-      buf.set(v, p);
-      p += v.length;
+      buf[wpos++] = T_BYTES;
+      writeUnsigned(v.length);
+      buf.set(v, wpos);
+      wpos += v.length;
     }
   }
-  return buf.slice(0, p);
+  const out = buf.slice(0, wpos);
+  if (wbuf.length > 1 << 20) wbuf = new Uint8Array(256);
+  return out;
+}
+
+function writeZigZag(n: bigint): void {
+  const x = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+  if (x < 0x1000000000000n) {
+    // Below 2^48: plain number arithmetic is exact and much cheaper than BigInt.
+    writeUnsigned(Number(x));
+    return;
+  }
+  let y = x;
+  while (y >= 0x80n) {
+    wbuf[wpos++] = Number(y & 0x7fn) | 0x80;
+    y >>= 7n;
+  }
+  wbuf[wpos++] = Number(y);
+}
+
+/** writeUnsigned writes a varint of a non-negative integer below 2^53. */
+function writeUnsigned(n: number): void {
+  const buf = wbuf;
+  while (n >= 0x80) {
+    buf[wpos++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[wpos++] = n;
+}
+
+/** writeString writes a string's UTF-8 byte length and bytes (a short ASCII one by a loop). */
+function writeString(v: string): void {
+  const n = v.length;
+  if (n < 0x80) {
+    // Length fits one varint byte if the string is ASCII: try that first.
+    const at = wpos + 1;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c >= 0x80) break;
+      wbuf[at + i] = c;
+    }
+    if (i === n) {
+      wbuf[wpos] = n;
+      wpos = at + n;
+      return;
+    }
+  }
+  const bytes = encoder.encode(v);
+  writeUnsigned(bytes.length);
+  wbuf.set(bytes, wpos);
+  wpos += bytes.length;
 }
 
 /**
@@ -89,17 +127,12 @@ function encodeRow(values: readonly Value[]): Uint8Array {
  * must read back as a float, so a number's look does not decide).
  */
 export function encodeTypedRow(types: readonly SqlType[], values: readonly Value[]): Uint8Array {
-  const out: Value[] = new Array(values.length);
+  const ints: boolean[] = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
     const id = types[i]!.id;
-    out[i] =
-      typeof v === 'number' &&
-      (id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass')
-        ? BigInt(v)
-        : v;
+    ints[i] = id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass';
   }
-  return encodeRow(out);
+  return encodeRow(values, ints);
 }
 
 /** decodeRow reads a row; integers of int2/int4/date columns come back as numbers. */
