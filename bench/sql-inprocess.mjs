@@ -8,7 +8,7 @@
  * unsynced here (synchronous_commit off) so that the figure is CPU, not the disk.
  *
  * Usage: node bench/sql-inprocess.mjs <dist A> [<dist B>] [--workloads=point-select,insert,range-100]
- *        [--ops=2000] [--rounds=15]
+ *        [--ops=2000] [--rounds=15] [--tables (flush the loaded table to a table file first)]
  */
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,6 +102,8 @@ async function openBuild(dist) {
     for (let j = i; j < i + 1000; j++) values.push(`(${j}, 'name-${j}', ${j * 10})`);
     await query(`insert into bench_kv values ${values.join(',')}`);
   }
+  // --tables: read the table from a table file (as after a restart), not from the memtable.
+  if (args.tables !== undefined) await db.flush();
   return { dist, db, dir, socket, parsed: new Set(), nextId: 1_000_000 };
 }
 
