@@ -4,6 +4,8 @@
  * buffer and handed to the socket on flush.
  */
 
+import { writeAscii } from '../../util/bytes.js';
+
 /** SHORT_ASCII: strings up to this long are tried as ASCII, copied by a loop. */
 const SHORT_ASCII = 32;
 
@@ -80,19 +82,11 @@ export class BackendWriter {
   lengthPrefixedString(s: string): this {
     const len = s.length;
     if (len <= SHORT_ASCII) {
-      // Most values are short ASCII (numbers, names): a loop beats measuring and encoding in C++.
+      // Most values are short ASCII (numbers, names).
       this.room(len + 4);
-      const buf = this.buf;
-      const at = this.len + 4;
-      let i = 0;
-      for (; i < len; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[at + i] = c;
-      }
-      if (i === len) {
-        buf.writeInt32BE(len, this.len);
-        this.len = at + len;
+      if (writeAscii(this.buf, this.len + 4, s)) {
+        this.buf.writeInt32BE(len, this.len);
+        this.len += 4 + len;
         return this;
       }
     }

@@ -10,6 +10,7 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { SqlType, Value } from '../types/sql-type.js';
+import { writeAscii } from '../../util/bytes.js';
 
 const T_NULL = 0;
 const T_FALSE = 1;
@@ -101,20 +102,11 @@ function writeUnsigned(n: number): void {
 /** writeString writes a string's UTF-8 byte length and bytes (a short ASCII one by a loop). */
 function writeString(v: string): void {
   const n = v.length;
-  if (n < 0x80) {
-    // Length fits one varint byte if the string is ASCII: try that first.
-    const at = wpos + 1;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = v.charCodeAt(i);
-      if (c >= 0x80) break;
-      wbuf[at + i] = c;
-    }
-    if (i === n) {
-      wbuf[wpos] = n;
-      wpos = at + n;
-      return;
-    }
+  // Its length fits one varint byte if the string is ASCII: try that first.
+  if (n < 0x80 && writeAscii(wbuf, wpos + 1, v)) {
+    wbuf[wpos] = n;
+    wpos += 1 + n;
+    return;
   }
   const bytes = encoder.encode(v);
   writeUnsigned(bytes.length);
