@@ -6,7 +6,8 @@
  * - insert: single-row INSERT, each its own (synced) transaction;
  * - range-100: SELECT of 100 consecutive rows by primary-key range.
  * Both servers run with fsync on and synchronous_commit on (each commit waits for its WAL fsync).
- * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--workloads=a,b] [--out=file.md]
+ * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--warmup=2] [--workloads=a,b] [--port=55900]
+ * [--out=file.md]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import pg from 'pg';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const SECONDS = Number(args.seconds ?? 5);
+const WARMUP = Number(args.warmup ?? 2); // seconds per cell before timing
 const ROWS = 10000;
 const WORKLOADS = (args.workloads ?? 'point-select,insert,range-100').split(',');
 const CONNECTIONS = [1, 8];
@@ -70,8 +72,10 @@ async function startPostgres(port) {
     name: 'postgresql',
     port,
     stop: async () => {
-      child.kill('SIGINT');
-      await new Promise((r) => child.on('exit', r));
+      // runuser does not pass SIGINT on to postgres: pg_ctl stops it (fast: disconnect and shut down).
+      const exited = new Promise((r) => child.on('exit', r));
+      asPg('pg_ctl', ['-D', data, 'stop', '-m', 'fast']);
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -112,12 +116,18 @@ async function run(port, workload, connections) {
       return c.query({ name: 'rs', text: 'select id, name, balance from bench_kv where id >= $1 and id < $2', values: [lo, lo + 100] });
     },
   }[workload];
+  // Warm-up, untimed: prepared statements, caches, and shale's JIT (its first two seconds run slower).
+  const warm = performance.now() + WARMUP * 1000;
+  await Promise.all(
+    clients.map(async (c) => {
+      for (let i = 0; i < 50 || performance.now() < warm; i++) await op(c);
+    }),
+  );
   const latencies = [];
   const deadline = performance.now() + SECONDS * 1000;
   const started = performance.now();
   await Promise.all(
     clients.map(async (c) => {
-      for (let i = 0; i < 50; i++) await op(c); // warm-up: prepared statements, caches
       while (performance.now() < deadline) {
         const t = performance.now();
         await op(c);
@@ -132,9 +142,10 @@ async function run(port, workload, connections) {
 }
 
 const servers = [];
-const shale = await startShale(55900);
+const PORT = Number(args.port ?? 55900); // shale's; PostgreSQL's is the next
+const shale = await startShale(PORT);
 servers.push(shale);
-const postgres = await startPostgres(55901);
+const postgres = await startPostgres(PORT + 1);
 if (postgres) servers.push(postgres);
 else console.error('PostgreSQL 15 is not installed here: shale alone');
 const results = {};

@@ -8,6 +8,7 @@ import { SqlError, SqlState } from '../sql/errors.js';
 import { charPosition } from '../sql/parse/parse.js';
 import type { Session, Prepared } from '../sql/session.js';
 import type { Cursor } from '../sql/exec/executable.js';
+import type { ColumnInfo } from '../sql/plan/scope.js';
 import type { SqlEngine } from '../sql/engine.js';
 import { TYPE_INFO, typeByOid, sqlType, type SqlType, type Value } from '../sql/types/sql-type.js';
 import { parseBinary, parseValue } from '../sql/types/text-io.js';
@@ -119,7 +120,9 @@ export class Connection {
       while (this.queue.length > 0 && this.phase !== 'closed') {
         const m = this.queue.shift()!;
         try {
-          await this.handle(m);
+          // Most messages are handled synchronously: only a statement that runs awaits.
+          const pending = this.handle(m);
+          if (pending !== undefined) await pending;
         } catch (err) {
           if (err instanceof SqlError && err.severity === 'FATAL') {
             this.fatal(err);
@@ -192,7 +195,7 @@ export class Connection {
   /** messageStart: when the message being handled began (statement latency). */
   private messageStart = 0;
 
-  private async handle(m: FrontendMessage): Promise<void> {
+  private handle(m: FrontendMessage): Promise<void> | void {
     this.messageStart = performance.now();
     if (this.phase === 'startup') return this.startup(m);
     if (this.phase === 'auth') return this.authMessage(m);
@@ -382,17 +385,22 @@ export class Connection {
   }
 
   /** guard runs an extended-protocol step; an error is reported and the rest up to Sync is skipped. */
-  private async guard(step: () => Promise<void> | void): Promise<void> {
+  private guard(step: () => Promise<void> | void): Promise<void> | void {
     try {
-      await step();
+      const pending = step();
+      if (pending !== undefined) return pending.catch(this.stepFailed);
     } catch (err) {
-      if (err instanceof SqlError && err.severity === 'FATAL') throw err;
-      this.sendError(err, this.errorText);
-      this.errorText = undefined;
-      this.ignoreUntilSync = true;
-      this.session!.fail();
+      this.stepFailed(err);
     }
   }
+
+  private readonly stepFailed = (err: unknown): void => {
+    if (err instanceof SqlError && err.severity === 'FATAL') throw err;
+    this.sendError(err, this.errorText);
+    this.errorText = undefined;
+    this.ignoreUntilSync = true;
+    this.session!.fail();
+  };
 
   private errorText: string | undefined;
 
@@ -469,7 +477,7 @@ export class Connection {
     }
   }
 
-  private async run(p: Prepared, params: readonly Value[]): Promise<Cursor> {
+  private run(p: Prepared, params: readonly Value[]): Promise<Cursor> {
     return this.session!.execute(p, params);
   }
 
@@ -631,11 +639,29 @@ export class Connection {
         throw new SqlError(SqlState.INVALID_CURSOR_NAME, `portal "${name}" does not exist`);
       const cols = portal.prepared.columns;
       if (cols !== undefined) this.refuseIfAborted();
-      if (cols !== undefined) msg.rowDescription(this.out, cols, portal.formats);
+      if (cols !== undefined) this.rowDescription(cols, portal.formats);
       else msg.noData(this.out);
       return;
     }
     throw new SqlError(SqlState.PROTOCOL_VIOLATION, `invalid DESCRIBE message subtype ${kind.charCodeAt(0)}`);
+  }
+
+  /**
+   * rowDescriptions: the RowDescription last sent for a statement's columns (a statement replanned gets new
+   * ones), with its result formats; clients describe their prepared statement's portal on every execution.
+   */
+  private readonly rowDescriptions = new WeakMap<readonly ColumnInfo[], { formats: string; bytes: Buffer }>();
+
+  private rowDescription(cols: readonly ColumnInfo[], formats: readonly number[]): void {
+    const key = formats.length === 0 ? '' : formats.join(',');
+    const hit = this.rowDescriptions.get(cols);
+    if (hit !== undefined && hit.formats === key) {
+      this.out.bytes(hit.bytes);
+      return;
+    }
+    const start = this.out.size;
+    msg.rowDescription(this.out, cols, formats);
+    this.rowDescriptions.set(cols, { formats: key, bytes: this.out.copyFrom(start) });
   }
 
   private async execute(r: BodyReader): Promise<void> {

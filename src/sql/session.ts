@@ -232,14 +232,21 @@ export class Session implements Runtime {
 
   /** statementTimeout: the statement_timeout setting in milliseconds (0: none). */
   statementTimeout(): number {
-    const v = this.settings.get('statement_timeout').trim();
-    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/i.exec(v);
-    if (m === null) return 0;
-    const unit = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[
-      (m[2] ?? 'ms').toLowerCase() as 'ms'
-    ];
-    return Math.floor(Number(m[1]) * unit);
+    const v = this.settings.get('statement_timeout');
+    if (v === this.timeoutText) return this.timeoutMs;
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?$/i.exec(v.trim());
+    const unit =
+      m === null
+        ? 0
+        : { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'];
+    this.timeoutText = v;
+    this.timeoutMs = m === null ? 0 : Math.floor(Number(m[1]) * unit);
+    return this.timeoutMs;
   }
+
+  /** timeoutText, timeoutMs: statement_timeout as last parsed (it is read once per statement). */
+  private timeoutText: string | undefined;
+  private timeoutMs = 0;
 
   // Transactions ---------------------------------------------------------------------------------------
 
@@ -267,13 +274,22 @@ export class Session implements Runtime {
 
   /** lockTimeout: lock_timeout in ms; 0 (PostgreSQL's default: wait forever) waits ten minutes. */
   private lockTimeout(): number {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(this.settings.get('lock_timeout'));
-    if (m === null) return 600_000;
+    const v = this.settings.get('lock_timeout');
+    if (v === this.lockTimeoutText) return this.lockTimeoutMs;
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(v);
     const n =
-      Number(m[1]) *
-      ({ ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'] ?? 1);
-    return n > 0 ? n : 600_000;
+      m === null
+        ? 0
+        : Number(m[1]) *
+          ({ ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms'] ?? 1);
+    this.lockTimeoutText = v;
+    this.lockTimeoutMs = n > 0 ? n : 600_000;
+    return this.lockTimeoutMs;
   }
+
+  /** lockTimeoutText, lockTimeoutMs: lock_timeout as last parsed (read once per transaction). */
+  private lockTimeoutText: string | undefined;
+  private lockTimeoutMs = 600_000;
 
   private get inReadOnly(): boolean {
     return this.readOnly ?? this.settings.get('default_transaction_read_only') === 'on';
@@ -311,6 +327,15 @@ export class Session implements Runtime {
     const start = this.txnClock;
     this.resetTxn();
     if (tx === undefined) return;
+    if (changes.size === 0 && written.length === 0) {
+      // No table written and no DDL: nothing for the catalog to check or order.
+      try {
+        await tx.commit({ sync: this.settings.get('synchronous_commit') === 'on' });
+      } catch (err) {
+        throw engineError(err);
+      }
+      return;
+    }
     const ddl = [...changes.keys()];
     const catalog = this.engine.catalog;
     try {
@@ -343,8 +368,11 @@ export class Session implements Runtime {
     this.failed = false;
     this.isolation = undefined;
     this.readOnly = undefined;
-    this.savepoints = [];
-    this.view = new CatalogView(this.engine.catalog, () => this.transaction());
+    if (this.savepoints.length > 0) this.savepoints = [];
+    // A view the transaction changed nothing in is as good as new.
+    const v = this.view;
+    if (v.changes.size > 0 || v.written.size > 0 || v.edits > 0)
+      this.view = new CatalogView(this.engine.catalog, () => this.transaction());
   }
 
   /** close rolls back whatever is open (the connection ended). */

@@ -96,10 +96,13 @@ export class LockManager {
     });
   }
 
-  /** releaseAll gives up every lock `owner` holds (and its wait, failing it with `err`). */
-  releaseAll(owner: LockOwner, err: Error): void {
+  /**
+   * releaseAll gives up every lock `owner` holds (and its wait, failing it with `err()`: made only then,
+   * since an Error's stack trace costs more than the rest of a short transaction's end).
+   */
+  releaseAll(owner: LockOwner, err: () => Error): void {
     const w = owner.waitingOn;
-    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(err);
+    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(err());
     for (const id of owner.held) {
       const e = this.locks.get(id);
       if (e === undefined || e.holder !== owner) continue;

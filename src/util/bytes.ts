@@ -104,6 +104,20 @@ export function utf8(s: string): Uint8Array {
   return out;
 }
 
+/**
+ * writeAscii copies `s` into `buf` at `at`, one byte per character, and returns true iff every character
+ * was ASCII (so the bytes are its UTF-8); on false the bytes written are garbage. Requires: room for
+ * s.length bytes. For short strings a loop beats measuring and encoding them in C++.
+ */
+export function writeAscii(buf: Uint8Array, at: number, s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return false;
+    buf[at + i] = c;
+  }
+  return true;
+}
+
 /** fromUtf8 decodes UTF-8 bytes to a string. */
 export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);

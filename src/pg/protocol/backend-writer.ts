@@ -4,6 +4,11 @@
  * buffer and handed to the socket on flush.
  */
 
+import { writeAscii } from '../../util/bytes.js';
+
+/** SHORT_ASCII: strings up to this long are tried as ASCII, copied by a loop. */
+const SHORT_ASCII = 32;
+
 export class BackendWriter {
   private buf = Buffer.allocUnsafe(16 * 1024);
   private len = 0;
@@ -75,6 +80,16 @@ export class BackendWriter {
 
   /** string writes UTF-8 without a terminator, preceded by its Int32 byte length. */
   lengthPrefixedString(s: string): this {
+    const len = s.length;
+    if (len <= SHORT_ASCII) {
+      // Most values are short ASCII (numbers, names).
+      this.room(len + 4);
+      if (writeAscii(this.buf, this.len + 4, s)) {
+        this.buf.writeInt32BE(len, this.len);
+        this.len += 4 + len;
+        return this;
+      }
+    }
     const n = Buffer.byteLength(s, 'utf8');
     this.room(n + 4);
     this.buf.writeInt32BE(n, this.len);
@@ -82,6 +97,11 @@ export class BackendWriter {
     this.buf.write(s, this.len, 'utf8');
     this.len += n;
     return this;
+  }
+
+  /** copyFrom returns a copy of the bytes written since `start` (a size() taken earlier). */
+  copyFrom(start: number): Buffer {
+    return Buffer.from(this.buf.subarray(start, this.len));
   }
 
   /** take returns the bytes written so far and starts over. */

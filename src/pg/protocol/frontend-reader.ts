@@ -11,8 +11,12 @@ export interface FrontendMessage {
   readonly body: Buffer;
 }
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 export class FrontendReader {
   private chunks: Buffer[] = [];
+  /** off: where the unread bytes of chunks[0] begin (the head is not re-sliced per message). */
+  private off = 0;
   private buffered = 0;
   private startup = true;
 
@@ -28,19 +32,26 @@ export class FrontendReader {
     this.buffered += chunk.length;
   }
 
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) {
-      const all = Buffer.concat(this.chunks);
-      this.chunks = [all];
-    }
-    return this.chunks[0]!;
+  /** head returns chunks[0] with at least n unread bytes from `off` (joining chunks when needed). */
+  private head(n: number): Buffer {
+    const h = this.chunks[0]!;
+    if (h.length - this.off >= n) return h;
+    const all = Buffer.concat([h.subarray(this.off), ...this.chunks.slice(1)]);
+    this.chunks = [all];
+    this.off = 0;
+    return all;
   }
 
+  /** consume returns the next n bytes (a view) and moves past them. */
   private consume(n: number): Buffer {
-    const head = this.peek(n);
-    const out = head.subarray(0, n);
-    if (head.length === n) this.chunks.shift();
-    else this.chunks[0] = head.subarray(n);
+    if (n === 0) return EMPTY_BODY;
+    const h = this.head(n);
+    const out = h.subarray(this.off, this.off + n);
+    this.off += n;
+    if (this.off === h.length) {
+      this.chunks.shift();
+      this.off = 0;
+    }
     this.buffered -= n;
     return out;
   }
@@ -49,7 +60,7 @@ export class FrontendReader {
   next(): FrontendMessage | undefined {
     if (this.startup) {
       if (this.buffered < 4) return undefined;
-      const len = this.peek(4).readInt32BE(0);
+      const len = this.head(4).readInt32BE(this.off);
       if (len < 8 || len > 10000)
         throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid length of startup packet', {
           severity: 'FATAL',
@@ -60,9 +71,9 @@ export class FrontendReader {
       return { type: '', body: Buffer.from(msg.subarray(4)) };
     }
     if (this.buffered < 5) return undefined;
-    const head = this.peek(5);
-    const type = String.fromCharCode(head[0]!);
-    const len = head.readInt32BE(1);
+    const h = this.head(5);
+    const type = String.fromCharCode(h[this.off]!);
+    const len = h.readInt32BE(this.off + 1);
     if (len < 4)
       throw new SqlError(SqlState.PROTOCOL_VIOLATION, `invalid message length ${len}`, { severity: 'FATAL' });
     if (len > this.maxMessageSize)
@@ -72,8 +83,9 @@ export class FrontendReader {
         { severity: 'FATAL' },
       );
     if (this.buffered < len + 1) return undefined;
-    const msg = this.consume(len + 1);
-    return { type, body: Buffer.from(msg.subarray(5)) };
+    // The body is a view of the socket's chunk (Node hands each read a buffer of its own), not a copy.
+    this.consume(5);
+    return { type, body: this.consume(len - 4) };
   }
 }
 

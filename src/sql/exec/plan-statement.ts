@@ -8,7 +8,7 @@ import { collect, matching, relock } from './update-delete.js';
 import { mentionsTable, type Planner } from '../plan/planner.js';
 import type { Plan } from '../plan/plan.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
-import { rowsCursor, type Executable } from './executable.js';
+import { rowsCursor, type Cursor, type Executable } from './executable.js';
 import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
@@ -46,7 +46,6 @@ function targetTable(planner: Planner, name: string, schema: string | undefined,
  */
 function namingRegTypes(columns: readonly ColumnInfo[], rows: Iterable<Row>, ex: ExecContext): Iterable<Row> {
   const reg = columns.flatMap((c, i) => (isRegType(c.type.id) ? [i] : []));
-  if (reg.length === 0) return rows;
   return (function* () {
     for (const r of rows) {
       const out = [...r];
@@ -123,6 +122,8 @@ function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
   };
 }
 
+const selectTag = (n: number): string => `SELECT ${n}`;
+
 export function planStatement(planner: Planner, s: Statement): Executable {
   switch (s.kind) {
     case 'query': {
@@ -133,19 +134,24 @@ export function planStatement(planner: Planner, s: Statement): Executable {
           ? planRowLocks(planner, s.query)
           : undefined;
       const dml = planner.dmlPlans as DmlPlan[];
+      const named = plan.columns.some((c) => isRegType(c.type.id));
       return {
         columns: plan.columns,
         writes: locking !== undefined || dml.length > 0,
         paramTypes: paramTypes(planner),
-        run: async (ex) => {
-          if (locking !== undefined) await locking(ex);
-          // Data-modifying WITH queries run once, first, whether the query reads them or not.
-          for (const p of dml) await p.prime(ex);
-          return rowsCursor(
-            plan.columns,
-            namingRegTypes(plan.columns, plan.rows(ex), ex),
-            (n) => `SELECT ${n}`,
-          );
+        run: (ex) => {
+          const cursor = (): Cursor => {
+            const rows = plan.rows(ex);
+            return rowsCursor(plan.columns, named ? namingRegTypes(plan.columns, rows, ex) : rows, selectTag);
+          };
+          // A plain query starts at once (no promise); locks and data-modifying WITH queries come first.
+          if (locking === undefined && dml.length === 0) return cursor();
+          return (async () => {
+            if (locking !== undefined) await locking(ex);
+            // Data-modifying WITH queries run once, first, whether the query reads them or not.
+            for (const p of dml) await p.prime(ex);
+            return cursor();
+          })();
         },
         explain: () => plan.explain(),
       };

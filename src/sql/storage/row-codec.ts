@@ -10,6 +10,7 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { SqlType, Value } from '../types/sql-type.js';
+import { writeAscii } from '../../util/bytes.js';
 
 const T_NULL = 0;
 const T_FALSE = 1;
@@ -22,66 +23,95 @@ const T_BYTES = 6;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** encodeRow writes the values of one row: bigints as ints, numbers as floats. */
-function encodeRow(values: readonly Value[]): Uint8Array {
+/** wbuf, wpos: the reused buffer encodeRow writes into (rows are copied out of it) and its position. */
+let wbuf = new Uint8Array(256);
+let wpos = 0;
+
+/**
+ * encodeRow writes the values of one row: bigints as ints, numbers as floats, except numbers of the columns
+ * `ints` marks, which are ints.
+ */
+function encodeRow(values: readonly Value[], ints?: readonly boolean[]): Uint8Array {
   let size = 1;
   for (const v of values)
     size += typeof v === 'string' ? v.length * 3 + 10 : v instanceof Uint8Array ? v.length + 10 : 11;
-  const buf = new Uint8Array(size);
-  const view = new DataView(buf.buffer);
-  let p = 0;
-  const varint = (x: bigint): void => {
-    if (x < 0x1000000000000n) {
-      // Below 2^48: plain number arithmetic is exact and much cheaper than BigInt.
-      let n = Number(x);
-      while (n >= 0x80) {
-        buf[p++] = (n % 0x80) | 0x80;
-        n = Math.floor(n / 0x80);
-      }
-      buf[p++] = n;
-      return;
-    }
-    while (x >= 0x80n) {
-      buf[p++] = Number(x & 0x7fn) | 0x80;
-      x >>= 7n;
-    }
-    buf[p++] = Number(x);
-  };
-  const smallVarint = (n: number): void => {
-    while (n >= 0x80) {
-      buf[p++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[p++] = n;
-  };
-  for (const v of values) {
-    if (v === null) buf[p++] = T_NULL;
-    else if (v === false) buf[p++] = T_FALSE;
-    else if (v === true) buf[p++] = T_TRUE;
+  if (size > wbuf.length) wbuf = new Uint8Array(Math.max(size, wbuf.length * 2));
+  const buf = wbuf;
+  wpos = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === null) buf[wpos++] = T_NULL;
+    else if (v === false) buf[wpos++] = T_FALSE;
+    else if (v === true) buf[wpos++] = T_TRUE;
     else if (typeof v === 'bigint') {
-      buf[p++] = T_INT;
-      const n = BigInt(v);
-      varint(n >= 0n ? n << 1n : (-n << 1n) - 1n);
+      buf[wpos++] = T_INT;
+      writeZigZag(v);
     } else if (typeof v === 'number') {
-      buf[p++] = T_FLOAT;
-      view.setFloat64(p, v, true);
-      p += 8;
+      if (ints?.[i] === true) {
+        // An int2/int4/date value: well inside 2^47, so its zig-zag form is exact in a double.
+        buf[wpos++] = T_INT;
+        if (Number.isInteger(v) && Math.abs(v) < 2 ** 47) writeUnsigned(v >= 0 ? v * 2 : -v * 2 - 1);
+        else writeZigZag(BigInt(v)); // (a fraction throws RangeError, as it always did)
+      } else {
+        buf[wpos++] = T_FLOAT;
+        new DataView(buf.buffer, wpos, 8).setFloat64(0, v, true);
+        wpos += 8;
+      }
     } else if (typeof v === 'string') {
-      buf[p++] = T_STRING;
-      const bytes = encoder.encode(v);
-      smallVarint(bytes.length);
-      buf.set(bytes, p);
-      p += bytes.length;
+      buf[wpos++] = T_STRING;
+      writeString(v);
     } else {
       // Arrays are computed (catalog queries), never stored: DDL refuses array columns.
       if (!(v instanceof Uint8Array)) throw new Error('row codec: arrays cannot be stored');
-      buf[p++] = T_BYTES;
-      smallVarint(v.length);
-      buf.set(v, p);
-      p += v.length;
+      buf[wpos++] = T_BYTES;
+      writeUnsigned(v.length);
+      buf.set(v, wpos);
+      wpos += v.length;
     }
   }
-  return buf.slice(0, p);
+  const out = buf.slice(0, wpos);
+  if (wbuf.length > 1 << 20) wbuf = new Uint8Array(256);
+  return out;
+}
+
+function writeZigZag(n: bigint): void {
+  const x = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+  if (x < 0x1000000000000n) {
+    // Below 2^48: plain number arithmetic is exact and much cheaper than BigInt.
+    writeUnsigned(Number(x));
+    return;
+  }
+  let y = x;
+  while (y >= 0x80n) {
+    wbuf[wpos++] = Number(y & 0x7fn) | 0x80;
+    y >>= 7n;
+  }
+  wbuf[wpos++] = Number(y);
+}
+
+/** writeUnsigned writes a varint of a non-negative integer below 2^53. */
+function writeUnsigned(n: number): void {
+  const buf = wbuf;
+  while (n >= 0x80) {
+    buf[wpos++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[wpos++] = n;
+}
+
+/** writeString writes a string's UTF-8 byte length and bytes (a short ASCII one by a loop). */
+function writeString(v: string): void {
+  const n = v.length;
+  // Its length fits one varint byte if the string is ASCII: try that first.
+  if (n < 0x80 && writeAscii(wbuf, wpos + 1, v)) {
+    wbuf[wpos] = n;
+    wpos += 1 + n;
+    return;
+  }
+  const bytes = encoder.encode(v);
+  writeUnsigned(bytes.length);
+  wbuf.set(bytes, wpos);
+  wpos += bytes.length;
 }
 
 /**
@@ -89,58 +119,23 @@ function encodeRow(values: readonly Value[]): Uint8Array {
  * must read back as a float, so a number's look does not decide).
  */
 export function encodeTypedRow(types: readonly SqlType[], values: readonly Value[]): Uint8Array {
-  const out: Value[] = new Array(values.length);
+  const ints: boolean[] = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
     const id = types[i]!.id;
-    out[i] =
-      typeof v === 'number' &&
-      (id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass')
-        ? BigInt(v)
-        : v;
+    ints[i] = id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass';
   }
-  return encodeRow(out);
+  return encodeRow(values, ints);
 }
 
 /** decodeRow reads a row; integers of int2/int4/date columns come back as numbers. */
 export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
   const out: Value[] = [];
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let p = 0;
-  // Zig-zag varints up to 7 bytes fit a double exactly (49 bits); longer ones go through BigInt.
-  const varint = (): number | bigint => {
-    let x = 0;
-    let mul = 1;
-    for (let n = 0; n < 7; n++) {
-      if (p >= buf.length) throw damaged();
-      const b = buf[p++]!;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) return x % 2 === 1 ? -(x + 1) / 2 : x / 2;
-      mul *= 128;
-    }
-    let big = BigInt(x);
-    let shift = 49n;
-    for (;;) {
-      if (p >= buf.length || shift > 70n) throw damaged();
-      const b = buf[p++]!;
-      big |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
-      shift += 7n;
-    }
-  };
-  const smallVarint = (): number => {
-    let x = 0;
-    let shift = 0;
-    for (;;) {
-      if (p >= buf.length || shift > 28) throw damaged();
-      const b = buf[p++]!;
-      x += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return x;
-      shift += 7;
-    }
-  };
-  while (p < buf.length) {
-    const tag = buf[p++]!;
+  // The read position lives in module state (rbuf, rpos) rather than in closures: one row decode per
+  // point read, and two closures and a DataView per row were a good part of its cost.
+  rbuf = buf;
+  rpos = 0;
+  while (rpos < buf.length) {
+    const tag = buf[rpos++]!;
     const col = out.length;
     switch (tag) {
       case T_NULL:
@@ -153,7 +148,7 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
         out.push(true);
         break;
       case T_INT: {
-        const n = varint();
+        const n = readVarint();
         const id = types[col]?.id;
         out.push(
           id === 'int8' || id === 'timestamp' || id === 'timestamptz' || id === undefined
@@ -163,29 +158,89 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
         break;
       }
       case T_FLOAT:
-        if (p + 8 > buf.length) throw damaged();
-        out.push(view.getFloat64(p, true));
-        p += 8;
+        if (rpos + 8 > buf.length) throw damaged();
+        out.push(new DataView(buf.buffer, buf.byteOffset + rpos, 8).getFloat64(0, true));
+        rpos += 8;
         break;
       case T_STRING: {
-        const n = smallVarint();
-        if (p + n > buf.length) throw damaged();
-        out.push(decoder.decode(buf.subarray(p, p + n)));
-        p += n;
+        const n = readSmallVarint();
+        if (rpos + n > buf.length) throw damaged();
+        out.push(readString(buf, rpos, rpos + n));
+        rpos += n;
         break;
       }
       case T_BYTES: {
-        const n = smallVarint();
-        if (p + n > buf.length) throw damaged();
-        out.push(buf.slice(p, p + n));
-        p += n;
+        const n = readSmallVarint();
+        if (rpos + n > buf.length) throw damaged();
+        out.push(buf.slice(rpos, rpos + n));
+        rpos += n;
         break;
       }
       default:
         throw damaged();
     }
   }
+  rbuf = EMPTY;
   return out;
+}
+
+const EMPTY = new Uint8Array(0);
+/** rbuf, rpos: the row decodeRow is reading and its position. */
+let rbuf: Uint8Array = EMPTY;
+let rpos = 0;
+
+/** readVarint reads a zig-zag varint: up to 7 bytes fit a double exactly (49 bits); longer ones go through BigInt. */
+function readVarint(): number | bigint {
+  const buf = rbuf;
+  let x = 0;
+  let mul = 1;
+  for (let n = 0; n < 7; n++) {
+    if (rpos >= buf.length) throw damaged();
+    const b = buf[rpos++]!;
+    x += (b & 0x7f) * mul;
+    if (b < 0x80) return x % 2 === 1 ? -(x + 1) / 2 : x / 2;
+    mul *= 128;
+  }
+  let big = BigInt(x);
+  let shift = 49n;
+  for (;;) {
+    if (rpos >= buf.length || shift > 70n) throw damaged();
+    const b = buf[rpos++]!;
+    big |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) return big & 1n ? -((big + 1n) >> 1n) : big >> 1n;
+    shift += 7n;
+  }
+}
+
+function readSmallVarint(): number {
+  const buf = rbuf;
+  let x = 0;
+  let shift = 0;
+  for (;;) {
+    if (rpos >= buf.length || shift > 28) throw damaged();
+    const b = buf[rpos++]!;
+    x += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return x;
+    shift += 7;
+  }
+}
+
+/** SHORT_ASCII: strings up to this many bytes that are all ASCII are decoded by a loop, not TextDecoder. */
+const SHORT_ASCII = 32;
+
+/** readString decodes UTF-8 (strictly: invalid bytes throw) from buf[start, end). */
+function readString(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= SHORT_ASCII) {
+    let s = '';
+    let i = start;
+    for (; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    if (i === end) return s;
+  }
+  return decoder.decode(buf.subarray(start, end));
 }
 
 function damaged(): SqlError {
