@@ -417,7 +417,8 @@ export type Statement =
   | { readonly kind: 'explain'; readonly statement: Statement }
   | {
       readonly kind: 'admin';
-      readonly command: 'vacuum' | 'analyze' | 'checkpoint';
+      /** compact: shale's COMPACT [table, ...] (parse/compact-statement.ts). */
+      readonly command: 'vacuum' | 'analyze' | 'checkpoint' | 'compact';
       readonly tables: readonly TableRef[];
     }
   | { readonly kind: 'discard' };
