@@ -175,9 +175,14 @@ export class Transaction implements LockOwner {
    * getForUpdate reads `key` like get() and claims it as if written: pessimistic transactions wait for
    * its lock (LockTimeoutError, DeadlockError) and then, under 'snapshot' or 'serializable', fail with
    * TxnConflictError if it was written after the snapshot (under 'readCommitted' they read the latest
-   * committed value); optimistic transactions validate it at commit like a written key.
+   * committed value); optimistic transactions validate it at commit like a written key. With
+   * `nowait`, a pessimistic transaction does not wait: a key another transaction holds is a
+   * LockTimeoutError at once (SQL's NOWAIT).
    */
-  async getForUpdate(key: Uint8Array | string): Promise<Uint8Array | undefined> {
+  async getForUpdate(
+    key: Uint8Array | string,
+    options: { nowait?: boolean } = {},
+  ): Promise<Uint8Array | undefined> {
     const k = toBytes(key, 'key');
     this.checkOpen();
     const id = keyId(key, k);
@@ -187,7 +192,8 @@ export class Transaction implements LockOwner {
       if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, copyBytes(k));
     }
     if (!this.pessimistic) return this.get(k);
-    await this.db.locks.acquire(this, id, this.lockTimeout, () => describeKey(k));
+    const timeout = options.nowait === true ? 0 : this.lockTimeout;
+    await this.db.locks.acquire(this, id, timeout, () => describeKey(k));
     if (this.state !== 'open') {
       // Ended while waiting (abort): the lock may have been handed over just now; give it back.
       this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${this.state}`));
