@@ -96,10 +96,13 @@ export class LockManager {
     });
   }
 
-  /** releaseAll gives up every lock `owner` holds (and its wait, failing it with `err`). */
-  releaseAll(owner: LockOwner, err: Error): void {
+  /**
+   * releaseAll gives up every lock `owner` holds (and its wait, failing it with `reason()`: made only then,
+   * since an error captures a stack and every commit releases its locks here).
+   */
+  releaseAll(owner: LockOwner, reason: () => Error): void {
     const w = owner.waitingOn;
-    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(err);
+    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(reason());
     for (const id of owner.held) {
       const e = this.locks.get(id);
       if (e === undefined || e.holder !== owner) continue;

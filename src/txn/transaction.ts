@@ -196,7 +196,7 @@ export class Transaction implements LockOwner {
     await this.db.locks.acquire(this, id, timeout, () => describeKey(k));
     if (this.state !== 'open') {
       // Ended while waiting (abort): the lock may have been handed over just now; give it back.
-      this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${this.state}`));
+      this.db.locks.releaseAll(this, () => new ClosedError(`the transaction was ${this.state}`));
       throw new ClosedError(`the transaction was ${this.state} while waiting for a lock`);
     }
     if (
@@ -365,7 +365,8 @@ export class Transaction implements LockOwner {
     this.closeCursors();
     this.snapshot?.release();
     this.statementSnapshot?.release();
-    if (this.pessimistic) this.db.locks.releaseAll(this, new ClosedError(`the transaction was ${state}`));
+    if (this.pessimistic)
+      this.db.locks.releaseAll(this, () => new ClosedError(`the transaction was ${state}`));
   }
 
   private closeCursors(): void {
