@@ -17,7 +17,7 @@
 import { openSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import pg from 'pg';
-import { percentile, startPostgres, startShale } from './sql-servers.mjs';
+import { client, createKv, percentile, startPostgres, startShale } from './sql-servers.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => /^--([^=]+)=?(.*)$/.exec(a).slice(1)));
 const SECONDS = Number(args.seconds ?? 8);
@@ -29,22 +29,12 @@ const BATCH = 50;
 const PAYLOAD = 'x'.repeat(1024);
 const METRICS_PORT = 55912;
 
-function client(port) {
-  return new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-}
-
 async function setup(port) {
   const c = client(port);
   await c.connect();
-  await c.query('drop table if exists bench_kv');
+  await createKv(c, ROWS);
   await c.query('drop table if exists bench_load');
-  await c.query('create table bench_kv (id int primary key, name text not null, balance int8 not null)');
   await c.query('create table bench_load (id int8 primary key, payload text not null)');
-  for (let i = 0; i < ROWS; i += 1000) {
-    const values = [];
-    for (let j = i; j < i + 1000; j++) values.push(`(${j}, 'name-${j}', ${j * 10})`);
-    await c.query(`insert into bench_kv values ${values.join(',')}`);
-  }
   await c.end();
 }
 

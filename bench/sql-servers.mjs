@@ -1,7 +1,8 @@
 /**
  * The servers the SQL benchmarks (sql.mjs, sql-p99.mjs) run side by side: `shale serve` from dist/ in a child
  * process, and PostgreSQL 15 (Debian's binaries, as the postgres OS user) on a fresh data directory, both
- * with fsync on and synchronous_commit on unless told otherwise; and the percentile they report.
+ * with fsync on and synchronous_commit on unless told otherwise; the point-SELECT table both fill; and the
+ * percentile they report.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
@@ -82,6 +83,22 @@ export async function startPostgres(port, settings = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** client: a node-postgres client of either server (not yet connected). */
+export function client(port) {
+  return new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+}
+
+/** createKv (re)creates bench_kv, the table point SELECTs read: `rows` rows (id, name, balance), id 0 up. */
+export async function createKv(c, rows) {
+  await c.query('drop table if exists bench_kv');
+  await c.query('create table bench_kv (id int primary key, name text not null, balance int8 not null)');
+  for (let i = 0; i < rows; i += 1000) {
+    const values = [];
+    for (let j = i; j < Math.min(rows, i + 1000); j++) values.push(`(${j}, 'name-${j}', ${j * 10})`);
+    await c.query(`insert into bench_kv values ${values.join(',')}`);
+  }
 }
 
 /** percentile: the p-quantile (0..1) of ascending `sorted`. */

@@ -9,8 +9,7 @@
  * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--workloads=a,b] [--out=file.md]
  */
 import { writeFileSync } from 'node:fs';
-import pg from 'pg';
-import { percentile, startPostgres, startShale } from './sql-servers.mjs';
+import { client, createKv, percentile, startPostgres, startShale } from './sql-servers.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const SECONDS = Number(args.seconds ?? 5);
@@ -19,24 +18,18 @@ const WORKLOADS = (args.workloads ?? 'point-select,insert,range-100').split(',')
 const CONNECTIONS = [1, 8];
 
 async function setup(port) {
-  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  const c = client(port);
   await c.connect();
-  await c.query('drop table if exists bench_kv');
+  await createKv(c, ROWS);
   await c.query('drop table if exists bench_ins');
-  await c.query('create table bench_kv (id int primary key, name text not null, balance int8 not null)');
   await c.query('create table bench_ins (id int primary key, name text not null, balance int8 not null)');
-  for (let i = 0; i < ROWS; i += 1000) {
-    const values = [];
-    for (let j = i; j < i + 1000; j++) values.push(`(${j}, 'name-${j}', ${j * 10})`);
-    await c.query(`insert into bench_kv values ${values.join(',')}`);
-  }
   await c.end();
 }
 
 async function run(port, workload, connections) {
   const clients = [];
   for (let i = 0; i < connections; i++) {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    const c = client(port);
     await c.connect();
     clients.push(c);
   }
