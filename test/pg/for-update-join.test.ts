@@ -119,6 +119,29 @@ const SCENARIOS: Scenario[] = [
     transcript: ['a BEGIN', 'a [[1]]', 'b error 55P03', 'b [[1,1]]', 'a COMMIT'],
   },
   {
+    name: 'FOR SHARE: readers share the joined rows, a writer waits for every one of them',
+    steps: [
+      ['a', 'begin'],
+      ['a', `${JOIN_ONE} for share`],
+      ['b', 'begin'],
+      ['b', `${JOIN_ONE} for share`],
+      ['b', 'update branch set bbal = 3 where bid = 1'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+      ['b', 'commit'],
+    ],
+    transcript: [
+      'a BEGIN',
+      'a [[1,1]]',
+      'b BEGIN',
+      'b [[1,1]]',
+      'b blocked',
+      'a COMMIT',
+      'b UPDATE 1',
+      'b COMMIT',
+    ],
+  },
+  {
     name: 'errors: the nullable side of an outer join; OF naming no FROM item',
     steps: [
       ['a', 'select a.aid from acct a left join branch b on a.bid = b.bid for update'],

@@ -4,7 +4,8 @@
  * waits for its holder and rechecks the row as committed (EvalPlanQual), then the query reads a fresh
  * snapshot, which shows the locked rows as last committed; rows that only match in that snapshot are locked
  * too, until a snapshot holds no unlocked match. Under REPEATABLE READ a row changed after the snapshot is
- * 40001. FOR SHARE locks as FOR UPDATE does (the lock manager has exclusive locks only).
+ * 40001. FOR SHARE takes shared locks (other FOR SHARE readers go on; writers wait), FOR UPDATE exclusive
+ * ones.
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Expr, FromItem, Select, TableRef } from '../ast.js';
@@ -21,6 +22,8 @@ interface Locked {
   readonly table: TableDef;
   readonly target: Target;
   readonly nowait: boolean;
+  /** share: FOR SHARE alone covers it (a shared lock); any FOR UPDATE makes it exclusive. */
+  readonly share: boolean;
 }
 
 /**
@@ -64,13 +67,18 @@ export function planRowLocks(
       table,
       target: matching(planner, table, f.alias ?? table.name, all, others),
       nowait: covering.some((c) => c.nowait),
+      share: covering.every((c) => c.strength === 'share'),
     });
   });
   return async (ex) => {
     if (ex.lockRows !== true) {
       for (const l of locked)
         for (const m of collect(l.target, ex))
-          await nowaitError(l, () => ex.txn.getForUpdate(m.entry.key, { nowait: l.nowait }));
+          await nowaitError(l, () =>
+            l.share
+              ? ex.txn.getForShare(m.entry.key, { nowait: l.nowait })
+              : ex.txn.getForUpdate(m.entry.key, { nowait: l.nowait }),
+          );
       return;
     }
     // Lock what matches, then look again in a fresh snapshot, until it shows no unlocked match.
@@ -83,7 +91,7 @@ export function planRowLocks(
           if (held[i]!.has(id)) continue;
           held[i]!.add(id);
           fresh = true;
-          await nowaitError(l, () => relock(ex, l.table, l.target, m, l.nowait));
+          await nowaitError(l, () => relock(ex, l.table, l.target, m, { nowait: l.nowait, share: l.share }));
         }
       ex.txn.refreshReadSnapshot();
     }

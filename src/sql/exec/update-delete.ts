@@ -96,18 +96,21 @@ export function collect(t: Target, ex: ExecContext): Match[] {
 }
 
 /**
- * relock (READ COMMITTED): waits for the target row's lock (or, with `nowait`, fails at once when another
- * transaction holds it), then takes the row as last committed; undefined when it was deleted meanwhile or,
- * joined as before, no longer satisfies the WHERE clause (PostgreSQL's EvalPlanQual recheck).
+ * relock (READ COMMITTED): waits for the target row's lock (shared with `share`; with `nowait`, fails at
+ * once when another transaction holds it), then takes the row as last committed; undefined when it was
+ * deleted meanwhile or, joined as before, no longer satisfies the WHERE clause (PostgreSQL's EvalPlanQual
+ * recheck).
  */
 export async function relock(
   ex: ExecContext,
   table: TableDef,
   t: Target,
   m: Match,
-  nowait = false,
+  { nowait = false, share = false } = {},
 ): Promise<Match | undefined> {
-  const latest = await ex.txn.getForUpdate(m.entry.key, { nowait });
+  const latest = share
+    ? await ex.txn.getForShare(m.entry.key, { nowait })
+    : await ex.txn.getForUpdate(m.entry.key, { nowait });
   if (latest === undefined) return undefined;
   const width = table.columns.length;
   const row = decodeTableRow(
