@@ -316,10 +316,11 @@ class WorkerLane {
 /**
  * COMPACTION_NICENESS: how much lower than the main thread's the compaction worker's CPU priority is (Linux
  * nice steps; RocksDB's LowerThreadPoolCPUPriority). When the cores are busy, the main thread (every read,
- * every commit) and the flush worker (which writes wait for) go first; compactions take what is left, and
- * write back-pressure (l0SlowdownWritesTrigger) holds the writers back if they fall behind.
+ * every commit) and the flush worker (which writes wait for) go first. A few steps only: writers also wait
+ * for compactions (l0StopWritesTrigger), and a thread at the bottom of the scale (nice 19, CFS weight 15
+ * against 1024) on a machine kept busy by others would all but stop, and stop the writers with it.
  */
-const COMPACTION_NICENESS = 10;
+export const COMPACTION_NICENESS = 4;
 
 /** WorkerJobRunner runs jobs on two background worker threads (started on first use). */
 export class WorkerJobRunner implements JobRunner {

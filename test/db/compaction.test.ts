@@ -15,6 +15,7 @@ import { sequenceOf, typeOf, userKeyOf, ValueType } from '../../src/memtable/int
 import { IOError } from '../../src/util/errors.js';
 import { makeTmpDir, removeTmpDir, tmpDirFor } from '../support/tmp-dir.js';
 import { KEEP, REMOVE } from '../../src/compaction/compaction-filter.js';
+import { COMPACTION_NICENESS } from '../../src/compaction/job-runner.js';
 
 const TINY = {
   writeBufferSize: 2048,
@@ -526,7 +527,7 @@ test(
   async (t) => {
     const own = getPriority(0);
     if (own >= 19) return t.skip(`this process already runs at the lowest priority (nice ${own})`);
-    const lowered = Math.min(19, own + 10);
+    const lowered = Math.min(19, own + COMPACTION_NICENESS);
     const before = threadNices().filter((n) => n > own).length;
     const db = await DB.open(tmpDirFor(t), { writeBufferSize: 4096, l0CompactionTrigger: 2 });
     try {
