@@ -9,12 +9,8 @@
  * Reports ops/s and p50/p99 latency. Usage: node bench/sql.mjs [--seconds=5] [--warmup=2] [--workloads=a,b] [--port=55900]
  * [--out=file.md]
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { writeFileSync } from 'node:fs';
+import { client, createKv, percentile, startPostgres, startShale } from './sql-servers.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const SECONDS = Number(args.seconds ?? 5);
@@ -22,88 +18,20 @@ const WARMUP = Number(args.warmup ?? 2); // seconds per cell before timing
 const ROWS = 10000;
 const WORKLOADS = (args.workloads ?? 'point-select,insert,range-100').split(',');
 const CONNECTIONS = [1, 8];
-const PG_BIN = '/usr/lib/postgresql/15/bin';
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-    try {
-      await c.connect();
-      await c.end();
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`no server on ${port}`);
-}
-
-async function startShale(port) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-sql-shale-'));
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/shale.js'), 'serve', `--data-dir=${dir}`, `--port=${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitForPort(port);
-  return {
-    name: 'shale',
-    port,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function startPostgres(port) {
-  if (!existsSync(join(PG_BIN, 'postgres'))) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'bench-sql-pg-'));
-  chmodSync(dir, 0o777);
-  const data = join(dir, 'data');
-  const asPg = (cmd, a) => spawnSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, cmd), ...a], { encoding: 'utf8' });
-  const init = asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8']);
-  if (init.status !== 0) throw new Error(init.stderr);
-  const child = spawn('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'max_connections=100'], { stdio: 'ignore' });
-  await waitForPort(port);
-  return {
-    name: 'postgresql',
-    port,
-    stop: async () => {
-      // runuser does not pass SIGINT on to postgres: pg_ctl stops it (fast: disconnect and shut down).
-      const exited = new Promise((r) => child.on('exit', r));
-      asPg('pg_ctl', ['-D', data, 'stop', '-m', 'fast']);
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function setup(port) {
-  const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  const c = client(port);
   await c.connect();
-  await c.query('drop table if exists bench_kv');
+  await createKv(c, ROWS);
   await c.query('drop table if exists bench_ins');
-  await c.query('create table bench_kv (id int primary key, name text not null, balance int8 not null)');
   await c.query('create table bench_ins (id int primary key, name text not null, balance int8 not null)');
-  for (let i = 0; i < ROWS; i += 1000) {
-    const values = [];
-    for (let j = i; j < i + 1000; j++) values.push(`(${j}, 'name-${j}', ${j * 10})`);
-    await c.query(`insert into bench_kv values ${values.join(',')}`);
-  }
   await c.end();
-}
-
-function percentile(sorted, p) {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
 async function run(port, workload, connections) {
   const clients = [];
   for (let i = 0; i < connections; i++) {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    const c = client(port);
     await c.connect();
     clients.push(c);
   }

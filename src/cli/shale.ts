@@ -18,6 +18,7 @@ import { startProgress } from './progress.js';
 import { decodeArg, encodeOut, ENCODINGS, type Encoding } from './encoding.js';
 import { serve, type PgServer, type ServeOptions } from '../pg/server.js';
 import { SHALE_VERSION } from '../sql/engine.js';
+import { NotSqlError, sqlAdmin } from './sql-admin.js';
 
 /** UsageError: the command line is wrong (exit code 2). */
 class UsageError extends Error {}
@@ -89,13 +90,37 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   compact: {
-    args: '<dir>',
-    summary: 'compact the whole database',
-    run: async ([dir]) => {
+    args: '<dir> [table...]',
+    summary: 'compact the whole database, or the named tables of the SQL database it holds',
+    help: `  table   a table of the SQL database (shale serve's data directory), named as in SQL: unquoted
+          names fold to lower case, "Quoted" ones do not; its rows and index entries are compacted`,
+    run: async ([dir, ...tables]) => {
       return withDb(dir, async (db) => {
-        await withProgress('compact', 'steps', (onProgress) =>
-          db.compactRange(undefined, undefined, { onProgress }),
-        );
+        if (tables.length > 0) console.log(await sqlAdmin(db, 'COMPACT', tables));
+        else
+          await withProgress('compact', 'steps', (onProgress) =>
+            db.compactRange(undefined, undefined, { onProgress }),
+          );
+        console.log(db.getProperty('leveldb.stats'));
+        return 0;
+      });
+    },
+  },
+  vacuum: {
+    args: '<dir> [table...]',
+    summary: 'compact (the whole database, or the named SQL tables) and collect value-log garbage',
+    help: `  table   a table of the SQL database, named as in SQL (see shale compact --help)
+As SQL's VACUUM: obsolete versions and deletions the engine no longer needs are dropped, then value-log
+segments whose live ratio is below the database's gcRatio are rewritten (shale gc sets the ratio).`,
+    run: async ([dir, ...tables]) => {
+      return withDb(dir, async (db) => {
+        if (tables.length > 0) console.log(await sqlAdmin(db, 'VACUUM', tables));
+        else {
+          await withProgress('compact', 'steps', (onProgress) =>
+            db.compactRange(undefined, undefined, { onProgress }),
+          );
+          console.log(JSON.stringify(await db.collectGarbage()));
+        }
         console.log(db.getProperty('leveldb.stats'));
         return 0;
       });
@@ -542,7 +567,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof NotSqlError) {
       const name = process.argv[2] ?? '';
       process.stderr.write(`shale ${name}: ${err.message}\n(shale ${name} --help for usage)\n`);
       process.exitCode = 2;

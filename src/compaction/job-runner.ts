@@ -227,7 +227,10 @@ class WorkerLane {
   private pending: ((reply: WorkerReply) => void) | null = null;
   private lastSignal = 0;
 
-  constructor(private readonly fileCounter: BigInt64Array) {}
+  constructor(
+    private readonly fileCounter: BigInt64Array,
+    private readonly niceness: number,
+  ) {}
 
   get busy(): boolean {
     return this.pending !== null;
@@ -282,7 +285,12 @@ class WorkerLane {
     if (this.worker !== null) return this.worker;
     const channel = new MessageChannel();
     const worker = new Worker(WORKER_URL, {
-      workerData: { port: channel.port2, signal: this.signal, fileCounter: this.fileCounter },
+      workerData: {
+        port: channel.port2,
+        signal: this.signal,
+        fileCounter: this.fileCounter,
+        niceness: this.niceness,
+      },
       transferList: [channel.port2],
     });
     channel.port1.on('message', (m: WorkerReply) => this.deliver(m));
@@ -305,13 +313,25 @@ class WorkerLane {
   }
 }
 
+/**
+ * COMPACTION_NICENESS: how much lower than the main thread's the compaction worker's CPU priority is (Linux
+ * nice steps; RocksDB's LowerThreadPoolCPUPriority). When the cores are busy, the main thread (every read,
+ * every commit) and the flush worker (which writes wait for) go first. A few steps only: writers also wait
+ * for compactions (l0StopWritesTrigger), and a thread at the bottom of the scale (nice 19, CFS weight 15
+ * against 1024) on a machine kept busy by others would all but stop, and stop the writers with it.
+ */
+export const COMPACTION_NICENESS = 4;
+
 /** WorkerJobRunner runs jobs on two background worker threads (started on first use). */
 export class WorkerJobRunner implements JobRunner {
   readonly kind = 'worker';
   private readonly lanes: Record<Lane, WorkerLane>;
 
   constructor(fileCounter: BigInt64Array) {
-    this.lanes = { flush: new WorkerLane(fileCounter), compaction: new WorkerLane(fileCounter) };
+    this.lanes = {
+      flush: new WorkerLane(fileCounter, 0),
+      compaction: new WorkerLane(fileCounter, COMPACTION_NICENESS),
+    };
   }
 
   flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {

@@ -3,6 +3,7 @@
  * real disk and posts each result (or error) back, then bumps the shared wake-up word so a main thread
  * blocked in waitSync sees it.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { NodeFileSystem } from '../env/node-fs.js';
 import { allocateFileNumber } from '../version/version-set.js';
@@ -17,11 +18,20 @@ import {
 import { WORKER_ICMP, tableBuilderOptions } from './table-settings.js';
 import { ensureZstd } from '../sstable/zstd.js';
 
-const { port, signal, fileCounter } = workerData as {
+const { port, signal, fileCounter, niceness } = workerData as {
   port: MessagePort;
   signal: Int32Array;
   fileCounter: BigInt64Array;
+  niceness: number;
 };
+// On Linux a thread has a nice value of its own, and setpriority(0) changes only the calling thread's;
+// elsewhere it would lower the whole process, so it is left alone there.
+if (niceness > 0 && process.platform === 'linux')
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + niceness));
+  } catch {
+    // not permitted: run at the process's priority
+  }
 const fs = new NodeFileSystem();
 await ensureZstd();
 

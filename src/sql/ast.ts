@@ -210,8 +210,18 @@ interface QueryTail {
   readonly orderBy: readonly SortKey[];
   readonly limit: Expr | undefined;
   readonly offset: Expr | undefined;
-  readonly locking: 'update' | 'share' | undefined;
+  /** locking: the FOR UPDATE / FOR SHARE clauses, if any. */
+  readonly locking: readonly RowLocking[] | undefined;
   readonly loc: number;
+}
+
+/** RowLocking is one FOR UPDATE / FOR SHARE clause (FOR NO KEY UPDATE and FOR KEY SHARE fold into them). */
+export interface RowLocking {
+  readonly strength: 'update' | 'share';
+  /** of: the FROM items it names (OF a, b); empty: every table in FROM. */
+  readonly of: readonly { readonly name: string; readonly loc: number }[];
+  /** nowait: NOWAIT, a row another transaction holds is an error (55P03) instead of a wait. */
+  readonly nowait: boolean;
 }
 
 export interface SimpleSelect extends QueryTail {
@@ -417,7 +427,8 @@ export type Statement =
   | { readonly kind: 'explain'; readonly statement: Statement }
   | {
       readonly kind: 'admin';
-      readonly command: 'vacuum' | 'analyze' | 'checkpoint';
+      /** compact: shale's COMPACT [table, ...] (parse/compact-statement.ts). */
+      readonly command: 'vacuum' | 'analyze' | 'checkpoint' | 'compact';
       readonly tables: readonly TableRef[];
     }
   | { readonly kind: 'discard' };

@@ -615,29 +615,33 @@ export class Session implements Runtime {
   }
 
   /**
-   * runAdmin: VACUUM compacts the tables' key ranges (dropping obsolete versions and deletions the engine
-   * no longer needs) and collects value-log garbage; ANALYZE is accepted (the planner keeps no statistics);
-   * CHECKPOINT flushes the memtable.
+   * runAdmin: COMPACT compacts the tables' key ranges (rows and index entries), or everything, and returns
+   * when done; VACUUM does the same (dropping obsolete versions and deletions the engine no longer needs)
+   * and then collects value-log garbage; ANALYZE is accepted (the planner keeps no statistics); CHECKPOINT
+   * flushes the memtable.
    */
   private async runAdmin(s: Extract<Statement, { kind: 'admin' }>): Promise<Cursor> {
-    if (s.command === 'vacuum' && this.explicit)
-      throw new SqlError(SqlState.ACTIVE_SQL_TRANSACTION, 'VACUUM cannot run inside a transaction block');
+    if ((s.command === 'vacuum' || s.command === 'compact') && this.explicit)
+      throw new SqlError(
+        SqlState.ACTIVE_SQL_TRANSACTION,
+        `${s.command.toUpperCase()} cannot run inside a transaction block`,
+      );
     const tables = s.tables.map((t) => this.view.table(t.name));
     const db = this.engine.db;
     try {
-      if (s.command === 'vacuum') {
+      if (s.command === 'vacuum' || s.command === 'compact') {
         if (tables.length === 0) await db.compactRange();
         for (const t of tables) {
           await db.compactRange(rowPrefix(t.id), prefixEnd(rowPrefix(t.id)));
           for (const ix of t.indexes)
             await db.compactRange(indexPrefix(ix.id), prefixEnd(indexPrefix(ix.id)));
         }
-        await db.collectGarbage();
+        if (s.command === 'vacuum') await db.collectGarbage();
       } else if (s.command === 'checkpoint') await db.flush();
     } catch (err) {
       throw engineError(err);
     }
-    return doneCursor(s.command === 'vacuum' ? 'VACUUM' : s.command === 'analyze' ? 'ANALYZE' : 'CHECKPOINT');
+    return doneCursor(s.command.toUpperCase());
   }
 
   /** runInTransaction gives a COPY (or other protocol-driven work) the session's transaction. */

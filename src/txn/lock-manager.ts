@@ -1,10 +1,13 @@
 /**
- * LockManager: exclusive row locks for pessimistic transactions (RocksDB's TransactionDB lock manager,
- * PostgreSQL's row locks), held until the transaction ends (two-phase locking). A transaction waits for
- * at most one lock at a time, in FIFO order behind earlier waiters, for at most its lock timeout. Before
- * waiting, the wait-for graph (a waiter waits for the holder and for everyone queued ahead of it) is
- * searched from the lock's holder: reaching the requester means the wait would never end, and the
- * request fails at once with DeadlockError instead.
+ * LockManager: row locks for pessimistic transactions (RocksDB's TransactionDB lock manager, PostgreSQL's
+ * row locks), held until the transaction ends (two-phase locking). A lock is exclusive (writes,
+ * getForUpdate) or shared (getForShare, SQL's FOR SHARE): any number of transactions share it, none while
+ * one holds it exclusively. A transaction waits for at most one lock at a time, in FIFO order behind
+ * earlier waiters (a shared request waits behind a queued exclusive one, so writers are not starved), for
+ * at most its lock timeout. A holder that asks for more (shared to exclusive) gets it at once when it is
+ * the only holder, else waits for the others to go. Before waiting, the wait-for graph (a waiter waits for
+ * the holders and for everyone queued ahead of it) is searched from the lock's holders: reaching the
+ * requester means the wait would never end, and the request fails at once with DeadlockError instead.
  */
 import { DeadlockError, InvalidArgumentError, LockTimeoutError } from '../util/errors.js';
 
@@ -18,13 +21,16 @@ export interface LockOwner {
 
 interface Waiter {
   readonly owner: LockOwner;
+  readonly exclusive: boolean;
   readonly grant: () => void;
   readonly fail: (err: Error) => void;
 }
 
-/** LockEntry is one locked key: its holder and its queue. @internal */
+/** LockEntry is one locked key: its holders (one if exclusive) and its queue. @internal */
 export interface LockEntry {
-  holder: LockOwner;
+  readonly id: string;
+  readonly holders: Set<LockOwner>;
+  exclusive: boolean;
   readonly queue: Waiter[];
 }
 
@@ -32,23 +38,43 @@ export interface LockEntry {
 export class LockManager {
   private readonly locks = new Map<string, LockEntry>();
 
-  /** tryAcquire takes the lock on `id` if it is free or already `owner`'s; returns whether it did. */
-  tryAcquire(owner: LockOwner, id: string): boolean {
+  /**
+   * tryAcquire takes the lock on `id` (exclusive unless `exclusive` is false) if it can without waiting:
+   * it is free, already `owner`'s in that mode or a stronger one, shared with nobody queued for it (for
+   * a shared request), or `owner`'s alone (to make shared exclusive). Returns whether it did.
+   */
+  tryAcquire(owner: LockOwner, id: string, exclusive = true): boolean {
     const e = this.locks.get(id);
     if (e === undefined) {
-      this.locks.set(id, { holder: owner, queue: [] });
+      this.locks.set(id, { id, holders: new Set([owner]), exclusive, queue: [] });
       owner.held.add(id);
       return true;
     }
-    return e.holder === owner;
+    if (e.holders.has(owner)) {
+      if (!exclusive || e.exclusive) return true;
+      if (e.holders.size > 1) return false;
+      e.exclusive = true;
+      return true;
+    }
+    if (exclusive || e.exclusive || e.queue.length > 0) return false;
+    e.holders.add(owner);
+    owner.held.add(id);
+    return true;
   }
 
   /**
-   * acquire resolves once `owner` holds the lock on `id`. Rejects with DeadlockError (at once) when the
-   * wait would close a cycle, or LockTimeoutError after `timeoutMs`; on rejection nothing is held.
+   * acquire resolves once `owner` holds the lock on `id` (exclusive unless `exclusive` is false). Rejects
+   * with DeadlockError (at once) when the wait would close a cycle, or LockTimeoutError after
+   * `timeoutMs`; on rejection it holds nothing more than before.
    */
-  acquire(owner: LockOwner, id: string, timeoutMs: number, describe: () => string): Promise<void> {
-    if (this.tryAcquire(owner, id)) return Promise.resolve();
+  acquire(
+    owner: LockOwner,
+    id: string,
+    timeoutMs: number,
+    describe: () => string,
+    exclusive = true,
+  ): Promise<void> {
+    if (this.tryAcquire(owner, id, exclusive)) return Promise.resolve();
     if (owner.waitingOn !== null) {
       // One wait at a time: the wait-for graph (and abort's cancellation) follow a single edge.
       return Promise.reject(
@@ -65,6 +91,7 @@ export class LockManager {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         owner,
+        exclusive,
         grant: () => {
           clearTimeout(timer);
           owner.waitingOn = null;
@@ -76,6 +103,8 @@ export class LockManager {
           if (i >= 0) e.queue.splice(i, 1);
           owner.waitingOn = null;
           reject(err);
+          // Those queued behind it may go now (shared requests behind a failed exclusive one).
+          if (i === 0) this.grantWaiting(e);
         },
       };
       // No timer for an unbounded wait (setTimeout turns values past 2^31 - 1 ms into 1 ms).
@@ -97,23 +126,16 @@ export class LockManager {
   }
 
   /**
-   * releaseAll gives up every lock `owner` holds (and its wait, failing it with `err()`: made only then,
-   * since an Error's stack trace costs more than the rest of a short transaction's end).
+   * releaseAll gives up every lock `owner` holds (and its wait, failing it with `reason()`: made only then,
+   * since an error captures a stack and every commit releases its locks here).
    */
-  releaseAll(owner: LockOwner, err: () => Error): void {
+  releaseAll(owner: LockOwner, reason: () => Error): void {
     const w = owner.waitingOn;
-    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(err());
+    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(reason());
     for (const id of owner.held) {
       const e = this.locks.get(id);
-      if (e === undefined || e.holder !== owner) continue;
-      const next = e.queue.shift();
-      if (next === undefined) {
-        this.locks.delete(id);
-        continue;
-      }
-      e.holder = next.owner;
-      next.owner.held.add(id);
-      next.grant();
+      if (e === undefined || !e.holders.delete(owner)) continue;
+      this.grantWaiting(e);
     }
     owner.held.clear();
   }
@@ -123,13 +145,32 @@ export class LockManager {
     return this.locks.size;
   }
 
+  /** grantWaiting hands the lock to the waiters at the head of its queue that can have it now. */
+  private grantWaiting(e: LockEntry): void {
+    while (e.queue.length > 0) {
+      const w = e.queue[0]!;
+      const alone = e.holders.size === 0 || (e.holders.size === 1 && e.holders.has(w.owner));
+      if (w.exclusive ? !alone : e.exclusive && e.holders.size > 0) break;
+      e.queue.shift();
+      e.exclusive = w.exclusive || (e.exclusive && e.holders.has(w.owner));
+      e.holders.add(w.owner);
+      w.owner.held.add(e.id);
+      w.grant();
+      if (w.exclusive) break;
+    }
+    if (e.holders.size === 0 && e.queue.length === 0) this.locks.delete(e.id);
+  }
+
   /**
-   * waitsFor returns true iff someone in the wait-for graph from lock `e` (its holder, and its first
-   * `ahead` waiters) is `target` or transitively waits for `target`.
+   * waitsFor returns true iff someone in the wait-for graph from lock `e` (its holders other than
+   * `target`, and its first `ahead` waiters) is `target` or transitively waits for `target`.
    */
   private waitsFor(e: LockEntry, ahead: number, target: LockOwner): boolean {
     const seen = new Set<LockOwner>();
-    const stack: LockOwner[] = [e.holder, ...e.queue.slice(0, ahead).map((w) => w.owner)];
+    const stack: LockOwner[] = [
+      ...[...e.holders].filter((h) => h !== target),
+      ...e.queue.slice(0, ahead).map((w) => w.owner),
+    ];
     while (stack.length > 0) {
       const o = stack.pop()!;
       if (o === target) return true;
@@ -137,7 +178,7 @@ export class LockManager {
       seen.add(o);
       const w = o.waitingOn;
       if (w === null) continue;
-      stack.push(w.holder);
+      for (const h of w.holders) if (h !== o) stack.push(h);
       for (const q of w.queue) {
         if (q.owner === o) break;
         stack.push(q.owner);

@@ -175,9 +175,30 @@ export class Transaction implements LockOwner {
    * getForUpdate reads `key` like get() and claims it as if written: pessimistic transactions wait for
    * its lock (LockTimeoutError, DeadlockError) and then, under 'snapshot' or 'serializable', fail with
    * TxnConflictError if it was written after the snapshot (under 'readCommitted' they read the latest
-   * committed value); optimistic transactions validate it at commit like a written key.
+   * committed value); optimistic transactions validate it at commit like a written key. With
+   * `nowait`, a pessimistic transaction does not wait: a key another transaction holds is a
+   * LockTimeoutError at once (SQL's NOWAIT).
    */
-  async getForUpdate(key: Uint8Array | string): Promise<Uint8Array | undefined> {
+  getForUpdate(
+    key: Uint8Array | string,
+    options: { nowait?: boolean } = {},
+  ): Promise<Uint8Array | undefined> {
+    return this.readLocked(key, true, options.nowait === true);
+  }
+
+  /**
+   * getForShare is getForUpdate with a shared lock (SQL's FOR SHARE): other transactions may share it, none
+   * may write the key or lock it for update until this one ends.
+   */
+  getForShare(key: Uint8Array | string, options: { nowait?: boolean } = {}): Promise<Uint8Array | undefined> {
+    return this.readLocked(key, false, options.nowait === true);
+  }
+
+  private async readLocked(
+    key: Uint8Array | string,
+    exclusive: boolean,
+    nowait: boolean,
+  ): Promise<Uint8Array | undefined> {
     const k = toBytes(key, 'key');
     this.checkOpen();
     const id = keyId(key, k);
@@ -187,7 +208,7 @@ export class Transaction implements LockOwner {
       if (!this.lockedKeys.has(id)) this.lockedKeys.set(id, copyBytes(k));
     }
     if (!this.pessimistic) return this.get(k);
-    await this.db.locks.acquire(this, id, this.lockTimeout, () => describeKey(k));
+    await this.db.locks.acquire(this, id, nowait ? 0 : this.lockTimeout, () => describeKey(k), exclusive);
     if (this.state !== 'open') {
       // Ended while waiting (abort): the lock may have been handed over just now; give it back.
       this.db.locks.releaseAll(this, () => new ClosedError(`the transaction was ${this.state}`));

@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { DB, type Metrics } from '../../src/index.js';
+import { serve } from '../../src/pg/server.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
 import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
 
@@ -203,5 +205,54 @@ test('a value-log database: stats show segments, live ratios and GC history; gc;
     assert.equal(shale(['get', dir, 'k45']).out, '45'.padEnd(500, 'v') + '\n');
   } finally {
     removeTmpDir(dir);
+  }
+});
+
+test('shale compact and shale vacuum: the named tables of a SQL database, or everything', async () => {
+  const dir = makeTmpDir('shale-cli-sql-');
+  const plain = makeTmpDir('shale-cli-plain-');
+  try {
+    const server = await serve({ dataDir: dir, port: 0, log: () => undefined });
+    const c = new pg.Client({ host: server.host, port: server.port, user: 'cli', database: 'shale' });
+    await c.connect();
+    await c.query('create table "Big" (id int primary key, v text)');
+    await c.query(
+      "insert into \"Big\" select g, 'v' || g || repeat('-', g % 97) from generate_series(1, 3000) g",
+    );
+    await c.query('delete from "Big" where id % 3 <> 0');
+    await c.end();
+    await server.close();
+    const rowBytes = async (): Promise<number> => {
+      const db = await DB.open(dir, { createIfMissing: false });
+      try {
+        await db.flush();
+        return db.approximateSizes([[Uint8Array.of(0x10), Uint8Array.of(0x11)]])[0]!;
+      } finally {
+        await db.close();
+      }
+    };
+    const before = await rowBytes();
+    const compact = shale(['compact', dir, '"Big"']);
+    assert.equal(compact.code, 0, compact.err);
+    assert.match(compact.out, /^COMPACT\n/);
+    assert.ok((await rowBytes()) < before * 0.6, 'the deleted rows are gone from the tables');
+    const vacuum = shale(['vacuum', dir, '"Big"']);
+    assert.equal(vacuum.code, 0, vacuum.err);
+    assert.match(vacuum.out, /^VACUUM\n/);
+    assert.equal(shale(['vacuum', dir]).code, 0);
+    const unknown = shale(['compact', dir, 'big']); // unquoted: folded to lower case, not "Big"
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.err, /relation "big" does not exist/);
+    assert.equal(shale(['compact', dir, '"Big"; drop table "Big"']).code, 2, 'only table names');
+    const db = await DB.open(plain);
+    db.put('k', 'v');
+    await db.close();
+    const notSql = shale(['compact', plain, 't']);
+    assert.equal(notSql.code, 2);
+    assert.match(notSql.err, /holds no SQL tables/);
+    assert.equal(shale(['compact', plain]).code, 0);
+  } finally {
+    removeTmpDir(dir);
+    removeTmpDir(plain);
   }
 });

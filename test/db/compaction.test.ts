@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { DB, WriteBatch, MemFileSystem, NodeFileSystem, ErrorCode } from '../../src/index.js';
 import type { WritableFile } from '../../src/index.js';
 import { Random } from '../../src/util/random.js';
@@ -13,6 +15,7 @@ import { sequenceOf, typeOf, userKeyOf, ValueType } from '../../src/memtable/int
 import { IOError } from '../../src/util/errors.js';
 import { makeTmpDir, removeTmpDir, tmpDirFor } from '../support/tmp-dir.js';
 import { KEEP, REMOVE } from '../../src/compaction/compaction-filter.js';
+import { COMPACTION_NICENESS } from '../../src/compaction/job-runner.js';
 
 const TINY = {
   writeBufferSize: 2048,
@@ -502,3 +505,42 @@ test('obsolete files are unlinked in the background, and close() waits for those
     removeTmpDir(dir);
   }
 });
+
+/** threadNices: the nice value of each thread of this process (Linux: /proc/self/task/<tid>/stat). */
+function threadNices(): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, nice field 19.
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.push(Number(fields[16]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+test(
+  'the compaction worker runs at a lower CPU priority than the main thread; the flush worker does not',
+  { skip: process.platform === 'linux' ? false : 'thread priorities are read from /proc (Linux)' },
+  async (t) => {
+    const own = getPriority(0);
+    if (own >= 19) return t.skip(`this process already runs at the lowest priority (nice ${own})`);
+    const lowered = Math.min(19, own + COMPACTION_NICENESS);
+    const before = threadNices().filter((n) => n > own).length;
+    const db = await DB.open(tmpDirFor(t), { writeBufferSize: 4096, l0CompactionTrigger: 2 });
+    try {
+      assert.equal(db.backgroundJobs, 'worker');
+      for (let i = 0; i < 2000; i++) db.put(key(i), 'v'.repeat(50));
+      await db.compactRange();
+      assert.ok(db.metrics().compaction.count > 0);
+      const nices = threadNices();
+      assert.equal(nices.filter((n) => n > own).length - before, 1, `one thread lowered: ${nices}`);
+      assert.ok(nices.includes(lowered), `the compaction worker at nice ${lowered}: ${nices}`);
+      assert.equal(getPriority(0), own, "the main thread's priority is untouched");
+    } finally {
+      await db.close();
+    }
+  },
+);

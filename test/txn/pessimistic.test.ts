@@ -127,3 +127,56 @@ test('READ COMMITTED increments by many pessimistic workers never lose an update
   assert.equal(s(db.get('counter')), '320');
   await db.close();
 });
+
+test('shared locks: readers share a key, a writer waits for all of them, a later reader queues behind it', async () => {
+  const db = await memDb();
+  db.put('row', 'v0');
+  const [r1, r2, w, r3] = [0, 1, 2, 3].map(() =>
+    db.transaction({ pessimistic: true, isolation: 'readCommitted', lockTimeout: 10_000 }),
+  );
+  assert.equal(s(await r1!.getForShare('row')), 'v0');
+  assert.equal(s(await r2!.getForShare('row')), 'v0', 'a second reader shares it at once');
+  assert.throws(() => w!.put('row', 'x'), { code: ErrorCode.LOCK_TIMEOUT });
+  let wrote = false;
+  const writer = w!.getForUpdate('row').then(() => (wrote = true));
+  let read = false;
+  const reader = r3!.getForShare('row').then(() => (read = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual([wrote, read], [false, false], 'the writer waits; the reader queues behind the writer');
+  await r1!.commit();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(wrote, false, 'one reader still holds it');
+  await r2!.commit();
+  await writer;
+  w!.put('row', 'v1');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(read, false);
+  await w!.commit();
+  await reader;
+  assert.equal(s(await r3!.getForShare('row')), 'v1');
+  await r3!.commit();
+  assert.equal(db.locks.size, 0);
+  await db.close();
+});
+
+test('shared locks: a lone holder upgrades at once; two holders upgrading is a deadlock', async () => {
+  const db = await memDb();
+  const [a, b] = [0, 1].map(() => db.transaction({ pessimistic: true, lockTimeout: 10_000 }));
+  await a!.getForShare('k');
+  await a!.getForUpdate('k');
+  a!.put('k', '1');
+  await a!.commit();
+  const [c, d] = [0, 1].map(() => db.transaction({ pessimistic: true, lockTimeout: 10_000 }));
+  await c!.getForShare('k');
+  await d!.getForShare('k');
+  const cWaits = c!.getForUpdate('k');
+  await assert.rejects(d!.getForUpdate('k'), { code: ErrorCode.DEADLOCK });
+  d!.abort();
+  await cWaits;
+  c!.put('k', '2');
+  await c!.commit();
+  assert.equal(s(db.get('k')), '2');
+  assert.equal(db.locks.size, 0);
+  await b!.commit();
+  await db.close();
+});

@@ -4,7 +4,7 @@
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Select, Statement } from '../ast.js';
 import type { ExecContext } from '../expr/context.js';
-import { collect, matching, relock } from './update-delete.js';
+import { planRowLocks } from './row-locks.js';
 import { mentionsTable, type Planner } from '../plan/planner.js';
 import type { Plan } from '../plan/plan.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
@@ -54,29 +54,6 @@ function namingRegTypes(columns: readonly ColumnInfo[], rows: Iterable<Row>, ex:
       yield out;
     }
   })();
-}
-
-/**
- * planRowLocks: SELECT ... FOR UPDATE / FOR SHARE of one table locks the rows its WHERE selects before the
- * query runs (waiting for their holders); under READ COMMITTED the query then reads a fresh snapshot, which
- * shows the locked rows as last committed; under REPEATABLE READ a row changed after the snapshot is 40001.
- */
-function planRowLocks(
-  planner: Planner,
-  q: Extract<Select, { kind: 'select' }>,
-): (ex: ExecContext) => Promise<void> {
-  const from = q.from[0];
-  if (q.from.length !== 1 || from?.kind !== 'table' || q.groupBy.length > 0 || q.distinct !== false)
-    throw notSupported('FOR UPDATE or FOR SHARE other than on one table without GROUP BY or DISTINCT');
-  const table = targetTable(planner, from.name, from.schema, from.loc);
-  const target = matching(planner, table, from.alias ?? table.name, q.where, []);
-  return async (ex) => {
-    for (const m of collect(target, ex)) {
-      if (ex.lockRows === true) await relock(ex, table, target, m);
-      else await ex.txn.getForUpdate(m.entry.key);
-    }
-    if (ex.lockRows === true) ex.txn.refreshReadSnapshot();
-  };
 }
 
 /**
@@ -131,7 +108,7 @@ export function planStatement(planner: Planner, s: Statement): Executable {
       const plan = planner.planQuery(s.query, undefined);
       const locking =
         s.query.kind === 'select' && s.query.locking !== undefined
-          ? planRowLocks(planner, s.query)
+          ? planRowLocks(planner, s.query, (t) => targetTable(planner, t.name, t.schema, t.loc))
           : undefined;
       const dml = planner.dmlPlans as DmlPlan[];
       const named = plan.columns.some((c) => isRegType(c.type.id));

@@ -45,8 +45,11 @@ export function matching(
     scan = new TableScan(table, alias, chooseAccessPath(planner, table, alias, conjuncts(where), undefined));
     scope = new Scope(scan.columns);
   } else {
-    scan = new TableScan(table, alias, undefined);
-    const f = planner.planFrom(from, undefined, []);
+    // The WHERE conjuncts that name only the target's columns (or only the other items') narrow its scan
+    // (theirs); the whole WHERE is still checked on each joined row.
+    const cs = conjuncts(where);
+    scan = new TableScan(table, alias, chooseAccessPath(planner, table, alias, cs, undefined));
+    const f = planner.planFrom(from, undefined, cs);
     others = f.plan;
     scope = new Scope([...scan.columns, ...f.columns]);
   }
@@ -93,17 +96,21 @@ export function collect(t: Target, ex: ExecContext): Match[] {
 }
 
 /**
- * relock (READ COMMITTED): waits for the target row's lock, then takes the row as last committed; undefined
- * when it was deleted meanwhile or, joined as before, no longer satisfies the WHERE clause (PostgreSQL's
- * EvalPlanQual recheck).
+ * relock (READ COMMITTED): waits for the target row's lock (shared with `share`; with `nowait`, fails at
+ * once when another transaction holds it), then takes the row as last committed; undefined when it was
+ * deleted meanwhile or, joined as before, no longer satisfies the WHERE clause (PostgreSQL's EvalPlanQual
+ * recheck).
  */
 export async function relock(
   ex: ExecContext,
   table: TableDef,
   t: Target,
   m: Match,
+  { nowait = false, share = false } = {},
 ): Promise<Match | undefined> {
-  const latest = await ex.txn.getForUpdate(m.entry.key);
+  const latest = share
+    ? await ex.txn.getForShare(m.entry.key, { nowait })
+    : await ex.txn.getForUpdate(m.entry.key, { nowait });
   if (latest === undefined) return undefined;
   const width = table.columns.length;
   const row = decodeTableRow(

@@ -14,6 +14,7 @@ import type {
   KeyConstraint,
   Literal,
   OnConflict,
+  RowLocking,
   Select,
   SelectItem,
   SequenceOptions,
@@ -289,17 +290,21 @@ function convertSelect(f: Fields): Select {
   };
 }
 
-function lockingOf(x: unknown): 'update' | 'share' | undefined {
+function lockingOf(x: unknown): RowLocking[] | undefined {
   const l = list(x);
   if (l.length === 0) return undefined;
-  let mode: 'update' | 'share' = 'share';
-  for (const c of l) {
+  return l.map((c) => {
     const [, f] = nodeType(c);
-    if (f.waitPolicy !== undefined && f.waitPolicy !== 'LockWaitBlock')
-      throw notSupported('NOWAIT and SKIP LOCKED');
-    if (f.strength === 'LCS_FORUPDATE' || f.strength === 'LCS_FORNOKEYUPDATE') mode = 'update';
-  }
-  return mode;
+    if (f.waitPolicy === 'LockWaitSkip') throw notSupported('SKIP LOCKED');
+    return {
+      strength: f.strength === 'LCS_FORUPDATE' || f.strength === 'LCS_FORNOKEYUPDATE' ? 'update' : 'share',
+      of: list(f.lockedRels).map((r) => {
+        const t = rangeVar(r);
+        return { name: t.name, loc: t.loc };
+      }),
+      nowait: f.waitPolicy === 'LockWaitError',
+    };
+  });
 }
 
 function convertWith(x: unknown): Cte[] {

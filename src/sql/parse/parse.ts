@@ -6,6 +6,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import { SqlError, SqlState } from '../errors.js';
 import type { Statement } from '../ast.js';
 import { convertStatement } from './from-pg-tree.js';
+import { findCompacts, MAYBE_COMPACT, type FoundCompact } from './compact-statement.js';
 
 let loaded: Promise<void> | null = null;
 let ready = false;
@@ -39,32 +40,51 @@ export function parse(sql: string): readonly ParsedStatement[] {
   if (hit !== undefined) return hit;
   if (!ready)
     throw new SqlError(SqlState.INTERNAL_ERROR, 'the SQL parser is not loaded (await loadParser())');
+  const compacts = MAYBE_COMPACT.test(sql) ? findCompacts(sql) : [];
+  const utf8 = Buffer.from(sql, 'utf8');
   let tree: { stmts?: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
   try {
-    tree = parseSync(sql) as typeof tree;
+    tree = parseSync(compacts.length === 0 ? sql : blankOut(utf8, compacts)) as typeof tree;
   } catch (err) {
     const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
     // An empty string (or only comments): no statements, as PostgreSQL (EmptyQueryResponse).
-    if (e.message === 'Query cannot be empty') return [];
-    const pos = e.sqlDetails?.cursorPosition;
-    throw new SqlError(SqlState.SYNTAX_ERROR, e.message ?? 'syntax error', {
-      // Positions are byte offsets until the wire server converts them to characters of the query text.
-      ...(pos === undefined ? {} : { position: pos + 1 }),
-    });
+    if (e.message === 'Query cannot be empty') tree = {};
+    else {
+      const pos = e.sqlDetails?.cursorPosition;
+      throw new SqlError(SqlState.SYNTAX_ERROR, e.message ?? 'syntax error', {
+        // Positions are byte offsets until the wire server converts them to characters of the query text.
+        ...(pos === undefined ? {} : { position: pos + 1 }),
+      });
+    }
   }
   // libpg-query reports byte offsets into the UTF-8 text; positions sent to clients count characters.
-  const utf8 = Buffer.from(sql, 'utf8');
   const out: ParsedStatement[] = [];
+  const piece = (start: number, end: number): { text: string; offset: number } => ({
+    text: utf8.subarray(start, end).toString('utf8'),
+    offset: utf8.subarray(0, start).toString('utf8').length,
+  });
+  let next = 0;
   for (const s of tree.stmts ?? []) {
     const start = s.stmt_location ?? 0;
+    for (; next < compacts.length && compacts[next]!.start < start; next++) {
+      const c = compacts[next]!;
+      out.push({ statement: c.statement, ...piece(c.start, c.end) });
+    }
     const len = s.stmt_len ?? utf8.length - start;
-    const text = utf8.subarray(start, start + (len === 0 ? utf8.length - start : len)).toString('utf8');
-    const offset = utf8.subarray(0, start).toString('utf8').length;
+    const { text, offset } = piece(start, start + (len === 0 ? utf8.length - start : len));
     out.push({ statement: convertStatement(s.stmt, text), text, offset });
   }
+  for (const c of compacts.slice(next)) out.push({ statement: c.statement, ...piece(c.start, c.end) });
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(sql, out);
   return out;
+}
+
+/** blankOut: the query string with each COMPACT statement's bytes turned into spaces (positions kept). */
+function blankOut(utf8: Buffer, compacts: readonly FoundCompact[]): string {
+  const copy = Buffer.from(utf8);
+  for (const c of compacts) copy.fill(0x20, c.start, c.end);
+  return copy.toString('utf8');
 }
 
 /** charPosition converts a 1-based byte position in the UTF-8 form of s to a 1-based character position. */

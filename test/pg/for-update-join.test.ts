@@ -1,0 +1,228 @@
+/**
+ * SELECT ... FOR UPDATE / FOR SHARE over joins, two sessions at a time, against the transcripts PostgreSQL 15
+ * gives (checked against a real PostgreSQL 15 too when one can be started): the rows of every table in FROM
+ * that take part in a result row are locked, and only those; OF narrows it to the tables it names; a row
+ * changed while the query waited is rechecked as committed (EvalPlanQual); NOWAIT fails at once (55P03).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { startServer, type TestServer } from '../support/sql-server.js';
+import { postgresUnavailable, startPostgres, type Postgres } from '../support/pg15.js';
+
+/** BLOCK_MS: a statement not done after this long is waiting for a lock. */
+const BLOCK_MS = 500;
+
+const SETUP = [
+  'drop table if exists acct',
+  'drop table if exists branch',
+  'create table branch (bid int primary key, bbal int not null)',
+  'create table acct (aid int primary key, bid int not null, abal int not null)',
+  'insert into branch values (1, 0), (2, 0)',
+  'insert into acct values (1, 1, 0), (2, 1, 0), (3, 2, 0)',
+];
+
+/** A step: a statement of session a or b, or `wait` for b's blocked statement. */
+type Step = readonly ['a' | 'b', string];
+
+interface Scenario {
+  readonly name: string;
+  readonly steps: readonly Step[];
+  /** transcript: one line per step, as PostgreSQL 15 answers. */
+  readonly transcript: readonly string[];
+}
+
+const JOIN_ONE = 'select a.aid, b.bid from acct a join branch b on a.bid = b.bid where a.aid = 1';
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'a join locks the joined rows of both tables, and only those',
+    steps: [
+      ['a', 'begin'],
+      ['a', `${JOIN_ONE} for update`],
+      ['b', 'update acct set abal = 5 where aid = 2'],
+      ['b', 'update branch set bbal = 5 where bid = 2'],
+      ['b', 'update branch set bbal = 7 where bid = 1'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+      ['a', 'begin'],
+      ['a', `${JOIN_ONE} for share`],
+      ['b', 'delete from acct where aid = 1'],
+      ['a', 'rollback'],
+      ['b', 'wait'],
+    ],
+    transcript: [
+      'a BEGIN',
+      'a [[1,1]]',
+      'b UPDATE 1',
+      'b UPDATE 1',
+      'b blocked',
+      'a COMMIT',
+      'b UPDATE 1',
+      'a BEGIN',
+      'a [[1,1]]',
+      'b blocked',
+      'a ROLLBACK',
+      'b DELETE 1',
+    ],
+  },
+  {
+    name: 'FOR UPDATE OF a locks only the rows of a (comma join, join in WHERE)',
+    steps: [
+      ['a', 'begin'],
+      [
+        'a',
+        'select a.aid from acct a, branch b where a.bid = b.bid and b.bid = 1 order by a.aid for update of a',
+      ],
+      ['b', 'update branch set bbal = 1 where bid = 1'],
+      ['b', 'update acct set abal = 1 where aid = 3'],
+      ['b', 'update acct set abal = 1 where aid = 2'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+    ],
+    transcript: ['a BEGIN', 'a [[1],[2]]', 'b UPDATE 1', 'b UPDATE 1', 'b blocked', 'a COMMIT', 'b UPDATE 1'],
+  },
+  {
+    name: 'JOIN USING: a row changed while the query waited is rechecked as committed',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'update acct set abal = 100 where aid = 1'],
+      ['b', 'begin'],
+      ['b', 'select aid, bbal from acct join branch using (bid) where abal = 0 order by aid for update'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+      ['a', 'update branch set bbal = 1 where bid = 2'],
+      ['b', 'commit'],
+      ['a', 'wait'],
+    ],
+    transcript: [
+      'a BEGIN',
+      'a UPDATE 1',
+      'b BEGIN',
+      'b blocked',
+      'a COMMIT',
+      'b [[2,0],[3,0]]',
+      'a blocked',
+      'b COMMIT',
+      'a UPDATE 1',
+    ],
+  },
+  {
+    name: 'NOWAIT fails at once on a row another transaction holds; OF narrows what it waits for',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'select bid from branch where bid = 1 for update'],
+      ['b', `${JOIN_ONE} for update nowait`],
+      ['b', `${JOIN_ONE} for update of a nowait`],
+      ['a', 'commit'],
+    ],
+    transcript: ['a BEGIN', 'a [[1]]', 'b error 55P03', 'b [[1,1]]', 'a COMMIT'],
+  },
+  {
+    name: 'FOR SHARE: readers share the joined rows, a writer waits for every one of them',
+    steps: [
+      ['a', 'begin'],
+      ['a', `${JOIN_ONE} for share`],
+      ['b', 'begin'],
+      ['b', `${JOIN_ONE} for share`],
+      ['b', 'update branch set bbal = 3 where bid = 1'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+      ['b', 'commit'],
+    ],
+    transcript: [
+      'a BEGIN',
+      'a [[1,1]]',
+      'b BEGIN',
+      'b [[1,1]]',
+      'b blocked',
+      'a COMMIT',
+      'b UPDATE 1',
+      'b COMMIT',
+    ],
+  },
+  {
+    name: 'errors: the nullable side of an outer join; OF naming no FROM item',
+    steps: [
+      ['a', 'select a.aid from acct a left join branch b on a.bid = b.bid for update'],
+      ['a', 'select aid from acct for update of nope'],
+    ],
+    transcript: ['a error 0A000', 'a error 42P01'],
+  },
+];
+
+interface Target {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+}
+
+async function play(target: Target, s: Scenario): Promise<string[]> {
+  const connect = async (): Promise<pg.Client> => {
+    const c = new pg.Client(target);
+    await c.connect();
+    return c;
+  };
+  const a = await connect();
+  const b = await connect();
+  const out: string[] = [];
+  const pending: Partial<Record<'a' | 'b', Promise<string>>> = {};
+  try {
+    for (const q of SETUP) await a.query(q);
+    for (const [who, sql] of s.steps) {
+      if (sql === 'wait') {
+        out.push(`${who} ${await pending[who]!}`);
+        delete pending[who];
+        continue;
+      }
+      const c = who === 'a' ? a : b;
+      const result = c.query({ text: sql, rowMode: 'array' }).then(
+        (r) =>
+          r.command === 'SELECT'
+            ? JSON.stringify(r.rows)
+            : `${r.command}${r.rowCount === null ? '' : ` ${r.rowCount}`}`.replace(
+                /^(BEGIN|COMMIT|ROLLBACK) 0$/,
+                '$1',
+              ),
+        (err: { code?: string }) => `error ${err.code}`,
+      );
+      const done = await Promise.race([
+        result,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), BLOCK_MS)),
+      ]);
+      if (done === undefined) {
+        pending[who] = result;
+        out.push(`${who} blocked`);
+      } else out.push(`${who} ${done}`);
+    }
+    return out;
+  } finally {
+    await a.end();
+    await b.end();
+  }
+}
+
+let shale: TestServer;
+let postgres: Postgres | undefined;
+before(async () => {
+  shale = await startServer();
+  if (postgresUnavailable() === undefined) postgres = await startPostgres();
+});
+after(async () => {
+  await shale.stop();
+  await postgres?.stop();
+});
+
+for (const s of SCENARIOS)
+  test(s.name, async () => {
+    const got = await play({ host: shale.host, port: shale.port, user: 'lock', database: 'shale' }, s);
+    assert.deepEqual(got, s.transcript, 'shale');
+    if (postgres !== undefined) {
+      const pgGot = await play(
+        { host: postgres.host, port: postgres.port, user: 'postgres', database: 'postgres' },
+        s,
+      );
+      assert.deepEqual(pgGot, s.transcript, 'PostgreSQL 15 (the transcript is wrong)');
+    }
+  });
