@@ -83,6 +83,8 @@ export type Expr =
       readonly filter?: Expr;
       /** orderBy: ORDER BY inside an aggregate's arguments. */
       readonly orderBy?: readonly SortKey[];
+      /** over: OVER (...): a window function call, or an aggregate computed over a window. */
+      readonly over?: WindowSpec;
       readonly loc: number;
     }
   | {
@@ -147,6 +149,37 @@ export interface SortKey {
   readonly desc: boolean;
   /** nullsFirst: undefined means PostgreSQL's default (NULLs sort as larger than every value). */
   readonly nullsFirst: boolean | undefined;
+}
+
+/**
+ * WindowSpec is a window as written after OVER or in a WINDOW clause. `ref` names another window: `OVER w`
+ * uses it as it is (`copy` false); `OVER (w ORDER BY ...)` and `WINDOW x AS (w ...)` copy and extend it.
+ */
+export interface WindowSpec {
+  readonly ref: { readonly name: string; readonly copy: boolean } | undefined;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly SortKey[];
+  /** frame: undefined for the default (RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW). */
+  readonly frame: WindowFrame | undefined;
+  readonly loc: number;
+}
+
+/** WindowFrame is a frame clause: ROWS, RANGE or GROUPS between two bounds, with an EXCLUDE option. */
+export interface WindowFrame {
+  readonly mode: 'rows' | 'range' | 'groups';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+  readonly exclude: 'none' | 'current' | 'group' | 'ties';
+}
+
+export type FrameBound =
+  | { readonly kind: 'unboundedPreceding' | 'unboundedFollowing' | 'currentRow' }
+  | { readonly kind: 'preceding' | 'following'; readonly offset: Expr };
+
+/** NamedWindow is one entry of a WINDOW clause. */
+export interface NamedWindow {
+  readonly name: string;
+  readonly spec: WindowSpec;
 }
 
 export interface TableRef {
@@ -223,6 +256,8 @@ export interface SimpleSelect extends QueryTail {
   readonly where: Expr | undefined;
   readonly groupBy: readonly Expr[];
   readonly having: Expr | undefined;
+  /** windows: the WINDOW clause. */
+  readonly windows?: readonly NamedWindow[];
 }
 
 export interface ValuesSelect extends QueryTail {

@@ -26,6 +26,7 @@ import { formatValue } from '../types/text-io.js';
 import { arithmetic, type ArithOp } from './arithmetic.js';
 import { coerce, commonType, isUntyped, settle } from './coerce.js';
 import type { AggregateExtras, Analyzer, Compiled, Evaluator } from './context.js';
+import { isWindowFunction, refusing } from './window-functions.js';
 import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
 import { compileQuantified } from './quantified.js';
@@ -786,6 +787,17 @@ function compileCase(an: Analyzer, e: Extract<Expr, { kind: 'case' }>, scope: Sc
 
 function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled {
   const name = e.name;
+  if (e.over !== undefined) {
+    if (an.windows === undefined)
+      throw new SqlError(SqlState.WINDOWING_ERROR, `window functions are not allowed in ${an.clause}`, {
+        position: e.loc + 1,
+      });
+    return an.windows.add(e, scope);
+  }
+  if (isWindowFunction(name))
+    throw new SqlError(SqlState.WRONG_OBJECT_TYPE, `window function ${name} requires an OVER clause`, {
+      position: e.loc + 1,
+    });
   if (Object.hasOwn(AGGREGATES, name)) {
     const agg = an.aggregates;
     if (agg === undefined)
@@ -793,7 +805,9 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
         position: e.loc + 1,
       });
     // Arguments are compiled against the rows being grouped, without aggregate mode.
+    const windows = an.windows;
     an.aggregates = undefined;
+    an.windows = WINDOW_IN_AGGREGATE;
     let args: Compiled[];
     let extras: AggregateExtras;
     try {
@@ -801,6 +815,7 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
       extras = aggregateExtras(an, e, agg.inputScope);
     } finally {
       an.aggregates = agg;
+      an.windows = windows;
     }
     const { slot, type } = agg.add(name, args, e.distinct, e.star, e.loc, extras);
     return { type, eval: (row) => row[slot]!, correlated: false };
@@ -820,6 +835,12 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
   const args = e.args.map((a) => compileExpr(an, a, scope));
   return compileFunction(an, name, args, e.loc, e.args);
 }
+
+/** WINDOW_IN_AGGREGATE rejects a window function call inside an aggregate's arguments. */
+const WINDOW_IN_AGGREGATE = refusing(
+  SqlState.GROUPING_ERROR,
+  'aggregate function calls cannot contain window function calls',
+);
 
 function aggregateExtras(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): AggregateExtras {
   const filter = e.filter === undefined ? undefined : boolOperand(an, e.filter, scope, 'FILTER').eval;

@@ -2,7 +2,7 @@
  * The contexts expressions are compiled in (Analyzer) and run in (ExecContext).
  */
 import type { Transaction } from '../../txn/transaction.js';
-import type { Select } from '../ast.js';
+import type { Expr, Select } from '../ast.js';
 import type { Row, Scope, ColumnInfo } from '../plan/scope.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import type { Runtime } from '../runtime.js';
@@ -84,6 +84,12 @@ export interface AggregateCollector {
   readonly outputScope: Scope;
 }
 
+/** WindowCollectorHook takes the window function calls (calls with OVER) of a query level. */
+export interface WindowCollectorHook {
+  /** add registers a call with OVER, compiled in `scope`, and returns how to read its result. */
+  add(call: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled;
+}
+
 /** Analyzer is the state of compiling one statement. */
 export interface Analyzer {
   /** params: the types of $1..$n, decided from context as compilation goes (undefined: not yet). */
@@ -91,6 +97,8 @@ export interface Analyzer {
   planSubquery(query: Select, outer: Scope): SubPlan;
   /** aggregates: set while compiling the target list, HAVING and ORDER BY of a grouped level. */
   aggregates: AggregateCollector | undefined;
+  /** windows: set while compiling the target list, ORDER BY and DISTINCT ON of a query level. */
+  windows: WindowCollectorHook | undefined;
   /** clause: where compilation is (for errors such as "aggregate functions are not allowed in WHERE"). */
   clause: string;
 }

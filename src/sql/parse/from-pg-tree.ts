@@ -22,6 +22,7 @@ import type {
   TableRef,
   TypeName,
 } from '../ast.js';
+import { windowSpec, type Converters } from './window-def.js';
 
 /** PgNode is one node of the tree: an object with a single key, the node type. */
 type PgNode = Record<string, unknown>;
@@ -246,7 +247,6 @@ function convertSelect(f: Fields): Select {
     loc: 0,
   };
   if (f.limitOption === 'LIMIT_OPTION_WITH_TIES') throw notSupported('FETCH ... WITH TIES');
-  if (f.windowClause !== undefined) throw notSupported('WINDOW');
   if (f.intoClause !== undefined) throw notSupported('SELECT INTO');
   if (f.op !== undefined && f.op !== 'SETOP_NONE') {
     const op = f.op === 'SETOP_UNION' ? 'union' : f.op === 'SETOP_INTERSECT' ? 'intersect' : 'except';
@@ -285,6 +285,14 @@ function convertSelect(f: Fields): Select {
       return expr(g);
     }),
     having: optExpr(f.havingClause),
+    ...(f.windowClause !== undefined
+      ? {
+          windows: list(f.windowClause).map((w) => {
+            const [, wf] = nodeType(w);
+            return { name: wf.name as string, spec: windowSpec(wf, WINDOW_CONVERTERS, true) };
+          }),
+        }
+      : {}),
     ...tail,
   };
 }
@@ -331,6 +339,8 @@ function convertWith(x: unknown): Cte[] {
     return { ...base, query: convertSelect(q) };
   });
 }
+
+const WINDOW_CONVERTERS: Converters = { expr: (n) => expr(n), sortKey: (n) => sortKey(n) };
 
 function sortKey(n: PgNode): SortKey {
   const [, f] = nodeType(n);
@@ -899,7 +909,6 @@ export function expr(n: PgNode): Expr {
       return { kind: 'isBool', arg: expr(f.arg), value, negated: bt.includes('NOT'), loc };
     }
     case 'FuncCall': {
-      if (f.over !== undefined) throw notSupported('window functions', loc + 1);
       if (f.agg_within_group === true) throw notSupported('WITHIN GROUP', loc + 1);
       if (f.func_variadic === true) throw notSupported('VARIADIC', loc + 1);
       const parts = names(f.funcname);
@@ -914,6 +923,7 @@ export function expr(n: PgNode): Expr {
         distinct: f.agg_distinct === true,
         ...(f.agg_filter !== undefined ? { filter: expr(f.agg_filter) } : {}),
         ...(f.agg_order !== undefined ? { orderBy: list(f.agg_order).map(sortKey) } : {}),
+        ...(f.over !== undefined ? { over: windowSpec(f.over as Fields, WINDOW_CONVERTERS, false) } : {}),
         loc,
       };
     }

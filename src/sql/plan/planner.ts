@@ -6,7 +6,7 @@
 import { SqlError, SqlState } from '../errors.js';
 import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
-import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
+import { AGGREGATES, resolveAggregateCall } from '../expr/aggregates.js';
 import { planFunctionScan } from './function-scan.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import { compileExpr, exprKey, unify } from '../expr/compile.js';
@@ -18,6 +18,7 @@ import type {
   ExecContext,
   SubPlan,
   Evaluator,
+  WindowCollectorHook,
 } from '../expr/context.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
 import { chooseAccessPath, conjuncts } from './access-path.js';
@@ -39,6 +40,7 @@ import { RecursiveUnionPlan, WorkTablePlan } from './recursive-union.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
+import { WindowCollector } from './window-collector.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -49,6 +51,7 @@ interface FromResult {
 export class Planner implements Analyzer {
   readonly params: (SqlType | undefined)[];
   aggregates: AggregateCollector | undefined = undefined;
+  windows: WindowCollectorHook | undefined = undefined;
   clause = 'WHERE';
   private readonly ctes: Map<string, Plan>[] = [];
   private queryDepth = 0;
@@ -81,12 +84,15 @@ export class Planner implements Analyzer {
   planSubquery(query: Select, outer: Scope): SubPlan {
     const before = outerRefCount(outer);
     const savedAgg = this.aggregates;
+    const savedWindows = this.windows;
     this.aggregates = undefined;
+    this.windows = undefined;
     let plan: Plan;
     try {
       plan = this.planQuery(query, outer);
     } finally {
       this.aggregates = savedAgg;
+      this.windows = savedWindows;
     }
     const correlated = outerRefCount(outer) !== before;
     return { columns: plan.columns, correlated, rows: (ex) => plan.rows(ex) };
@@ -597,12 +603,19 @@ export class Planner implements Analyzer {
       outScope = collector.outputScope;
       this.aggregates = collector;
     }
+    const windows =
+      q.windows !== undefined ||
+      items.some((i) => hasWindow(i.expr)) ||
+      q.orderBy.some((k) => hasWindow(k.expr))
+        ? new WindowCollector(this, q.windows ?? [])
+        : undefined;
     try {
       if (q.having !== undefined) {
         const h = this.compile(q.having, outScope, 'HAVING');
         plan = new FilterPlan(plan, checkBool(this, h, 'HAVING', q.having.loc));
       }
       // Target list, then ORDER BY keys not in it as hidden trailing columns.
+      this.windows = windows;
       const outputs: Compiled[] = items.map((it) =>
         settle(this, this.compile(it.expr, outScope, 'SELECT'), it.expr.loc),
       );
@@ -641,6 +654,8 @@ export class Planner implements Analyzer {
           distinctKeys.push(idx);
         }
       }
+      this.windows = undefined;
+      if (windows !== undefined) plan = windows.finish(plan);
       const all = [...outputs, ...extra];
       const hiddenCols = extra.map((c, i) => ({
         name: `?sort${i}?`,
@@ -670,6 +685,7 @@ export class Planner implements Analyzer {
       return plan;
     } finally {
       if (grouped) this.aggregates = undefined;
+      this.windows = undefined;
     }
   }
 }
@@ -740,6 +756,23 @@ function checkBool(an: Analyzer, c: Compiled, clause: string, loc: number): Comp
   return c;
 }
 
+/** hasWindow: the expression has a call with OVER at this query level (not inside a subquery). */
+function hasWindow(e: Expr): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    const n = x as { kind?: string; over?: unknown };
+    if (n.kind === 'subquery') return;
+    if (n.kind === 'func' && n.over !== undefined) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return found;
+}
+
 /** hasAggregate: the expression calls an aggregate at this query level (not inside a subquery). */
 export function hasAggregate(e: Expr): boolean {
   let found = false;
@@ -747,7 +780,12 @@ export function hasAggregate(e: Expr): boolean {
     if (found || x === null || typeof x !== 'object') return;
     const n = x as { kind?: string; name?: string };
     if (n.kind === 'subquery') return;
-    if (n.kind === 'func' && Object.hasOwn(AGGREGATES, n.name!)) {
+    // An aggregate with OVER is a window call; its arguments may still hold plain aggregates.
+    if (
+      n.kind === 'func' &&
+      Object.hasOwn(AGGREGATES, n.name!) &&
+      (x as { over?: unknown }).over === undefined
+    ) {
       found = true;
       return;
     }
@@ -925,12 +963,7 @@ class Collector implements AggregateCollector {
     loc: number,
     extras?: AggregateExtras,
   ): { slot: number; type: SqlType } {
-    const types = args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type));
-    const def = resolveAggregate(name, types, star, loc);
-    const cs = args.map((a, i) => {
-      const want = def.argTypes[i];
-      return want === undefined ? settle(this.an, a, loc) : coerce(this.an, a, want, 'implicit', loc);
-    });
+    const { def, args: cs } = resolveAggregateCall(this.an, name, args, star, loc);
     this.calls.push({
       def,
       args: cs.map((c) => c.eval),
