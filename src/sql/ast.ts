@@ -455,7 +455,28 @@ export type Statement =
       readonly command: 'vacuum' | 'analyze' | 'checkpoint';
       readonly tables: readonly TableRef[];
     }
-  | { readonly kind: 'discard' };
+  | { readonly kind: 'discard' }
+  | {
+      readonly kind: 'declareCursor';
+      readonly name: string;
+      readonly query: Select;
+      /** hold: WITH HOLD (the cursor outlives the transaction that declares it). */
+      readonly hold: boolean;
+      /** scroll: SCROLL (true), NO SCROLL (false) or neither (undefined). */
+      readonly scroll: boolean | undefined;
+    }
+  | {
+      readonly kind: 'fetch';
+      readonly name: string;
+      /** direction: FORWARD/BACKWARD move `count` rows; ABSOLUTE/RELATIVE go to one row. */
+      readonly direction: 'forward' | 'backward' | 'absolute' | 'relative';
+      /** count: rows to move, or the row to go to; Infinity for ALL. */
+      readonly count: number;
+      /** move: MOVE (counts rows instead of returning them). */
+      readonly move: boolean;
+    }
+  /** closeCursor: CLOSE name, or CLOSE ALL (name undefined). */
+  | { readonly kind: 'closeCursor'; readonly name: string | undefined };
 
 /** SequenceOptions: the options of CREATE / ALTER SEQUENCE shale implements. */
 export interface SequenceOptions {

@@ -3,6 +3,9 @@
  * catalog as the session's transaction sees it.
  */
 import type { CatalogView } from './catalog/catalog.js';
+import type { CursorOptions } from './cursors.js';
+import type { Cursor } from './exec/executable.js';
+import type { ColumnInfo } from './plan/scope.js';
 
 export interface SessionInfo {
   readonly user: string;
@@ -40,4 +43,6 @@ export interface Runtime {
    * was cancelled or ran past its deadline, and throws 57014 when so.
    */
   tick(): void;
+  /** declareCursor keeps a started query as the session's cursor `name` (DECLARE ... CURSOR). */
+  declareCursor(name: string, columns: readonly ColumnInfo[], source: Cursor, options: CursorOptions): void;
 }

@@ -21,6 +21,7 @@ import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
 import { planStatement } from './exec/plan-statement.js';
 import { prefixEnd } from './storage/key-codec.js';
+import { Cursors, type CursorOptions } from './cursors.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
 export interface Prepared {
@@ -55,6 +56,8 @@ const TXN_CONTROL = new Set([
   'admin',
   'copy',
   'explain',
+  'fetch',
+  'closeCursor',
 ]);
 
 const INT8_MAX = 2n ** 63n - 1n;
@@ -88,6 +91,10 @@ export class Session implements Runtime {
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
+  /** cursors: the SQL-level cursors (DECLARE ... CURSOR). */
+  readonly cursors = new Cursors();
+  /** implicitBlock: running a simple query of several statements (one implicit transaction block). */
+  private implicitBlock = false;
 
   constructor(
     readonly engine: SqlEngine,
@@ -206,6 +213,11 @@ export class Session implements Runtime {
     this.notices.push({ severity, code, message });
   }
 
+  declareCursor(name: string, columns: readonly ColumnInfo[], source: Cursor, options: CursorOptions): void {
+    // PostgreSQL counts a multi-statement simple query as a transaction block here.
+    this.cursors.declare(name, columns, source, options, this.explicit || this.implicitBlock);
+  }
+
   // Interrupts: statement timeout and cancellation --------------------------------------------------------
 
   /** deadline: when the running statement times out (Date.now() milliseconds; 0: never). */
@@ -281,12 +293,34 @@ export class Session implements Runtime {
 
   /** finishImplicit ends an implicit transaction block (at Sync, or the end of a simple query). */
   async finishImplicit(): Promise<void> {
+    this.implicitBlock = false;
     if (this.explicit) return;
     if (this.failed) {
       this.rollbackNow();
       return;
     }
-    await this.commitNow();
+    await this.commitWithCursors();
+  }
+
+  /**
+   * commitWithCursors commits; WITH HOLD cursors first read the rest of their rows (their iterators end
+   * with the transaction), and the transaction's other cursors end with it.
+   */
+  private async commitWithCursors(): Promise<void> {
+    if (this.cursors.size === 0) return this.commitNow();
+    try {
+      this.cursors.materialize(true);
+    } catch (err) {
+      this.rollbackNow();
+      throw err;
+    }
+    try {
+      await this.commitNow();
+    } catch (err) {
+      this.cursors.endTransaction(false);
+      throw err;
+    }
+    this.cursors.endTransaction(true);
   }
 
   /** fail records an error: an explicit transaction enters the aborted state; an implicit one rolls back. */
@@ -330,6 +364,7 @@ export class Session implements Runtime {
   }
 
   private rollbackNow(): void {
+    if (this.cursors.size > 0) this.cursors.endTransaction(false);
     this.txn?.abortIfOpen();
     if (this.settingsBefore !== undefined)
       this.changedParameters.push(...this.settings.restore(this.settingsBefore));
@@ -356,7 +391,9 @@ export class Session implements Runtime {
 
   /** parseSimple splits a simple-protocol query string into its statements. */
   parseSimple(text: string): readonly ParsedStatement[] {
-    return parse(text);
+    const statements = parse(text);
+    this.implicitBlock = statements.length > 1;
+    return statements;
   }
 
   /** prepare parses one statement and plans it (extended protocol Parse). */
@@ -393,7 +430,7 @@ export class Session implements Runtime {
   private plan(p: Prepared, declared: readonly (SqlType | undefined)[]): void {
     const s = p.statement!;
     if (TXN_CONTROL.has(s.kind)) {
-      p.columns = controlColumns(s);
+      p.columns = s.kind === 'fetch' ? this.cursors.columnsOf(s) : controlColumns(s);
       p.catalogVersion = this.engine.catalog.version;
       return;
     }
@@ -440,7 +477,7 @@ export class Session implements Runtime {
           this.rollbackNow();
           return doneCursor('ROLLBACK');
         }
-        await this.commitNow();
+        await this.commitWithCursors();
         return doneCursor('COMMIT');
       }
       case 'rollback':
@@ -459,7 +496,12 @@ export class Session implements Runtime {
         if (v === undefined) throw notSupported('SHOW ALL');
         return doneCursor('SHOW', p.columns, [[v]]);
       }
+      case 'fetch':
+        return this.cursors.fetch(s);
+      case 'closeCursor':
+        return this.cursors.close(s.name);
       case 'discard':
+        this.cursors.close(undefined);
         this.settingsBefore ??= this.settings.snapshot();
         this.settings.resetAll();
         return doneCursor('DISCARD ALL');
@@ -497,6 +539,8 @@ export class Session implements Runtime {
         `cannot execute ${statementTag(s)} in a read-only transaction`,
       );
     const tx = this.transaction();
+    // Open cursors keep the rows of their snapshot: read them before a write or a newer snapshot.
+    if (this.cursors.size > 0 && (exe.writes || this.readCommitted)) this.cursors.materialize();
     if (this.readCommitted) tx.refreshReadSnapshot();
     const ex: ExecContext = {
       txn: tx,

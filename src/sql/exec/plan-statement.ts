@@ -8,7 +8,7 @@ import { collect, matching, relock } from './update-delete.js';
 import { mentionsTable, type Planner } from '../plan/planner.js';
 import type { Plan } from '../plan/plan.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
-import { rowsCursor, type Executable } from './executable.js';
+import { doneCursor, rowsCursor, type Executable } from './executable.js';
 import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
@@ -125,6 +125,8 @@ function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
 
 export function planStatement(planner: Planner, s: Statement): Executable {
   switch (s.kind) {
+    case 'declareCursor':
+      return planDeclareCursor(planner, s);
     case 'query': {
       planner.planDml = (d) => dmlPlan(planner, d, s.query);
       const plan = planner.planQuery(s.query, undefined);
@@ -199,4 +201,25 @@ export function planStatement(planner: Planner, s: Statement): Executable {
     default:
       throw new SqlError(SqlState.INTERNAL_ERROR, `statement ${s.kind} is not planned`);
   }
+}
+
+/** planDeclareCursor plans DECLARE ... CURSOR FOR query: running it starts the query and keeps it open. */
+function planDeclareCursor(planner: Planner, s: Extract<Statement, { kind: 'declareCursor' }>): Executable {
+  const q = s.query;
+  if (q.with.some((c) => c.dml !== undefined))
+    throw notSupported('DECLARE CURSOR with data-modifying statements in WITH');
+  if (q.kind === 'select' && q.locking !== undefined && (s.hold || s.scroll === true))
+    throw notSupported(`DECLARE ${s.hold ? 'CURSOR WITH HOLD' : 'SCROLL CURSOR'} ... FOR UPDATE/SHARE`);
+  const query = planStatement(planner, { kind: 'query', query: q });
+  const columns = query.columns ?? [];
+  return {
+    columns: undefined,
+    writes: query.writes,
+    paramTypes: query.paramTypes,
+    run: async (ex) => {
+      ex.runtime.declareCursor(s.name, columns, await query.run(ex), { hold: s.hold, scroll: s.scroll });
+      return doneCursor('DECLARE CURSOR');
+    },
+    ...(query.explain === undefined ? {} : { explain: query.explain }),
+  };
 }

@@ -23,6 +23,7 @@ import type {
   TypeName,
 } from '../ast.js';
 import { windowSpec, type Converters } from './window-def.js';
+import { declareCursor, fetchStatement } from './cursor-statements.js';
 
 /** PgNode is one node of the tree: an object with a single key, the node type. */
 type PgNode = Record<string, unknown>;
@@ -190,6 +191,14 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       return { kind: 'admin', command: 'checkpoint', tables: [] };
     case 'DiscardStmt':
       return { kind: 'discard' };
+    case 'DeclareCursorStmt':
+      return declareCursor(f.portalname as string, (f.options as number | undefined) ?? 0, () =>
+        convertSelect(nodeType(f.query as PgNode)[1]),
+      );
+    case 'FetchStmt':
+      return fetchStatement(f);
+    case 'ClosePortalStmt':
+      return { kind: 'closeCursor', name: f.portalname as string | undefined };
     default:
       throw notSupported(statementName(t));
   }
