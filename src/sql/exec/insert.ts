@@ -74,12 +74,7 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
           position: r[targets.length]!.loc + 1,
         });
       // With an explicit column list every column needs a value (without one, the rest take defaults).
-      if (s.columns.length > 0 && r.length < targets.length)
-        throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more target columns than expressions', {
-          ...(s.columnLocs[r.length] !== undefined && s.columnLocs[r.length]! >= 0
-            ? { position: s.columnLocs[r.length]! + 1 }
-            : {}),
-        });
+      if (s.columns.length > 0 && r.length < targets.length) throw tooFewExpressions(s, r.length);
       return r.map((e: Expr, i) => {
         if (e.kind === 'default' || (i < targets.length && identityTarget(i)))
           return undefined as unknown as Compiled;
@@ -91,6 +86,8 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
     const q = planner.planQuery(src, undefined);
     if (q.columns.length > targets.length)
       throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
+    if (s.columns.length > 0 && q.columns.length < targets.length)
+      throw tooFewExpressions(s, q.columns.length);
     const skip = q.columns.map((_, i) => i < targets.length && identityTarget(i));
     const conv = q.columns.map((c, i) =>
       coerce(
@@ -285,4 +282,12 @@ function decodeExisting(table: TableDef, v: Uint8Array): Row {
     table.columns.map((c) => c.type),
     v,
   );
+}
+
+/** tooFewExpressions: a column list names more columns than the source gives (pointing at the first extra). */
+function tooFewExpressions(s: Extract<Statement, { kind: 'insert' }>, given: number): SqlError {
+  const loc = s.columnLocs[given];
+  return new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more target columns than expressions', {
+    ...(loc !== undefined && loc >= 0 ? { position: loc + 1 } : {}),
+  });
 }

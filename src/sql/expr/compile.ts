@@ -150,7 +150,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
       return compileExpr(an, e.negated ? { kind: 'not', arg: body, loc: e.loc } : body, scope);
     }
     case 'like': {
-      const a = textOperand(an, e.arg, scope);
+      // bpcharlike: char(n) LIKE matches the padded value.
+      const a = textOperand(an, e.arg, scope, true);
       const p = textOperand(an, e.pattern, scope);
       const esc = e.escape === undefined ? undefined : textOperand(an, e.escape, scope);
       const fa = a.eval;
@@ -341,7 +342,7 @@ function boolOperand(an: Analyzer, e: Expr, scope: Scope, what: string): Compile
   return c;
 }
 
-function textOperand(an: Analyzer, e: Expr, scope: Scope): Compiled {
+function textOperand(an: Analyzer, e: Expr, scope: Scope, keepPadding = false): Compiled {
   const c = compileExpr(an, e, scope);
   if (isUntyped(c) || c.type.id === 'unknown') return coerce(an, c, TEXT, 'implicit', e.loc);
   if (!isStringType(c.type.id))
@@ -353,7 +354,7 @@ function textOperand(an: Analyzer, e: Expr, scope: Scope): Compiled {
         hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
       },
     );
-  if (c.type.id === 'bpchar') {
+  if (c.type.id === 'bpchar' && !keepPadding) {
     const f = c.eval;
     return {
       ...c,
@@ -581,7 +582,10 @@ export function strictBinary(
 }
 
 function compileComparison(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): Compiled {
-  const t = commonType(l.type, r.type);
+  // char(n) against varchar compares as char(n) (varchar casts to bpchar implicitly; against text, as text).
+  const ids = [l.type.id, r.type.id];
+  const t =
+    ids.includes('bpchar') && ids.includes('varchar') ? sqlType('bpchar') : commonType(l.type, r.type);
   // json has no equality or ordering operators (jsonb does).
   if (t?.id === 'json')
     throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
