@@ -78,6 +78,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     case 'column': {
       const s = agg !== undefined ? agg.inputScope : scope;
       const r = s.resolve(e.table, e.name, e.loc);
+      const dependent = agg !== undefined && r.depth === 0 ? agg.dependent(r) : undefined;
+      if (dependent !== undefined) return dependent;
       if (agg !== undefined && r.depth === 0)
         throw new SqlError(
           SqlState.GROUPING_ERROR,

@@ -3,7 +3,7 @@
  */
 import type { Transaction } from '../../txn/transaction.js';
 import type { Expr, Select } from '../ast.js';
-import type { Row, Scope, ColumnInfo } from '../plan/scope.js';
+import type { Row, Scope, ColumnInfo, Resolved } from '../plan/scope.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import type { Runtime } from '../runtime.js';
 
@@ -78,6 +78,11 @@ export interface AggregateCollector {
   ): { slot: number; type: SqlType };
   /** groupSlot returns the output slot of a GROUP BY expression equal to this one, or -1. */
   groupSlot(exprKey: string): number;
+  /**
+   * dependent: a column outside GROUP BY that is functionally dependent on it (its table's primary key is
+   * grouped by), read from the grouped rows; undefined when it is not.
+   */
+  dependent(r: Resolved): Compiled | undefined;
   /** inputScope: the scope aggregate arguments are compiled in. */
   readonly inputScope: Scope;
   /** outputScope: the scope of the grouped rows (group keys, then aggregates). */

@@ -6,7 +6,7 @@
 import { SqlError, SqlState } from '../errors.js';
 import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
-import { AGGREGATES, resolveAggregateCall } from '../expr/aggregates.js';
+import { AGGREGATES, resolveAggregateCall, type AggregateDef } from '../expr/aggregates.js';
 import { planFunctionScan } from './function-scan.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import { compileExpr, exprKey, unify } from '../expr/compile.js';
@@ -20,7 +20,8 @@ import type {
   Evaluator,
   WindowCollectorHook,
 } from '../expr/context.js';
-import { sqlType, type SqlType } from '../types/sql-type.js';
+import { sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import type { TableDef } from '../catalog/table-def.js';
 import { chooseAccessPath, conjuncts } from './access-path.js';
 import { AggregatePlan, type AggregateCall } from './aggregate.js';
 import { DistinctPlan } from './distinct.js';
@@ -34,7 +35,7 @@ import {
   ValuesPlan,
   type Plan,
 } from './plan.js';
-import { Scope, type ColumnInfo, type Row } from './scope.js';
+import { Scope, type ColumnInfo, type Resolved, type Row } from './scope.js';
 import { SetOpPlan } from './set-op.js';
 import { RecursiveUnionPlan, WorkTablePlan } from './recursive-union.js';
 import { SortPlan, type SortSpec } from './sort.js';
@@ -558,6 +559,27 @@ export class Planner implements Analyzer {
     return acc;
   }
 
+  /** baseTables: the FROM items that are stored tables (not views, CTEs or subqueries), by alias. */
+  private baseTables(from: readonly FromItem[]): Map<string, TableDef> {
+    const out = new Map<string, TableDef>();
+    const walk = (item: FromItem): void => {
+      if (item.kind === 'join') {
+        walk(item.left);
+        walk(item.right);
+      } else if (
+        item.kind === 'table' &&
+        (item.schema === undefined || item.schema === 'public') &&
+        this.lookupCte(item.name) === undefined &&
+        this.catalog.view(item.name) === undefined
+      ) {
+        const t = this.catalog.get(item.name);
+        if (t !== undefined) out.set(item.alias ?? item.name, t);
+      }
+    };
+    from.forEach(walk);
+    return out;
+  }
+
   /** onlySystemRelations: the FROM item reads pg_catalog / information_schema relations and nothing else. */
   private onlySystemRelations(item: FromItem): boolean {
     if (item.kind === 'join')
@@ -590,7 +612,7 @@ export class Planner implements Analyzer {
     let outScope = scope;
     let collector: Collector | undefined;
     if (grouped) {
-      collector = new Collector(this, scope, outer);
+      collector = new Collector(this, scope, outer, this.baseTables(q.from));
       const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items, scope));
       for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
       plan = new AggregatePlan(
@@ -928,15 +950,25 @@ class Collector implements AggregateCollector {
   private readonly groupKeys: string[] = [];
   readonly outputScope: Scope;
 
+  /** groupColumns: the GROUP BY expressions that are plain columns of this level, with their slots. */
+  private readonly groupColumns: { column: ColumnInfo; slot: number }[] = [];
+  /** dependents: slots of functionally dependent columns already added, by table alias and attnum. */
+  private readonly dependents = new Map<string, number>();
+
   constructor(
     private readonly an: Analyzer,
     readonly inputScope: Scope,
     outer: Scope | undefined,
+    private readonly baseTables: ReadonlyMap<string, TableDef>,
   ) {
     this.outputScope = new Scope(this.outputColumns, outer);
   }
 
   addGroup(e: Expr, c: Compiled): void {
+    if (e.kind === 'column') {
+      const r = this.inputScope.resolve(e.table, e.name, e.loc);
+      if (r.depth === 0) this.groupColumns.push({ column: r.column, slot: this.groupEvals.length });
+    }
     const s = settle(this.an, c, e.loc);
     this.groupKeys.push(exprKey(e));
     this.groupEvals.push(s.eval);
@@ -953,6 +985,41 @@ class Collector implements AggregateCollector {
 
   groupSlot(key: string): number {
     return this.groupKeys.indexOf(key);
+  }
+
+  dependent(r: Resolved): Compiled | undefined {
+    const c = r.column;
+    // The same column grouped by under another spelling (cust and o.cust).
+    const same = this.groupColumns.find((g) => g.column === c);
+    if (same !== undefined) {
+      const at = same.slot;
+      return { type: this.groupTypes[at]!, eval: (row) => row[at]!, correlated: false };
+    }
+    const t = c.table === undefined ? undefined : this.baseTables.get(c.table);
+    if (t === undefined || t.id !== c.tableOid || t.primaryKey.length === 0) return undefined;
+    const grouped = t.primaryKey.every((pos) =>
+      this.groupColumns.some(
+        (g) => g.column.table === c.table && g.column.tableOid === t.id && g.column.attnum === pos + 1,
+      ),
+    );
+    if (!grouped) return undefined;
+    // The column has one value per group: carry it through as an aggregate that keeps that value.
+    const key = `${c.table}.${c.attnum}`;
+    let slot = this.dependents.get(key);
+    if (slot === undefined) {
+      const at = r.index;
+      this.calls.push({
+        def: anyValue(c.type),
+        args: [(row) => row[at]!],
+        argTypes: [c.type],
+        distinct: false,
+      });
+      slot = this.groupEvals.length + this.calls.length - 1;
+      this.dependents.set(key, slot);
+      this.outputColumns.push({ ...c, hidden: true });
+    }
+    const at = slot;
+    return { type: c.type, eval: (row) => row[at]!, correlated: false };
   }
 
   add(
@@ -986,3 +1053,22 @@ class Collector implements AggregateCollector {
 }
 
 export type { ExecContext };
+
+/** anyValue: an aggregate that keeps the first value it sees (for columns with one value per group). */
+function anyValue(type: SqlType): AggregateDef {
+  return {
+    argTypes: [type],
+    result: type,
+    keepsNulls: true,
+    make: () => {
+      let v: Value = null;
+      let seen = false;
+      return {
+        add: ([x]) => {
+          if (!seen) [v, seen] = [x!, true];
+        },
+        result: () => v,
+      };
+    },
+  };
+}
