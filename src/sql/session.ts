@@ -22,6 +22,7 @@ import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/exe
 import { planStatement } from './exec/plan-statement.js';
 import { prefixEnd } from './storage/key-codec.js';
 import { Cursors, type CursorOptions } from './cursors.js';
+import { takePause } from './expr/pause.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
 export interface Prepared {
@@ -32,6 +33,8 @@ export interface Prepared {
   columns: readonly ColumnInfo[] | undefined;
   executable: Executable | undefined;
   catalogVersion: number;
+  /** sleeps: the statement calls pg_sleep. */
+  sleeps?: boolean;
 }
 
 export interface Notice {
@@ -438,6 +441,7 @@ export class Session implements Runtime {
     const planner = new Planner(this.view, declared, this.engine.system);
     const exe = planStatement(planner, s);
     p.executable = exe;
+    p.sleeps = planner.sleeps;
     p.columns = exe.columns;
     p.paramTypes = [...exe.paramTypes];
     p.catalogVersion = this.view.changes.size > 0 ? -1 : this.engine.catalog.version;
@@ -552,10 +556,31 @@ export class Session implements Runtime {
       lockRows: this.readCommitted,
     };
     try {
-      return await exe.run(ex);
+      const cursor = await exe.run(ex);
+      return p.sleeps === true ? await this.sleepThrough(cursor, ex) : cursor;
     } catch (err) {
       throw engineError(err);
     }
+  }
+
+  /**
+   * sleepThrough runs a statement that calls pg_sleep to the end, then waits out the time its rows asked
+   * for, in slices that let other connections run and check the statement timeout and cancellation.
+   */
+  private async sleepThrough(cursor: Cursor, ex: ExecContext): Promise<Cursor> {
+    let rows;
+    try {
+      rows = cursor.next(0).rows;
+    } finally {
+      cursor.close();
+    }
+    const end = Date.now() + takePause(ex);
+    for (let left = end - Date.now(); left > 0; left = end - Date.now()) {
+      this.checkInterrupts();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 20)));
+    }
+    this.checkInterrupts();
+    return doneCursor(cursor.tag(), cursor.columns, rows);
   }
 
   private runSavepoint(s: Extract<Statement, { kind: 'savepoint' | 'release' | 'rollbackTo' }>): Cursor {

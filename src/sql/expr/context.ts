@@ -104,6 +104,8 @@ export interface Analyzer {
   aggregates: AggregateCollector | undefined;
   /** windows: set while compiling the target list, ORDER BY and DISTINCT ON of a query level. */
   windows: WindowCollectorHook | undefined;
+  /** sleeps: the statement calls pg_sleep (the session then waits out the time its rows asked for). */
+  sleeps?: boolean;
   /** clause: where compilation is (for errors such as "aggregate functions are not allowed in WHERE"). */
   clause: string;
 }

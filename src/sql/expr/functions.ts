@@ -2,6 +2,7 @@
  * Scalar functions: the string, math, date and system functions applications use, with PostgreSQL's
  * argument types, NULL handling (strict: any NULL argument gives NULL unless noted) and errors.
  */
+import { owePause } from './pause.js';
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { castValue } from '../types/cast.js';
 import {
@@ -641,6 +642,19 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     types.length === 0 ? { args: [], result: T('timestamptz'), impl: (_a, ex) => ex.now } : undefined,
   statement_timestamp: (types) =>
     types.length === 0 ? { args: [], result: T('timestamptz'), impl: (_a, ex) => ex.now } : undefined,
+  // pg_sleep only records the time: the session waits it out without blocking other connections.
+  pg_sleep: (types) =>
+    types.length === 1
+      ? {
+          args: [T('float8')],
+          result: T('void'),
+          impl: ([seconds], ex) => {
+            owePause(ex, (seconds as number) * 1000);
+            return '';
+          },
+          volatile: true,
+        }
+      : undefined,
   clock_timestamp: (types) =>
     types.length === 0
       ? { args: [], result: T('timestamptz'), impl: () => BigInt(Date.now()) * 1000n, volatile: true }
@@ -721,7 +735,7 @@ export function functionNames(): string[] {
 }
 FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
-    ? { args: [types[0]!], result: T('text'), strict: false, impl: () => TYPE_INFO[types[0]!.id].pgName }
+    ? { args: [types[0]!], result: T('regtype'), strict: false, impl: () => TYPE_INFO[types[0]!.id].oid }
     : undefined;
 
 /** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
@@ -938,6 +952,7 @@ export function compileFunction(
       throw err;
     }
   });
+  if (name === 'pg_sleep') an.sleeps = true;
   const fs = cs.map((c) => c.eval);
   const impl = r.impl;
   const strict = r.strict !== false;

@@ -53,6 +53,7 @@ export class Planner implements Analyzer {
   readonly params: (SqlType | undefined)[];
   aggregates: AggregateCollector | undefined = undefined;
   windows: WindowCollectorHook | undefined = undefined;
+  sleeps = false;
   clause = 'WHERE';
   private readonly ctes: Map<string, Plan>[] = [];
   private queryDepth = 0;
