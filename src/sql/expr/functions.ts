@@ -2,6 +2,7 @@
  * Scalar functions: the string, math, date and system functions applications use, with PostgreSQL's
  * argument types, NULL handling (strict: any NULL argument gives NULL unless noted) and errors.
  */
+import { timezoneDef } from './time-zones.js';
 import { owePause } from './pause.js';
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { castValue } from '../types/cast.js';
@@ -210,6 +211,8 @@ const FIELD_NAMES = new Set([
   'decade',
   'century',
   'isodow',
+  'isoyear',
+  'millennium',
   'milliseconds',
   'microseconds',
 ]);
@@ -274,6 +277,16 @@ function datePart(field: string, t: SqlType, v: Value): { value: number; fractio
         value: y > 0 ? Math.floor((y - 1) / 100) + 1 : -(Math.floor(-y / 100) + 1),
         fractional: false,
       };
+    case 'isoyear': {
+      const dow = (((days + 3) % 7) + 7) % 7; // Monday = 0
+      const [iy] = civilFromDays(days - dow + 3);
+      return { value: iy > 0 ? iy : iy - 1, fractional: false };
+    }
+    case 'millennium':
+      return {
+        value: y > 0 ? Math.floor((y - 1) / 1000) + 1 : -(Math.floor(-y / 1000) + 1),
+        fractional: false,
+      };
     case 'week': {
       // ISO week number.
       const dow = (((days + 3) % 7) + 7) % 7; // Monday = 0
@@ -327,6 +340,9 @@ function extractFn(asNumeric: boolean): FunctionDef {
         const p = datePart(field as string, t, v);
         if (!asNumeric) return p.value;
         if (t.id === 'date') return String(p.value);
+        // milliseconds are numeric with 3 places (1500.000), seconds and epochs with 6.
+        if (/^milliseconds?$/i.test(field as string))
+          return formatDecimal({ int: BigInt(Math.round((p.value as number) * 1e3)), scale: 3 });
         if (f6(field as string))
           return formatDecimal(rescale(toDecimal(Math.round(p.value * 1e6)), 0)).replace(
             /^(-?)(\d*?)(\d{0,6})$/,
@@ -733,6 +749,8 @@ Object.assign(
 export function functionNames(): string[] {
   return Object.keys(FUNCTIONS).sort();
 }
+FUNCTIONS.timezone = timezoneDef;
+
 FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
     ? { args: [types[0]!], result: T('regtype'), strict: false, impl: () => TYPE_INFO[types[0]!.id].oid }
@@ -904,7 +922,7 @@ const NOT_YET_SUPPORTED = new Set(
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls row_to_json json_populate_record ' +
     'jsonb_populate_record json_array_length jsonb_array_length json_extract_path jsonb_extract_path ' +
     'json_extract_path_text jsonb_extract_path_text to_number make_interval make_timestamp make_timestamptz ' +
-    'make_time date_bin timezone gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
+    'make_time date_bin gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
     'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +
     'covar_pop covar_samp regr_slope'
