@@ -310,6 +310,8 @@ export interface Assignment {
 export interface OnConflict {
   readonly action: 'nothing' | 'update';
   readonly target: readonly string[];
+  /** constraint: ON CONFLICT ON CONSTRAINT name (then target is empty). */
+  readonly constraint?: string;
   readonly set: readonly Assignment[];
   readonly where: Expr | undefined;
 }

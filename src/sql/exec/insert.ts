@@ -2,9 +2,10 @@
  * INSERT: rows from VALUES (with DEFAULT) or a query, assignment casts to the column types, defaults and
  * serial values for columns left out, ON CONFLICT DO NOTHING / DO UPDATE, RETURNING.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Expr, Statement } from '../ast.js';
 import { columnIndex, type TableDef } from '../catalog/table-def.js';
+import { indexesOf } from '../catalog/pg-objects.js';
 import { coerce } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
 import { Planner } from '../plan/planner.js';
@@ -125,7 +126,8 @@ function finish(
   const oc = s.onConflict;
   let arbiter: number[] | undefined;
   if (oc !== undefined) {
-    if (oc.target.length > 0) {
+    if (oc.constraint !== undefined) arbiter = constraintColumns(table, oc.constraint);
+    else if (oc.target.length > 0) {
       arbiter = oc.target.map((name) => {
         const ci = columnIndex(table, name);
         if (ci < 0) throw new SqlError(SqlState.UNDEFINED_COLUMN, `column "${name}" does not exist`);
@@ -290,4 +292,16 @@ function tooFewExpressions(s: Extract<Statement, { kind: 'insert' }>, given: num
   return new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more target columns than expressions', {
     ...(loc !== undefined && loc >= 0 ? { position: loc + 1 } : {}),
   });
+}
+
+/** constraintColumns: the columns of a PRIMARY KEY or UNIQUE constraint named in ON CONFLICT ON CONSTRAINT. */
+function constraintColumns(table: TableDef, name: string): number[] {
+  const ix = indexesOf(table).find((i) => i.constraint && i.name === name);
+  if (ix === undefined)
+    throw new SqlError(
+      SqlState.UNDEFINED_OBJECT,
+      `constraint "${name}" for table "${table.name}" does not exist`,
+    );
+  if (ix.columns.some((c) => c.column < 0)) throw notSupported('ON CONFLICT ON an expression constraint');
+  return ix.columns.map((c) => c.column);
 }

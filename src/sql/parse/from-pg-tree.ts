@@ -444,9 +444,9 @@ function convertInsert(f: Fields): Statement {
   const oc = f.onConflictClause as Fields | undefined;
   if (oc !== undefined) {
     const infer = oc.infer as Fields | undefined;
-    if (infer?.conname !== undefined) throw notSupported('ON CONFLICT ON CONSTRAINT');
     onConflict = {
       action: oc.action === 'ONCONFLICT_UPDATE' ? 'update' : 'nothing',
+      ...(infer?.conname !== undefined ? { constraint: infer.conname as string } : {}),
       target: list(infer?.indexElems).map((e) => {
         const [, ef] = nodeType(e);
         if (ef.name === undefined) throw notSupported('an expression as ON CONFLICT target');
