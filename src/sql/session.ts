@@ -91,6 +91,8 @@ export class Session implements Runtime {
   }[] = [];
   /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */
   private settingsBefore: SettingsSnapshot | undefined;
+  /** localNames: parameters SET LOCAL in this transaction, restored from settingsBefore when it ends. */
+  private readonly localNames = new Set<string>();
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
@@ -375,6 +377,11 @@ export class Session implements Runtime {
   }
 
   private resetTxn(): void {
+    if (this.localNames.size > 0) {
+      if (this.settingsBefore !== undefined)
+        this.changedParameters.push(...this.settings.restoreOnly(this.settingsBefore, this.localNames));
+      this.localNames.clear();
+    }
     this.txn = undefined;
     this.settingsBefore = undefined;
     this.explicit = false;
@@ -649,7 +656,17 @@ export class Session implements Runtime {
       else this.readOnly = s.value === 'on';
       return doneCursor('SET');
     }
+    if (s.local && !this.explicit) {
+      this.notice(
+        'WARNING',
+        SqlState.NO_ACTIVE_SQL_TRANSACTION,
+        'SET LOCAL can only be used in transaction blocks',
+      );
+      return doneCursor('SET');
+    }
     this.settingsBefore ??= this.settings.snapshot();
+    if (s.local) this.localNames.add(s.name);
+    else this.localNames.delete(s.name);
     const changed = this.settings.set(s.name, s.value);
     if (changed !== undefined) this.changedParameters.push(changed);
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');

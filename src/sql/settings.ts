@@ -60,6 +60,7 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
     ['is_superuser', { value: 'on', report: true, readOnly: true }],
     ['server_encoding', { value: 'UTF8', report: true, readOnly: true }],
     ['server_version', { value: version, report: true, readOnly: true }],
+    ['server_version_num', { value: versionNum(version), readOnly: true }],
     ['session_authorization', { value: user, report: true, readOnly: true }],
     [
       'standard_conforming_strings',
@@ -184,6 +185,12 @@ export class Settings {
     return new Map(this.values);
   }
 
+  /** restoreOnly puts back a snapshot's values of some parameters (SET LOCAL ending with its transaction). */
+  restoreOnly(snap: SettingsSnapshot, names: Iterable<string>): { name: string; value: string }[] {
+    const keys = new Set([...names].map(alias));
+    return this.restore(new Map([...snap].filter(([k]) => keys.has(k))));
+  }
+
   /** restore puts a snapshot back; returns the reported parameters whose values it changed. */
   restore(snap: SettingsSnapshot): { name: string; value: string }[] {
     const changed: { name: string; value: string }[] = [];
@@ -194,6 +201,12 @@ export class Settings {
     }
     return changed;
   }
+}
+
+/** versionNum: server_version_num of a version string ("15.0 (shale 0.1)" is 150000). */
+function versionNum(version: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m === null ? '150000' : String(Number(m[1]) * 10000 + Number(m[2]));
 }
 
 /** SettingsSnapshot: the values of all settings at one moment (opaque). */
