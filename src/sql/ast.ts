@@ -477,6 +477,18 @@ export type Statement =
       /** move: MOVE (counts rows instead of returning them). */
       readonly move: boolean;
     }
+  /** prepare: PREPARE name [(types)] AS statement. */
+  | {
+      readonly kind: 'prepare';
+      readonly name: string;
+      readonly paramTypes: readonly TypeName[];
+      readonly statement: Statement;
+    }
+  | { readonly kind: 'execute'; readonly name: string; readonly params: readonly Expr[] }
+  /** deallocate: DEALLOCATE name, or DEALLOCATE ALL (name undefined). */
+  | { readonly kind: 'deallocate'; readonly name: string | undefined }
+  /** listen: LISTEN / UNLISTEN, accepted (shale sends no notifications). */
+  | { readonly kind: 'listen'; readonly unlisten: boolean }
   /** closeCursor: CLOSE name, or CLOSE ALL (name undefined). */
   | { readonly kind: 'closeCursor'; readonly name: string | undefined };
 

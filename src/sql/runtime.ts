@@ -26,6 +26,8 @@ export interface Runtime {
   serialSequence(table: string, column: string): string | null;
   /** setting: current_setting(). */
   setting(name: string): string;
+  /** setSetting: set_config(name, value, is_local); returns the new value. */
+  setSetting(name: string, value: string, local: boolean): string;
   /** nextSequenceValue: by sequence id (serial defaults and hidden row ids). */
   nextSequenceValue(id: number): bigint;
   /** nextSerialValue: the next value of a serial column's sequence (sets currval and lastval). */

@@ -22,6 +22,7 @@ import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/exe
 import { planStatement } from './exec/plan-statement.js';
 import { prefixEnd } from './storage/key-codec.js';
 import { Cursors, type CursorOptions } from './cursors.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { takePause } from './expr/pause.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
@@ -61,6 +62,10 @@ const TXN_CONTROL = new Set([
   'explain',
   'fetch',
   'closeCursor',
+  'prepare',
+  'execute',
+  'deallocate',
+  'listen',
 ]);
 
 const INT8_MAX = 2n ** 63n - 1n;
@@ -98,6 +103,8 @@ export class Session implements Runtime {
   changedParameters: { name: string; value: string }[] = [];
   /** cursors: the SQL-level cursors (DECLARE ... CURSOR). */
   readonly cursors = new Cursors();
+  /** prepared: the SQL-level prepared statements (PREPARE ... AS). */
+  private readonly prepared = new PreparedStatements<Prepared>();
   /** implicitBlock: running a simple query of several statements (one implicit transaction block). */
   private implicitBlock = false;
 
@@ -186,6 +193,20 @@ export class Session implements Runtime {
 
   setting(name: string): string {
     return this.showValue(name.toLowerCase()) ?? '';
+  }
+
+  setSetting(name: string, value: string, local: boolean): string {
+    this.applySetting(name, value, local);
+    return this.setting(name);
+  }
+
+  /** applySetting is SET [LOCAL]: undone by a rollback; a LOCAL one also when its transaction commits. */
+  private applySetting(name: string, value: string | undefined, local: boolean): void {
+    this.settingsBefore ??= this.settings.snapshot();
+    if (local) this.localNames.add(name);
+    else this.localNames.delete(name);
+    const changed = this.settings.set(name, value);
+    if (changed !== undefined) this.changedParameters.push(changed);
   }
 
   currval(name: string): bigint {
@@ -440,7 +461,12 @@ export class Session implements Runtime {
   private plan(p: Prepared, declared: readonly (SqlType | undefined)[]): void {
     const s = p.statement!;
     if (TXN_CONTROL.has(s.kind)) {
-      p.columns = s.kind === 'fetch' ? this.cursors.columnsOf(s) : controlColumns(s);
+      p.columns =
+        s.kind === 'fetch'
+          ? this.cursors.columnsOf(s)
+          : s.kind === 'execute'
+            ? this.prepared.get(s.name)?.columns
+            : controlColumns(s);
       p.catalogVersion = this.engine.catalog.version;
       return;
     }
@@ -511,7 +537,35 @@ export class Session implements Runtime {
         return this.cursors.fetch(s);
       case 'closeCursor':
         return this.cursors.close(s.name);
+      case 'prepare':
+        return this.prepared.prepare(s, (declared) => {
+          const inner: Prepared = {
+            text: p.text,
+            statement: s.statement,
+            paramTypes: declared,
+            columns: undefined,
+            executable: undefined,
+            catalogVersion: -1,
+          };
+          this.plan(inner, declared);
+          return inner;
+        });
+      case 'execute': {
+        const planner = new Planner(this.view, [], this.engine.system);
+        const { prepared, values } = this.prepared.argumentsOf(s, planner, this.execContext(params));
+        return this.execute(prepared, values);
+      }
+      case 'deallocate':
+        return this.prepared.deallocate(s.name);
+      case 'listen':
+        return doneCursor(s.unlisten ? 'UNLISTEN' : 'LISTEN');
       case 'discard':
+        if (this.explicit)
+          throw new SqlError(
+            SqlState.ACTIVE_SQL_TRANSACTION,
+            'DISCARD ALL cannot run inside a transaction block',
+          );
+        this.prepared.clear();
         this.cursors.close(undefined);
         this.settingsBefore ??= this.settings.snapshot();
         this.settings.resetAll();
@@ -664,11 +718,7 @@ export class Session implements Runtime {
       );
       return doneCursor('SET');
     }
-    this.settingsBefore ??= this.settings.snapshot();
-    if (s.local) this.localNames.add(s.name);
-    else this.localNames.delete(s.name);
-    const changed = this.settings.set(s.name, s.value);
-    if (changed !== undefined) this.changedParameters.push(changed);
+    this.applySetting(s.name, s.value, s.local);
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');
   }
 

@@ -56,7 +56,18 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
     ['default_transaction_read_only', { value: 'off', report: true, check: onOff }],
     ['in_hot_standby', { value: 'off', report: true, readOnly: true }],
     ['integer_datetimes', { value: 'on', report: true, readOnly: true }],
-    ['intervalstyle', { value: 'postgres', report: true }],
+    [
+      'intervalstyle',
+      {
+        value: 'postgres',
+        report: true,
+        // Intervals are written in the postgres style only: another style would print them wrongly.
+        check: (v) => {
+          if (v.toLowerCase() !== 'postgres') throw notSupported(`IntervalStyle ${v}`);
+          return 'postgres';
+        },
+      },
+    ],
     ['is_superuser', { value: 'on', report: true, readOnly: true }],
     ['server_encoding', { value: 'UTF8', report: true, readOnly: true }],
     ['server_version', { value: version, report: true, readOnly: true }],
@@ -89,7 +100,24 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
     ['statement_timeout', { value: '0' }],
     ['lock_timeout', { value: '0' }],
     ['idle_in_transaction_session_timeout', { value: '0' }],
-    ['extra_float_digits', { value: '1' }],
+    [
+      'extra_float_digits',
+      {
+        value: '1',
+        // Any value above 0 means the shortest exact output (PostgreSQL 12+), which is what shale writes.
+        check: (v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < -15 || n > 3)
+            throw new SqlError(
+              SqlState.INVALID_PARAMETER_VALUE,
+              `${v} is outside the valid range for parameter "extra_float_digits" (-15 .. 3)`,
+            );
+          if (n <= 0)
+            throw notSupported(`extra_float_digits ${n} (floats are written in their shortest exact form)`);
+          return String(n);
+        },
+      },
+    ],
     [
       'synchronous_commit',
       {

@@ -751,6 +751,17 @@ export function functionNames(): string[] {
 }
 FUNCTIONS.timezone = timezoneDef;
 
+FUNCTIONS.set_config = (types) =>
+  types.length === 3
+    ? {
+        args: [T('text'), T('text'), T('bool')],
+        result: T('text'),
+        volatile: true,
+        impl: ([name, value, local], ex) =>
+          ex.runtime.setSetting(name as string, value as string, local as boolean),
+      }
+    : undefined;
+
 FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
     ? { args: [types[0]!], result: T('regtype'), strict: false, impl: () => TYPE_INFO[types[0]!.id].oid }
@@ -921,7 +932,7 @@ const NOT_YET_SUPPORTED = new Set(
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls row_to_json json_populate_record ' +
     'jsonb_populate_record json_array_length jsonb_array_length json_extract_path jsonb_extract_path ' +
-    'json_extract_path_text jsonb_extract_path_text to_number make_interval make_timestamp make_timestamptz ' +
+    'json_extract_path_text jsonb_extract_path_text make_interval make_timestamptz ' +
     'make_time date_bin gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
     'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +

@@ -197,6 +197,21 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       );
     case 'FetchStmt':
       return fetchStatement(f);
+    case 'PrepareStmt':
+      return {
+        kind: 'prepare',
+        name: f.name as string,
+        paramTypes: list(f.argtypes).map(typeName),
+        statement: convertStatement(f.query as PgNode, _text),
+      };
+    case 'ExecuteStmt':
+      return { kind: 'execute', name: f.name as string, params: list(f.params).map(expr) };
+    case 'DeallocateStmt':
+      return { kind: 'deallocate', name: f.isall === true ? undefined : (f.name as string) };
+    case 'ListenStmt':
+      return { kind: 'listen', unlisten: false };
+    case 'UnlistenStmt':
+      return { kind: 'listen', unlisten: true };
     case 'ClosePortalStmt':
       return { kind: 'closeCursor', name: f.portalname as string | undefined };
     default:
