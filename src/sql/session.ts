@@ -23,6 +23,7 @@ import { planStatement } from './exec/plan-statement.js';
 import { prefixEnd } from './storage/key-codec.js';
 import { Cursors, type CursorOptions } from './cursors.js';
 import { PreparedStatements } from './prepared-statements.js';
+import { longIdentifierNotices } from './parse/long-identifiers.js';
 import { takePause } from './expr/pause.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
@@ -36,6 +37,8 @@ export interface Prepared {
   catalogVersion: number;
   /** sleeps: the statement calls pg_sleep. */
   sleeps?: boolean;
+  /** parseNotices: NOTICEs the parser owes (identifiers truncated), sent with the first execution. */
+  parseNotices?: string[] | undefined;
 }
 
 export interface Notice {
@@ -236,6 +239,9 @@ export class Session implements Runtime {
   }
 
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void {
+    // client_min_messages: debug5..debug1, log and notice let NOTICEs through; warning only WARNINGs.
+    const min = this.settings.get('client_min_messages').toLowerCase();
+    if (min === 'error' || (severity === 'NOTICE' && min === 'warning')) return;
     this.notices.push({ severity, code, message });
   }
 
@@ -436,6 +442,7 @@ export class Session implements Runtime {
     const p: Prepared = {
       text,
       statement,
+      parseNotices: parseNoticesOf(text),
       paramTypes: paramTypes.map((t) => t ?? sqlType('unknown')),
       columns: undefined,
       executable: undefined,
@@ -450,6 +457,7 @@ export class Session implements Runtime {
     return {
       text: ps.text,
       statement: ps.statement,
+      parseNotices: parseNoticesOf(ps.text),
       paramTypes: [],
       columns: controlColumns(ps.statement),
       executable: undefined,
@@ -484,6 +492,10 @@ export class Session implements Runtime {
   async execute(p: Prepared, params: readonly Value[]): Promise<Cursor> {
     this.notices = [];
     this.changedParameters = [];
+    if (p.parseNotices !== undefined) {
+      for (const m of p.parseNotices) this.notice('NOTICE', '42622', m);
+      p.parseNotices = undefined;
+    }
     const s = p.statement;
     if (s === undefined) return doneCursor('');
     if (this.failed && s.kind !== 'commit' && s.kind !== 'rollback' && s.kind !== 'rollbackTo')
@@ -759,6 +771,12 @@ export class Session implements Runtime {
       cache: new Map(),
     };
   }
+}
+
+/** parseNoticesOf: the parser's notices for a statement (undefined when there are none, the usual case). */
+function parseNoticesOf(text: string): string[] | undefined {
+  const notices = longIdentifierNotices(text);
+  return notices.length === 0 ? undefined : notices;
 }
 
 /** controlColumns: the result columns of SHOW and EXPLAIN (other session statements return no rows). */
