@@ -2,7 +2,7 @@
  * The expression compiler: shale's syntax tree → closures over a row, with static types decided as
  * PostgreSQL decides them (literals and parameters typed by context, numbers widened to a common type).
  */
-import { notSupported, SqlError, SqlState } from '../errors.js';
+import { SqlError, SqlState } from '../errors.js';
 import type { Expr, Literal } from '../ast.js';
 import type { Scope } from '../plan/scope.js';
 import { castValue } from '../types/cast.js';
@@ -30,7 +30,7 @@ import { isWindowFunction, refusing } from './window-functions.js';
 import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
 import { compileQuantified } from './quantified.js';
-import { compileJsonOp } from './json-ops.js';
+import { compileJsonbConcat, compileJsonOp } from './json-ops.js';
 import { compileDatetimeArith, negateIntervalValue } from './datetime-arith.js';
 import { AGGREGATES } from './aggregates.js';
 import { compileFunction } from './functions.js';
@@ -710,7 +710,8 @@ function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: num
 function compileConcat(an: Analyzer, l: Compiled, r: Compiled, lloc: number, rloc: number): Compiled {
   if (arrayElement(l.type.id) !== undefined || arrayElement(r.type.id) !== undefined)
     return compileArrayConcat(an, l, r, lloc);
-  if (l.type.id === 'jsonb' && r.type.id === 'jsonb') throw notSupported('jsonb || jsonb', lloc + 1);
+  const jsonb = compileJsonbConcat(an, l, r, lloc);
+  if (jsonb !== undefined) return jsonb;
   if (l.type.id === 'bytea' && r.type.id === 'bytea')
     return strictBinary(sqlType('bytea'), l, r, (x, y) => Buffer.concat([x as Uint8Array, y as Uint8Array]));
   const a = isUntyped(l) ? coerce(an, l, TEXT, 'implicit', lloc) : l;

@@ -3,6 +3,7 @@
  * argument types, NULL handling (strict: any NULL argument gives NULL unless noted) and errors.
  */
 import { timezoneDef } from './time-zones.js';
+import { JSONB_EDIT_FUNCTIONS } from './jsonb-edit.js';
 import { owePause } from './pause.js';
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { castValue } from '../types/cast.js';
@@ -743,6 +744,7 @@ Object.assign(
   MATH_FUNCTIONS,
   TO_CHAR_FUNCTIONS,
   JSON_BUILD_FUNCTIONS,
+  JSONB_EDIT_FUNCTIONS,
 );
 
 /** functionNames lists the scalar functions shale has, sorted (pg_proc). */

@@ -70,6 +70,15 @@ export class Scope {
       }
       depth++;
     }
+    // A bare name that is a FROM item's is a whole-row reference (row_to_json(t)): shale has no row values.
+    if (table === undefined && this.hasTable(name))
+      throw new SqlError(
+        SqlState.FEATURE_NOT_SUPPORTED,
+        `whole-row references ("${name}") are not supported`,
+        {
+          position: loc + 1,
+        },
+      );
     if (table !== undefined && !this.hasTable(table))
       throw new SqlError(SqlState.UNDEFINED_TABLE, `missing FROM-clause entry for table "${table}"`, {
         position: loc + 1,
