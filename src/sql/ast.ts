@@ -233,6 +233,8 @@ export interface Cte {
   readonly recursive?: boolean;
   /** dml: a data-modifying WITH query (INSERT, UPDATE or DELETE ... RETURNING); `query` is then unused. */
   readonly dml?: Statement;
+  /** materialized: AS MATERIALIZED (true) or AS NOT MATERIALIZED (false): computed once, or per reference. */
+  readonly materialized?: boolean;
 }
 
 /** Select is a query: a plain SELECT, VALUES, or a set operation of two queries. */
@@ -320,6 +322,8 @@ export type Statement =
   | { readonly kind: 'query'; readonly query: Select }
   | {
       readonly kind: 'insert';
+      /** with: WITH queries the statement may read (data-modifying ones run first). */
+      readonly with?: readonly Cte[];
       readonly table: TableRef;
       readonly columns: readonly string[];
       /** columnLocs: where each name of the column list is (for error positions). */
@@ -333,6 +337,7 @@ export type Statement =
     }
   | {
       readonly kind: 'update';
+      readonly with?: readonly Cte[];
       readonly table: TableRef;
       readonly set: readonly Assignment[];
       readonly from: readonly FromItem[];
@@ -341,6 +346,7 @@ export type Statement =
     }
   | {
       readonly kind: 'delete';
+      readonly with?: readonly Cte[];
       readonly table: TableRef;
       readonly using: readonly FromItem[];
       readonly where: Expr | undefined;

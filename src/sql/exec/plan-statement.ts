@@ -2,7 +2,7 @@
  * planStatement turns a data statement (a query, INSERT, UPDATE, DELETE, or DDL) into an Executable.
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
-import type { Select, Statement } from '../ast.js';
+import type { Cte, Select, Statement } from '../ast.js';
 import type { ExecContext } from '../expr/context.js';
 import { collect, matching, relock } from './update-delete.js';
 import { mentionsTable, type Planner } from '../plan/planner.js';
@@ -90,7 +90,7 @@ interface DmlPlan extends Plan {
   prime(ex: ExecContext): Promise<void>;
 }
 
-function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
+function dmlPlan(planner: Planner, d: Statement, outer: { readonly with: readonly Cte[] }): DmlPlan {
   if (d.kind !== 'insert' && d.kind !== 'update' && d.kind !== 'delete')
     throw new SqlError(SqlState.INTERNAL_ERROR, `not a data-modifying statement: ${d.kind}`);
   const t = targetTable(planner, d.table.name, d.table.schema, d.table.loc);
@@ -124,6 +124,8 @@ function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
 }
 
 export function planStatement(planner: Planner, s: Statement): Executable {
+  if ((s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete') && s.with !== undefined)
+    return planWithDml(planner, s);
   switch (s.kind) {
     case 'declareCursor':
       return planDeclareCursor(planner, s);
@@ -201,6 +203,30 @@ export function planStatement(planner: Planner, s: Statement): Executable {
     default:
       throw new SqlError(SqlState.INTERNAL_ERROR, `statement ${s.kind} is not planned`);
   }
+}
+
+/**
+ * planWithDml plans INSERT, UPDATE or DELETE with a WITH clause: its queries are in scope while the
+ * statement is planned, and its data-modifying ones run first (each once), as for a query.
+ */
+function planWithDml(
+  planner: Planner,
+  s: Extract<Statement, { kind: 'insert' | 'update' | 'delete' }>,
+): Executable {
+  const ctes = s.with!;
+  const main = { ...s, with: undefined };
+  const outer = { ...main, with: ctes };
+  planner.planDml = (d) => dmlPlan(planner, d, outer);
+  const e = planner.withCtes(ctes, () => planStatement(planner, main));
+  const dml = planner.dmlPlans as DmlPlan[];
+  return {
+    ...e,
+    writes: true,
+    run: async (ex) => {
+      for (const p of dml) await p.prime(ex);
+      return e.run(ex);
+    },
+  };
 }
 
 /** planDeclareCursor plans DECLARE ... CURSOR FOR query: running it starts the query and keeps it open. */

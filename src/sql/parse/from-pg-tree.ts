@@ -70,9 +70,9 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'InsertStmt':
       return convertInsert(f);
     case 'UpdateStmt':
-      if (f.withClause !== undefined) throw notSupported('WITH in UPDATE');
       return {
         kind: 'update',
+        ...withOf(f),
         table: rangeVar(f.relation),
         set: list(f.targetList).flatMap(assignment),
         from: list(f.fromClause).map(fromItem),
@@ -80,9 +80,9 @@ export function convertStatement(n: PgNode, _text: string): Statement {
         returning: returningList(f),
       };
     case 'DeleteStmt':
-      if (f.withClause !== undefined) throw notSupported('WITH in DELETE');
       return {
         kind: 'delete',
+        ...withOf(f),
         table: rangeVar(f.relation),
         using: list(f.usingClause).map(fromItem),
         where: optExpr(f.whereClause),
@@ -334,17 +334,29 @@ function lockingOf(x: unknown): 'update' | 'share' | undefined {
   return mode;
 }
 
+/** withOf: the WITH clause of an INSERT, UPDATE or DELETE, when it has one. */
+function withOf(f: Fields): { with?: Cte[] } {
+  return f.withClause === undefined ? {} : { with: convertWith(f.withClause) };
+}
+
 function convertWith(x: unknown): Cte[] {
   if (x === undefined) return [];
   const w = x as Fields;
   const recursive = w.recursive === true;
   return list(w.ctes).map((c): Cte => {
     const [, f] = nodeType(c);
-    if (f.ctematerialized !== undefined && f.ctematerialized !== 'CTEMaterializeDefault')
-      throw notSupported('MATERIALIZED / NOT MATERIALIZED');
     if (f.search_clause !== undefined || f.cycle_clause !== undefined) throw notSupported('SEARCH and CYCLE');
     const [qt, q] = nodeType(f.ctequery as PgNode);
-    const base = { name: f.ctename as string, columns: names(f.aliascolnames), recursive };
+    const base = {
+      name: f.ctename as string,
+      columns: names(f.aliascolnames),
+      recursive,
+      ...(f.ctematerialized === 'CTEMaterializeAlways'
+        ? { materialized: true }
+        : f.ctematerialized === 'CTEMaterializeNever'
+          ? { materialized: false }
+          : {}),
+    };
     if (qt === 'InsertStmt' || qt === 'UpdateStmt' || qt === 'DeleteStmt') {
       const dml = convertStatement(f.ctequery as PgNode, '');
       const empty: Select = {
@@ -453,7 +465,6 @@ function fromItem(n: PgNode): FromItem {
 }
 
 function convertInsert(f: Fields): Statement {
-  if (f.withClause !== undefined) throw notSupported('WITH in INSERT');
   const sel = f.selectStmt as PgNode | undefined;
   let onConflict: OnConflict | undefined;
   const oc = f.onConflictClause as Fields | undefined;
@@ -473,6 +484,7 @@ function convertInsert(f: Fields): Statement {
   }
   return {
     kind: 'insert',
+    ...withOf(f),
     table: rangeVar(f.relation),
     columns: list(f.cols).map((c) => {
       const [, cf] = nodeType(c);

@@ -120,6 +120,21 @@ export class Planner implements Analyzer {
     }
   }
 
+  /** withCtes plans a WITH clause and runs `fn` with its queries in scope (WITH on INSERT, UPDATE, DELETE). */
+  withCtes<T>(ctes: readonly Cte[], fn: () => T): T {
+    this.queryDepth++;
+    try {
+      this.ctes.push(this.planCtes(ctes, undefined));
+      try {
+        return fn();
+      } finally {
+        this.ctes.pop();
+      }
+    } finally {
+      this.queryDepth--;
+    }
+  }
+
   private planCtes(ctes: readonly Cte[], outer: Scope | undefined): Map<string, Plan> {
     const m = new Map<string, Plan>();
     this.ctes.push(m);
@@ -140,7 +155,11 @@ export class Planner implements Analyzer {
         } else if (c.recursive === true && mentionsTable(c.query, c.name)) {
           p = this.planRecursive(c, m, outer);
           materialize = false; // rows are produced as they are found (a LIMIT may stop an endless one)
-        } else p = this.planQuery(c.query, outer);
+        } else {
+          p = this.planQuery(c.query, outer);
+          // NOT MATERIALIZED: computed per reference, as PostgreSQL's inlining (volatile functions differ).
+          if (c.materialized === false) materialize = false;
+        }
         if (c.columns.length > p.columns.length)
           throw new SqlError(
             SqlState.INVALID_COLUMN_REFERENCE,
