@@ -284,6 +284,8 @@ export interface ColumnDef {
   readonly default: Expr | undefined;
   /** identity: GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
   readonly identity?: 'always' | 'byDefault' | undefined;
+  /** generated: GENERATED ALWAYS AS (expr) STORED. */
+  readonly generated?: Expr | undefined;
   /** constraint names given with CONSTRAINT name (undefined: PostgreSQL's generated name). */
   readonly primaryKeyName?: string | undefined;
   readonly uniqueName?: string | undefined;

@@ -47,6 +47,11 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
   // VALUE replaces the given values of identity columns with the sequence's.
   const identityTarget = (i: number): boolean => {
     const c = table.columns[targets[i]!]!;
+    // A generated column takes only DEFAULT (its value is computed when the row is written).
+    if (c.generated !== undefined)
+      throw new SqlError('428C9', `cannot insert a non-DEFAULT value into column "${c.name}"`, {
+        detail: `Column "${c.name}" is a generated column.`,
+      });
     if (c.identity === undefined) return false;
     if (s.overriding === 'user') return true;
     if (c.identity === 'always' && s.overriding !== 'system')

@@ -552,6 +552,7 @@ function columnDef(f: Fields): ColumnDef {
   let unique = false;
   let dflt: Expr | undefined;
   let identity: 'always' | 'byDefault' | undefined;
+  let generated: Expr | undefined;
   let primaryKeyName: string | undefined;
   let uniqueName: string | undefined;
   const checks: CheckConstraint[] = [];
@@ -578,6 +579,9 @@ function columnDef(f: Fields): ColumnDef {
       case 'CONSTR_CHECK':
         checks.push(checkConstraint(cf));
         break;
+      case 'CONSTR_GENERATED':
+        generated = expr(cf.raw_expr);
+        break;
       case 'CONSTR_IDENTITY':
         if (list(cf.options).length > 0) throw notSupported('identity sequence options');
         identity = cf.generated_when === 'a' ? 'always' : 'byDefault';
@@ -595,6 +599,7 @@ function columnDef(f: Fields): ColumnDef {
     unique,
     default: dflt,
     identity,
+    ...(generated !== undefined ? { generated } : {}),
     primaryKeyName,
     uniqueName,
     checks,
