@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pg from 'pg';
-import { startServer } from '../support/sql-server.js';
-import { postgresAvailable, startPostgres, withFreshDatabase } from '../support/postgres.js';
+import { ORACLE_SKIP, withPostgres, withShale } from '../support/sql-clients.js';
 
 const SEED = Number(process.env.SEED ?? 16_2037);
 
@@ -127,7 +126,8 @@ async function checkMoves(client: pg.Client): Promise<void> {
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 0, max: 6 }), fc.array(op, { maxLength: 12 }), async (size, ops) => {
       await client.query('DELETE FROM cm');
-      if (size > 0) await client.query('INSERT INTO cm SELECT g FROM generate_series(1, $1::int) AS g', [size]);
+      if (size > 0)
+        await client.query('INSERT INTO cm SELECT g FROM generate_series(1, $1::int) AS g', [size]);
       await client.query('BEGIN');
       try {
         await client.query('DECLARE c SCROLL CURSOR FOR SELECT i FROM cm ORDER BY i');
@@ -146,37 +146,7 @@ async function checkMoves(client: pg.Client): Promise<void> {
   );
 }
 
-test(`FETCH and MOVE match the model (seed ${SEED})`, async () => {
-  const server = await startServer();
-  const client = new pg.Client({ host: server.host, port: server.port, user: 'tester', database: 'shale' });
-  await client.connect();
-  try {
-    await checkMoves(client);
-  } finally {
-    await client.end();
-    await server.stop();
-  }
-});
+test(`FETCH and MOVE match the model (seed ${SEED})`, () => withShale(checkMoves));
 
 // The model itself against PostgreSQL 15 (npm run slt:check), so that shale and the model cannot share a mistake.
-const oracle = process.env.SHALE_SLT_ORACLE === '1' && postgresAvailable();
-test(
-  'the FETCH model matches PostgreSQL 15',
-  { skip: !oracle && 'set SHALE_SLT_ORACLE=1 with PostgreSQL 15' },
-  async () => {
-    const pgServer = await startPostgres();
-    try {
-      await withFreshDatabase(pgServer, async (params) => {
-        const client = new pg.Client(params);
-        await client.connect();
-        try {
-          await checkMoves(client);
-        } finally {
-          await client.end();
-        }
-      });
-    } finally {
-      await pgServer.stop();
-    }
-  },
-);
+test('the FETCH model matches PostgreSQL 15', { skip: ORACLE_SKIP }, () => withPostgres(checkMoves));

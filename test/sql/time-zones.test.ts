@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pg from 'pg';
-import { startServer } from '../support/sql-server.js';
-import { postgresAvailable, startPostgres, withFreshDatabase } from '../support/postgres.js';
+import { ORACLE_SKIP, withPostgres, withShale } from '../support/sql-clients.js';
 
 const SEED = Number(process.env.SEED ?? 16_2041);
 
@@ -43,11 +42,8 @@ const BOTH_WAYS =
   'SELECT ($1::timestamptz AT TIME ZONE $2)::text, (($1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2)::text, ' +
   '($1::timestamptz::timestamp AT TIME ZONE $2)::text';
 
-test(`a wall-clock time names the instant it came from (seed ${SEED})`, async () => {
-  const server = await startServer();
-  const client = new pg.Client({ host: server.host, port: server.port, user: 'tester', database: 'shale' });
-  await client.connect();
-  try {
+test(`a wall-clock time names the instant it came from (seed ${SEED})`, () =>
+  withShale(async (client) => {
     await fc.assert(
       fc.asyncProperty(instant, fc.constantFrom(...ZONES), async (t, zone) => {
         const [, back] = await asText(client, BOTH_WAYS, [iso(t), zone]);
@@ -60,41 +56,18 @@ test(`a wall-clock time names the instant it came from (seed ${SEED})`, async ()
       }),
       { seed: SEED, numRuns: 300 },
     );
-  } finally {
-    await client.end();
-    await server.stop();
-  }
-});
+  }));
 
-const oracle = process.env.SHALE_SLT_ORACLE === '1' && postgresAvailable();
-test(
-  'AT TIME ZONE agrees with PostgreSQL 15',
-  { skip: !oracle && 'set SHALE_SLT_ORACLE=1 with PostgreSQL 15' },
-  async () => {
-    const server = await startServer();
-    const shale = new pg.Client({ host: server.host, port: server.port, user: 'tester', database: 'shale' });
-    await shale.connect();
-    const pgServer = await startPostgres();
-    try {
-      await withFreshDatabase(pgServer, async (params) => {
-        const postgres = new pg.Client(params);
-        await postgres.connect();
-        try {
-          await fc.assert(
-            fc.asyncProperty(instant, fc.constantFrom(...ZONES), async (t, zone) => {
-              const args = [iso(t), zone];
-              assert.deepEqual(await asText(shale, BOTH_WAYS, args), await asText(postgres, BOTH_WAYS, args));
-            }),
-            { seed: SEED, numRuns: 500 },
-          );
-        } finally {
-          await postgres.end();
-        }
-      });
-    } finally {
-      await pgServer.stop();
-      await shale.end();
-      await server.stop();
-    }
-  },
+test('AT TIME ZONE agrees with PostgreSQL 15', { skip: ORACLE_SKIP }, () =>
+  withShale((shale) =>
+    withPostgres(async (postgres) => {
+      await fc.assert(
+        fc.asyncProperty(instant, fc.constantFrom(...ZONES), async (t, zone) => {
+          const args = [iso(t), zone];
+          assert.deepEqual(await asText(shale, BOTH_WAYS, args), await asText(postgres, BOTH_WAYS, args));
+        }),
+        { seed: SEED, numRuns: 500 },
+      );
+    }),
+  ),
 );

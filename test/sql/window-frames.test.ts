@@ -10,8 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pg from 'pg';
-import { startServer } from '../support/sql-server.js';
-import { postgresAvailable, startPostgres, withFreshDatabase } from '../support/postgres.js';
+import { ORACLE_SKIP, withPostgres, withShale } from '../support/sql-clients.js';
 
 const SEED = Number(process.env.SEED ?? 16_2031);
 
@@ -193,37 +192,7 @@ async function checkFrames(client: pg.Client): Promise<void> {
   );
 }
 
-test(`window frames match the model (seed ${SEED})`, async () => {
-  const server = await startServer();
-  const client = new pg.Client({ host: server.host, port: server.port, user: 'tester', database: 'shale' });
-  await client.connect();
-  try {
-    await checkFrames(client);
-  } finally {
-    await client.end();
-    await server.stop();
-  }
-});
+test(`window frames match the model (seed ${SEED})`, () => withShale(checkFrames));
 
 // The model itself against PostgreSQL 15 (npm run slt:check), so that shale and the model cannot share a mistake.
-const oracle = process.env.SHALE_SLT_ORACLE === '1' && postgresAvailable();
-test(
-  'the window frame model matches PostgreSQL 15',
-  { skip: !oracle && 'set SHALE_SLT_ORACLE=1 with PostgreSQL 15' },
-  async () => {
-    const pgServer = await startPostgres();
-    try {
-      await withFreshDatabase(pgServer, async (params) => {
-        const client = new pg.Client(params);
-        await client.connect();
-        try {
-          await checkFrames(client);
-        } finally {
-          await client.end();
-        }
-      });
-    } finally {
-      await pgServer.stop();
-    }
-  },
-);
+test('the window frame model matches PostgreSQL 15', { skip: ORACLE_SKIP }, () => withPostgres(checkFrames));
