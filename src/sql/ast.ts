@@ -83,6 +83,8 @@ export type Expr =
       readonly filter?: Expr;
       /** orderBy: ORDER BY inside an aggregate's arguments. */
       readonly orderBy?: readonly SortKey[];
+      /** over: OVER (...): a window function call, or an aggregate computed over a window. */
+      readonly over?: WindowSpec;
       readonly loc: number;
     }
   | {
@@ -149,6 +151,37 @@ export interface SortKey {
   readonly nullsFirst: boolean | undefined;
 }
 
+/**
+ * WindowSpec is a window as written after OVER or in a WINDOW clause. `ref` names another window: `OVER w`
+ * uses it as it is (`copy` false); `OVER (w ORDER BY ...)` and `WINDOW x AS (w ...)` copy and extend it.
+ */
+export interface WindowSpec {
+  readonly ref: { readonly name: string; readonly copy: boolean } | undefined;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly SortKey[];
+  /** frame: undefined for the default (RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW). */
+  readonly frame: WindowFrame | undefined;
+  readonly loc: number;
+}
+
+/** WindowFrame is a frame clause: ROWS, RANGE or GROUPS between two bounds, with an EXCLUDE option. */
+export interface WindowFrame {
+  readonly mode: 'rows' | 'range' | 'groups';
+  readonly start: FrameBound;
+  readonly end: FrameBound;
+  readonly exclude: 'none' | 'current' | 'group' | 'ties';
+}
+
+export type FrameBound =
+  | { readonly kind: 'unboundedPreceding' | 'unboundedFollowing' | 'currentRow' }
+  | { readonly kind: 'preceding' | 'following'; readonly offset: Expr };
+
+/** NamedWindow is one entry of a WINDOW clause. */
+export interface NamedWindow {
+  readonly name: string;
+  readonly spec: WindowSpec;
+}
+
 export interface TableRef {
   readonly kind: 'table';
   readonly schema: string | undefined;
@@ -200,6 +233,8 @@ export interface Cte {
   readonly recursive?: boolean;
   /** dml: a data-modifying WITH query (INSERT, UPDATE or DELETE ... RETURNING); `query` is then unused. */
   readonly dml?: Statement;
+  /** materialized: AS MATERIALIZED (true) or AS NOT MATERIALIZED (false): computed once, or per reference. */
+  readonly materialized?: boolean;
 }
 
 /** Select is a query: a plain SELECT, VALUES, or a set operation of two queries. */
@@ -233,6 +268,8 @@ export interface SimpleSelect extends QueryTail {
   readonly where: Expr | undefined;
   readonly groupBy: readonly Expr[];
   readonly having: Expr | undefined;
+  /** windows: the WINDOW clause. */
+  readonly windows?: readonly NamedWindow[];
 }
 
 export interface ValuesSelect extends QueryTail {
@@ -257,6 +294,8 @@ export interface ColumnDef {
   readonly default: Expr | undefined;
   /** identity: GENERATED ALWAYS / BY DEFAULT AS IDENTITY. */
   readonly identity?: 'always' | 'byDefault' | undefined;
+  /** generated: GENERATED ALWAYS AS (expr) STORED. */
+  readonly generated?: Expr | undefined;
   /** constraint names given with CONSTRAINT name (undefined: PostgreSQL's generated name). */
   readonly primaryKeyName?: string | undefined;
   readonly uniqueName?: string | undefined;
@@ -285,6 +324,8 @@ export interface Assignment {
 export interface OnConflict {
   readonly action: 'nothing' | 'update';
   readonly target: readonly string[];
+  /** constraint: ON CONFLICT ON CONSTRAINT name (then target is empty). */
+  readonly constraint?: string;
   readonly set: readonly Assignment[];
   readonly where: Expr | undefined;
 }
@@ -293,6 +334,8 @@ export type Statement =
   | { readonly kind: 'query'; readonly query: Select }
   | {
       readonly kind: 'insert';
+      /** with: WITH queries the statement may read (data-modifying ones run first). */
+      readonly with?: readonly Cte[];
       readonly table: TableRef;
       readonly columns: readonly string[];
       /** columnLocs: where each name of the column list is (for error positions). */
@@ -306,6 +349,7 @@ export type Statement =
     }
   | {
       readonly kind: 'update';
+      readonly with?: readonly Cte[];
       readonly table: TableRef;
       readonly set: readonly Assignment[];
       readonly from: readonly FromItem[];
@@ -314,6 +358,7 @@ export type Statement =
     }
   | {
       readonly kind: 'delete';
+      readonly with?: readonly Cte[];
       readonly table: TableRef;
       readonly using: readonly FromItem[];
       readonly where: Expr | undefined;
@@ -431,7 +476,40 @@ export type Statement =
       readonly command: 'vacuum' | 'analyze' | 'checkpoint' | 'compact';
       readonly tables: readonly TableRef[];
     }
-  | { readonly kind: 'discard' };
+  | { readonly kind: 'discard' }
+  | {
+      readonly kind: 'declareCursor';
+      readonly name: string;
+      readonly query: Select;
+      /** hold: WITH HOLD (the cursor outlives the transaction that declares it). */
+      readonly hold: boolean;
+      /** scroll: SCROLL (true), NO SCROLL (false) or neither (undefined). */
+      readonly scroll: boolean | undefined;
+    }
+  | {
+      readonly kind: 'fetch';
+      readonly name: string;
+      /** direction: FORWARD/BACKWARD move `count` rows; ABSOLUTE/RELATIVE go to one row. */
+      readonly direction: 'forward' | 'backward' | 'absolute' | 'relative';
+      /** count: rows to move, or the row to go to; Infinity for ALL. */
+      readonly count: number;
+      /** move: MOVE (counts rows instead of returning them). */
+      readonly move: boolean;
+    }
+  /** prepare: PREPARE name [(types)] AS statement. */
+  | {
+      readonly kind: 'prepare';
+      readonly name: string;
+      readonly paramTypes: readonly TypeName[];
+      readonly statement: Statement;
+    }
+  | { readonly kind: 'execute'; readonly name: string; readonly params: readonly Expr[] }
+  /** deallocate: DEALLOCATE name, or DEALLOCATE ALL (name undefined). */
+  | { readonly kind: 'deallocate'; readonly name: string | undefined }
+  /** listen: LISTEN / UNLISTEN, accepted (shale sends no notifications). */
+  | { readonly kind: 'listen'; readonly unlisten: boolean }
+  /** closeCursor: CLOSE name, or CLOSE ALL (name undefined). */
+  | { readonly kind: 'closeCursor'; readonly name: string | undefined };
 
 /** SequenceOptions: the options of CREATE / ALTER SEQUENCE shale implements. */
 export interface SequenceOptions {

@@ -3,6 +3,9 @@
  * catalog as the session's transaction sees it.
  */
 import type { CatalogView } from './catalog/catalog.js';
+import type { CursorOptions } from './cursors.js';
+import type { Cursor } from './exec/executable.js';
+import type { ColumnInfo } from './plan/scope.js';
 
 export interface SessionInfo {
   readonly user: string;
@@ -23,6 +26,8 @@ export interface Runtime {
   serialSequence(table: string, column: string): string | null;
   /** setting: current_setting(). */
   setting(name: string): string;
+  /** setSetting: set_config(name, value, is_local); returns the new value. */
+  setSetting(name: string, value: string, local: boolean): string;
   /** nextSequenceValue: by sequence id (serial defaults and hidden row ids). */
   nextSequenceValue(id: number): bigint;
   /** nextSerialValue: the next value of a serial column's sequence (sets currval and lastval). */
@@ -40,4 +45,6 @@ export interface Runtime {
    * was cancelled or ran past its deadline, and throws 57014 when so.
    */
   tick(): void;
+  /** declareCursor keeps a started query as the session's cursor `name` (DECLARE ... CURSOR). */
+  declareCursor(name: string, columns: readonly ColumnInfo[], source: Cursor, options: CursorOptions): void;
 }

@@ -21,6 +21,10 @@ import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
 import { planStatement } from './exec/plan-statement.js';
 import { prefixEnd } from './storage/key-codec.js';
+import { Cursors, type CursorOptions } from './cursors.js';
+import { PreparedStatements } from './prepared-statements.js';
+import { longIdentifierNotices } from './parse/long-identifiers.js';
+import { takePause } from './expr/pause.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
 export interface Prepared {
@@ -31,6 +35,10 @@ export interface Prepared {
   columns: readonly ColumnInfo[] | undefined;
   executable: Executable | undefined;
   catalogVersion: number;
+  /** sleeps: the statement calls pg_sleep. */
+  sleeps?: boolean;
+  /** parseNotices: NOTICEs the parser owes (identifiers truncated), sent with the first execution. */
+  parseNotices?: string[] | undefined;
 }
 
 export interface Notice {
@@ -55,6 +63,12 @@ const TXN_CONTROL = new Set([
   'admin',
   'copy',
   'explain',
+  'fetch',
+  'closeCursor',
+  'prepare',
+  'execute',
+  'deallocate',
+  'listen',
 ]);
 
 const INT8_MAX = 2n ** 63n - 1n;
@@ -85,9 +99,17 @@ export class Session implements Runtime {
   }[] = [];
   /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */
   private settingsBefore: SettingsSnapshot | undefined;
+  /** localNames: parameters SET LOCAL in this transaction, restored from settingsBefore when it ends. */
+  private readonly localNames = new Set<string>();
   notices: Notice[] = [];
   /** changedParameters: ParameterStatus to send after the current statement. */
   changedParameters: { name: string; value: string }[] = [];
+  /** cursors: the SQL-level cursors (DECLARE ... CURSOR). */
+  readonly cursors = new Cursors();
+  /** prepared: the SQL-level prepared statements (PREPARE ... AS). */
+  private readonly prepared = new PreparedStatements<Prepared>();
+  /** implicitBlock: running a simple query of several statements (one implicit transaction block). */
+  private implicitBlock = false;
 
   constructor(
     readonly engine: SqlEngine,
@@ -176,6 +198,20 @@ export class Session implements Runtime {
     return this.showValue(name.toLowerCase()) ?? '';
   }
 
+  setSetting(name: string, value: string, local: boolean): string {
+    this.applySetting(name, value, local);
+    return this.setting(name);
+  }
+
+  /** applySetting is SET [LOCAL]: undone by a rollback; a LOCAL one also when its transaction commits. */
+  private applySetting(name: string, value: string | undefined, local: boolean): void {
+    this.settingsBefore ??= this.settings.snapshot();
+    if (local) this.localNames.add(name);
+    else this.localNames.delete(name);
+    const changed = this.settings.set(name, value);
+    if (changed !== undefined) this.changedParameters.push(changed);
+  }
+
   currval(name: string): bigint {
     this.findSequence(name);
     name = name.replace(/^public\./, '');
@@ -203,7 +239,15 @@ export class Session implements Runtime {
   }
 
   notice(severity: 'WARNING' | 'NOTICE', code: string, message: string): void {
+    // client_min_messages: debug5..debug1, log and notice let NOTICEs through; warning only WARNINGs.
+    const min = this.settings.get('client_min_messages').toLowerCase();
+    if (min === 'error' || (severity === 'NOTICE' && min === 'warning')) return;
     this.notices.push({ severity, code, message });
+  }
+
+  declareCursor(name: string, columns: readonly ColumnInfo[], source: Cursor, options: CursorOptions): void {
+    // PostgreSQL counts a multi-statement simple query as a transaction block here.
+    this.cursors.declare(name, columns, source, options, this.explicit || this.implicitBlock);
   }
 
   // Interrupts: statement timeout and cancellation --------------------------------------------------------
@@ -297,12 +341,34 @@ export class Session implements Runtime {
 
   /** finishImplicit ends an implicit transaction block (at Sync, or the end of a simple query). */
   async finishImplicit(): Promise<void> {
+    this.implicitBlock = false;
     if (this.explicit) return;
     if (this.failed) {
       this.rollbackNow();
       return;
     }
-    await this.commitNow();
+    await this.commitWithCursors();
+  }
+
+  /**
+   * commitWithCursors commits; WITH HOLD cursors first read the rest of their rows (their iterators end
+   * with the transaction), and the transaction's other cursors end with it.
+   */
+  private async commitWithCursors(): Promise<void> {
+    if (this.cursors.size === 0) return this.commitNow();
+    try {
+      this.cursors.materialize(true);
+    } catch (err) {
+      this.rollbackNow();
+      throw err;
+    }
+    try {
+      await this.commitNow();
+    } catch (err) {
+      this.cursors.endTransaction(false);
+      throw err;
+    }
+    this.cursors.endTransaction(true);
   }
 
   /** fail records an error: an explicit transaction enters the aborted state; an implicit one rolls back. */
@@ -355,6 +421,7 @@ export class Session implements Runtime {
   }
 
   private rollbackNow(): void {
+    if (this.cursors.size > 0) this.cursors.endTransaction(false);
     this.txn?.abortIfOpen();
     if (this.settingsBefore !== undefined)
       this.changedParameters.push(...this.settings.restore(this.settingsBefore));
@@ -362,6 +429,11 @@ export class Session implements Runtime {
   }
 
   private resetTxn(): void {
+    if (this.localNames.size > 0) {
+      if (this.settingsBefore !== undefined)
+        this.changedParameters.push(...this.settings.restoreOnly(this.settingsBefore, this.localNames));
+      this.localNames.clear();
+    }
     this.txn = undefined;
     this.settingsBefore = undefined;
     this.explicit = false;
@@ -384,7 +456,9 @@ export class Session implements Runtime {
 
   /** parseSimple splits a simple-protocol query string into its statements. */
   parseSimple(text: string): readonly ParsedStatement[] {
-    return parse(text);
+    const statements = parse(text);
+    this.implicitBlock = statements.length > 1;
+    return statements;
   }
 
   /** prepare parses one statement and plans it (extended protocol Parse). */
@@ -396,6 +470,7 @@ export class Session implements Runtime {
     const p: Prepared = {
       text,
       statement,
+      parseNotices: parseNoticesOf(text),
       paramTypes: paramTypes.map((t) => t ?? sqlType('unknown')),
       columns: undefined,
       executable: undefined,
@@ -410,6 +485,7 @@ export class Session implements Runtime {
     return {
       text: ps.text,
       statement: ps.statement,
+      parseNotices: parseNoticesOf(ps.text),
       paramTypes: [],
       columns: controlColumns(ps.statement),
       executable: undefined,
@@ -421,7 +497,12 @@ export class Session implements Runtime {
   private plan(p: Prepared, declared: readonly (SqlType | undefined)[]): void {
     const s = p.statement!;
     if (TXN_CONTROL.has(s.kind)) {
-      p.columns = controlColumns(s);
+      p.columns =
+        s.kind === 'fetch'
+          ? this.cursors.columnsOf(s)
+          : s.kind === 'execute'
+            ? this.prepared.get(s.name)?.columns
+            : controlColumns(s);
       p.catalogVersion = this.engine.catalog.version;
       return;
     }
@@ -429,6 +510,7 @@ export class Session implements Runtime {
     const planner = new Planner(this.view, declared, this.engine.system);
     const exe = planStatement(planner, s);
     p.executable = exe;
+    p.sleeps = planner.sleeps;
     p.columns = exe.columns;
     p.paramTypes = [...exe.paramTypes];
     p.catalogVersion = this.view.changes.size > 0 ? -1 : this.engine.catalog.version;
@@ -438,6 +520,10 @@ export class Session implements Runtime {
   async execute(p: Prepared, params: readonly Value[]): Promise<Cursor> {
     this.notices = [];
     this.changedParameters = [];
+    if (p.parseNotices !== undefined) {
+      for (const m of p.parseNotices) this.notice('NOTICE', '42622', m);
+      p.parseNotices = undefined;
+    }
     const s = p.statement;
     if (s === undefined) return doneCursor('');
     if (this.failed && s.kind !== 'commit' && s.kind !== 'rollback' && s.kind !== 'rollbackTo')
@@ -468,7 +554,7 @@ export class Session implements Runtime {
           this.rollbackNow();
           return doneCursor('ROLLBACK');
         }
-        await this.commitNow();
+        await this.commitWithCursors();
         return doneCursor('COMMIT');
       }
       case 'rollback':
@@ -487,7 +573,40 @@ export class Session implements Runtime {
         if (v === undefined) throw notSupported('SHOW ALL');
         return doneCursor('SHOW', p.columns, [[v]]);
       }
+      case 'fetch':
+        return this.cursors.fetch(s);
+      case 'closeCursor':
+        return this.cursors.close(s.name);
+      case 'prepare':
+        return this.prepared.prepare(s, (declared) => {
+          const inner: Prepared = {
+            text: p.text,
+            statement: s.statement,
+            paramTypes: declared,
+            columns: undefined,
+            executable: undefined,
+            catalogVersion: -1,
+          };
+          this.plan(inner, declared);
+          return inner;
+        });
+      case 'execute': {
+        const planner = new Planner(this.view, [], this.engine.system);
+        const { prepared, values } = this.prepared.argumentsOf(s, planner, this.execContext(params));
+        return this.execute(prepared, values);
+      }
+      case 'deallocate':
+        return this.prepared.deallocate(s.name);
+      case 'listen':
+        return doneCursor(s.unlisten ? 'UNLISTEN' : 'LISTEN');
       case 'discard':
+        if (this.explicit)
+          throw new SqlError(
+            SqlState.ACTIVE_SQL_TRANSACTION,
+            'DISCARD ALL cannot run inside a transaction block',
+          );
+        this.prepared.clear();
+        this.cursors.close(undefined);
         this.settingsBefore ??= this.settings.snapshot();
         this.settings.resetAll();
         return doneCursor('DISCARD ALL');
@@ -525,6 +644,8 @@ export class Session implements Runtime {
         `cannot execute ${statementTag(s)} in a read-only transaction`,
       );
     const tx = this.transaction();
+    // Open cursors keep the rows of their snapshot: read them before a write or a newer snapshot.
+    if (this.cursors.size > 0 && (exe.writes || this.readCommitted)) this.cursors.materialize();
     if (this.readCommitted) tx.refreshReadSnapshot();
     const ex: ExecContext = {
       txn: tx,
@@ -536,10 +657,31 @@ export class Session implements Runtime {
       lockRows: this.readCommitted,
     };
     try {
-      return await exe.run(ex);
+      const cursor = await exe.run(ex);
+      return p.sleeps === true ? await this.sleepThrough(cursor, ex) : cursor;
     } catch (err) {
       throw engineError(err);
     }
+  }
+
+  /**
+   * sleepThrough runs a statement that calls pg_sleep to the end, then waits out the time its rows asked
+   * for, in slices that let other connections run and check the statement timeout and cancellation.
+   */
+  private async sleepThrough(cursor: Cursor, ex: ExecContext): Promise<Cursor> {
+    let rows;
+    try {
+      rows = cursor.next(0).rows;
+    } finally {
+      cursor.close();
+    }
+    const end = Date.now() + takePause(ex);
+    for (let left = end - Date.now(); left > 0; left = end - Date.now()) {
+      this.checkInterrupts();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 20)));
+    }
+    this.checkInterrupts();
+    return doneCursor(cursor.tag(), cursor.columns, rows);
   }
 
   private runSavepoint(s: Extract<Statement, { kind: 'savepoint' | 'release' | 'rollbackTo' }>): Cursor {
@@ -608,9 +750,15 @@ export class Session implements Runtime {
       else this.readOnly = s.value === 'on';
       return doneCursor('SET');
     }
-    this.settingsBefore ??= this.settings.snapshot();
-    const changed = this.settings.set(s.name, s.value);
-    if (changed !== undefined) this.changedParameters.push(changed);
+    if (s.local && !this.explicit) {
+      this.notice(
+        'WARNING',
+        SqlState.NO_ACTIVE_SQL_TRANSACTION,
+        'SET LOCAL can only be used in transaction blocks',
+      );
+      return doneCursor('SET');
+    }
+    this.applySetting(s.name, s.value, s.local);
     return doneCursor(s.value === undefined ? 'RESET' : 'SET');
   }
 
@@ -655,6 +803,12 @@ export class Session implements Runtime {
       cache: new Map(),
     };
   }
+}
+
+/** parseNoticesOf: the parser's notices for a statement (undefined when there are none, the usual case). */
+function parseNoticesOf(text: string): string[] | undefined {
+  const notices = longIdentifierNotices(text);
+  return notices.length === 0 ? undefined : notices;
 }
 
 /** controlColumns: the result columns of SHOW and EXPLAIN (other session statements return no rows). */

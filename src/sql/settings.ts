@@ -56,10 +56,22 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
     ['default_transaction_read_only', { value: 'off', report: true, check: onOff }],
     ['in_hot_standby', { value: 'off', report: true, readOnly: true }],
     ['integer_datetimes', { value: 'on', report: true, readOnly: true }],
-    ['intervalstyle', { value: 'postgres', report: true }],
+    [
+      'intervalstyle',
+      {
+        value: 'postgres',
+        report: true,
+        // Intervals are written in the postgres style only: another style would print them wrongly.
+        check: (v) => {
+          if (v.toLowerCase() !== 'postgres') throw notSupported(`IntervalStyle ${v}`);
+          return 'postgres';
+        },
+      },
+    ],
     ['is_superuser', { value: 'on', report: true, readOnly: true }],
     ['server_encoding', { value: 'UTF8', report: true, readOnly: true }],
     ['server_version', { value: version, report: true, readOnly: true }],
+    ['server_version_num', { value: versionNum(version), readOnly: true }],
     ['session_authorization', { value: user, report: true, readOnly: true }],
     [
       'standard_conforming_strings',
@@ -88,7 +100,24 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
     ['statement_timeout', { value: '0' }],
     ['lock_timeout', { value: '0' }],
     ['idle_in_transaction_session_timeout', { value: '0' }],
-    ['extra_float_digits', { value: '1' }],
+    [
+      'extra_float_digits',
+      {
+        value: '1',
+        // Any value above 0 means the shortest exact output (PostgreSQL 12+), which is what shale writes.
+        check: (v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < -15 || n > 3)
+            throw new SqlError(
+              SqlState.INVALID_PARAMETER_VALUE,
+              `${v} is outside the valid range for parameter "extra_float_digits" (-15 .. 3)`,
+            );
+          if (n <= 0)
+            throw notSupported(`extra_float_digits ${n} (floats are written in their shortest exact form)`);
+          return String(n);
+        },
+      },
+    ],
     [
       'synchronous_commit',
       {
@@ -184,6 +213,12 @@ export class Settings {
     return new Map(this.values);
   }
 
+  /** restoreOnly puts back a snapshot's values of some parameters (SET LOCAL ending with its transaction). */
+  restoreOnly(snap: SettingsSnapshot, names: Iterable<string>): { name: string; value: string }[] {
+    const keys = new Set([...names].map(alias));
+    return this.restore(new Map([...snap].filter(([k]) => keys.has(k))));
+  }
+
   /** restore puts a snapshot back; returns the reported parameters whose values it changed. */
   restore(snap: SettingsSnapshot): { name: string; value: string }[] {
     const changed: { name: string; value: string }[] = [];
@@ -194,6 +229,12 @@ export class Settings {
     }
     return changed;
   }
+}
+
+/** versionNum: server_version_num of a version string ("15.0 (shale 0.1)" is 150000). */
+function versionNum(version: string): string {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m === null ? '150000' : String(Number(m[1]) * 10000 + Number(m[2]));
 }
 
 /** SettingsSnapshot: the values of all settings at one moment (opaque). */

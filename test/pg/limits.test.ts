@@ -208,3 +208,23 @@ test('a client that never finishes logging in is disconnected after the authenti
     await s.stop();
   }
 });
+
+test('pg_sleep holds up no other connection, and CancelRequest stops it with 57014', async () => {
+  const c = await WireClient.connect(server.host, server.port, { user: 'tester' });
+  const other = client(server);
+  await other.connect();
+  try {
+    const t0 = Date.now();
+    c.send('Query', { String: 'select pg_sleep(30)' });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual((await other.query('select count(*)::int as n from big')).rows, [{ n: 200 }]);
+    assert.ok(Date.now() - t0 < 5000, 'another connection ran while the first slept');
+    await sendCancelRequest(server.host, server.port, c.key.pid, c.key.secret);
+    const got = await until(c, 'ReadyForQuery');
+    assert.equal(got.find((m) => m.Type === 'ErrorResponse')?.Code, '57014');
+    assert.ok(Date.now() - t0 < 5000, 'the sleep was cancelled');
+  } finally {
+    c.end();
+    await other.end();
+  }
+});

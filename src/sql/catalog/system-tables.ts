@@ -882,7 +882,15 @@ function typeFacts(t: { id: TypeId; typmod: number }): Value[] {
     scale = t.typmod >= 4 ? m & 0xffff : null;
     radix = 10;
   }
-  const datetime = t.id === 'date' ? 0 : t.id === 'timestamp' || t.id === 'timestamptz' ? 6 : null;
+  // timestamp(p) and time(p) keep p as their typmod (-1: the default 6).
+  const datetime =
+    t.id === 'date'
+      ? 0
+      : t.id === 'timestamp' || t.id === 'timestamptz' || t.id === 'time'
+        ? t.typmod >= 0
+          ? t.typmod
+          : 6
+        : null;
   return [length, precision, radix, scale, datetime];
 }
 

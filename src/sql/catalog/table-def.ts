@@ -15,6 +15,8 @@ export interface ColumnDef {
   readonly sequence: number | undefined;
   /** identity: GENERATED ALWAYS / BY DEFAULT AS IDENTITY (the values come from `sequence`). */
   readonly identity?: 'always' | 'byDefault';
+  /** generated: GENERATED ALWAYS AS (expr) STORED: computed from the row's other columns on every write. */
+  readonly generated?: Expr;
 }
 
 /** CheckDef is a CHECK constraint: a boolean expression over the table's columns (by name). */

@@ -4,7 +4,7 @@
  * stored rows change (types, dropped columns, a changed primary key), the rows are rewritten in the same
  * transaction, so ALTER TABLE commits and rolls back like any other write.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { AlterAction } from '../ast.js';
 import { columnIndex, type ColumnDef, type TableDef } from '../catalog/table-def.js';
 import type { CatalogView } from '../catalog/catalog.js';
@@ -62,6 +62,16 @@ export function alterTable(
       SqlState.FEATURE_NOT_SUPPORTED,
       `ALTER TABLE ${a.kind === 'renameTable' ? 'RENAME' : a.kind === 'renameColumn' ? 'RENAME COLUMN' : a.kind === 'dropColumn' ? 'DROP COLUMN' : 'ALTER COLUMN TYPE'} of a table a view reads is not supported`,
     );
+  if (
+    (a.kind === 'renameColumn' || a.kind === 'dropColumn' || a.kind === 'alterType') &&
+    t.columns.some((c) => c.generated !== undefined)
+  )
+    // Generation expressions name columns: changing those would need them rewritten or checked first.
+    throw notSupported(
+      'ALTER TABLE RENAME COLUMN, DROP COLUMN or ALTER COLUMN TYPE of a table with generated columns',
+    );
+  if (a.kind === 'addColumn' && a.column.generated !== undefined)
+    throw notSupported('ALTER TABLE ADD COLUMN ... GENERATED ALWAYS AS');
   switch (a.kind) {
     case 'addColumn': {
       if (columnIndex(t, a.column.name) >= 0) {

@@ -49,6 +49,36 @@ export function compileChecks(
   };
 }
 
+/**
+ * compileGenerated compiles a table's generated columns (GENERATED ALWAYS AS (expr) STORED) into a function
+ * that fills them in a row from its other columns (undefined when it has none). As PostgreSQL requires, an
+ * expression is immutable (42P17) and reads no generated column (42P17).
+ */
+export function compileGenerated(
+  planner: Planner,
+  table: TableDef,
+): ((row: Row, ex: ExecContext) => void) | undefined {
+  const generated = table.columns.flatMap((c, i) => (c.generated === undefined ? [] : [{ c, i }]));
+  if (generated.length === 0) return undefined;
+  const compiled = generated.map(({ c, i }) => {
+    for (const name of columnRefs(c.generated))
+      if (table.columns.find((x) => x.name === name)?.generated !== undefined)
+        throw new SqlError('42P17', `cannot use generated column "${name}" in column generation expression`, {
+          detail: 'A generated column cannot reference another generated column.',
+        });
+    const e = planner.compile(
+      c.generated!,
+      new Scope(tableColumns(table, table.name)),
+      'column generation expression',
+    );
+    if (e.volatile === true) throw new SqlError('42P17', 'generation expression is not immutable');
+    return { i, eval: coerce(planner, e, c.type, 'assignment', c.generated!.loc).eval };
+  });
+  return (row, ex) => {
+    for (const g of compiled) row[g.i] = g.eval(row, ex);
+  };
+}
+
 /** compileIndexExpr compiles an index's expression column over the table's row. */
 export function compileIndexExpr(planner: Planner, table: TableDef, expr: Expr): Compiled {
   const c = settle(
@@ -71,6 +101,7 @@ export function writeHooks(planner: Planner, table: TableDef, ex: ExecContext): 
  * expressions, at plan time; the result binds them to an execution.
  */
 export function compileWriteHooks(planner: Planner, table: TableDef): (ex: ExecContext) => WriteHooks {
+  const generate = compileGenerated(planner, table);
   const checks = compileChecks(planner, table);
   const exprs = new Map<IndexDef, Compiled[]>();
   for (const ix of table.indexes)
@@ -82,6 +113,7 @@ export function compileWriteHooks(planner: Planner, table: TableDef): (ex: ExecC
         ),
       );
   return (ex) => ({
+    ...(generate === undefined ? {} : { generate: (r: Row) => generate(r, ex) }),
     ...(checks === undefined ? {} : { check: (r: Row) => checks(r, ex) }),
     ...(exprs.size === 0
       ? {}

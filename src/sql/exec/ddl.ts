@@ -11,7 +11,7 @@ import { mentionsTable, type Planner } from '../plan/planner.js';
 import type { CatalogView } from '../catalog/catalog.js';
 import { indexPrefix, sequenceKey } from '../storage/keyspace.js';
 import { compileDefault } from './defaults.js';
-import { compileCheck, compileIndexExpr, newCheck } from './checks.js';
+import { compileCheck, compileGenerated, compileIndexExpr, newCheck } from './checks.js';
 import { doneCursor, type Cursor } from './executable.js';
 import { alterTable } from './alter-table.js';
 import {
@@ -94,6 +94,7 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
         def = { ...def, indexes: [...def.indexes, ix] };
       }
       for (const k of def.checks!) compileCheck(planner, def, k.expr);
+      compileGenerated(planner, def);
       for (const c of columns) if (c.default !== undefined) compileDefault(planner, def, c);
       catalog.put(def);
       return doneCursor('CREATE TABLE');

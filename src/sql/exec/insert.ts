@@ -2,9 +2,10 @@
  * INSERT: rows from VALUES (with DEFAULT) or a query, assignment casts to the column types, defaults and
  * serial values for columns left out, ON CONFLICT DO NOTHING / DO UPDATE, RETURNING.
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Expr, Statement } from '../ast.js';
 import { columnIndex, type TableDef } from '../catalog/table-def.js';
+import { indexesOf } from '../catalog/pg-objects.js';
 import { coerce } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
 import { Planner } from '../plan/planner.js';
@@ -46,6 +47,11 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
   // VALUE replaces the given values of identity columns with the sequence's.
   const identityTarget = (i: number): boolean => {
     const c = table.columns[targets[i]!]!;
+    // A generated column takes only DEFAULT (its value is computed when the row is written).
+    if (c.generated !== undefined)
+      throw new SqlError('428C9', `cannot insert a non-DEFAULT value into column "${c.name}"`, {
+        detail: `Column "${c.name}" is a generated column.`,
+      });
     if (c.identity === undefined) return false;
     if (s.overriding === 'user') return true;
     if (c.identity === 'always' && s.overriding !== 'system')
@@ -74,12 +80,7 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
           position: r[targets.length]!.loc + 1,
         });
       // With an explicit column list every column needs a value (without one, the rest take defaults).
-      if (s.columns.length > 0 && r.length < targets.length)
-        throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more target columns than expressions', {
-          ...(s.columnLocs[r.length] !== undefined && s.columnLocs[r.length]! >= 0
-            ? { position: s.columnLocs[r.length]! + 1 }
-            : {}),
-        });
+      if (s.columns.length > 0 && r.length < targets.length) throw tooFewExpressions(s, r.length);
       return r.map((e: Expr, i) => {
         if (e.kind === 'default' || (i < targets.length && identityTarget(i)))
           return undefined as unknown as Compiled;
@@ -91,6 +92,8 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
     const q = planner.planQuery(src, undefined);
     if (q.columns.length > targets.length)
       throw new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more expressions than target columns');
+    if (s.columns.length > 0 && q.columns.length < targets.length)
+      throw tooFewExpressions(s, q.columns.length);
     const skip = q.columns.map((_, i) => i < targets.length && identityTarget(i));
     const conv = q.columns.map((c, i) =>
       coerce(
@@ -128,7 +131,8 @@ function finish(
   const oc = s.onConflict;
   let arbiter: number[] | undefined;
   if (oc !== undefined) {
-    if (oc.target.length > 0) {
+    if (oc.constraint !== undefined) arbiter = constraintColumns(table, oc.constraint);
+    else if (oc.target.length > 0) {
       arbiter = oc.target.map((name) => {
         const ci = columnIndex(table, name);
         if (ci < 0) throw new SqlError(SqlState.UNDEFINED_COLUMN, `column "${name}" does not exist`);
@@ -285,4 +289,24 @@ function decodeExisting(table: TableDef, v: Uint8Array): Row {
     table.columns.map((c) => c.type),
     v,
   );
+}
+
+/** tooFewExpressions: a column list names more columns than the source gives (pointing at the first extra). */
+function tooFewExpressions(s: Extract<Statement, { kind: 'insert' }>, given: number): SqlError {
+  const loc = s.columnLocs[given];
+  return new SqlError(SqlState.SYNTAX_ERROR, 'INSERT has more target columns than expressions', {
+    ...(loc !== undefined && loc >= 0 ? { position: loc + 1 } : {}),
+  });
+}
+
+/** constraintColumns: the columns of a PRIMARY KEY or UNIQUE constraint named in ON CONFLICT ON CONSTRAINT. */
+function constraintColumns(table: TableDef, name: string): number[] {
+  const ix = indexesOf(table).find((i) => i.constraint && i.name === name);
+  if (ix === undefined)
+    throw new SqlError(
+      SqlState.UNDEFINED_OBJECT,
+      `constraint "${name}" for table "${table.name}" does not exist`,
+    );
+  if (ix.columns.some((c) => c.column < 0)) throw notSupported('ON CONFLICT ON an expression constraint');
+  return ix.columns.map((c) => c.column);
 }

@@ -2,13 +2,13 @@
  * planStatement turns a data statement (a query, INSERT, UPDATE, DELETE, or DDL) into an Executable.
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
-import type { Select, Statement } from '../ast.js';
+import type { Cte, Statement } from '../ast.js';
 import type { ExecContext } from '../expr/context.js';
 import { planRowLocks } from './row-locks.js';
 import { mentionsTable, type Planner } from '../plan/planner.js';
 import type { Plan } from '../plan/plan.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
-import { rowsCursor, type Cursor, type Executable } from './executable.js';
+import { doneCursor, rowsCursor, type Cursor, type Executable } from './executable.js';
 import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
@@ -66,7 +66,7 @@ interface DmlPlan extends Plan {
   prime(ex: ExecContext): Promise<void>;
 }
 
-function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
+function dmlPlan(planner: Planner, d: Statement, outer: { readonly with: readonly Cte[] }): DmlPlan {
   if (d.kind !== 'insert' && d.kind !== 'update' && d.kind !== 'delete')
     throw new SqlError(SqlState.INTERNAL_ERROR, `not a data-modifying statement: ${d.kind}`);
   const t = targetTable(planner, d.table.name, d.table.schema, d.table.loc);
@@ -102,7 +102,11 @@ function dmlPlan(planner: Planner, d: Statement, outer: Select): DmlPlan {
 const selectTag = (n: number): string => `SELECT ${n}`;
 
 export function planStatement(planner: Planner, s: Statement): Executable {
+  if ((s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete') && s.with !== undefined)
+    return planWithDml(planner, s);
   switch (s.kind) {
+    case 'declareCursor':
+      return planDeclareCursor(planner, s);
     case 'query': {
       planner.planDml = (d) => dmlPlan(planner, d, s.query);
       const plan = planner.planQuery(s.query, undefined);
@@ -182,4 +186,49 @@ export function planStatement(planner: Planner, s: Statement): Executable {
     default:
       throw new SqlError(SqlState.INTERNAL_ERROR, `statement ${s.kind} is not planned`);
   }
+}
+
+/**
+ * planWithDml plans INSERT, UPDATE or DELETE with a WITH clause: its queries are in scope while the
+ * statement is planned, and its data-modifying ones run first (each once), as for a query.
+ */
+function planWithDml(
+  planner: Planner,
+  s: Extract<Statement, { kind: 'insert' | 'update' | 'delete' }>,
+): Executable {
+  const ctes = s.with!;
+  const main = { ...s, with: undefined };
+  const outer = { ...main, with: ctes };
+  planner.planDml = (d) => dmlPlan(planner, d, outer);
+  const e = planner.withCtes(ctes, () => planStatement(planner, main));
+  const dml = planner.dmlPlans as DmlPlan[];
+  return {
+    ...e,
+    writes: true,
+    run: async (ex) => {
+      for (const p of dml) await p.prime(ex);
+      return e.run(ex);
+    },
+  };
+}
+
+/** planDeclareCursor plans DECLARE ... CURSOR FOR query: running it starts the query and keeps it open. */
+function planDeclareCursor(planner: Planner, s: Extract<Statement, { kind: 'declareCursor' }>): Executable {
+  const q = s.query;
+  if (q.with.some((c) => c.dml !== undefined))
+    throw notSupported('DECLARE CURSOR with data-modifying statements in WITH');
+  if (q.kind === 'select' && q.locking !== undefined && (s.hold || s.scroll === true))
+    throw notSupported(`DECLARE ${s.hold ? 'CURSOR WITH HOLD' : 'SCROLL CURSOR'} ... FOR UPDATE/SHARE`);
+  const query = planStatement(planner, { kind: 'query', query: q });
+  const columns = query.columns ?? [];
+  return {
+    columns: undefined,
+    writes: query.writes,
+    paramTypes: query.paramTypes,
+    run: async (ex) => {
+      ex.runtime.declareCursor(s.name, columns, await query.run(ex), { hold: s.hold, scroll: s.scroll });
+      return doneCursor('DECLARE CURSOR');
+    },
+    ...(query.explain === undefined ? {} : { explain: query.explain }),
+  };
 }

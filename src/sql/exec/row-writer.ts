@@ -21,6 +21,8 @@ const EMPTY = new Uint8Array(0);
  * them): its CHECK constraints, and the expression columns of its indexes.
  */
 export interface WriteHooks {
+  /** generate fills a row's generated columns from its other columns. */
+  readonly generate?: (row: Row) => void;
   /** check throws 23514 when a row violates a CHECK constraint. */
   readonly check?: (row: Row) => void;
   /** indexExpr evaluates column i (an expression) of an index for a row. */
@@ -41,6 +43,8 @@ export class RowWriter {
       table.indexes.some((ix) => ix.columns.some((c) => c.expr !== undefined))
     )
       throw new SqlError(SqlState.INTERNAL_ERROR, `index expressions of "${table.name}" are not compiled`);
+    if (hooks.generate === undefined && table.columns.some((c) => c.generated !== undefined))
+      throw new SqlError(SqlState.INTERNAL_ERROR, `generated columns of "${table.name}" are not compiled`);
     if (hooks.check === undefined && (table.checks ?? []).length > 0)
       throw new SqlError(SqlState.INTERNAL_ERROR, `CHECK constraints of "${table.name}" are not compiled`);
   }
@@ -102,8 +106,9 @@ export class RowWriter {
     }
   }
 
-  /** check enforces NOT NULL. */
+  /** checkNotNull computes the generated columns, then enforces NOT NULL (the first check of a row). */
   checkNotNull(row: Row): void {
+    this.hooks.generate?.(row);
     for (let i = 0; i < this.table.columns.length; i++) {
       const c = this.table.columns[i]!;
       if (row[i] === null && (c.notNull || this.table.primaryKey.includes(i)))

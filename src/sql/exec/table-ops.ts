@@ -73,12 +73,25 @@ export function columnFrom(catalog: CatalogView, c: AstColumn, table: string): C
       identity: c.identity,
     };
   }
+  if (c.generated !== undefined) {
+    if (c.default !== undefined)
+      throw new SqlError(
+        SqlState.SYNTAX_ERROR,
+        `both default and generation expression specified for column "${c.name}" of table "${table}"`,
+      );
+    if (c.identity !== undefined)
+      throw new SqlError(
+        SqlState.SYNTAX_ERROR,
+        `both identity and generation expression specified for column "${c.name}" of table "${table}"`,
+      );
+  }
   return {
     name: c.name,
     type,
     notNull: c.notNull || c.primaryKey,
     default: c.default,
     sequence: undefined,
+    ...(c.generated !== undefined ? { generated: c.generated } : {}),
   };
 }
 

@@ -140,9 +140,12 @@ export function planUpdate(
         { position: a.loc + 1 },
       );
     const col = table.columns[ci]!;
-    if (col.identity === 'always' && a.value.kind !== 'default')
+    if ((col.identity === 'always' || col.generated !== undefined) && a.value.kind !== 'default')
       throw new SqlError('428C9', `column "${col.name}" can only be updated to DEFAULT`, {
-        detail: `Column "${col.name}" is an identity column defined as GENERATED ALWAYS.`,
+        detail:
+          col.generated !== undefined
+            ? `Column "${col.name}" is a generated column.`
+            : `Column "${col.name}" is an identity column defined as GENERATED ALWAYS.`,
       });
     if (a.value.kind === 'default') {
       const d = compileDefault(planner, table, col);

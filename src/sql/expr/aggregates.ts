@@ -17,7 +17,10 @@ import {
   type Value,
 } from '../types/sql-type.js';
 import { JSON_AGGREGATES } from './json-build.js';
+import { JSONB_EDIT_AGGREGATES } from './jsonb-edit.js';
 import { divide, divScale, numericOp } from './arithmetic.js';
+import { coerce, isUntyped, settle } from './coerce.js';
+import type { Analyzer, Compiled } from './context.js';
 
 /** Accumulator folds the values of one group. */
 export interface Accumulator {
@@ -253,4 +256,24 @@ export function resolveAggregate(
   return d;
 }
 
-Object.assign(AGGREGATES, JSON_AGGREGATES);
+Object.assign(AGGREGATES, JSON_AGGREGATES, JSONB_EDIT_AGGREGATES);
+
+/**
+ * resolveAggregateCall resolves an aggregate call by its argument types and coerces the arguments to the
+ * types it takes (untyped ones settle as text where it takes any type).
+ */
+export function resolveAggregateCall(
+  an: Analyzer,
+  name: string,
+  args: readonly Compiled[],
+  star: boolean,
+  loc: number,
+): { def: AggregateDef; args: Compiled[] } {
+  const types = args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type));
+  const def = resolveAggregate(name, types, star, loc);
+  const cs = args.map((a, i) => {
+    const want = def.argTypes[i];
+    return want === undefined ? settle(an, a, loc) : coerce(an, a, want, 'implicit', loc);
+  });
+  return { def, args: cs };
+}

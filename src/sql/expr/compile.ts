@@ -2,7 +2,7 @@
  * The expression compiler: shale's syntax tree → closures over a row, with static types decided as
  * PostgreSQL decides them (literals and parameters typed by context, numbers widened to a common type).
  */
-import { notSupported, SqlError, SqlState } from '../errors.js';
+import { SqlError, SqlState } from '../errors.js';
 import type { Expr, Literal } from '../ast.js';
 import type { Scope } from '../plan/scope.js';
 import { castValue } from '../types/cast.js';
@@ -26,10 +26,11 @@ import { formatValue } from '../types/text-io.js';
 import { arithmetic, type ArithOp } from './arithmetic.js';
 import { coerce, commonType, isUntyped, settle } from './coerce.js';
 import type { AggregateExtras, Analyzer, Compiled, Evaluator } from './context.js';
+import { isWindowFunction, refusing } from './window-functions.js';
 import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
 import { compileQuantified } from './quantified.js';
-import { compileJsonOp } from './json-ops.js';
+import { compileJsonbConcat, compileJsonOp } from './json-ops.js';
 import { compileDatetimeArith, negateIntervalValue } from './datetime-arith.js';
 import { AGGREGATES } from './aggregates.js';
 import { compileFunction } from './functions.js';
@@ -77,6 +78,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     case 'column': {
       const s = agg !== undefined ? agg.inputScope : scope;
       const r = s.resolve(e.table, e.name, e.loc);
+      const dependent = agg !== undefined && r.depth === 0 ? agg.dependent(r) : undefined;
+      if (dependent !== undefined) return dependent;
       if (agg !== undefined && r.depth === 0)
         throw new SqlError(
           SqlState.GROUPING_ERROR,
@@ -149,7 +152,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
       return compileExpr(an, e.negated ? { kind: 'not', arg: body, loc: e.loc } : body, scope);
     }
     case 'like': {
-      const a = textOperand(an, e.arg, scope);
+      // bpcharlike: char(n) LIKE matches the padded value.
+      const a = textOperand(an, e.arg, scope, true);
       const p = textOperand(an, e.pattern, scope);
       const esc = e.escape === undefined ? undefined : textOperand(an, e.escape, scope);
       const fa = a.eval;
@@ -340,7 +344,7 @@ function boolOperand(an: Analyzer, e: Expr, scope: Scope, what: string): Compile
   return c;
 }
 
-function textOperand(an: Analyzer, e: Expr, scope: Scope): Compiled {
+function textOperand(an: Analyzer, e: Expr, scope: Scope, keepPadding = false): Compiled {
   const c = compileExpr(an, e, scope);
   if (isUntyped(c) || c.type.id === 'unknown') return coerce(an, c, TEXT, 'implicit', e.loc);
   if (!isStringType(c.type.id))
@@ -352,7 +356,7 @@ function textOperand(an: Analyzer, e: Expr, scope: Scope): Compiled {
         hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.',
       },
     );
-  if (c.type.id === 'bpchar') {
+  if (c.type.id === 'bpchar' && !keepPadding) {
     const f = c.eval;
     return {
       ...c,
@@ -580,7 +584,10 @@ export function strictBinary(
 }
 
 function compileComparison(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): Compiled {
-  const t = commonType(l.type, r.type);
+  // char(n) against varchar compares as char(n) (varchar casts to bpchar implicitly; against text, as text).
+  const ids = [l.type.id, r.type.id];
+  const t =
+    ids.includes('bpchar') && ids.includes('varchar') ? sqlType('bpchar') : commonType(l.type, r.type);
   // json has no equality or ordering operators (jsonb does).
   if (t?.id === 'json')
     throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
@@ -703,7 +710,8 @@ function compileUnary(an: Analyzer, op: string, re: Expr, scope: Scope, loc: num
 function compileConcat(an: Analyzer, l: Compiled, r: Compiled, lloc: number, rloc: number): Compiled {
   if (arrayElement(l.type.id) !== undefined || arrayElement(r.type.id) !== undefined)
     return compileArrayConcat(an, l, r, lloc);
-  if (l.type.id === 'jsonb' && r.type.id === 'jsonb') throw notSupported('jsonb || jsonb', lloc + 1);
+  const jsonb = compileJsonbConcat(an, l, r, lloc);
+  if (jsonb !== undefined) return jsonb;
   if (l.type.id === 'bytea' && r.type.id === 'bytea')
     return strictBinary(sqlType('bytea'), l, r, (x, y) => Buffer.concat([x as Uint8Array, y as Uint8Array]));
   const a = isUntyped(l) ? coerce(an, l, TEXT, 'implicit', lloc) : l;
@@ -786,6 +794,17 @@ function compileCase(an: Analyzer, e: Extract<Expr, { kind: 'case' }>, scope: Sc
 
 function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled {
   const name = e.name;
+  if (e.over !== undefined) {
+    if (an.windows === undefined)
+      throw new SqlError(SqlState.WINDOWING_ERROR, `window functions are not allowed in ${an.clause}`, {
+        position: e.loc + 1,
+      });
+    return an.windows.add(e, scope);
+  }
+  if (isWindowFunction(name))
+    throw new SqlError(SqlState.WRONG_OBJECT_TYPE, `window function ${name} requires an OVER clause`, {
+      position: e.loc + 1,
+    });
   if (Object.hasOwn(AGGREGATES, name)) {
     const agg = an.aggregates;
     if (agg === undefined)
@@ -793,7 +812,9 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
         position: e.loc + 1,
       });
     // Arguments are compiled against the rows being grouped, without aggregate mode.
+    const windows = an.windows;
     an.aggregates = undefined;
+    an.windows = WINDOW_IN_AGGREGATE;
     let args: Compiled[];
     let extras: AggregateExtras;
     try {
@@ -801,6 +822,7 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
       extras = aggregateExtras(an, e, agg.inputScope);
     } finally {
       an.aggregates = agg;
+      an.windows = windows;
     }
     const { slot, type } = agg.add(name, args, e.distinct, e.star, e.loc, extras);
     return { type, eval: (row) => row[slot]!, correlated: false };
@@ -820,6 +842,12 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
   const args = e.args.map((a) => compileExpr(an, a, scope));
   return compileFunction(an, name, args, e.loc, e.args);
 }
+
+/** WINDOW_IN_AGGREGATE rejects a window function call inside an aggregate's arguments. */
+const WINDOW_IN_AGGREGATE = refusing(
+  SqlState.GROUPING_ERROR,
+  'aggregate function calls cannot contain window function calls',
+);
 
 function aggregateExtras(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): AggregateExtras {
   const filter = e.filter === undefined ? undefined : boolOperand(an, e.filter, scope, 'FILTER').eval;

@@ -2,8 +2,8 @@
  * The contexts expressions are compiled in (Analyzer) and run in (ExecContext).
  */
 import type { Transaction } from '../../txn/transaction.js';
-import type { Select } from '../ast.js';
-import type { Row, Scope, ColumnInfo } from '../plan/scope.js';
+import type { Expr, Select } from '../ast.js';
+import type { Row, Scope, ColumnInfo, Resolved } from '../plan/scope.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import type { Runtime } from '../runtime.js';
 
@@ -78,10 +78,21 @@ export interface AggregateCollector {
   ): { slot: number; type: SqlType };
   /** groupSlot returns the output slot of a GROUP BY expression equal to this one, or -1. */
   groupSlot(exprKey: string): number;
+  /**
+   * dependent: a column outside GROUP BY that is functionally dependent on it (its table's primary key is
+   * grouped by), read from the grouped rows; undefined when it is not.
+   */
+  dependent(r: Resolved): Compiled | undefined;
   /** inputScope: the scope aggregate arguments are compiled in. */
   readonly inputScope: Scope;
   /** outputScope: the scope of the grouped rows (group keys, then aggregates). */
   readonly outputScope: Scope;
+}
+
+/** WindowCollectorHook takes the window function calls (calls with OVER) of a query level. */
+export interface WindowCollectorHook {
+  /** add registers a call with OVER, compiled in `scope`, and returns how to read its result. */
+  add(call: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled;
 }
 
 /** Analyzer is the state of compiling one statement. */
@@ -91,6 +102,10 @@ export interface Analyzer {
   planSubquery(query: Select, outer: Scope): SubPlan;
   /** aggregates: set while compiling the target list, HAVING and ORDER BY of a grouped level. */
   aggregates: AggregateCollector | undefined;
+  /** windows: set while compiling the target list, ORDER BY and DISTINCT ON of a query level. */
+  windows: WindowCollectorHook | undefined;
+  /** sleeps: the statement calls pg_sleep (the session then waits out the time its rows asked for). */
+  sleeps?: boolean;
   /** clause: where compilation is (for errors such as "aggregate functions are not allowed in WHERE"). */
   clause: string;
 }

@@ -126,6 +126,19 @@ export function negateIntervalValue(v: Value): Value {
   return v === null ? null : negateInterval(v as string);
 }
 
+/** makeTimestamp is make_timestamp: a date as make_date, and a time of day (24:00:00 allowed, as PostgreSQL). */
+function makeTimestamp(y: number, mo: number, d: number, h: number, mi: number, sec: number): bigint {
+  const days = makeDate(y, mo, d);
+  const us = Math.round(sec * 1e6);
+  const total = (h * 60 + mi) * 60 * 1e6 + us;
+  if (h < 0 || mi < 0 || mi > 59 || !(sec >= 0) || us > 60e6 || total > 86_400e6)
+    throw new SqlError(
+      SqlState.DATETIME_FIELD_OVERFLOW,
+      `time field value out of range: ${h}:${pad(mi)}:${pad(Math.trunc(sec))}`,
+    );
+  return BigInt(days) * MICROS_PER_DAY + BigInt(total);
+}
+
 function makeDate(y: number, m: number, d: number): number {
   const year = y < 0 ? y + 1 : y;
   if (y === 0)
@@ -203,6 +216,15 @@ export const DATETIME_FUNCTIONS: Record<string, FunctionDef> = {
           args: [T('int4'), T('int4'), T('int4')],
           result: T('date'),
           impl: ([y, m, d]) => makeDate(y as number, m as number, d as number),
+        }
+      : undefined,
+  make_timestamp: (types) =>
+    types.length === 6
+      ? {
+          args: [T('int4'), T('int4'), T('int4'), T('int4'), T('int4'), T('float8')],
+          result: T('timestamp'),
+          impl: ([y, mo, d, h, mi, sec]) =>
+            makeTimestamp(y as number, mo as number, d as number, h as number, mi as number, sec as number),
         }
       : undefined,
   to_timestamp: (types) =>

@@ -2,6 +2,9 @@
  * Scalar functions: the string, math, date and system functions applications use, with PostgreSQL's
  * argument types, NULL handling (strict: any NULL argument gives NULL unless noted) and errors.
  */
+import { timezoneDef } from './time-zones.js';
+import { JSONB_EDIT_FUNCTIONS } from './jsonb-edit.js';
+import { owePause } from './pause.js';
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { castValue } from '../types/cast.js';
 import {
@@ -209,6 +212,8 @@ const FIELD_NAMES = new Set([
   'decade',
   'century',
   'isodow',
+  'isoyear',
+  'millennium',
   'milliseconds',
   'microseconds',
 ]);
@@ -273,6 +278,16 @@ function datePart(field: string, t: SqlType, v: Value): { value: number; fractio
         value: y > 0 ? Math.floor((y - 1) / 100) + 1 : -(Math.floor(-y / 100) + 1),
         fractional: false,
       };
+    case 'isoyear': {
+      const dow = (((days + 3) % 7) + 7) % 7; // Monday = 0
+      const [iy] = civilFromDays(days - dow + 3);
+      return { value: iy > 0 ? iy : iy - 1, fractional: false };
+    }
+    case 'millennium':
+      return {
+        value: y > 0 ? Math.floor((y - 1) / 1000) + 1 : -(Math.floor(-y / 1000) + 1),
+        fractional: false,
+      };
     case 'week': {
       // ISO week number.
       const dow = (((days + 3) % 7) + 7) % 7; // Monday = 0
@@ -326,6 +341,9 @@ function extractFn(asNumeric: boolean): FunctionDef {
         const p = datePart(field as string, t, v);
         if (!asNumeric) return p.value;
         if (t.id === 'date') return String(p.value);
+        // milliseconds are numeric with 3 places (1500.000), seconds and epochs with 6.
+        if (/^milliseconds?$/i.test(field as string))
+          return formatDecimal({ int: BigInt(Math.round((p.value as number) * 1e3)), scale: 3 });
         if (f6(field as string))
           return formatDecimal(rescale(toDecimal(Math.round(p.value * 1e6)), 0)).replace(
             /^(-?)(\d*?)(\d{0,6})$/,
@@ -641,6 +659,19 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     types.length === 0 ? { args: [], result: T('timestamptz'), impl: (_a, ex) => ex.now } : undefined,
   statement_timestamp: (types) =>
     types.length === 0 ? { args: [], result: T('timestamptz'), impl: (_a, ex) => ex.now } : undefined,
+  // pg_sleep only records the time: the session waits it out without blocking other connections.
+  pg_sleep: (types) =>
+    types.length === 1
+      ? {
+          args: [T('float8')],
+          result: T('void'),
+          impl: ([seconds], ex) => {
+            owePause(ex, (seconds as number) * 1000);
+            return '';
+          },
+          volatile: true,
+        }
+      : undefined,
   clock_timestamp: (types) =>
     types.length === 0
       ? { args: [], result: T('timestamptz'), impl: () => BigInt(Date.now()) * 1000n, volatile: true }
@@ -713,15 +744,29 @@ Object.assign(
   MATH_FUNCTIONS,
   TO_CHAR_FUNCTIONS,
   JSON_BUILD_FUNCTIONS,
+  JSONB_EDIT_FUNCTIONS,
 );
 
 /** functionNames lists the scalar functions shale has, sorted (pg_proc). */
 export function functionNames(): string[] {
   return Object.keys(FUNCTIONS).sort();
 }
+FUNCTIONS.timezone = timezoneDef;
+
+FUNCTIONS.set_config = (types) =>
+  types.length === 3
+    ? {
+        args: [T('text'), T('text'), T('bool')],
+        result: T('text'),
+        volatile: true,
+        impl: ([name, value, local], ex) =>
+          ex.runtime.setSetting(name as string, value as string, local as boolean),
+      }
+    : undefined;
+
 FUNCTIONS.pg_typeof = (types) =>
   types.length === 1
-    ? { args: [types[0]!], result: T('text'), strict: false, impl: () => TYPE_INFO[types[0]!.id].pgName }
+    ? { args: [types[0]!], result: T('regtype'), strict: false, impl: () => TYPE_INFO[types[0]!.id].oid }
     : undefined;
 
 /** mapChars maps each character, keeping it when the mapping would change its length (ß → SS). */
@@ -889,8 +934,8 @@ const NOT_YET_SUPPORTED = new Set(
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls row_to_json json_populate_record ' +
     'jsonb_populate_record json_array_length jsonb_array_length json_extract_path jsonb_extract_path ' +
-    'json_extract_path_text jsonb_extract_path_text to_number make_interval make_timestamp make_timestamptz ' +
-    'make_time date_bin timezone gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
+    'json_extract_path_text jsonb_extract_path_text make_interval make_timestamptz ' +
+    'make_time date_bin gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
     'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +
     'covar_pop covar_samp regr_slope'
@@ -938,6 +983,7 @@ export function compileFunction(
       throw err;
     }
   });
+  if (name === 'pg_sleep') an.sleeps = true;
   const fs = cs.map((c) => c.eval);
   const impl = r.impl;
   const strict = r.strict !== false;

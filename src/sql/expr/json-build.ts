@@ -6,7 +6,14 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import { normalizeJsonb, quoteJsonString } from '../types/json-value.js';
-import { isNumericType, isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import {
+  arrayElement,
+  isNumericType,
+  isStringType,
+  sqlType,
+  type SqlType,
+  type Value,
+} from '../types/sql-type.js';
 import { formatValue } from '../types/text-io.js';
 import type { AggregateDef } from './aggregates.js';
 import type { FunctionDef } from './functions.js';
@@ -21,6 +28,12 @@ function settled(t: SqlType): SqlType {
 /** toJsonText converts one SQL value to JSON text. */
 export function toJsonText(t: SqlType, v: Value): string {
   if (v === null) return 'null';
+  // Arrays become JSON arrays (array_to_json), element by element.
+  const elem = arrayElement(t.id);
+  if (elem !== undefined && t.id !== 'int2vector') {
+    const et = sqlType(elem);
+    return '[' + (v as readonly Value[]).map((x) => toJsonText(et, x)).join(',') + ']';
+  }
   switch (t.id) {
     case 'bool':
       return v ? 'true' : 'false';

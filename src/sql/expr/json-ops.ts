@@ -15,17 +15,21 @@ import {
   writeJsonb,
   type JsonNode,
 } from '../types/json-value.js';
-import { sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import { arrayElement, sqlType, type SqlType, type Value } from '../types/sql-type.js';
 import { coerce, isUntyped } from './coerce.js';
 import { noOperator, strictBinary } from './compile.js';
 import type { Analyzer, Compiled } from './context.js';
 import type { FunctionDef } from './functions.js';
+import { concat, deleteIndex, deleteKeys, deletePath, read, write } from './jsonb-edit.js';
 
 /** JSON_OPERATORS: the operators compileJsonOp handles when the left operand is json or jsonb. */
 export const JSON_OPERATORS = new Set(['->', '->>', '#>', '#>>', '@>', '<@', '?']);
 
-/** JSONB_NOT_YET: jsonb operators shale does not have yet (0A000). */
+/** JSONB_NOT_YET: jsonb operators shale does not have yet (0A000): the jsonpath ones. */
 const JSONB_NOT_YET = new Set(['-', '#-', '?|', '?&', '@?', '@@']);
+
+/** JSONB_EDIT: the jsonb operators jsonb-edit.ts implements. */
+const JSONB_EDIT = new Set(['-', '#-', '?|', '?&']);
 
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
@@ -68,6 +72,7 @@ export function compileJsonOp(
   if (!JSON_OPERATORS.has(op) && !JSONB_NOT_YET.has(op)) return undefined;
   if ((op === '<@' || op === '@>') && isUntyped(l) && r.type.id === 'jsonb')
     l = coerce(an, l, r.type, 'implicit', loc);
+  if (l.type.id === 'jsonb' && JSONB_EDIT.has(op)) return compileJsonbEdit(an, op, l, r, loc);
   if (l.type.id === 'jsonb' && JSONB_NOT_YET.has(op)) throw notSupported(`jsonb ${op}`, loc + 1);
   if (!isJson(l.type)) return undefined;
   const jsonb = l.type.id === 'jsonb';
@@ -147,3 +152,58 @@ export const JSON_FUNCTIONS: Record<string, FunctionDef> = {
       ? { args: [sqlType('json')], result: TEXT, impl: ([v]) => typeofNode(parseJson(v as string)) }
       : undefined,
 };
+
+const JSONB = sqlType('jsonb');
+const TEXT_ARRAY = sqlType('_text');
+
+/** compileJsonbConcat is jsonb || jsonb (an untyped side is read as jsonb); undefined for other operands. */
+export function compileJsonbConcat(
+  an: Analyzer,
+  l: Compiled,
+  r: Compiled,
+  loc: number,
+): Compiled | undefined {
+  const lj = l.type.id === 'jsonb';
+  const rj = r.type.id === 'jsonb';
+  if (!(lj && (rj || isUntyped(r))) && !(rj && isUntyped(l))) return undefined;
+  const a = coerce(an, l, JSONB, 'implicit', loc);
+  const b = coerce(an, r, JSONB, 'implicit', loc);
+  return strictBinary(JSONB, a, b, (x, y) => write(concat(read(x), read(y))));
+}
+
+/** compileJsonbEdit handles jsonb - x, jsonb #- text[], jsonb ?| text[] and jsonb ?& text[]. */
+export function compileJsonbEdit(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): Compiled {
+  const textArray = (): Compiled => {
+    const c = coerce(an, r, TEXT_ARRAY, 'implicit', loc);
+    if (arrayElement(c.type.id) !== 'text') throw noOperator(op, l.type, r.type, loc);
+    return c;
+  };
+  switch (op) {
+    case '?|':
+    case '?&': {
+      const all = op === '?&';
+      return strictBinary(BOOL, l, textArray(), (x, y) => {
+        const keys = (y as readonly (string | null)[]).filter((k): k is string => k !== null);
+        const n = read(x);
+        return all ? keys.every((k) => jsonbExists(n, k)) : keys.some((k) => jsonbExists(n, k));
+      });
+    }
+    case '#-':
+      return strictBinary(JSONB, l, textArray(), (x, y) =>
+        write(deletePath(read(x), y as (string | null)[])),
+      );
+    default: {
+      if (!isUntyped(r) && (r.type.id === 'int2' || r.type.id === 'int4'))
+        return strictBinary(JSONB, l, coerce(an, r, sqlType('int4'), 'implicit', loc), (x, y) =>
+          write(deleteIndex(read(x), y as number)),
+        );
+      if (!isUntyped(r) && arrayElement(r.type.id) !== undefined)
+        return strictBinary(JSONB, l, textArray(), (x, y) =>
+          write(deleteKeys(read(x), y as (string | null)[])),
+        );
+      const key = coerce(an, r, sqlType('text'), 'implicit', loc);
+      if (key.type.id !== 'text') throw noOperator(op, l.type, r.type, loc);
+      return strictBinary(JSONB, l, key, (x, y) => write(deleteKeys(read(x), [y as string])));
+    }
+  }
+}

@@ -231,6 +231,13 @@ function convertTo(s: string, name: string): Uint8Array {
   return new Uint8Array(out);
 }
 
+function overlay(s: string, r: string, from: number, count: number | undefined): string {
+  if (from < 1) throw new SqlError('22011', 'negative substring length not allowed');
+  const chars = [...s];
+  const n = count ?? [...r].length;
+  return chars.slice(0, from - 1).join('') + r + chars.slice(Math.max(0, from - 1 + n)).join('');
+}
+
 const textArgs = (types: readonly SqlType[]): SqlType[] => types.map(() => T('text'));
 
 /** STRING_FUNCTIONS: registered into functions.ts's table. */
@@ -278,6 +285,16 @@ export const STRING_FUNCTIONS: Record<string, FunctionDef> = {
           args: [T('bytea'), T('name')],
           result: T('text'),
           impl: ([b, n]) => convertFrom(b as Uint8Array, str(n)),
+        }
+      : undefined,
+  // overlay(s PLACING r FROM p [FOR n]) is substring(s, 1, p - 1) || r || substring(s, p + n).
+  overlay: (types) =>
+    types.length === 3 || types.length === 4
+      ? {
+          args: [T('text'), T('text'), T('int4'), ...(types.length === 4 ? [T('int4')] : [])],
+          result: T('text'),
+          impl: ([s, r, p, n]) =>
+            overlay(str(s), str(r), p as number, n === undefined ? undefined : (n as number)),
         }
       : undefined,
   convert_to: (types) =>

@@ -9,6 +9,7 @@ import { notSupported, SqlError, SqlState } from '../errors.js';
 import { civilFromDays, daysFromCivil, isInfiniteTimestamp, MICROS_PER_DAY } from '../types/datetime.js';
 import { sqlType, type SqlType, type TypeId } from '../types/sql-type.js';
 import type { FunctionDef } from './functions.js';
+import { formatNumberWith, parseNumberWith } from './to-char-number.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
 
@@ -75,8 +76,12 @@ const PATTERNS = [
   'DDD',
   'DD',
   'D',
+  'IYYY',
+  'IYY',
+  'IY',
   'ID',
   'IW',
+  'I',
   'WW',
   'W',
   'CC',
@@ -87,7 +92,7 @@ const PATTERNS = [
   'OF',
 ];
 
-const NUMERIC_PATTERNS = PATTERNS.filter((p) => /^(HH|MI|SS|MS|US|Y|MM|DD|D$|ID|IW|WW|W|CC|Q|J)/.test(p));
+const NUMERIC_PATTERNS = PATTERNS.filter((p) => /^(HH|MI|SS|MS|US|Y|MM|DD|D$|I|WW|W|CC|Q|J)/.test(p));
 
 type Token =
   | { readonly kind: 'literal'; readonly text: string }
@@ -285,10 +290,19 @@ export function formatTimestampWith(us: bigint, format: string, withZone: boolea
         out += num(dow === 0 ? 7 : dow, 1);
         break;
       case 'IW': {
-        const mondayBased = (((dayNum + 3) % 7) + 7) % 7;
-        const thursday = dayNum - mondayBased + 3;
+        const thursday = isoThursday(dayNum);
         const [ty] = civilFromDays(thursday);
         out += num(Math.floor((thursday - daysFromCivil(ty, 1, 1)) / 7) + 1, 2);
+        break;
+      }
+      case 'IYYY':
+      case 'IYY':
+      case 'IY':
+      case 'I': {
+        // The ISO year is the year of the week's Thursday.
+        const [iy] = civilFromDays(isoThursday(dayNum));
+        const width = t.pattern.length;
+        out += num(width === 4 ? iy : iy % 10 ** width, width);
         break;
       }
       case 'WW':
@@ -318,6 +332,11 @@ export function formatTimestampWith(us: bigint, format: string, withZone: boolea
     }
   }
   return out;
+}
+
+/** isoThursday: the Thursday of the ISO week (Monday to Sunday) holding a day. */
+function isoThursday(dayNum: number): number {
+  return dayNum - ((((dayNum + 3) % 7) + 7) % 7) + 3;
 }
 
 function badFormat(text: string): SqlError {
@@ -497,7 +516,28 @@ export const TO_CHAR_FUNCTIONS: Record<string, FunctionDef> = {
         result: T('text'),
         impl: ([v, f]) => formatTimestampWith(v as bigint, f as string, t.id === 'timestamptz'),
       };
-    if (t.id === 'interval' || t.id === 'numeric' || t.id.startsWith('int') || t.id.startsWith('float'))
+    if (t.id === 'numeric' || t.id === 'int2' || t.id === 'int4' || t.id === 'int8')
+      return {
+        args: [t, T('text')],
+        result: T('text'),
+        impl: ([v, f]) => {
+          if (v === 'NaN') throw notSupported('to_char of NaN');
+          return formatNumberWith({ kind: 'exact', value: String(v) }, f as string);
+        },
+      };
+    if (t.id === 'float4' || t.id === 'float8')
+      return {
+        args: [t, T('text')],
+        result: T('text'),
+        impl: ([v, f]) => {
+          if (!Number.isFinite(v)) throw notSupported('to_char of NaN and infinite floats');
+          return formatNumberWith(
+            { kind: 'float', value: v as number, digits: t.id === 'float4' ? 6 : 15 },
+            f as string,
+          );
+        },
+      };
+    if (t.id === 'interval')
       return {
         args: [t, T('text')],
         result: T('text'),
@@ -507,6 +547,14 @@ export const TO_CHAR_FUNCTIONS: Record<string, FunctionDef> = {
       };
     return undefined;
   },
+  to_number: (types) =>
+    types.length === 2
+      ? {
+          args: [T('text'), T('text')],
+          result: T('numeric'),
+          impl: ([s, f]) => parseNumberWith(s as string, f as string),
+        }
+      : undefined,
   to_date: (types) =>
     types.length === 2
       ? {

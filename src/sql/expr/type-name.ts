@@ -46,12 +46,16 @@ export function resolveTypeName(t: TypeName): SqlType {
         `NUMERIC precision ${p} must be between 1 and 1000`,
         { position: t.loc + 1 },
       );
-    if (s < 0 || s > p)
+    // Since PostgreSQL 15 the scale may exceed the precision (numeric(3, 4)) or be negative.
+    if (s < -1000 || s > 1000)
       throw new SqlError(
         SqlState.INVALID_PARAMETER_VALUE,
-        `NUMERIC scale ${s} must be between 0 and precision ${p}`,
-        { position: t.loc + 1 },
+        `NUMERIC scale ${s} must be between -1000 and 1000`,
+        {
+          position: t.loc + 1,
+        },
       );
+    if (s < 0) throw notSupported('a negative NUMERIC scale', t.loc + 1);
     return sqlType(id, ((p << 16) | s) + 4);
   }
   if (id === 'time' && t.mods.length > 0) {

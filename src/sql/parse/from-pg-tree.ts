@@ -23,6 +23,8 @@ import type {
   TableRef,
   TypeName,
 } from '../ast.js';
+import { windowSpec, type Converters } from './window-def.js';
+import { declareCursor, fetchStatement } from './cursor-statements.js';
 
 /** PgNode is one node of the tree: an object with a single key, the node type. */
 type PgNode = Record<string, unknown>;
@@ -69,9 +71,9 @@ export function convertStatement(n: PgNode, _text: string): Statement {
     case 'InsertStmt':
       return convertInsert(f);
     case 'UpdateStmt':
-      if (f.withClause !== undefined) throw notSupported('WITH in UPDATE');
       return {
         kind: 'update',
+        ...withOf(f),
         table: rangeVar(f.relation),
         set: list(f.targetList).flatMap(assignment),
         from: list(f.fromClause).map(fromItem),
@@ -79,9 +81,9 @@ export function convertStatement(n: PgNode, _text: string): Statement {
         returning: returningList(f),
       };
     case 'DeleteStmt':
-      if (f.withClause !== undefined) throw notSupported('WITH in DELETE');
       return {
         kind: 'delete',
+        ...withOf(f),
         table: rangeVar(f.relation),
         using: list(f.usingClause).map(fromItem),
         where: optExpr(f.whereClause),
@@ -190,6 +192,29 @@ export function convertStatement(n: PgNode, _text: string): Statement {
       return { kind: 'admin', command: 'checkpoint', tables: [] };
     case 'DiscardStmt':
       return { kind: 'discard' };
+    case 'DeclareCursorStmt':
+      return declareCursor(f.portalname as string, (f.options as number | undefined) ?? 0, () =>
+        convertSelect(nodeType(f.query as PgNode)[1]),
+      );
+    case 'FetchStmt':
+      return fetchStatement(f);
+    case 'PrepareStmt':
+      return {
+        kind: 'prepare',
+        name: f.name as string,
+        paramTypes: list(f.argtypes).map(typeName),
+        statement: convertStatement(f.query as PgNode, _text),
+      };
+    case 'ExecuteStmt':
+      return { kind: 'execute', name: f.name as string, params: list(f.params).map(expr) };
+    case 'DeallocateStmt':
+      return { kind: 'deallocate', name: f.isall === true ? undefined : (f.name as string) };
+    case 'ListenStmt':
+      return { kind: 'listen', unlisten: false };
+    case 'UnlistenStmt':
+      return { kind: 'listen', unlisten: true };
+    case 'ClosePortalStmt':
+      return { kind: 'closeCursor', name: f.portalname as string | undefined };
     default:
       throw notSupported(statementName(t));
   }
@@ -247,7 +272,6 @@ function convertSelect(f: Fields): Select {
     loc: 0,
   };
   if (f.limitOption === 'LIMIT_OPTION_WITH_TIES') throw notSupported('FETCH ... WITH TIES');
-  if (f.windowClause !== undefined) throw notSupported('WINDOW');
   if (f.intoClause !== undefined) throw notSupported('SELECT INTO');
   if (f.op !== undefined && f.op !== 'SETOP_NONE') {
     const op = f.op === 'SETOP_UNION' ? 'union' : f.op === 'SETOP_INTERSECT' ? 'intersect' : 'except';
@@ -286,6 +310,14 @@ function convertSelect(f: Fields): Select {
       return expr(g);
     }),
     having: optExpr(f.havingClause),
+    ...(f.windowClause !== undefined
+      ? {
+          windows: list(f.windowClause).map((w) => {
+            const [, wf] = nodeType(w);
+            return { name: wf.name as string, spec: windowSpec(wf, WINDOW_CONVERTERS, true) };
+          }),
+        }
+      : {}),
     ...tail,
   };
 }
@@ -307,17 +339,29 @@ function lockingOf(x: unknown): RowLocking[] | undefined {
   });
 }
 
+/** withOf: the WITH clause of an INSERT, UPDATE or DELETE, when it has one. */
+function withOf(f: Fields): { with?: Cte[] } {
+  return f.withClause === undefined ? {} : { with: convertWith(f.withClause) };
+}
+
 function convertWith(x: unknown): Cte[] {
   if (x === undefined) return [];
   const w = x as Fields;
   const recursive = w.recursive === true;
   return list(w.ctes).map((c): Cte => {
     const [, f] = nodeType(c);
-    if (f.ctematerialized !== undefined && f.ctematerialized !== 'CTEMaterializeDefault')
-      throw notSupported('MATERIALIZED / NOT MATERIALIZED');
     if (f.search_clause !== undefined || f.cycle_clause !== undefined) throw notSupported('SEARCH and CYCLE');
     const [qt, q] = nodeType(f.ctequery as PgNode);
-    const base = { name: f.ctename as string, columns: names(f.aliascolnames), recursive };
+    const base = {
+      name: f.ctename as string,
+      columns: names(f.aliascolnames),
+      recursive,
+      ...(f.ctematerialized === 'CTEMaterializeAlways'
+        ? { materialized: true }
+        : f.ctematerialized === 'CTEMaterializeNever'
+          ? { materialized: false }
+          : {}),
+    };
     if (qt === 'InsertStmt' || qt === 'UpdateStmt' || qt === 'DeleteStmt') {
       const dml = convertStatement(f.ctequery as PgNode, '');
       const empty: Select = {
@@ -336,6 +380,8 @@ function convertWith(x: unknown): Cte[] {
     return { ...base, query: convertSelect(q) };
   });
 }
+
+const WINDOW_CONVERTERS: Converters = { expr: (n) => expr(n), sortKey: (n) => sortKey(n) };
 
 function sortKey(n: PgNode): SortKey {
   const [, f] = nodeType(n);
@@ -424,15 +470,14 @@ function fromItem(n: PgNode): FromItem {
 }
 
 function convertInsert(f: Fields): Statement {
-  if (f.withClause !== undefined) throw notSupported('WITH in INSERT');
   const sel = f.selectStmt as PgNode | undefined;
   let onConflict: OnConflict | undefined;
   const oc = f.onConflictClause as Fields | undefined;
   if (oc !== undefined) {
     const infer = oc.infer as Fields | undefined;
-    if (infer?.conname !== undefined) throw notSupported('ON CONFLICT ON CONSTRAINT');
     onConflict = {
       action: oc.action === 'ONCONFLICT_UPDATE' ? 'update' : 'nothing',
+      ...(infer?.conname !== undefined ? { constraint: infer.conname as string } : {}),
       target: list(infer?.indexElems).map((e) => {
         const [, ef] = nodeType(e);
         if (ef.name === undefined) throw notSupported('an expression as ON CONFLICT target');
@@ -444,6 +489,7 @@ function convertInsert(f: Fields): Statement {
   }
   return {
     kind: 'insert',
+    ...withOf(f),
     table: rangeVar(f.relation),
     columns: list(f.cols).map((c) => {
       const [, cf] = nodeType(c);
@@ -511,6 +557,7 @@ function columnDef(f: Fields): ColumnDef {
   let unique = false;
   let dflt: Expr | undefined;
   let identity: 'always' | 'byDefault' | undefined;
+  let generated: Expr | undefined;
   let primaryKeyName: string | undefined;
   let uniqueName: string | undefined;
   const checks: CheckConstraint[] = [];
@@ -537,6 +584,9 @@ function columnDef(f: Fields): ColumnDef {
       case 'CONSTR_CHECK':
         checks.push(checkConstraint(cf));
         break;
+      case 'CONSTR_GENERATED':
+        generated = expr(cf.raw_expr);
+        break;
       case 'CONSTR_IDENTITY':
         if (list(cf.options).length > 0) throw notSupported('identity sequence options');
         identity = cf.generated_when === 'a' ? 'always' : 'byDefault';
@@ -554,6 +604,7 @@ function columnDef(f: Fields): ColumnDef {
     unique,
     default: dflt,
     identity,
+    ...(generated !== undefined ? { generated } : {}),
     primaryKeyName,
     uniqueName,
     checks,
@@ -904,7 +955,6 @@ export function expr(n: PgNode): Expr {
       return { kind: 'isBool', arg: expr(f.arg), value, negated: bt.includes('NOT'), loc };
     }
     case 'FuncCall': {
-      if (f.over !== undefined) throw notSupported('window functions', loc + 1);
       if (f.agg_within_group === true) throw notSupported('WITHIN GROUP', loc + 1);
       if (f.func_variadic === true) throw notSupported('VARIADIC', loc + 1);
       const parts = names(f.funcname);
@@ -919,6 +969,7 @@ export function expr(n: PgNode): Expr {
         distinct: f.agg_distinct === true,
         ...(f.agg_filter !== undefined ? { filter: expr(f.agg_filter) } : {}),
         ...(f.agg_order !== undefined ? { orderBy: list(f.agg_order).map(sortKey) } : {}),
+        ...(f.over !== undefined ? { over: windowSpec(f.over as Fields, WINDOW_CONVERTERS, false) } : {}),
         loc,
       };
     }

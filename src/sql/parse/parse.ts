@@ -51,7 +51,8 @@ export function parse(sql: string): readonly ParsedStatement[] {
     if (e.message === 'Query cannot be empty') tree = {};
     else {
       const pos = e.sqlDetails?.cursorPosition;
-      throw new SqlError(SqlState.SYNTAX_ERROR, e.message ?? 'syntax error', {
+      const message = e.message ?? 'syntax error';
+      throw new SqlError(grammarErrorCode(message), message, {
         // Positions are byte offsets until the wire server converts them to characters of the query text.
         ...(pos === undefined ? {} : { position: pos + 1 }),
       });
@@ -85,6 +86,14 @@ function blankOut(utf8: Buffer, compacts: readonly FoundCompact[]): string {
   const copy = Buffer.from(utf8);
   for (const c of compacts) copy.fill(0x20, c.start, c.end);
   return copy.toString('utf8');
+}
+
+/**
+ * grammarErrorCode: the grammar raises a few errors that are not syntax errors in PostgreSQL's codes: frame
+ * clauses the grammar rejects (gram.y's ERRCODE_WINDOWING_ERROR).
+ */
+function grammarErrorCode(message: string): string {
+  return message.startsWith('frame ') ? SqlState.WINDOWING_ERROR : SqlState.SYNTAX_ERROR;
 }
 
 /** charPosition converts a 1-based byte position in the UTF-8 form of s to a 1-based character position. */

@@ -10,6 +10,7 @@ import { coerce, isUntyped } from '../expr/coerce.js';
 import type { Analyzer, Compiled, ExecContext } from '../expr/context.js';
 import { numericOp } from '../expr/arithmetic.js';
 import { compareNumeric } from '../types/numeric.js';
+import { compareInterval, timestampPlusInterval } from '../types/interval.js';
 import { arrayElement, sqlType, type SqlType, type TypeId, type Value } from '../types/sql-type.js';
 import type { Plan } from './plan.js';
 import type { Planner } from './planner.js';
@@ -24,6 +25,27 @@ function seriesType(types: readonly SqlType[]): TypeId | undefined {
   if (ids.every((t) => t === 'int2' || t === 'int4' || t === 'int8' || t === 'numeric' || t === 'unknown'))
     return 'numeric';
   return undefined;
+}
+
+/**
+ * timestampSeriesType: generate_series(start, stop, interval) over timestamps: timestamp when both ends
+ * are, else timestamptz (dates too, as PostgreSQL resolves them).
+ */
+function timestampSeriesType(args: readonly Compiled[]): TypeId | undefined {
+  if (args.length !== 3) return undefined;
+  const [a, b, s] = args.map((c) => (isUntyped(c) ? 'unknown' : c.type.id));
+  const ends = [a, b];
+  if (s !== 'interval' && s !== 'unknown') return undefined;
+  if (!ends.every((t) => t === 'date' || t === 'timestamp' || t === 'timestamptz' || t === 'unknown'))
+    return undefined;
+  if (ends.every((t) => t === 'unknown')) return undefined;
+  return ends.every((t) => t === 'timestamp' || t === 'unknown') ? 'timestamp' : 'timestamptz';
+}
+
+function* timestampSeries(start: bigint, stop: bigint, step: string): Iterable<Value> {
+  const sign = compareInterval(step, '0 0 0');
+  if (sign === 0) throw zeroStep();
+  for (let v = start; sign > 0 ? v <= stop : v >= stop; v = timestampPlusInterval(v, step, 1)) yield v;
 }
 
 function zeroStep(): SqlError {
@@ -57,6 +79,15 @@ function resolveSeries(
   loc: number,
 ): { type: SqlType; run: Series; args: Compiled[] } {
   if (args.length !== 2 && args.length !== 3) throw noFunction(args, loc);
+  const time = timestampSeriesType(args);
+  if (time !== undefined) {
+    const t = sqlType(time);
+    const cs = [
+      ...args.slice(0, 2).map((a) => coerce(an, a, t, 'implicit', loc)),
+      coerce(an, args[2]!, sqlType('interval'), 'implicit', loc),
+    ];
+    return { type: t, run: ([a, b, s]) => timestampSeries(a as bigint, b as bigint, s as string), args: cs };
+  }
   const id = seriesType(args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type)));
   if (id === undefined) throw noFunction(args, loc);
   const t = sqlType(id);

@@ -6,7 +6,7 @@
 import { SqlError, SqlState } from '../errors.js';
 import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
-import { AGGREGATES, resolveAggregate } from '../expr/aggregates.js';
+import { AGGREGATES, resolveAggregateCall, type AggregateDef } from '../expr/aggregates.js';
 import { planFunctionScan } from './function-scan.js';
 import { coerce, isUntyped, settle } from '../expr/coerce.js';
 import { compileExpr, exprKey, unify } from '../expr/compile.js';
@@ -18,8 +18,10 @@ import type {
   ExecContext,
   SubPlan,
   Evaluator,
+  WindowCollectorHook,
 } from '../expr/context.js';
-import { sqlType, type SqlType } from '../types/sql-type.js';
+import { sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import type { TableDef } from '../catalog/table-def.js';
 import { chooseAccessPath, conjuncts } from './access-path.js';
 import { AggregatePlan, type AggregateCall } from './aggregate.js';
 import { DistinctPlan } from './distinct.js';
@@ -33,12 +35,13 @@ import {
   ValuesPlan,
   type Plan,
 } from './plan.js';
-import { Scope, type ColumnInfo, type Row } from './scope.js';
+import { Scope, type ColumnInfo, type Resolved, type Row } from './scope.js';
 import { SetOpPlan } from './set-op.js';
 import { RecursiveUnionPlan, WorkTablePlan } from './recursive-union.js';
 import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
+import { WindowCollector } from './window-collector.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -49,6 +52,8 @@ interface FromResult {
 export class Planner implements Analyzer {
   readonly params: (SqlType | undefined)[];
   aggregates: AggregateCollector | undefined = undefined;
+  windows: WindowCollectorHook | undefined = undefined;
+  sleeps = false;
   clause = 'WHERE';
   private readonly ctes: Map<string, Plan>[] = [];
   private queryDepth = 0;
@@ -81,12 +86,15 @@ export class Planner implements Analyzer {
   planSubquery(query: Select, outer: Scope): SubPlan {
     const before = outerRefCount(outer);
     const savedAgg = this.aggregates;
+    const savedWindows = this.windows;
     this.aggregates = undefined;
+    this.windows = undefined;
     let plan: Plan;
     try {
       plan = this.planQuery(query, outer);
     } finally {
       this.aggregates = savedAgg;
+      this.windows = savedWindows;
     }
     const correlated = outerRefCount(outer) !== before;
     return { columns: plan.columns, correlated, rows: (ex) => plan.rows(ex) };
@@ -112,6 +120,21 @@ export class Planner implements Analyzer {
     }
   }
 
+  /** withCtes plans a WITH clause and runs `fn` with its queries in scope (WITH on INSERT, UPDATE, DELETE). */
+  withCtes<T>(ctes: readonly Cte[], fn: () => T): T {
+    this.queryDepth++;
+    try {
+      this.ctes.push(this.planCtes(ctes, undefined));
+      try {
+        return fn();
+      } finally {
+        this.ctes.pop();
+      }
+    } finally {
+      this.queryDepth--;
+    }
+  }
+
   private planCtes(ctes: readonly Cte[], outer: Scope | undefined): Map<string, Plan> {
     const m = new Map<string, Plan>();
     this.ctes.push(m);
@@ -132,7 +155,11 @@ export class Planner implements Analyzer {
         } else if (c.recursive === true && mentionsTable(c.query, c.name)) {
           p = this.planRecursive(c, m, outer);
           materialize = false; // rows are produced as they are found (a LIMIT may stop an endless one)
-        } else p = this.planQuery(c.query, outer);
+        } else {
+          p = this.planQuery(c.query, outer);
+          // NOT MATERIALIZED: computed per reference, as PostgreSQL's inlining (volatile functions differ).
+          if (c.materialized === false) materialize = false;
+        }
         if (c.columns.length > p.columns.length)
           throw new SqlError(
             SqlState.INVALID_COLUMN_REFERENCE,
@@ -552,6 +579,27 @@ export class Planner implements Analyzer {
     return acc;
   }
 
+  /** baseTables: the FROM items that are stored tables (not views, CTEs or subqueries), by alias. */
+  private baseTables(from: readonly FromItem[]): Map<string, TableDef> {
+    const out = new Map<string, TableDef>();
+    const walk = (item: FromItem): void => {
+      if (item.kind === 'join') {
+        walk(item.left);
+        walk(item.right);
+      } else if (
+        item.kind === 'table' &&
+        (item.schema === undefined || item.schema === 'public') &&
+        this.lookupCte(item.name) === undefined &&
+        this.catalog.view(item.name) === undefined
+      ) {
+        const t = this.catalog.get(item.name);
+        if (t !== undefined) out.set(item.alias ?? item.name, t);
+      }
+    };
+    from.forEach(walk);
+    return out;
+  }
+
   /** onlySystemRelations: the FROM item reads pg_catalog / information_schema relations and nothing else. */
   private onlySystemRelations(item: FromItem): boolean {
     if (item.kind === 'join')
@@ -584,7 +632,7 @@ export class Planner implements Analyzer {
     let outScope = scope;
     let collector: Collector | undefined;
     if (grouped) {
-      collector = new Collector(this, scope, outer);
+      collector = new Collector(this, scope, outer, this.baseTables(q.from));
       const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items, scope));
       for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
       plan = new AggregatePlan(
@@ -597,12 +645,19 @@ export class Planner implements Analyzer {
       outScope = collector.outputScope;
       this.aggregates = collector;
     }
+    const windows =
+      q.windows !== undefined ||
+      items.some((i) => hasWindow(i.expr)) ||
+      q.orderBy.some((k) => hasWindow(k.expr))
+        ? new WindowCollector(this, q.windows ?? [])
+        : undefined;
     try {
       if (q.having !== undefined) {
         const h = this.compile(q.having, outScope, 'HAVING');
         plan = new FilterPlan(plan, checkBool(this, h, 'HAVING', q.having.loc));
       }
       // Target list, then ORDER BY keys not in it as hidden trailing columns.
+      this.windows = windows;
       const outputs: Compiled[] = items.map((it) =>
         settle(this, this.compile(it.expr, outScope, 'SELECT'), it.expr.loc),
       );
@@ -641,6 +696,8 @@ export class Planner implements Analyzer {
           distinctKeys.push(idx);
         }
       }
+      this.windows = undefined;
+      if (windows !== undefined) plan = windows.finish(plan);
       const all = [...outputs, ...extra];
       const hiddenCols = extra.map((c, i) => ({
         name: `?sort${i}?`,
@@ -670,6 +727,7 @@ export class Planner implements Analyzer {
       return plan;
     } finally {
       if (grouped) this.aggregates = undefined;
+      this.windows = undefined;
     }
   }
 }
@@ -740,6 +798,23 @@ function checkBool(an: Analyzer, c: Compiled, clause: string, loc: number): Comp
   return c;
 }
 
+/** hasWindow: the expression has a call with OVER at this query level (not inside a subquery). */
+function hasWindow(e: Expr): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    const n = x as { kind?: string; over?: unknown };
+    if (n.kind === 'subquery') return;
+    if (n.kind === 'func' && n.over !== undefined) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return found;
+}
+
 /** hasAggregate: the expression calls an aggregate at this query level (not inside a subquery). */
 export function hasAggregate(e: Expr): boolean {
   let found = false;
@@ -747,7 +822,12 @@ export function hasAggregate(e: Expr): boolean {
     if (found || x === null || typeof x !== 'object') return;
     const n = x as { kind?: string; name?: string };
     if (n.kind === 'subquery') return;
-    if (n.kind === 'func' && Object.hasOwn(AGGREGATES, n.name!)) {
+    // An aggregate with OVER is a window call; its arguments may still hold plain aggregates.
+    if (
+      n.kind === 'func' &&
+      Object.hasOwn(AGGREGATES, n.name!) &&
+      (x as { over?: unknown }).over === undefined
+    ) {
       found = true;
       return;
     }
@@ -890,15 +970,25 @@ class Collector implements AggregateCollector {
   private readonly groupKeys: string[] = [];
   readonly outputScope: Scope;
 
+  /** groupColumns: the GROUP BY expressions that are plain columns of this level, with their slots. */
+  private readonly groupColumns: { column: ColumnInfo; slot: number }[] = [];
+  /** dependents: slots of functionally dependent columns already added, by table alias and attnum. */
+  private readonly dependents = new Map<string, number>();
+
   constructor(
     private readonly an: Analyzer,
     readonly inputScope: Scope,
     outer: Scope | undefined,
+    private readonly baseTables: ReadonlyMap<string, TableDef>,
   ) {
     this.outputScope = new Scope(this.outputColumns, outer);
   }
 
   addGroup(e: Expr, c: Compiled): void {
+    if (e.kind === 'column') {
+      const r = this.inputScope.resolve(e.table, e.name, e.loc);
+      if (r.depth === 0) this.groupColumns.push({ column: r.column, slot: this.groupEvals.length });
+    }
     const s = settle(this.an, c, e.loc);
     this.groupKeys.push(exprKey(e));
     this.groupEvals.push(s.eval);
@@ -917,6 +1007,41 @@ class Collector implements AggregateCollector {
     return this.groupKeys.indexOf(key);
   }
 
+  dependent(r: Resolved): Compiled | undefined {
+    const c = r.column;
+    // The same column grouped by under another spelling (cust and o.cust).
+    const same = this.groupColumns.find((g) => g.column === c);
+    if (same !== undefined) {
+      const at = same.slot;
+      return { type: this.groupTypes[at]!, eval: (row) => row[at]!, correlated: false };
+    }
+    const t = c.table === undefined ? undefined : this.baseTables.get(c.table);
+    if (t === undefined || t.id !== c.tableOid || t.primaryKey.length === 0) return undefined;
+    const grouped = t.primaryKey.every((pos) =>
+      this.groupColumns.some(
+        (g) => g.column.table === c.table && g.column.tableOid === t.id && g.column.attnum === pos + 1,
+      ),
+    );
+    if (!grouped) return undefined;
+    // The column has one value per group: carry it through as an aggregate that keeps that value.
+    const key = `${c.table}.${c.attnum}`;
+    let slot = this.dependents.get(key);
+    if (slot === undefined) {
+      const at = r.index;
+      this.calls.push({
+        def: anyValue(c.type),
+        args: [(row) => row[at]!],
+        argTypes: [c.type],
+        distinct: false,
+      });
+      slot = this.groupEvals.length + this.calls.length - 1;
+      this.dependents.set(key, slot);
+      this.outputColumns.push({ ...c, hidden: true });
+    }
+    const at = slot;
+    return { type: c.type, eval: (row) => row[at]!, correlated: false };
+  }
+
   add(
     name: string,
     args: readonly Compiled[],
@@ -925,12 +1050,7 @@ class Collector implements AggregateCollector {
     loc: number,
     extras?: AggregateExtras,
   ): { slot: number; type: SqlType } {
-    const types = args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type));
-    const def = resolveAggregate(name, types, star, loc);
-    const cs = args.map((a, i) => {
-      const want = def.argTypes[i];
-      return want === undefined ? settle(this.an, a, loc) : coerce(this.an, a, want, 'implicit', loc);
-    });
+    const { def, args: cs } = resolveAggregateCall(this.an, name, args, star, loc);
     this.calls.push({
       def,
       args: cs.map((c) => c.eval),
@@ -953,3 +1073,22 @@ class Collector implements AggregateCollector {
 }
 
 export type { ExecContext };
+
+/** anyValue: an aggregate that keeps the first value it sees (for columns with one value per group). */
+function anyValue(type: SqlType): AggregateDef {
+  return {
+    argTypes: [type],
+    result: type,
+    keepsNulls: true,
+    make: () => {
+      let v: Value = null;
+      let seen = false;
+      return {
+        add: ([x]) => {
+          if (!seen) [v, seen] = [x!, true];
+        },
+        result: () => v,
+      };
+    },
+  };
+}

@@ -65,10 +65,20 @@ export class Scope {
       if (tableSeen) {
         throw new SqlError(SqlState.UNDEFINED_COLUMN, `column ${table}.${name} does not exist`, {
           position: loc + 1,
+          ...this.suggestion(table, name),
         });
       }
       depth++;
     }
+    // A bare name that is a FROM item's is a whole-row reference (row_to_json(t)): shale has no row values.
+    if (table === undefined && this.hasTable(name))
+      throw new SqlError(
+        SqlState.FEATURE_NOT_SUPPORTED,
+        `whole-row references ("${name}") are not supported`,
+        {
+          position: loc + 1,
+        },
+      );
     if (table !== undefined && !this.hasTable(table))
       throw new SqlError(SqlState.UNDEFINED_TABLE, `missing FROM-clause entry for table "${table}"`, {
         position: loc + 1,
@@ -76,8 +86,37 @@ export class Scope {
     throw new SqlError(
       SqlState.UNDEFINED_COLUMN,
       table === undefined ? `column "${name}" does not exist` : `column ${table}.${name} does not exist`,
-      { position: loc + 1 },
+      { position: loc + 1, ...this.suggestion(table, name) },
     );
+  }
+
+  /**
+   * suggestion is PostgreSQL's HINT for a missing column (errorMissingColumn): the column, or two
+   * equally near ones, within a Levenshtein distance of 3 and of half the name's length, a misspelt
+   * table name adding its own distance.
+   */
+  private suggestion(table: string | undefined, name: string): { hint?: string } {
+    let best = MAX_FUZZY_DISTANCE + 1;
+    let matches: ColumnInfo[] = [];
+    for (const s of this.chain())
+      for (const c of s.columns) {
+        if (c.hidden === true || c.table === undefined) continue;
+        const penalty = table === undefined ? 0 : levenshtein(table, c.table);
+        if (penalty > best) continue;
+        const d = levenshtein(c.name, name);
+        if (d > Math.floor(name.length / 2)) continue;
+        const total = d + penalty;
+        if (total < best) [best, matches] = [total, [c]];
+        else if (total === best) matches.push(c);
+      }
+    if (matches.length === 0 || matches.length > 2) return {};
+    const ref = (c: ColumnInfo): string => `"${c.table}.${c.name}"`;
+    return {
+      hint:
+        matches.length === 1
+          ? `Perhaps you meant to reference the column ${ref(matches[0]!)}.`
+          : `Perhaps you meant to reference the column ${ref(matches[0]!)} or the column ${ref(matches[1]!)}.`,
+    };
   }
 
   hasTable(table: string): boolean {
@@ -90,4 +129,19 @@ export class Scope {
     yield this;
     for (let s = this.parent; s !== undefined; s = s.parent) yield s;
   }
+}
+
+/** MAX_FUZZY_DISTANCE: the furthest a column name may be from a suggested one (parse_relation.c). */
+const MAX_FUZZY_DISTANCE = 3;
+
+/** levenshtein: the edit distance of two strings (insertions, deletions and substitutions cost 1). */
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

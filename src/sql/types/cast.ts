@@ -4,7 +4,7 @@
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { formatValue, parseValue, fitString, checkInt, checkInt8 } from './text-io.js';
-import { applyNumericTypmod, formatDecimal, rescale, toDecimal } from './numeric.js';
+import { applyNumericTypmod, parseNumeric, rescale, toDecimal } from './numeric.js';
 import {
   DATE_NEG_INFINITY,
   DATE_POS_INFINITY,
@@ -105,7 +105,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
       if (Number.isNaN(x)) s = 'NaN';
       else if (!Number.isFinite(x))
         throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'cannot convert infinity to numeric');
-      else s = formatDecimal(toDecimal(Number(x.toPrecision(f === 'float4' ? 6 : 15))));
+      else s = parseNumeric(printfG(x, f === 'float4' ? 6 : 15));
     } else throw cannotCast(from, to);
     return applyNumericTypmod(s, to.typmod);
   }
@@ -143,4 +143,16 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
 
 function outOfRangeFor(t: SqlType['id']): SqlError {
   return new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, `${TYPE_INFO[t].pgName} out of range`);
+}
+
+/**
+ * printfG is C's %.*g, as PostgreSQL's float8_numeric and float4_numeric print a float before reading it as
+ * numeric (DBL_DIG = 15, FLT_DIG = 6 significant digits, trailing zeros dropped): 1e100 becomes exactly
+ * 10^100, not the binary double's expansion.
+ */
+function printfG(x: number, digits: number): string {
+  const p = x.toPrecision(digits);
+  const [mantissa, exponent] = p.split('e') as [string, string | undefined];
+  const m = mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa;
+  return exponent === undefined ? m : `${m}e${exponent}`;
 }

@@ -41,6 +41,7 @@ export type TypeId =
   | 'int2vector'
   | 'char'
   | 'unknown'
+  | 'void'
   | ArrayTypeId;
 
 /** ArrayTypeId names a one-dimensional array type: `_` and the element type (PostgreSQL's naming). */
@@ -101,6 +102,8 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   float4: { oid: 700, typlen: 4, category: 'N', pgName: 'real' },
   float8: { oid: 701, typlen: 8, category: 'N', pgName: 'double precision' },
   unknown: { oid: 705, typlen: -2, category: 'X', pgName: 'unknown' },
+  // void: what pg_sleep returns; its one value prints as the empty string.
+  void: { oid: 2278, typlen: 4, category: 'P', pgName: 'void' },
   bpchar: { oid: 1042, typlen: -1, category: 'S', pgName: 'character' },
   varchar: { oid: 1043, typlen: -1, category: 'S', pgName: 'character varying' },
   date: { oid: 1082, typlen: 4, category: 'D', pgName: 'date' },

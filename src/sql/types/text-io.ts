@@ -368,6 +368,8 @@ export function formatBinary(t: SqlType, v: Exclude<Value, null>): Uint8Array {
     }
     case 'bytea':
       return v as Uint8Array;
+    case 'void':
+      return new Uint8Array(0);
     case 'text':
     case 'varchar':
     case 'bpchar':
