@@ -7,36 +7,14 @@ import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from './engines.mjs';
+import { key, value as dbBenchValue } from './db-bench-data.mjs';
 
 const [engine, workloadList, numArg, valueSizeArg] = process.argv.slice(2);
 const NUM = Number(numArg);
 const VALUE_SIZE = Number(valueSizeArg);
 const workloads = workloadList.split(',');
 
-/**
- * db_bench's value generator: each value half random bytes, half a repeat of them (compresses ~50%).
- * The LCG steps in 32-bit arithmetic (Math.imul): in doubles the product passes 2^53, loses its low
- * bits and the sequence fell into a 419-step cycle, so blocks compressed to 28% instead of ~50%.
- */
-const pool = Buffer.alloc(1 << 20);
-{
-  let x = 301;
-  for (let i = 0; i < pool.length; i += 100) {
-    for (let j = 0; j < 50 && i + j < pool.length; j++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      pool[i + j] = x >>> 24;
-    }
-    for (let j = 50; j < 100 && i + j < pool.length; j++) pool[i + j] = pool[i + j - 50];
-  }
-}
-let poolPos = 0;
-function value(size = VALUE_SIZE) {
-  if (poolPos + size > pool.length) poolPos = 0;
-  const v = pool.subarray(poolPos, poolPos + size);
-  poolPos += size;
-  return Buffer.from(v);
-}
-const key = (i) => Buffer.from(String(i).padStart(16, '0'));
+const value = (size = VALUE_SIZE) => dbBenchValue(size);
 let seed = 42;
 /** rand: xorshift32 (a plain LCG's low bits cycle too soon for key choice). */
 const rand = (n) => {

@@ -15,6 +15,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { key, rng, value } from './db-bench-data.mjs';
 
 const [aPath, bPath, cacheArg, keysArg, numArg, cacheBArg] = process.argv.slice(2);
 if (aPath === undefined || bPath === undefined) {
@@ -27,36 +28,6 @@ const CACHE = Number(cacheArg ?? 8) << 20;
 const CACHE_B = cacheBArg === undefined ? CACHE : Number(cacheBArg) << 20;
 const HOT = keysArg === 'hot';
 const NUM = Number(numArg ?? 1_000_000);
-
-const pool = Buffer.alloc(1 << 20);
-{
-  let x = 301;
-  for (let i = 0; i < pool.length; i += 100) {
-    for (let j = 0; j < 50 && i + j < pool.length; j++) {
-      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-      pool[i + j] = x >>> 24;
-    }
-    for (let j = 50; j < 100 && i + j < pool.length; j++) pool[i + j] = pool[i + j - 50];
-  }
-}
-let poolPos = 0;
-const value = () => {
-  if (poolPos + 100 > pool.length) poolPos = 0;
-  poolPos += 100;
-  return Buffer.from(pool.subarray(poolPos - 100, poolPos));
-};
-const key = (i) => Buffer.from(String(i).padStart(16, '0'));
-const rng = (seed) => {
-  let s = seed;
-  return (n) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-};
 
 const A = await import(pathToFileURL(resolve(aPath)).href);
 const B = await import(pathToFileURL(resolve(bPath)).href);
