@@ -225,6 +225,8 @@ segments whose live ratio is below the database's gcRatio are rewritten (shale g
   --password=secret        require SCRAM-SHA-256 with this password (or set SHALE_PASSWORD)
   --max-connections=n      (default 100)
   --statement-timeout=ms   cancel statements running longer (default 0: no limit)
+  --max-transaction-size=bytes  the most one transaction may write (held in memory until it commits;
+                           default 1 GiB)
   --metrics-port=n         serve Prometheus metrics at http://host:n/metrics (server and engine)
 Stops on SIGTERM or SIGINT: running statements finish, open transactions roll back.`,
     options: {
@@ -234,6 +236,7 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
       password: { type: 'string' },
       'max-connections': { type: 'string', default: '100' },
       'statement-timeout': { type: 'string', default: '0' },
+      'max-transaction-size': { type: 'string' },
       'metrics-port': { type: 'string' },
     },
     run: async (_p, v) => {
@@ -248,6 +251,9 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
         host: v.host as string,
         maxConnections: number('max-connections'),
         statementTimeout: number('statement-timeout'),
+        ...(v['max-transaction-size'] === undefined
+          ? {}
+          : { maxTransactionSize: number('max-transaction-size') }),
         ...(v['metrics-port'] === undefined ? {} : { metricsPort: number('metrics-port') }),
         ...(password === undefined || password === '' ? {} : { password }),
       };

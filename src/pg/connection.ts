@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { SqlError, SqlState } from '../sql/errors.js';
 import { charPosition } from '../sql/parse/parse.js';
-import type { Session, Prepared } from '../sql/session.js';
+import { engineError, type Session, type Prepared } from '../sql/session.js';
 import type { Cursor } from '../sql/exec/executable.js';
 import type { ColumnInfo } from '../sql/plan/scope.js';
 import type { SqlEngine } from '../sql/engine.js';
@@ -836,5 +836,8 @@ function isTransactionExit(p: Prepared): boolean {
 
 function toSqlError(err: unknown): SqlError {
   if (err instanceof SqlError) return err;
+  // Engine errors with a SQLSTATE of their own (a transaction over its size limit in COPY, ...).
+  const mapped = engineError(err);
+  if (mapped instanceof SqlError) return mapped;
   return new SqlError(SqlState.INTERNAL_ERROR, `internal error: ${(err as Error)?.message ?? String(err)}`);
 }

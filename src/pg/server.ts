@@ -30,6 +30,11 @@ export interface ServeOptions {
   statementTimeout?: number;
   /** maxMessageSize: the largest protocol message accepted, in bytes (default 64 MiB). */
   maxMessageSize?: number;
+  /**
+   * maxTransactionSize: the most one transaction's writes may take in memory until it commits, in bytes
+   * (default 1 GiB); past it a statement fails with 54000 and the transaction is aborted.
+   */
+  maxTransactionSize?: number;
   /** authenticationTimeout: ms a client has to finish the startup and authentication (default 60000). */
   authenticationTimeout?: number;
   /** shutdownTimeout: how long close() waits for running statements, in ms (default 5000). */
@@ -64,6 +69,7 @@ export async function serve(options: ServeOptions = {}): Promise<PgServer> {
   let engine: SqlEngine;
   try {
     engine = await SqlEngine.open(db);
+    if (options.maxTransactionSize !== undefined) engine.maxTransactionBytes = options.maxTransactionSize;
   } catch (err) {
     if (ownsDb) await db.close();
     throw err;

@@ -14,12 +14,20 @@ import { decodeTableRow } from './plan/table-scan.js';
 import { CatalogRelations } from './catalog/system-tables.js';
 import type { SystemRelations } from './plan/system-relations.js';
 
+/** DEFAULT_MAX_TRANSACTION_BYTES: SqlEngine.maxTransactionBytes unless the server is told otherwise. */
+export const DEFAULT_MAX_TRANSACTION_BYTES = 1 << 30;
+
 /** SHALE_VERSION: the version reported in server_version and version(). */
 export const SHALE_VERSION = '0.1.0';
 
 export class SqlEngine {
   readonly serverVersion = `15.0 (shale ${SHALE_VERSION})`;
   readonly system: SystemRelations = new CatalogRelations();
+  /**
+   * maxTransactionBytes: the most one transaction's writes may take (they are held in memory until it
+   * commits): 1 GiB by default, room for `pgbench -i -s 100`'s one COPY of 10 million rows.
+   */
+  maxTransactionBytes = DEFAULT_MAX_TRANSACTION_BYTES;
 
   private constructor(
     readonly db: DB,

@@ -307,8 +307,12 @@ export class Session implements Runtime {
             isolation: 'readCommitted',
             pessimistic: true,
             lockTimeout: this.lockTimeout(),
+            maxBytes: this.engine.maxTransactionBytes,
           })
-        : this.engine.db.transaction({ isolation: iso === 'serializable' ? 'serializable' : 'snapshot' });
+        : this.engine.db.transaction({
+            isolation: iso === 'serializable' ? 'serializable' : 'snapshot',
+            maxBytes: this.engine.maxTransactionBytes,
+          });
       this.txn = tx;
       this.txnStart = BigInt(Date.now()) * 1000n;
       this.txnClock = this.engine.catalog.now();

@@ -228,3 +228,31 @@ test('pg_sleep holds up no other connection, and CancelRequest stops it with 570
     await other.end();
   }
 });
+
+test('a transaction over the size limit (a large COPY): ERROR 54000, nothing written, the connection serves on', async () => {
+  const small = await startServer({ maxTransactionSize: 64 * 1024 });
+  const c = await WireClient.connect(small.host, small.port, { user: 'tester' });
+  try {
+    c.send('Query', { String: 'create table t (k int primary key, v text)' });
+    await until(c, 'ReadyForQuery');
+    c.send('Query', { String: 'copy t from stdin' });
+    await until(c, 'CopyInResponse');
+    // ~100 KiB of rows: past the 64 KiB limit.
+    for (let i = 0; i < 1000; i += 100) {
+      const rows = Array.from({ length: 100 }, (_, j) => `${i + j}\t${'v'.repeat(90)}\n`).join('');
+      c.send('CopyData', { Data: rows });
+    }
+    c.send('CopyDone', {});
+    const got = await until(c, 'ReadyForQuery');
+    const err = got.find((m) => m.Type === 'ErrorResponse');
+    assert.ok(err !== undefined, `an error: ${JSON.stringify(got)}`);
+    assert.equal(err.Severity, 'ERROR');
+    assert.equal(err.Code, '54000');
+    c.send('Query', { String: 'select count(*) from t' });
+    const rows = (await until(c, 'ReadyForQuery')).filter((m) => m.Type === 'DataRow');
+    assert.deepEqual(rows[0]?.Values, [{ text: '0' }]);
+  } finally {
+    c.end();
+    await small.stop();
+  }
+});
