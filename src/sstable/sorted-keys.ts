@@ -138,38 +138,19 @@ export class SortedKeys {
   lowerBound(target: Uint8Array): number {
     const keys = this.keys;
     const meta = this.meta;
-    const s = this.startsAt;
     const tlen = target.length;
-    const rcmp = this.rcmp;
-    let lo = 0;
-    let hi = this.count;
     const p = this.prefix;
-    if (!this.hasSigs || tlen < TAG_SIZE) {
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (rcmp(keys, meta[s + mid]!, meta[s + mid + 1]!, target, 0, tlen) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    }
-    const userEnd = tlen - TAG_SIZE;
-    if (userEnd >= p) {
-      // Every key starts with keys[0, p): a target without that prefix sorts before or after them all.
-      for (let i = 0; i < p; i++) {
-        const d = target[i]! - keys[i]!;
-        if (d !== 0) return d < 0 ? 0 : this.count;
-      }
-    } else {
-      // A target shorter than the prefix: its order against the keys is decided by whole compares.
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (rcmp(keys, meta[s + mid]!, meta[s + mid + 1]!, target, 0, tlen) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
+    // Without signatures, or for a target shorter than the prefix: whole compares decide.
+    if (!this.hasSigs || tlen - TAG_SIZE < p) return this.searchKeys(0, this.count, target, 0);
+    // Every key starts with keys[0, p): a target without that prefix sorts before or after them all.
+    for (let i = 0; i < p; i++) {
+      const d = target[i]! - keys[i]!;
+      if (d !== 0) return d < 0 ? 0 : this.count;
     }
     // The first signature >= the target's: every key before it is smaller.
-    const tsig = signature(target, p, userEnd);
+    const tsig = signature(target, p, tlen - TAG_SIZE);
+    let lo = 0;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (meta[mid]! < tsig) lo = mid + 1;
@@ -184,9 +165,19 @@ export class SortedKeys {
       if (meta[mid]! === tsig) hi = mid + 1;
       else end = mid;
     }
+    return this.searchKeys(lo, hi, target, p);
+  }
+
+  /** searchKeys: the first index in [lo, hi) whose key >= `target`, comparing both from byte `from` on. */
+  private searchKeys(lo: number, hi: number, target: Uint8Array, from: number): number {
+    const keys = this.keys;
+    const meta = this.meta;
+    const s = this.startsAt;
+    const rcmp = this.rcmp;
+    const tlen = target.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (rcmp(keys, meta[s + mid]! + p, meta[s + mid + 1]!, target, p, tlen) < 0) lo = mid + 1;
+      if (rcmp(keys, meta[s + mid]! + from, meta[s + mid + 1]!, target, from, tlen) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
