@@ -15,7 +15,12 @@ export async function openEngine(name, dir) {
     case 'shale-vlog': {
       const { DB, WriteBatch } = await import('../dist/index.js');
       // shale-vlog: values of 1 KiB and more live in the value log (docs/vlog.md).
-      const db = await DB.open(dir, name === 'shale-vlog' ? { valueLog: { minValueSize: 1024 } } : {});
+      // SHALE_BENCH_OPTIONS: JSON of more DB options, to measure a setting (e.g. a cache size) in the same runs.
+      const more = JSON.parse(process.env.SHALE_BENCH_OPTIONS ?? '{}');
+      const db = await DB.open(
+        dir,
+        name === 'shale-vlog' ? { valueLog: { minValueSize: 1024 }, ...more } : more,
+      );
       return {
         put: (k, v) => db.put(k, v),
         putSync: (k, v) => db.put(k, v, { sync: true }),

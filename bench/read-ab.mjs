@@ -7,7 +7,8 @@
  * prints the median per-slice ratio B/A (below 1: B is faster).
  *
  * Usage: node bench/read-ab.mjs <distA>/index.js <distB>/index.js [cacheMB=8] [keys=random|hot] [num=1000000] [cacheMB for B]
- * (the same build twice with two cache sizes measures what memory buys)
+ * (the same build twice with two cache sizes measures what memory buys; READ_AB_OPTIONS_A / _B: JSON of more
+ * DB options for A / B, e.g. READ_AB_OPTIONS_B='{"compressedBlockCacheSize":0}')
  * e.g. cp -r dist /tmp/base (before a change), npm run build, node bench/read-ab.mjs /tmp/base/index.js dist/index.js
  * (a copied dist must sit where node resolves shale's dependencies, e.g. inside the repository).
  */
@@ -42,26 +43,38 @@ if (!existsSync(join(base, 'CURRENT'))) {
   await db.close();
 }
 
-async function open(mod, cache) {
+async function open(mod, cache, more) {
   const dir = mkdtempSync(join(tmpdir(), 'shale-read-ab-run-'));
   cpSync(base, dir, { recursive: true });
-  return { db: await mod.DB.open(dir, { blockCacheSize: cache }), dir };
+  return { db: await mod.DB.open(dir, { blockCacheSize: cache, ...JSON.parse(more ?? '{}') }), dir };
 }
-const a = await open(A, CACHE);
-const b = await open(B, CACHE_B);
+const a = await open(A, CACHE, process.env.READ_AB_OPTIONS_A);
+const b = await open(B, CACHE_B, process.env.READ_AB_OPTIONS_B);
 const r = rng(7);
-const keys = Array.from({ length: 100_000 }, () => key(r(HOT ? Math.max(1, NUM / 100) : NUM)));
-for (let pass = 0; pass < 3; pass++) for (const k of keys) (a.db.get(k), b.db.get(k));
+// Each round reads a fresh stream of keys (the same for A and B): replaying one list would favour or
+// defeat a cache by the list's length (a FIFO smaller than the loop never hits), not by how it works.
+const nextKeys = () => Array.from({ length: 100_000 }, () => key(r(HOT ? Math.max(1, NUM / 100) : NUM)));
+let keys = nextKeys();
+for (let pass = 0; pass < 3; pass++, keys = nextKeys()) for (const k of keys) (a.db.get(k), b.db.get(k));
 
+// CPU time (user + system, in ms), not wall time: on a shared machine waiting for a core is not the reads' cost.
+// READ_AB_WALL=1 times wall clock instead.
+const WALL = process.env.READ_AB_WALL === '1';
+const now = () => {
+  if (WALL) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const run = (x) => {
-  const t = performance.now();
+  const t = now();
   for (let i = 0; i < keys.length; i++) x.db.get(keys[i]);
-  return performance.now() - t;
+  return now() - t;
 };
 const ratios = [];
 const ta = [];
 const tb = [];
 for (let round = 0; round < 20; round++) {
+  keys = nextKeys();
   let x;
   let y;
   if (round % 2 === 0) {

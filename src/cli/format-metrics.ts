@@ -40,6 +40,11 @@ export function formatMetrics(m: Metrics): string {
     'block cache',
     `${m.blockCache.hits} hits, ${m.blockCache.misses} misses${rate(m.blockCache.hits, m.blockCache.misses)}; ${m.blockCache.usageBytes} of ${m.blockCache.capacityBytes} bytes`,
   );
+  const cc = m.compressedBlockCache;
+  row(
+    'compressed cache',
+    `${cc.hits} hits, ${cc.misses} file reads${rate(cc.hits, cc.misses)}; ${cc.usageBytes} of ${cc.capacityBytes} bytes`,
+  );
   row(
     'table cache',
     `${m.tableCache.hits} hits, ${m.tableCache.misses} misses${rate(m.tableCache.hits, m.tableCache.misses)}; ${m.tableCache.open} open`,

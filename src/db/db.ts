@@ -18,6 +18,7 @@ import { NodeFileSystem } from '../env/node-fs.js';
 import { InternalKeyComparator, TYPE_VALUE_POINTER, typeOf } from '../memtable/internal-key.js';
 import { BloomFilterPolicy } from '../sstable/bloom.js';
 import { BlockCache } from '../sstable/block-cache.js';
+import { CompressedBlockCache } from '../sstable/compressed-block-cache.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import type { TableBuilderOptions } from '../sstable/table-builder.js';
 import { TableCache } from '../version/table-cache.js';
@@ -92,6 +93,7 @@ export class DB {
   /** @internal */ readonly versions: VersionSet;
   /** @internal */ readonly tableCache: TableCache;
   /** @internal */ readonly blockCache: BlockCache | null;
+  /** @internal */ readonly compressedBlockCache: CompressedBlockCache | null;
   /** @internal */ readonly stats = new LevelStats(NUM_LEVELS);
   /** @internal */ readonly meter = new EngineMetrics(NUM_LEVELS);
   /** @internal */ readonly status = new DBStatus();
@@ -127,6 +129,10 @@ export class DB {
     this.walDir = options.walDir ?? location;
     const filterPolicy = options.bloomBitsPerKey > 0 ? new BloomFilterPolicy(options.bloomBitsPerKey) : null;
     this.blockCache = options.blockCacheSize > 0 ? new BlockCache(options.blockCacheSize) : null;
+    this.compressedBlockCache =
+      options.compressedBlockCacheSize > 0
+        ? new CompressedBlockCache(options.compressedBlockCacheSize)
+        : null;
     this.tableCache = new TableCache(
       fs,
       location,
@@ -134,6 +140,7 @@ export class DB {
         comparator: this.icmp,
         filterPolicy,
         blockCache: this.blockCache,
+        compressedBlockCache: this.compressedBlockCache,
         verifyChecksums: options.verifyChecksums || options.paranoidChecks,
         paranoidChecks: options.paranoidChecks,
         counters: this.meter.read,
@@ -728,6 +735,8 @@ export class DB {
       version: this.versions.current,
       blockCacheUsage: this.blockCache?.usage ?? 0,
       blockCacheCapacity: this.blockCache?.capacity ?? 0,
+      compressedBlockCacheUsage: this.compressedBlockCache?.usage ?? 0,
+      compressedBlockCacheCapacity: this.compressedBlockCache?.capacity ?? 0,
       openTables: this.tableCache.openCount,
     });
   }
@@ -963,6 +972,7 @@ export class DB {
     this.tableCache.close();
     this.valueLog?.close();
     this.blockCache?.clear();
+    this.compressedBlockCache?.clear();
     this.lock.release();
   }
 

@@ -100,6 +100,16 @@ export interface Metrics {
     readonly usageBytes: number;
     readonly capacityBytes: number;
   };
+  /**
+   * compressedBlockCache: block-cache misses served from the verified file bytes kept in memory (`hits`)
+   * or read from a file (`misses`); the bytes held and the capacity.
+   */
+  readonly compressedBlockCache: {
+    readonly hits: number;
+    readonly misses: number;
+    readonly usageBytes: number;
+    readonly capacityBytes: number;
+  };
   /** tableCache: table lookups that found the table open or had to open it; tables open now. */
   readonly tableCache: { readonly hits: number; readonly misses: number; readonly open: number };
   /** bloom: point lookups a table's bloom filter ruled out (`useful`) or let through (`mayMatch`). */
@@ -120,6 +130,8 @@ export interface MetricsSources {
   readonly version: Version;
   readonly blockCacheUsage: number;
   readonly blockCacheCapacity: number;
+  readonly compressedBlockCacheUsage: number;
+  readonly compressedBlockCacheCapacity: number;
   readonly openTables: number;
 }
 
@@ -184,6 +196,12 @@ export function collectMetrics(src: MetricsSources): Metrics {
       misses: r.blockCacheMisses,
       usageBytes: src.blockCacheUsage,
       capacityBytes: src.blockCacheCapacity,
+    },
+    compressedBlockCache: {
+      hits: r.compressedCacheHits,
+      misses: r.blockReads,
+      usageBytes: src.compressedBlockCacheUsage,
+      capacityBytes: src.compressedBlockCacheCapacity,
     },
     tableCache: { hits: r.tableCacheHits, misses: r.tableCacheMisses, open: src.openTables },
     bloom: { useful: r.bloomUseful, mayMatch: r.bloomMayMatch },

@@ -60,6 +60,11 @@ export interface Options {
   walDir?: string;
   /** blockCacheSize: bytes of uncompressed blocks kept in memory. Default 8 MiB. */
   blockCacheSize?: number;
+  /**
+   * compressedBlockCacheSize: bytes of data blocks kept as they are in their files (compressed, checksum
+   * verified), so a block-cache miss copies from memory instead of reading the file. Default 24 MiB; 0: none.
+   */
+  compressedBlockCacheSize?: number;
   /** verifyChecksums: verify block checksums on every read from disk. Default true (LevelDB: false). */
   verifyChecksums?: boolean;
   /** maxManifestFileSize: the MANIFEST starts afresh past this size. Default 64 MiB. */
@@ -134,6 +139,7 @@ export interface ResolvedOptions {
   readonly reuseLogs: boolean;
   readonly walDir: string | undefined;
   readonly blockCacheSize: number;
+  readonly compressedBlockCacheSize: number;
   readonly verifyChecksums: boolean;
   readonly maxManifestFileSize: number;
   readonly l0CompactionTrigger: number;
@@ -284,6 +290,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     reuseLogs: bool(o, 'reuseLogs', false),
     walDir: o.walDir as string | undefined,
     blockCacheSize: int(o, 'blockCacheSize', 8 * 1048576, 0),
+    compressedBlockCacheSize: int(o, 'compressedBlockCacheSize', 24 * 1048576, 0),
     verifyChecksums: bool(o, 'verifyChecksums', true),
     maxManifestFileSize: int(o, 'maxManifestFileSize', 64 * 1048576, 1),
     l0CompactionTrigger,

@@ -143,6 +143,19 @@ export function prometheusText(m: Metrics, options: PrometheusTextOptions = {}):
   counter('block_cache_miss_total', 'Data block lookups read from a file', m.blockCache.misses);
   gauge('block_cache_usage_bytes', 'Bytes charged to the block cache', m.blockCache.usageBytes);
   gauge('block_cache_capacity_bytes', 'Capacity of the block cache in bytes', m.blockCache.capacityBytes);
+  const cc = m.compressedBlockCache;
+  counter(
+    'compressed_block_cache_hit_total',
+    'Block cache misses served from verified file bytes in memory',
+    cc.hits,
+  );
+  counter('compressed_block_cache_miss_total', 'Data blocks read from a file', cc.misses);
+  gauge('compressed_block_cache_usage_bytes', 'Bytes held by the compressed block cache', cc.usageBytes);
+  gauge(
+    'compressed_block_cache_capacity_bytes',
+    'Capacity of the compressed block cache in bytes',
+    cc.capacityBytes,
+  );
   counter('table_cache_hit_total', 'Table lookups that found the table open', m.tableCache.hits);
   counter('table_cache_miss_total', 'Table lookups that opened the table file', m.tableCache.misses);
   gauge('table_cache_open_tables', 'Tables open in the table cache', m.tableCache.open);

@@ -13,15 +13,41 @@ import type { Block } from './block.js';
 /** BlockSlots is a table's cached blocks by block number (undefined: not cached). */
 export type BlockSlots = (Block | undefined)[];
 
+/** AdmissionStamps: a table's blocks by block number, when a point read last missed each (0: never). */
+export type AdmissionStamps = Float64Array;
+
+/** TYPICAL_BLOCK: the block size the admission window is counted in (LevelDB's default block size). */
+const TYPICAL_BLOCK = 4096;
+
 export class BlockCache {
   private ring: (Block | undefined)[] = new Array<Block | undefined>(64);
   private head = 0; // index of the oldest block in the ring
   private count = 0; // ring entries, released ones included
   private live = 0;
   private total = 0;
+  private getMisses = 0; // the doorkeeper's clock
+  /** admissionWindow: point-read misses within which a block's second miss admits it. */
+  private readonly admissionWindow: number;
 
   /** @param capacity the most total charge (bytes) held at once; at least the newest block is kept. */
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.admissionWindow = Math.max(64, 2 * Math.ceil(capacity / TYPICAL_BLOCK));
+  }
+
+  /**
+   * admitOnGet records that a point read missed block `n` of the table owning `stamps`, and tells whether
+   * the block should enter the cache: only when it missed before within the last admissionWindow misses
+   * (about twice the blocks the cache holds; a doorkeeper, as in TinyLFU). Random reads over data much
+   * larger than the cache hit it no more often when every block is admitted, and each admission is memory
+   * to allocate and later collect; a block read again soon (a hot key, nearby keys) gets in on its
+   * second miss.
+   */
+  admitOnGet(stamps: AdmissionStamps, n: number): boolean {
+    const now = ++this.getMisses;
+    const last = stamps[n]!;
+    stamps[n] = now;
+    return last !== 0 && now - last <= this.admissionWindow;
+  }
 
   /** usage is the total charge of the blocks held. */
   get usage(): number {

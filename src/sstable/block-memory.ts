@@ -33,3 +33,28 @@ export function blockMemory(n: number): Uint8Array {
 export function inSlab(a: Uint8Array): boolean {
   return a.buffer === slab;
 }
+
+/**
+ * The point-read scratch: a block a get decodes but the cache does not admit lives here until the next
+ * such block overwrites it. Its generation counts those overwrites, so a table can tell whether the block
+ * it read last is still there.
+ */
+let scratch = new ArrayBuffer(64 << 10);
+let generation = 0;
+
+/** scratchMemory returns `n` bytes of the point-read scratch (not zeroed), overwriting the previous block. */
+export function scratchMemory(n: number): Uint8Array {
+  if (n > scratch.byteLength) scratch = new ArrayBuffer(Math.max(n, scratch.byteLength * 2));
+  generation++;
+  return new Uint8Array(scratch, 0, n);
+}
+
+/** scratchGeneration: how many blocks the scratch has held (a block read at generation g is intact while equal). */
+export function scratchGeneration(): number {
+  return generation;
+}
+
+/** inScratch tells whether `a` lies in the point-read scratch. */
+export function inScratch(a: Uint8Array): boolean {
+  return a.buffer === scratch;
+}

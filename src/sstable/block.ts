@@ -69,8 +69,13 @@ export function rangeCompareFor(cmp: Comparator): RangeCompare {
 export class Block {
   /** data is the block contents (entries, restart array, restart count); adopt() may move, never change it. */
   data: Uint8Array;
-  /** pooled is true while `data` lies in a shared slab (block-memory.ts). */
+  /**
+   * pooled is true while `data` lies in shared memory (block-memory.ts): a slab, which holding the block
+   * would pin, or the point-read scratch (`scratch`), which the next block decoded there overwrites.
+   */
   pooled = false;
+  /** scratch: `data` is the point-read scratch; never cached, valid until the next scratch block. */
+  scratch = false;
   /** restartOffset is where the restart array starts (= the end of the entries). */
   readonly restartOffset: number;
   /** numRestarts is the number of restart points (0 only for a block with no entries). */

@@ -14,7 +14,7 @@ import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../util/crc32c.js';
 import { CorruptionError } from '../util/errors.js';
 import { KERNEL_MAX_REGION, wasmKernel } from '../util/wasm/kernel.js';
 import { uncompressBlock } from './compression.js';
-import { blockMemory, inSlab } from './block-memory.js';
+import { blockMemory, inScratch, inSlab } from './block-memory.js';
 
 // FROZEN: on-disk sizes and magic.
 /** BLOCK_TRAILER_SIZE is the length of the trailer after every block: a type byte and a masked CRC. */
@@ -185,23 +185,28 @@ export function readBlockAt(
   fileName: string,
   pooled = false,
 ): BlockContents {
+  const buf = readRawBlock(file, offset, size, verifyChecksums, fileName);
+  return decodeRawBlock(buf, size, fileName, offset, pooled ? blockMemory : undefined);
+}
+
+/**
+ * readRawBlock reads a block's contents and trailer in one read and verifies the CRC when asked. The bytes
+ * land in a reused buffer (kernel memory when the WebAssembly kernel is loaded, so CRC and Snappy run in
+ * place), valid until the next block read: allocating a fresh array per read cost more than the pread.
+ */
+export function readRawBlock(
+  file: RandomAccessFile,
+  offset: number,
+  size: number,
+  verifyChecksums: boolean,
+  fileName: string,
+): Uint8Array {
   const n = size + BLOCK_TRAILER_SIZE;
   // Check against the file size first, so a corrupt handle never makes us allocate a huge buffer.
   if (offset + n > file.size) throw new CorruptionError('truncated block read', fileName, offset);
-  // A compressed block is read into a reused scratch buffer (its uncompressed copy is what lives on);
-  // allocating a fresh array per read cost more than the pread itself.
-  // With the WebAssembly kernel loaded, the read lands in its memory: CRC and Snappy then run in place.
   let buf: Uint8Array;
-  let reused = false;
   if (file.readInto !== undefined) {
-    reused = true;
-    const k = n <= KERNEL_MAX_REGION ? wasmKernel() : null;
-    if (k !== null) {
-      buf = k.input(n);
-    } else {
-      if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
-      buf = readScratch;
-    }
+    buf = rawBlockBuffer(n);
     if (file.readInto(offset, n, buf) !== n)
       throw new CorruptionError('truncated block read', fileName, offset);
   } else {
@@ -213,17 +218,47 @@ export function readBlockAt(
     if (crc32c(buf, 0, size + 1) !== expected)
       throw new CorruptionError('block checksum mismatch', fileName, offset);
   }
+  return buf;
+}
+
+/**
+ * rawBlockBuffer returns the reused buffer (`n` bytes) raw blocks are read or copied into before decoding:
+ * kernel memory when the WebAssembly kernel is loaded, else a scratch array. Valid until the next call.
+ */
+export function rawBlockBuffer(n: number): Uint8Array {
+  const k = n <= KERNEL_MAX_REGION ? wasmKernel() : null;
+  if (k !== null) return k.input(n);
+  if (readScratch.length < n) readScratch = new Uint8Array(Math.max(n, readScratch.length * 2));
+  return readScratch.subarray(0, n);
+}
+
+/**
+ * decodeRawBlock uncompresses `buf[0, size)` as its type byte `buf[size]` says (its CRC was checked, or not
+ * asked for) into memory from `alloc` (default: an array of its own); the result never shares the reused
+ * read buffer. `pooled` in the result: the contents lie in shared memory (a slab or the point-read scratch)
+ * that must not be held past the read.
+ */
+export function decodeRawBlock(
+  buf: Uint8Array,
+  size: number,
+  fileName: string,
+  offset: number,
+  alloc: ((n: number) => Uint8Array) | undefined,
+): BlockContents {
   const type = buf[size]!;
-  // Data blocks (`pooled`) decode into slab memory, other blocks (kept as long as their table) into their own.
-  const alloc = pooled ? blockMemory : undefined;
   let data = uncompressBlock(type, buf.subarray(0, size), fileName, offset, alloc);
-  if (reused && data.buffer === buf.buffer) {
-    // An uncompressed block is the scratch itself: copy it out (a block outlives the next read).
+  if (data.buffer === buf.buffer && isReusedBuffer(buf)) {
+    // An uncompressed block is the reused read buffer itself: copy it out (a block outlives the next read).
     const out = alloc !== undefined ? alloc(size) : new Uint8Array(size);
     out.set(data);
     data = out;
   }
-  return { data, cachable: true, pooled: inSlab(data) };
+  return { data, cachable: true, pooled: inSlab(data) || inScratch(data) };
+}
+
+/** isReusedBuffer tells whether `buf` is (a view of) the buffer rawBlockBuffer hands out. */
+function isReusedBuffer(buf: Uint8Array): boolean {
+  return buf.buffer === readScratch.buffer || wasmKernel()?.owns(buf) === true;
 }
 
 /** readScratch is the buffer readBlockAt reads into (reads are synchronous: never two at once). */

@@ -13,6 +13,8 @@ export class ReadCounters {
   blockCacheMisses = 0;
   /** blockReads: data blocks read from a file (cache misses, plus reads with no cache). */
   blockReads = 0;
+  /** compressedCacheHits: block-cache misses the compressed block cache served (no file read). */
+  compressedCacheHits = 0;
   /** bytesRead: bytes of data blocks read from files (with their trailers). */
   bytesRead = 0;
   /** bloomUseful: point lookups a bloom filter answered "absent", so no data block was read. */

@@ -6,7 +6,9 @@
 import type { RandomAccessFile } from '../env/file-system.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
-import type { BlockCache, BlockSlots } from './block-cache.js';
+import type { AdmissionStamps, BlockCache, BlockSlots } from './block-cache.js';
+import { blockMemory, inScratch, scratchGeneration, scratchMemory } from './block-memory.js';
+import { CompressedBlockCache, type CompressedBlockSlots } from './compressed-block-cache.js';
 import type { FilterPolicy } from './filter-policy.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { ClosedError, CorruptionError, IOError, ShaleError } from '../util/errors.js';
@@ -19,7 +21,10 @@ import {
   FOOTER_LENGTH,
   Footer,
   decodeBlockHandleInto,
+  decodeRawBlock,
+  rawBlockBuffer,
   readBlockAt,
+  readRawBlock,
   type BlockHandle,
 } from './format.js';
 import { FILTER_META_PREFIX } from './table-builder.js';
@@ -35,6 +40,8 @@ export interface TableOptions {
   readonly filterPolicy: FilterPolicy | null;
   /** blockCache holds decoded data blocks shared by many tables, charged by block size. */
   readonly blockCache?: BlockCache | null;
+  /** compressedBlockCache holds data blocks as read from their files (verified), so block-cache misses skip the read. */
+  readonly compressedBlockCache?: CompressedBlockCache | null;
   /** fileName names the file in errors. */
   readonly fileName: string;
   /**
@@ -104,6 +111,7 @@ export class Table {
   private getDataIter: BlockIterator | null = null;
   private getBlock: Block | null = null; // the block of the last get()
   private getBlockOffset = -1;
+  private getBlockScratch = -1; // the scratch generation getBlock was decoded at (-1: not in the scratch)
   private loadHit = false; // whether the last loadBlock() found its block in the cache
   private readonly handle = { offset: 0, size: 0, end: 0 };
   private readonly getEntry = new TableEntry();
@@ -112,6 +120,10 @@ export class Table {
   private readonly index: DecodedIndex;
   /** cached: this table's blocks in the block cache, by block number (position in the index). */
   private readonly cached: BlockSlots;
+  /** missedAt: when point reads last missed each block (the block cache's admission doorkeeper). */
+  private readonly missedAt: AdmissionStamps;
+  /** inCompressedCache: where this table's blocks sit in the compressed block cache, by block number. */
+  private readonly inCompressedCache: CompressedBlockSlots | null;
 
   private constructor(
     private readonly file: RandomAccessFile,
@@ -121,6 +133,7 @@ export class Table {
     private readonly filter: FilterBlockReader | null,
     private readonly metaindexOffset: number,
     private readonly blockCache: BlockCache | null,
+    private readonly compressedBlockCache: CompressedBlockCache | null,
     private readonly verifyChecksums: boolean,
     private readonly counters: ReadCounters,
   ) {
@@ -128,6 +141,9 @@ export class Table {
     this.dataEnd = metaindexOffset;
     this.index = decodeIndex(indexBlock, cmp, fileName);
     this.cached = blockCache === null ? [] : new Array<Block | undefined>(this.index.offsets.length);
+    this.missedAt = new Float64Array(blockCache === null ? 0 : this.index.offsets.length);
+    this.inCompressedCache =
+      compressedBlockCache === null ? null : CompressedBlockCache.slotsFor(this.index.offsets.length);
   }
 
   /**
@@ -179,6 +195,7 @@ export class Table {
       filter,
       footer.metaindexHandle.offset,
       options.blockCache ?? null,
+      options.compressedBlockCache ?? null,
       verify,
       options.counters ?? DISCARDED_COUNTERS,
     );
@@ -210,18 +227,25 @@ export class Table {
       this.counters.bloomMayMatch++;
     }
     const e = this.getEntry;
-    // Consecutive gets in one block (sequential reads) reuse it without a cache lookup.
+    // Consecutive gets in one block (sequential reads) reuse it without a cache lookup, if it is still
+    // there (a block in the point-read scratch is overwritten by the next one decoded there).
     let block = this.getBlock;
-    if (block === null || offset !== this.getBlockOffset) {
+    if (
+      block === null ||
+      offset !== this.getBlockOffset ||
+      (this.getBlockScratch >= 0 && this.getBlockScratch !== scratchGeneration())
+    ) {
       block = this.loadBlock(
         lo,
         offset,
         idx.sizes[lo]!,
         opts?.verifyChecksums ?? this.verifyChecksums,
         opts?.fillCache ?? true,
+        true,
       );
-      // A block still in a slab is not kept past this get (it would hold the whole slab).
-      this.getBlock = block.pooled ? null : block;
+      // A block in a slab is not kept past this get (it would hold the whole slab).
+      this.getBlockScratch = block.scratch ? scratchGeneration() : -1;
+      this.getBlock = block.pooled && !block.scratch ? null : block;
       this.getBlockOffset = offset;
       // A block point reads keep coming back to earns its decoded keys: decoding costs about as much as a
       // few dozen lookups save, so blocks read only once or twice (a cache a fraction of the data) skip it.
@@ -259,7 +283,7 @@ export class Table {
       e.valueStart = di.valueStart;
       e.valueEnd = di.valueEnd;
     }
-    if (block.pooled) di.setBlock(EMPTY_BLOCK);
+    if (block.pooled && !block.scratch) di.setBlock(EMPTY_BLOCK);
     return found ? e : undefined;
   }
 
@@ -330,15 +354,24 @@ export class Table {
 
   /**
    * loadBlock returns data block number `n` at (offset, size): from the cache, or read (and maybe cached).
-   * n = -1 bypasses the cache.
+   * n = -1 bypasses the cache. For a point read (`forGet`), a block the cache does not admit is decoded
+   * into the point-read scratch: no memory to allocate and collect for a block read once.
    */
-  private loadBlock(n: number, offset: number, size: number, verify: boolean, fillCache: boolean): Block {
+  private loadBlock(
+    n: number,
+    offset: number,
+    size: number,
+    verify: boolean,
+    fillCache: boolean,
+    forGet = false,
+  ): Block {
     if (offset + size + BLOCK_TRAILER_SIZE > this.dataEnd) {
       throw new CorruptionError('block handle points past the data blocks', this.fileName, offset);
     }
     const cache = this.blockCache;
     this.loadHit = false;
-    if (cache === null || n < 0) return this.readBlock(offset, size, verify);
+    if (cache === null || n < 0)
+      return this.readBlock(n, offset, size, verify, fillCache, forGet ? scratchMemory : blockMemory);
     let block = this.cached[n];
     this.loadHit = block !== undefined;
     // Read again: the block has earned memory of its own (a slab is best left to blocks read once).
@@ -348,20 +381,50 @@ export class Table {
       block.adopt();
     } else {
       this.counters.blockCacheMisses++;
-      block = this.readBlock(offset, size, verify);
-      if (fillCache) cache.insert(this.cached, n, block, block.size);
+      const keep = fillCache && (!forGet || cache.admitOnGet(this.missedAt, n));
+      block = this.readBlock(
+        n,
+        offset,
+        size,
+        verify,
+        fillCache,
+        keep || !forGet ? blockMemory : scratchMemory,
+      );
+      if (keep) cache.insert(this.cached, n, block, block.size);
     }
     return block;
   }
 
-  private readBlock(offset: number, size: number, verify: boolean): Block {
+  /**
+   * readBlock decodes data block number `n` (-1: unknown) from the compressed block cache, or reads it from the
+   * file (and keeps its verified bytes there when `fillCache`).
+   */
+  private readBlock(
+    n: number,
+    offset: number,
+    size: number,
+    verify: boolean,
+    fillCache: boolean,
+    alloc: (n: number) => Uint8Array,
+  ): Block {
     const counters = this.counters;
-    counters.blockReads++;
-    counters.bytesRead += size + BLOCK_TRAILER_SIZE;
     try {
-      const contents = readBlockAt(this.file, offset, size, verify, this.fileName, true);
+      const fc = this.compressedBlockCache;
+      const slots = this.inCompressedCache;
+      let raw: Uint8Array;
+      // Only verified bytes enter the compressed block cache, so what it returns needs no second check.
+      if (fc !== null && n >= 0 && fc.copyOut(slots!, n, size + 1, (raw = rawBlockBuffer(size + 1)))) {
+        counters.compressedCacheHits++;
+      } else {
+        counters.blockReads++;
+        counters.bytesRead += size + BLOCK_TRAILER_SIZE;
+        raw = readRawBlock(this.file, offset, size, verify, this.fileName);
+        if (fc !== null && n >= 0 && verify && fillCache) fc.insert(slots!, n, raw.subarray(0, size + 1));
+      }
+      const contents = decodeRawBlock(raw, size, this.fileName, offset, alloc);
       const block = new Block(contents.data, this.fileName, offset);
       block.pooled = contents.pooled;
+      block.scratch = inScratch(contents.data);
       return block;
     } catch (err) {
       if (err instanceof ShaleError) throw err;

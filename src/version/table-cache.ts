@@ -7,6 +7,7 @@ import type { InternalIterator } from '../util/internal-iterator.js';
 import type { InternalKeyComparator } from '../memtable/internal-key.js';
 import type { FilterPolicy } from '../sstable/filter-policy.js';
 import type { BlockCache } from '../sstable/block-cache.js';
+import type { CompressedBlockCache } from '../sstable/compressed-block-cache.js';
 import { DISCARDED_COUNTERS, type ReadCounters } from '../sstable/read-counters.js';
 import { Table, type TableEntry } from '../sstable/table.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
@@ -25,6 +26,8 @@ export interface TableCacheOptions {
   readonly comparator: InternalKeyComparator;
   readonly filterPolicy: FilterPolicy | null;
   readonly blockCache: BlockCache | null;
+  /** compressedBlockCache: verified file bytes of data blocks, read instead of the file (null: none). */
+  readonly compressedBlockCache?: CompressedBlockCache | null;
   readonly verifyChecksums: boolean;
   readonly paranoidChecks: boolean;
   /** counters receive table cache hits and misses and every table's read events (default: discarded). */
@@ -86,6 +89,7 @@ export class TableCache {
         comparator: this.options.comparator,
         filterPolicy: this.options.filterPolicy,
         blockCache: this.options.blockCache,
+        compressedBlockCache: this.options.compressedBlockCache ?? null,
         fileName: path,
         verifyChecksums: this.options.verifyChecksums,
         paranoidChecks: this.options.paranoidChecks,
