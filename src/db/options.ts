@@ -62,7 +62,8 @@ export interface Options {
   blockCacheSize?: number;
   /**
    * compressedBlockCacheSize: bytes of data blocks kept as they are in their files (compressed, checksum
-   * verified), so a block-cache miss copies from memory instead of reading the file. Default 24 MiB; 0: none.
+   * verified), so a block-cache miss copies from memory instead of reading the file. Default 48 MiB; 0: none.
+   * Memory is taken as blocks are read (a small database uses only its size).
    */
   compressedBlockCacheSize?: number;
   /** verifyChecksums: verify block checksums on every read from disk. Default true (LevelDB: false). */
@@ -290,7 +291,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     reuseLogs: bool(o, 'reuseLogs', false),
     walDir: o.walDir as string | undefined,
     blockCacheSize: int(o, 'blockCacheSize', 8 * 1048576, 0),
-    compressedBlockCacheSize: int(o, 'compressedBlockCacheSize', 24 * 1048576, 0),
+    compressedBlockCacheSize: int(o, 'compressedBlockCacheSize', 48 * 1048576, 0),
     verifyChecksums: bool(o, 'verifyChecksums', true),
     maxManifestFileSize: int(o, 'maxManifestFileSize', 64 * 1048576, 1),
     l0CompactionTrigger,
