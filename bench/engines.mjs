@@ -12,10 +12,19 @@ const require = createRequire(import.meta.url);
 export async function openEngine(name, dir) {
   switch (name) {
     case 'shale':
-    case 'shale-vlog': {
+    case 'shale-vlog':
+    case 'shale-vlog-flush':
+    case 'shale-vlog-raw': {
       const { DB, WriteBatch } = await import('../dist/index.js');
-      // shale-vlog: values of 1 KiB and more live in the value log (docs/vlog.md).
-      const db = await DB.open(dir, name === 'shale-vlog' ? { valueLog: { minValueSize: 1024 } } : {});
+      // shale-vlog: values of 1 KiB and more live in the value log (docs/vlog.md), separated at write
+      // time and Snappy-compressed; -flush separates them at flush instead, -raw stores them uncompressed.
+      const valueLog = {
+        shale: undefined,
+        'shale-vlog': { minValueSize: 1024 },
+        'shale-vlog-flush': { minValueSize: 1024, separateAt: 'flush' },
+        'shale-vlog-raw': { minValueSize: 1024, compression: 'none' },
+      }[name];
+      const db = await DB.open(dir, valueLog === undefined ? {} : { valueLog });
       return {
         put: (k, v) => db.put(k, v),
         putSync: (k, v) => db.put(k, v, { sync: true }),
