@@ -211,9 +211,13 @@ export class CommitPipeline {
    * (WriteTimeValues.separate); a failure makes the database read-only, as a failed WAL write does.
    */
   private separate(record: Uint8Array): Uint8Array {
-    if (this.values === null) return record;
+    const values = this.values;
+    if (values === null) return record;
     try {
-      return this.values.separate(record);
+      const before = values.bytesWritten;
+      const out = values.separate(record);
+      this.stats.writeTimeSegmentBytes += values.bytesWritten - before;
+      return out;
     } catch (err) {
       this.status.setBackgroundError(err);
       throw err;

@@ -211,6 +211,11 @@ test('the WAL holds pointers, not values; the memtable reads through them; a flu
   assert.ok(size < 2000, `the table holds pointers (${size} bytes)`);
   assert.equal(db.versions.current.segments.get(segs[0]!)?.records, 10);
   assert.equal(db.versions.activeSegments.size, 0);
+  // Write amplification counts the values' one write like the WAL's (not at all); the total counts it.
+  const wa = Number(db.getProperty('shale.write-amplification'));
+  const total = Number(db.getProperty('shale.total-write-amplification'));
+  assert.ok(wa < 0.05, `flushes wrote ${wa} bytes per byte put`);
+  assert.ok(total > 0.95 && total < 1.1, `${total} bytes written per byte put (incompressible values)`);
   await db.close();
 });
 
