@@ -72,6 +72,7 @@ import { recoverDatabase } from './open.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
 import { writeCheckpoint, type CheckpointReport } from './checkpoint.js';
 import { WriteTimeValues } from './write-time-values.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
 import { catchUp as catchUpSecondary, evictUnusedTables, type CatchUpContext } from './secondary.js';
 import {
   Transaction,
@@ -365,6 +366,9 @@ export class DB {
       for (let level = 0; level < NUM_LEVELS; level++)
         for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
       for (const n of v.segments.keys()) db.valueLog?.pin(n);
+      // Open segments too: the replayed memtable points into them, and the writer may finish them.
+      for (const n of db.versions.activeSegments)
+        if (fs.exists(segmentFileName(location, n))) db.valueLog?.pin(n);
     } catch (err) {
       db.abandon();
       throw err;

@@ -25,6 +25,9 @@ import { VersionEdit } from '../version/version-edit.js';
 import type { VersionSet } from '../version/version-set.js';
 import { BATCH_HEADER_SIZE } from './write-batch.js';
 
+/** MAX_RETAINED_OUT: the rewritten-record buffer is let go past this size (a large batch's). */
+const MAX_RETAINED_OUT = 1 << 20;
+
 /** WriteTimeValues owns the open segment of the mutable memtable. @internal */
 export class WriteTimeValues {
   private writer: SegmentWriter | null = null;
@@ -36,7 +39,7 @@ export class WriteTimeValues {
   private frozen: SegmentInfo | null = null;
   /** bytesWritten: segment bytes the writes appended (for metrics). */
   bytesWritten = 0;
-  private readonly out = new Encoder(256);
+  private out = new Encoder(256);
   private readonly ptr = new Uint8Array(MAX_POINTER_SIZE);
 
   constructor(
@@ -59,7 +62,8 @@ export class WriteTimeValues {
   separate(rep: Uint8Array): Uint8Array {
     const min = this.settings.minValueSize;
     if (rep.length - BATCH_HEADER_SIZE < min) return rep;
-    const e = this.out;
+    let e = this.out;
+    if (e.buf.length > MAX_RETAINED_OUT) e = this.out = new Encoder(256);
     e.reset();
     let changed = false;
     let copied = BATCH_HEADER_SIZE; // rep[copied, p) is still to be copied to `e`

@@ -353,3 +353,30 @@ test('separateAt: flush keeps values in the WAL; a database written either way o
   assert.equal(fromUtf8(db.get('w')!), big('w', 5000, true));
   await db.close();
 });
+
+test('a secondary instance and a read-only open read values the primary has only in its open segment', async () => {
+  const dir = makeTmpDir('shale-vlog-secondary-');
+  const opts = { ...WRITE, writeBufferSize: 1 << 20, valueLog: { ...WRITE.valueLog, segmentSize: 1 << 20 } };
+  try {
+    const db = await DB.open(dir, opts);
+    for (let i = 0; i < 20; i++) db.put(`k${i}`, big(`k${i}`, 2000, true));
+    const secondary = await DB.openSecondary(dir, opts);
+    const reader = await DB.open(dir, { ...opts, readOnly: true });
+    for (let i = 0; i < 20; i++) {
+      assert.equal(fromUtf8(secondary.get(`k${i}`)!), big(`k${i}`, 2000, true));
+      assert.equal(fromUtf8(reader.get(`k${i}`)!), big(`k${i}`, 2000, true));
+    }
+    for (let i = 20; i < 30; i++) db.put(`k${i}`, big(`k${i}`, 2000, true));
+    await secondary.catchUp();
+    assert.equal(fromUtf8(secondary.get('k25')!), big('k25', 2000, true));
+    await db.flush();
+    await secondary.catchUp();
+    assert.equal(fromUtf8(secondary.get('k29')!), big('k29', 2000, true));
+    assert.equal(fromUtf8(reader.get('k19')!), big('k19', 2000, true));
+    await reader.close();
+    await secondary.close();
+    await db.close();
+  } finally {
+    removeTmpDir(dir);
+  }
+});
