@@ -116,6 +116,8 @@ for (const w of workloads) {
       {
         const wa = db.property('shale.write-amplification');
         if (wa !== undefined) results['write amplification'] = Number(await wa);
+        const total = db.property('shale.total-write-amplification');
+        if (total !== undefined) results['total write amplification'] = Number(await total);
       }
       break;
     case 'overwrite':

@@ -12,15 +12,21 @@ const require = createRequire(import.meta.url);
 export async function openEngine(name, dir) {
   switch (name) {
     case 'shale':
-    case 'shale-vlog': {
+    case 'shale-vlog':
+    case 'shale-vlog-flush':
+    case 'shale-vlog-raw': {
       const { DB, WriteBatch } = await import('../dist/index.js');
-      // shale-vlog: values of 1 KiB and more live in the value log (docs/vlog.md).
+      // shale-vlog: values of 1 KiB and more live in the value log (docs/vlog.md), separated at write
+      // time and Snappy-compressed; -flush separates them at flush instead, -raw stores them uncompressed.
+      const valueLog = {
+        shale: undefined,
+        'shale-vlog': { minValueSize: 1024 },
+        'shale-vlog-flush': { minValueSize: 1024, separateAt: 'flush' },
+        'shale-vlog-raw': { minValueSize: 1024, compression: 'none' },
+      }[name];
       // SHALE_BENCH_OPTIONS: JSON of more DB options, to measure a setting (e.g. a cache size) in the same runs.
       const more = JSON.parse(process.env.SHALE_BENCH_OPTIONS ?? '{}');
-      const db = await DB.open(
-        dir,
-        name === 'shale-vlog' ? { valueLog: { minValueSize: 1024 }, ...more } : more,
-      );
+      const db = await DB.open(dir, valueLog === undefined ? more : { valueLog, ...more });
       return {
         put: (k, v) => db.put(k, v),
         putSync: (k, v) => db.put(k, v, { sync: true }),

@@ -24,7 +24,12 @@ const WORKLOADS = (
 const PEERS = ['classic-level', 'rocksdb', 'lmdb', 'better-sqlite3'];
 const ENGINES = (args.engines ?? ['shale', 'shale-level', ...PEERS].join(',')).split(',');
 const OUT = args.out ?? join(here, '..', 'docs', 'benchmarks.md');
-const LOWER_IS_BETTER = new Set(['disk MB after fillrandom', 'peak RSS MB', 'write amplification']);
+const LOWER_IS_BETTER = new Set([
+  'disk MB after fillrandom',
+  'peak RSS MB',
+  'write amplification',
+  'total write amplification',
+]);
 
 const best = {};
 for (let round = 0; round < ROUNDS; round++) {

@@ -425,6 +425,7 @@ const PROPERTIES = [
   'leveldb.sstables',
   'leveldb.approximate-memory-usage',
   'shale.write-amplification',
+  'shale.total-write-amplification',
   'shale.last-sequence',
 ];
 

@@ -70,6 +70,12 @@ export class BackgroundWork {
   /** onGarbage: called after a compaction that dropped value-log pointers (starts background GC). */
   onGarbage: (() => void) | undefined;
 
+  /**
+   * takeWriteSegments returns the segment write-time separation finished for the immutable memtable
+   * (its flush adds it to the version with the table that points into it).
+   */
+  takeWriteSegments: (() => SegmentInfo[]) | null = null;
+
   constructor(private readonly d: BackgroundWorkDeps) {}
 
   /** outputFloor: tables numbered from here on may belong to the running compaction (Infinity: none). */
@@ -148,6 +154,7 @@ export class BackgroundWork {
     const number = d.versions.newFileNumber();
     this.obsolete.pendingOutputs.add(number);
     const logNumber = d.log.number;
+    const writeSegments = this.takeWriteSegments?.() ?? [];
     this.flushJob = { number };
     const spec = {
       dir: d.location,
@@ -161,7 +168,7 @@ export class BackgroundWork {
       this.flushJob = null;
       if (err === null) {
         try {
-          this.finishFlush(r!.file, r!.segments, r!.micros, logNumber);
+          this.finishFlush(r!.file, r!.segments, r!.micros, logNumber, writeSegments);
         } catch (e) {
           err = e instanceof ShaleError ? e : new BackgroundError(String(e), { cause: e });
         }
@@ -177,6 +184,7 @@ export class BackgroundWork {
     segments: readonly SegmentInfo[],
     micros: number,
     logNumber: number,
+    writeSegments: readonly SegmentInfo[],
   ): void {
     const d = this.d;
     const edit = new VersionEdit();
@@ -185,6 +193,8 @@ export class BackgroundWork {
       edit.addSegment(sg);
       segmentBytes += sg.size;
     }
+    // Written by the writes themselves (counted as the user's bytes, like the WAL), not by the flush.
+    for (const sg of writeSegments) edit.addSegment(sg);
     if (meta !== null) {
       // While a compaction runs, its inputs must not gain an overlapping neighbour below level 0.
       const level =

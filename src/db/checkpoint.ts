@@ -100,6 +100,11 @@ export function writeCheckpoint(
     copy(logFileName(walDir, n), logFileName(dest, n));
     logs++;
   }
+  // Open segments of write-time separation still grow: copied (after the logs pointing into them).
+  for (const n of versions.activeSegments) {
+    const from = segmentFileName(dir, n);
+    if (fs.exists(from)) copy(from, segmentFileName(dest, n));
+  }
   progress();
   fs.syncDir(dest);
   setCurrentFile(fs, dest, versions.manifestFileNumber);

@@ -31,6 +31,7 @@ import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { WriteStall } from './write-stall.js';
 import type { LevelStats } from './level-stats.js';
+import type { WriteTimeValues } from './write-time-values.js';
 
 /**
  * Validate is run for a queued write right before it gets its sequence numbers; throwing rejects that
@@ -78,6 +79,7 @@ export class CommitPipeline {
     private readonly stall: WriteStall,
     private readonly stats: LevelStats,
     private readonly status: DBStatus,
+    private readonly values: WriteTimeValues | null = null,
   ) {}
 
   /** idle is true when no group is being written and none is queued. */
@@ -104,8 +106,9 @@ export class CommitPipeline {
     this.stall.makeRoomForWrite(false);
     const seq = this.versions.lastSequence + 1;
     const rep = batch.encodeWithSequence(seq);
-    this.appendToLog(rep, sync);
-    insertEncodedBatch(rep, seq, this.memtables.mem);
+    const logged = this.separate(rep);
+    this.appendToLog(logged, sync, rep.length);
+    insertEncodedBatch(logged, seq, this.memtables.mem);
     this.versions.lastSequence = seq + batch.count - 1;
   }
 
@@ -127,14 +130,16 @@ export class CommitPipeline {
     encodeFixed32(e.buf, 8, count);
     const rep = e.finish();
     let written: Promise<void>;
+    let logged: Uint8Array;
     try {
-      written = this.log.buffer(rep); // copies the record
+      logged = this.separate(rep);
+      written = this.log.buffer(logged); // copies the record
     } catch (err) {
       this.status.setBackgroundError(err);
       throw err;
     }
     this.stats.userBytesWritten += rep.length;
-    insertEncodedBatch(rep, seq, this.memtables.mem);
+    insertEncodedBatch(logged, seq, this.memtables.mem);
     this.versions.lastSequence = seq + count - 1;
     if (e.buf.length > MAX_RETAINED_SCRATCH) this.scratch = new Encoder(SCRATCH_SIZE);
     // A failed write makes the database read-only through LiveLog's onWriteError, before any commit
@@ -193,15 +198,40 @@ export class CommitPipeline {
     for (let i = 4; i < 8; i++, hi >>>= 8) buf[i] = hi & 0xff;
     buf[8] = 1;
     buf[9] = buf[10] = buf[11] = 0;
-    this.appendToLog(e.finish(), sync);
-    apply(seq);
+    const record = e.finish();
+    const logged = this.separate(record);
+    this.appendToLog(logged, sync, record.length);
+    if (logged === record) apply(seq);
+    else insertEncodedBatch(logged, seq, this.memtables.mem);
     this.versions.lastSequence = seq;
   }
 
-  private appendToLog(record: Uint8Array, sync: boolean): void {
+  /**
+   * separate moves the record's large values to the open segment when write-time separation is on
+   * (WriteTimeValues.separate); a failure makes the database read-only, as a failed WAL write does.
+   */
+  private separate(record: Uint8Array): Uint8Array {
+    const values = this.values;
+    if (values === null) return record;
+    try {
+      const before = values.bytesWritten;
+      const out = values.separate(record);
+      this.stats.writeTimeSegmentBytes += values.bytesWritten - before;
+      return out;
+    } catch (err) {
+      this.status.setBackgroundError(err);
+      throw err;
+    }
+  }
+
+  /**
+   * appendToLog writes a record to the WAL. `userBytes`: the record's length before separation, the
+   * user's bytes (write amplification's denominator counts them, wherever the values went).
+   */
+  private appendToLog(record: Uint8Array, sync: boolean, userBytes = record.length): void {
     try {
       this.log.append(record, sync);
-      this.stats.userBytesWritten += record.length;
+      this.stats.userBytesWritten += userBytes;
     } catch (err) {
       this.status.setBackgroundError(err);
       throw err;
@@ -223,8 +253,9 @@ export class CommitPipeline {
           if (group.length === 0) continue;
           const seq = this.versions.lastSequence + 1;
           const rep = encodeGroup(group, seq);
-          this.appendToLog(rep, false);
-          insertEncodedBatch(rep, seq, this.memtables.mem);
+          const logged = this.separate(rep);
+          this.appendToLog(logged, false, rep.length);
+          insertEncodedBatch(logged, seq, this.memtables.mem);
           this.versions.lastSequence = seq + batchCount(rep) - 1;
           // Any member may have asked for sync: admit() can drop the synced first member of a group.
           if (group.some((w) => w.sync)) {

@@ -42,7 +42,7 @@ import { ValueLogReader } from '../vlog/value-log-reader.js';
 import { decodePointer, type ValuePointer } from '../vlog/value-pointer.js';
 import { ValueLogGc, liveRatio, type GarbageCollectionReport } from './value-log-gc.js';
 import { ensureZstd } from '../sstable/zstd.js';
-import { resolveOptions, type Options, type ResolvedOptions } from './options.js';
+import { resolveOptions, valueLogSettings, type Options, type ResolvedOptions } from './options.js';
 import { WriteBatch } from './write-batch.js';
 import { DBIterator } from './db-iterator.js';
 import { Iterator } from './iterator.js';
@@ -72,6 +72,8 @@ import { CommitPipeline } from './commit-pipeline.js';
 import { recoverDatabase } from './open.js';
 import { verifyDatabase, type VerifyReport } from './verify.js';
 import { writeCheckpoint, type CheckpointReport } from './checkpoint.js';
+import { WriteTimeValues } from './write-time-values.js';
+import { segmentFileName } from '../vlog/vlog-format.js';
 import { catchUp as catchUpSecondary, evictUnusedTables, type CatchUpContext } from './secondary.js';
 import {
   Transaction,
@@ -112,6 +114,8 @@ export class DB {
   private readonly stall: WriteStall;
   private readonly obsolete: ObsoleteFiles;
   /** @internal */ readonly tableBuilderOptions: TableBuilderOptions;
+  /** writeValues: write-time value separation's open segment (null: values separated at flush). */
+  private readonly writeValues: WriteTimeValues | null;
   /** valueLog follows value pointers (null: the value log is off). @internal */
   readonly valueLog: ValueLogReader | null;
   /** gc: value-log garbage collection (null: the value log is off). @internal */
@@ -220,6 +224,16 @@ export class DB {
             afterDrop: () => this.obsolete.deleteObsoleteFiles(),
           });
     if (options.valueLog?.backgroundGc === true) this.work.onGarbage = () => this.scheduleBackgroundGc();
+    const vlog = valueLogSettings(options);
+    this.writeValues =
+      vlog === null || options.valueLog!.separateAt !== 'write' || options.readOnly || options.secondary
+        ? null
+        : new WriteTimeValues(fs, location, this.versions, vlog);
+    if (this.writeValues !== null) {
+      const values = this.writeValues;
+      this.log.companion = values;
+      this.work.takeWriteSegments = () => values.takeFrozen();
+    }
     this.stall = new WriteStall(
       options,
       this.versions,
@@ -229,6 +243,7 @@ export class DB {
       this.work,
       this.status,
       this.meter,
+      this.writeValues,
     );
     this.pipeline = new CommitPipeline(
       this.versions,
@@ -237,6 +252,7 @@ export class DB {
       this.stall,
       this.stats,
       this.status,
+      this.writeValues,
     );
   }
 
@@ -357,6 +373,9 @@ export class DB {
       for (let level = 0; level < NUM_LEVELS; level++)
         for (const f of v.files[level]!) db.tableCache.iterator(f.number, f.fileSize).close();
       for (const n of v.segments.keys()) db.valueLog?.pin(n);
+      // Open segments too: the replayed memtable points into them, and the writer may finish them.
+      for (const n of db.versions.activeSegments)
+        if (fs.exists(segmentFileName(location, n))) db.valueLog?.pin(n);
     } catch (err) {
       db.abandon();
       throw err;
@@ -644,11 +663,16 @@ export class DB {
     const seq = this.readSequence(options);
     const m = this.memtables;
     let v = m.mem.get(k, seq);
-    if (v === undefined && m.imm !== null) v = m.imm.get(k, seq);
+    let pointer = m.mem.lastWasPointer;
+    if (v === undefined && m.imm !== null) {
+      v = m.imm.get(k, seq);
+      pointer = m.imm.lastWasPointer;
+    }
     if (v !== undefined) {
       if (v === null) return undefined;
       this.meter.getsFound++;
-      return copyBytes(v);
+      // Write-time separation: the memtable holds a pointer into the open segment.
+      return pointer ? this.followPointer(v) : copyBytes(v);
     }
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
@@ -968,6 +992,7 @@ export class DB {
     this.status.closed = true;
     this.memtables.released = true;
     this.log.close();
+    this.writeValues?.close();
     this.versions.close();
     this.tableCache.close();
     this.valueLog?.close();

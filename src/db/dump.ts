@@ -74,6 +74,15 @@ export function dumpFile(path: string, out: (line: string) => void, options: Dum
                 if (inRange(k)) out(`  del ${show(k)} @ ${seq}`);
                 seq++;
               },
+              pointer: (k, p) => {
+                if (inRange(k)) {
+                  const ptr = decodePointer(p, path);
+                  out(
+                    `  put ${show(k)} ptr => segment #${ptr.segment} offset ${ptr.offset} length ${ptr.length} @ ${seq}`,
+                  );
+                }
+                seq++;
+              },
             },
             undefined,
             path,

@@ -14,8 +14,13 @@ export interface CompactionStats {
 /** LevelStats holds one CompactionStats per level, plus the bytes users wrote. */
 export class LevelStats {
   readonly levels: CompactionStats[];
-  /** userBytesWritten counts the WAL bytes of user writes (the denominator of write amplification). */
+  /**
+   * userBytesWritten counts the bytes of user writes as the WAL would hold them with their values
+   * inline (the denominator of write amplification), wherever write-time separation put the values.
+   */
   userBytesWritten = 0;
+  /** writeTimeSegmentBytes counts the segment bytes write-time separation appended (the values' one write). */
+  writeTimeSegmentBytes = 0;
 
   constructor(numLevels: number) {
     this.levels = Array.from({ length: numLevels }, () => ({

@@ -18,6 +18,8 @@ import { CorruptionError, InvalidArgumentError, NotFoundError, NotSupportedError
 import { valueLogSettings, type ResolvedOptions } from './options.js';
 import { ValueSeparator } from '../vlog/value-separator.js';
 import { segmentFileName } from '../vlog/vlog-format.js';
+import { scanSegment, type SegmentSummary } from '../vlog/segment-scanner.js';
+import { decodePointer, type ValuePointer } from '../vlog/value-pointer.js';
 import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { ObsoleteFiles } from './obsolete-files.js';
@@ -80,12 +82,7 @@ export function recoverDatabase(r: RecoveryContext): void {
   const versions = r.versions;
   versions.recover();
   const segments = versions.current.segments;
-  if (segments.size > 0 && r.opts.valueLog === null) {
-    throw new NotSupportedError(
-      `${dir} holds ${segments.size} value-log segment(s) (values stored apart from the tables); ` +
-        'open it with the valueLog option',
-    );
-  }
+  if (segments.size > 0 && r.opts.valueLog === null) throw needsValueLog(dir, segments.size);
 
   // Every table the version names must exist; collect the logs to replay.
   const expected = versions.liveFiles();
@@ -124,6 +121,7 @@ export function recoverDatabase(r: RecoveryContext): void {
   logs.sort((a, b) => a - b);
 
   const edit = new VersionEdit();
+  const active = new ActiveSegmentCheck(fs, dir, versions.activeSegments);
   let maxSequence = versions.lastSequence;
   let flushedDuringReplay = false;
   let lastLogClean = false;
@@ -144,11 +142,15 @@ export function recoverDatabase(r: RecoveryContext): void {
       () => r.memtables.mem,
       flushMem,
       r.opts.writeBufferSize,
+      active.check,
     );
     if (replayed.maxSequence > maxSequence) maxSequence = replayed.maxSequence;
     lastLogClean = replayed.clean && i === logs.length - 1;
     if (replayed.stop) break;
   }
+  // Segments written at write time that the replayed log points into hold values found nowhere else.
+  if (active.referencedCount > 0 && r.opts.valueLog === null)
+    throw needsValueLog(dir, active.referencedCount);
   versions.lastSequence = maxSequence;
   if (readOnly) {
     // No new log, no MANIFEST edit, no deletion: the files stay exactly as the writer left them.
@@ -160,7 +162,14 @@ export function recoverDatabase(r: RecoveryContext): void {
   // only log: the memtable then holds exactly its writes (older logs replayed into it would be deleted
   // as obsolete while their writes are only in memory).
   const lastLog = logs.length > 0 ? logs[logs.length - 1]! : -1;
-  if (r.opts.reuseLogs && logs.length === 1 && lastLogClean && !flushedDuringReplay) {
+  // Write-time separation's open segments are finished here, so a log pointing into one is not reused.
+  if (
+    r.opts.reuseLogs &&
+    logs.length === 1 &&
+    lastLogClean &&
+    !flushedDuringReplay &&
+    versions.activeSegments.size === 0
+  ) {
     const path = logFileName(r.walDir, lastLog);
     r.log.attach(fs.openAppendable(path), lastLog);
     edit.logNumber = lastLog;
@@ -168,6 +177,9 @@ export function recoverDatabase(r: RecoveryContext): void {
     versions.logAndApply(edit);
   } else {
     flushMem();
+    // The replayed pointers are in tables now: their segments join the version (up to the valid prefix
+    // found, the rest counted as garbage); the segments no record pointed into are dropped.
+    active.finish(edit);
     if (edit.newFiles.length > 0 || edit.newSegments.length > 0) fs.syncDir(dir);
     // Record the new log's number before the log exists: from that edit on, the replayed logs are
     // obsolete, so a crash in between never leaves an older log with a torn tail next to a newer one.
@@ -181,6 +193,13 @@ export function recoverDatabase(r: RecoveryContext): void {
   }
   r.memtables.opened(versions.lastSequence);
   r.obsolete.deleteObsoleteFiles();
+}
+
+function needsValueLog(dir: string, n: number): NotSupportedError {
+  return new NotSupportedError(
+    `${dir} holds ${n} value-log segment(s) (values stored apart from the tables); ` +
+      'open it with the valueLog option',
+  );
 }
 
 /** writeLevel0Table writes a memtable to a new level-0 table during recovery. */
@@ -204,5 +223,82 @@ function writeLevel0Table(r: RecoveryContext, mem: MemTable, edit: VersionEdit):
     }
   } finally {
     r.obsolete.pendingOutputs.delete(number);
+  }
+}
+
+/**
+ * ActiveSegmentCheck validates the value pointers of replayed WAL records against the segments
+ * write-time separation was appending to (MANIFEST tag 104). A segment's valid prefix is the longest
+ * run of records from its start whose checksums hold; a pointer is valid iff it locates the value of a
+ * record in that prefix, with the same CRC. A missing segment has an empty prefix.
+ */
+class ActiveSegmentCheck {
+  private readonly scanned = new Map<number, { summary: SegmentSummary; values: Map<number, number> }>();
+  /** referenced: per segment, the distinct values replayed records point to (offset -> stored length). */
+  private readonly referenced = new Map<number, Map<number, number>>();
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    private readonly active: ReadonlySet<number>,
+  ) {}
+
+  readonly check = (ptr: Uint8Array): boolean => {
+    let p: ValuePointer;
+    try {
+      p = decodePointer(ptr);
+    } catch {
+      return false;
+    }
+    if (!this.active.has(p.segment)) return false;
+    const seg = this.scan(p.segment);
+    if (seg.values.get(p.offset) !== p.crc) return false;
+    let refs = this.referenced.get(p.segment);
+    if (refs === undefined) this.referenced.set(p.segment, (refs = new Map()));
+    refs.set(p.offset, p.length);
+    return true;
+  };
+
+  /** referencedCount: how many segments replayed records point into. */
+  get referencedCount(): number {
+    return this.referenced.size;
+  }
+
+  /** finish adds the referenced segments to `edit` and drops the others. */
+  finish(edit: VersionEdit): void {
+    for (const n of this.active) {
+      const refs = this.referenced.get(n);
+      if (refs === undefined) {
+        edit.deletedSegments.add(n);
+        continue;
+      }
+      const { summary } = this.scan(n);
+      let liveBytes = 0;
+      for (const len of refs.values()) liveBytes += len;
+      edit.addSegment({
+        number: n,
+        size: summary.size,
+        records: summary.records,
+        valueBytes: summary.valueBytes,
+        // Records whose WAL record was lost (a torn log tail) are never pointed to: garbage now.
+        garbageRecords: summary.records - refs.size,
+        garbageBytes: summary.valueBytes - liveBytes,
+      });
+    }
+  }
+
+  private scan(n: number): { summary: SegmentSummary; values: Map<number, number> } {
+    let s = this.scanned.get(n);
+    if (s !== undefined) return s;
+    const values = new Map<number, number>();
+    const path = segmentFileName(this.dir, n);
+    const summary = this.fs.exists(path)
+      ? scanSegment(this.fs, path, (rec) => void values.set(rec.valueOffset, rec.valueCrc), {
+          tolerateTail: true,
+        })
+      : { size: 0, records: 0, valueBytes: 0 };
+    s = { summary, values };
+    this.scanned.set(n, s);
+    return s;
   }
 }

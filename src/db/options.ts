@@ -119,6 +119,14 @@ export interface ValueLogOptions {
    * DB.migrateFromValueLog, which uses it to make a database LevelDB's again).
    */
   mode?: 'separate' | 'inline';
+  /**
+   * separateAt: 'write' (default) appends a large value to the open segment when it is written, and
+   * the WAL and the memtable hold only its pointer (the value is written once); 'flush' keeps values
+   * in the WAL and memtable and separates them when the memtable is flushed (docs/vlog.md).
+   */
+  separateAt?: 'write' | 'flush';
+  /** compression: 'snappy' (default) stores a value compressed when that saves an eighth; 'none'. */
+  compression?: 'snappy' | 'none';
 }
 
 /** ResolvedOptions are Options with every default filled in. @internal */
@@ -161,6 +169,8 @@ export interface ResolvedValueLogOptions {
   readonly gcRatio: number;
   readonly backgroundGc: boolean;
   readonly mode: 'separate' | 'inline';
+  readonly separateAt: 'write' | 'flush';
+  readonly compression: 'snappy' | 'none';
 }
 
 /** valueLogSettings returns what a flush or compaction job needs of the value-log options. */
@@ -168,7 +178,7 @@ export function valueLogSettings(opts: ResolvedOptions): ValueLogSettings | null
   const v = opts.valueLog;
   return v === null || v.mode === 'inline'
     ? null
-    : { minValueSize: v.minValueSize, segmentSize: v.segmentSize };
+    : { minValueSize: v.minValueSize, segmentSize: v.segmentSize, compress: v.compression === 'snappy' };
 }
 
 function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
@@ -177,13 +187,34 @@ function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
   if (typeof v !== 'object') throw new InvalidArgumentError('option valueLog must be an object');
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['minValueSize', 'segmentSize', 'cacheSize', 'gcRatio', 'backgroundGc', 'mode'].includes(k))
+    if (
+      ![
+        'minValueSize',
+        'segmentSize',
+        'cacheSize',
+        'gcRatio',
+        'backgroundGc',
+        'mode',
+        'separateAt',
+        'compression',
+      ].includes(k)
+    )
       throw new InvalidArgumentError(`unknown valueLog option ${k}`);
   }
   const mode = o.mode ?? 'separate';
   if (mode !== 'separate' && mode !== 'inline')
     throw new InvalidArgumentError(
       `option valueLog.mode must be 'separate' or 'inline', got ${String(mode)}`,
+    );
+  const separateAt = o.separateAt ?? 'write';
+  if (separateAt !== 'write' && separateAt !== 'flush')
+    throw new InvalidArgumentError(
+      `option valueLog.separateAt must be 'write' or 'flush', got ${String(separateAt)}`,
+    );
+  const compression = o.compression ?? 'snappy';
+  if (compression !== 'snappy' && compression !== 'none')
+    throw new InvalidArgumentError(
+      `option valueLog.compression must be 'snappy' or 'none', got ${String(compression)}`,
     );
   const gcRatio = o.gcRatio ?? 0.5;
   if (typeof gcRatio !== 'number' || !(gcRatio >= 0 && gcRatio <= 1))
@@ -195,6 +226,8 @@ function resolveValueLog(v: unknown): ResolvedValueLogOptions | null {
     gcRatio,
     backgroundGc: bool(o, 'backgroundGc', true),
     mode,
+    separateAt,
+    compression,
   };
 }
 

@@ -61,6 +61,12 @@ export function getProperty(db: DB, name: string): string | undefined {
       const user = db.stats.userBytesWritten;
       return user === 0 ? '0' : (db.stats.totalBytesWritten() / user).toFixed(3);
     }
+    case 'shale.total-write-amplification': {
+      // Every byte written for the user's bytes: WAL, segments written by writes, flushes, compactions.
+      const user = db.stats.userBytesWritten;
+      const all = db.meter.walBytes + db.stats.writeTimeSegmentBytes + db.stats.totalBytesWritten();
+      return user === 0 ? '0' : (all / user).toFixed(3);
+    }
     case 'shale.last-sequence':
       return String(db.versions.lastSequence);
     case 'shale.value-log': {

@@ -5,9 +5,19 @@
 import type { FileSystem } from '../env/file-system.js';
 import { readLogRecords, type WalRecoveryMode } from '../wal/recovery-mode.js';
 import { MemTable } from '../memtable/memtable.js';
-import { ValueType, type InternalKeyComparator } from '../memtable/internal-key.js';
+import { TYPE_VALUE_POINTER, ValueType, type InternalKeyComparator } from '../memtable/internal-key.js';
 import { CorruptionError } from '../util/errors.js';
 import { BATCH_HEADER_SIZE, batchCount, batchSequence, iterateBatch } from './write-batch.js';
+
+/**
+ * PointerCheck tells whether a value pointer found in a WAL record (write-time separation) locates a
+ * value that is durably in its segment. A record with a pointer that fails it is where the log's valid
+ * prefix ends (docs/vlog.md); null: accept every pointer (secondary instances, repair).
+ */
+export type PointerCheck = ((pointer: Uint8Array) => boolean) | null;
+
+/** STOP is thrown out of a record callback to end the replay of a log there. */
+const STOP = Symbol('stop');
 
 /** ReplayResult reports what one log contributed. */
 export interface ReplayResult {
@@ -32,6 +42,7 @@ export function replayLog(
   getMem: () => MemTable,
   onFull: () => void,
   writeBufferSize: number,
+  checkPointer: PointerCheck = null,
 ): ReplayResult {
   const result: ReplayResult = { maxSequence: 0, stop: false, clean: true, records: 0 };
   const file = fs.openRandomAccess(path);
@@ -48,16 +59,32 @@ export function replayLog(
         const count = batchCount(record);
         const mem = getMem();
         try {
+          if (checkPointer !== null) {
+            // Every pointer first: a record is applied whole or, past the segment's tail, not at all.
+            let bad = false;
+            iterateBatch(
+              record,
+              { put: () => {}, delete: () => {}, pointer: (_k, p) => void (bad ||= !checkPointer(p)) },
+              count,
+              path,
+            );
+            if (bad) {
+              if (opts.mode === 'skipAnyCorruptedRecords') return;
+              throw STOP;
+            }
+          }
           iterateBatch(
             record,
             {
               put: (k, v) => mem.add(seq++, ValueType.VALUE, k, v),
               delete: (k) => mem.add(seq++, ValueType.DELETION, k, new Uint8Array(0)),
+              pointer: (k, p) => mem.add(seq++, TYPE_VALUE_POINTER, k, p),
             },
             count,
             path,
           );
         } catch (err) {
+          if (err === STOP) throw err;
           if (opts.mode === 'skipAnyCorruptedRecords' && err instanceof CorruptionError) return;
           if (err instanceof CorruptionError)
             throw new CorruptionError(err.message, path, offset, { cause: err });
@@ -71,6 +98,11 @@ export function replayLog(
     );
     result.stop = outcome.stop;
     result.clean = outcome.problems.length === 0;
+  } catch (err) {
+    if (err !== STOP) throw err;
+    // A pointer past its segment's valid prefix: the log's valid prefix ends at this record.
+    result.stop = true;
+    result.clean = false;
   } finally {
     file.close();
   }

@@ -141,8 +141,11 @@ export class ValueLogGc {
       d.checkWritable();
       if (!d.versions.current.segments.has(seg.number)) continue;
       const live: { key: Uint8Array; value: Uint8Array; offset: number }[] = [];
-      scanSegment(d.fs, segmentFileName(d.dir, seg.number), (r) =>
-        live.push({ key: r.key, value: r.value, offset: r.valueOffset }),
+      scanSegment(
+        d.fs,
+        segmentFileName(d.dir, seg.number),
+        (r) => live.push({ key: r.key, value: r.value, offset: r.valueOffset }),
+        { size: seg.size },
       );
       // Check and write in batches, each in one synchronous step: no other write runs in between.
       for (let i = 0; i < live.length;) {

@@ -188,7 +188,9 @@ function check(
     segments++;
     const path = segmentFileName(dir, n);
     try {
-      segmentRecords += scanSegment(fs, path).records;
+      segmentRecords += scanSegment(fs, path, undefined, {
+        size: versions.current.segments.get(n)!.size,
+      }).records;
     } catch (err) {
       if (!(err instanceof ShaleError)) throw err;
       damage(path, err);
@@ -208,7 +210,7 @@ function check(
           (rec, off) => {
             logRecords++;
             try {
-              iterateBatch(rec, { put: () => {}, delete: () => {} }, undefined, path);
+              iterateBatch(rec, { put: () => {}, delete: () => {}, pointer: () => {} }, undefined, path);
             } catch (err) {
               damage(path, err, off);
             }

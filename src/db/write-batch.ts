@@ -2,6 +2,8 @@
  * WriteBatch: an ordered set of puts and deletes applied atomically, in LevelDB's batch format
  * (db/write_batch.cc), which is also the payload of each WAL record:
  * `fixed64 sequence | fixed32 count | (0x01 lenpref(key) lenpref(value) | 0x00 lenpref(key))*`.
+ * With write-time value separation a WAL record may also hold `0x02 lenpref(key) lenpref(pointer)`:
+ * a put whose value is in a value-log segment (docs/vlog.md); user batches never do.
  */
 import {
   Decoder,
@@ -13,7 +15,7 @@ import {
 } from '../util/coding.js';
 import { toBytes } from '../util/bytes.js';
 import { CorruptionError } from '../util/errors.js';
-import { ValueType } from '../memtable/internal-key.js';
+import { TYPE_VALUE_POINTER, ValueType } from '../memtable/internal-key.js';
 import type { MemTable } from '../memtable/memtable.js';
 
 /** BATCH_HEADER_SIZE is the size of the sequence and count header. */
@@ -23,6 +25,8 @@ export const BATCH_HEADER_SIZE = 12;
 export interface BatchHandler {
   put(key: Uint8Array, value: Uint8Array): void;
   delete(key: Uint8Array): void;
+  /** pointer: a put whose value is in the value log (a WAL record only); without it: corruption. */
+  pointer?(key: Uint8Array, pointer: Uint8Array): void;
 }
 
 /** WriteBatch collects operations to apply atomically with `db.write(batch)`. */
@@ -131,7 +135,7 @@ export function iterateBatch(
   try {
     while (d.remaining > 0) {
       const tag = d.byte();
-      if (tag === ValueType.VALUE) {
+      if (tag === ValueType.VALUE || (tag === TYPE_VALUE_POINTER && handler.pointer !== undefined)) {
         d.lengthPrefixed();
         d.lengthPrefixed();
       } else if (tag === ValueType.DELETION) {
@@ -156,6 +160,9 @@ export function iterateBatch(
     if (tag === ValueType.VALUE) {
       const k = d.lengthPrefixed();
       handler.put(k, d.lengthPrefixed());
+    } else if (tag === TYPE_VALUE_POINTER) {
+      const k = d.lengthPrefixed();
+      handler.pointer!(k, d.lengthPrefixed());
     } else {
       handler.delete(d.lengthPrefixed());
     }
@@ -181,14 +188,14 @@ export function insertEncodedBatch(rep: Uint8Array, seq: number, mem: MemTable):
     }
     const kStart = p;
     p += klen;
-    if (tag === ValueType.VALUE) {
+    if (tag !== ValueType.DELETION) {
       let vlen = 0;
       for (let shift = 0; ; shift += 7) {
         const b = rep[p++]!;
         vlen |= (b & 0x7f) << shift;
         if (b < 0x80) break;
       }
-      mem.addFrom(s++, ValueType.VALUE, rep, kStart, klen, p, vlen);
+      mem.addFrom(s++, tag as ValueType, rep, kStart, klen, p, vlen);
       p += vlen;
     } else {
       mem.addFrom(s++, ValueType.DELETION, rep, kStart, klen, p, 0);

@@ -12,6 +12,7 @@ import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { BackgroundWork } from './background-work.js';
 import type { EngineMetrics } from './engine-metrics.js';
+import type { WriteTimeValues } from './write-time-values.js';
 
 type RoomAction = 'ok' | 'delay' | 'wait-flush' | 'wait-compaction' | 'switch';
 
@@ -32,6 +33,7 @@ export class WriteStall {
     private readonly work: BackgroundWork,
     private readonly status: DBStatus,
     private readonly metrics: EngineMetrics,
+    private readonly values: WriteTimeValues | null = null,
   ) {}
 
   /** hasRoom is true iff a write may go ahead now without waiting or switching memtables. */
@@ -104,9 +106,13 @@ export class WriteStall {
     }
   }
 
-  /** switchMemTable makes the memtable immutable and starts a new one with a new log. */
+  /**
+   * switchMemTable makes the memtable immutable and starts a new one with a new log (and, with
+   * write-time separation, finishes its segment: fsynced before the new log exists).
+   */
   switchMemTable(): void {
     try {
+      this.values?.switchSegment();
       this.log.rotate(this.versions.newFileNumber());
     } catch (err) {
       this.status.setBackgroundError(err);
@@ -119,7 +125,12 @@ export class WriteStall {
     if (this.status.bgError !== null) this.status.checkWritable();
     const l0 = this.versions.current.numFiles(0);
     if (allowDelay && l0 >= this.opts.l0SlowdownWritesTrigger) return 'delay';
-    if (!force && this.memtables.mem.approximateMemoryUsage() < this.opts.writeBufferSize) return 'ok';
+    if (
+      !force &&
+      this.memtables.mem.approximateMemoryUsage() < this.opts.writeBufferSize &&
+      !(this.values?.full ?? false)
+    )
+      return 'ok';
     if (this.memtables.imm !== null) return 'wait-flush';
     if (l0 >= this.opts.l0StopWritesTrigger) return 'wait-compaction';
     return 'switch';

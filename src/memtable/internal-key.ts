@@ -26,8 +26,9 @@ export const VALUE_TYPE_FOR_SEEK: ValueType = ValueType.VALUE;
 // FROZEN: on-disk value type, a shale extension LevelDB does not know (docs/vlog.md).
 /**
  * TYPE_VALUE_POINTER marks a table entry whose value is a value-log pointer (src/vlog/value-pointer.ts)
- * instead of the value itself. Only tables hold it (values are separated at flush and compaction), and
- * only in databases opened with the valueLog option.
+ * instead of the value itself. Tables hold it (values separated at flush and compaction), and with
+ * write-time separation also WAL records and memtables; only in databases opened with the valueLog
+ * option.
  */
 export const TYPE_VALUE_POINTER = 2;
 

@@ -6,7 +6,16 @@ import { InvalidArgumentError, NotSupportedError } from '../util/errors.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { Arena } from './arena.js';
 import type { InternalKeyComparator } from './internal-key.js';
-import { MAX_SEQUENCE, VALUE_TYPE_FOR_SEEK, ValueType, sequenceOf, tagHigh, tagLow } from './internal-key.js';
+import {
+  LOOKUP_TYPE,
+  MAX_SEQUENCE,
+  TYPE_VALUE_POINTER,
+  VALUE_TYPE_FOR_SEEK,
+  ValueType,
+  sequenceOf,
+  tagHigh,
+  tagLow,
+} from './internal-key.js';
 import { SkipList } from './skiplist.js';
 import { bytewiseComparator } from '../util/comparator.js';
 import { KeyFilter } from './key-filter.js';
@@ -160,10 +169,10 @@ export class MemTable {
    * add inserts `userKey` at sequence `seq` with `type` (VALUE with `value`, or DELETION with an empty
    * value), copying both. Requires: no entry with the same (userKey, seq) exists.
    */
-  add(seq: number, type: ValueType, userKey: Uint8Array, value: Uint8Array): void {
+  add(seq: number, type: number, userKey: Uint8Array, value: Uint8Array): void {
     if (this.frozen) throw new NotSupportedError('memtable is read-only');
     if (!(seq >= 0 && seq < MAX_SEQUENCE)) throw new InvalidArgumentError(`sequence ${seq} out of range`);
-    if (type !== ValueType.VALUE && type !== ValueType.DELETION) {
+    if (type !== ValueType.VALUE && type !== ValueType.DELETION && type !== TYPE_VALUE_POINTER) {
       throw new InvalidArgumentError(`unknown value type ${type}`);
     }
     this.list.insert(userKey, seq, type, value);
@@ -177,7 +186,7 @@ export class MemTable {
    */
   addFrom(
     seq: number,
-    type: ValueType,
+    type: number,
     src: Uint8Array,
     kStart: number,
     klen: number,
@@ -191,16 +200,25 @@ export class MemTable {
 
   /**
    * get looks up the newest entry for `userKey` with sequence <= `seq`: its value (a view into the
-   * arena) if it is a VALUE, null if it is a DELETION, undefined if this memtable has no such entry.
+   * arena) if it is a VALUE or a value pointer (then `lastWasPointer` is true until the next get), null
+   * if it is a DELETION, undefined if this memtable has no such entry.
    */
   get(userKey: Uint8Array, seq: number): Uint8Array | null | undefined {
     if (this.released) throw new NotSupportedError('memtable was released');
+    this.lastWasPointer = false;
     if (this.filter !== null && !this.filter.mayContain(userKey)) return undefined;
     const list = this.list;
-    const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, VALUE_TYPE_FOR_SEEK));
+    // LOOKUP_TYPE: a pointer entry (type 2) at exactly `seq` sorts before a type-1 seek key.
+    const node = list.findUserKey(userKey, tagHigh(seq), tagLow(seq, LOOKUP_TYPE));
     if (node === 0) return undefined;
-    return list.valueType(node) === ValueType.VALUE ? list.value(node) : null;
+    const t = list.valueType(node);
+    if (t === ValueType.DELETION) return null;
+    this.lastWasPointer = t === TYPE_VALUE_POINTER;
+    return list.value(node);
   }
+
+  /** lastWasPointer: the value the last get() returned is a value-log pointer (write-time separation). */
+  lastWasPointer = false;
 
   /**
    * newestSequence returns the sequence number of the newest entry for `userKey` (a value or a

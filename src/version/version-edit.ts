@@ -22,6 +22,9 @@ const Tag = {
   DELETED_SEGMENT: 101,
   SEGMENT_GARBAGE: 102,
   GC_RUN: 103,
+  // A segment being written by write-time separation: WAL records may point into it before any table
+  // does. Recorded before its first byte is written; a later NEW_SEGMENT or DELETED_SEGMENT ends it.
+  ACTIVE_SEGMENT: 104,
 } as const;
 
 /** GcRunRecord is one value-log garbage collection, kept in the MANIFEST for `shale stats`. */
@@ -111,6 +114,8 @@ export class VersionEdit {
   readonly segmentGarbage: SegmentGarbage[] = [];
   /** gcRuns: garbage collection runs to remember (the version set keeps the last few). */
   readonly gcRuns: GcRunRecord[] = [];
+  /** activeSegments: segments write-time separation starts appending to (WAL records point in). */
+  readonly activeSegments: number[] = [];
 
   /** addSegment records a new value-log segment (no garbage unless given). */
   addSegment(s: Omit<SegmentMeta, 'garbageRecords' | 'garbageBytes'> & Partial<SegmentMeta>): this {
@@ -169,6 +174,7 @@ export class VersionEdit {
     }
     for (const g of this.segmentGarbage)
       e.varint32(Tag.SEGMENT_GARBAGE).varint64(g.number).varint64(g.records).varint64(g.bytes);
+    for (const n of this.activeSegments) e.varint32(Tag.ACTIVE_SEGMENT).varint64(n);
     for (const r of this.gcRuns) {
       e.varint32(Tag.GC_RUN).varint64(r.time).varint64(r.segmentsRewritten).varint64(r.valuesRelocated);
       e.varint64(r.bytesRelocated).varint64(r.segmentsDropped);
@@ -255,6 +261,9 @@ export class VersionEdit {
           }
           case Tag.DELETED_SEGMENT:
             edit.deletedSegments.add(d.varint64());
+            break;
+          case Tag.ACTIVE_SEGMENT:
+            edit.activeSegments.push(d.varint64());
             break;
           default:
             throw new CorruptionError(`unknown tag ${tag} in version edit`, file);

@@ -69,6 +69,12 @@ export class VersionSet {
   current: Version;
   /** gcHistory: the last value-log garbage collection runs, oldest first (persisted in the MANIFEST). */
   readonly gcHistory: GcRunRecord[] = [];
+  /**
+   * activeSegments: value-log segments written at write time that no table points into yet (tag 104):
+   * WAL records and memtables may. Kept from deletion like live segments; recovery checks the WAL's
+   * pointers against them. A flush's NEW_SEGMENT (or a DELETED_SEGMENT) ends a segment's entry.
+   */
+  readonly activeSegments = new Set<number>();
   private readonly live = new Set<Version>();
   private descriptorFile: WritableFile | null = null;
   private descriptorLog: LogWriter | null = null;
@@ -138,6 +144,7 @@ export class VersionSet {
   liveSegments(): Set<number> {
     const out = new Set<number>();
     for (const v of this.live) for (const n of v.segments.keys()) out.add(n);
+    for (const n of this.activeSegments) out.add(n);
     return out;
   }
 
@@ -219,6 +226,7 @@ export class VersionSet {
           }
           builder.apply(edit, this.compactPointers);
           this.rememberGcRuns(edit);
+          this.rememberActiveSegments(edit);
           if (edit.logNumber !== undefined) {
             logNumber = edit.logNumber;
             haveLogNumber = true;
@@ -266,6 +274,8 @@ export class VersionSet {
     this.manifestFileNumber = other.manifestFileNumber;
     this.logNumber = other.logNumber;
     this.prevLogNumber = other.prevLogNumber;
+    this.activeSegments.clear();
+    for (const n of other.activeSegments) this.activeSegments.add(n);
     if (other.lastSequence > this.lastSequence) this.lastSequence = other.lastSequence;
     this.markFileNumberUsed(other.nextFileNumber - 1);
     for (let level = 0; level < NUM_LEVELS; level++)
@@ -331,8 +341,15 @@ export class VersionSet {
     }
     this.install(v);
     this.rememberGcRuns(edit);
+    this.rememberActiveSegments(edit);
     this.logNumber = edit.logNumber;
     this.prevLogNumber = edit.prevLogNumber;
+  }
+
+  private rememberActiveSegments(edit: VersionEdit): void {
+    for (const n of edit.activeSegments) this.activeSegments.add(n);
+    for (const s of edit.newSegments) this.activeSegments.delete(s.number);
+    for (const n of edit.deletedSegments) this.activeSegments.delete(n);
   }
 
   private rememberGcRuns(edit: VersionEdit): void {
@@ -383,6 +400,7 @@ export class VersionSet {
       for (const f of this.current.files[level]!) edit.addFile(level, f);
     }
     for (const seg of this.current.segments.values()) edit.addSegment(seg);
+    edit.activeSegments.push(...this.activeSegments);
     edit.gcRuns.push(...this.gcHistory);
     return edit;
   }

@@ -8,8 +8,21 @@ import type { FileSystem, RandomAccessFile } from '../env/file-system.js';
 import { crc32c, maskCrc } from '../util/crc32c.js';
 import { CorruptionError, IOError } from '../util/errors.js';
 import { LruCache } from '../util/lru-cache.js';
+import { snappyUncompress } from '../sstable/snappy.js';
 import { decodePointer, type ValuePointer } from './value-pointer.js';
-import { segmentFileName } from './vlog-format.js';
+import {
+  SEGMENT_HEADER_SIZE,
+  VALUE_RAW,
+  VALUE_SNAPPY,
+  segmentFileName,
+  segmentVersion,
+} from './vlog-format.js';
+
+/** SegmentFile is an open segment and its format version. */
+interface SegmentFile {
+  readonly file: RandomAccessFile;
+  readonly version: number;
+}
 
 /** OPEN_SEGMENTS bounds the segment files held open at once. */
 const OPEN_SEGMENTS = 64;
@@ -23,8 +36,8 @@ const SEQUENTIAL_GAP = 4096;
 
 /** ValueLogReader resolves pointers into the segments of one database directory. */
 export class ValueLogReader {
-  private readonly files: LruCache<number, RandomAccessFile>;
-  private readonly pinned = new Map<number, RandomAccessFile>();
+  private readonly files: LruCache<number, SegmentFile>;
+  private readonly pinned = new Map<number, SegmentFile>();
   private readonly cache: LruCache<string, Uint8Array> | null;
   /** reads and cacheHits count pointer resolutions (tests and properties read them). */
   reads = 0;
@@ -44,9 +57,9 @@ export class ValueLogReader {
     private readonly dir: string,
     cacheSize: number,
   ) {
-    this.files = new LruCache<number, RandomAccessFile>(OPEN_SEGMENTS, (_n, f) => {
+    this.files = new LruCache<number, SegmentFile>(OPEN_SEGMENTS, (_n, f) => {
       try {
-        f.close();
+        f.file.close();
       } catch {
         // closing a read handle cannot lose data
       }
@@ -63,27 +76,31 @@ export class ValueLogReader {
   readPointer(p: ValuePointer): Uint8Array {
     this.reads++;
     const cache = this.cache;
-    const key = cache === null ? '' : `${p.segment}/${p.offset}`;
+    const key = cache === null ? '' : `${p.segment}/${p.offset}/${p.length}`;
     if (cache !== null) {
       const hit = cache.get(key);
-      if (hit !== undefined && hit.length === p.length) {
+      if (hit !== undefined) {
         this.cacheHits++;
         return hit.slice();
       }
     }
     const path = segmentFileName(this.dir, p.segment);
-    const file = this.open(p.segment, path);
+    const seg = this.open(p.segment, path);
+    // A version-2 value is preceded by its kind byte, which its CRC covers: read it along.
+    const kindBytes = seg.version === 2 ? 1 : 0;
+    if (p.offset < SEGMENT_HEADER_SIZE + kindBytes)
+      throw new CorruptionError(`value pointer into a segment's header (offset ${p.offset})`, path, p.offset);
     let data: Uint8Array;
     try {
-      data = this.fetch(file, p);
+      data = this.fetch(seg.file, p.segment, p.offset - kindBytes, p.length + kindBytes);
     } catch (err) {
       throw err instanceof IOError
         ? err
         : new CorruptionError(`cannot read value-log segment: ${String(err)}`, path, p.offset);
     }
-    if (data.length !== p.length) {
+    if (data.length !== p.length + kindBytes) {
       throw new CorruptionError(
-        `value-log segment truncated: a value of ${p.length} bytes at offset ${p.offset} ends past the end (${file.size} bytes)`,
+        `value-log segment truncated: a value of ${p.length} bytes at offset ${p.offset} ends past the end (${seg.file.size} bytes)`,
         path,
         p.offset,
       );
@@ -91,8 +108,22 @@ export class ValueLogReader {
     if (maskCrc(crc32c(data)) !== p.crc) {
       throw new CorruptionError(`value-log checksum mismatch at offset ${p.offset}`, path, p.offset);
     }
-    if (cache !== null && p.length <= cache.capacity / 4) cache.set(key, data.slice(), p.length);
-    return data;
+    let value = data;
+    if (kindBytes === 1) {
+      const kind = data[0];
+      value = data.subarray(1);
+      if (kind === VALUE_SNAPPY) {
+        try {
+          value = snappyUncompress(value);
+        } catch (err) {
+          throw new CorruptionError(`bad snappy value in value-log segment: ${String(err)}`, path, p.offset);
+        }
+      } else if (kind !== VALUE_RAW) {
+        throw new CorruptionError(`unknown value kind ${kind} at offset ${p.offset}`, path, p.offset);
+      }
+    }
+    if (cache !== null && value.length <= cache.capacity / 4) cache.set(key, value.slice(), value.length);
+    return value;
   }
 
   /**
@@ -100,31 +131,31 @@ export class ValueLogReader {
    * READAHEAD bytes when this read continues the previous one (a scan over values flushed together);
    * else exactly the value.
    */
-  private fetch(file: RandomAccessFile, p: ValuePointer): Uint8Array {
-    const end = p.offset + p.length;
-    const same = p.segment === this.lastSegment;
-    const forward = same && p.offset >= this.lastEnd && p.offset - this.lastEnd <= SEQUENTIAL_GAP;
+  private fetch(file: RandomAccessFile, segment: number, offset: number, length: number): Uint8Array {
+    const end = offset + length;
+    const same = segment === this.lastSegment;
+    const forward = same && offset >= this.lastEnd && offset - this.lastEnd <= SEQUENTIAL_GAP;
     const backward = same && end <= this.lastStart && this.lastStart - end <= SEQUENTIAL_GAP;
-    this.lastSegment = p.segment;
-    this.lastStart = p.offset;
+    this.lastSegment = segment;
+    this.lastStart = offset;
     this.lastEnd = end;
     const a = this.ahead;
     if (
       a !== null &&
-      this.aheadSegment === p.segment &&
-      p.offset >= this.aheadStart &&
+      this.aheadSegment === segment &&
+      offset >= this.aheadStart &&
       end <= this.aheadStart + a.length
     )
-      return a.slice(p.offset - this.aheadStart, end - this.aheadStart);
+      return a.slice(offset - this.aheadStart, end - this.aheadStart);
     this.diskReads++;
-    if (!(forward || backward) || p.length >= READAHEAD) return file.read(p.offset, p.length);
+    if (!(forward || backward) || length >= READAHEAD) return file.read(offset, length);
     // Forward: the window starts at this value; backward (a reverse scan): it ends with it.
-    const start = forward ? p.offset : Math.max(0, end - READAHEAD);
+    const start = forward ? offset : Math.max(0, end - READAHEAD);
     const buf = file.read(start, forward ? READAHEAD : end - start);
     this.ahead = buf;
-    this.aheadSegment = p.segment;
+    this.aheadSegment = segment;
     this.aheadStart = start;
-    return buf.slice(p.offset - start, Math.min(end - start, buf.length));
+    return buf.slice(offset - start, Math.min(end - start, buf.length));
   }
 
   /**
@@ -148,7 +179,7 @@ export class ValueLogReader {
     this.files.clear();
     for (const f of this.pinned.values()) {
       try {
-        f.close();
+        f.file.close();
       } catch {
         // closing a read handle cannot lose data
       }
@@ -157,21 +188,28 @@ export class ValueLogReader {
     this.cache?.clear();
   }
 
-  private open(segment: number, path: string): RandomAccessFile {
+  private open(segment: number, path: string): SegmentFile {
     const f = this.pinned.get(segment) ?? this.files.get(segment);
     if (f !== undefined) return f;
-    const file = this.openFile(path);
-    this.files.set(segment, file, 1);
-    return file;
+    const seg = this.openFile(path);
+    this.files.set(segment, seg, 1);
+    return seg;
   }
 
-  private openFile(path: string): RandomAccessFile {
+  private openFile(path: string): SegmentFile {
+    let file: RandomAccessFile;
     try {
-      return this.fs.openRandomAccess(path);
+      file = this.fs.openRandomAccess(path);
     } catch (err) {
       if (err instanceof IOError && err.errno === 'ENOENT')
         throw new CorruptionError(`value-log segment ${path} is missing`, path, undefined, { cause: err });
       throw err;
     }
+    const version = segmentVersion(file.read(0, SEGMENT_HEADER_SIZE));
+    if (version === 0) {
+      file.close();
+      throw new CorruptionError('not a value-log segment (bad magic)', path, 0);
+    }
+    return { file, version };
   }
 }

@@ -45,7 +45,9 @@ export class ValueSeparator {
       w = this.writer = null;
     }
     if (w === null) {
-      w = this.writer = new SegmentWriter(this.fs, this.dir, this.newFileNumber());
+      w = this.writer = new SegmentWriter(this.fs, this.dir, this.newFileNumber(), {
+        compress: this.settings.compress,
+      });
       this.created.push(w.path);
     }
     const p = w.add(ikey.subarray(0, ikey.length - TAG_SIZE), value);

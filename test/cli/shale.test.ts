@@ -195,7 +195,7 @@ test('a value-log database: stats show segments, live ratios and GC history; gc;
     assert.match(dump.out, /^offset 8: 'k\d+' => 500 bytes at \d+: '\d+[vw]+'\.\.\./m);
     assert.match(dump.out, /\(\d+ records shown of \d+; \d+ value bytes; \d+ bytes\)/);
     const table = readdirSync(dir).find((n) => n.endsWith('.ldb'))!;
-    assert.match(shale(['dump', join(dir, table)]).out, /: ptr => segment #\d+ offset \d+ length 500/);
+    assert.match(shale(['dump', join(dir, table)]).out, /: ptr => segment #\d+ offset \d+ length \d+/);
     db = await DB.open(dir, opts);
     assert.equal(fromUtf8(db.get('k45')!), '45'.padEnd(500, 'v'));
     await db.close();

@@ -34,7 +34,9 @@ export type KillOp =
 const pick = <T>(rnd: Random, xs: readonly T[]): T => xs[rnd.uniform(xs.length)]!;
 
 /** killOptions draws the child's options from its seed (R1's randomized option set). */
-export function killOptions(seed: number): Options & { syncPercent: number; vlogThreshold: number } {
+export function killOptions(
+  seed: number,
+): Options & { syncPercent: number; vlogThreshold: number; vlogSeparateAt: 'write' | 'flush' } {
   const rnd = new Random(seed ^ 0x5bd1e995);
   const l0 = 1 + rnd.uniform(8);
   return {
@@ -54,6 +56,8 @@ export function killOptions(seed: number): Options & { syncPercent: number; vlog
     paranoidChecks: rnd.oneIn(2),
     // Value log (R1: off, 64 B or 4 KiB); applied through killOpenOptions, which needs the directory.
     vlogThreshold: pick(rnd, [0, 0, 64, 4096]),
+    // Where values are separated (write time: the WAL points into the open segment).
+    vlogSeparateAt: pick(rnd, ['write', 'flush'] as const),
   };
 }
 
@@ -63,14 +67,15 @@ export function killOptions(seed: number): Options & { syncPercent: number; vlog
  * segments with the value log on, separating nothing new (a threshold no value reaches).
  */
 export function killOpenOptions(seed: number, dir: string): Options {
-  const { syncPercent: _, vlogThreshold, ...options } = killOptions(seed);
+  const { syncPercent: _, vlogThreshold, vlogSeparateAt, ...options } = killOptions(seed);
   let segments = false;
   try {
     segments = readdirSync(dir).some((n) => n.endsWith('.vlog'));
   } catch {
     // not created yet
   }
-  if (vlogThreshold > 0) return { ...options, valueLog: { minValueSize: vlogThreshold } };
+  if (vlogThreshold > 0)
+    return { ...options, valueLog: { minValueSize: vlogThreshold, separateAt: vlogSeparateAt } };
   return segments ? { ...options, valueLog: { minValueSize: 2 ** 30 } } : options;
 }
 

@@ -221,7 +221,11 @@ test('a read-only open keeps reading segments a writer garbage-collects away', a
   const before = segmentFiles(fs, '/db');
   const r = await db.collectGarbage();
   assert.ok(r.segmentsDropped > 0);
-  assert.ok(segmentFiles(fs, '/db').length < before.length, 'the writer deleted segments');
+  const after = segmentFiles(fs, '/db');
+  assert.ok(
+    before.some((n) => !after.includes(n)),
+    'the writer deleted segments',
+  );
   expectAll(reader, 80, 'read-only reader after the GC');
   await reader.close();
   await db.close();

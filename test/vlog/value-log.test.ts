@@ -20,6 +20,11 @@ import { fromUtf8, utf8 } from '../../src/util/bytes.js';
 import { makeTmpDir, removeTmpDir } from '../support/tmp-dir.js';
 
 const VLOG = { valueLog: { minValueSize: 100, segmentSize: 64 * 1024 } };
+/**
+ * RAW: values stored uncompressed, so that damage to a segment mostly hits value bytes (which every
+ * read checks) rather than headers and keys (which only scans check).
+ */
+const RAW = { valueLog: { ...VLOG.valueLog, compression: 'none' as const } };
 
 function bigValue(i: number, n = 300): string {
   return `${i}:`.padEnd(n, String.fromCharCode(97 + (i % 26)));
@@ -245,7 +250,7 @@ async function corruptionCase(
   atOpen: boolean,
 ): Promise<void> {
   const fs = new MemFileSystem();
-  const db = await fill('/db', fs);
+  const db = await fill('/db', fs, RAW);
   await db.close();
   const seg = segmentsIn(fs, '/db')[0]!;
   const path = segmentFileName('/db', seg);
@@ -380,7 +385,7 @@ test('migrateFromValueLog moves the values back: the database opens without the 
 
 test('a scan reads ahead through a segment (both ways); point reads fetch exactly their value', async () => {
   const fs = new MemFileSystem();
-  const opts = { valueLog: { minValueSize: 100, cacheSize: 0 } };
+  const opts = { valueLog: { minValueSize: 100, cacheSize: 0, compression: 'none' as const } };
   let db = await fill('/db', fs, opts);
   await db.close();
   db = await DB.open('/db', { fs, ...opts });
