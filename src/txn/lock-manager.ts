@@ -31,8 +31,12 @@ export interface LockEntry {
   readonly id: string;
   readonly holders: Set<LockOwner>;
   exclusive: boolean;
-  readonly queue: Waiter[];
+  /** queue: the waiters in order (NO_WAITERS, shared and never changed, until the first one comes). */
+  queue: Waiter[];
 }
+
+/** NO_WAITERS: the queue of every lock nobody has waited for (most locks: one array less per key). */
+const NO_WAITERS: Waiter[] = [];
 
 /** LockManager grants and queues row locks by key id (see toLatin1Key). @internal */
 export class LockManager {
@@ -46,7 +50,10 @@ export class LockManager {
   tryAcquire(owner: LockOwner, id: string, exclusive = true): boolean {
     const e = this.locks.get(id);
     if (e === undefined) {
-      this.locks.set(id, { id, holders: new Set([owner]), exclusive, queue: [] });
+      // add() rather than new Set([owner]): no array made and iterated per lock.
+      const holders = new Set<LockOwner>();
+      holders.add(owner);
+      this.locks.set(id, { id, holders, exclusive, queue: NO_WAITERS });
       owner.held.add(id);
       return true;
     }
@@ -121,6 +128,7 @@ export class LockManager {
               timeoutMs,
             );
       owner.waitingOn = e;
+      if (e.queue === NO_WAITERS) e.queue = [];
       e.queue.push(waiter);
     });
   }

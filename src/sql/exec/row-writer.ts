@@ -161,7 +161,8 @@ export class RowWriter {
     const key = this.rowKey(row);
     const c = this.conflicting(row, key);
     if (c !== undefined) throw this.uniqueViolation(c, row);
-    this.txn.put(key, encodeTypedRow(this.types, row));
+    // The key and the row were made for this write (KeyWriter.finish and encodeTypedRow copy out).
+    this.txn.putOwned(key, encodeTypedRow(this.types, row));
     for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, row, key), key);
     return key;
   }
