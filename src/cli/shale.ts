@@ -228,6 +228,7 @@ segments whose live ratio is below the database's gcRatio are rewritten (shale g
   --max-transaction-size=bytes  the most one transaction may write (held in memory until it commits;
                            default 1 GiB)
   --metrics-port=n         serve Prometheus metrics at http://host:n/metrics (server and engine)
+  --block-cache-size=bytes  uncompressed table blocks kept in memory (default 128 MiB)
 Stops on SIGTERM or SIGINT: running statements finish, open transactions roll back.`,
     options: {
       'data-dir': { type: 'string', default: './shale-data' },
@@ -238,6 +239,7 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
       'statement-timeout': { type: 'string', default: '0' },
       'max-transaction-size': { type: 'string' },
       'metrics-port': { type: 'string' },
+      'block-cache-size': { type: 'string' },
     },
     run: async (_p, v) => {
       const number = (name: string): number => {
@@ -255,6 +257,7 @@ Stops on SIGTERM or SIGINT: running statements finish, open transactions roll ba
           ? {}
           : { maxTransactionSize: number('max-transaction-size') }),
         ...(v['metrics-port'] === undefined ? {} : { metricsPort: number('metrics-port') }),
+        ...(v['block-cache-size'] === undefined ? {} : { blockCacheSize: number('block-cache-size') }),
         ...(password === undefined || password === '' ? {} : { password }),
       };
       const server = await listenOnFreePort(common, v.port === undefined ? undefined : number('port'));

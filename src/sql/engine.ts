@@ -10,7 +10,7 @@ import { Session } from './session.js';
 import type { SessionInfo } from './runtime.js';
 import { rowPrefix } from './storage/keyspace.js';
 import { prefixEnd } from './storage/key-codec.js';
-import { decodeTableRow } from './plan/table-scan.js';
+import { decodeTableRow, tableTypes } from './plan/table-scan.js';
 import { CatalogRelations } from './catalog/system-tables.js';
 import type { SystemRelations } from './plan/system-relations.js';
 
@@ -61,10 +61,7 @@ export class SqlEngine {
               new DataView(k.buffer, k.byteOffset + prefix.length + 1, 8).getBigUint64(0) ^ (1n << 63n);
             this.sequences.atLeast(t.rowIdSequence, BigInt.asIntN(64, id));
           } else {
-            const row = decodeTableRow(
-              t.columns.map((c) => c.type),
-              v,
-            );
+            const row = decodeTableRow(tableTypes(t), v);
             const max = row[t.primaryKey[0]!];
             if (max !== null && max !== undefined)
               this.sequences.atLeast(serialPk!.sequence!, BigInt(max as number | bigint));

@@ -26,13 +26,60 @@ interface Waiter {
   readonly fail: (err: Error) => void;
 }
 
+/**
+ * Holders is the set of a lock's holders: one field while there is one (nearly always: a big transaction
+ * takes a lock per row, and a Set per lock was most of their cost), a Set only while it is shared. @internal
+ */
+export class Holders {
+  private one: LockOwner | null = null;
+  private many: Set<LockOwner> | null = null;
+
+  constructor(first: LockOwner) {
+    this.one = first;
+  }
+
+  get size(): number {
+    return this.many !== null ? this.many.size : this.one === null ? 0 : 1;
+  }
+
+  has(o: LockOwner): boolean {
+    return this.many !== null ? this.many.has(o) : this.one === o;
+  }
+
+  add(o: LockOwner): void {
+    if (this.many !== null) this.many.add(o);
+    else if (this.one === null) this.one = o;
+    else if (this.one !== o) {
+      this.many = new Set([this.one, o]);
+      this.one = null;
+    }
+  }
+
+  /** delete removes `o`; returns whether it was a holder. */
+  delete(o: LockOwner): boolean {
+    if (this.many !== null) return this.many.delete(o);
+    if (this.one !== o) return false;
+    this.one = null;
+    return true;
+  }
+
+  *[Symbol.iterator](): IterableIterator<LockOwner> {
+    if (this.many !== null) yield* this.many;
+    else if (this.one !== null) yield this.one;
+  }
+}
+
 /** LockEntry is one locked key: its holders (one if exclusive) and its queue. @internal */
 export interface LockEntry {
   readonly id: string;
-  readonly holders: Set<LockOwner>;
+  readonly holders: Holders;
   exclusive: boolean;
-  readonly queue: Waiter[];
+  /** queue: the waiters in order (NO_WAITERS, shared and never changed, until the first one comes). */
+  queue: Waiter[];
 }
+
+/** NO_WAITERS: the queue of every lock nobody has waited for (most locks: one array less per key). */
+const NO_WAITERS: Waiter[] = [];
 
 /** LockManager grants and queues row locks by key id (see toLatin1Key). @internal */
 export class LockManager {
@@ -46,7 +93,7 @@ export class LockManager {
   tryAcquire(owner: LockOwner, id: string, exclusive = true): boolean {
     const e = this.locks.get(id);
     if (e === undefined) {
-      this.locks.set(id, { id, holders: new Set([owner]), exclusive, queue: [] });
+      this.locks.set(id, { id, holders: new Holders(owner), exclusive, queue: NO_WAITERS });
       owner.held.add(id);
       return true;
     }
@@ -121,6 +168,7 @@ export class LockManager {
               timeoutMs,
             );
       owner.waitingOn = e;
+      if (e.queue === NO_WAITERS) e.queue = [];
       e.queue.push(waiter);
     });
   }

@@ -22,7 +22,7 @@
  * After commit() (whether it succeeded or not) or abort(), every method throws ClosedError and the
  * transaction's open iterators are closed.
  */
-import { copyBytes, toBytes, escapeBytes, keyId } from '../util/bytes.js';
+import { copyBytes, toBytes, escapeBytes, keyId, toLatin1Key } from '../util/bytes.js';
 import { Buffer } from 'node:buffer';
 import {
   ClosedError,
@@ -160,6 +160,17 @@ export class Transaction implements LockOwner {
     const id = keyId(key, k);
     this.lockNow(k, id);
     this.writes.set(k, v, typeof key === 'string' && typeof value === 'string', id);
+  }
+
+  /**
+   * putOwned is put() of bytes the caller hands over (made for this write, never changed afterwards): the
+   * transaction keeps them without copying (the SQL layer's encoded keys and rows). @internal
+   */
+  putOwned(key: Uint8Array, value: Uint8Array): void {
+    this.checkOpen();
+    const id = toLatin1Key(key);
+    this.lockNow(key, id);
+    this.writes.set(key, value, true, id);
   }
 
   /** delete removes `key` within the transaction (pessimistic: locks the key, or throws). */

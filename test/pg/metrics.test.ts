@@ -55,3 +55,17 @@ test('the metrics endpoint counts statements, errors, transactions and connectio
     await server.stop();
   }
 });
+
+test("serve's block cache is 128 MiB unless blockCacheSize says otherwise", async () => {
+  for (const [options, bytes] of [
+    [{}, 128 * 1024 * 1024],
+    [{ blockCacheSize: 1 << 20 }, 1 << 20],
+  ] as const) {
+    const server = await startServer(options);
+    try {
+      assert.equal(sample(server.metricsText(), 'shale_block_cache_capacity_bytes'), bytes);
+    } finally {
+      await server.stop();
+    }
+  }
+});

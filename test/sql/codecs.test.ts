@@ -114,3 +114,30 @@ test('composite keys order column by column, and no key is a prefix of another v
     { numRuns: 500 },
   );
 });
+
+test('char(n) values are stored without trailing spaces and read back padded; rows stored padded read the same', () => {
+  // A char(n) value as the server makes it: at most n characters, padded with spaces to n.
+  const char = fc
+    .tuple(fc.integer({ min: 1, max: 90 }), fc.string({ unit: 'grapheme', maxLength: 6 }), fc.nat(4))
+    .map(([n, s, spaces]) => {
+      const chars = [...(s + ' '.repeat(spaces))].slice(0, n);
+      return { n, value: chars.join('') + ' '.repeat(n - chars.length) };
+    });
+  fc.assert(
+    fc.property(fc.array(fc.option(char, { nil: null }), { minLength: 1, maxLength: 5 }), (cols) => {
+      const types = cols.map((c) => sqlType('bpchar', (c?.n ?? 1) + 4));
+      const values = cols.map((c) => c?.value ?? null);
+      const stored = encodeTypedRow(types, values);
+      assert.deepEqual(decodeRow(types, stored), values);
+      // Written before char(n) was stored trimmed: the padded text as it is.
+      const asText = cols.map(() => sqlType('text'));
+      assert.deepEqual(decodeRow(types, encodeTypedRow(asText, values)), values);
+      assert.ok(stored.length <= encodeTypedRow(asText, values).length);
+    }),
+    { numRuns: 500 },
+  );
+  const filler = [' '.repeat(84)];
+  const types = [sqlType('bpchar', 88)];
+  assert.equal(encodeTypedRow(types, filler).length, 2, "pgbench's empty filler is a tag and a length");
+  assert.deepEqual(decodeRow(types, encodeTypedRow(types, filler)), filler);
+});

@@ -283,12 +283,9 @@ function finish(
   };
 }
 
-import { decodeTableRow } from '../plan/table-scan.js';
+import { decodeTableRow, tableTypes } from '../plan/table-scan.js';
 function decodeExisting(table: TableDef, v: Uint8Array): Row {
-  return decodeTableRow(
-    table.columns.map((c) => c.type),
-    v,
-  );
+  return decodeTableRow(tableTypes(table), v);
 }
 
 /** tooFewExpressions: a column list names more columns than the source gives (pointing at the first extra). */

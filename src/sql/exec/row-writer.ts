@@ -9,6 +9,7 @@ import type { IndexDef, TableDef } from '../catalog/table-def.js';
 import { KeyWriter } from '../storage/key-codec.js';
 import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
 import { encodeTypedRow } from '../storage/row-codec.js';
+import { tableTypes } from '../plan/table-scan.js';
 import { formatValue } from '../types/text-io.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import type { Row } from '../plan/scope.js';
@@ -30,14 +31,14 @@ export interface WriteHooks {
 }
 
 export class RowWriter {
-  private readonly types: SqlType[];
+  private readonly types: readonly SqlType[];
   constructor(
     private readonly txn: Transaction,
     readonly table: TableDef,
     private readonly nextRowId: () => bigint,
     private readonly hooks: WriteHooks = {},
   ) {
-    this.types = table.columns.map((c) => c.type);
+    this.types = tableTypes(table);
     if (
       hooks.indexExpr === undefined &&
       table.indexes.some((ix) => ix.columns.some((c) => c.expr !== undefined))
@@ -160,7 +161,8 @@ export class RowWriter {
     const key = this.rowKey(row);
     const c = this.conflicting(row, key);
     if (c !== undefined) throw this.uniqueViolation(c, row);
-    this.txn.put(key, encodeTypedRow(this.types, row));
+    // The key and the row were made for this write (KeyWriter.finish and encodeTypedRow copy out).
+    this.txn.putOwned(key, encodeTypedRow(this.types, row));
     for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, row, key), key);
     return key;
   }

@@ -11,7 +11,7 @@ import { chooseAccessPath, conjuncts } from '../plan/access-path.js';
 import type { Plan } from '../plan/plan.js';
 import type { Planner } from '../plan/planner.js';
 import { Scope, type Row } from '../plan/scope.js';
-import { TableScan, decodeTableRow, type TableEntry } from '../plan/table-scan.js';
+import { TableScan, decodeTableRow, tableTypes, type TableEntry } from '../plan/table-scan.js';
 import { sqlType } from '../types/sql-type.js';
 import { compileReturning } from './returning.js';
 import { rowsCursor, type Cursor, type Executable } from './executable.js';
@@ -113,10 +113,7 @@ export async function relock(
     : await ex.txn.getForUpdate(m.entry.key, { nowait });
   if (latest === undefined) return undefined;
   const width = table.columns.length;
-  const row = decodeTableRow(
-    table.columns.map((c) => c.type),
-    latest,
-  );
+  const row = decodeTableRow(tableTypes(table), latest);
   const joined = m.joined.length > width ? [...row, ...m.joined.slice(width)] : row;
   if (t.filter !== undefined && t.filter.eval(joined, ex) !== true) return undefined;
   return { entry: { key: m.entry.key, row }, joined };

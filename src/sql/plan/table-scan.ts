@@ -29,6 +29,19 @@ export function tableColumns(table: TableDef, alias: string): ColumnInfo[] {
   }));
 }
 
+/** typesByTable: each table definition's column types (definitions are immutable: a change makes a new one). */
+const typesByTable = new WeakMap<TableDef, readonly SqlType[]>();
+
+/** tableTypes: the table's column types, as one kept array (the row codec keys its layout on it). */
+export function tableTypes(table: TableDef): readonly SqlType[] {
+  let types = typesByTable.get(table);
+  if (types === undefined) {
+    types = table.columns.map((c) => c.type);
+    typesByTable.set(table, types);
+  }
+  return types;
+}
+
 /** decodeTableRow decodes a stored row, padding rows written before columns were added. */
 export function decodeTableRow(types: readonly SqlType[], value: Uint8Array): Row {
   const row = decodeRow(types, value);
@@ -47,7 +60,7 @@ export class TableScan implements Plan {
     readonly path: AccessPath | undefined,
   ) {
     this.columns = tableColumns(table, alias);
-    this.types = table.columns.map((c) => c.type);
+    this.types = tableTypes(table);
   }
 
   *entries(ex: ExecContext): Iterable<TableEntry> {

@@ -6,7 +6,9 @@
  *
  * The tags make a row self-describing: rows written before an ALTER TABLE ADD COLUMN are simply shorter (the
  * missing trailing columns read as the column's default at the time it was added, kept in the catalog).
- * Dates are ints; timestamps are ints (microseconds); numeric and json are strings.
+ * Dates are ints; timestamps are ints (microseconds); numeric and json are strings. A char(n) value is
+ * stored without its trailing spaces and padded back to n characters when read (pgbench's char(84) filler
+ * is 84 spaces: a row of pgbench_accounts is 10 bytes, not 94); rows stored padded read the same.
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { SqlType, Value } from '../types/sql-type.js';
@@ -28,10 +30,35 @@ let wbuf = new Uint8Array(256);
 let wpos = 0;
 
 /**
- * encodeRow writes the values of one row: bigints as ints, numbers as floats, except numbers of the columns
- * `ints` marks, which are ints.
+ * Layout is what the codec needs to know of a row's column types: which numbers are ints, and the length n of
+ * each char(n) column (-1 for the others).
  */
-function encodeRow(values: readonly Value[], ints?: readonly boolean[]): Uint8Array {
+interface Layout {
+  readonly ints: boolean[];
+  readonly padTo: number[];
+}
+
+/** layouts: each column-type array's Layout (callers keep their arrays: made once per table or plan). */
+const layouts = new WeakMap<readonly SqlType[], Layout>();
+
+function layoutOf(types: readonly SqlType[]): Layout {
+  let l = layouts.get(types);
+  if (l === undefined) {
+    const ints = types.map(
+      ({ id }) => id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass',
+    );
+    const padTo = types.map((t) => (t.id === 'bpchar' && t.typmod >= 4 ? t.typmod - 4 : -1));
+    l = { ints, padTo };
+    layouts.set(types, l);
+  }
+  return l;
+}
+
+/**
+ * encodeRow writes the values of one row: bigints as ints, numbers as floats, except numbers of the columns
+ * `ints` marks, which are ints; strings of the columns `padTo` marks without their trailing spaces.
+ */
+function encodeRow(values: readonly Value[], ints: readonly boolean[], padTo: readonly number[]): Uint8Array {
   let size = 1;
   for (const v of values)
     size += typeof v === 'string' ? v.length * 3 + 10 : v instanceof Uint8Array ? v.length + 10 : 11;
@@ -47,7 +74,7 @@ function encodeRow(values: readonly Value[], ints?: readonly boolean[]): Uint8Ar
       buf[wpos++] = T_INT;
       writeZigZag(v);
     } else if (typeof v === 'number') {
-      if (ints?.[i] === true) {
+      if (ints[i] === true) {
         // An int2/int4/date value: well inside 2^47, so its zig-zag form is exact in a double.
         buf[wpos++] = T_INT;
         if (Number.isInteger(v) && Math.abs(v) < 2 ** 47) writeUnsigned(v >= 0 ? v * 2 : -v * 2 - 1);
@@ -59,7 +86,7 @@ function encodeRow(values: readonly Value[], ints?: readonly boolean[]): Uint8Ar
       }
     } else if (typeof v === 'string') {
       buf[wpos++] = T_STRING;
-      writeString(v);
+      writeString(padTo[i] !== undefined && padTo[i] >= 0 ? trimSpaces(v) : v);
     } else {
       // Arrays are computed (catalog queries), never stored: DDL refuses array columns.
       if (!(v instanceof Uint8Array)) throw new Error('row codec: arrays cannot be stored');
@@ -114,22 +141,42 @@ function writeString(v: string): void {
   wpos += bytes.length;
 }
 
-/**
- * encodeTypedRow writes a row, storing numbers of integer and date columns as ints (a float8 column holding 2
- * must read back as a float, so a number's look does not decide).
- */
-export function encodeTypedRow(types: readonly SqlType[], values: readonly Value[]): Uint8Array {
-  const ints: boolean[] = new Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const id = types[i]!.id;
-    ints[i] = id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass';
-  }
-  return encodeRow(values, ints);
+/** trimSpaces: `s` without its trailing spaces. */
+function trimSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0x20) end--;
+  return end === s.length ? s : s.substring(0, end);
 }
 
-/** decodeRow reads a row; integers of int2/int4/date columns come back as numbers. */
+/** SPACES: a run of spaces that pads are cut from (grown on demand). */
+let SPACES = ' '.repeat(256);
+
+/** padSpaces: `s` padded with spaces to `n` characters (code points, as char(n) counts them). */
+function padSpaces(s: string, n: number): string {
+  let chars = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) chars--; // the first half of a surrogate pair: one character of two
+  }
+  if (chars >= n) return s;
+  if (n > SPACES.length) SPACES = ' '.repeat(n);
+  return s.length === 0 ? SPACES.substring(0, n) : s + SPACES.substring(0, n - chars);
+}
+
+/**
+ * encodeTypedRow writes a row, storing numbers of integer and date columns as ints (a float8 column holding 2
+ * must read back as a float, so a number's look does not decide). `types` is best a kept array (its layout
+ * is computed once).
+ */
+export function encodeTypedRow(types: readonly SqlType[], values: readonly Value[]): Uint8Array {
+  const l = layoutOf(types);
+  return encodeRow(values, l.ints, l.padTo);
+}
+
+/** decodeRow reads a row; integers of int2/int4/date columns come back as numbers, char(n) padded to n. */
 export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
   const out: Value[] = [];
+  const padTo = layoutOf(types).padTo;
   // The read position lives in module state (rbuf, rpos) rather than in closures: one row decode per
   // point read, and two closures and a DataView per row were a good part of its cost.
   rbuf = buf;
@@ -165,7 +212,9 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
       case T_STRING: {
         const n = readSmallVarint();
         if (rpos + n > buf.length) throw damaged();
-        out.push(readString(buf, rpos, rpos + n));
+        const str = readString(buf, rpos, rpos + n);
+        const pad = padTo[col];
+        out.push(pad !== undefined && pad >= 0 ? padSpaces(str, pad) : str);
         rpos += n;
         break;
       }
