@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from './engines.mjs';
-import { key, value as dbBenchValue } from './db-bench-data.mjs';
+import { key, rng, value as dbBenchValue } from './db-bench-data.mjs';
 
 const [engine, workloadList, numArg, valueSizeArg] = process.argv.slice(2);
 const NUM = Number(numArg);
@@ -15,16 +15,8 @@ const VALUE_SIZE = Number(valueSizeArg);
 const workloads = workloadList.split(',');
 
 const value = (size = VALUE_SIZE) => dbBenchValue(size);
-let seed = 42;
-/** rand: xorshift32 (a plain LCG's low bits cycle too soon for key choice). */
-const rand = (n) => {
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed % n;
-};
+/** rand: db-bench-data's xorshift32 chooser, restarted at seed 42 before each fill. */
+let rand = rng(42);
 
 function dirBytes(d) {
   let n = 0;
@@ -66,7 +58,7 @@ let filled = false;
 async function ensureFilled() {
   if (filled) return;
   await fresh();
-  seed = 42;
+  rand = rng(42);
   await loop(NUM, () => db.put(key(rand(NUM)), value()));
   filled = true;
 }
@@ -108,7 +100,7 @@ for (const w of workloads) {
       break;
     case 'fillrandom':
       await fresh();
-      seed = 42;
+      rand = rng(42);
       await time(w, NUM, () => loop(NUM, () => db.put(key(rand(NUM)), value())));
       filled = true;
       await new Promise((r) => setTimeout(r, 1000));

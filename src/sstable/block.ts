@@ -69,10 +69,7 @@ export function rangeCompareFor(cmp: Comparator): RangeCompare {
 export class Block {
   /** data is the block contents (entries, restart array, restart count); adopt() may move, never change it. */
   data: Uint8Array;
-  /**
-   * pooled is true while `data` lies in shared memory (block-memory.ts): a slab, which holding the block
-   * would pin, or the point-read scratch (`scratch`), which the next block decoded there overwrites.
-   */
+  /** pooled is true while `data` lies in a shared slab (block-memory.ts). */
   pooled = false;
   /** scratch: `data` is the point-read scratch; never cached, valid until the next scratch block. */
   scratch = false;

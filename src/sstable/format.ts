@@ -14,7 +14,7 @@ import { crc32c, crc32cExtend, maskCrc, unmaskCrc } from '../util/crc32c.js';
 import { CorruptionError } from '../util/errors.js';
 import { KERNEL_MAX_REGION, wasmKernel } from '../util/wasm/kernel.js';
 import { uncompressBlock } from './compression.js';
-import { blockMemory, inScratch, inSlab } from './block-memory.js';
+import { blockMemory, inSlab } from './block-memory.js';
 
 // FROZEN: on-disk sizes and magic.
 /** BLOCK_TRAILER_SIZE is the length of the trailer after every block: a type byte and a masked CRC. */
@@ -235,8 +235,7 @@ export function rawBlockBuffer(n: number): Uint8Array {
 /**
  * decodeRawBlock uncompresses `buf[0, size)` as its type byte `buf[size]` says (its CRC was checked, or not
  * asked for) into memory from `alloc` (default: an array of its own); the result never shares the reused
- * read buffer. `pooled` in the result: the contents lie in shared memory (a slab or the point-read scratch)
- * that must not be held past the read.
+ * read buffer.
  */
 export function decodeRawBlock(
   buf: Uint8Array,
@@ -253,7 +252,7 @@ export function decodeRawBlock(
     out.set(data);
     data = out;
   }
-  return { data, cachable: true, pooled: inSlab(data) || inScratch(data) };
+  return { data, cachable: true, pooled: inSlab(data) };
 }
 
 /** isReusedBuffer tells whether `buf` is (a view of) the buffer rawBlockBuffer hands out. */

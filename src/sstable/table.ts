@@ -245,7 +245,7 @@ export class Table {
       );
       // A block in a slab is not kept past this get (it would hold the whole slab).
       this.getBlockScratch = block.scratch ? scratchGeneration() : -1;
-      this.getBlock = block.pooled && !block.scratch ? null : block;
+      this.getBlock = block.pooled ? null : block;
       this.getBlockOffset = offset;
       // A block point reads keep coming back to earns its decoded keys: decoding costs about as much as a
       // few dozen lookups save, so blocks read only once or twice (a cache a fraction of the data) skip it.
@@ -283,7 +283,7 @@ export class Table {
       e.valueStart = di.valueStart;
       e.valueEnd = di.valueEnd;
     }
-    if (block.pooled && !block.scratch) di.setBlock(EMPTY_BLOCK);
+    if (block.pooled) di.setBlock(EMPTY_BLOCK);
     return found ? e : undefined;
   }
 
