@@ -82,3 +82,65 @@ test('SortedKeys skips a shared user-key prefix and still bounds targets outside
   assert.equal(sk.lowerBound(ik('key0', 9)), 0); // shorter than the prefix: a full comparison
   assert.equal(sk.lowerBound(ik('kez', 9)), 3);
 });
+
+test("SortedKeys keeps the body's prefix when only the last key breaks it (an index block's short successor)", () => {
+  // LevelDB ends an index block with its table's short successor: "1" after keys "0000...".
+  const users = ['0000000000001237', '0000000000001300', '0000000000001371', '0000000000001442', '1'];
+  const keys = users.map((u) => ik(u, 5));
+  const bb = new BlockBuilder(16, 16);
+  for (const k of keys) bb.add(k, Uint8Array.of(1));
+  const sk = SortedKeys.fromBlock(new Block(bb.finish().slice()), ICMP, false);
+  assert.equal(sk.prefix, 13); // '0000000000001', not 0
+  const targets = [
+    ...users,
+    '0000000000001236',
+    '0000000000001299',
+    '00000000000014420',
+    '0000000000001443',
+    '0000000000002000',
+    '00000000000',
+    '05',
+    '0',
+    '1',
+    '10',
+    '2',
+    '',
+  ];
+  for (const u of targets)
+    for (const seq of [0, 5, 9]) {
+      const t = ik(u, seq);
+      assert.equal(
+        sk.lowerBound(t),
+        lowerBound(keys, t, (x, y) => ICMP.compare(x, y)),
+        `${u}@${seq}`,
+      );
+    }
+});
+
+test('SortedKeys.lowerBound agrees with a binary search when the last key breaks the shared prefix', () => {
+  const stemmed = fc.tuple(
+    fc.uint8Array({ min: 1, max: 3, minLength: 1, maxLength: 5 }),
+    fc.array(fc.uint8Array({ min: 0, max: 3, maxLength: 3 }), { minLength: 2, maxLength: 40 }),
+    fc.uint8Array({ min: 0, max: 4, minLength: 0, maxLength: 3 }),
+    fc.array(fc.tuple(fc.uint8Array({ min: 0, max: 4, maxLength: 8 }), fc.integer({ min: 0, max: 6 })), {
+      maxLength: 30,
+    }),
+  );
+  fc.assert(
+    fc.property(stemmed, ([stem, tails, last, targets]) => {
+      const users = tails.map((t) => Uint8Array.from([...stem, ...t]));
+      const keyed = new Map<string, Uint8Array>();
+      for (const u of [...users, last]) keyed.set(Buffer.from(u).toString('hex'), ik(u, 3));
+      const keys = [...keyed.values()].sort((x, y) => ICMP.compare(x, y));
+      const bb = new BlockBuilder(4, 16);
+      for (const k of keys) bb.add(k, Uint8Array.of(1));
+      const sk = SortedKeys.fromBlock(new Block(bb.finish().slice()), ICMP, false);
+      for (const t of [...keys, ...targets.map(([u, seq]) => ik(u, seq)), ...users.map((u) => ik(u, 9))])
+        assert.equal(
+          sk.lowerBound(t),
+          lowerBound(keys, t, (x, y) => ICMP.compare(x, y)),
+        );
+    }),
+    { numRuns: 500, ...FC },
+  );
+});
