@@ -48,7 +48,7 @@ export class BloomFilterPolicy implements FilterPolicy {
       let h = hash32(key, BLOOM_SEED);
       const delta = ((h >>> 17) | (h << 15)) >>> 0;
       for (let j = 0; j < k; j++) {
-        const pos = h % bits;
+        const pos = uint32Mod(h, bits);
         filter[pos >>> 3]! |= 1 << (pos & 7);
         h = (h + delta) >>> 0;
       }
@@ -73,10 +73,19 @@ export class BloomFilterPolicy implements FilterPolicy {
     let h = hash;
     const delta = ((h >>> 17) | (h << 15)) >>> 0;
     for (let j = 0; j < k; j++) {
-      const pos = h % bits;
+      const pos = uint32Mod(h, bits);
       if ((data[start + (pos >>> 3)]! & (1 << (pos & 7))) === 0) return false;
       h = (h + delta) >>> 0;
     }
     return true;
   }
+}
+
+/**
+ * uint32Mod is h % n for a uint32 h and 0 < n < 2^31, without `%`: half the hashes are above 2^31, and V8
+ * takes the remainder of such a number as a double through a C call (about 24 ns against 10 here). The
+ * quotient is exact: h / n is at least 1/n away from the next integer, far more than a double's error.
+ */
+function uint32Mod(h: number, n: number): number {
+  return h - Math.floor(h / n) * n;
 }

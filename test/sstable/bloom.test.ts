@@ -230,3 +230,34 @@ test('hashed probes in place agree with keyMayMatch, on a filter inside a larger
     { numRuns: 200 },
   );
 });
+
+test('filters equal the reference built with % (LevelDB: hash % bits), for any keys and bits per key', async () => {
+  const { hash32 } = await import('../../src/util/hash.js');
+  const reference = (keys: Uint8Array[], bitsPerKey: number): Uint8Array => {
+    const k = Math.min(30, Math.max(1, Math.floor(bitsPerKey * 0.69)));
+    const bytes = (Math.max(64, keys.length * bitsPerKey) + 7) >>> 3;
+    const bits = bytes * 8;
+    const f = new Uint8Array(bytes + 1);
+    f[bytes] = k;
+    for (const key of keys) {
+      let h = hash32(key, 0xbc9f1d34);
+      const delta = ((h >>> 17) | (h << 15)) >>> 0;
+      for (let j = 0; j < k; j++) {
+        const pos = h % bits;
+        f[pos >>> 3]! |= 1 << (pos & 7);
+        h = (h + delta) >>> 0;
+      }
+    }
+    return f;
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 300 }),
+      fc.integer({ min: 1, max: 40 }),
+      (keys, bitsPerKey) => {
+        assert.deepEqual(new BloomFilterPolicy(bitsPerKey).createFilter(keys), reference(keys, bitsPerKey));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
