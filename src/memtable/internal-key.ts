@@ -58,7 +58,7 @@ export function tagHigh(seq: number): number {
 /** tagLow returns the low 32 bits of the tag for (seq, type) (as stored by writeTag). */
 export function tagLow(seq: number, type: number): number {
   if (seq >= MAX_SEQUENCE - TWO_24) return (0xffffff00 | type) >>> 0;
-  return ((seq % TWO_24) * 256 + type) >>> 0;
+  return ((seq - Math.floor(seq / TWO_24) * TWO_24) * 256 + type) >>> 0;
 }
 
 /** writeTag stores the tag for (seq, type) at `off` as fixed64. */
@@ -68,8 +68,10 @@ export function writeTag(buf: Uint8Array, off: number, seq: number, type: number
     encodeFixed32(buf, off + 4, 0xffffffff);
     return;
   }
-  encodeFixed32(buf, off, ((seq % TWO_24) * 256 + type) >>> 0);
-  encodeFixed32(buf, off + 4, Math.floor(seq / TWO_24) >>> 0);
+  // seq - high * 2^24, not seq % 2^24: V8 takes the remainder of a double through a C call.
+  const high = Math.floor(seq / TWO_24);
+  encodeFixed32(buf, off, ((seq - high * TWO_24) * 256 + type) >>> 0);
+  encodeFixed32(buf, off + 4, high >>> 0);
 }
 
 /** makeInternalKey returns a new array holding `userKey ++ tag(seq, type)`. */

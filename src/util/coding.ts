@@ -22,8 +22,8 @@ export function decodeFixed32(buf: Uint8Array, off: number): number {
 
 /** encodeFixed64 writes a non-negative integer `v` (< 2^64, exact below 2^53) little-endian. */
 export function encodeFixed64(buf: Uint8Array, off: number, v: number): void {
-  const lo = v % TWO_32;
   const hi = Math.floor(v / TWO_32);
+  const lo = v - hi * TWO_32; // not v % 2^32: V8 takes a double's remainder through a C call
   encodeFixed32(buf, off, lo >>> 0);
   encodeFixed32(buf, off + 4, hi >>> 0);
 }

@@ -58,3 +58,16 @@ test('the decoder reports truncated and overlong fields as corruption', () => {
   assert.throws(() => new Decoder(new Uint8Array([5, 1, 2])).lengthPrefixed(), CorruptionError);
   assert.throws(() => new Decoder(new Uint8Array(3)).fixed32(), CorruptionError);
 });
+
+test('encodeFixed64 writes any safe integer as its little-endian uint64 (against BigInt)', () => {
+  fc.assert(
+    fc.property(fc.maxSafeNat(), (v) => {
+      const b = new Uint8Array(8);
+      encodeFixed64(b, 0, v);
+      const expected = new Uint8Array(8);
+      new DataView(expected.buffer).setBigUint64(0, BigInt(v), true);
+      assert.deepEqual(b, expected);
+      assert.equal(decodeFixed64(b, 0), v);
+    }),
+  );
+});
