@@ -23,6 +23,7 @@ import {
   typeOf,
   userKeyOf,
   makeInternalKey,
+  TAG_SIZE,
 } from '../memtable/internal-key.js';
 import { MergingIterator } from '../sstable/merging-iterator.js';
 import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder.js';
@@ -34,6 +35,8 @@ import { ValueLogReader } from '../vlog/value-log-reader.js';
 import { decodePointer } from '../vlog/value-pointer.js';
 import { segmentFileName } from '../vlog/vlog-format.js';
 import { CorruptionError } from '../util/errors.js';
+import { copyRange } from '../util/bytes.js';
+import { rangeCompareFor } from '../sstable/block.js';
 import type { SegmentInfo, ValueLogSettings } from '../vlog/vlog-format.js';
 
 /** JobFile is the part of a FileMetaData a job needs (structured-clone friendly). */
@@ -97,6 +100,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   const start = performance.now();
   const { icmp, fs } = ctx;
   const ucmp = icmp.user;
+  const userRange = rangeCompareFor(ucmp);
   const verify = ctx.verifyChecksums ?? true;
   const children: InternalIterator[] = [];
   const level0 = spec.level === 0;
@@ -196,8 +200,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
     }
     builder.add(key, value);
     if (last.buf.length < key.length) last.buf = new Uint8Array(key.length * 2);
-    last.buf.set(key);
-    last.len = key.length;
+    last.len = copyRange(last.buf, 0, key, 0, key.length);
     entriesOut++;
     if (builder.fileSize >= spec.maxOutputFileSize) finishOutput();
   };
@@ -210,14 +213,15 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
       const key = input.key();
       entriesIn++;
       if (builder !== null && splitter.shouldStopBefore(key)) finishOutput();
-      const userKey = userKeyOf(key);
+      const userLen = key.length - TAG_SIZE;
       const seq = sequenceOf(key);
       const type = typeOf(key);
       const stripe = stripeOf(snapshots, seq);
-      if (currentLen < 0 || ucmp.compare(userKey, currentKey.subarray(0, currentLen)) !== 0) {
-        if (currentKey.length < userKey.length) currentKey = new Uint8Array(userKey.length * 2);
-        currentKey.set(userKey);
-        currentLen = userKey.length;
+      // Ranges, not subarrays: a view per entry was a tenth of a compaction's time.
+      if (currentLen < 0 || userRange(key, 0, userLen, currentKey, 0, currentLen) !== 0) {
+        if (currentKey.length < userLen) currentKey = new Uint8Array(userLen * 2);
+        copyRange(currentKey, 0, key, 0, userLen);
+        currentLen = userLen;
         lastStripe = -1;
       }
       const newest = lastStripe === -1;
@@ -228,7 +232,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
         continue;
       }
       if (type === ValueType.DELETION) {
-        if (stripe === 0 && base.isBaseLevelForKey(userKey)) continue;
+        if (stripe === 0 && base.isBaseLevelForKey(currentKey.subarray(0, currentLen))) continue;
         add(key, input.value());
         continue;
       }
@@ -238,6 +242,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
           add(key, input.value());
           continue;
         }
+        const userKey = currentKey.subarray(0, currentLen);
         const d = ctx.filter.filter(spec.level, userKey, fv);
         if (d.kind !== 'keep') dropPointer(key, input.value());
         if (d.kind === 'remove') {

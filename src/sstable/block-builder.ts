@@ -10,6 +10,7 @@
  * can binary-search the restart array and decode forward from there.
  */
 import { encodeFixed32, encodeVarint32 } from '../util/coding.js';
+import { copyRange } from '../util/bytes.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** BlockBuilder accumulates entries for one block. Keys must be added in increasing order. */
@@ -78,12 +79,8 @@ export class BlockBuilder {
       p = encodeVarint32(buf, p, nonShared);
       p = encodeVarint32(buf, p, value.length);
     }
-    if (nonShared > 0) {
-      buf.set(shared === 0 ? key : key.subarray(shared), p);
-      p += nonShared;
-    }
-    buf.set(value, p);
-    this.pos = p + value.length;
+    p = copyRange(buf, p, key, shared, key.length);
+    this.pos = copyRange(buf, p, value, 0, value.length);
 
     // Remember the key for the next entry's prefix.
     if (key.length > this.lastKey.length) {
@@ -91,7 +88,7 @@ export class BlockBuilder {
       next.set(this.lastKey.subarray(0, shared));
       this.lastKey = next;
     }
-    if (nonShared > 0) this.lastKey.set(shared === 0 ? key : key.subarray(shared), shared);
+    copyRange(this.lastKey, shared, key, shared, key.length);
     this.lastKeyLen = key.length;
     this.counter++;
   }

@@ -36,24 +36,40 @@ export class BloomFilterPolicy implements FilterPolicy {
   }
 
   createFilter(keys: readonly Uint8Array[]): Uint8Array {
-    let bits = keys.length * this.bitsPerKey;
+    const filter = this.emptyFilter(keys.length);
+    for (const key of keys) this.addHash(filter, hash32(key, BLOOM_SEED));
+    return filter;
+  }
+
+  createPackedFilter(keys: Uint8Array, starts: readonly number[], end: number): Uint8Array {
+    const n = starts.length;
+    const filter = this.emptyFilter(n);
+    for (let i = 0; i < n; i++)
+      this.addHash(filter, hash32(keys, BLOOM_SEED, starts[i]!, i + 1 < n ? starts[i + 1]! : end));
+    return filter;
+  }
+
+  /** emptyFilter: the zeroed bit array for `n` keys, with the probe count in its last byte. */
+  private emptyFilter(n: number): Uint8Array {
+    let bits = n * this.bitsPerKey;
     if (bits < MIN_BITS) bits = MIN_BITS;
     const bytes = (bits + 7) >>> 3;
-    bits = bytes * 8;
     const filter = new Uint8Array(bytes + 1);
     filter[bytes] = this.probes;
-    const k = this.probes;
-    for (const key of keys) {
-      // Double hashing: k probes from one 32-bit hash, stepping by its 17-bit rotation.
-      let h = hash32(key, BLOOM_SEED);
-      const delta = ((h >>> 17) | (h << 15)) >>> 0;
-      for (let j = 0; j < k; j++) {
-        const pos = uint32Mod(h, bits);
-        filter[pos >>> 3]! |= 1 << (pos & 7);
-        h = (h + delta) >>> 0;
-      }
-    }
     return filter;
+  }
+
+  /** addHash sets a key's probes: double hashing, k probes stepping by the hash's 17-bit rotation. */
+  private addHash(filter: Uint8Array, hash: number): void {
+    const bits = (filter.length - 1) * 8;
+    const k = this.probes;
+    let h = hash;
+    const delta = ((h >>> 17) | (h << 15)) >>> 0;
+    for (let j = 0; j < k; j++) {
+      const pos = uint32Mod(h, bits);
+      filter[pos >>> 3]! |= 1 << (pos & 7);
+      h = (h + delta) >>> 0;
+    }
   }
 
   keyMayMatch(key: Uint8Array, filter: Uint8Array): boolean {

@@ -9,6 +9,7 @@
 import type { FilterPolicy } from './filter-policy.js';
 import { decodeFixed32, encodeFixed32 } from '../util/coding.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { copyRange } from '../util/bytes.js';
 
 // FROZEN: on-disk. Filter i covers data blocks whose file offset lies in [i << 11, (i + 1) << 11).
 /** FILTER_BASE_LG is log2 of the block-offset range covered by one filter (2 KiB). */
@@ -38,17 +39,16 @@ export class FilterBlockBuilder {
     while (filterIndex > this.filterOffsets.length) this.generateFilter();
   }
 
-  /** addKey adds a user key to the current block's filter (the key is copied). */
-  addKey(userKey: Uint8Array): void {
-    const need = this.keysLen + userKey.length;
+  /** addKey adds user key `key[0, end)` to the current block's filter (the key is copied). */
+  addKey(key: Uint8Array, end = key.length): void {
+    const need = this.keysLen + end;
     if (need > this.keys.length) {
       const next = new Uint8Array(Math.max(need, this.keys.length * 2));
       next.set(this.keys.subarray(0, this.keysLen));
       this.keys = next;
     }
     this.starts.push(this.keysLen);
-    this.keys.set(userKey, this.keysLen);
-    this.keysLen = need;
+    this.keysLen = copyRange(this.keys, this.keysLen, key, 0, end);
   }
 
   /** finish returns the filter block contents (a new array). */
@@ -73,12 +73,18 @@ export class FilterBlockBuilder {
     this.filterOffsets.push(this.resultLen);
     // An empty range gets an empty filter (it matches nothing).
     if (numKeys === 0) return;
-    const keys: Uint8Array[] = new Array<Uint8Array>(numKeys);
-    for (let i = 0; i < numKeys; i++) {
-      const end = i + 1 < numKeys ? this.starts[i + 1]! : this.keysLen;
-      keys[i] = this.keys.subarray(this.starts[i]!, end);
+    const policy = this.policy;
+    let filter: Uint8Array;
+    if (policy.createPackedFilter !== undefined) {
+      filter = policy.createPackedFilter(this.keys, this.starts, this.keysLen);
+    } else {
+      const keys: Uint8Array[] = new Array<Uint8Array>(numKeys);
+      for (let i = 0; i < numKeys; i++) {
+        const end = i + 1 < numKeys ? this.starts[i + 1]! : this.keysLen;
+        keys[i] = this.keys.subarray(this.starts[i]!, end);
+      }
+      filter = policy.createFilter(keys);
     }
-    const filter = this.policy.createFilter(keys);
     this.result.push(filter);
     this.resultLen += filter.length;
     this.starts.length = 0;

@@ -21,4 +21,9 @@ export interface FilterPolicy {
    */
   hashKey?(key: Uint8Array, start: number, end: number): number;
   hashMayMatch?(hash: number, data: Uint8Array, start: number, end: number): boolean;
+  /**
+   * createPackedFilter (optional): createFilter over the keys packed in `keys`, key i being
+   * `keys[starts[i], starts[i + 1])` (the last ends at `end`), without a view per key.
+   */
+  createPackedFilter?(keys: Uint8Array, starts: readonly number[], end: number): Uint8Array;
 }

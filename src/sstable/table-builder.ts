@@ -9,7 +9,7 @@ import type { FilterPolicy } from './filter-policy.js';
 import { encodeFixed32 } from '../util/coding.js';
 import { crc32c, crc32cExtend, maskCrc } from '../util/crc32c.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import { utf8, escapeBytes } from '../util/bytes.js';
+import { copyRange, utf8, escapeBytes } from '../util/bytes.js';
 import { TAG_SIZE } from '../memtable/internal-key.js';
 import { BlockBuilder } from './block-builder.js';
 import { CompressionType, compressBlock } from './compression.js';
@@ -108,7 +108,7 @@ export class TableBuilder {
         const sep = this.cmp.findShortestSeparator(this.lastKey.subarray(0, this.lastKeyLen), internalKey);
         this.addIndexEntry(sep);
       }
-      this.filterBlock?.addKey(internalKey.subarray(0, internalKey.length - TAG_SIZE));
+      this.filterBlock?.addKey(internalKey, internalKey.length - TAG_SIZE);
       this.setLastKey(internalKey);
       this.entries++;
       this.dataBlock.add(internalKey, value);
@@ -194,7 +194,7 @@ export class TableBuilder {
   private setLastKey(key: Uint8Array): void {
     if (key.length > this.lastKey.length)
       this.lastKey = new Uint8Array(Math.max(key.length, this.lastKey.length * 2));
-    this.lastKey.set(key);
+    copyRange(this.lastKey, 0, key, 0, key.length);
     this.lastKeyLen = key.length;
   }
 

@@ -36,6 +36,21 @@ export function compareByteRanges(
   return aLen - bLen;
 }
 
+/** COPY_LOOP_MAX: ranges up to this long are copied byte by byte (a subarray view plus set() costs more). */
+const COPY_LOOP_MAX = 64;
+
+/**
+ * copyRange copies `src[start, end)` to `dst` at `at` and returns the position after it. Short ranges (keys)
+ * go byte by byte: `dst.set(src.subarray(start, end), at)` builds a view object per call, which in hot
+ * loops (table building, compaction) cost more than the copy.
+ */
+export function copyRange(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n > COPY_LOOP_MAX) dst.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+  else for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+  return at + n;
+}
+
 /** Copies up to COPY_POOLED_MAX bytes are carved from shared slabs of COPY_SLAB bytes (as Node's Buffer pool). */
 const COPY_SLAB = 8192;
 const COPY_POOLED_MAX = 1024;

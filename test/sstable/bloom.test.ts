@@ -261,3 +261,25 @@ test('filters equal the reference built with % (LevelDB: hash % bits), for any k
     { numRuns: 300 },
   );
 });
+
+test('createPackedFilter equals createFilter over the same keys', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 200 }),
+      fc.integer({ min: 1, max: 30 }),
+      (keys, bitsPerKey) => {
+        const policy = new BloomFilterPolicy(bitsPerKey);
+        const starts: number[] = [];
+        const packed = new Uint8Array(keys.reduce((n, k) => n + k.length, 0) + 3).fill(9);
+        let at = 0;
+        for (const k of keys) {
+          starts.push(at);
+          packed.set(k, at);
+          at += k.length;
+        }
+        assert.deepEqual(policy.createPackedFilter(packed, starts, at), policy.createFilter(keys));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
