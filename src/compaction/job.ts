@@ -151,7 +151,6 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
   let file: WritableFile | null = null;
   let outNumber = 0;
   let smallest: Uint8Array | null = null;
-  const last = { buf: new Uint8Array(64), len: 0 };
   const splitter = new OutputSplitter(icmp, spec.grandparents, spec.maxGrandparentOverlapBytes);
   const base = new BaseLevelChecker(icmp, spec.deeperLevels);
   const snapshots = spec.snapshots;
@@ -160,6 +159,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
 
   const finishOutput = (): void => {
     if (builder === null) return;
+    const largest = builder.lastKeyCopy();
     const size = builder.finish();
     file!.sync();
     file!.close();
@@ -167,7 +167,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
       number: outNumber,
       fileSize: size,
       smallest: smallest!,
-      largest: last.buf.slice(0, last.len),
+      largest,
     });
     builder = null;
     file = null;
@@ -199,8 +199,6 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
       smallest = key.slice();
     }
     builder.add(key, value);
-    if (last.buf.length < key.length) last.buf = new Uint8Array(key.length * 2);
-    last.len = copyRange(last.buf, 0, key, 0, key.length);
     entriesOut++;
     if (builder.fileSize >= spec.maxOutputFileSize) finishOutput();
   };

@@ -191,6 +191,11 @@ export class TableBuilder {
     }
   }
 
+  /** lastKeyCopy returns a copy of the last key added (the table's largest key). Requires: entries > 0. */
+  lastKeyCopy(): Uint8Array {
+    return this.lastKey.slice(0, this.lastKeyLen);
+  }
+
   private setLastKey(key: Uint8Array): void {
     if (key.length > this.lastKey.length)
       this.lastKey = new Uint8Array(Math.max(key.length, this.lastKey.length * 2));
