@@ -3,6 +3,7 @@
  * closed (LevelDB db/builder.cc). Runs on the main thread (inline jobs) or in the background worker.
  */
 import type { FileSystem } from '../env/file-system.js';
+import { BufferedWritableFile } from '../env/buffered-writable-file.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder.js';
 import { tableFileName } from '../version/file-names.js';
@@ -26,13 +27,10 @@ export function buildTable(
   iter.seekToFirst();
   if (!iter.valid()) return null;
   const path = tableFileName(dir, number);
-  const file = fs.createWritable(path);
+  const file = new BufferedWritableFile(fs.createWritable(path));
   try {
     const builder = new TableBuilder(options, file);
     let smallest: Uint8Array | null = null;
-    // The last key is copied into a reused buffer: iterator keys may be views that the next step reuses.
-    let last = new Uint8Array(64);
-    let lastLen = 0;
     for (; iter.valid(); iter.next()) {
       let k = iter.key();
       if (separator !== null && separator.separate(k, iter.value())) {
@@ -42,11 +40,8 @@ export function buildTable(
         builder.add(k, iter.value());
       }
       smallest ??= k.slice();
-      if (k.length > last.length) last = new Uint8Array(k.length * 2);
-      last.set(k);
-      lastLen = k.length;
     }
-    const largest = last.slice(0, lastLen);
+    const largest = builder.lastKeyCopy();
     const size = builder.finish();
     file.sync();
     file.close();

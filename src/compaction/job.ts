@@ -14,6 +14,7 @@
  *    sees it); "remove" turns it into a deletion so that older versions never resurface.
  */
 import type { FileSystem, WritableFile } from '../env/file-system.js';
+import { BufferedWritableFile } from '../env/buffered-writable-file.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import {
   type InternalKeyComparator,
@@ -193,7 +194,7 @@ export function runCompactionJob(spec: CompactionJobSpec, ctx: JobContext): Comp
     if (builder === null) {
       outNumber = ctx.newFileNumber();
       const path = tableFileName(spec.dir, outNumber);
-      file = fs.createWritable(path);
+      file = new BufferedWritableFile(fs.createWritable(path));
       created.push(path);
       builder = new TableBuilder(ctx.table, file);
       smallest = key.slice();
