@@ -11,6 +11,7 @@
  */
 import { encodeFixed32, encodeVarint32 } from '../util/coding.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { copyBytes } from '../util/shared-copy.js';
 
 /** BlockBuilder accumulates entries for one block. Keys must be added in increasing order. */
 export class BlockBuilder {
@@ -82,7 +83,8 @@ export class BlockBuilder {
       buf.set(shared === 0 ? key : key.subarray(shared), p);
       p += nonShared;
     }
-    buf.set(value, p);
+    // A flush reads values out of the memtable's shared arena: copyBytes copies those by words.
+    copyBytes(buf, p, value);
     this.pos = p + value.length;
 
     // Remember the key for the next entry's prefix.
