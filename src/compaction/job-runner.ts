@@ -100,10 +100,12 @@ export function runFlushJob(
   }
 }
 
-/** InlineJobRunner runs each job at once, on the caller's thread. */
+/** InlineJobRunner runs each job at once, on the caller's thread (a flush later if FileSystem.delayFlushes). */
 export class InlineJobRunner implements JobRunner {
   readonly kind = 'inline';
   private readonly running = { flush: false, compaction: false };
+  /** delayedFlush: a flush held back by FileSystem.delayFlushes (busy('flush') while it waits). */
+  private delayedFlush: (() => void) | null = null;
 
   constructor(
     private readonly fs: FileSystem,
@@ -112,11 +114,24 @@ export class InlineJobRunner implements JobRunner {
   ) {}
 
   flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {
-    this.run(
-      'flush',
-      () => runFlushJob(this.fs, this.icmp, spec, () => allocateFileNumber(this.fileCounter)),
-      done,
-    );
+    const run = (): void =>
+      this.run(
+        'flush',
+        () => runFlushJob(this.fs, this.icmp, spec, () => allocateFileNumber(this.fileCounter)),
+        done,
+      );
+    if (this.fs.delayFlushes !== true) return run();
+    this.running.flush = true;
+    this.delayedFlush = run;
+    setImmediate(() => this.runDelayedFlush());
+  }
+
+  /** runDelayedFlush runs the flush FileSystem.delayFlushes held back, if any. */
+  private runDelayedFlush(): void {
+    const run = this.delayedFlush;
+    if (run === null) return;
+    this.delayedFlush = null;
+    run();
   }
 
   compact(
@@ -156,13 +171,16 @@ export class InlineJobRunner implements JobRunner {
     return this.running[lane];
   }
 
-  waitSync(): void {
-    // Inline jobs finish before flush()/compact() return.
+  waitSync(lane: Lane): void {
+    // Inline jobs finish before flush()/compact() return, except a delayed flush.
+    if (lane === 'flush') this.runDelayedFlush();
   }
 
   poll(): void {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.runDelayedFlush();
+  }
 }
 
 /** WorkerMessage is what the worker posts back for each job. */

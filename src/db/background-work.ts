@@ -213,6 +213,8 @@ export class BackgroundWork {
     edit.logNumber = logNumber;
     edit.prevLogNumber = 0;
     d.versions.logAndApply(edit);
+    // The flushed memtable's log is obsolete now: closed without the fsync it never needed.
+    d.log.obsoleteBefore(logNumber);
     d.memtables.dropImmutable();
     this.obsolete.deleteObsoleteFiles();
   }

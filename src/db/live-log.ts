@@ -2,6 +2,13 @@
  * LiveLog: the write-ahead log that new writes go to (one at a time), and its rotation when the
  * memtable it covers becomes immutable.
  *
+ * A rotation does not wait for the old log's fsync: the old log stays open as `previous` until its
+ * memtable's flush is recorded (then it is obsolete and closed unsynced, as LevelDB does) or until a
+ * sync of the live log, which fsyncs it too before the sync is acknowledged. When the old log held
+ * records not yet fsynced, the new log starts with a chain marker (log-chain.ts) naming the last
+ * sequence number before it; recovery ignores the newer logs when the older one ends short of it, so
+ * after a power cut what survives is still a prefix of the writes.
+ *
  * Records are appended in the order they were given. append() writes at once; buffer() holds a record
  * (a transaction commit) until the next write of the log (append, rotate, an fsync's start, close) or
  * the next turn of the event loop, so the commits made in one turn share one write(2). Every fsync
@@ -12,6 +19,7 @@ import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { LogWriter } from '../wal/log-writer.js';
 import { logFileName } from '../version/file-names.js';
 import { ClosedError } from '../util/errors.js';
+import { encodeChainMarker } from './log-chain.js';
 
 /** MAX_BUFFERED: buffered records are written at once when they would take more than this (512 KiB). */
 const MAX_BUFFERED = 512 * 1024;
@@ -34,6 +42,20 @@ export interface SyncCompanion {
   syncAsync(): Promise<void>;
 }
 
+/** PreviousLog: the log before the live one, while its memtable is being flushed. */
+interface PreviousLog {
+  readonly writer: LogWriter;
+  readonly number: number;
+}
+
+const closeQuietly = (w: LogWriter): void => {
+  try {
+    w.close();
+  } catch {
+    // nothing more is written to it; its data is in the OS
+  }
+};
+
 /** LiveLog owns the live WAL file. @internal */
 export class LiveLog {
   /** companion: fsynced along with the log (null: none). */
@@ -49,6 +71,13 @@ export class LiveLog {
   private buffered: Waiters | null = null;
   /** failure: the error of a failed write; the log takes no more records after it. */
   private failure: unknown = null;
+  /**
+   * previous: the log before the live one while it may hold records not on disk yet (its memtable is
+   * still being flushed); fsynced with any fsync of the live log, closed once obsolete.
+   */
+  private previous: PreviousLog | null = null;
+  /** dirty: the live log holds records written (or buffered) since its last fsync. */
+  private dirty = false;
   /** inflight: the running background fsync. */
   private inflight: Promise<void> | null = null;
   private readonly waiting = new Set<Promise<void>>();
@@ -87,11 +116,14 @@ export class LiveLog {
       throw err;
     }
     this.appended++;
+    this.dirty = true;
     w?.resolve();
     if (sync) {
       this.companion?.sync();
+      this.syncPrevious();
       this.writer!.sync();
       this.synced = this.appended;
+      this.dirty = false;
     }
   }
 
@@ -106,6 +138,7 @@ export class LiveLog {
     if (this.buffered !== null && this.writer!.pendingBytes + record.length > MAX_BUFFERED) this.flush();
     this.writer!.bufferRecord(record);
     this.appended++;
+    this.dirty = true;
     if (this.buffered === null) {
       let resolve!: () => void;
       let reject!: (err: unknown) => void;
@@ -194,9 +227,7 @@ export class LiveLog {
       if (this.writer === null) throw new ClosedError('the database closed before the write was synced');
       this.flush();
       const covers = this.appended;
-      // The two fsyncs run side by side; recovery checks pointers, so their order does not matter.
-      if (this.companion === null) await this.writer.syncAsync();
-      else await Promise.all([this.writer.syncAsync(), this.companion.syncAsync()]);
+      await this.syncAll();
       if (this.synced < covers) this.synced = covers;
     } finally {
       this.inflight = null;
@@ -206,25 +237,65 @@ export class LiveLog {
   /** syncAsync fsyncs what was appended (buffered records are written first), off the main thread. */
   syncAsync(): Promise<void> {
     this.flush();
-    if (this.companion === null) return this.writer!.syncAsync();
-    return Promise.all([this.writer!.syncAsync(), this.companion.syncAsync()]).then(() => undefined);
+    return this.syncAll();
   }
 
   /**
-   * rotate writes what is buffered, syncs the live log in full, then creates log `number` and makes it
-   * live. The older log is complete on disk before the newer one exists, so a power cut never keeps a
-   * later write while losing an earlier one, and only the newest log can end in a torn record. On
-   * error the old log stays live.
+   * syncAll fsyncs the previous log, the live log and the companion side by side (all started before
+   * the first await, so no file is closed under them). Their order does not matter: a newer log durable
+   * without the older one's tail is ignored at recovery (chain marker), and nothing is acknowledged
+   * before all three are done.
    */
-  rotate(number: number): void {
+  private async syncAll(): Promise<void> {
+    const w = this.writer!;
+    const covers = this.appended;
+    const p = this.previous;
+    const syncs = p === null ? [] : [p.writer.syncAsync()];
+    syncs.push(w.syncAsync());
+    if (this.companion !== null) syncs.push(this.companion.syncAsync());
+    await Promise.all(syncs);
+    if (p !== null) this.retire(p);
+    if (this.writer === w && this.appended === covers) this.dirty = false;
+  }
+
+  /** syncPrevious fsyncs the previous log, if any, and lets it go. */
+  private syncPrevious(): void {
+    const p = this.previous;
+    if (p === null) return;
+    p.writer.sync();
+    this.retire(p);
+  }
+
+  /** retire closes the previous log `p` (synced, or obsolete) unless a later rotation already did. */
+  private retire(p: PreviousLog): void {
+    if (this.previous !== p) return;
+    this.previous = null;
+    closeQuietly(p.writer);
+  }
+
+  /**
+   * obsoleteBefore tells the log that logs numbered below `logNumber` are no longer needed (the
+   * MANIFEST records their memtables as flushed): the previous log is closed without an fsync.
+   */
+  obsoleteBefore(logNumber: number): void {
+    const p = this.previous;
+    if (p !== null && p.number < logNumber) this.retire(p);
+  }
+
+  /**
+   * rotate writes what is buffered, creates log `number` and makes it live; `lastSequence` is the last
+   * sequence number written so far. The old log is not fsynced here: it becomes the previous log, and
+   * the new log starts with a chain marker if the old one holds records not yet on disk. A previous
+   * log still open (its flush not recorded yet) is fsynced first, so at most one log is behind the
+   * disk. On error the old log stays live.
+   */
+  rotate(number: number, lastSequence: number): void {
     let file: WritableFile | null = null;
     try {
       this.flush();
-      this.writer!.sync();
-      this.synced = this.appended;
+      this.syncPrevious();
       file = this.fs.createWritable(logFileName(this.walDir, number));
       this.fs.syncDir(this.walDir);
-      this.file!.close();
     } catch (err) {
       try {
         file?.close();
@@ -233,7 +304,21 @@ export class LiveLog {
       }
       throw err;
     }
+    const old = this.writer!;
+    const oldNumber = this.number;
+    const chained = this.dirty;
+    if (chained) this.previous = { writer: old, number: oldNumber };
+    else closeQuietly(old);
     this.attach(file, number);
+    this.dirty = false;
+    if (!chained) return;
+    try {
+      this.writer!.addRecord(encodeChainMarker(lastSequence));
+    } catch (err) {
+      // The new log's tail is unknown: it takes no more records (the database turns read-only).
+      this.failure = err;
+      throw err;
+    }
   }
 
   /** close writes what is buffered and closes the live log, ignoring errors (closing after a failure). */
@@ -243,6 +328,7 @@ export class LiveLog {
     } catch {
       // the buffered records' commits reject with the error
     }
+    if (this.previous !== null) this.retire(this.previous);
     try {
       this.file?.close();
     } catch {

@@ -24,6 +24,7 @@ import type { MemTables } from './memtables.js';
 import type { LiveLog } from './live-log.js';
 import type { ObsoleteFiles } from './obsolete-files.js';
 import { replayLog } from './recovery.js';
+import { readLogStart } from './log-chain.js';
 
 /** RecoveryContext: the parts of a database that recovery fills in. @internal */
 export interface RecoveryContext {
@@ -133,12 +134,26 @@ export function recoverDatabase(r: RecoveryContext): void {
     r.memtables.mem = r.memtables.newMemTable();
     flushedDuringReplay = true;
   };
+  // A memtable switch does not fsync the old log; what each log's start says about the one before it
+  // (log-chain.ts) tells whether that log may end short.
+  const mode = r.opts.walRecoveryMode;
+  const starts = logs.map((n, i) =>
+    i === 0 || mode === 'skipAnyCorruptedRecords' ? null : readLogStart(fs, logFileName(r.walDir, n)),
+  );
   for (let i = 0; i < logs.length; i++) {
     flushedDuringReplay = false;
+    const path = logFileName(r.walDir, logs[i]!);
+    const next = starts[i + 1] ?? null;
+    // Only a log that nothing later depends on may end in a torn record: the newest, one followed by a
+    // chain marker (its fsync was not awaited), or one followed by logs that hold nothing.
+    const mayEndShort =
+      i === logs.length - 1 ||
+      next?.kind === 'marker' ||
+      starts.slice(i + 1).every((s) => s?.kind === 'empty');
     const replayed = replayLog(
       fs,
-      logFileName(r.walDir, logs[i]!),
-      { mode: r.opts.walRecoveryMode, isNewest: i === logs.length - 1, icmp: r.icmp },
+      path,
+      { mode, isNewest: mayEndShort, icmp: r.icmp },
       () => r.memtables.mem,
       flushMem,
       r.opts.writeBufferSize,
@@ -147,6 +162,15 @@ export function recoverDatabase(r: RecoveryContext): void {
     if (replayed.maxSequence > maxSequence) maxSequence = replayed.maxSequence;
     lastLogClean = replayed.clean && i === logs.length - 1;
     if (replayed.stop) break;
+    if (next?.kind === 'marker' && replayed.maxSequence < next.lastSequence) {
+      // This log lost writes that the next one follows: the later logs are not part of a prefix.
+      if (mode === 'absoluteConsistency')
+        throw new CorruptionError(
+          `log ends at sequence ${replayed.maxSequence}, before ${next.lastSequence} where the next log starts`,
+          path,
+        );
+      break;
+    }
   }
   // Segments written at write time that the replayed log points into hold values found nowhere else.
   if (active.referencedCount > 0 && r.opts.valueLog === null)

@@ -108,12 +108,13 @@ export class WriteStall {
 
   /**
    * switchMemTable makes the memtable immutable and starts a new one with a new log (and, with
-   * write-time separation, finishes its segment: fsynced before the new log exists).
+   * write-time separation, finishes its segment: fsynced before the new log exists). The old log is
+   * not fsynced here (LiveLog.rotate: a chain marker keeps recovery to a prefix).
    */
   switchMemTable(): void {
     try {
       this.values?.switchSegment();
-      this.log.rotate(this.versions.newFileNumber());
+      this.log.rotate(this.versions.newFileNumber(), this.versions.lastSequence);
     } catch (err) {
       this.status.setBackgroundError(err);
       throw err;

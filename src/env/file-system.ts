@@ -53,6 +53,13 @@ export interface FileLock {
 
 /** FileSystem is the set of file operations the engine uses. */
 export interface FileSystem {
+  /**
+   * delayFlushes (optional; test file systems): inline flushes start on a later turn of the event
+   * loop, or when a writer must wait for one, as on a busy worker thread, so crash tests reach the
+   * states where writes go on while the previous memtable is still being flushed (LevelDB's test
+   * Envs delay background work the same way).
+   */
+  readonly delayFlushes?: boolean;
   /** createWritable creates `path`, truncating it if it exists. */
   createWritable(path: string): WritableFile;
   /** openAppendable opens `path` for appending, creating it if missing (WAL and MANIFEST reuse). */

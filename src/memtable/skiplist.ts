@@ -17,6 +17,7 @@
 import type { Comparator } from '../util/comparator.js';
 import { BYTEWISE_COMPARATOR_NAME } from '../util/comparator.js';
 import { InvalidArgumentError, NotSupportedError } from '../util/errors.js';
+import { copyShared } from '../util/shared-copy.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import { Random } from '../util/random.js';
 import type { Arena } from './arena.js';
@@ -201,7 +202,12 @@ export class SkipList {
     if (vlen <= SMALL_COPY) {
       for (let i = 0; i < vlen; i++) vu8[voff + i] = vsrc[vStart + i]!;
     } else {
-      vu8.set(vStart === 0 && vlen === vsrc.length ? vsrc : vsrc.subarray(vStart, vStart + vlen), voff);
+      // The arena is shared memory: copyShared copies by words (set() goes byte by byte there).
+      copyShared(
+        vu8,
+        voff,
+        vStart === 0 && vlen === vsrc.length ? vsrc : vsrc.subarray(vStart, vStart + vlen),
+      );
     }
 
     const base = this.nodes.allocateAligned(4 * h + NODE_HEADER + klen + TAG_SIZE);

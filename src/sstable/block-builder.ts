@@ -80,6 +80,7 @@ export class BlockBuilder {
       p = encodeVarint32(buf, p, value.length);
     }
     p = copyRange(buf, p, key, shared, key.length);
+    // A flush reads values out of the memtable's shared arena: copyRange copies long ones by words.
     this.pos = copyRange(buf, p, value, 0, value.length);
 
     // Remember the key for the next entry's prefix.

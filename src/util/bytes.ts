@@ -3,6 +3,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { InvalidArgumentError } from './errors.js';
+import { copyShared } from './shared-copy.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,13 +41,14 @@ export function compareByteRanges(
 const COPY_LOOP_MAX = 64;
 
 /**
- * copyRange copies `src[start, end)` to `dst` at `at` and returns the position after it. Short ranges (keys)
- * go byte by byte: `dst.set(src.subarray(start, end), at)` builds a view object per call, which in hot
+ * copyRange copies `src[start, end)` to `dst` at `at` and returns the position after it, long ranges by
+ * copyShared (fast out of a SharedArrayBuffer too). Short ranges (keys) go byte by byte: `dst.set(src.subarray(start, end), at)` builds a view object per call, which in hot
  * loops (table building, compaction) cost more than the copy.
  */
 export function copyRange(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): number {
   const n = end - start;
-  if (n > COPY_LOOP_MAX) dst.set(start === 0 && end === src.length ? src : src.subarray(start, end), at);
+  if (n > COPY_LOOP_MAX)
+    copyShared(dst, at, start === 0 && end === src.length ? src : src.subarray(start, end));
   else for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
   return at + n;
 }

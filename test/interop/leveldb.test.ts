@@ -4,9 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { DB } from '../../src/index.js';
+import { DB, NodeFileSystem } from '../../src/index.js';
+import { readLogStart } from '../../src/db/log-chain.js';
 import { Random } from '../../src/util/random.js';
 import { toHex } from '../../src/util/bytes.js';
 import { Model } from '../support/model.js';
@@ -141,6 +143,12 @@ test('a database written by shale opens in LevelDB with every entry intact', asy
     }
     assert.ok(Number(db.getProperty('leveldb.num-files-at-level0')) > 0, 'some tables were written');
     await db.close(); // the last writes stay in shale's WAL only
+    // The live log starts with a chain marker (an empty batch), which LevelDB must replay as a no-op.
+    const lastLog = readdirSync(path)
+      .filter((n) => n.endsWith('.log'))
+      .sort()
+      .at(-1)!;
+    assert.equal(readLogStart(new NodeFileSystem(), join(path, lastLog)).kind, 'marker');
 
     assert.deepEqual(dump(await levelEntries(path)), dump(model.range()));
 

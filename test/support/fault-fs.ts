@@ -110,8 +110,12 @@ export class FaultFileSystem implements FileSystem {
   faults: Fault[] = [];
   /** firedFaults counts injected failures actually thrown. */
   firedFaults = 0;
+  /** delayFlushes: inline flushes wait for a later turn or a waiting writer (FileSystem.delayFlushes). */
+  delayFlushes = false;
   /** trace, when set, records every operation (for the call-order audit). */
   trace: string[] | null = null;
+  /** onAppend, when set, sees the bytes of every append that succeeded (the call-order audit). */
+  onAppend: ((path: string, data: Uint8Array) => void) | null = null;
 
   private step(op: Op, path: string): void {
     if (this.crashed) throw new CrashError();
@@ -170,6 +174,7 @@ export class FaultFileSystem implements FileSystem {
         }
         node.append(data);
         written += data.length;
+        this.onAppend?.(path, data);
       },
       sync: () => sync(),
       syncAsync: async () => sync(),
