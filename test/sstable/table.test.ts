@@ -140,6 +140,19 @@ test('tables round-trip, with the model, under random block sizes and restart in
             it.prev();
             if (j > 0) assert.deepEqual(it.key(), keys[j - 1], msg);
             else assert.equal(it.valid(), false, msg);
+            // Then a walk in mixed directions (across blocks when they are small).
+            it.seek(target);
+            for (let p = j, m = 0; it.valid() && m < 10; m++) {
+              if (rnd.oneIn(2)) {
+                it.next();
+                p++;
+              } else {
+                it.prev();
+                p--;
+              }
+              assert.equal(it.valid(), p >= 0 && p < keys.length, msg);
+              if (it.valid()) assert.deepEqual(it.value(), entries[p]![1], msg);
+            }
           }
 
           const got = table.get(target);
