@@ -6,12 +6,12 @@
  * each build, then runs the workloads of bench/engines.mjs through each build's public API, alternating
  * which goes first, and prints per workload the median per-round ratio of CPU time B/A (below 1: B is
  * faster):
- *   readseq      one whole forward scan (for-of over db.iterator(), copies of keys and values)
- *   readreverse  the same, reverse
+ *   readseq      `scan` entries from a random key on (for-of over db.iterator(), copies of keys and values)
+ *   readreverse  the same, down from a random key
  *   seekrandom   `seeks` iterators, each seeking to a random key and reading 10 entries (db_bench's)
  *
- * Usage: node bench/scan-ab.mjs <distA>/index.js <distB>/index.js [num=1000000] [rounds=10] [seeks=20000]
- * [workloads=readseq,readreverse,seekrandom]. SCAN_AB_OVERLAY=n first puts n random overwrites into
+ * Usage: node bench/scan-ab.mjs <distA>/index.js <distB>/index.js [num=1000000] [rounds=30] [seeks=10000]
+ * [workloads=readseq,readreverse,seekrandom] [scan=100000]. SCAN_AB_OVERLAY=n first puts n random overwrites into
  * both memtables. SCAN_AB_LEVELS=1 uses a database left as the fill left it once its compactions were
  * done ($TMPDIR/shale-scan-ab-levels-<num>: tables in levels 0-2, as the bench reads after fillrandom)
  * instead of a compacted one.
@@ -23,16 +23,17 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { key, rng, value } from './db-bench-data.mjs';
 
-const [aPath, bPath, numArg, roundsArg, seeksArg, workloadsArg] = process.argv.slice(2);
+const [aPath, bPath, numArg, roundsArg, seeksArg, workloadsArg, scanArg] = process.argv.slice(2);
 if (aPath === undefined || bPath === undefined) {
   process.stderr.write(
-    'usage: node bench/scan-ab.mjs <distA/index.js> <distB/index.js> [num] [rounds] [seeks] [workloads]\n',
+    'usage: node bench/scan-ab.mjs <distA/index.js> <distB/index.js> [num] [rounds] [seeks] [workloads] [scan]\n',
   );
   process.exit(2);
 }
 const NUM = Number(numArg ?? 1_000_000);
-const ROUNDS = Number(roundsArg ?? 10);
-const SEEKS = Number(seeksArg ?? 20_000);
+const ROUNDS = Number(roundsArg ?? 30);
+const SEEKS = Number(seeksArg ?? 10_000);
+const SCAN = Number(scanArg ?? 100_000);
 const WORKLOADS = (workloadsArg ?? 'readseq,readreverse,seekrandom').split(',');
 const OVERLAY = Number(process.env.SCAN_AB_OVERLAY ?? 0);
 const LEVELS = process.env.SCAN_AB_LEVELS === '1';
@@ -71,9 +72,14 @@ async function open(mod) {
 const dbs = [await open(A), await open(B)];
 
 let sink = 0;
-const scan = (db, reverse) => {
+// A scan slice: SCAN entries from a random key on (reverse: down), through for-of as the bench reads.
+const scan = (db, reverse, seed) => {
+  const start = key(rng(seed + 100)(NUM));
   let n = 0;
-  for (const [k, v] of db.iterator({ reverse })) n += k.length + v.length;
+  for (const [k, v] of db.iterator(
+    reverse ? { lte: start, reverse, limit: SCAN } : { gte: start, limit: SCAN },
+  ))
+    n += k.length + v.length;
   sink += n;
 };
 const seeks = (db, seed) => {
@@ -89,8 +95,8 @@ const seeks = (db, seed) => {
   }
 };
 const work = {
-  readseq: (db) => scan(db, false),
-  readreverse: (db) => scan(db, true),
+  readseq: (db, round) => scan(db, false, round),
+  readreverse: (db, round) => scan(db, true, round),
   seekrandom: (db, round) => seeks(db, round + 1),
 };
 
