@@ -122,7 +122,7 @@ export class Table implements BlockSource {
   private readonly index: DecodedIndex;
   /** cached: this table's blocks in the block cache, by block number (position in the index). */
   private readonly cached: BlockSlots;
-  /** missedAt: when point reads last missed each block (the block cache's admission doorkeeper). */
+  /** missedAt: when reads last missed each block (the block cache's admission doorkeeper). */
   private readonly missedAt: AdmissionStamps;
   /** inCompressedCache: where this table's blocks sit in the compressed block cache, by block number. */
   private readonly inCompressedCache: CompressedBlockSlots | null;
@@ -347,8 +347,9 @@ export class Table implements BlockSource {
 
   /**
    * loadBlock returns data block number `n` at (offset, size): from the cache, or read (and maybe cached).
-   * n = -1 bypasses the cache. For a point read (`forGet`), a block the cache does not admit is decoded
-   * into the point-read scratch: no memory to allocate and collect for a block read once.
+   * n = -1 bypasses the cache. A block enters the cache on its second miss (BlockCache.admit). For a point
+   * read (`forGet`), a block the cache does not admit is decoded into the point-read scratch: no memory to
+   * allocate and collect for a block read once.
    */
   private loadBlock(
     n: number,
@@ -374,7 +375,7 @@ export class Table implements BlockSource {
       block.adopt();
     } else {
       this.counters.blockCacheMisses++;
-      const keep = fillCache && (!forGet || cache.admitOnGet(this.missedAt, n));
+      const keep = fillCache && cache.admit(this.missedAt, n);
       block = this.readBlock(
         n,
         offset,
