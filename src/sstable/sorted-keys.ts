@@ -23,9 +23,13 @@ const NO_BYTES = new Uint8Array(0);
  *
  * Invariants:
  * 1. Keys are in the comparator's order.
- * 2. For internal keys over the bytewise order, every user key begins with the `prefix` bytes of key 0
- *    (keys between two keys that share a prefix share it too), so probes compare from there on, and
- *    sigs[i] = signature(key i) is non-decreasing. For other comparators there are no signatures.
+ * 2. For internal keys over the bytewise order, every user key of the first `prefixed` keys begins with
+ *    the `prefix` bytes of key 0 (keys between two keys that share a prefix share it too), so probes
+ *    compare from there on, and sigs[i] = signature(key i) is non-decreasing for i < prefixed. For other
+ *    comparators there are no signatures.
+ * 3. `prefixed` is count, or count - 1 when the last key shares less with key 0 than the one before it:
+ *    an index block's last key is a short successor ("1" after "0000000000206538"), which would leave no
+ *    prefix to skip and every signature equal, so it is compared apart.
  */
 export class SortedKeys {
   readonly count: number;
@@ -33,8 +37,10 @@ export class SortedKeys {
   readonly keys: Uint8Array;
   /** values is the block's data that the value ranges point into. */
   readonly values: Uint8Array;
-  /** prefix: the length of the user-key prefix every key shares (0 for other comparators). */
+  /** prefix: the length of the user-key prefix the first `prefixed` keys share (0 for other comparators). */
   readonly prefix: number;
+  /** prefixed: how many keys (from the first) share the prefix and have signatures. */
+  readonly prefixed: number;
   /** meta: [signature x count][key start x (count + 1)][value start, value end x count]. */
   private readonly meta: Int32Array;
   private readonly startsAt: number;
@@ -61,11 +67,23 @@ export class SortedKeys {
     this.values = values;
     this.rcmp = rangeCompareFor(cmp);
     fill(this.keys, this.meta, this.startsAt, this.valuesAt);
-    this.prefix = count > 0 && this.hasSigs ? sharedUserPrefix(this.keys, this.meta, count) : 0;
+    let prefix = 0;
+    let prefixed = count;
+    if (count > 0 && this.hasSigs) {
+      prefix = sharedUserPrefix(this.keys, this.meta, count, count - 1);
+      const before = count > 2 ? sharedUserPrefix(this.keys, this.meta, count, count - 2) : 0;
+      if (before > prefix) {
+        prefix = before;
+        prefixed = count - 1;
+      }
+    }
+    this.prefix = prefix;
+    this.prefixed = prefixed;
     if (this.hasSigs) {
       const m = this.meta;
-      for (let i = 0; i < count; i++)
-        m[i] = signature(this.keys, m[count + i]! + this.prefix, m[count + i + 1]! - TAG_SIZE);
+      for (let i = 0; i < prefixed; i++)
+        m[i] = signature(this.keys, m[count + i]! + prefix, m[count + i + 1]! - TAG_SIZE);
+      if (prefixed < count) m[prefixed] = 0; // unused: the last key is compared whole
     }
   }
 
@@ -142,30 +160,39 @@ export class SortedKeys {
     const p = this.prefix;
     // Without signatures, or for a target shorter than the prefix: whole compares decide.
     if (!this.hasSigs || tlen - TAG_SIZE < p) return this.searchKeys(0, this.count, target, 0);
-    // Every key starts with keys[0, p): a target without that prefix sorts before or after them all.
+    const m = this.prefixed;
+    // Every prefixed key starts with keys[0, p): a target without that prefix sorts before or after them all.
     for (let i = 0; i < p; i++) {
       const d = target[i]! - keys[i]!;
-      if (d !== 0) return d < 0 ? 0 : this.count;
+      if (d !== 0) return d < 0 ? 0 : this.afterPrefixed(target);
     }
     // The first signature >= the target's: every key before it is smaller.
     const tsig = signature(target, p, tlen - TAG_SIZE);
     let lo = 0;
-    let hi = this.count;
+    let hi = m;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (meta[mid]! < tsig) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= this.count || meta[lo]! !== tsig) return lo;
+    if (lo >= m) return this.afterPrefixed(target);
+    if (meta[lo]! !== tsig) return lo;
     // Keys with the target's signature: past the last of them every key is larger; between, compare.
     hi = lo + 1;
-    let end = this.count;
+    let end = m;
     while (hi < end) {
       const mid = (hi + end) >>> 1;
       if (meta[mid]! === tsig) hi = mid + 1;
       else end = mid;
     }
-    return this.searchKeys(lo, hi, target, p);
+    const i = this.searchKeys(lo, hi, target, p);
+    return i < m ? i : this.afterPrefixed(target);
+  }
+
+  /** afterPrefixed: the lower bound of a target larger than every prefixed key (the last key, or none). */
+  private afterPrefixed(target: Uint8Array): number {
+    const m = this.prefixed;
+    return m === this.count ? m : this.searchKeys(m, this.count, target, 0);
   }
 
   /** searchKeys: the first index in [lo, hi) whose key >= `target`, comparing both from byte `from` on. */
@@ -203,11 +230,11 @@ function isInternalBytewise(cmp: Comparator): boolean {
   return cmp instanceof InternalKeyComparator && cmp.user === bytewiseComparator;
 }
 
-/** sharedUserPrefix returns the length of the common prefix of the first and last user keys. */
-function sharedUserPrefix(keys: Uint8Array, meta: Int32Array, count: number): number {
+/** sharedUserPrefix returns the length of the common prefix of the user keys of key 0 and key `j`. */
+function sharedUserPrefix(keys: Uint8Array, meta: Int32Array, count: number, j: number): number {
   const a = meta[count]!;
-  const b = meta[2 * count - 1]!;
-  const n = Math.min(meta[count + 1]! - a, meta[2 * count]! - b) - TAG_SIZE;
+  const b = meta[count + j]!;
+  const n = Math.min(meta[count + 1]! - a, meta[count + j + 1]! - b) - TAG_SIZE;
   let i = 0;
   while (i < n && keys[a + i] === keys[b + i]) i++;
   return i;
