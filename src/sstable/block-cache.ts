@@ -13,7 +13,7 @@ import type { Block } from './block.js';
 /** BlockSlots is a table's cached blocks by block number (undefined: not cached). */
 export type BlockSlots = (Block | undefined)[];
 
-/** AdmissionStamps: a table's blocks by block number, when a point read last missed each (0: never). */
+/** AdmissionStamps: a table's blocks by block number, when a read last missed each (0: never). */
 export type AdmissionStamps = Float64Array;
 
 /** TYPICAL_BLOCK: the block size the admission window is counted in (LevelDB's default block size). */
@@ -25,8 +25,8 @@ export class BlockCache {
   private count = 0; // ring entries, released ones included
   private live = 0;
   private total = 0;
-  private getMisses = 0; // the doorkeeper's clock
-  /** admissionWindow: point-read misses within which a block's second miss admits it. */
+  private misses = 0; // the doorkeeper's clock
+  /** admissionWindow: misses within which a block's second miss admits it. */
   private readonly admissionWindow: number;
 
   /** @param capacity the most total charge (bytes) held at once; at least the newest block is kept. */
@@ -35,15 +35,16 @@ export class BlockCache {
   }
 
   /**
-   * admitOnGet records that a point read missed block `n` of the table owning `stamps`, and tells whether
-   * the block should enter the cache: only when it missed before within the last admissionWindow misses
-   * (about twice the blocks the cache holds; a doorkeeper, as in TinyLFU). Random reads over data much
-   * larger than the cache hit it no more often when every block is admitted, and each admission is memory
-   * to allocate and later collect; a block read again soon (a hot key, nearby keys) gets in on its
+   * admit records that a read (a get or an iterator) missed block `n` of the table owning `stamps`, and
+   * tells whether the block should enter the cache: only when it missed before within the last
+   * admissionWindow misses (about twice the blocks the cache holds; a doorkeeper, as in TinyLFU). Random
+   * reads and scans over data much larger than the cache hit it no more often when every block is
+   * admitted, and each admission is memory to allocate and later collect (and evicts a block that may be
+   * read again); a block read again soon (a hot key, nearby keys, a range scanned twice) gets in on its
    * second miss.
    */
-  admitOnGet(stamps: AdmissionStamps, n: number): boolean {
-    const now = ++this.getMisses;
+  admit(stamps: AdmissionStamps, n: number): boolean {
+    const now = ++this.misses;
     const last = stamps[n]!;
     stamps[n] = now;
     return last !== 0 && now - last <= this.admissionWindow;

@@ -23,13 +23,13 @@ const NO_BYTES = new Uint8Array(0);
  *
  * Invariants:
  * 1. Keys are in the comparator's order.
- * 2. For internal keys over the bytewise order, the user keys of entries [0, body) begin with the `prefix`
- *    bytes of key 0 (keys between two keys that share a prefix share it too), so probes compare from there
- *    on, and sigs[i] = signature(key i) is non-decreasing over [0, body). For other comparators there are
- *    no signatures.
- * 3. body is count, or count - 1 when the last key alone breaks a longer prefix: an index block's last
- *    separator is its table's short successor ("1" after keys "0000..."), which would otherwise make the
- *    shared prefix empty and every signature equal. The last key is then compared whole.
+ * 2. For internal keys over the bytewise order, every user key of the first `prefixed` keys begins with
+ *    the `prefix` bytes of key 0 (keys between two keys that share a prefix share it too), so probes
+ *    compare from there on, and sigs[i] = signature(key i) is non-decreasing for i < prefixed. For other
+ *    comparators there are no signatures.
+ * 3. `prefixed` is count, or count - 1 when the last key shares less with key 0 than the one before it:
+ *    an index block's last key is a short successor ("1" after "0000000000206538"), which would leave no
+ *    prefix to skip and every signature equal, so it is compared apart.
  */
 export class SortedKeys {
   readonly count: number;
@@ -37,10 +37,10 @@ export class SortedKeys {
   readonly keys: Uint8Array;
   /** values is the block's data that the value ranges point into. */
   readonly values: Uint8Array;
-  /** prefix: the length of the user-key prefix the keys of [0, body) share (0 for other comparators). */
+  /** prefix: the length of the user-key prefix the first `prefixed` keys share (0 for other comparators). */
   readonly prefix: number;
-  /** body: how many leading keys share the prefix (count, or count - 1: invariant 3). */
-  private readonly body: number;
+  /** prefixed: how many keys (from the first) share the prefix and have signatures. */
+  readonly prefixed: number;
   /** meta: [signature x count][key start x (count + 1)][value start, value end x count]. */
   private readonly meta: Int32Array;
   private readonly startsAt: number;
@@ -68,21 +68,23 @@ export class SortedKeys {
     this.rcmp = rangeCompareFor(cmp);
     fill(this.keys, this.meta, this.startsAt, this.valuesAt);
     let prefix = 0;
-    let body = count;
+    let prefixed = count;
     if (count > 0 && this.hasSigs) {
       prefix = sharedUserPrefix(this.keys, this.meta, count, count - 1);
-      const withoutLast = count > 2 ? sharedUserPrefix(this.keys, this.meta, count, count - 2) : 0;
-      if (withoutLast > prefix) {
-        prefix = withoutLast;
-        body = count - 1;
+      const before = count > 2 ? sharedUserPrefix(this.keys, this.meta, count, count - 2) : 0;
+      if (before > prefix) {
+        prefix = before;
+        prefixed = count - 1;
       }
-      const m = this.meta;
-      for (let i = 0; i < body; i++)
-        m[i] = signature(this.keys, m[count + i]! + prefix, m[count + i + 1]! - TAG_SIZE);
-      if (body < count) m[body] = 0x7fffffff; // the last key's: never read (searches stop at body)
     }
     this.prefix = prefix;
-    this.body = body;
+    this.prefixed = prefixed;
+    if (this.hasSigs) {
+      const m = this.meta;
+      for (let i = 0; i < prefixed; i++)
+        m[i] = signature(this.keys, m[count + i]! + prefix, m[count + i + 1]! - TAG_SIZE);
+      if (prefixed < count) m[prefixed] = 0; // unused: the last key is compared whole
+    }
   }
 
   /**
@@ -158,38 +160,39 @@ export class SortedKeys {
     const p = this.prefix;
     // Without signatures, or for a target shorter than the prefix: whole compares decide.
     if (!this.hasSigs || tlen - TAG_SIZE < p) return this.searchKeys(0, this.count, target, 0);
-    const body = this.body;
-    // Every key of the body starts with keys[0, p): a target without that prefix sorts before or after
-    // them all (and before the last key too, which sorts after them).
+    const m = this.prefixed;
+    // Every prefixed key starts with keys[0, p): a target without that prefix sorts before or after them all.
     for (let i = 0; i < p; i++) {
       const d = target[i]! - keys[i]!;
-      if (d !== 0) return d < 0 ? 0 : this.pastBody(target);
+      if (d !== 0) return d < 0 ? 0 : this.afterPrefixed(target);
     }
     // The first signature >= the target's: every key before it is smaller.
     const tsig = signature(target, p, tlen - TAG_SIZE);
     let lo = 0;
-    let hi = body;
+    let hi = m;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (meta[mid]! < tsig) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= body) return this.pastBody(target);
+    if (lo >= m) return this.afterPrefixed(target);
     if (meta[lo]! !== tsig) return lo;
     // Keys with the target's signature: past the last of them every key is larger; between, compare.
     hi = lo + 1;
-    let end = body;
+    let end = m;
     while (hi < end) {
       const mid = (hi + end) >>> 1;
       if (meta[mid]! === tsig) hi = mid + 1;
       else end = mid;
     }
-    return this.searchKeys(lo, hi, target, p);
+    const i = this.searchKeys(lo, hi, target, p);
+    return i < m ? i : this.afterPrefixed(target);
   }
 
-  /** pastBody: the lower bound of a target larger than every key of the body. */
-  private pastBody(target: Uint8Array): number {
-    return this.body === this.count ? this.count : this.searchKeys(this.body, this.count, target, 0);
+  /** afterPrefixed: the lower bound of a target larger than every prefixed key (the last key, or none). */
+  private afterPrefixed(target: Uint8Array): number {
+    const m = this.prefixed;
+    return m === this.count ? m : this.searchKeys(m, this.count, target, 0);
   }
 
   /** searchKeys: the first index in [lo, hi) whose key >= `target`, comparing both from byte `from` on. */
@@ -227,11 +230,11 @@ function isInternalBytewise(cmp: Comparator): boolean {
   return cmp instanceof InternalKeyComparator && cmp.user === bytewiseComparator;
 }
 
-/** sharedUserPrefix returns the length of the common prefix of the first user key and key `last`'s. */
-function sharedUserPrefix(keys: Uint8Array, meta: Int32Array, count: number, last: number): number {
+/** sharedUserPrefix returns the length of the common prefix of the user keys of key 0 and key `j`. */
+function sharedUserPrefix(keys: Uint8Array, meta: Int32Array, count: number, j: number): number {
   const a = meta[count]!;
-  const b = meta[count + last]!;
-  const n = Math.min(meta[count + 1]! - a, meta[count + last + 1]! - b) - TAG_SIZE;
+  const b = meta[count + j]!;
+  const n = Math.min(meta[count + 1]! - a, meta[count + j + 1]! - b) - TAG_SIZE;
   let i = 0;
   while (i < n && keys[a + i] === keys[b + i]) i++;
   return i;

@@ -28,7 +28,7 @@ import {
   type BlockHandle,
 } from './format.js';
 import { FILTER_META_PREFIX } from './table-builder.js';
-import { TwoLevelIterator } from './two-level-iterator.js';
+import { TableIterator, type BlockSource } from './table-iterator.js';
 import { SortedKeys } from './sorted-keys.js';
 import { DISCARDED_COUNTERS, type ReadCounters } from './read-counters.js';
 
@@ -104,8 +104,10 @@ const LOOKUP_AFTER_HITS = 4;
  * Reads are synchronous. get() reuses internal iterators, so it must not be called re-entrantly (e.g. from a
  * filter policy); iterators are independent of each other and of get().
  */
-export class Table {
+export class Table implements BlockSource {
   private closed = false;
+  /** blockCount is the number of data blocks (BlockSource). */
+  readonly blockCount: number;
   // Reused by get(): the index iterator and a data-block iterator retargeted at each block.
   private readonly getIndexIter: BlockIterator;
   private getDataIter: BlockIterator | null = null;
@@ -120,7 +122,7 @@ export class Table {
   private readonly index: DecodedIndex;
   /** cached: this table's blocks in the block cache, by block number (position in the index). */
   private readonly cached: BlockSlots;
-  /** missedAt: when point reads last missed each block (the block cache's admission doorkeeper). */
+  /** missedAt: when reads last missed each block (the block cache's admission doorkeeper). */
   private readonly missedAt: AdmissionStamps;
   /** inCompressedCache: where this table's blocks sit in the compressed block cache, by block number. */
   private readonly inCompressedCache: CompressedBlockSlots | null;
@@ -129,7 +131,8 @@ export class Table {
     private readonly file: RandomAccessFile,
     readonly fileName: string,
     private readonly cmp: InternalKeyComparator,
-    private readonly indexBlock: Block,
+    /** indexBlock is the index as read from the file (its decoded arrays serve reads). @internal */
+    readonly indexBlock: Block,
     private readonly filter: FilterBlockReader | null,
     private readonly metaindexOffset: number,
     private readonly blockCache: BlockCache | null,
@@ -140,6 +143,7 @@ export class Table {
     this.getIndexIter = new BlockIterator(indexBlock, cmp);
     this.dataEnd = metaindexOffset;
     this.index = decodeIndex(indexBlock, cmp, fileName);
+    this.blockCount = this.index.offsets.length;
     this.cached = blockCache === null ? [] : new Array<Block | undefined>(this.index.offsets.length);
     this.missedAt = new Float64Array(blockCache === null ? 0 : this.index.offsets.length);
     this.inCompressedCache =
@@ -294,20 +298,25 @@ export class Table {
     this.blockCache!.recharge(block, block.size + sk.bytes);
   }
 
-  /** iterator returns an iterator over every entry of the table. */
-  iterator(opts?: TableReadOptions): InternalIterator {
+  /**
+   * iterator returns an iterator over every entry of the table; `onClose` runs when it is closed (the
+   * table cache releases its hold on the table then).
+   */
+  iterator(opts?: TableReadOptions, onClose: (() => void) | null = null): InternalIterator {
     if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
     const verify = opts?.verifyChecksums ?? this.verifyChecksums;
-    const fillCache = opts?.fillCache ?? true;
-    const handle = { offset: 0, size: 0, end: 0 };
-    return new TwoLevelIterator(new BlockIterator(this.indexBlock, this.cmp), (value) => {
-      if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
-      if (!decodeBlockHandleInto(value, 0, value.length, handle)) {
-        throw new CorruptionError('bad block handle in index', this.fileName, this.indexBlock.blockOffset);
-      }
-      const n = this.blockNumber(handle.offset);
-      return new BlockIterator(this.loadBlock(n, handle.offset, handle.size, verify, fillCache), this.cmp);
-    });
+    return new TableIterator(this, this.cmp, verify, opts?.fillCache ?? true, onClose);
+  }
+
+  /** findBlock returns the first block whose index key is >= `target` (BlockSource). @internal */
+  findBlock(target: Uint8Array): number {
+    return this.index.keys.lowerBound(target);
+  }
+
+  /** dataBlock returns data block `n` for an iterator (BlockSource). @internal */
+  dataBlock(n: number, verify: boolean, fillCache: boolean): Block {
+    if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
+    return this.loadBlock(n, this.index.offsets[n]!, this.index.sizes[n]!, verify, fillCache);
   }
 
   /**
@@ -337,25 +346,10 @@ export class Table {
   }
 
   /**
-   * blockNumber returns the position in the index of the block at `offset` (-1 if none: the index and the
-   * iterator read the same index block, so only a block the index does not name is not found).
-   */
-  private blockNumber(offset: number): number {
-    const offsets = this.index.offsets;
-    let lo = 0;
-    let hi = offsets.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (offsets[mid]! < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < offsets.length && offsets[lo] === offset ? lo : -1;
-  }
-
-  /**
    * loadBlock returns data block number `n` at (offset, size): from the cache, or read (and maybe cached).
-   * n = -1 bypasses the cache. For a point read (`forGet`), a block the cache does not admit is decoded
-   * into the point-read scratch: no memory to allocate and collect for a block read once.
+   * n = -1 bypasses the cache. A block enters the cache on its second miss (BlockCache.admit). For a point
+   * read (`forGet`), a block the cache does not admit is decoded into the point-read scratch: no memory to
+   * allocate and collect for a block read once.
    */
   private loadBlock(
     n: number,
@@ -381,7 +375,7 @@ export class Table {
       block.adopt();
     } else {
       this.counters.blockCacheMisses++;
-      const keep = fillCache && (!forGet || cache.admitOnGet(this.missedAt, n));
+      const keep = fillCache && cache.admit(this.missedAt, n);
       block = this.readBlock(
         n,
         offset,

@@ -78,7 +78,8 @@ export function copyBytes(src: Uint8Array, start = 0, end = src.length): Uint8Ar
   }
   const out = new Uint8Array(copySlab, copyOffset, n);
   copyOffset = (copyOffset + n + 7) & ~7; // 8-aligned, so a copy can back any typed-array view
-  out.set(src.subarray(start, end));
+  // A whole array is copied without a view of it (one allocation fewer per copy).
+  out.set(start === 0 && end === src.length ? src : src.subarray(start, end));
   return out;
 }
 

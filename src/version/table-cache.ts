@@ -36,6 +36,8 @@ export interface TableCacheOptions {
 
 class Handle {
   refs = 1; // the cache's own reference
+  /** release drops an iterator's reference (one function per table, not one closure per iterator). */
+  readonly release = (): void => this.unref();
   constructor(readonly table: Table) {}
   unref(): void {
     if (--this.refs === 0) this.table.close();
@@ -127,25 +129,9 @@ export class TableCache {
   /** iterator returns an iterator over a table that keeps the table open until closed. */
   iterator(fileNumber: number, fileSize: number, opts?: TableReadOptions): InternalIterator {
     const handle = this.open(fileNumber, fileSize);
+    const it = handle.table.iterator(opts, handle.release);
     handle.refs++;
-    const inner = handle.table.iterator(opts);
-    let closed = false;
-    return {
-      valid: () => inner.valid(),
-      seekToFirst: () => inner.seekToFirst(),
-      seekToLast: () => inner.seekToLast(),
-      seek: (t) => inner.seek(t),
-      next: () => inner.next(),
-      prev: () => inner.prev(),
-      key: () => inner.key(),
-      value: () => inner.value(),
-      close: () => {
-        if (closed) return;
-        closed = true;
-        inner.close();
-        handle.unref();
-      },
-    };
+    return it;
   }
 
   /** approximateOffsetOf returns where `ikey` would sit in the table's file. */

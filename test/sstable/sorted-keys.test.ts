@@ -29,12 +29,25 @@ const REVERSE = new InternalKeyComparator(reverseUser);
 const userKey = (stem: Uint8Array) =>
   fc.uint8Array({ min: 0, max: 2, maxLength: 4 }).map((tail) => Uint8Array.from([...stem, ...tail]));
 
+/**
+ * Cases: keys behind a stem, random targets, the order, the restart interval; with `successor`, a last
+ * key past the stem that shares less of it (as an index block's short successor: "1" after "0000…").
+ */
 const cases = fc
-  .tuple(fc.uint8Array({ min: 0, max: 2, maxLength: 6 }), fc.boolean(), fc.integer({ min: 1, max: 16 }))
-  .chain(([stem, reverse, interval]) =>
+  .tuple(
+    fc.uint8Array({ min: 0, max: 2, maxLength: 6 }),
+    fc.boolean(),
+    fc.integer({ min: 1, max: 16 }),
+    fc.boolean(),
+  )
+  .chain(([stem, reverse, interval, successor]) =>
     fc.tuple(
-      fc.array(fc.tuple(userKey(stem), fc.integer({ min: 0, max: 5 })), { maxLength: 60 }),
-      fc.array(fc.tuple(fc.uint8Array({ min: 0, max: 2, maxLength: 9 }), fc.integer({ min: 0, max: 6 })), {
+      fc
+        .array(fc.tuple(userKey(stem), fc.integer({ min: 0, max: 5 })), { maxLength: 60 })
+        .map((e) =>
+          successor && !reverse && stem.length > 0 ? [...e, [Uint8Array.of(stem[0]! + 1), 0] as const] : e,
+        ),
+      fc.array(fc.tuple(fc.uint8Array({ min: 0, max: 4, maxLength: 9 }), fc.integer({ min: 0, max: 6 })), {
         maxLength: 20,
       }),
       fc.constant(reverse),
@@ -143,4 +156,22 @@ test('SortedKeys.lowerBound agrees with a binary search when the last key breaks
     }),
     { numRuns: 500, ...FC },
   );
+});
+
+test("an index's short-successor last key keeps the others' prefix and signatures", () => {
+  const keys = ['0000000000139312', '0000000000150000', '0000000000206473', '1'].map((u) => ik(u, 5));
+  const bb = new BlockBuilder(1, 16);
+  for (const k of keys) bb.add(k, Uint8Array.of(1));
+  const sk = SortedKeys.fromBlock(new Block(bb.finish().slice()), ICMP, false);
+  assert.equal(sk.prefix, 10); // '0000000000', not 0
+  assert.equal(sk.prefixed, 3);
+  assert.equal(sk.lowerBound(ik('0000000000100000', 9)), 0);
+  assert.equal(sk.lowerBound(ik('0000000000150000', 9)), 1);
+  assert.equal(sk.lowerBound(ik('0000000000150000', 1)), 2);
+  assert.equal(sk.lowerBound(ik('0000000000206474', 9)), 3); // past the prefixed keys: the last key
+  assert.equal(sk.lowerBound(ik('0000000000300000', 9)), 3); // outside the prefix, before '1'
+  assert.equal(sk.lowerBound(ik('1', 9)), 3);
+  assert.equal(sk.lowerBound(ik('1', 1)), 4);
+  assert.equal(sk.lowerBound(ik('2', 9)), 4);
+  assert.equal(sk.lowerBound(ik('00', 9)), 0); // shorter than the prefix: a full comparison
 });

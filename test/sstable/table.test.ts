@@ -140,6 +140,19 @@ test('tables round-trip, with the model, under random block sizes and restart in
             it.prev();
             if (j > 0) assert.deepEqual(it.key(), keys[j - 1], msg);
             else assert.equal(it.valid(), false, msg);
+            // Then a walk in mixed directions (across blocks when they are small).
+            it.seek(target);
+            for (let p = j, m = 0; it.valid() && m < 10; m++) {
+              if (rnd.oneIn(2)) {
+                it.next();
+                p++;
+              } else {
+                it.prev();
+                p--;
+              }
+              assert.equal(it.valid(), p >= 0 && p < keys.length, msg);
+              if (it.valid()) assert.deepEqual(it.value(), entries[p]![1], msg);
+            }
           }
 
           const got = table.get(target);
@@ -248,15 +261,19 @@ test('the block cache serves repeated reads; fillCache:false does not insert', (
   assert.deepEqual(table.get(ik('k1000', 5))?.value, b('v0'));
   assert.equal(file.reads, base + 5, 'served from the cache');
 
-  // A full scan fills the cache with every data block, charged by size.
+  // Iterators go through the doorkeeper too: a first scan caches no block, a second one caches every
+  // data block (charged by size), a third reads nothing from the file.
   const it = table.iterator();
   let n = 0;
   for (it.seekToFirst(); it.valid(); it.next()) n++;
   assert.equal(n, 200);
+  assert.equal(cache.size, 2);
+  for (it.seekToFirst(); it.valid(); it.next()) n++;
   const blocks = cache.size;
   assert.ok(blocks > 5);
   const readsAfterScan = file.reads;
   for (it.seekToFirst(); it.valid(); it.next()) n++;
+  assert.equal(n, 600);
   assert.equal(file.reads, readsAfterScan);
   // The charge is the blocks' byte size: the sum of the data block sizes in the index.
   const ii = (table as unknown as { indexBlock: Block }).indexBlock.iterator(ICMP);

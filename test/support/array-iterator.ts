@@ -1,6 +1,6 @@
 /**
  * ArrayIterator: an InternalIterator over a sorted in-memory array of entries, for tests and
- * benchmarks of code that consumes iterators (merging, two-level).
+ * benchmarks of code that consumes iterators (merging, table).
  */
 import type { Comparator } from '../../src/util/comparator.js';
 import type { InternalIterator } from '../../src/util/internal-iterator.js';

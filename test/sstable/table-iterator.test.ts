@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BlockBuilder } from '../../src/sstable/block-builder.js';
 import { Block } from '../../src/sstable/block.js';
-import { TwoLevelIterator } from '../../src/sstable/two-level-iterator.js';
+import { TableIterator, type BlockSource } from '../../src/sstable/table-iterator.js';
 import { bytewiseComparator } from '../../src/util/comparator.js';
 import { compareBytes, fromUtf8 } from '../../src/util/bytes.js';
 import { CorruptionError } from '../../src/util/errors.js';
@@ -12,30 +12,35 @@ import { Random } from '../../src/util/random.js';
 import { b, lowerBound } from './table-test-util.js';
 
 /**
- * makeLevels builds data blocks from `groups` (some may be empty) and an index whose keys are each
- * group's last key (or a key between groups for empty ones) and whose values are the group numbers.
+ * makeSource builds data blocks from `groups` (some may be empty) as a BlockSource whose index keys
+ * are each group's last key (or a key between groups for empty ones); `calls` counts block reads and
+ * `fail` names a block whose read throws.
  */
-function makeLevels(groups: string[][]): { index: Block; blocks: Block[] } {
+function makeSource(groups: string[][], calls = { n: 0 }, fail = -1): BlockSource {
   const blocks = groups.map((g) => {
     const bb = new BlockBuilder(2);
     for (const k of g) bb.add(b(k), b('v' + k));
     return new Block(bb.finish().slice());
   });
-  const ib = new BlockBuilder(1);
+  const seps: Uint8Array[] = [];
   let sep = '';
-  groups.forEach((g, i) => {
+  for (const g of groups) {
     sep = g.length > 0 ? g[g.length - 1]! : sep + '\x00';
-    ib.add(b(sep), new Uint8Array([i]));
-  });
-  return { index: new Block(ib.finish().slice()), blocks };
+    seps.push(b(sep));
+  }
+  return {
+    blockCount: blocks.length,
+    findBlock: (t) => lowerBound(seps, t, compareBytes),
+    dataBlock: (n) => {
+      calls.n++;
+      if (n === fail) throw new CorruptionError('bad block', 'x.ldb', 7);
+      return blocks[n]!;
+    },
+  };
 }
 
-function twoLevel(groups: string[][], calls = { n: 0 }): TwoLevelIterator {
-  const { index, blocks } = makeLevels(groups);
-  return new TwoLevelIterator(index.iterator(bytewiseComparator), (h) => {
-    calls.n++;
-    return blocks[h[0]!]!.iterator(bytewiseComparator);
-  });
+function tableIterator(groups: string[][], calls = { n: 0 }, fail = -1): TableIterator {
+  return new TableIterator(makeSource(groups, calls, fail), bytewiseComparator, true, true);
 }
 
 function scan(it: InternalIterator, backward = false): string[] {
@@ -48,7 +53,7 @@ function scan(it: InternalIterator, backward = false): string[] {
 test('empty data blocks are skipped in both directions', () => {
   const groups = [[], ['a', 'b'], [], [], ['c'], ['d', 'e', 'f'], []];
   const calls = { n: 0 };
-  const it = twoLevel(groups, calls);
+  const it = tableIterator(groups, calls);
   assert.deepEqual(scan(it), ['a', 'b', 'c', 'd', 'e', 'f']);
   assert.deepEqual(scan(it, true), ['f', 'e', 'd', 'c', 'b', 'a']);
   it.seek(b('bb'));
@@ -70,7 +75,7 @@ test('empty data blocks are skipped in both directions', () => {
 
 test('all-empty and no-block tables iterate nothing', () => {
   for (const groups of [[], [[], []]]) {
-    const it = twoLevel(groups);
+    const it = tableIterator(groups);
     assert.deepEqual(scan(it), []);
     assert.deepEqual(scan(it, true), []);
     it.seek(b('a'));
@@ -92,7 +97,7 @@ test('random groups match the flat model', () => {
         if (groups.length > 200) break;
       }
       const flat = groups.flat();
-      const it = twoLevel(groups);
+      const it = tableIterator(groups);
       assert.deepEqual(scan(it), flat, `seed ${seed}`);
       assert.deepEqual(scan(it, true), [...flat].reverse(), `seed ${seed}`);
       const keys = flat.map((k) => b(k));
@@ -102,18 +107,26 @@ test('random groups match the flat model', () => {
         it.seek(t);
         assert.equal(it.valid(), pos < keys.length, `seed ${seed}`);
         if (pos < keys.length) assert.equal(fromUtf8(it.key()), flat[pos], `seed ${seed}`);
+        // A walk in mixed directions from there, across blocks, against the position in the model.
+        for (let p = pos, m = 0; it.valid() && m < 12; m++) {
+          if (rnd.oneIn(2)) {
+            it.next();
+            p++;
+          } else {
+            it.prev();
+            p--;
+          }
+          assert.equal(it.valid(), p >= 0 && p < flat.length, `seed ${seed}`);
+          if (it.valid()) assert.equal(fromUtf8(it.key()), flat[p], `seed ${seed}`);
+        }
       }
     }),
     { numRuns: 300 },
   );
 });
 
-test('an error opening a block leaves the iterator invalid and is rethrown', () => {
-  const { index, blocks } = makeLevels([['a'], ['b'], ['c']]);
-  const it = new TwoLevelIterator(index.iterator(bytewiseComparator), (h) => {
-    if (h[0] === 1) throw new CorruptionError('bad block', 'x.ldb', 7);
-    return blocks[h[0]!]!.iterator(bytewiseComparator);
-  });
+test('an error reading a block leaves the iterator invalid and is rethrown', () => {
+  const it = tableIterator([['a'], ['b'], ['c']], { n: 0 }, 1);
   it.seekToFirst();
   assert.equal(fromUtf8(it.key()), 'a');
   assert.throws(() => it.next(), CorruptionError);
@@ -122,4 +135,17 @@ test('an error opening a block leaves the iterator invalid and is rethrown', () 
   assert.equal(fromUtf8(it.key()), 'c');
   assert.throws(() => it.seek(b('b')), CorruptionError);
   assert.equal(it.valid(), false, 'no stale position after a failed seek');
+  it.seekToLast();
+  assert.throws(() => it.prev(), CorruptionError);
+  assert.equal(it.valid(), false);
+});
+
+test('onClose runs once, at the first close', () => {
+  let closes = 0;
+  const it = new TableIterator(makeSource([['a']]), bytewiseComparator, true, true, () => closes++);
+  it.seekToFirst();
+  it.close();
+  it.close();
+  assert.equal(closes, 1);
+  assert.equal(it.valid(), false);
 });
