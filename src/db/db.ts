@@ -176,7 +176,13 @@ export class DB {
       this.icmp,
       Math.min(16 << 20, Math.max(1024, options.writeBufferSize / 64)),
     );
-    this.log = new MeteredLiveLog(fs, this.walDir, this.meter, (err) => this.status.setBackgroundError(err));
+    this.log = new MeteredLiveLog(
+      fs,
+      this.walDir,
+      this.meter,
+      (err) => this.status.setBackgroundError(err),
+      options.syncOnCaller,
+    );
     this.work = new BackgroundWork({
       location,
       opts: options,

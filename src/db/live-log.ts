@@ -20,6 +20,7 @@ import { LogWriter } from '../wal/log-writer.js';
 import { logFileName } from '../version/file-names.js';
 import { ClosedError } from '../util/errors.js';
 import { encodeChainMarker } from './log-chain.js';
+import { SyncOnCaller } from './sync-on-caller.js';
 
 /** MAX_BUFFERED: buffered records are written at once when they would take more than this (512 KiB). */
 const MAX_BUFFERED = 512 * 1024;
@@ -81,6 +82,9 @@ export class LiveLog {
   /** inflight: the running background fsync. */
   private inflight: Promise<void> | null = null;
   private readonly waiting = new Set<Promise<void>>();
+  /** durableCalls: durable() calls since open; startedAt: their count when the last group fsync began. */
+  private durableCalls = 0;
+  private startedAt = 0;
   private readonly flushSoon = (): void => {
     try {
       this.flush();
@@ -89,12 +93,20 @@ export class LiveLog {
     }
   };
 
-  /** @param onWriteError is told of a failed write of buffered records (the database turns read-only). */
+  private readonly syncOnCaller: SyncOnCaller;
+
+  /**
+   * @param onWriteError is told of a failed write of buffered records (the database turns read-only).
+   * @param syncOnCaller whether a lone synced commit may fsync on the calling thread (sync-on-caller.ts).
+   */
   constructor(
     private readonly fs: FileSystem,
     private readonly walDir: string,
     private readonly onWriteError: (err: unknown) => void = ignore,
-  ) {}
+    syncOnCaller = true,
+  ) {
+    this.syncOnCaller = new SyncOnCaller(syncOnCaller);
+  }
 
   /** attach makes `file` (already durable in its directory) the live log. */
   attach(file: WritableFile, number: number): void {
@@ -189,11 +201,43 @@ export class LiveLog {
    * before it started. Rejects if a write or an fsync fails.
    */
   durable(count: number): Promise<void> {
-    const p = this.waitSynced(count);
+    this.durableCalls++;
+    let p: Promise<void>;
+    if (this.synced < count && this.callerSync !== null) p = this.callerSync;
+    else if (this.synced < count && this.syncOnCaller.commit(this.inflight !== null))
+      p = this.callerSync = this.syncOnThisThread();
+    else p = this.waitSynced(count);
     this.waiting.add(p);
     const done = (): void => void this.waiting.delete(p);
     p.then(done, done);
     return p;
+  }
+
+  /** callerSync: the fsync on this thread queued for the commits of this run of code (null: none). */
+  private callerSync: Promise<void> | null = null;
+
+  /**
+   * syncOnThisThread writes what is buffered and fsyncs the log on this thread, in a microtask: the
+   * commits made in the same run of code share that write and fsync, as they share a write otherwise.
+   */
+  private syncOnThisThread(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      queueMicrotask(() => {
+        this.callerSync = null;
+        try {
+          if (this.writer === null) throw new ClosedError('the database closed before the write was synced');
+          this.flush();
+          this.companion?.sync();
+          this.syncPrevious();
+          this.writer.sync();
+          this.synced = this.appended;
+          this.dirty = false;
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   /**
@@ -227,8 +271,12 @@ export class LiveLog {
       if (this.writer === null) throw new ClosedError('the database closed before the write was synced');
       this.flush();
       const covers = this.appended;
+      const calls = this.durableCalls;
+      const covered = calls - this.startedAt;
+      this.startedAt = calls;
       await this.syncAll();
       if (this.synced < covers) this.synced = covers;
+      this.syncOnCaller.groupSynced(covered, this.durableCalls > calls);
     } finally {
       this.inflight = null;
     }

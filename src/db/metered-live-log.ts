@@ -59,8 +59,9 @@ export class MeteredLiveLog extends LiveLog {
     walDir: string,
     private readonly metrics: EngineMetrics,
     onWriteError?: (err: unknown) => void,
+    syncOnCaller?: boolean,
   ) {
-    super(fs, walDir, onWriteError);
+    super(fs, walDir, onWriteError, syncOnCaller);
   }
 
   override attach(file: WritableFile, number: number): void {

@@ -68,6 +68,13 @@ export interface Options {
   compressedBlockCacheSize?: number;
   /** verifyChecksums: verify block checksums on every read from disk. Default true (LevelDB: false). */
   verifyChecksums?: boolean;
+  /**
+   * syncOnCaller: a synced commit that has no company (a transaction commit, or putAsync/writeAsync with
+   * sync, while no other is in this turn and no fsync runs) fsyncs on the calling thread instead of the
+   * thread pool: lower latency, while the event loop waits for the disk. The first overlap of commits
+   * switches to group commit. Default true; false: always group commit off the main thread.
+   */
+  syncOnCaller?: boolean;
   /** maxManifestFileSize: the MANIFEST starts afresh past this size. Default 64 MiB. */
   maxManifestFileSize?: number;
   /** l0CompactionTrigger: level-0 files that start a compaction. Default 4. */
@@ -150,6 +157,7 @@ export interface ResolvedOptions {
   readonly blockCacheSize: number;
   readonly compressedBlockCacheSize: number;
   readonly verifyChecksums: boolean;
+  readonly syncOnCaller: boolean;
   readonly maxManifestFileSize: number;
   readonly l0CompactionTrigger: number;
   readonly l0SlowdownWritesTrigger: number;
@@ -326,6 +334,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     blockCacheSize: int(o, 'blockCacheSize', 8 * 1048576, 0),
     compressedBlockCacheSize: int(o, 'compressedBlockCacheSize', 48 * 1048576, 0),
     verifyChecksums: bool(o, 'verifyChecksums', true),
+    syncOnCaller: bool(o, 'syncOnCaller', true),
     maxManifestFileSize: int(o, 'maxManifestFileSize', 64 * 1048576, 1),
     l0CompactionTrigger,
     l0SlowdownWritesTrigger,
