@@ -130,13 +130,16 @@ export class LiveLog {
     this.appended++;
     this.dirty = true;
     w?.resolve();
-    if (sync) {
-      this.companion?.sync();
-      this.syncPrevious();
-      this.writer!.sync();
-      this.synced = this.appended;
-      this.dirty = false;
-    }
+    if (sync) this.syncHere();
+  }
+
+  /** syncHere fsyncs, on this thread, the companion, the previous log and the live log (all it holds). */
+  private syncHere(): void {
+    this.companion?.sync();
+    this.syncPrevious();
+    this.writer!.sync();
+    this.synced = this.appended;
+    this.dirty = false;
   }
 
   /**
@@ -227,11 +230,7 @@ export class LiveLog {
         try {
           if (this.writer === null) throw new ClosedError('the database closed before the write was synced');
           this.flush();
-          this.companion?.sync();
-          this.syncPrevious();
-          this.writer.sync();
-          this.synced = this.appended;
-          this.dirty = false;
+          this.syncHere();
           resolve();
         } catch (err) {
           reject(err);

@@ -42,8 +42,9 @@ const COPY_LOOP_MAX = 64;
 
 /**
  * copyRange copies `src[start, end)` to `dst` at `at` and returns the position after it, long ranges by
- * copyShared (fast out of a SharedArrayBuffer too). Short ranges (keys) go byte by byte: `dst.set(src.subarray(start, end), at)` builds a view object per call, which in hot
- * loops (table building, compaction) cost more than the copy.
+ * copyShared (fast out of a SharedArrayBuffer too). Short ranges (keys) go byte by byte:
+ * `dst.set(src.subarray(start, end), at)` builds a view object per call, which in hot loops (table
+ * building, compaction) cost more than the copy.
  */
 export function copyRange(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): number {
   const n = end - start;
