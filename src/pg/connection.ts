@@ -57,6 +57,12 @@ interface Portal {
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
 
+/** RowsSent: whether a portal's rows ran out, and how many DataRows an Execute sent. */
+interface RowsSent {
+  readonly done: boolean;
+  readonly sent: number;
+}
+
 export class Connection {
   private readonly reader: FrontendReader;
   private readonly out = new BackendWriter();
@@ -444,7 +450,7 @@ export class Connection {
       this.sendNotices();
       this.sendError(err, text);
       s.fail();
-      await s.finishImplicit().catch(() => undefined);
+      await s.finishImplicit()?.catch(() => undefined);
     }
     this.readyForQuery();
     this.flush();
@@ -463,21 +469,31 @@ export class Connection {
    * then; the statement timeout still stops it.
    */
   private async statement<T>(body: () => Promise<T>): Promise<T> {
+    const s = this.startStatement();
+    try {
+      return await body();
+    } finally {
+      this.endStatement(s);
+    }
+  }
+
+  /** startStatement arms the statement timeout and clears a stale cancel (see statement()). */
+  private startStatement(): Session {
     const s = this.session!;
     const timeout = s.statementTimeout() || this.host.statementTimeout;
     s.deadline = timeout > 0 ? Date.now() + timeout : 0;
     s.cancelRequested = false;
     this.running = true;
-    try {
-      return await body();
-    } finally {
-      this.running = false;
-      s.deadline = 0;
-      s.cancelRequested = false;
-    }
+    return s;
   }
 
-  private run(p: Prepared, params: readonly Value[]): Promise<Cursor> {
+  private endStatement(s: Session): void {
+    this.running = false;
+    s.deadline = 0;
+    s.cancelRequested = false;
+  }
+
+  private run(p: Prepared, params: readonly Value[]): Cursor | Promise<Cursor> {
     return this.session!.execute(p, params);
   }
 
@@ -485,23 +501,30 @@ export class Connection {
    * sendRows sends up to max rows (0: all) as DataRows; returns whether the cursor is exhausted and how many
    * rows were sent.
    */
-  private async sendRows(
+  private sendRows(cursor: Cursor, max: number, formats: readonly number[]): RowsSent | Promise<RowsSent> {
+    // The first batch without a promise: most results fit in it.
+    const cols = cursor.columns ?? [];
+    const batch = cursor.next(max === 0 ? 256 : Math.min(max, 256));
+    for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
+    const sent = batch.rows.length;
+    if (batch.done) return { done: true, sent };
+    if (max !== 0 && max - sent <= 0) return { done: false, sent };
+    return this.sendMoreRows(cursor, max === 0 ? 0 : max - sent, formats, sent);
+  }
+
+  /** sendMoreRows goes on where sendRows' first batch ended (`sent` rows so far, `max` more at most, 0: all). */
+  private async sendMoreRows(
     cursor: Cursor,
     max: number,
     formats: readonly number[],
-  ): Promise<{ done: boolean; sent: number }> {
+    sentBefore: number,
+  ): Promise<RowsSent> {
     const cols = cursor.columns ?? [];
     const session = this.session!;
     let yielded = Date.now();
     let left = max;
-    let sent = 0;
+    let sent = sentBefore;
     for (;;) {
-      const batch = cursor.next(max === 0 ? 256 : Math.min(left, 256));
-      for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
-      sent += batch.rows.length;
-      if (max !== 0) left -= batch.rows.length;
-      if (batch.done) return { done: true, sent };
-      if (max !== 0 && left <= 0) return { done: false, sent };
       if (this.out.size > 256 * 1024) {
         const chunk = this.out.take();
         if (!this.socket.write(chunk)) await new Promise<void>((res) => this.socket.once('drain', res));
@@ -513,6 +536,12 @@ export class Connection {
         if (this.phase === 'closed') throw new SqlError(SqlState.QUERY_CANCELED, 'connection closed');
       }
       session.checkInterrupts();
+      const batch = cursor.next(max === 0 ? 256 : Math.min(left, 256));
+      for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
+      sent += batch.rows.length;
+      if (max !== 0) left -= batch.rows.length;
+      if (batch.done) return { done: true, sent };
+      if (max !== 0 && left <= 0) return { done: false, sent };
     }
   }
 
@@ -653,7 +682,7 @@ export class Connection {
   private readonly rowDescriptions = new WeakMap<readonly ColumnInfo[], { formats: string; bytes: Buffer }>();
 
   private rowDescription(cols: readonly ColumnInfo[], formats: readonly number[]): void {
-    const key = formats.length === 0 ? '' : formats.join(',');
+    const key = formats.length === 0 ? '' : formats.length === 1 ? String(formats[0]) : formats.join(',');
     const hit = this.rowDescriptions.get(cols);
     if (hit !== undefined && hit.formats === key) {
       this.out.bytes(hit.bytes);
@@ -686,15 +715,23 @@ export class Connection {
       await this.startCopy(portal.prepared, portal.prepared.text, true);
       return;
     }
-    const { done, sent } = await this.statement(async () => {
+    // statement(), inlined: one closure and two promises less per Execute.
+    const s = this.startStatement();
+    let done: boolean;
+    let sent: number;
+    try {
       if (portal.cursor === undefined) {
         this.errorText = portal.prepared.text;
-        portal.cursor = await this.run(portal.prepared, portal.params);
+        const started = this.run(portal.prepared, portal.params);
+        portal.cursor = started instanceof Promise ? await started : started;
         this.errorText = undefined;
       }
       this.sendNotices();
-      return this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
-    });
+      const result = this.sendRows(portal.cursor, maxRows > 0 ? maxRows : 0, portal.formats);
+      ({ done, sent } = result instanceof Promise ? await result : result);
+    } finally {
+      this.endStatement(s);
+    }
     if (portal.cursor === undefined) return;
     if (done) {
       // A SELECT's tag counts the rows of this Execute, as PostgreSQL's (a resumed portal's last batch).
@@ -721,21 +758,31 @@ export class Connection {
     msg.closeComplete(this.out);
   }
 
-  private async sync(): Promise<void> {
+  private sync(): Promise<void> | void {
     this.ignoreUntilSync = false;
-    const s = this.session!;
+    let pending: Promise<void> | undefined;
     try {
-      await s.finishImplicit();
+      pending = this.session!.finishImplicit();
     } catch (err) {
       this.sendError(err, undefined);
     }
+    if (pending === undefined) return this.synced();
+    return pending.then(this.synced, (err: unknown) => {
+      this.sendError(err, undefined);
+      this.synced();
+    });
+  }
+
+  /** synced ends a Sync: portals end with their transaction, then ReadyForQuery goes out. */
+  private readonly synced = (): void => {
+    const s = this.session!;
     if (s.status === 'I') {
       for (const p of this.portals.values()) p.cursor?.close();
       this.portals.clear();
     }
     this.readyForQuery();
     this.flush();
-  }
+  };
 
   // COPY ------------------------------------------------------------------------------------------------
 
@@ -780,7 +827,7 @@ export class Connection {
       } else {
         this.sendError(err, this.copyText);
         s.fail();
-        if (fromSimple) await s.finishImplicit().catch(() => undefined);
+        if (fromSimple) await s.finishImplicit()?.catch(() => undefined);
       }
       if (fromSimple) this.readyForQuery();
       this.flush();

@@ -21,7 +21,8 @@ export class ServerMetrics {
   readonly statementLatency = new Histogram();
 
   statement(tag: string, micros: number): void {
-    const command = tag.split(' ')[0] || 'EMPTY';
+    const space = tag.indexOf(' ');
+    const command = (space < 0 ? tag : tag.slice(0, space)) || 'EMPTY';
     this.statements.set(command, (this.statements.get(command) ?? 0) + 1);
     if (command === 'COMMIT') this.commits++;
     else if (command === 'ROLLBACK') this.rollbacks++;

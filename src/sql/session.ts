@@ -343,15 +343,34 @@ export class Session implements Runtime {
     return this.readOnly ?? this.settings.get('default_transaction_read_only') === 'on';
   }
 
-  /** finishImplicit ends an implicit transaction block (at Sync, or the end of a simple query). */
-  async finishImplicit(): Promise<void> {
+  /**
+   * finishImplicit ends an implicit transaction block (at Sync, or the end of a simple query). It returns
+   * undefined when it is done at once (no transaction, or one that changed nothing, as most reads): the
+   * Sync is then answered in the same turn, with no promise made.
+   */
+  finishImplicit(): Promise<void> | undefined {
     this.implicitBlock = false;
-    if (this.explicit) return;
+    if (this.explicit) return undefined;
     if (this.failed) {
       this.rollbackNow();
-      return;
+      return undefined;
     }
-    await this.commitWithCursors();
+    if (this.cursors.size === 0 && this.commitUnchangedNow()) return undefined;
+    return this.commitWithCursors();
+  }
+
+  /**
+   * commitUnchangedNow commits at once an open transaction that wrote nothing and changed no catalog entry
+   * (true); false when there is something to commit (or the transaction is no longer open).
+   */
+  private commitUnchangedNow(): boolean {
+    const tx = this.txn;
+    const v = this.view;
+    if (v.changes.size > 0 || v.written.size > 0) return false;
+    if (tx !== undefined && (tx.hasWrites || !tx.isOpen)) return false;
+    this.resetTxn();
+    tx?.commitUnchanged();
+    return true;
   }
 
   /**
@@ -520,10 +539,14 @@ export class Session implements Runtime {
     p.catalogVersion = this.view.changes.size > 0 ? -1 : this.engine.catalog.version;
   }
 
-  /** execute runs a statement with parameter values; the result is a cursor to pull rows from. */
-  async execute(p: Prepared, params: readonly Value[]): Promise<Cursor> {
-    this.notices = [];
-    this.changedParameters = [];
+  /**
+   * execute runs a statement with parameter values; the result is a cursor to pull rows from. A query that
+   * needs no lock and no wait (most reads) gives its cursor at once, without a promise; errors may be thrown
+   * or rejected.
+   */
+  execute(p: Prepared, params: readonly Value[]): Cursor | Promise<Cursor> {
+    if (this.notices.length > 0) this.notices = [];
+    if (this.changedParameters.length > 0) this.changedParameters = [];
     if (p.parseNotices !== undefined) {
       for (const m of p.parseNotices) this.notice('NOTICE', '42622', m);
       p.parseNotices = undefined;
@@ -535,6 +558,12 @@ export class Session implements Runtime {
         SqlState.IN_FAILED_SQL_TRANSACTION,
         'current transaction is aborted, commands ignored until end of transaction block',
       );
+    if (TXN_CONTROL.has(s.kind)) return this.command(p, s, params);
+    return this.runData(p, params);
+  }
+
+  /** command runs a transaction-control, session or utility statement (TXN_CONTROL). */
+  private async command(p: Prepared, s: Statement, params: readonly Value[]): Promise<Cursor> {
     switch (s.kind) {
       case 'begin':
         if (this.explicit) {
@@ -628,8 +657,13 @@ export class Session implements Runtime {
         );
       }
       default:
-        break;
+        throw new SqlError(SqlState.INTERNAL_ERROR, `not a command: ${s.kind}`);
     }
+  }
+
+  /** runData runs a query or a data-modifying statement. */
+  private runData(p: Prepared, params: readonly Value[]): Cursor | Promise<Cursor> {
+    const s = p.statement!;
     if (
       p.executable === undefined ||
       p.catalogVersion !== this.engine.catalog.version ||
@@ -660,8 +694,24 @@ export class Session implements Runtime {
       cache: new Map(),
       lockRows: this.readCommitted,
     };
+    let started: Cursor | Promise<Cursor>;
     try {
-      const cursor = await exe.run(ex);
+      started = exe.run(ex);
+    } catch (err) {
+      throw engineError(err);
+    }
+    if (started instanceof Promise || p.sleeps === true) return this.runToCursor(started, p, ex);
+    return started;
+  }
+
+  /** runToCursor waits for a statement that started with a promise (locks, writes) or sleeps (pg_sleep). */
+  private async runToCursor(
+    started: Cursor | Promise<Cursor>,
+    p: Prepared,
+    ex: ExecContext,
+  ): Promise<Cursor> {
+    try {
+      const cursor = await started;
       return p.sleeps === true ? await this.sleepThrough(cursor, ex) : cursor;
     } catch (err) {
       throw engineError(err);

@@ -317,6 +317,28 @@ export class Transaction implements LockOwner {
     return Promise.resolve();
   }
 
+  /** hasWrites: the transaction buffered a write (its commit has something to apply). */
+  get hasWrites(): boolean {
+    return this.writes.size > 0;
+  }
+
+  /**
+   * commitUnchanged commits, at once, an open transaction that wrote nothing: what commit() does for it,
+   * without a promise. Throws (and ends nothing) when the transaction wrote or is not open.
+   */
+  commitUnchanged(): void {
+    this.checkOpen();
+    if (this.writes.size > 0) throw new InvalidArgumentError('commitUnchanged: the transaction has writes');
+    this.state = 'committing';
+    try {
+      this.closeCursors();
+    } catch (err) {
+      this.finish('aborted');
+      throw err;
+    }
+    this.finish('committed');
+  }
+
   /** commitQueued commits through the pipeline's queue (group commit), behind the writes queued ahead. */
   private async commitQueued(sync: boolean, validate: Validate): Promise<void> {
     try {

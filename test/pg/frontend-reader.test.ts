@@ -153,3 +153,28 @@ test(`BodyReader: any reads of any body give values or a typed FATAL 08P01 (seed
     FC,
   );
 });
+
+test(`BodyReader.cstring reads what Buffer's UTF-8 decoding reads, short and long, ASCII or not (seed ${SEED})`, () => {
+  // The short-ASCII loop and the C++ path must agree on every string, including one that turns non-ASCII
+  // (or ends) past the loop's limit.
+  const text = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(
+        text.map((t) => t.replaceAll('\0', '')),
+        { minLength: 1, maxLength: 4 },
+      ),
+      (texts) => {
+        const body = Buffer.concat(texts.map((t) => Buffer.concat([Buffer.from(t, 'utf8'), Buffer.of(0)])));
+        const r = new BodyReader(body);
+        for (const t of texts) assert.equal(r.cstring(), Buffer.from(t, 'utf8').toString('utf8'));
+        r.done();
+      },
+    ),
+    FC,
+  );
+});

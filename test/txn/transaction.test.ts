@@ -76,6 +76,25 @@ test('every method throws a typed error after commit or abort; commit twice reje
   await db.close();
 });
 
+test('commitUnchanged ends a transaction that wrote nothing at once; one that wrote is refused and stays open', async () => {
+  const db = await memDb();
+  const ro = db.transaction();
+  assert.equal(ro.get('k'), undefined);
+  assert.equal(ro.hasWrites, false);
+  ro.commitUnchanged();
+  assert.equal(ro.isOpen, false);
+  assert.throws(() => ro.get('k'), { code: ErrorCode.CLOSED });
+  assert.throws(() => ro.commitUnchanged(), { code: ErrorCode.CLOSED });
+  const rw = db.transaction();
+  rw.put('k', 'v');
+  assert.equal(rw.hasWrites, true);
+  assert.throws(() => rw.commitUnchanged(), { code: ErrorCode.INVALID_ARGUMENT });
+  assert.equal(rw.isOpen, true);
+  await rw.commit();
+  assert.equal(s(db.get('k')), 'v');
+  await db.close();
+});
+
 test('bad input gets a typed error and writes nothing; a closed database refuses transactions', async () => {
   const db = await memDb();
   const tx = db.transaction();

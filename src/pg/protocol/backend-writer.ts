@@ -63,6 +63,16 @@ export class BackendWriter {
 
   /** cstring writes a NUL-terminated UTF-8 string. */
   cstring(s: string): this {
+    const len = s.length;
+    if (len <= SHORT_ASCII) {
+      // Tags and names are mostly short ASCII: a loop costs less than the two calls into C++ below.
+      this.room(len + 1);
+      if (writeAscii(this.buf, this.len, s)) {
+        this.len += len;
+        this.buf[this.len++] = 0;
+        return this;
+      }
+    }
     const n = Buffer.byteLength(s, 'utf8');
     this.room(n + 1);
     this.buf.write(s, this.len, 'utf8');

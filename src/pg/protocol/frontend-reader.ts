@@ -12,6 +12,8 @@ export interface FrontendMessage {
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+/** SHORT_STRING: strings up to this many ASCII bytes are decoded in JavaScript. */
+const SHORT_STRING = 32;
 
 export class FrontendReader {
   private chunks: Buffer[] = [];
@@ -47,13 +49,18 @@ export class FrontendReader {
     if (n === 0) return EMPTY_BODY;
     const h = this.head(n);
     const out = h.subarray(this.off, this.off + n);
+    this.skip(h, n);
+    return out;
+  }
+
+  /** skip moves n bytes past `off` in h, the head chunk (which holds them). */
+  private skip(h: Buffer, n: number): void {
     this.off += n;
     if (this.off === h.length) {
       this.chunks.shift();
       this.off = 0;
     }
     this.buffered -= n;
-    return out;
   }
 
   /** next returns the next complete message, or undefined when more bytes are needed. */
@@ -84,7 +91,7 @@ export class FrontendReader {
       );
     if (this.buffered < len + 1) return undefined;
     // The body is a view of the socket's chunk (Node hands each read a buffer of its own), not a copy.
-    this.consume(5);
+    this.skip(h, 5);
     return { type, body: this.consume(len - 4) };
   }
 }
@@ -119,12 +126,25 @@ export class BodyReader {
   }
 
   cstring(): string {
-    const end = this.b.indexOf(0, this.pos);
+    const b = this.b;
+    // Names and short texts (portal and statement names are often "" or a few ASCII letters) are read by
+    // a loop: Buffer's indexOf and toString are calls into C++ that cost more than the bytes they read.
+    let s = '';
+    for (let i = this.pos; i < b.length && i - this.pos < SHORT_STRING; i++) {
+      const c = b[i]!;
+      if (c === 0) {
+        this.pos = i + 1;
+        return s;
+      }
+      if (c >= 0x80) break;
+      s += String.fromCharCode(c);
+    }
+    const end = b.indexOf(0, this.pos);
     if (end < 0)
       throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid string in message', { severity: 'FATAL' });
-    const s = this.b.toString('utf8', this.pos, end);
+    const text = b.toString('utf8', this.pos, end);
     this.pos = end + 1;
-    return s;
+    return text;
   }
 
   bytes(n: number): Buffer {
