@@ -8,7 +8,7 @@ import { SqlError, SqlState } from '../sql/errors.js';
 import { charPosition } from '../sql/parse/parse.js';
 import { engineError, type Session, type Prepared } from '../sql/session.js';
 import type { Cursor } from '../sql/exec/executable.js';
-import type { ColumnInfo } from '../sql/plan/scope.js';
+import type { ColumnInfo, Row } from '../sql/plan/scope.js';
 import type { SqlEngine } from '../sql/engine.js';
 import { TYPE_INFO, typeByOid, sqlType, type SqlType, type Value } from '../sql/types/sql-type.js';
 import { parseBinary, parseValue } from '../sql/types/text-io.js';
@@ -49,13 +49,30 @@ export interface ConnectionHost {
 interface Portal {
   readonly prepared: Prepared;
   readonly params: Value[];
-  readonly formats: number[];
+  readonly formats: readonly number[];
   cursor: Cursor | undefined;
   /** done: the portal ran to completion. */
   done?: boolean;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
+
+/** NO_FORMATS: the formats of a Bind that lists none, or one text format for all (shared). */
+const NO_FORMATS: readonly number[] = [];
+
+/** ALL_BINARY: the formats of a Bind that lists one format, binary (shared). */
+const ALL_BINARY: readonly number[] = [1];
+
+/** readFormats reads a Bind's n format codes; one text or binary code for all is a shared array. */
+function readFormats(r: BodyReader, n: number): readonly number[] {
+  if (n === 1) {
+    const f = r.int16();
+    return f === 0 ? NO_FORMATS : f === 1 ? ALL_BINARY : [f];
+  }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(r.int16());
+  return out;
+}
 
 /** RowsSent: whether a portal's rows ran out, and how many DataRows an Execute sent. */
 interface RowsSent {
@@ -84,8 +101,17 @@ export class Connection {
   secret = 0;
   /** running: a statement is executing or sending its rows (a CancelRequest applies to it). */
   private running = false;
-  /** busy: a statement is running (shutdown waits for it). */
-  busy: Promise<void> = Promise.resolve();
+  /** idle: resolves the promise `busy` handed out, when the messages being handled are done. */
+  private idle: (() => void) | undefined;
+  private idlePromise: Promise<void> | undefined;
+
+  /** busy: resolves once the statement running now (if any) is done (shutdown waits for it). */
+  get busy(): Promise<void> {
+    if (!this.working) return Promise.resolve();
+    // Made only when asked (at shutdown), not once per batch of messages.
+    this.idlePromise ??= new Promise((r) => (this.idle = r));
+    return this.idlePromise;
+  }
 
   constructor(
     private readonly socket: Socket,
@@ -114,42 +140,68 @@ export class Connection {
       this.fatal(err);
       return;
     }
-    void this.drain();
+    this.drain();
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * drain handles the queued messages in order, synchronously until one returns a promise (a statement
+   * that waits: for a lock, a commit's fsync, a COPY); the rest is handled after it settles.
+   */
+  private drain(): void {
     if (this.working) return;
     this.working = true;
-    let release!: () => void;
-    this.busy = new Promise((r) => (release = r));
+    let waiting = false;
     try {
       while (this.queue.length > 0 && this.phase !== 'closed') {
         const m = this.queue.shift()!;
+        let pending: Promise<void> | void;
         try {
-          // Most messages are handled synchronously: only a statement that runs awaits.
-          const pending = this.handle(m);
-          if (pending !== undefined) await pending;
+          pending = this.handle(m);
         } catch (err) {
-          if (err instanceof SqlError && err.severity === 'FATAL') {
-            this.fatal(err);
-            return;
-          }
-          this.fatal(
-            new SqlError(
-              SqlState.INTERNAL_ERROR,
-              `internal error: ${(err as Error)?.message ?? String(err)}`,
-              { severity: 'FATAL' },
-            ),
-          );
-          this.host.log(`connection ${this.pid}: ${(err as Error)?.stack ?? String(err)}`);
+          this.messageFailed(err);
+          return;
+        }
+        if (pending !== undefined) {
+          waiting = true;
+          pending.then(this.resumeDrain, (err: unknown) => {
+            this.messageFailed(err);
+            this.stopWorking();
+          });
           return;
         }
       }
       this.flush();
     } finally {
-      this.working = false;
-      release();
+      if (!waiting) this.stopWorking();
     }
+  }
+
+  /** resumeDrain goes on with the queue after a message that waited. */
+  private readonly resumeDrain = (): void => {
+    this.working = false;
+    // Still busy for shutdown: drain() ends the work (and resolves `busy`) when the queue is done.
+    this.drain();
+  };
+
+  private stopWorking(): void {
+    this.working = false;
+    const idle = this.idle;
+    this.idle = this.idlePromise = undefined;
+    idle?.();
+  }
+
+  /** messageFailed: a message's handling threw; the connection ends with a FATAL error. */
+  private messageFailed(err: unknown): void {
+    if (err instanceof SqlError && err.severity === 'FATAL') {
+      this.fatal(err);
+      return;
+    }
+    this.fatal(
+      new SqlError(SqlState.INTERNAL_ERROR, `internal error: ${(err as Error)?.message ?? String(err)}`, {
+        severity: 'FATAL',
+      }),
+    );
+    this.host.log(`connection ${this.pid}: ${(err as Error)?.stack ?? String(err)}`);
   }
 
   private flush(): void {
@@ -211,15 +263,11 @@ export class Connection {
       case 'Q':
         return this.simpleQuery(new BodyReader(m.body));
       case 'P':
-        return this.guard(() => this.parseMessage(new BodyReader(m.body)));
       case 'B':
-        return this.guard(() => this.bind(new BodyReader(m.body)));
       case 'D':
-        return this.guard(() => this.describe(new BodyReader(m.body)));
       case 'E':
-        return this.guard(() => this.execute(new BodyReader(m.body)));
       case 'C':
-        return this.guard(() => this.closeMessage(new BodyReader(m.body)));
+        return this.extendedStep(m.type, new BodyReader(m.body));
       case 'S':
         return this.sync();
       case 'H':
@@ -390,10 +438,22 @@ export class Connection {
     msg.readyForQuery(this.out, s.status);
   }
 
-  /** guard runs an extended-protocol step; an error is reported and the rest up to Sync is skipped. */
-  private guard(step: () => Promise<void> | void): Promise<void> | void {
+  /**
+   * extendedStep runs an extended-protocol message (Parse, Bind, Describe, Execute, Close); an error is
+   * reported and the rest up to Sync is skipped.
+   */
+  private extendedStep(type: string, r: BodyReader): Promise<void> | void {
     try {
-      const pending = step();
+      const pending =
+        type === 'B'
+          ? this.bind(r)
+          : type === 'E'
+            ? this.execute(r)
+            : type === 'D'
+              ? this.describe(r)
+              : type === 'P'
+                ? this.parseMessage(r)
+                : this.closeMessage(r);
       if (pending !== undefined) return pending.catch(this.stepFailed);
     } catch (err) {
       this.stepFailed(err);
@@ -580,8 +640,7 @@ export class Connection {
     const portalName = r.cstring();
     const stmtName = r.cstring();
     const nf = r.int16();
-    const paramFormats: number[] = [];
-    for (let i = 0; i < nf; i++) paramFormats.push(r.int16());
+    const paramFormats = readFormats(r, nf);
     const np = r.int16();
     const raw: (Buffer | null)[] = [];
     for (let i = 0; i < np; i++) {
@@ -589,8 +648,7 @@ export class Connection {
       raw.push(len === -1 ? null : r.bytes(len));
     }
     const nr = r.int16();
-    const formats: number[] = [];
-    for (let i = 0; i < nr; i++) formats.push(r.int16());
+    const formats = readFormats(r, nr);
     r.done();
     const p = this.statements.get(stmtName);
     if (p === undefined)
@@ -617,7 +675,7 @@ export class Connection {
         `bind message has ${nr} result formats but query has ${p.columns.length} columns`,
       );
     const params = raw.map((b, i) => {
-      const format = nf === 0 ? 0 : nf === 1 ? paramFormats[0]! : paramFormats[i]!;
+      const format = msg.formatOf(paramFormats, i);
       if (format !== 0 && format !== 1)
         throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unsupported format code: ${format}`);
       if (b === null) return null;
@@ -740,7 +798,7 @@ export class Connection {
       this.completed(tag);
       portal.cursor.close();
       // Executing a finished portal again returns no more rows (and is refused when it returns none).
-      portal.cursor = finishedCursor(portal.cursor.columns, full);
+      portal.cursor = new FinishedCursor(portal.cursor.columns, full);
       portal.done = true;
     } else msg.portalSuspended(this.out);
   }
@@ -871,8 +929,19 @@ export class Connection {
   }
 }
 
-function finishedCursor(columns: Cursor['columns'], tag: string): Cursor {
-  return { columns, next: () => ({ rows: [], done: true }), tag: () => tag, close: () => undefined };
+/** FinishedCursor stands for a portal that ran to completion: no more rows, its tag kept. */
+class FinishedCursor implements Cursor {
+  constructor(
+    readonly columns: Cursor['columns'],
+    private readonly fullTag: string,
+  ) {}
+  next(): { rows: Row[]; done: boolean } {
+    return { rows: [], done: true };
+  }
+  tag(): string {
+    return this.fullTag;
+  }
+  close(): void {}
 }
 
 /** isTransactionExit: COMMIT, ROLLBACK and ROLLBACK TO, which an aborted transaction still accepts. */
