@@ -9,7 +9,7 @@ import { ShaleError, ErrorCode } from '../util/errors.js';
 import { notSupported, SqlError, SqlState } from './errors.js';
 import type { Statement } from './ast.js';
 import { CatalogView } from './catalog/catalog.js';
-import type { ExecContext } from './expr/context.js';
+import { RunContext, type ExecContext } from './expr/context.js';
 import { parse, type ParsedStatement } from './parse/parse.js';
 import { indexPrefix, rowPrefix } from './storage/keyspace.js';
 import { Planner } from './plan/planner.js';
@@ -685,15 +685,7 @@ export class Session implements Runtime {
     // Open cursors keep the rows of their snapshot: read them before a write or a newer snapshot.
     if (this.cursors.size > 0 && (exe.writes || this.readCommitted)) this.cursors.materialize();
     if (this.readCommitted) tx.refreshReadSnapshot();
-    const ex: ExecContext = {
-      txn: tx,
-      params,
-      now: this.txnStart,
-      outer: [],
-      runtime: this,
-      cache: new Map(),
-      lockRows: this.readCommitted,
-    };
+    const ex = new RunContext(tx, params, this.txnStart, this, this.readCommitted);
     let started: Cursor | Promise<Cursor>;
     try {
       started = exe.run(ex);
@@ -848,14 +840,7 @@ export class Session implements Runtime {
 
   /** runInTransaction gives a COPY (or other protocol-driven work) the session's transaction. */
   execContext(params: readonly Value[] = []): ExecContext {
-    return {
-      txn: this.transaction(),
-      params,
-      now: this.txnStart,
-      outer: [],
-      runtime: this,
-      cache: new Map(),
-    };
+    return new RunContext(this.transaction(), params, this.txnStart, this);
   }
 }
 

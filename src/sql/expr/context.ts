@@ -25,6 +25,23 @@ export interface ExecContext {
   readonly cache: Map<unknown, unknown>;
 }
 
+/** RunContext is the ExecContext of one statement execution; its subquery cache is made on first use. */
+export class RunContext implements ExecContext {
+  readonly outer: Row[] = [];
+  private cached: Map<unknown, unknown> | undefined;
+  constructor(
+    readonly txn: Transaction,
+    readonly params: readonly Value[],
+    readonly now: bigint,
+    readonly runtime: Runtime,
+    readonly lockRows: boolean = false,
+  ) {}
+
+  get cache(): Map<unknown, unknown> {
+    return (this.cached ??= new Map());
+  }
+}
+
 /** Evaluator computes an expression's value for a row. */
 export type Evaluator = (row: Row, ex: ExecContext) => Value;
 
