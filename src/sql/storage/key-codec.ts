@@ -17,6 +17,9 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { SqlType, Value } from '../types/sql-type.js';
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 import { toDecimal } from '../types/numeric.js';
 
 const VALUE = 0x01;
@@ -112,6 +115,8 @@ export class KeyWriter {
   }
 
   private int64(n: bigint): void {
+    // Most int8 values are safe integers: no BigInt arithmetic and no DataView for them.
+    if (n >= MIN_SAFE && n <= MAX_SAFE) return this.int53(Number(n));
     this.room(8);
     const u = BigInt.asUintN(64, n) ^ (1n << 63n);
     new DataView(this.buf.buffer, this.buf.byteOffset).setBigUint64(this.len, u);
