@@ -933,8 +933,7 @@ const NOT_YET_SUPPORTED = new Set(
     'json_array_elements_text jsonb_array_elements_text json_object_keys jsonb_object_keys jsonb_set ' +
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls row_to_json json_populate_record ' +
-    'jsonb_populate_record json_array_length jsonb_array_length json_extract_path jsonb_extract_path ' +
-    'json_extract_path_text jsonb_extract_path_text make_interval make_timestamptz ' +
+    'jsonb_populate_record make_interval make_timestamptz ' +
     'make_time date_bin gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
     'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +

@@ -4,7 +4,7 @@
  * exists); and the functions json(b)_typeof. json's operators return the source text of the value they
  * select; jsonb's return canonical jsonb.
  */
-import { notSupported } from '../errors.js';
+import { notSupported, SqlError } from '../errors.js';
 import {
   jsonElement,
   jsonField,
@@ -137,8 +137,48 @@ function typeofNode(n: JsonNode): string {
   return n.kind === 'bool' ? 'boolean' : n.kind;
 }
 
+function arrayLength(text: string): number {
+  const n = parseJson(text);
+  if (n.kind === 'array') return n.items.length;
+  throw new SqlError(
+    '22023',
+    `cannot get array length of ${n.kind === 'object' ? 'a non-array' : 'a scalar'}`,
+  );
+}
+
+/** extractPath: json(b)_extract_path(_text): #> (or #>>) with the path given as arguments. */
+function extractPath(type: 'json' | 'jsonb', text: boolean): FunctionDef {
+  const jsonb = type === 'jsonb';
+  return (types) =>
+    // VARIADIC text[]: at least one path element (VARIADIC ARRAY[...] is not supported).
+    types.length >= 2
+      ? {
+          args: [sqlType(type), ...types.slice(1).map(() => TEXT)],
+          result: text ? TEXT : sqlType(type),
+          impl: ([source, ...path]) => {
+            let n: JsonNode | undefined = parseJson(source as string);
+            for (const k of path) n = step(n, k as string);
+            if (text) return asText(source as string, n, jsonb);
+            return n === undefined ? null : output(source as string, n, jsonb);
+          },
+        }
+      : undefined;
+}
+
 /** JSON_FUNCTIONS: registered into functions.ts's table. */
 export const JSON_FUNCTIONS: Record<string, FunctionDef> = {
+  jsonb_array_length: (types) =>
+    types.length === 1
+      ? { args: [sqlType('jsonb')], result: sqlType('int4'), impl: ([v]) => arrayLength(v as string) }
+      : undefined,
+  json_array_length: (types) =>
+    types.length === 1
+      ? { args: [sqlType('json')], result: sqlType('int4'), impl: ([v]) => arrayLength(v as string) }
+      : undefined,
+  jsonb_extract_path: extractPath('jsonb', false),
+  jsonb_extract_path_text: extractPath('jsonb', true),
+  json_extract_path: extractPath('json', false),
+  json_extract_path_text: extractPath('json', true),
   jsonb_typeof: (types) =>
     types.length === 1
       ? {

@@ -1,6 +1,6 @@
 /**
  * FunctionScan: a set-returning function in FROM, generate_series(start, stop [, step]) over integers or
- * numeric, or unnest(array). Its arguments may refer to FROM items to its left (PostgreSQL lets functions
+ * numeric, unnest(array), or one of the JSON functions of json-table-functions.ts (json(b)_each, ...). Its arguments may refer to FROM items to its left (PostgreSQL lets functions
  * in FROM do so without LATERAL) and to enclosing queries. The column is named after the alias (FROM f(...)
  * AS g gives column g; AS g(x) column x), else after the function, as PostgreSQL names them.
  */
@@ -11,7 +11,15 @@ import type { Analyzer, Compiled, ExecContext } from '../expr/context.js';
 import { numericOp } from '../expr/arithmetic.js';
 import { compareNumeric } from '../types/numeric.js';
 import { compareInterval, timestampPlusInterval } from '../types/interval.js';
-import { arrayElement, sqlType, type SqlType, type TypeId, type Value } from '../types/sql-type.js';
+import {
+  arrayElement,
+  sqlType,
+  TYPE_INFO,
+  type SqlType,
+  type TypeId,
+  type Value,
+} from '../types/sql-type.js';
+import { JSON_TABLE_FUNCTIONS, type JsonTableFunction } from './json-table-functions.js';
 import type { Plan } from './plan.js';
 import type { Planner } from './planner.js';
 import { Scope, type ColumnInfo, type Row } from './scope.js';
@@ -112,18 +120,25 @@ function noFunction(args: readonly Compiled[], loc: number): SqlError {
   );
 }
 
+/** TableFunction: a function in FROM's rows for its argument values (none of them NULL). */
+type TableFunction = (args: readonly Value[]) => Iterable<Row>;
+
+function* singleColumn(values: Iterable<Value>): Iterable<Row> {
+  for (const v of values) yield [v];
+}
+
 /** FunctionScan runs a function in FROM once per execution of its level. */
 export class FunctionScan implements Plan {
   constructor(
     readonly columns: readonly ColumnInfo[],
     private readonly args: readonly Compiled[],
-    private readonly run: Series,
+    private readonly run: TableFunction,
     private readonly name: string,
   ) {}
   *rows(ex: ExecContext): Iterable<Row> {
     const vs = this.args.map((a) => a.eval([], ex));
     if (vs.some((v) => v === null)) return;
-    for (const v of this.run(vs)) yield [v];
+    yield* this.run(vs);
   }
   explain(): string[] {
     return [`Function Scan on ${this.name}`];
@@ -140,6 +155,8 @@ export function planFunctionScan(
   if (f.kind !== 'func') throw notSupported('this expression in FROM', item.loc + 1);
   const scope = new Scope([], outer);
   const raw = f.args.map((a) => planner.compile(a, scope, 'FROM'));
+  const json = Object.hasOwn(JSON_TABLE_FUNCTIONS, f.name) ? JSON_TABLE_FUNCTIONS[f.name] : undefined;
+  if (json !== undefined) return planJsonFunction(planner, item, json, raw);
   let r: { type: SqlType; run: Series; args: Compiled[] };
   if (f.name === 'generate_series') r = resolveSeries(planner, raw, f.loc);
   else if (f.name === 'unnest' && raw.length === 1) {
@@ -152,11 +169,8 @@ export function planFunctionScan(
     r = { type: sqlType(elem), args: [a], run: ([v]) => v as readonly Value[] };
   } else throw notSupported(`function ${f.name} in FROM`, f.loc + 1);
   const aliases = item.columnAliases;
-  if (aliases.length > 1)
-    throw new SqlError(SqlState.SYNTAX_ERROR, `too many column aliases specified for function ${f.name}`, {
-      position: item.loc + 1,
-    });
   const table = item.alias ?? f.name;
+  if (aliases.length > 1) throw tooManyAliases(table, 1, aliases.length, item.loc);
   const column: ColumnInfo = {
     name: aliases[0] ?? item.alias ?? f.name,
     type: r.type,
@@ -164,5 +178,53 @@ export function planFunctionScan(
     tableOid: 0,
     attnum: 0,
   };
-  return new FunctionScan([column], r.args, r.run, f.name);
+  const series = r.run;
+  return new FunctionScan([column], r.args, (vs) => singleColumn(series(vs)), f.name);
+}
+
+function tooManyAliases(table: string, available: number, given: number, loc: number): SqlError {
+  return new SqlError(
+    '42P10',
+    `table "${table}" has ${available} columns available but ${given} columns specified`,
+    { position: loc + 1 },
+  );
+}
+
+/** planJsonFunction plans json(b)_each and the other JSON functions of json-table-functions.ts in FROM. */
+function planJsonFunction(
+  planner: Planner,
+  item: Extract<FromItem, { kind: 'function' }>,
+  fn: JsonTableFunction,
+  raw: readonly Compiled[],
+): FunctionScan {
+  const f = item.func as Extract<typeof item.func, { kind: 'func' }>;
+  const types = raw.map((a) => (isUntyped(a) ? 'unknown' : TYPE_INFO[a.type.id].pgName));
+  const noFunction = (): SqlError =>
+    new SqlError(SqlState.UNDEFINED_FUNCTION, `function ${f.name}(${types.join(', ')}) does not exist`, {
+      position: f.loc + 1,
+      hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
+  if (raw.length !== 1) throw noFunction();
+  let arg: Compiled;
+  try {
+    arg = coerce(planner, raw[0]!, fn.argType, 'implicit', f.loc);
+  } catch (err) {
+    if (err instanceof SqlError && err.code === SqlState.DATATYPE_MISMATCH) throw noFunction();
+    throw err;
+  }
+  const aliases = item.columnAliases;
+  const table = item.alias ?? f.name;
+  const names = fn.named
+    ? fn.columns.map((c, i) => aliases[i] ?? c.name)
+    : [aliases[0] ?? item.alias ?? fn.columns[0]!.name];
+  if (aliases.length > fn.columns.length)
+    throw tooManyAliases(table, fn.columns.length, aliases.length, item.loc);
+  const columns: ColumnInfo[] = fn.columns.map((c, i) => ({
+    name: names[i]!,
+    type: c.type,
+    table,
+    tableOid: 0,
+    attnum: 0,
+  }));
+  return new FunctionScan(columns, [arg], ([v]) => fn.rows(v as string), f.name);
 }

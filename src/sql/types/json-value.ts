@@ -166,7 +166,9 @@ export function parseJson(text: string): JsonNode {
 }
 
 /** jsonbMembers: an object's members as jsonb keeps them: the last of duplicate keys, keys by length then bytes. */
-function jsonbMembers(members: readonly (readonly [string, JsonNode])[]): (readonly [string, JsonNode])[] {
+export function jsonbMembers(
+  members: readonly (readonly [string, JsonNode])[],
+): (readonly [string, JsonNode])[] {
   const byKey = new Map<string, JsonNode>();
   for (const [k, v] of members) byKey.set(k, v);
   return [...byKey.entries()].sort(([a], [b]) => {
