@@ -2,7 +2,8 @@
  * The servers the SQL benchmarks (sql.mjs, sql-p99.mjs) run side by side: `shale serve` from dist/ in a child
  * process, and PostgreSQL 15 (Debian's binaries, as the postgres OS user) on a fresh data directory, both
  * with fsync on and synchronous_commit on unless told otherwise; the point-SELECT table both fill; and the
- * percentile they report.
+ * percentile they report. SHALE_DIST=<dir> serves another build of shale (a copy of dist/ inside the
+ * repository) for A/B runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
@@ -41,7 +42,7 @@ export async function startShale(port, { serveArgs = [], nodeArgs = [], stdout =
   const dir = mkdtempSync(join(tmpdir(), 'bench-sql-shale-'));
   const child = spawn(
     process.execPath,
-    [...nodeArgs, join(ROOT, 'dist/cli/shale.js'), 'serve', `--data-dir=${dir}`, `--port=${port}`, ...serveArgs],
+    [...nodeArgs, process.env.SHALE_DIST ? join(process.env.SHALE_DIST, 'cli/shale.js') : join(ROOT, 'dist/cli/shale.js'), 'serve', `--data-dir=${dir}`, `--port=${port}`, ...serveArgs],
     { stdio: ['ignore', stdout, 'inherit'] },
   );
   await waitForPort(port);
