@@ -7,9 +7,10 @@
  * B/A (below 1: B is faster). The timed part ends when the last put returns, as in bench/child.mjs;
  * close (the flushes still running) is outside it.
  *
- * Usage: node bench/fill-ab.mjs <distA>/index.js <distB>/index.js [fill100K|fillrandom|fillsync] [rounds=10] [num=1000000]
+ * Usage: node bench/fill-ab.mjs <distA>/index.js <distB>/index.js [fill100K|fillrandom|fillseq|fillsync] [rounds=10] [num=1000000]
  * fill100K: num/1000 puts of 100 KB values, sequential keys; fillrandom: num/5 puts of 100 B at random
- * keys; fillsync: num/500 synced puts of 100 B. Run it A A too, to see the noise.
+ * keys; fillseq: num/5 puts of 100 B, sequential keys; fillsync: num/500 synced puts of 100 B. Run it
+ * A A too, to see the noise.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,10 @@ const workloads = {
     const rand = rng(42);
     const n = Math.floor(NUM / 5);
     for (let i = 0; i < n; i++) db.put(key(rand(NUM)), value());
+  },
+  fillseq: (db) => {
+    const n = Math.floor(NUM / 5);
+    for (let i = 0; i < n; i++) db.put(key(i), value());
   },
   fillsync: (db) => {
     const rand = rng(42);

@@ -62,6 +62,12 @@ export interface JobRunner {
     filter: CompactionFilter | null,
     done: JobCallback<CompactionJobResult>,
   ): void;
+  /**
+   * prepare starts what `lane` runs its jobs on, if that takes time (a worker thread boots in about
+   * 0.2 s), without waiting for it: the database calls it at its first write, so the flush worker is
+   * ready by the time the first memtable fills.
+   */
+  prepare(lane: Lane): void;
   /** busy is true while `lane` runs a job. */
   busy(lane: Lane): boolean;
   /** waitSync blocks until the job running on `lane` (if any) has finished and its callback has run. */
@@ -167,6 +173,8 @@ export class InlineJobRunner implements JobRunner {
     done(null, result);
   }
 
+  prepare(): void {}
+
   busy(lane: Lane): boolean {
     return this.running[lane];
   }
@@ -260,6 +268,11 @@ class WorkerLane {
 
   get busy(): boolean {
     return this.pending !== null;
+  }
+
+  /** prepare starts the worker now (it boots in the background; jobs posted meanwhile wait for it). */
+  prepare(): void {
+    this.ensureWorker();
   }
 
   post(message: unknown, onReply: (reply: WorkerReply) => void): void {
@@ -387,6 +400,10 @@ export class WorkerJobRunner implements JobRunner {
       if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
       done(null, reply.result as CompactionJobResult);
     });
+  }
+
+  prepare(lane: Lane): void {
+    this.lanes[lane].prepare();
   }
 
   busy(lane: Lane): boolean {

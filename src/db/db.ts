@@ -235,11 +235,7 @@ export class DB {
       vlog === null || options.valueLog!.separateAt !== 'write' || options.readOnly || options.secondary
         ? null
         : new WriteTimeValues(fs, location, this.versions, vlog);
-    if (this.writeValues !== null) {
-      const values = this.writeValues;
-      this.log.companion = values;
-      this.work.takeWriteSegments = () => values.takeFrozen();
-    }
+    if (this.writeValues !== null) this.log.companion = this.writeValues;
     this.stall = new WriteStall(
       options,
       this.versions,
@@ -272,9 +268,9 @@ export class DB {
     return this.memtables.mem;
   }
 
-  /** @internal */
-  get imm(): import('../memtable/memtable.js').MemTable | null {
-    return this.memtables.imm;
+  /** imms: the immutable memtables, newest first. @internal */
+  get imms(): import('../memtable/memtable.js').MemTable[] {
+    return this.memtables.all().slice(1);
   }
 
   /** stallMicros counts the time synchronous writers spent delayed or waiting on background work. */
@@ -668,17 +664,12 @@ export class DB {
     this.runner.poll();
     const seq = this.readSequence(options);
     const m = this.memtables;
-    let v = m.mem.get(k, seq);
-    let pointer = m.mem.lastWasPointer;
-    if (v === undefined && m.imm !== null) {
-      v = m.imm.get(k, seq);
-      pointer = m.imm.lastWasPointer;
-    }
+    const v = m.get(k, seq);
     if (v !== undefined) {
       if (v === null) return undefined;
       this.meter.getsFound++;
       // Write-time separation: the memtable holds a pointer into the open segment.
-      return pointer ? this.followPointer(v) : copyBytes(v);
+      return m.lastWasPointer ? this.followPointer(v) : copyBytes(v);
     }
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
@@ -734,8 +725,7 @@ export class DB {
 
   /** internalIterator merges the memtables and every table of the current version. @internal */
   internalIterator(options: ReadOptions = {}): InternalIterator {
-    const children: InternalIterator[] = [this.memtables.mem.iterator()];
-    if (this.memtables.imm !== null) children.push(this.memtables.imm.iterator());
+    const children: InternalIterator[] = this.memtables.all().map((m) => m.iterator());
     const ro = this.tableReadOptions(options);
     this.versions.current.addIterators(
       this.tableCache,
@@ -829,7 +819,7 @@ export class DB {
     if (m.mem.count > 0) {
       for (;;) {
         this.work.maybeScheduleWork();
-        if (m.imm === null) break;
+        if (m.imms.length < this.opts.maxImmutableMemTables) break;
         await this.work.progress();
         this.status.checkWritable();
       }
@@ -838,7 +828,7 @@ export class DB {
     for (;;) {
       this.work.maybeScheduleWork();
       this.status.checkWritable();
-      if (m.imm === null) return;
+      if (m.imms.length === 0) return;
       await this.work.progress();
     }
   }
@@ -936,8 +926,7 @@ export class DB {
   currentPointer(key: Uint8Array): ValuePointer | null {
     const seq = this.versions.lastSequence;
     const m = this.memtables;
-    if (m.mem.get(key, seq) !== undefined) return null;
-    if (m.imm !== null && m.imm.get(key, seq) !== undefined) return null;
+    if (m.get(key, seq) !== undefined) return null;
     const r = this.versions.current.get(key, seq, this.tableCache, this.tableReadOptions(undefined));
     return r.state === 'found' && r.pointer ? decodePointer(r.value) : null;
   }

@@ -2,12 +2,13 @@
  * LiveLog: the write-ahead log that new writes go to (one at a time), and its rotation when the
  * memtable it covers becomes immutable.
  *
- * A rotation does not wait for the old log's fsync: the old log stays open as `previous` until its
- * memtable's flush is recorded (then it is obsolete and closed unsynced, as LevelDB does) or until a
- * sync of the live log, which fsyncs it too before the sync is acknowledged. When the old log held
- * records not yet fsynced, the new log starts with a chain marker (log-chain.ts) naming the last
- * sequence number before it; recovery ignores the newer logs when the older one ends short of it, so
- * after a power cut what survives is still a prefix of the writes.
+ * A rotation does not wait for the old log's fsync: the old log stays open among the `previous` logs
+ * until its memtable's flush is recorded (then it is obsolete and closed unsynced, as LevelDB does) or
+ * until a sync of the live log, which fsyncs every previous log too before the sync is acknowledged.
+ * While any earlier log may hold records not yet fsynced, a new log starts with a chain marker
+ * (log-chain.ts) naming the last sequence number before it; recovery ignores the newer logs when an
+ * older one ends short of it, so after a power cut what survives is still a prefix of the writes.
+ * Several logs may be behind the disk at once (one per immutable memtable waiting for its flush).
  *
  * Records are appended in the order they were given. append() writes at once; buffer() holds a record
  * (a transaction commit) until the next write of the log (append, rotate, an fsync's start, close) or
@@ -73,10 +74,10 @@ export class LiveLog {
   /** failure: the error of a failed write; the log takes no more records after it. */
   private failure: unknown = null;
   /**
-   * previous: the log before the live one while it may hold records not on disk yet (its memtable is
-   * still being flushed); fsynced with any fsync of the live log, closed once obsolete.
+   * previous: the logs before the live one that may hold records not on disk yet (their memtables are
+   * not flushed yet), oldest first; fsynced with any fsync of the live log, closed once obsolete.
    */
-  private previous: PreviousLog | null = null;
+  private previous: PreviousLog[] = [];
   /** dirty: the live log holds records written (or buffered) since its last fsync. */
   private dirty = false;
   /** inflight: the running background fsync. */
@@ -296,51 +297,51 @@ export class LiveLog {
   private async syncAll(): Promise<void> {
     const w = this.writer!;
     const covers = this.appended;
-    const p = this.previous;
-    const syncs = p === null ? [] : [p.writer.syncAsync()];
+    const previous = [...this.previous];
+    const syncs = previous.map((p) => p.writer.syncAsync());
     syncs.push(w.syncAsync());
     if (this.companion !== null) syncs.push(this.companion.syncAsync());
     await Promise.all(syncs);
-    if (p !== null) this.retire(p);
+    for (const p of previous) this.retire(p);
     if (this.writer === w && this.appended === covers) this.dirty = false;
   }
 
-  /** syncPrevious fsyncs the previous log, if any, and lets it go. */
+  /** syncPrevious fsyncs the previous logs, oldest first, and lets them go. */
   private syncPrevious(): void {
-    const p = this.previous;
-    if (p === null) return;
-    p.writer.sync();
-    this.retire(p);
+    while (this.previous.length > 0) {
+      const p = this.previous[0]!;
+      p.writer.sync();
+      this.retire(p);
+    }
   }
 
-  /** retire closes the previous log `p` (synced, or obsolete) unless a later rotation already did. */
+  /** retire closes the previous log `p` (synced, or obsolete) unless it was let go already. */
   private retire(p: PreviousLog): void {
-    if (this.previous !== p) return;
-    this.previous = null;
+    const i = this.previous.indexOf(p);
+    if (i < 0) return;
+    this.previous.splice(i, 1);
     closeQuietly(p.writer);
   }
 
   /**
    * obsoleteBefore tells the log that logs numbered below `logNumber` are no longer needed (the
-   * MANIFEST records their memtables as flushed): the previous log is closed without an fsync.
+   * MANIFEST records their memtables as flushed): those previous logs are closed without an fsync.
    */
   obsoleteBefore(logNumber: number): void {
-    const p = this.previous;
-    if (p !== null && p.number < logNumber) this.retire(p);
+    while (this.previous.length > 0 && this.previous[0]!.number < logNumber) this.retire(this.previous[0]!);
   }
 
   /**
    * rotate writes what is buffered, creates log `number` and makes it live; `lastSequence` is the last
-   * sequence number written so far. The old log is not fsynced here: it becomes the previous log, and
-   * the new log starts with a chain marker if the old one holds records not yet on disk. A previous
-   * log still open (its flush not recorded yet) is fsynced first, so at most one log is behind the
-   * disk. On error the old log stays live.
+   * sequence number written so far. No log is fsynced here: the old one joins the previous logs if it
+   * holds records not yet on disk, and the new log starts with a chain marker if any previous log is
+   * left (a log without one is only started when every earlier log recovery would replay is on disk).
+   * On error the old log stays live.
    */
   rotate(number: number, lastSequence: number): void {
     let file: WritableFile | null = null;
     try {
       this.flush();
-      this.syncPrevious();
       file = this.fs.createWritable(logFileName(this.walDir, number));
       this.fs.syncDir(this.walDir);
     } catch (err) {
@@ -352,10 +353,9 @@ export class LiveLog {
       throw err;
     }
     const old = this.writer!;
-    const oldNumber = this.number;
-    const chained = this.dirty;
-    if (chained) this.previous = { writer: old, number: oldNumber };
+    if (this.dirty) this.previous.push({ writer: old, number: this.number });
     else closeQuietly(old);
+    const chained = this.previous.length > 0;
     this.attach(file, number);
     this.dirty = false;
     if (!chained) return;
@@ -366,6 +366,9 @@ export class LiveLog {
       this.failure = err;
       throw err;
     }
+    // The marker is not on disk yet either, and a later log's marker depends on it: a log holding only
+    // a marker still joins the previous logs at the next rotation (and is fsynced with the next sync).
+    this.dirty = true;
   }
 
   /** close writes what is buffered and closes the live log, ignoring errors (closing after a failure). */
@@ -375,7 +378,7 @@ export class LiveLog {
     } catch {
       // the buffered records' commits reject with the error
     }
-    if (this.previous !== null) this.retire(this.previous);
+    while (this.previous.length > 0) this.retire(this.previous[0]!);
     try {
       this.file?.close();
     } catch {

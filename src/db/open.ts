@@ -145,11 +145,10 @@ export function recoverDatabase(r: RecoveryContext): void {
     const path = logFileName(r.walDir, logs[i]!);
     const next = starts[i + 1] ?? null;
     // Only a log that nothing later depends on may end in a torn record: the newest, one followed by a
-    // chain marker (its fsync was not awaited), or one followed by logs that hold nothing.
-    const mayEndShort =
-      i === logs.length - 1 ||
-      next?.kind === 'marker' ||
-      starts.slice(i + 1).every((s) => s?.kind === 'empty');
+    // chain marker (its fsync was not awaited), or one followed by a log that holds nothing (its marker
+    // was lost with the tail of this one; a later log either starts with a marker that the empty log
+    // falls short of, or was started when every earlier log was on disk).
+    const mayEndShort = i === logs.length - 1 || next?.kind === 'marker' || next?.kind === 'empty';
     const replayed = replayLog(
       fs,
       path,

@@ -35,6 +35,12 @@ export interface Options {
   paranoidChecks?: boolean;
   /** writeBufferSize: bytes of writes held in the memtable before it is flushed to a table. Default 4 MiB. */
   writeBufferSize?: number;
+  /**
+   * maxImmutableMemTables: full memtables that may wait for their flush (one is flushed at a time)
+   * before writes wait. More let writes go on while a flush runs (RocksDB's max_write_buffer_number,
+   * less one), at writeBufferSize of memory each. Default 2 (LevelDB: 1).
+   */
+  maxImmutableMemTables?: number;
   /** maxOpenFiles: table files kept open at once (the table cache holds maxOpenFiles - 10). Default 1000. */
   maxOpenFiles?: number;
   /** blockSize: target uncompressed size of a table's data blocks. Default 4096. */
@@ -144,6 +150,7 @@ export interface ResolvedOptions {
   readonly secondary: boolean;
   readonly paranoidChecks: boolean;
   readonly writeBufferSize: number;
+  readonly maxImmutableMemTables: number;
   readonly maxOpenFiles: number;
   readonly blockSize: number;
   readonly blockRestartInterval: number;
@@ -321,6 +328,7 @@ export function resolveOptions(options: Options = {}): ResolvedOptions {
     secondary: bool(o, 'secondary', false),
     paranoidChecks: bool(o, 'paranoidChecks', false),
     writeBufferSize: int(o, 'writeBufferSize', 4 * 1048576, 1024),
+    maxImmutableMemTables: int(o, 'maxImmutableMemTables', 2, 1, 16),
     maxOpenFiles: int(o, 'maxOpenFiles', 1000, 12),
     blockSize: int(o, 'blockSize', 4096, 1, 256 * 1048576),
     blockRestartInterval: int(o, 'blockRestartInterval', 16, 1, 65536),

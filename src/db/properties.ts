@@ -53,7 +53,7 @@ export function getProperty(db: DB, name: string): string | undefined {
     }
     case 'leveldb.approximate-memory-usage': {
       let total = db.mem.approximateMemoryUsage();
-      if (db.imm !== null) total += db.imm.approximateMemoryUsage();
+      for (const m of db.imms) total += m.approximateMemoryUsage();
       if (db.blockCache !== null) total += db.blockCache.usage;
       return String(total);
     }

@@ -35,8 +35,6 @@ export class WriteTimeValues {
   private written = 0;
   private synced = 0;
   private dirSynced = false;
-  /** frozen: the finished segment of the immutable memtable, for its flush to add to the version. */
-  private frozen: SegmentInfo | null = null;
   /** bytesWritten: segment bytes the writes appended (for metrics). */
   bytesWritten = 0;
   private out = new Encoder(256);
@@ -136,23 +134,17 @@ export class WriteTimeValues {
   }
 
   /**
-   * switchSegment finishes (fsyncs, closes) the open segment as the memtable is switched; the flush of
-   * that memtable takes it with takeFrozen(). Requires: the previous one was taken.
+   * switchSegment finishes (fsyncs, closes) the open segment as the memtable is switched and returns it
+   * (null when the memtable had no large value): the flush of that memtable adds it to the version.
    */
-  switchSegment(): void {
+  switchSegment(): SegmentInfo | null {
     const w = this.writer;
-    if (w === null) return;
+    if (w === null) return null;
     this.writer = null;
     this.written = this.synced = 0;
-    this.frozen = w.finish();
+    const finished = w.finish();
     this.syncDirOnce();
-  }
-
-  /** takeFrozen returns the segment of the memtable being flushed (none if it had no large value). */
-  takeFrozen(): SegmentInfo[] {
-    const f = this.frozen;
-    this.frozen = null;
-    return f === null ? [] : [f];
+    return finished;
   }
 
   /** close closes the open segment without finishing it (recovery takes it from the MANIFEST). */

@@ -58,7 +58,7 @@ export class BufferedWritableFile implements WritableFile {
     if (this.used === 0) return;
     const n = this.used;
     this.used = 0; // a failed write drops the chunk: the file is not to be trusted after it anyway
-    // A copy: a FileSystem may keep the array it is given (MemFs does).
-    this.inner.append(this.buf.slice(0, n));
+    // No copy: append does not keep the array (WritableFile.append).
+    this.inner.append(this.buf.subarray(0, n));
   }
 }

@@ -16,7 +16,10 @@ export interface WritableFile {
   readonly path: string;
   /** size is the file's length in bytes, including bytes that were there when it was opened. */
   readonly size: number;
-  /** append writes `data` at the end of the file; when it returns, the bytes are in the OS. */
+  /**
+   * append writes `data` at the end of the file; when it returns, the bytes are in the OS. `data` is not
+   * kept: the caller may change it once append returns (an implementation copies what it holds on to).
+   */
   append(data: Uint8Array): void;
   /** sync makes the file's contents durable (fsync); on failure the file must not be trusted again. */
   sync(): void;

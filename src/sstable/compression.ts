@@ -4,7 +4,7 @@
  * LevelDB 1.20 (inside classic-level) cannot read.
  */
 import { CorruptionError, NotSupportedError } from '../util/errors.js';
-import { snappyCompress, snappyUncompress } from './snappy.js';
+import { snappyCompressTransient, snappyUncompress } from './snappy.js';
 import { zstdCompress, zstdUncompress } from './zstd.js';
 
 // FROZEN: on-disk compression type codes.
@@ -12,13 +12,17 @@ import { zstdCompress, zstdUncompress } from './zstd.js';
 export const CompressionType = { NONE: 0, SNAPPY: 1, ZSTD: 2 } as const;
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
 
-/** compressBlock returns the compressed form of `raw` for `type` (NONE returns `raw`). */
+/**
+ * compressBlock returns the compressed form of `raw` for `type` (NONE returns `raw`). The result may be
+ * a view of the WebAssembly kernel's memory (snappyCompressTransient): use it before the next
+ * compression or CRC, and copy it to keep it.
+ */
 export function compressBlock(type: CompressionType, raw: Uint8Array): Uint8Array {
   switch (type) {
     case CompressionType.NONE:
       return raw;
     case CompressionType.SNAPPY:
-      return snappyCompress(raw);
+      return snappyCompressTransient(raw);
     case CompressionType.ZSTD:
       return zstdCompress(raw);
     default:

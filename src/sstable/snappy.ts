@@ -52,8 +52,20 @@ function maxCompressedLength(n: number): number {
   return 32 + n + Math.floor(n / 6);
 }
 
-/** snappyCompress returns the snappy encoding of `input`. */
+/** snappyCompress returns the snappy encoding of `input` (a new array). */
 export function snappyCompress(input: Uint8Array): Uint8Array {
+  const out = snappyCompressTransient(input);
+  // snappyCompressTs returns a new array already; the kernel's view is copied out.
+  return wasmKernel()?.owns(out) === true ? out.slice() : out;
+}
+
+/**
+ * snappyCompressTransient is snappyCompress without the copy out of the WebAssembly kernel: the result
+ * may be a view of kernel memory, valid until the next kernel call (so until the next compression, CRC
+ * or block read). A table's block goes straight from there to its file (a 100 KB value's block was
+ * copied three more times on its way).
+ */
+export function snappyCompressTransient(input: Uint8Array): Uint8Array {
   const n = input.length;
   if (n > 0xffffffff) throw new InvalidArgumentError('snappy input longer than 2^32-1 bytes');
   const bound = maxCompressedLength(n);

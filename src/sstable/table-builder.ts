@@ -65,6 +65,7 @@ export class TableBuilder {
   private pendingOffset = 0;
   private pendingSize = 0;
   private readonly handleBuf = new Uint8Array(MAX_BLOCK_HANDLE_LENGTH);
+  private readonly trailer = new Uint8Array(BLOCK_TRAILER_SIZE);
 
   constructor(
     private readonly options: TableBuilderOptions,
@@ -235,17 +236,20 @@ export class TableBuilder {
     return handle;
   }
 
-  /** writeRawBlock appends `contents` and its trailer in one write. */
+  /**
+   * writeRawBlock appends `contents`, then its trailer. Tables are written through a
+   * BufferedWritableFile, so the two appends are two copies into its buffer, and `contents` (possibly
+   * the compressor's output in WebAssembly memory) is CRC'd and copied where it lies.
+   */
   private writeRawBlock(contents: Uint8Array, type: CompressionType): BlockHandle {
     const n = contents.length;
-    // A fresh buffer per block: a FileSystem may keep the array it is given.
-    const out = new Uint8Array(n + BLOCK_TRAILER_SIZE);
-    out.set(contents);
-    out[n] = type;
-    encodeFixed32(out, n + 1, maskCrc(crc32cExtend(crc32c(out, 0, n), out, n, n + 1)));
+    const trailer = this.trailer;
+    trailer[0] = type;
+    encodeFixed32(trailer, 1, maskCrc(crc32cExtend(crc32c(contents, 0, n), trailer, 0, 1)));
     const handle = new BlockHandle(this.offset, n);
-    this.file.append(out);
-    this.offset += out.length;
+    this.file.append(contents);
+    this.file.append(trailer);
+    this.offset += n + BLOCK_TRAILER_SIZE;
     return handle;
   }
 }

@@ -36,9 +36,13 @@ export function writtenAfter(src: ConflictSource, key: Uint8Array, seq: number):
       it.close();
     }
   };
-  // The mutable memtable's entries are newer than the immutable one's, which are newer than tables'.
-  let s = m.mem.newestSequence(key);
-  if (s < 0 && m.imm !== null) s = m.imm.newestSequence(key);
+  // The mutable memtable's entries are newer than the immutable ones' (newer ones first), which are
+  // newer than tables'.
+  let s = -1;
+  for (const mem of m.all()) {
+    s = mem.newestSequence(key);
+    if (s >= 0) break;
+  }
   if (s >= 0) return s > seq;
   if (seq + 1 >= m.coveredFrom) return false; // every later write would be in a memtable
   return newest(src.internalIterator()) > seq;
@@ -47,8 +51,7 @@ export function writtenAfter(src: ConflictSource, key: Uint8Array, seq: number):
 /** rangeWrittenAfter returns true iff some key within `span` has an entry newer than `seq`. */
 export function rangeWrittenAfter(src: ConflictSource, span: KeySpan, seq: number): boolean {
   const m = src.memtables;
-  if (scanAfter(src, m.mem.iterator(), span, seq)) return true;
-  if (m.imm !== null && scanAfter(src, m.imm.iterator(), span, seq)) return true;
+  for (const mem of m.all()) if (scanAfter(src, mem.iterator(), span, seq)) return true;
   if (seq + 1 >= m.coveredFrom) return false;
   return scanAfter(src, src.internalIterator(), span, seq);
 }

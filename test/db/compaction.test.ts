@@ -544,3 +544,29 @@ test(
     }
   },
 );
+
+test(
+  'the first write starts the flush worker, before any flush needs it',
+  { skip: process.platform === 'linux' ? false : 'threads are listed from /proc (Linux)' },
+  async (t) => {
+    const db = await DB.open(tmpDirFor(t));
+    try {
+      assert.equal(db.backgroundJobs, 'worker');
+      await new Promise((r) => setTimeout(r, 200)); // open's own threads (libuv's pool) are up
+      const before = new Set(readdirSync('/proc/self/task'));
+      db.put('k', 'v');
+      // A worker boots in about 0.2 s; the memtable is far from full, so no flush has been asked for.
+      const deadline = Date.now() + 10_000;
+      while (!readdirSync('/proc/self/task').some((tid) => !before.has(tid)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.ok(
+        readdirSync('/proc/self/task').some((tid) => !before.has(tid)),
+        'a thread was started by the first write',
+      );
+      assert.equal(db.metrics().flush.count, 0);
+      assert.equal(fromUtf8(db.get('k')!), 'v');
+    } finally {
+      await db.close();
+    }
+  },
+);

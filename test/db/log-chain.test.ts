@@ -122,3 +122,97 @@ test('a newer log that lost even its marker leaves the older log tolerated as th
   assert.equal(dump(db).size, n - 2);
   await db.close();
 });
+
+/**
+ * threeLogs is twoLogs with two memtable switches before any flush (two immutable memtables wait, the
+ * default maxImmutableMemTables): three logs, the two older ones behind the disk.
+ */
+async function threeLogs(): Promise<{ img: FaultFileSystem; paths: string[]; sizes: number[] }> {
+  const fs = new FaultFileSystem();
+  fs.mkdir('/db');
+  fs.delayFlushes = true;
+  const db = await DB.open('/db', { fs, writeBufferSize: 2048 });
+  const logs = (f: FaultFileSystem): string[] =>
+    f
+      .list('/db')
+      .filter((n) => n.endsWith('.log'))
+      .sort()
+      .map((n) => `/db/${n}`);
+  let n = 0;
+  const sizes: number[] = [];
+  while (logs(fs).length < 3) {
+    const before = logs(fs).length;
+    db.put(key(n++), VALUE);
+    if (logs(fs).length > before) sizes.push(n - 1); // puts before the switch inside this one
+  }
+  db.put('b1', VALUE);
+  db.put('b2', VALUE);
+  assert.equal(db.metrics().flush.count, 0, 'no flush ran: three logs hold every write');
+  const img = fs.snapshotAll();
+  await db.close();
+  return { img, paths: logs(img), sizes: [sizes[0]!, sizes[1]! - sizes[0]!, n - sizes[1]! + 2] };
+}
+
+test('two switches before any flush: both newer logs start with a marker, all three replay', async () => {
+  const { img, paths, sizes } = await threeLogs();
+  assert.equal(paths.length, 3);
+  assert.equal(readLogStart(img, paths[1]!).kind, 'marker');
+  assert.deepEqual(readLogStart(img, paths[2]!), { kind: 'marker', lastSequence: sizes[0]! + sizes[1]! });
+  const db = await DB.open('/db', { fs: img });
+  assert.equal(dump(db).size, sizes[0]! + sizes[1]! + sizes[2]!, 'every write of the three logs');
+  await db.close();
+});
+
+test('the oldest of three logs torn: the two newer ones are ignored (a prefix)', async () => {
+  const { img, paths, sizes } = await threeLogs();
+  cut(img, paths[0]!, img.readFile(paths[0]!).length - 20);
+  for (const mode of ['tolerateCorruptedTailRecords', 'pointInTime'] as const) {
+    const db = await DB.open('/db', { fs: img.snapshotAll(), walRecoveryMode: mode });
+    assert.deepEqual(
+      [...dump(db).keys()],
+      Array.from({ length: sizes[0]! - 1 }, (_, i) => key(i)),
+      mode,
+    );
+    await db.close();
+  }
+});
+
+test('the middle log torn: the oldest replays whole, the newest is ignored', async () => {
+  const { img, paths, sizes } = await threeLogs();
+  cut(img, paths[1]!, img.readFile(paths[1]!).length - 20);
+  const db = await DB.open('/db', { fs: img });
+  assert.deepEqual(
+    [...dump(db).keys()],
+    Array.from({ length: sizes[0]! + sizes[1]! - 1 }, (_, i) => key(i)),
+  );
+  await db.close();
+});
+
+test('the middle log lost even its marker and the oldest is torn: the oldest prefix opens', async () => {
+  // The oldest log is followed by an empty one: it may end short (its tail and the marker after it
+  // were lost together), and the newest log's marker then names writes nobody kept.
+  const { img, paths, sizes } = await threeLogs();
+  cut(img, paths[1]!, 0);
+  cut(img, paths[0]!, img.readFile(paths[0]!).length - 20);
+  const db = await DB.open('/db', { fs: img });
+  assert.deepEqual(
+    [...dump(db).keys()],
+    Array.from({ length: sizes[0]! - 1 }, (_, i) => key(i)),
+  );
+  await db.close();
+});
+
+test('a synced write in the newest log makes both older logs durable first', async () => {
+  const fs = new FaultFileSystem();
+  fs.mkdir('/db');
+  fs.delayFlushes = true;
+  const db = await DB.open('/db', { fs, writeBufferSize: 2048 });
+  let n = 0;
+  while (fs.list('/db').filter((x) => x.endsWith('.log')).length < 3) db.put(key(n++), VALUE);
+  db.put('synced', VALUE, { sync: true });
+  const img = fs.crashImage('dropUnsynced');
+  await db.close();
+  const again = await DB.open('/db', { fs: img });
+  assert.equal(dump(again).size, n + 1, 'every write before the synced one, and it');
+  await again.close();
+});

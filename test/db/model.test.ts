@@ -316,6 +316,14 @@ test('the engine agrees with a sorted-map model (tiny levels, worker jobs on dis
   );
 });
 
+test('the engine agrees with a sorted-map model (three immutable memtables, worker jobs on disk)', async (t) => {
+  // Synchronous writes outrun the flush worker, so reads, iterators and snapshots meet several
+  // immutable memtables waiting for their flush.
+  await check(t, 'three immutable memtables, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
+    run(ops, { ...TINY_LEVELS, maxImmutableMemTables: 3 }, true),
+  );
+});
+
 test('the engine agrees with a sorted-map model (value log, tiny levels, worker jobs on disk)', async (t) => {
   await check(t, 'value log, tiny levels, worker jobs on disk', Math.ceil(RUNS / 3), (ops) =>
     run(ops, { ...TINY_LEVELS, valueLog: { minValueSize: 16 } }, true),

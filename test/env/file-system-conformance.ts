@@ -83,6 +83,18 @@ export function fileSystemConformance(name: string, makeFixture: () => FsFixture
       assert.equal(str(fs.readFile(p)), '3456');
     });
 
+    it('append does not keep the array: the caller may reuse it at once', (fs, root) => {
+      const p = join(root, 'reuse');
+      const f = fs.createWritable(p);
+      const buf = text('first');
+      f.append(buf);
+      buf.set(text('SECON'));
+      f.append(buf);
+      buf.fill(0);
+      f.close();
+      assert.equal(str(fs.readFile(p)), 'firstSECON');
+    });
+
     it('large appends read back byte for byte', (fs, root) => {
       const rnd = new Random(301);
       const data = new Uint8Array(1 << 20);

@@ -101,8 +101,10 @@ export class WasmKernel {
   }
 
   /**
-   * snappyCompress returns the Snappy encoding of `src` (header and elements) in a new array, the same bytes
-   * as the TypeScript compressor. Requires: maxCompressedLength <= KERNEL_MAX_REGION (the caller's bound).
+   * snappyCompress returns the Snappy encoding of `src` (header and elements), the same bytes as the
+   * TypeScript compressor, as a view of the output region: valid until the next kernel call (invariant
+   * 1), so callers copy it to keep it. Requires: maxCompressedLength <= KERNEL_MAX_REGION (the caller's
+   * bound).
    */
   snappyCompress(src: Uint8Array, maxCompressedLength: number): Uint8Array {
     const n = src.length;
@@ -114,7 +116,7 @@ export class WasmKernel {
     }
     const outPtr = this.outPtr;
     const len = this.x.snappy_compress(this.inPtr, n, outPtr);
-    return this.mem.slice(outPtr, outPtr + len);
+    return this.mem.subarray(outPtr, outPtr + len);
   }
 
   /**
@@ -134,7 +136,9 @@ export class WasmKernel {
   snappyUncompressView(src: Uint8Array, start: number, end: number, outLen: number): Uint8Array | number {
     const inLen = end - start;
     let inPtr: number;
-    if (this.owns(src)) {
+    // In place only from the input region: the output region (a compressed block still there) is
+    // where the decoding goes.
+    if (this.owns(src) && src.byteOffset + end <= this.inPtr + this.inCap) {
       inPtr = src.byteOffset + start;
     } else {
       this.input(inLen);
