@@ -274,10 +274,18 @@ export class ShaleLevel extends AbstractLevel<string | Uint8Array | Buffer, any,
     return this._getSync(key, options);
   }
 
+  // The point read every get and getSync ends in, so it makes nothing per call that a plain read does not
+  // need: no closure (this.call), and no options object unless a snapshot or fillCache asks for one.
   _getSync(key: any, options: any): any {
-    const v = this.call(() =>
-      this.engine!.get(key, { snapshot: engineSnapshot(options), fillCache: options.fillCache }),
-    );
+    let v: Uint8Array | undefined;
+    try {
+      v =
+        options.snapshot == null && options.fillCache === undefined
+          ? this.engine!.get(key)
+          : this.engine!.get(key, { snapshot: engineSnapshot(options), fillCache: options.fillCache });
+    } catch (err) {
+      throw levelError(err);
+    }
     return v === undefined ? undefined : toFormat(v, options.valueEncoding);
   }
 

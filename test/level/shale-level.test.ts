@@ -100,3 +100,34 @@ test('writes with sync survive a power cut, and concurrent ones share fsyncs (gr
   await again.close();
   await db.close();
 });
+
+test('get and getSync hand snapshots and fillCache to the engine', async (t) => {
+  const db = new ShaleLevel(tmpDirFor(t), { blockSize: 128 });
+  await db.open();
+  await db.put('k', 'old');
+  const snap = db.snapshot();
+  await db.put('k', 'new');
+  assert.equal(db.getSync('k', { snapshot: snap }), 'old');
+  assert.equal(await db.get('k', { snapshot: snap }), 'old');
+  assert.equal(db.getSync('k'), 'new');
+  await snap.close();
+  assert.throws(() => db.getSync('k', { snapshot: snap }), { code: 'LEVEL_SNAPSHOT_NOT_OPEN' } as object);
+
+  for (let i = 0; i < 100; i++) await db.put(`t${String(i).padStart(3, '0')}`, `v${i}`);
+  await db.compactRange('k', 'u');
+  const cached = () => db.db.metrics().blockCache.usageBytes;
+  // Reads alternating between two blocks miss each time; a block enters the cache on its second miss.
+  // `fillCache` is an engine read option, not in abstract-level's types.
+  const noFill = { fillCache: false } as object;
+  for (let i = 0; i < 3; i++) {
+    assert.equal(db.getSync('t000', noFill), 'v0');
+    assert.equal(await db.get('t099', noFill), 'v99');
+  }
+  assert.equal(cached(), 0);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(db.getSync('t000'), 'v0');
+    assert.equal(await db.get('t099'), 'v99');
+  }
+  assert.ok(cached() > 0);
+  await db.close();
+});
