@@ -131,3 +131,53 @@ test('get and getSync hand snapshots and fillCache to the engine', async (t) => 
   assert.ok(cached() > 0);
   await db.close();
 });
+
+test('get keeps abstract-level semantics: rejects rather than throws, defers while opening', async (t) => {
+  const db = new ShaleLevel(tmpDirFor(t));
+  const opening = db.get('k'); // deferred until open
+  assert.equal(db.status, 'opening');
+  await db.put('k', 'v');
+  assert.equal(await opening, undefined);
+  assert.equal(await db.get('k'), 'v');
+  let rejected: Promise<unknown> | undefined;
+  assert.doesNotThrow(() => {
+    rejected = db.get(null as unknown as string);
+  });
+  await assert.rejects(rejected!, { code: 'LEVEL_INVALID_KEY' } as object);
+  await db.put('bad', '{not json');
+  await assert.rejects(db.get('bad', { valueEncoding: 'json' }), { code: 'LEVEL_DECODE_ERROR' } as object);
+  await db.close();
+  await assert.rejects(db.get('k'), { code: 'LEVEL_DATABASE_NOT_OPEN' } as object);
+});
+
+test('get and getSync decode every value encoding', async (t) => {
+  const db = new ShaleLevel(tmpDirFor(t));
+  await db.put('j', JSON.stringify({ a: [1, 'x'] }));
+  await db.put(Buffer.from([0, 255]), Buffer.from([1, 2, 3]), {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+  });
+  // Keys and values of several encodings go through one reader, so it is loosely typed.
+  type Read = (k: unknown, o?: object) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const reads: Read[] = [
+    (k, o) => db.get(k as string, o!),
+    (k, o) => Promise.resolve(db.getSync(k as string, o!)),
+  ];
+  for (const read of reads) {
+    assert.equal(await read('j'), '{"a":[1,"x"]}');
+    assert.deepEqual(await read('j', { valueEncoding: 'json' }), { a: [1, 'x'] });
+    const buf = await read(Buffer.from([0, 255]), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    assert.ok(Buffer.isBuffer(buf));
+    assert.deepEqual([...buf], [1, 2, 3]);
+    const view = await read(new Uint8Array([0, 255]), { keyEncoding: 'view', valueEncoding: 'view' });
+    assert.ok(view instanceof Uint8Array && !Buffer.isBuffer(view));
+    assert.deepEqual([...view], [1, 2, 3]);
+    assert.equal(await read('j', { valueEncoding: 'hex' }), Buffer.from('{"a":[1,"x"]}').toString('hex'));
+    assert.equal(await read('missing', { valueEncoding: 'json' }), undefined);
+    // Values are the caller's: changing one does not change the next read.
+    buf[0] = 9;
+    const again = await read(Buffer.from([0, 255]), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    assert.deepEqual([...again], [1, 2, 3]);
+  }
+  await db.close();
+});
