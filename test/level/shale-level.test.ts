@@ -181,3 +181,37 @@ test('get and getSync decode every value encoding', async (t) => {
   }
   await db.close();
 });
+
+test('reads from the memtable, a table and the value log give each format its own copy', async (t) => {
+  // Values of 64 bytes and more go to the value log at write time (a pointer in the memtable and table).
+  const db = new ShaleLevel(tmpDirFor(t), { valueLog: { minValueSize: 64 } });
+  const small = (i: number): string => `small-${i}`;
+  const large = (i: number): string => `large-${i}-`.padEnd(200, 'x');
+  const check = async (where: string): Promise<void> => {
+    for (const [k, want] of [
+      ['s1', small(1)],
+      ['l1', large(1)],
+    ]) {
+      assert.equal(db.getSync(k!), want, where);
+      assert.equal(await db.get(k!), want, where);
+      const bytes = Buffer.from(want!);
+      const buf = db.getSync(k!, { valueEncoding: 'buffer' }) as unknown as Buffer;
+      assert.ok(Buffer.isBuffer(buf) && buf.equals(bytes), where);
+      const view = (await db.get(k!, { valueEncoding: 'view' })) as unknown as Uint8Array;
+      assert.ok(!Buffer.isBuffer(view) && Buffer.from(view).equals(bytes), where);
+      assert.deepEqual(await db.getMany([k!, 'none'], { valueEncoding: 'buffer' }), [bytes, undefined]);
+      // The copies are the caller's: overwriting them leaves the next read alone.
+      buf.fill(0);
+      view.fill(0);
+      assert.equal(db.getSync(k!), want, where);
+    }
+  };
+  await db.batch([
+    { type: 'put', key: 's1', value: small(1) },
+    { type: 'put', key: 'l1', value: large(1) },
+  ]);
+  await check('memtable');
+  await db.compactRange('a', 'z');
+  await check('table');
+  await db.close();
+});
