@@ -13,7 +13,9 @@
  * (distA, distB: build directories, e.g. ab-level-base and dist; a copied dist must sit inside the
  * repository so that node resolves shale's dependencies). LEVEL_AB_OPTIONS: JSON of the options passed to
  * every get, default bench/engines.mjs's '{"keyEncoding":"buffer","valueEncoding":"buffer"}'; 'none'
- * passes no options (the database's default encodings, utf8).
+ * passes no options (the database's default encodings, utf8). Either build may be `classic-level`: the
+ * peer opens its copy of the same files (LevelDB reads shale's tables), for the ratio against it on the
+ * same data and LSM shape.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +37,18 @@ const optionsArg = process.env.LEVEL_AB_OPTIONS ?? '{"keyEncoding":"buffer","val
 const OPTS = optionsArg === 'none' ? undefined : JSON.parse(optionsArg);
 
 const load = (dir, file) => import(pathToFileURL(resolve(dir, file)).href);
-const A = await load(aDir, 'level/index.js');
-const B = await load(bDir, 'level/index.js');
+// 'classic-level' stands for the peer itself (LevelDB reads shale's files), the ratio issue 15 asks about.
+const loadLevel = async (dir) =>
+  dir === 'classic-level'
+    ? { ShaleLevel: (await import('classic-level')).ClassicLevel }
+    : load(dir, 'level/index.js');
+const A = await loadLevel(aDir);
+const B = await loadLevel(bDir);
 
 const base = join(tmpdir(), `shale-read-ab-${NUM}`);
 if (!existsSync(join(base, 'CURRENT'))) {
   process.stderr.write(`building ${base} ...\n`);
-  const { DB } = await load(aDir, 'index.js');
+  const { DB } = await load(aDir === 'classic-level' ? bDir : aDir, 'index.js');
   const db = await DB.open(base);
   const r = rng(42);
   for (let i = 0; i < NUM; i++) db.put(key(r(NUM)), value());
