@@ -29,7 +29,8 @@ import { LevelIterator } from '../version/level-iterator.js';
 import { currentFileName, lockFileName, parseFileName } from '../version/file-names.js';
 import { InlineJobRunner, WorkerJobRunner, type JobRunner } from '../compaction/job-runner.js';
 import { bytewiseComparator } from '../util/comparator.js';
-import { copyBytes, toBytes } from '../util/bytes.js';
+import { toBytes } from '../util/bytes.js';
+import { COPY_BYTES, type ValueCopier } from './value-copier.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import {
   ClosedError,
@@ -647,16 +648,32 @@ export class DB {
    * of a cached read): use byteOffset/byteLength with `.buffer`, and never transfer it.
    */
   get(key: Uint8Array | string, options?: ReadOptions): Uint8Array | undefined {
+    return this.getWith(key, options, COPY_BYTES);
+  }
+
+  /**
+   * getWith is get whose result `copier` makes from the value's bytes (shale/level builds its Buffers and
+   * strings from them without a copy in between). @internal
+   */
+  getWith<T>(
+    key: Uint8Array | string,
+    options: ReadOptions | undefined,
+    copier: ValueCopier<T>,
+  ): T | undefined {
     const m = this.meter;
     // Counted always, timed once in GET_SAMPLE (engine-metrics.ts): the fast path is an increment and a test.
-    if ((++m.gets & SAMPLE_MASK) !== 0) return this.getValue(key, options);
+    if ((++m.gets & SAMPLE_MASK) !== 0) return this.getValue(key, options, copier);
     const t = performance.now();
-    const v = this.getValue(key, options);
+    const v = this.getValue(key, options, copier);
     m.getNanos.record((performance.now() - t) * 1e6);
     return v;
   }
 
-  private getValue(key: Uint8Array | string, options: ReadOptions | undefined): Uint8Array | undefined {
+  private getValue<T>(
+    key: Uint8Array | string,
+    options: ReadOptions | undefined,
+    copier: ValueCopier<T>,
+  ): T | undefined {
     const k = toBytes(key, 'key');
     this.status.checkOpen();
     // A loop of synchronous reads never yields to the event loop: take finished background work here,
@@ -669,14 +686,16 @@ export class DB {
       if (v === null) return undefined;
       this.meter.getsFound++;
       // Write-time separation: the memtable holds a pointer into the open segment.
-      return m.lastWasPointer ? this.followPointer(v) : copyBytes(v);
+      return m.lastWasPointer ? copier.adopt(this.followPointer(v)) : copier.copy(v, 0, v.length);
     }
     const version = this.versions.current;
     const r = version.get(k, seq, this.tableCache, this.tableReadOptions(options));
     if (version.updateStats(r)) this.work.maybeScheduleWork();
     if (r.state !== 'found') return undefined;
     this.meter.getsFound++;
-    return r.pointer ? this.followPointer(r.value!) : r.copyValue();
+    return r.pointer
+      ? copier.adopt(this.followPointer(r.value))
+      : copier.copy(r.valueData, r.valueStart, r.valueEnd);
   }
 
   /** has returns true iff `key` is present. */

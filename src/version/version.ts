@@ -4,7 +4,6 @@
  * file a reader still needs.
  */
 import { bytewiseComparator } from '../util/comparator.js';
-import { copyBytes } from '../util/bytes.js';
 import type { InternalIterator } from '../util/internal-iterator.js';
 import type { Comparator } from '../util/comparator.js';
 import {
@@ -47,8 +46,8 @@ const NO_BYTES = new Uint8Array(0);
 
 /**
  * GetResult is the outcome of a point lookup in a version: one reused object, valid until the next get.
- * A found value lies in `valueData[valueStart, valueEnd)` (an immutable block): `copyValue()` copies it
- * out without making a view first (a view plus `slice()` cost ~3x the pooled copy).
+ * A found value lies in `valueData[valueStart, valueEnd)` (an immutable block): the DB's ValueCopier
+ * copies it out from there without making a view first (a view plus `slice()` cost ~3x the pooled copy).
  */
 export class GetResult {
   /** state: 'found', 'deleted' or 'notFound'. */
@@ -65,11 +64,6 @@ export class GetResult {
   /** value is a view of the found value (it keeps its block in memory). Requires: state === 'found'. */
   get value(): Uint8Array {
     return this.valueData.subarray(this.valueStart, this.valueEnd);
-  }
-
-  /** copyValue returns a copy of the found value, the caller's to keep. Requires: state === 'found'. */
-  copyValue(): Uint8Array {
-    return copyBytes(this.valueData, this.valueStart, this.valueEnd);
   }
 }
 
