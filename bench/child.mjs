@@ -20,8 +20,11 @@ let rand = rng(42);
 
 function dirBytes(d) {
   let n = 0;
-  for (const f of readdirSync(d, { withFileTypes: true }))
-    n += f.isDirectory() ? dirBytes(join(d, f.name)) : statSync(join(d, f.name)).size;
+  for (const f of readdirSync(d, { withFileTypes: true })) {
+    if (f.isDirectory()) n += dirBytes(join(d, f.name));
+    // A background compaction may delete a file between the listing and its stat.
+    else n += statSync(join(d, f.name), { throwIfNoEntry: false })?.size ?? 0;
+  }
   return n;
 }
 
