@@ -60,6 +60,18 @@ type Phase = 'startup' | 'auth' | 'ready' | 'closed';
 /** NO_FORMATS: the formats of a Bind that lists none, or one text format for all (shared). */
 const NO_FORMATS: readonly number[] = [];
 
+/** paramText decodes a text-format parameter; short ASCII ones (numbers, keys) by a loop, not a call into C++. */
+function paramText(b: Buffer): string {
+  if (b.length > 32) return b.toString('utf8');
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return b.toString('utf8');
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /** ALL_BINARY: the formats of a Bind that lists one format, binary (shared). */
 const ALL_BINARY: readonly number[] = [1];
 
@@ -417,9 +429,17 @@ export class Connection {
   /** sendNotices sends the notices of the statement that just ran (before its CommandComplete). */
   private sendNotices(): void {
     const s = this.session!;
-    for (const n of s.notices)
-      msg.errorOrNotice(this.out, 'N', { severity: n.severity, code: n.code, message: n.message });
-    s.notices = [];
+    // Most statements have neither: no new arrays for them.
+    if (s.notices.length > 0) {
+      for (const n of s.notices)
+        msg.errorOrNotice(this.out, 'N', { severity: n.severity, code: n.code, message: n.message });
+      s.notices = [];
+    }
+    this.takeChangedParameters(s);
+  }
+
+  private takeChangedParameters(s: Session): void {
+    if (s.changedParameters.length === 0) return;
     for (const p of s.changedParameters) this.changedParams.set(p.name, p.value);
     s.changedParameters = [];
   }
@@ -427,14 +447,15 @@ export class Connection {
   /** readyForQuery reports the parameters whose values changed, then sends ReadyForQuery. */
   private readyForQuery(): void {
     const s = this.session!;
-    for (const p of s.changedParameters) this.changedParams.set(p.name, p.value);
-    s.changedParameters = [];
-    for (const [name, value] of this.changedParams) {
-      if (this.reportedParams.get(name) === value) continue;
-      msg.parameterStatus(this.out, name, value);
-      this.reportedParams.set(name, value);
+    this.takeChangedParameters(s);
+    if (this.changedParams.size > 0) {
+      for (const [name, value] of this.changedParams) {
+        if (this.reportedParams.get(name) === value) continue;
+        msg.parameterStatus(this.out, name, value);
+        this.reportedParams.set(name, value);
+      }
+      this.changedParams.clear();
     }
-    this.changedParams.clear();
     msg.readyForQuery(this.out, s.status);
   }
 
@@ -689,7 +710,7 @@ export class Connection {
           throw err;
         }
       }
-      const text = b.toString('utf8');
+      const text = paramText(b);
       if (text.includes('\u0000'))
         throw new SqlError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
       return parseValue(t, text);
@@ -834,7 +855,7 @@ export class Connection {
   /** synced ends a Sync: portals end with their transaction, then ReadyForQuery goes out. */
   private readonly synced = (): void => {
     const s = this.session!;
-    if (s.status === 'I') {
+    if (s.status === 'I' && this.portals.size > 0) {
       for (const p of this.portals.values()) p.cursor?.close();
       this.portals.clear();
     }
