@@ -45,7 +45,8 @@ function dimensionFn(f: (n: number, lower: number) => number): FunctionDef {
   };
 }
 
-function setReturning(name: string): FunctionDef {
+/** setReturning: a set-returning function called in an expression (only FROM runs them): 0A000. */
+export function setReturning(name: string): FunctionDef {
   return () => {
     throw notSupported(`${name}() outside FROM (set-returning functions in expressions)`);
   };

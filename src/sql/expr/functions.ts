@@ -929,8 +929,7 @@ const NOT_YET_SUPPORTED = new Set(
     'regexp_match regexp_matches regexp_split_to_array regexp_split_to_table regexp_substr regexp_instr ' +
     'string_to_array string_to_table array_to_string array_agg unnest array_length array_upper array_lower ' +
     'cardinality array_append array_prepend array_cat array_position array_remove generate_subscripts ' +
-    'json_each jsonb_each json_each_text jsonb_each_text json_array_elements jsonb_array_elements ' +
-    'json_array_elements_text jsonb_array_elements_text json_object_keys jsonb_object_keys jsonb_set ' +
+    'jsonb_set ' +
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls row_to_json json_populate_record ' +
     'jsonb_populate_record make_interval make_timestamptz ' +
