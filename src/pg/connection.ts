@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { SqlError, SqlState } from '../sql/errors.js';
+import { readAscii } from '../util/bytes.js';
 import { charPosition } from '../sql/parse/parse.js';
 import { engineError, type Session, type Prepared } from '../sql/session.js';
 import type { Cursor } from '../sql/exec/executable.js';
@@ -62,14 +63,7 @@ const NO_FORMATS: readonly number[] = [];
 
 /** paramText decodes a text-format parameter; short ASCII ones (numbers, keys) by a loop, not a call into C++. */
 function paramText(b: Buffer): string {
-  if (b.length > 32) return b.toString('utf8');
-  let s = '';
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if (c >= 0x80) return b.toString('utf8');
-    s += String.fromCharCode(c);
-  }
-  return s;
+  return (b.length <= 32 ? readAscii(b, 0, b.length) : undefined) ?? b.toString('utf8');
 }
 
 /** ALL_BINARY: the formats of a Bind that lists one format, binary (shared). */

@@ -137,6 +137,20 @@ export function writeAscii(buf: Uint8Array, at: number, s: string): boolean {
   return true;
 }
 
+/**
+ * readAscii decodes buf[start, end) when every byte is ASCII (undefined otherwise), by a loop: for short
+ * strings that costs less than a call into TextDecoder or Buffer's C++ (writeAscii's mirror).
+ */
+export function readAscii(buf: Uint8Array, start: number, end: number): string | undefined {
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return undefined;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /** fromUtf8 decodes UTF-8 bytes to a string. */
 export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);

@@ -4,6 +4,7 @@
  * negative, too small or above the limit is a protocol violation: the connection is closed with 08P01.
  */
 import { SqlError, SqlState } from '../../sql/errors.js';
+import { readAscii } from '../../util/bytes.js';
 
 export interface FrontendMessage {
   /** type: the type character, or '' for the startup packet. */
@@ -127,22 +128,21 @@ export class BodyReader {
 
   cstring(): string {
     const b = this.b;
+    const pos = this.pos;
     // Names and short texts (portal and statement names are often "" or a few ASCII letters) are read by
     // a loop: Buffer's indexOf and toString are calls into C++ that cost more than the bytes they read.
-    let s = '';
-    for (let i = this.pos; i < b.length && i - this.pos < SHORT_STRING; i++) {
-      const c = b[i]!;
-      if (c === 0) {
-        this.pos = i + 1;
-        return s;
-      }
-      if (c >= 0x80) break;
-      s += String.fromCharCode(c);
+    const limit = Math.min(b.length, pos + SHORT_STRING);
+    for (let i = pos; i < limit; i++) {
+      if (b[i] !== 0) continue;
+      const s = readAscii(b, pos, i);
+      if (s === undefined) break;
+      this.pos = i + 1;
+      return s;
     }
-    const end = b.indexOf(0, this.pos);
+    const end = b.indexOf(0, pos);
     if (end < 0)
       throw new SqlError(SqlState.PROTOCOL_VIOLATION, 'invalid string in message', { severity: 'FATAL' });
-    const text = b.toString('utf8', this.pos, end);
+    const text = b.toString('utf8', pos, end);
     this.pos = end + 1;
     return text;
   }

@@ -12,7 +12,7 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { SqlType, Value } from '../types/sql-type.js';
-import { writeAscii } from '../../util/bytes.js';
+import { readAscii, writeAscii } from '../../util/bytes.js';
 
 const T_NULL = 0;
 const T_FALSE = 1;
@@ -280,14 +280,8 @@ const SHORT_ASCII = 32;
 /** readString decodes UTF-8 (strictly: invalid bytes throw) from buf[start, end). */
 function readString(buf: Uint8Array, start: number, end: number): string {
   if (end - start <= SHORT_ASCII) {
-    let s = '';
-    let i = start;
-    for (; i < end; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) break;
-      s += String.fromCharCode(c);
-    }
-    if (i === end) return s;
+    const s = readAscii(buf, start, end);
+    if (s !== undefined) return s;
   }
   return decoder.decode(buf.subarray(start, end));
 }
