@@ -8,7 +8,8 @@
  *
  * Usage: node bench/read-ab.mjs <distA>/index.js <distB>/index.js [cacheMB=8] [keys=random|hot] [num=1000000] [cacheMB for B]
  * (the same build twice with two cache sizes measures what memory buys; READ_AB_OPTIONS_A / _B: JSON of more
- * DB options for A / B, e.g. READ_AB_OPTIONS_B='{"compressedBlockCacheSize":0}')
+ * DB options for A / B, e.g. READ_AB_OPTIONS_B='{"compressedBlockCacheSize":0}'; READ_AB_WARM=random: warm
+ * with random keys before timing hot ones)
  * e.g. cp -r dist /tmp/base (before a change), npm run build, node bench/read-ab.mjs /tmp/base/index.js dist/index.js
  * (a copied dist must sit where node resolves shale's dependencies, e.g. inside the repository).
  */
@@ -53,9 +54,12 @@ const b = await open(B, CACHE_B, process.env.READ_AB_OPTIONS_B);
 const r = rng(7);
 // Each round reads a fresh stream of keys (the same for A and B): replaying one list would favour or
 // defeat a cache by the list's length (a FIFO smaller than the loop never hits), not by how it works.
-const nextKeys = () => Array.from({ length: 100_000 }, () => key(r(HOT ? Math.max(1, NUM / 100) : NUM)));
-let keys = nextKeys();
-for (let pass = 0; pass < 3; pass++, keys = nextKeys()) for (const k of keys) (a.db.get(k), b.db.get(k));
+const nextKeys = (hot = HOT) => Array.from({ length: 100_000 }, () => key(r(hot ? Math.max(1, NUM / 100) : NUM)));
+// READ_AB_WARM=random warms both caches with random keys whatever is timed (hot keys after random reads:
+// does the cache let the hot blocks in?).
+const WARM_HOT = process.env.READ_AB_WARM === 'random' ? false : HOT;
+let keys = nextKeys(WARM_HOT);
+for (let pass = 0; pass < 3; pass++, keys = nextKeys(WARM_HOT)) for (const k of keys) (a.db.get(k), b.db.get(k));
 
 // CPU time (user + system, in ms), not wall time: on a shared machine waiting for a core is not the reads' cost.
 // READ_AB_WALL=1 times wall clock instead.

@@ -82,8 +82,9 @@ export class Block {
   /** hits counts point reads served from the cache before `lookup` was built. */
   hits = 0;
   // Block cache bookkeeping (block-cache.ts): the table slots holding this block while it is cached,
-  // its slot, its charge, and whether it was read since CLOCK last passed it.
+  // the table's read counts, its slot, its charge, and whether it was read since CLOCK last passed it.
   cacheSlots: (Block | undefined)[] | null = null;
+  cacheStamps: Float64Array | null = null;
   cacheSlot = 0;
   cacheCharge = 0;
   referenced = false;

@@ -122,8 +122,8 @@ export class Table implements BlockSource {
   private readonly index: DecodedIndex;
   /** cached: this table's blocks in the block cache, by block number (position in the index). */
   private readonly cached: BlockSlots;
-  /** missedAt: when reads last missed each block (the block cache's admission doorkeeper). */
-  private readonly missedAt: AdmissionStamps;
+  /** missCounts: how often reads missed each block lately (the block cache's admission). */
+  private readonly missCounts: AdmissionStamps;
   /** inCompressedCache: where this table's blocks sit in the compressed block cache, by block number. */
   private readonly inCompressedCache: CompressedBlockSlots | null;
 
@@ -145,7 +145,7 @@ export class Table implements BlockSource {
     this.index = decodeIndex(indexBlock, cmp, fileName);
     this.blockCount = this.index.offsets.length;
     this.cached = blockCache === null ? [] : new Array<Block | undefined>(this.index.offsets.length);
-    this.missedAt = new Float64Array(blockCache === null ? 0 : this.index.offsets.length);
+    this.missCounts = new Float64Array(blockCache === null ? 0 : this.index.offsets.length);
     this.inCompressedCache =
       compressedBlockCache === null ? null : CompressedBlockCache.slotsFor(this.index.offsets.length);
   }
@@ -347,7 +347,7 @@ export class Table implements BlockSource {
 
   /**
    * loadBlock returns data block number `n` at (offset, size): from the cache, or read (and maybe cached).
-   * n = -1 bypasses the cache. A block enters the cache on its second miss (BlockCache.admit). For a point
+   * n = -1 bypasses the cache. A missed block enters the cache when BlockCache.admit says so. For a point
    * read (`forGet`), a block the cache does not admit is decoded into the point-read scratch: no memory to
    * allocate and collect for a block read once.
    */
@@ -375,7 +375,7 @@ export class Table implements BlockSource {
       block.adopt();
     } else {
       this.counters.blockCacheMisses++;
-      const keep = fillCache && cache.admit(this.missedAt, n);
+      const keep = fillCache && cache.admit(this.missCounts, n, size);
       block = this.readBlock(
         n,
         offset,
@@ -384,7 +384,7 @@ export class Table implements BlockSource {
         fillCache,
         keep || !forGet ? blockMemory : scratchMemory,
       );
-      if (keep) cache.insert(this.cached, n, block, block.size);
+      if (keep) cache.insert(this.cached, this.missCounts, n, block, block.size);
     }
     return block;
   }

@@ -1,13 +1,14 @@
 /**
  * BlockCache (CLOCK over blocks that tables find in slot arrays of their own) against its invariants
- * under random inserts, hits, recharges and clears; and the second chance a block read since it was
- * cached gets over one that was not.
+ * under random admissions, inserts, hits, recharges and clears; the second chance a block read since it
+ * was cached gets over one that was not; and the admission policy (fill while there is room, then let in
+ * only blocks missed repeatedly).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Block } from '../../src/sstable/block.js';
-import { BlockCache, type BlockSlots } from '../../src/sstable/block-cache.js';
+import { BlockCache, type AdmissionStamps, type BlockSlots } from '../../src/sstable/block-cache.js';
 
 const FC = process.env.SEED === undefined ? {} : { seed: Number(process.env.SEED) };
 
@@ -28,18 +29,28 @@ const op = fc.oneof(
     charge: fc.integer({ min: 1, max: 40 }),
   }),
   fc.record({ kind: fc.constant('clear' as const) }),
+  fc.record({
+    kind: fc.constant('admit' as const),
+    table: fc.nat(2),
+    slot: fc.nat(7),
+    charge: fc.integer({ min: 1, max: 40 }),
+  }),
 );
+
+const stampsFor = (): AdmissionStamps => new Float64Array(8);
 
 test('BlockCache keeps usage, size and every table slot consistent, within capacity', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 120 }), fc.array(op, { maxLength: 200 }), (capacity, ops) => {
       const cache = new BlockCache(capacity);
       const tables: BlockSlots[] = [[], [], []];
+      const stamps = [stampsFor(), stampsFor(), stampsFor()];
       for (const o of ops) {
         if (o.kind === 'clear') cache.clear();
-        else if (o.kind === 'insert') {
-          if (tables[o.table]![o.slot] === undefined)
-            cache.insert(tables[o.table]!, o.slot, newBlock(), o.charge);
+        else if (o.kind === 'insert' || o.kind === 'admit') {
+          if (tables[o.table]![o.slot] !== undefined) continue;
+          if (o.kind === 'admit' && !cache.admit(stamps[o.table]!, o.slot, o.charge)) continue;
+          cache.insert(tables[o.table]!, stamps[o.table]!, o.slot, newBlock(), o.charge);
         } else {
           const b = tables[o.table]![o.slot];
           if (b === undefined) continue;
@@ -70,18 +81,19 @@ test('BlockCache keeps usage, size and every table slot consistent, within capac
 test('BlockCache evicts a block not read since it was cached before one that was', () => {
   const cache = new BlockCache(30);
   const slots: BlockSlots = [];
-  for (let i = 0; i < 3; i++) cache.insert(slots, i, newBlock(), 10);
+  const stamps = stampsFor();
+  for (let i = 0; i < 3; i++) cache.insert(slots, stamps, i, newBlock(), 10);
   slots[0]!.referenced = true; // the oldest was read again
-  cache.insert(slots, 3, newBlock(), 10);
+  cache.insert(slots, stamps, 3, newBlock(), 10);
   assert.notEqual(slots[0], undefined, 'the block read again got a second chance');
   assert.equal(slots[1], undefined, 'the oldest block not read again left');
   assert.notEqual(slots[2], undefined);
   assert.notEqual(slots[3], undefined);
   // Its mark is spent: it went to the back of the ring and leaves when its turn comes round again.
-  cache.insert(slots, 4, newBlock(), 10);
-  cache.insert(slots, 5, newBlock(), 10);
+  cache.insert(slots, stamps, 4, newBlock(), 10);
+  cache.insert(slots, stamps, 5, newBlock(), 10);
   assert.notEqual(slots[0], undefined);
-  cache.insert(slots, 6, newBlock(), 10);
+  cache.insert(slots, stamps, 6, newBlock(), 10);
   assert.equal(slots[0], undefined);
   assert.equal(cache.size, 3);
 });
@@ -89,8 +101,9 @@ test('BlockCache evicts a block not read since it was cached before one that was
 test('a block too large for the cache is still kept alone, and a cleared cache forgets every slot', () => {
   const cache = new BlockCache(5);
   const slots: BlockSlots = [];
-  cache.insert(slots, 0, newBlock(), 3);
-  cache.insert(slots, 1, newBlock(), 50);
+  const stamps = stampsFor();
+  cache.insert(slots, stamps, 0, newBlock(), 3);
+  cache.insert(slots, stamps, 1, newBlock(), 50);
   assert.equal(slots[0], undefined);
   assert.notEqual(slots[1], undefined);
   assert.equal(cache.usage, 50);
@@ -98,4 +111,53 @@ test('a block too large for the cache is still kept alone, and a cleared cache f
   assert.equal(slots[1], undefined);
   assert.equal(cache.usage, 0);
   assert.equal(cache.size, 0);
+});
+
+test('admission: every block while there is room, then only blocks missed repeatedly and more than the victim', () => {
+  const BLOCK = 4096;
+  const cache = new BlockCache(64 * BLOCK); // 64 blocks; miss counts halve every 64 misses
+  const slots: BlockSlots = [];
+  const stamps = new Float64Array(1000);
+  const miss = (n: number): boolean => {
+    const keep = cache.admit(stamps, n, BLOCK);
+    if (keep) cache.insert(slots, stamps, n, newBlock(), BLOCK);
+    return keep;
+  };
+  for (let n = 0; n < 64; n++) assert.ok(miss(n), `block ${n} fills free room`);
+  assert.equal(cache.size, 64);
+  // Full: blocks missed once or twice (a scan, random reads over more data than the cache) stay out.
+  for (let n = 64; n < 200; n++) assert.equal(miss(n), false);
+  assert.equal(miss(100), false, 'a second miss is not enough');
+  // A block that keeps missing (a hot key's block) gets in on its third miss and evicts the oldest block.
+  assert.equal(miss(500), false);
+  assert.equal(miss(500), false);
+  assert.ok(miss(500));
+  assert.notEqual(slots[500], undefined);
+  assert.equal(slots[0], undefined, 'CLOCK evicted the oldest unread block');
+  assert.equal(cache.size, 64);
+  // A victim missed often itself is displaced only by a block missed more than twice as often: block 1,
+  // next in line, gets block 500's count (3 misses, this epoch).
+  stamps[1] = stamps[500]!;
+  let misses = 1;
+  while (!miss(600)) misses++;
+  assert.equal(misses, 7, 'the 7th miss beats a victim missed 3 times');
+  assert.equal(slots[1], undefined);
+});
+
+test('admission: miss counts age, so blocks missed long ago do not add up to a third miss', () => {
+  const BLOCK = 4096;
+  const cache = new BlockCache(64 * BLOCK);
+  const slots: BlockSlots = [];
+  const stamps = new Float64Array(10_000);
+  const miss = (n: number): boolean => {
+    const keep = cache.admit(stamps, n, BLOCK);
+    if (keep) cache.insert(slots, stamps, n, newBlock(), BLOCK);
+    return keep;
+  };
+  for (let n = 0; n < 64; n++) miss(n);
+  assert.equal(miss(5000), false);
+  assert.equal(miss(5000), false);
+  // Many epochs of other misses later, two earlier misses have decayed away.
+  for (let n = 100; n < 100 + 64 * 4; n++) miss(n);
+  assert.equal(miss(5000), false, 'the old misses aged out');
 });
