@@ -342,6 +342,7 @@ export class Table implements BlockSource {
     this.getIndexIter.close();
     this.getDataIter = null;
     this.getBlock = null;
+    this.blockCache?.forget(this.cached);
     this.file.close();
   }
 
