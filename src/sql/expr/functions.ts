@@ -42,6 +42,7 @@ import { TO_CHAR_FUNCTIONS } from './to-char.js';
 import { JSON_BUILD_FUNCTIONS } from './json-build.js';
 import { intervalPart } from '../types/interval.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
+import { DEFAULT_IO, type IoSettings } from '../types/io-settings.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
 /** Impl computes a function's value from its (converted) arguments. */
@@ -556,7 +557,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     args: types.map((t) => (isUntyped0(t) ? T('text') : t)),
     result: T('text'),
     strict: false,
-    impl: (vs) => vs.map((v, i) => (v === null ? '' : asText(types[i]!, v))).join(''),
+    impl: (vs, ex) => vs.map((v, i) => (v === null ? '' : asText(types[i]!, v, ex.runtime.io))).join(''),
   }),
   concat_ws: (types) =>
     types.length < 1
@@ -565,12 +566,12 @@ const FUNCTIONS: Record<string, FunctionDef> = {
           args: types.map((t, i) => (i === 0 || isUntyped0(t) ? T('text') : t)),
           result: T('text'),
           strict: false,
-          impl: ([sep, ...vs]) =>
+          impl: ([sep, ...vs], ex) =>
             sep === null
               ? null
               : vs
                   .filter((v) => v !== null)
-                  .map((v, i) => asText(types[i + 1]!, v))
+                  .map((v, i) => asText(types[i + 1]!, v, ex.runtime.io))
                   .join(str(sep)),
         },
   abs: mathFn(Math.abs, (x) => (x.startsWith('-') ? x.slice(1) : x), true),
@@ -819,7 +820,7 @@ function decodeBytes(s: string, format: string): Uint8Array {
     case 'base64':
       return Uint8Array.from(Buffer.from(s, 'base64'));
     case 'escape':
-      return castValue(s, T('text'), T('bytea')) as Uint8Array;
+      return castValue(s, T('text'), T('bytea'), true, DEFAULT_IO) as Uint8Array;
     default:
       throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unrecognized encoding: "${format}"`);
   }
@@ -829,11 +830,11 @@ function isUntyped0(t: SqlType): boolean {
   return t.id === 'unknown';
 }
 
-function asText(t: SqlType, v: Value): string {
+function asText(t: SqlType, v: Value, io: IoSettings): string {
   if (v === null) return '';
   if (isStringType(t.id)) return str(v);
   if (t.id === 'bool') return v ? 't' : 'f';
-  return formatValue(t, v);
+  return formatValue(t, v, io);
 }
 
 function modDec(a: string, b: string): { int: bigint; scale: number } {
