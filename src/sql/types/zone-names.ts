@@ -21,10 +21,20 @@ const MAX_POSIX_HOURS = 167;
 
 let spellings: Map<string, string> | undefined;
 
-/** spelling: the tz database's spelling of a name Intl lists (PostgreSQL shows names so), else the name. */
+/**
+ * spelling: the tz database's spelling of a name (PostgreSQL shows the file name it found): Intl's for
+ * the names it lists; for others (links such as US/Eastern, and names ICU lists under an older spelling,
+ * Asia/Kathmandu) the name as written, or capitalised by word when written all in lower case.
+ */
 function spelling(name: string): string {
   spellings ??= new Map(Intl.supportedValuesOf('timeZone').map((z) => [z.toLowerCase(), z]));
-  return spellings.get(name.toLowerCase()) ?? name;
+  const listed = spellings.get(name.toLowerCase());
+  if (listed !== undefined) return listed;
+  if (name !== name.toLowerCase()) return name;
+  return name
+    .replace(/(^|[/_-])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase())
+    .replace(/^(Us|Etc)\//, (m) => (m === 'Us/' ? 'US/' : m))
+    .replace(/-(Au|De|Es)-/g, (m) => m.toLowerCase());
 }
 
 const zones = new Map<string, TimeZone | null>();
@@ -137,4 +147,24 @@ export function zoneNamed(text: string): TimeZone {
   if (z === undefined)
     throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `time zone "${text}" not recognized`);
   return z;
+}
+
+const GMT_NAMES = /^(etc\/)?(gmt|gmt0|gmt[+-]0|greenwich)$/i;
+
+/**
+ * zoneAbbreviation: the abbreviation to_char's TZ prints for a zone at an instant: a fixed zone's POSIX
+ * name (<+05:30>-05:30 is "+05:30", UTC+3 "UTC"), UTC or GMT, or the tz database's (EDT) when Intl has
+ * it; undefined when Intl only knows it as an offset (GMT+2 for CEST, whose name shale cannot tell).
+ */
+export function zoneAbbreviation(zone: TimeZone, utcMs: number): string | undefined {
+  if (zone.fixed !== undefined) {
+    const posix = /^(<([^>]*)>|([A-Za-z]*))[+-]?\d/.exec(zone.name);
+    if (posix !== null) return posix[2] ?? posix[3];
+    return GMT_NAMES.test(zone.name) ? 'GMT' : 'UTC';
+  }
+  zone.offsetAt(utcMs); // the same range checks as the offset
+  const short = new Intl.DateTimeFormat('en-US', { timeZone: zone.name, timeZoneName: 'short' })
+    .formatToParts(new Date(utcMs))
+    .find((p) => p.type === 'timeZoneName')?.value;
+  return short !== undefined && /^[A-Z]{3,5}$/.test(short) && short !== 'GMT' ? short : undefined;
 }
