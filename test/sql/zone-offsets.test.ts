@@ -43,11 +43,14 @@ const ZONES = [
 ];
 
 /** intlOffset: the offset straight from Intl, without named-zone.ts's cache (the model). */
+const modelFormats = new Map<string, Intl.DateTimeFormat>();
+
 function intlOffset(zone: string, ms: number): number {
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    timeZoneName: 'longOffset',
-  });
+  let f = modelFormats.get(zone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    modelFormats.set(zone, f);
+  }
   const name = f.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')!.value;
   const m = /^GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/.exec(name)!;
   if (m[1] === undefined) return 0;
@@ -161,6 +164,29 @@ test('formatOffset writes minutes and seconds only when there are some', () => {
   assert.equal(formatOffset(-5 * H), '-05');
   assert.equal(formatOffset(-5.5 * H), '-05:30');
   assert.equal(formatOffset(19 * 60 + 32), '+00:19:32');
+});
+
+test('every change from 2019 to 2026 falls on the same second as in Intl', () => {
+  const DAY = 86_400_000;
+  let changes = 0;
+  for (const name of ZONES) {
+    const zone = namedZone(name, name);
+    for (let day = Date.UTC(2019, 0, 1) / DAY; day < Date.UTC(2027, 0, 1) / DAY; day++) {
+      let lo = day * DAY;
+      let hi = lo + DAY;
+      const before = intlOffset(name, lo);
+      if (intlOffset(name, hi) === before) continue;
+      while (hi - lo > 1000) {
+        const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+        if (intlOffset(name, mid) === before) lo = mid;
+        else hi = mid;
+      }
+      changes++;
+      assert.equal(zone.offsetAt(hi - 1), before, `${name} before ${new Date(hi).toISOString()}`);
+      assert.equal(zone.offsetAt(hi), intlOffset(name, hi), `${name} at ${new Date(hi).toISOString()}`);
+    }
+  }
+  assert.ok(changes > 50, `${changes} changes`);
 });
 
 // 1971-01-01 .. 2037-12-31, in milliseconds.
