@@ -127,6 +127,16 @@ test('SET TIME ZONE reads zones as PostgreSQL 15 does', () => {
   assert.deepEqual(read('<+05:30>-05:30'), ['<+05:30>-05:30', 5.5 * H]);
   assert.deepEqual(read("INTERVAL '-08:00'"), ['<-08>+08', -8 * H]);
   assert.deepEqual(read('europe/oslo'), ['Europe/Oslo', 2 * H]);
+  // Names Intl does not list in PostgreSQL's spelling, written in lower case.
+  for (const name of [
+    'Etc/UTC',
+    'US/Eastern',
+    'Asia/Kathmandu',
+    'America/Port-au-Prince',
+    'EST5EDT',
+    'Etc/GMT+5',
+  ])
+    assert.equal(sessionZone(name.toLowerCase()).name, name);
   assert.deepEqual(read('Etc/GMT+5'), ['Etc/GMT+5', -5 * H]);
   assert.deepEqual(read('UTC'), ['UTC', 0]);
   assert.deepEqual(read('GMT'), ['GMT', 0]);

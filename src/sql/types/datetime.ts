@@ -203,8 +203,11 @@ export function formatTimestamp(us: bigint, zone?: TimeZone): string {
   if (zone !== undefined) {
     // UTC, the default, costs nothing more than it did before time zones.
     const secs = zone.fixed === 0 ? 0 : offsetOf(zone, us);
-    offset = secs === 0 ? '+00' : formatOffset(secs);
-    us += BigInt(secs) * 1_000_000n;
+    if (secs === 0) offset = '+00';
+    else {
+      offset = formatOffset(secs);
+      us += BigInt(secs) * 1_000_000n;
+    }
   }
   let days = us / US_PER_DAY;
   let rest = us % US_PER_DAY;

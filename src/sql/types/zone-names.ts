@@ -31,11 +31,20 @@ function spelling(name: string): string {
   const listed = spellings.get(name.toLowerCase());
   if (listed !== undefined) return listed;
   if (name !== name.toLowerCase()) return name;
-  return name
-    .replace(/(^|[/_-])([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase())
-    .replace(/^(Us|Etc)\//, (m) => (m === 'Us/' ? 'US/' : m))
-    .replace(/-(Au|De|Es)-/g, (m) => m.toLowerCase());
+  if (/^[a-z]{3}\d[a-z]{3}$/.test(name)) return name.toUpperCase(); // EST5EDT
+  return name.replace(/[a-z]+/g, (w, at: number) =>
+    UPPER_WORDS.has(w)
+      ? w.toUpperCase()
+      : at > 0 && name[at - 1] === '-' && /^(au|de|es)$/.test(w)
+        ? w // Port-au-Prince
+        : w[0]!.toUpperCase() + w.slice(1),
+  );
 }
+
+/** UPPER_WORDS: words the tz database spells in capitals (Etc/UTC, US/Eastern, NZ-CHAT, W-SU). */
+const UPPER_WORDS = new Set(
+  'utc gmt uct us est mst hst cet eet met wet gb nz prc roc rok chat su w'.split(' '),
+);
 
 const zones = new Map<string, TimeZone | null>();
 
