@@ -47,6 +47,7 @@ const UPPER_WORDS = new Set(
 );
 
 const zones = new Map<string, TimeZone | null>();
+const MAX_ZONES_CACHED = 1000;
 
 /** tzdbZone: a tz database zone by name, or undefined (cached: making Intl's formatter is costly). */
 function tzdbZone(name: string): TimeZone | undefined {
@@ -63,6 +64,8 @@ function tzdbZone(name: string): TimeZone | undefined {
         // Not a name Intl knows.
       }
     }
+    // Names come from clients: forget them all rather than grow without bound.
+    if (zones.size >= MAX_ZONES_CACHED) zones.clear();
     zones.set(key, z);
   }
   return z ?? undefined;
