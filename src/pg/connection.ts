@@ -580,7 +580,8 @@ export class Connection {
     // The first batch without a promise: most results fit in it.
     const cols = cursor.columns ?? [];
     const batch = cursor.next(max === 0 ? 256 : Math.min(max, 256));
-    for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
+    const io = this.session!.io;
+    for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats, io);
     const sent = batch.rows.length;
     if (batch.done) return { done: true, sent };
     if (max !== 0 && max - sent <= 0) return { done: false, sent };
@@ -612,7 +613,7 @@ export class Connection {
       }
       session.checkInterrupts();
       const batch = cursor.next(max === 0 ? 256 : Math.min(left, 256));
-      for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats);
+      for (const row of batch.rows) msg.dataRow(this.out, cols, row, formats, session.io);
       sent += batch.rows.length;
       if (max !== 0) left -= batch.rows.length;
       if (batch.done) return { done: true, sent };
@@ -707,7 +708,7 @@ export class Connection {
       const text = paramText(b);
       if (text.includes('\u0000'))
         throw new SqlError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
-      return parseValue(t, text);
+      return parseValue(t, text, this.session!.io);
     });
     const old = this.portals.get(portalName);
     old?.cursor?.close();

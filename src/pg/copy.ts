@@ -153,7 +153,7 @@ export class CopyIn {
     this.columnCount = this.cols.length;
     this.ex = session.execContext();
     const t = this.table;
-    const planner = new Planner(session.catalog, [], session.engine.system);
+    const planner = new Planner(session.catalog, [], session.engine.system, session.io);
     const hooks = compileWriteHooks(planner, t);
     const ex = this.ex;
     session.catalog.written.add(t.name);
@@ -257,7 +257,7 @@ export class CopyIn {
     );
     raw.forEach((f, i) => {
       const ci = this.cols[i]!;
-      row[ci] = f === null ? null : parseValue(this.table.columns[ci]!.type, f);
+      row[ci] = f === null ? null : parseValue(this.table.columns[ci]!.type, f, this.ex.runtime.io);
     });
     this.writer.insert(row);
     this.count++;
@@ -273,7 +273,10 @@ export function copyOut(session: Session, s: Copy): { rows: string[]; columns: n
   let types: SqlType[];
   let rows: Iterable<readonly Value[]>;
   if (s.query !== undefined) {
-    const plan = new Planner(session.catalog, [], session.engine.system).planQuery(s.query, undefined);
+    const plan = new Planner(session.catalog, [], session.engine.system, session.io).planQuery(
+      s.query,
+      undefined,
+    );
     names = plan.columns.map((c) => c.name);
     types = plan.columns.map((c) => (c.type.id === 'unknown' ? { id: 'text', typmod: -1 } : c.type));
     rows = plan.rows(ex);
@@ -291,7 +294,7 @@ export function copyOut(session: Session, s: Copy): { rows: string[]; columns: n
   for (const r of rows)
     out.push(
       formatLine(
-        r.map((v, i) => (v === null ? null : formatValue(types[i]!, v))),
+        r.map((v, i) => (v === null ? null : formatValue(types[i]!, v, session.io))),
         format,
       ),
     );

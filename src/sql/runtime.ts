@@ -6,6 +6,7 @@ import type { CatalogView } from './catalog/catalog.js';
 import type { CursorOptions } from './cursors.js';
 import type { Cursor } from './exec/executable.js';
 import type { ColumnInfo } from './plan/scope.js';
+import type { IoSettings } from './types/io-settings.js';
 
 export interface SessionInfo {
   readonly user: string;
@@ -17,6 +18,8 @@ export interface Runtime {
   readonly session: SessionInfo;
   readonly versionString: string;
   readonly catalog: CatalogView;
+  /** io: the session's TimeZone and IntervalStyle, as values read and print by them now. */
+  readonly io: IoSettings;
   /** nextval, currval: serial sequences by name ("t_id_seq"). */
   nextval(name: string): bigint;
   currval(name: string): bigint;

@@ -16,6 +16,7 @@ import { Planner } from './plan/planner.js';
 import type { ColumnInfo } from './plan/scope.js';
 import { sqlType, type SqlType, type Value } from './types/sql-type.js';
 import type { Runtime, SessionInfo } from './runtime.js';
+import type { IoSettings } from './types/io-settings.js';
 import { DISPLAY_NAMES, Settings, type SettingsSnapshot } from './settings.js';
 import type { SqlEngine } from './engine.js';
 import { doneCursor, rowsCursor, type Cursor, type Executable } from './exec/executable.js';
@@ -122,6 +123,10 @@ export class Session implements Runtime {
 
   get catalog(): CatalogView {
     return this.view;
+  }
+
+  get io(): IoSettings {
+    return this.settings.io;
   }
 
   /** status is ReadyForQuery's transaction status: I idle, T in a transaction block, E failed. */
@@ -530,7 +535,7 @@ export class Session implements Runtime {
       return;
     }
     if (this.failed) return;
-    const planner = new Planner(this.view, declared, this.engine.system);
+    const planner = new Planner(this.view, declared, this.engine.system, this.settings.io);
     const exe = planStatement(planner, s);
     p.executable = exe;
     p.sleeps = planner.sleeps;
@@ -624,7 +629,7 @@ export class Session implements Runtime {
           return inner;
         });
       case 'execute': {
-        const planner = new Planner(this.view, [], this.engine.system);
+        const planner = new Planner(this.view, [], this.engine.system, this.settings.io);
         const { prepared, values } = this.prepared.argumentsOf(s, planner, this.execContext(params));
         return this.execute(prepared, values);
       }
@@ -648,7 +653,7 @@ export class Session implements Runtime {
       case 'copy':
         throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, 'COPY is handled by the wire protocol');
       case 'explain': {
-        const planner = new Planner(this.view, p.paramTypes, this.engine.system);
+        const planner = new Planner(this.view, p.paramTypes, this.engine.system, this.settings.io);
         const lines = planStatement(planner, s.statement).explain?.() ?? [];
         return doneCursor(
           'EXPLAIN',

@@ -3,6 +3,9 @@
  * Parameters marked `report` are sent to the client as ParameterStatus at startup and whenever they change.
  */
 import { notSupported, SqlError, SqlState } from './errors.js';
+import { INTERVAL_STYLES, type IntervalStyle, type IoSettings } from './types/io-settings.js';
+import { UTC } from './types/time-zone.js';
+import { sessionZone } from './types/zone-names.js';
 
 interface Setting {
   readonly value: string;
@@ -61,10 +64,15 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
       {
         value: 'postgres',
         report: true,
-        // Intervals are written in the postgres style only: another style would print them wrongly.
         check: (v) => {
-          if (v.toLowerCase() !== 'postgres') throw notSupported(`IntervalStyle ${v}`);
-          return 'postgres';
+          const s = v.toLowerCase() as IntervalStyle;
+          if (!INTERVAL_STYLES.includes(s))
+            throw new SqlError(
+              SqlState.INVALID_PARAMETER_VALUE,
+              `invalid value for parameter "intervalstyle": "${v}"`,
+              { hint: `Available values: ${INTERVAL_STYLES.join(', ')}.` },
+            );
+          return s;
         },
       },
     ],
@@ -89,11 +97,8 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
       {
         value: 'UTC',
         report: true,
-        check: (v) => {
-          if (!/^(utc|etc\/utc|gmt|z|etc\/gmt|\+?0+(:00)?|universal|zulu)$/i.test(v.trim()))
-            throw notSupported(`TimeZone ${v} (the session time zone is UTC)`);
-          return 'UTC';
-        },
+        // The value kept is the zone's name as SHOW prints it, which reads back as the same zone.
+        check: (v) => sessionZone(v).name,
       },
     ],
     ['search_path', { value: '"$user", public' }],
@@ -167,9 +172,18 @@ export const DISPLAY_NAMES: Record<string, string> = {
 export class Settings {
   private readonly values: Map<string, Setting>;
   private readonly defaults: Map<string, Setting>;
+  /** io: TimeZone and IntervalStyle as values read and print by them (kept current by every change). */
+  io: IoSettings = { zone: UTC, intervalStyle: 'postgres' };
   constructor(version: string, user: string) {
     this.defaults = defaultSettings(version, user);
     this.values = new Map(this.defaults);
+  }
+
+  private updateIo(): void {
+    const zone = this.values.get('timezone')!.value;
+    const intervalStyle = this.values.get('intervalstyle')!.value as IntervalStyle;
+    if (zone !== this.io.zone.name || intervalStyle !== this.io.intervalStyle)
+      this.io = { zone: sessionZone(zone), intervalStyle };
   }
 
   get(name: string): string {
@@ -193,6 +207,7 @@ export class Settings {
           ? cur.check(value)
           : value;
     this.values.set(key, { ...cur, value: v });
+    this.updateIo();
     return cur.report === true ? { name: DISPLAY_NAMES[key] ?? key, value: v } : undefined;
   }
 
@@ -206,6 +221,7 @@ export class Settings {
 
   resetAll(): void {
     for (const [k, s] of this.defaults) if (s.readOnly !== true) this.values.set(k, s);
+    this.updateIo();
   }
 
   /** snapshot captures every value (SET is transactional: a rollback restores the snapshot). */
@@ -227,6 +243,7 @@ export class Settings {
         changed.push({ name: DISPLAY_NAMES[k] ?? k, value: s.value });
       this.values.set(k, s);
     }
+    this.updateIo();
     return changed;
   }
 }

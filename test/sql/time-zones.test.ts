@@ -1,5 +1,6 @@
 /**
- * AT TIME ZONE with named zones: a wall-clock time read back names the instant it came from (except in
+ * The session's TimeZone, checked against PostgreSQL 15 under `npm run slt:check` at random instants and
+ * wall-clock times; and AT TIME ZONE with named zones: a wall-clock time read back names the instant it came from (except in
  * the hour a fall-back change repeats, where the later reading wins), and, under `npm run slt:check`,
  * both directions agree with PostgreSQL 15 at random instants in zones with DST changes, odd offsets and
  * rule changes since 1970 (Node's tz data against PostgreSQL's).
@@ -66,6 +67,61 @@ test('AT TIME ZONE agrees with PostgreSQL 15', { skip: ORACLE_SKIP }, () =>
           const args = [iso(t), zone];
           assert.deepEqual(await asText(shale, BOTH_WAYS, args), await asText(postgres, BOTH_WAYS, args));
         }),
+        { seed: SEED, numRuns: 500 },
+      );
+    }),
+  ),
+);
+
+// The session's TimeZone: the same instants and wall-clock times (some in skipped or repeated hours) read
+// and printed, cast, truncated and moved by a month and a day, as PostgreSQL 15 does, in each zone.
+const SESSION_ZONES = [...ZONES, 'Europe/Oslo', 'UTC', '+05:30', '-8', 'UTC+3', "INTERVAL '-03:30'"];
+
+const IN_SESSION =
+  'SELECT $1::timestamptz::text, $1::timestamptz::timestamp::text, $1::timestamptz::date::text, ' +
+  "date_trunc('day', $1::timestamptz)::text, date_trunc('hour', $1::timestamptz)::text, " +
+  "($1::timestamptz + interval '1 month 1 day')::text, extract(timezone from $1::timestamptz)::text, " +
+  "to_char($1::timestamptz, 'YYYY-MM-DD HH24:MI:SS OF'), $2::timestamptz::text, $2::timestamp::timestamptz::text";
+
+/** CHANGES: wall-clock times that a DST change skips or repeats in some of the zones. */
+const CHANGES = [
+  '2024-03-10 02:30', // America/New_York, skipped
+  '2024-11-03 01:30', // America/New_York, repeated
+  '2024-03-31 02:30', // Europe, skipped
+  '2024-10-27 02:30', // Europe, repeated
+  '2024-10-27 01:30', // Europe/London, repeated
+  '2024-04-07 01:45', // Australia/Lord_Howe, repeated half hour
+  '2024-10-06 02:15', // Australia/Lord_Howe, skipped half hour
+  '2018-11-04 00:30', // America/Sao_Paulo, skipped midnight
+];
+
+/** wallClock: a local time near a whole hour (where DST changes fall), as text without an offset. */
+function wallClock(seconds: number, jitter: number): string {
+  const s = Math.floor(seconds / 3600) * 3600 + jitter;
+  return new Date(s * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+}
+
+test('the session time zone agrees with PostgreSQL 15', { skip: ORACLE_SKIP }, () =>
+  withShale((shale) =>
+    withPostgres(async (postgres) => {
+      await fc.assert(
+        fc.asyncProperty(
+          instant,
+          fc.integer({ min: -5400, max: 5400 }),
+          fc.constantFrom(...SESSION_ZONES),
+          fc.option(fc.constantFrom(...CHANGES), { freq: 2 }),
+          async (t, jitter, zone, change) => {
+            const set = `SET TIME ZONE ${zone.startsWith('INTERVAL') ? zone : `'${zone}'`}`;
+            await shale.query(set);
+            await postgres.query(set);
+            const args = [iso(t), change ?? wallClock(t, jitter)];
+            assert.deepEqual(
+              await asText(shale, IN_SESSION, args),
+              await asText(postgres, IN_SESSION, args),
+              `${zone} ${args.join(' / ')}`,
+            );
+          },
+        ),
         { seed: SEED, numRuns: 500 },
       );
     }),

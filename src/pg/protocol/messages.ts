@@ -6,6 +6,7 @@ import type { ColumnInfo } from '../../sql/plan/scope.js';
 import { TYPE_INFO, type Value } from '../../sql/types/sql-type.js';
 import { formatBinary, formatValue } from '../../sql/types/text-io.js';
 import type { BackendWriter } from './backend-writer.js';
+import type { IoSettings } from '../../sql/types/io-settings.js';
 
 export function authenticationOk(w: BackendWriter): void {
   w.begin('R').int32(0).end();
@@ -52,6 +53,7 @@ export function dataRow(
   columns: readonly ColumnInfo[],
   row: readonly Value[],
   formats: readonly number[],
+  io: IoSettings,
 ): void {
   w.begin('D').int16(columns.length);
   for (let i = 0; i < columns.length; i++) {
@@ -65,7 +67,7 @@ export function dataRow(
       const b = formatBinary(t.id === 'unknown' ? { id: 'text', typmod: -1 } : t, v);
       w.int32(b.length).bytes(b);
     } else if (typeof v === 'string' && t.id !== 'numeric' && t.id !== 'interval') w.lengthPrefixedString(v);
-    else w.lengthPrefixedString(formatValue(t, v));
+    else w.lengthPrefixedString(formatValue(t, v, io));
   }
   w.end();
 }

@@ -11,6 +11,7 @@ import { formatType, sqlType, type SqlType } from '../types/sql-type.js';
 import { resolveTypeName } from '../expr/type-name.js';
 import type { ColumnDef, TableDef } from './table-def.js';
 import { sequenceName, type IndexInfo } from './pg-objects.js';
+import { DEFAULT_IO } from '../types/io-settings.js';
 
 /** Reserved words quote_ident quotes (PostgreSQL's RESERVED_KEYWORD and COL_NAME_KEYWORD lists, abridged). */
 const RESERVED = new Set(
@@ -76,8 +77,12 @@ function literal(l: Literal, target: SqlType | undefined): string {
     case 'string': {
       const t = target === undefined || target.id === 'unknown' ? sqlType('text') : sqlType(target.id);
       try {
-        const v = parseValue(t, l.value);
-        return constant(t, v === null ? l.value : t.id === 'bool' ? (v ? 't' : 'f') : formatValue(t, v));
+        // Printed as a session with the default settings would print it (the text is only shown).
+        const v = parseValue(t, l.value, DEFAULT_IO);
+        return constant(
+          t,
+          v === null ? l.value : t.id === 'bool' ? (v ? 't' : 'f') : formatValue(t, v, DEFAULT_IO),
+        );
       } catch {
         return constant(t, l.value);
       }

@@ -13,6 +13,7 @@ import { tableColumns } from '../plan/table-scan.js';
 import { formatValue } from '../types/text-io.js';
 import { sqlType } from '../types/sql-type.js';
 import type { WriteHooks } from './row-writer.js';
+import type { IoSettings } from '../types/io-settings.js';
 
 /** compileCheck compiles one CHECK expression to a boolean over the table's row. */
 export function compileCheck(planner: Planner, table: TableDef, expr: Expr): Compiled {
@@ -26,8 +27,8 @@ export function compileCheck(planner: Planner, table: TableDef, expr: Expr): Com
 }
 
 /** describeRow formats a row as PostgreSQL's "Failing row contains (...)" detail does. */
-export function describeRow(table: TableDef, row: Row): string {
-  return row.map((v, i) => (v === null ? 'null' : formatValue(table.columns[i]!.type, v))).join(', ');
+export function describeRow(table: TableDef, row: Row, io: IoSettings): string {
+  return row.map((v, i) => (v === null ? 'null' : formatValue(table.columns[i]!.type, v, io))).join(', ');
 }
 
 /** compileChecks returns a function enforcing every CHECK of the table (undefined when it has none). */
@@ -44,7 +45,7 @@ export function compileChecks(
         throw new SqlError(
           SqlState.CHECK_VIOLATION,
           `new row for relation "${table.name}" violates check constraint "${c.name}"`,
-          { detail: `Failing row contains (${describeRow(table, row)}).` },
+          { detail: `Failing row contains (${describeRow(table, row, ex.runtime.io)}).` },
         );
   };
 }
@@ -113,6 +114,7 @@ export function compileWriteHooks(planner: Planner, table: TableDef): (ex: ExecC
         ),
       );
   return (ex) => ({
+    io: ex.runtime.io,
     ...(generate === undefined ? {} : { generate: (r: Row) => generate(r, ex) }),
     ...(checks === undefined ? {} : { check: (r: Row) => checks(r, ex) }),
     ...(exprs.size === 0

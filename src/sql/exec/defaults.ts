@@ -15,7 +15,14 @@ export function compileDefault(planner: Planner, table: TableDef, c: ColumnDef):
     const t = c.type;
     return {
       type: t,
-      eval: (_r, ex) => castValue(ex.runtime.nextSerialValue(table.name, c.name, id), sqlType('int8'), t),
+      eval: (_r, ex) =>
+        castValue(
+          ex.runtime.nextSerialValue(table.name, c.name, id),
+          sqlType('int8'),
+          t,
+          true,
+          ex.runtime.io,
+        ),
       correlated: false,
       volatile: true,
     };

@@ -14,6 +14,7 @@ import { formatValue } from '../types/text-io.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import type { Row } from '../plan/scope.js';
 import { compareBytes } from '../../util/bytes.js';
+import { DEFAULT_IO, type IoSettings } from '../types/io-settings.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -28,6 +29,8 @@ export interface WriteHooks {
   readonly check?: (row: Row) => void;
   /** indexExpr evaluates column i (an expression) of an index for a row. */
   readonly indexExpr?: (ix: IndexDef, i: number) => { type: SqlType; eval: (row: Row) => Value };
+  /** io: the session's settings, which values in error details print by. */
+  readonly io?: IoSettings;
 }
 
 export class RowWriter {
@@ -129,8 +132,12 @@ export class RowWriter {
     this.hooks.check?.(row);
   }
 
+  private get io(): IoSettings {
+    return this.hooks.io ?? DEFAULT_IO;
+  }
+
   describeRow(row: Row): string {
-    return row.map((v, i) => (v === null ? 'null' : formatValue(this.types[i]!, v))).join(', ');
+    return row.map((v, i) => (v === null ? 'null' : formatValue(this.types[i]!, v, this.io))).join(', ');
   }
 
   uniqueViolation(c: { constraint: string; columns: number[]; index?: IndexDef }, row: Row): SqlError {
@@ -143,7 +150,7 @@ export class RowWriter {
       .map((_, i) => {
         const [t, v] =
           ix === undefined ? [this.types[c.columns[i]!]!, row[c.columns[i]!]!] : this.column(ix, i, row);
-        return v === null ? 'null' : formatValue(t, v);
+        return v === null ? 'null' : formatValue(t, v, this.io);
       })
       .join(', ');
     return new SqlError(

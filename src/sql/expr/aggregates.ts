@@ -21,6 +21,7 @@ import { JSONB_EDIT_AGGREGATES } from './jsonb-edit.js';
 import { divide, divScale, numericOp } from './arithmetic.js';
 import { coerce, isUntyped, settle } from './coerce.js';
 import type { Analyzer, Compiled } from './context.js';
+import type { IoSettings } from '../types/io-settings.js';
 
 /** Accumulator folds the values of one group. */
 export interface Accumulator {
@@ -34,7 +35,8 @@ export interface AggregateDef {
   readonly result: SqlType;
   /** keepsNulls: NULL inputs are folded too (array_agg), so DISTINCT keeps one NULL. */
   readonly keepsNulls?: boolean;
-  make(): Accumulator;
+  /** make starts an accumulator; io: the session's settings (for aggregates that write values as text). */
+  make(io: IoSettings): Accumulator;
 }
 
 type Resolver = (types: readonly SqlType[], star: boolean) => AggregateDef | undefined;

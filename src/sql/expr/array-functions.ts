@@ -8,6 +8,7 @@ import { arrayElement, isStringType, sqlType, type SqlType, type Value } from '.
 import { formatValue } from '../types/text-io.js';
 import type { FunctionDef } from './functions.js';
 import { lowerBound } from './arrays.js';
+import type { IoSettings } from '../types/io-settings.js';
 
 const T = sqlType;
 
@@ -22,11 +23,11 @@ function anyArray(t: SqlType | undefined): SqlType | undefined {
   return arrayElement(t.id) === undefined ? undefined : t;
 }
 
-function elementText(t: SqlType, v: Exclude<Value, null>): string {
+function elementText(t: SqlType, v: Exclude<Value, null>, io: IoSettings): string {
   const e = sqlType(arrayElement(t.id)!);
   if (isStringType(e.id)) return v as string;
   if (e.id === 'bool') return v ? 't' : 'f';
-  return formatValue(e, v);
+  return formatValue(e, v, io);
 }
 
 /** dimensionFn: array_upper / array_lower / array_length of dimension 1 (NULL for others, or empty). */
@@ -60,11 +61,11 @@ export const ARRAY_FUNCTIONS: Record<string, FunctionDef> = {
       args: types.length === 2 ? [a, T('text')] : [a, T('text'), T('text')],
       result: T('text'),
       strict: false,
-      impl: ([v, sep, nullText]) => {
+      impl: ([v, sep, nullText], ex) => {
         if (v === null || sep === null) return null;
         const parts: string[] = [];
         for (const x of v as readonly Value[]) {
-          if (x !== null) parts.push(elementText(a, x));
+          if (x !== null) parts.push(elementText(a, x, ex.runtime.io));
           else if (nullText !== undefined && nullText !== null) parts.push(nullText as string);
         }
         return parts.join(sep as string);

@@ -116,7 +116,7 @@ export function compileAnyAll(
           sawNull = true;
           continue;
         }
-        const hit = test(cmp(x, castValue(e, et, t, false)!));
+        const hit = test(cmp(x, castValue(e, et, t, false, ex.runtime.io)!));
         if (hit && !all) return true;
         if (!hit && all) return false;
       }

@@ -111,8 +111,8 @@ export function coerce(
       // An explicit cast of a literal truncates to varchar(n) / char(n) as a cast of a text value does.
       v =
         mode === 'explicit' && (to.id === 'varchar' || to.id === 'bpchar')
-          ? castValue(c.unknownLiteral, sqlType('text'), to, true)
-          : parseValue(PARSE_TYPMOD.has(to.id) ? to : sqlType(to.id), c.unknownLiteral);
+          ? castValue(c.unknownLiteral, sqlType('text'), to, true, an.io)
+          : parseValue(PARSE_TYPMOD.has(to.id) ? to : sqlType(to.id), c.unknownLiteral, an.io);
     } catch (err) {
       if (err instanceof SqlError && err.position === undefined && loc >= 0) err.position = loc + 1;
       throw err;
@@ -126,7 +126,7 @@ export function coerce(
     ) {
       const parsed = v;
       const from = sqlType(to.id);
-      return { type: to, eval: () => castValue(parsed, from, to, false), correlated: false };
+      return { type: to, eval: () => castValue(parsed, from, to, false, an.io), correlated: false };
     }
     return { type: to, eval: () => v, correlated: false };
   }
@@ -161,7 +161,7 @@ function converting(c: Compiled, to: SqlType, explicit: boolean): Compiled {
   const inner = c.eval;
   return {
     type: to,
-    eval: (row, ex) => castValue(inner(row, ex), from, to, explicit),
+    eval: (row, ex) => castValue(inner(row, ex), from, to, explicit, ex.runtime.io),
     correlated: c.correlated,
     volatile: c.volatile,
   };

@@ -25,7 +25,7 @@ import {
 import { formatValue } from '../types/text-io.js';
 import { arithmetic, type ArithOp } from './arithmetic.js';
 import { coerce, commonType, isUntyped, settle } from './coerce.js';
-import type { AggregateExtras, Analyzer, Compiled, Evaluator } from './context.js';
+import type { AggregateExtras, Analyzer, Compiled, Evaluator, ExecContext } from './context.js';
 import { isWindowFunction, refusing } from './window-functions.js';
 import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
@@ -38,6 +38,7 @@ import { likeMatcher } from './like.js';
 import { resolveTypeName } from './type-name.js';
 import { arrayTypeOf, compileAnyAll, compileArray, compileArrayConcat, compileSubscript } from './arrays.js';
 import { regCast } from './reg-types.js';
+import { localOf } from '../types/time-zone.js';
 
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
@@ -565,7 +566,7 @@ export function strictBinary(
   type: SqlType,
   a: Compiled,
   b: Compiled,
-  f: (x: Value, y: Value) => Value,
+  f: (x: Value, y: Value, ex: ExecContext) => Value,
 ): Compiled {
   const fa = a.eval;
   const fb = b.eval;
@@ -576,7 +577,7 @@ export function strictBinary(
       if (x === null) return null;
       const y = fb(r, ex);
       if (y === null) return null;
-      return f(x, y);
+      return f(x, y, ex);
     },
     correlated: a.correlated || b.correlated,
     volatile: a.volatile || b.volatile,
@@ -719,13 +720,13 @@ function compileConcat(an: Analyzer, l: Compiled, r: Compiled, lloc: number, rlo
   if (!isStringType(a.type.id) && !isStringType(b.type.id)) throw noOperator('||', a.type, b.type, lloc);
   const ta = a.type;
   const tb = b.type;
-  const text = (t: SqlType, v: Value): string =>
+  const text = (t: SqlType, v: Value, ex: ExecContext): string =>
     t.id === 'bpchar'
       ? (v as string).replace(/ +$/, '')
       : isStringType(t.id)
         ? (v as string)
-        : formatValue(t, v as Exclude<Value, null>);
-  return strictBinary(TEXT, a, b, (x, y) => text(ta, x) + text(tb, y));
+        : formatValue(t, v as Exclude<Value, null>, ex.runtime.io);
+  return strictBinary(TEXT, a, b, (x, y, ex) => text(ta, x, ex) + text(tb, y, ex));
 }
 
 function compileIn(
@@ -948,7 +949,7 @@ function compileSubquery(an: Analyzer, e: Extract<Expr, { kind: 'subquery' }>, s
   a = coerce(an, a, t, 'implicit', e.loc);
   const cmp = compareFor(t.id);
   const fa = a.eval;
-  const conv = (v: Value): Value => castValue(v, colType, t, false);
+  const conv = (v: Value, ex: ExecContext): Value => castValue(v, colType, t, false, ex.runtime.io);
   return {
     type: BOOL,
     eval: (row, ex) => {
@@ -959,7 +960,7 @@ function compileSubquery(an: Analyzer, e: Extract<Expr, { kind: 'subquery' }>, s
         ex.outer.push(row);
         try {
           values = [];
-          for (const r of sub.rows(ex)) values.push(conv(r[0]!));
+          for (const r of sub.rows(ex)) values.push(conv(r[0]!, ex));
         } finally {
           ex.outer.pop();
         }
@@ -983,11 +984,15 @@ function compileSpecial(name: Extract<Expr, { kind: 'special' }>['name']): Compi
     case 'current_timestamp':
       return { type: sqlType('timestamptz'), eval: (_r, ex) => ex.now, correlated: false };
     case 'localtimestamp':
-      return { type: sqlType('timestamp'), eval: (_r, ex) => ex.now, correlated: false };
+      return {
+        type: sqlType('timestamp'),
+        eval: (_r, ex) => localOf(ex.runtime.io.zone, ex.now),
+        correlated: false,
+      };
     case 'current_date':
       return {
         type: sqlType('date'),
-        eval: (_r, ex) => castValue(ex.now, sqlType('timestamptz'), sqlType('date')),
+        eval: (_r, ex) => castValue(ex.now, sqlType('timestamptz'), sqlType('date'), true, ex.runtime.io),
         correlated: false,
       };
     case 'current_user':

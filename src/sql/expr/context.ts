@@ -6,6 +6,7 @@ import type { Expr, Select } from '../ast.js';
 import type { Row, Scope, ColumnInfo, Resolved } from '../plan/scope.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import type { Runtime } from '../runtime.js';
+import type { IoSettings } from '../types/io-settings.js';
 
 /** ExecContext is what a running statement carries: its transaction, parameters and clock. */
 export interface ExecContext {
@@ -114,6 +115,8 @@ export interface WindowCollectorHook {
 
 /** Analyzer is the state of compiling one statement. */
 export interface Analyzer {
+  /** io: the session's TimeZone and IntervalStyle when the statement is planned (literals read by them). */
+  readonly io: IoSettings;
   /** params: the types of $1..$n, decided from context as compilation goes (undefined: not yet). */
   readonly params: (SqlType | undefined)[];
   planSubquery(query: Select, outer: Scope): SubPlan;

@@ -30,6 +30,8 @@ import { strictBinary } from './compile.js';
 import type { Analyzer, Compiled } from './context.js';
 import type { FunctionDef } from './functions.js';
 import { toTimestampWithFormat } from './to-char.js';
+import { timestamptzAge, timestamptzPlusInterval } from '../types/zoned-arith.js';
+import { instantOf, localOf } from '../types/time-zone.js';
 
 const INTERVAL = sqlType('interval');
 const T = (id: TypeId): SqlType => sqlType(id);
@@ -81,12 +83,20 @@ export function compileDatetimeArith(
       );
     if ((isTs(a) || a === 'date') && b === 'interval') {
       const left = a === 'date' ? coerce(an, l, T('timestamp'), 'implicit', loc) : l;
+      if (left.type.id === 'timestamptz')
+        return strictBinary(left.type, left, r, (x, y, ex) =>
+          checkTimestamp(timestamptzPlusInterval(x as bigint, y as string, sign, ex.runtime.io.zone)),
+        );
       return strictBinary(left.type, left, r, (x, y) =>
         checkTimestamp(timestampPlusInterval(x as bigint, y as string, sign)),
       );
     }
     if (a === 'interval' && (isTs(b) || b === 'date') && op === '+') {
       const right = b === 'date' ? coerce(an, r, T('timestamp'), 'implicit', loc) : r;
+      if (right.type.id === 'timestamptz')
+        return strictBinary(right.type, l, right, (x, y, ex) =>
+          checkTimestamp(timestamptzPlusInterval(y as bigint, x as string, 1, ex.runtime.io.zone)),
+        );
       return strictBinary(right.type, l, right, (x, y) =>
         checkTimestamp(timestampPlusInterval(y as bigint, x as string, 1)),
       );
@@ -170,6 +180,12 @@ export const DATETIME_FUNCTIONS: Record<string, FunctionDef> = {
       const t = types.some((x) => x.id === 'timestamptz') ? T('timestamptz') : tsArg(types[0]);
       if (!isTs(t.id) || !types.every((x) => isTs(x.id) || x.id === 'date' || x.id === 'unknown'))
         return undefined;
+      if (t.id === 'timestamptz')
+        return {
+          args: [t, t],
+          result: INTERVAL,
+          impl: ([x, y], ex) => timestamptzAge(x as bigint, y as bigint, ex.runtime.io.zone),
+        };
       return { args: [t, t], result: INTERVAL, impl: ([x, y]) => age(x as bigint, y as bigint) };
     }
     if (types.length === 1) {
@@ -179,7 +195,10 @@ export const DATETIME_FUNCTIONS: Record<string, FunctionDef> = {
         args: [t],
         result: INTERVAL,
         impl: ([x], ex) => {
-          const midnight = (ex.now / MICROS_PER_DAY) * MICROS_PER_DAY;
+          // Against midnight of today, in the session's zone.
+          const zone = ex.runtime.io.zone;
+          const midnight = (localOf(zone, ex.now) / MICROS_PER_DAY) * MICROS_PER_DAY;
+          if (t.id === 'timestamptz') return timestamptzAge(instantOf(zone, midnight), x as bigint, zone);
           return age(midnight, x as bigint);
         },
       };

@@ -42,6 +42,10 @@ import { TO_CHAR_FUNCTIONS } from './to-char.js';
 import { JSON_BUILD_FUNCTIONS } from './json-build.js';
 import { intervalPart } from '../types/interval.js';
 import { regexSubstringDef, STRING_FUNCTIONS } from './string-functions.js';
+import { DEFAULT_IO, type IoSettings } from '../types/io-settings.js';
+import { localOf, offsetOf, type TimeZone } from '../types/time-zone.js';
+import { zoneNamed } from '../types/zone-names.js';
+import { timestamptzTrunc } from '../types/zoned-arith.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
 /** Impl computes a function's value from its (converted) arguments. */
@@ -216,9 +220,18 @@ const FIELD_NAMES = new Set([
   'millennium',
   'milliseconds',
   'microseconds',
+  'timezone',
+  'timezone_hour',
+  'timezone_minute',
 ]);
 
-function datePart(field: string, t: SqlType, v: Value): { value: number; fractional: boolean } {
+/** datePart is extract/date_part; a timestamptz's fields are those of its wall-clock time in `zone`. */
+function datePart(
+  field: string,
+  t: SqlType,
+  v: Value,
+  zone: TimeZone,
+): { value: number; fractional: boolean } {
   const f = field.toLowerCase();
   if (!FIELD_NAMES.has(f))
     throw new SqlError(
@@ -227,7 +240,19 @@ function datePart(field: string, t: SqlType, v: Value): { value: number; fractio
     );
   if (t.id === 'date' ? isInfiniteDate(v as number) : isInfiniteTimestamp(v as bigint))
     throw notSupported(`${field} of an infinite ${TYPE_INFO[t.id].pgName}`);
-  const us = t.id === 'date' ? BigInt(v as number) * MICROS_PER_DAY : (v as bigint);
+  if (f.startsWith('timezone')) {
+    if (t.id !== 'timestamptz') throw notSupported(`unit "${field}" for type ${TYPE_INFO[t.id].pgName}`);
+    const off = offsetOf(zone, v as bigint);
+    const value =
+      f === 'timezone' ? off : f === 'timezone_hour' ? Math.trunc(off / 3600) : Math.trunc(off / 60) % 60;
+    return { value: value || 0, fractional: false };
+  }
+  const us =
+    t.id === 'date'
+      ? BigInt(v as number) * MICROS_PER_DAY
+      : t.id === 'timestamptz' && f !== 'epoch'
+        ? localOf(zone, v as bigint)
+        : (v as bigint);
   let days = Number(us / MICROS_PER_DAY);
   let rest = Number(us % MICROS_PER_DAY);
   if (rest < 0) {
@@ -337,8 +362,8 @@ function extractFn(asNumeric: boolean): FunctionDef {
     return {
       args: [T('text'), t],
       result: T(asNumeric ? 'numeric' : 'float8'),
-      impl: ([field, v]) => {
-        const p = datePart(field as string, t, v);
+      impl: ([field, v], ex) => {
+        const p = datePart(field as string, t, v, ex.runtime.io.zone);
         if (!asNumeric) return p.value;
         if (t.id === 'date') return String(p.value);
         // milliseconds are numeric with 3 places (1500.000), seconds and epochs with 6.
@@ -556,7 +581,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     args: types.map((t) => (isUntyped0(t) ? T('text') : t)),
     result: T('text'),
     strict: false,
-    impl: (vs) => vs.map((v, i) => (v === null ? '' : asText(types[i]!, v))).join(''),
+    impl: (vs, ex) => vs.map((v, i) => (v === null ? '' : asText(types[i]!, v, ex.runtime.io))).join(''),
   }),
   concat_ws: (types) =>
     types.length < 1
@@ -565,12 +590,12 @@ const FUNCTIONS: Record<string, FunctionDef> = {
           args: types.map((t, i) => (i === 0 || isUntyped0(t) ? T('text') : t)),
           result: T('text'),
           strict: false,
-          impl: ([sep, ...vs]) =>
+          impl: ([sep, ...vs], ex) =>
             sep === null
               ? null
               : vs
                   .filter((v) => v !== null)
-                  .map((v, i) => asText(types[i + 1]!, v))
+                  .map((v, i) => asText(types[i + 1]!, v, ex.runtime.io))
                   .join(str(sep)),
         },
   abs: mathFn(Math.abs, (x) => (x.startsWith('-') ? x.slice(1) : x), true),
@@ -693,6 +718,14 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   date_part: extractFn(false),
   extract: extractFn(true),
   date_trunc: (types) => {
+    if (types.length === 3 && types[1]!.id !== 'timestamp') {
+      // date_trunc(unit, timestamptz, zone): truncated in that zone's wall-clock time.
+      return {
+        args: [T('text'), T('timestamptz'), T('text')],
+        result: T('timestamptz'),
+        impl: ([unit, v, zone]) => timestamptzTrunc(str(unit), v as bigint, zoneNamed(str(zone)), dateTrunc),
+      };
+    }
     if (types.length !== 2) return undefined;
     const t =
       types[1]!.id === 'unknown' || types[1]!.id === 'date'
@@ -702,7 +735,12 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     return {
       args: [T('text'), t],
       result: t,
-      impl: ([unit, v]) => (isInfiniteTimestamp(v as bigint) ? v : dateTrunc(str(unit), v as bigint)),
+      impl: ([unit, v], ex) =>
+        isInfiniteTimestamp(v as bigint)
+          ? v
+          : t.id === 'timestamptz'
+            ? timestamptzTrunc(str(unit), v as bigint, ex.runtime.io.zone, dateTrunc)
+            : dateTrunc(str(unit), v as bigint),
     };
   },
   nextval: (types) =>
@@ -819,7 +857,7 @@ function decodeBytes(s: string, format: string): Uint8Array {
     case 'base64':
       return Uint8Array.from(Buffer.from(s, 'base64'));
     case 'escape':
-      return castValue(s, T('text'), T('bytea')) as Uint8Array;
+      return castValue(s, T('text'), T('bytea'), true, DEFAULT_IO) as Uint8Array;
     default:
       throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `unrecognized encoding: "${format}"`);
   }
@@ -829,11 +867,11 @@ function isUntyped0(t: SqlType): boolean {
   return t.id === 'unknown';
 }
 
-function asText(t: SqlType, v: Value): string {
+function asText(t: SqlType, v: Value, io: IoSettings): string {
   if (v === null) return '';
   if (isStringType(t.id)) return str(v);
   if (t.id === 'bool') return v ? 't' : 'f';
-  return formatValue(t, v);
+  return formatValue(t, v, io);
 }
 
 function modDec(a: string, b: string): { int: bigint; scale: number } {

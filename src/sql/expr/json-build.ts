@@ -17,6 +17,7 @@ import {
 import { formatValue } from '../types/text-io.js';
 import type { AggregateDef } from './aggregates.js';
 import type { FunctionDef } from './functions.js';
+import type { IoSettings } from '../types/io-settings.js';
 
 const JSON_T = sqlType('json');
 const JSONB_T = sqlType('jsonb');
@@ -26,13 +27,13 @@ function settled(t: SqlType): SqlType {
 }
 
 /** toJsonText converts one SQL value to JSON text. */
-export function toJsonText(t: SqlType, v: Value): string {
+export function toJsonText(t: SqlType, v: Value, io: IoSettings): string {
   if (v === null) return 'null';
   // Arrays become JSON arrays (array_to_json), element by element.
   const elem = arrayElement(t.id);
   if (elem !== undefined && t.id !== 'int2vector') {
     const et = sqlType(elem);
-    return '[' + (v as readonly Value[]).map((x) => toJsonText(et, x)).join(',') + ']';
+    return '[' + (v as readonly Value[]).map((x) => toJsonText(et, x, io)).join(',') + ']';
   }
   switch (t.id) {
     case 'bool':
@@ -42,19 +43,20 @@ export function toJsonText(t: SqlType, v: Value): string {
       return v as string;
     case 'float4':
     case 'float8': {
-      const s = formatValue(t, v);
+      const s = formatValue(t, v, io);
       return Number.isFinite(v as number) ? s : quoteJsonString(s);
     }
     case 'numeric':
       return v === 'NaN' ? '"NaN"' : (v as string);
     case 'timestamp':
     case 'timestamptz': {
-      const s = formatValue(t, v).replace(' ', 'T');
-      return quoteJsonString(t.id === 'timestamptz' ? s.replace(/\+00$/, '+00:00') : s);
+      const s = formatValue(t, v, io).replace(' ', 'T');
+      // JSON writes the offset as ISO 8601 does, with minutes: +02:00, -05:30.
+      return quoteJsonString(t.id === 'timestamptz' ? s.replace(/([+-]\d\d)$/, '$1:00') : s);
     }
     default:
-      if (isNumericType(t.id)) return formatValue(t, v);
-      return quoteJsonString(isStringType(t.id) ? (v as string) : formatValue(t, v));
+      if (isNumericType(t.id)) return formatValue(t, v, io);
+      return quoteJsonString(isStringType(t.id) ? (v as string) : formatValue(t, v, io));
   }
 }
 
@@ -62,7 +64,7 @@ function variadic(types: readonly SqlType[]): SqlType[] {
   return types.map(settled);
 }
 
-function buildObject(types: readonly SqlType[], vs: readonly Value[], fn: string): string {
+function buildObject(types: readonly SqlType[], vs: readonly Value[], fn: string, io: IoSettings): string {
   if (vs.length % 2 !== 0)
     throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'argument list must have even number of elements', {
       hint: `The arguments of ${fn}() must consist of alternating keys and values.`,
@@ -75,8 +77,8 @@ function buildObject(types: readonly SqlType[], vs: readonly Value[], fn: string
       });
     const key = isStringType(types[i]!.id)
       ? (vs[i] as string)
-      : toJsonText(types[i]!, vs[i]!).replace(/^"|"$/g, '');
-    parts.push(`${quoteJsonString(key)} : ${toJsonText(types[i + 1]!, vs[i + 1]!)}`);
+      : toJsonText(types[i]!, vs[i]!, io).replace(/^"|"$/g, '');
+    parts.push(`${quoteJsonString(key)} : ${toJsonText(types[i + 1]!, vs[i + 1]!, io)}`);
   }
   return '{' + parts.join(', ') + '}';
 }
@@ -86,12 +88,16 @@ export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
   to_json: (types) => {
     if (types.length !== 1) return undefined;
     const t = settled(types[0]!);
-    return { args: [t], result: JSON_T, impl: ([v]) => toJsonText(t, v!) };
+    return { args: [t], result: JSON_T, impl: ([v], ex) => toJsonText(t, v!, ex.runtime.io) };
   },
   to_jsonb: (types) => {
     if (types.length !== 1) return undefined;
     const t = settled(types[0]!);
-    return { args: [t], result: JSONB_T, impl: ([v]) => normalizeJsonb(toJsonText(t, v!)) };
+    return {
+      args: [t],
+      result: JSONB_T,
+      impl: ([v], ex) => normalizeJsonb(toJsonText(t, v!, ex.runtime.io)),
+    };
   },
   json_build_object: (types) => {
     const ts = variadic(types);
@@ -99,7 +105,7 @@ export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
       args: ts,
       result: JSON_T,
       strict: false,
-      impl: (vs) => buildObject(ts, vs, 'json_build_object'),
+      impl: (vs, ex) => buildObject(ts, vs, 'json_build_object', ex.runtime.io),
     };
   },
   jsonb_build_object: (types) => {
@@ -108,7 +114,7 @@ export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
       args: ts,
       result: JSONB_T,
       strict: false,
-      impl: (vs) => normalizeJsonb(buildObject(ts, vs, 'jsonb_build_object')),
+      impl: (vs, ex) => normalizeJsonb(buildObject(ts, vs, 'jsonb_build_object', ex.runtime.io)),
     };
   },
   json_build_array: (types) => {
@@ -117,7 +123,7 @@ export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
       args: ts,
       result: JSON_T,
       strict: false,
-      impl: (vs) => '[' + vs.map((v, i) => toJsonText(ts[i]!, v)).join(', ') + ']',
+      impl: (vs, ex) => '[' + vs.map((v, i) => toJsonText(ts[i]!, v, ex.runtime.io)).join(', ') + ']',
     };
   },
   jsonb_build_array: (types) => {
@@ -126,7 +132,8 @@ export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
       args: ts,
       result: JSONB_T,
       strict: false,
-      impl: (vs) => normalizeJsonb('[' + vs.map((v, i) => toJsonText(ts[i]!, v)).join(', ') + ']'),
+      impl: (vs, ex) =>
+        normalizeJsonb('[' + vs.map((v, i) => toJsonText(ts[i]!, v, ex.runtime.io)).join(', ') + ']'),
     };
   },
 };
@@ -138,11 +145,11 @@ function aggDef(jsonb: boolean): (types: readonly SqlType[]) => AggregateDef | u
     return {
       argTypes: [t],
       result: jsonb ? JSONB_T : JSON_T,
-      make: () => {
+      make: (io) => {
         const items: string[] = [];
         return {
           add: ([v]) => {
-            items.push(toJsonText(t, v!));
+            items.push(toJsonText(t, v!, io));
           },
           result: () => {
             if (items.length === 0) return null;

@@ -176,14 +176,14 @@ function jsonbObjectAgg(types: readonly SqlType[]): AggregateDef | undefined {
     argTypes: [kt, vt],
     result: JSONB,
     keepsNulls: true,
-    make: () => {
+    make: (io) => {
       const members: [string, JsonNode][] = [];
       return {
         add: ([k, v]) => {
           if (k === null) throw new SqlError(SqlState.NULL_VALUE_NOT_ALLOWED, 'field name must not be null');
           // The key is the value's text form, the value its JSON form.
-          const key = isStringType(kt.id) ? (k as string) : formatValue(kt, k!);
-          members.push([key, parseJson(toJsonText(vt, v!))]);
+          const key = isStringType(kt.id) ? (k as string) : formatValue(kt, k!, io);
+          members.push([key, parseJson(toJsonText(vt, v!, io))]);
         },
         result: () => (members.length === 0 ? null : write(node({ kind: 'object', members }))),
       };

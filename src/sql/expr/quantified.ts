@@ -39,7 +39,7 @@ export function compileQuantified(
     const out: Value[] = [];
     ex.outer.push(row);
     try {
-      for (const r of sub.rows(ex)) out.push(castValue(r[0]!, colType, t, false));
+      for (const r of sub.rows(ex)) out.push(castValue(r[0]!, colType, t, false, ex.runtime.io));
     } finally {
       ex.outer.pop();
     }

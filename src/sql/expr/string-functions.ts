@@ -8,6 +8,7 @@ import { isStringType, sqlType, type SqlType, type TypeId, type Value } from '..
 import { formatValue } from '../types/text-io.js';
 import type { FunctionDef } from './functions.js';
 import { regexSubstring } from './regex.js';
+import type { IoSettings } from '../types/io-settings.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
 const str = (v: Value): string => v as string;
@@ -42,11 +43,11 @@ export function quoteLiteral(s: string): string {
   return s.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
 }
 
-function asText(t: SqlType, v: Value): string | null {
+function asText(t: SqlType, v: Value, io: IoSettings): string | null {
   if (v === null) return null;
   if (t.id === 'bpchar') return str(v);
   if (isStringType(t.id)) return str(v);
-  return formatValue(t, v);
+  return formatValue(t, v, io);
 }
 
 function formatError(msg: string): SqlError {
@@ -54,7 +55,7 @@ function formatError(msg: string): SqlError {
 }
 
 /** format is PostgreSQL's format(fmt, args...). */
-function format(fmt: string, types: readonly SqlType[], args: readonly Value[]): string {
+function format(fmt: string, types: readonly SqlType[], args: readonly Value[], io: IoSettings): string {
   let out = '';
   let next = 0;
   for (let i = 0; i < fmt.length; i++) {
@@ -93,7 +94,7 @@ function format(fmt: string, types: readonly SqlType[], args: readonly Value[]):
       } else wi = next++;
       if (wi >= args.length) throw formatError('too few arguments for format()');
       const w = args[wi];
-      width = w === null ? 0 : Number(asText(types[wi]!, w));
+      width = w === null ? 0 : Number(asText(types[wi]!, w, io));
       if (width < 0) {
         left = true;
         width = -width;
@@ -114,7 +115,7 @@ function format(fmt: string, types: readonly SqlType[], args: readonly Value[]):
     const ai = argIndex ?? next;
     next = ai + 1;
     if (ai >= args.length) throw formatError('too few arguments for format()');
-    const text = asText(types[ai]!, args[ai]!);
+    const text = asText(types[ai]!, args[ai]!, io);
     let piece: string;
     if (type === 's') piece = text ?? '';
     else if (type === 'I') {
@@ -249,7 +250,7 @@ export const STRING_FUNCTIONS: Record<string, FunctionDef> = {
       args: [T('text'), ...argTypes],
       result: T('text'),
       strict: false,
-      impl: (vs) => (vs[0] === null ? null : format(str(vs[0]!), argTypes, vs.slice(1))),
+      impl: (vs, ex) => (vs[0] === null ? null : format(str(vs[0]!), argTypes, vs.slice(1), ex.runtime.io)),
     };
   },
   quote_ident: (types) =>
@@ -259,7 +260,7 @@ export const STRING_FUNCTIONS: Record<string, FunctionDef> = {
   quote_literal: (types) => {
     if (types.length !== 1) return undefined;
     const t = types[0]!.id === 'unknown' ? T('text') : types[0]!;
-    return { args: [t], result: T('text'), impl: ([v]) => quoteLiteral(asText(t, v)!) };
+    return { args: [t], result: T('text'), impl: ([v], ex) => quoteLiteral(asText(t, v, ex.runtime.io)!) };
   },
   quote_nullable: (types) => {
     if (types.length !== 1) return undefined;
@@ -268,7 +269,7 @@ export const STRING_FUNCTIONS: Record<string, FunctionDef> = {
       args: [t],
       result: T('text'),
       strict: false,
-      impl: ([v]) => (v === null ? 'NULL' : quoteLiteral(asText(t, v)!)),
+      impl: ([v], ex) => (v === null ? 'NULL' : quoteLiteral(asText(t, v, ex.runtime.io)!)),
     };
   },
   translate: (types) =>

@@ -10,6 +10,8 @@ import { civilFromDays, daysFromCivil, isInfiniteTimestamp, MICROS_PER_DAY } fro
 import { sqlType, type SqlType, type TypeId } from '../types/sql-type.js';
 import type { FunctionDef } from './functions.js';
 import { formatNumberWith, parseNumberWith } from './to-char-number.js';
+import { instantOf, offsetOf, type TimeZone } from '../types/time-zone.js';
+import { zoneAbbreviation } from '../types/zone-names.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
 
@@ -154,9 +156,17 @@ function caseAs(pattern: string, name: string): string {
   return name;
 }
 
-/** formatTimestampWith is to_char(timestamp, format). */
-export function formatTimestampWith(us: bigint, format: string, withZone: boolean): string {
-  if (isInfiniteTimestamp(us)) throw notSupported('to_char of an infinite timestamp');
+/** formatTimestampWith is to_char(timestamp, format); a timestamptz (zone set) is read in that zone. */
+export function formatTimestampWith(utc: bigint, format: string, zone: TimeZone | undefined): string {
+  if (isInfiniteTimestamp(utc)) throw notSupported('to_char of an infinite timestamp');
+  const offset = zone === undefined ? 0 : offsetOf(zone, utc);
+  const us = utc + BigInt(offset) * 1_000_000n;
+  const withZone = zone !== undefined;
+  const abbreviation = (): string => {
+    const a = zoneAbbreviation(zone!, Number(utc / 1000n));
+    if (a === undefined) throw notSupported(`to_char TZ in time zone ${zone!.name}`);
+    return a;
+  };
   let days = us / MICROS_PER_DAY;
   let rest = us % MICROS_PER_DAY;
   if (rest < 0n) {
@@ -321,14 +331,19 @@ export function formatTimestampWith(us: bigint, format: string, withZone: boolea
         out += num(dayNum + 2440588, 0);
         break;
       case 'TZ':
-        out += withZone ? 'UTC' : '';
+        out += withZone ? abbreviation() : '';
         break;
       case 'tz':
-        out += withZone ? 'utc' : '';
+        out += withZone ? abbreviation().toLowerCase() : '';
         break;
-      case 'OF':
-        out += withZone ? '+00' : '';
+      case 'OF': {
+        if (!withZone) break;
+        // +hh, or +hh:mm; seconds are not shown.
+        const a = Math.abs(offset);
+        out += (offset < 0 ? '-' : '+') + (t.fm ? String(Math.floor(a / 3600)) : pad2(Math.floor(a / 3600)));
+        if (a % 3600 >= 60) out += ':' + pad2(Math.floor((a % 3600) / 60));
         break;
+      }
     }
   }
   return out;
@@ -508,13 +523,18 @@ export const TO_CHAR_FUNCTIONS: Record<string, FunctionDef> = {
       return {
         args: [T('timestamp'), T('text')],
         result: T('text'),
-        impl: ([v, f]) => formatTimestampWith(v as bigint, f as string, false),
+        impl: ([v, f]) => formatTimestampWith(v as bigint, f as string, undefined),
       };
     if (t.id === 'timestamp' || t.id === 'timestamptz')
       return {
         args: [t, T('text')],
         result: T('text'),
-        impl: ([v, f]) => formatTimestampWith(v as bigint, f as string, t.id === 'timestamptz'),
+        impl: ([v, f], ex) =>
+          formatTimestampWith(
+            v as bigint,
+            f as string,
+            t.id === 'timestamptz' ? ex.runtime.io.zone : undefined,
+          ),
       };
     if (t.id === 'numeric' || t.id === 'int2' || t.id === 'int4' || t.id === 'int8')
       return {
@@ -576,6 +596,11 @@ export const toTimestampWithFormat: FunctionDef = (types) =>
     ? {
         args: [T('text'), T('text')],
         result: T('timestamptz'),
-        impl: ([s, f]) => parseWith(s as string, f as string),
+        // The fields read are wall-clock time in the session's zone (TZ patterns are not read).
+        impl: ([s, f], ex) => instantOf(ex.runtime.io.zone, parseWith(s as string, f as string)),
       }
     : undefined;
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}

@@ -16,6 +16,8 @@ import { KeyWriter, prefixEnd } from '../storage/key-codec.js';
 import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
 import { isInteger, type SqlType } from '../types/sql-type.js';
 import { Scope } from './scope.js';
+import { TS_NEG_INFINITY, TS_POS_INFINITY } from '../types/datetime.js';
+import { localOf } from '../types/time-zone.js';
 
 interface Bound {
   readonly expr: Compiled;
@@ -68,6 +70,40 @@ function sameKeyFamily(c: SqlType, v: SqlType): boolean {
   return false;
 }
 
+/** ZONE_MARGIN_US: more than any zone's offsets ever differ (Pacific/Apia moved by a day in 2011). */
+const ZONE_MARGIN_US = 2n * 86_400_000_000n;
+
+/**
+ * zonedKeyValue bounds a timestamp key by a timestamptz value or the reverse, which compare in the
+ * session's zone (undefined: not as a key). A timestamptz column takes the value as the comparison
+ * converts it. A timestamp column is compared as the instants its wall-clock times name, which is not
+ * monotonic across a DST change (a skipped 02:30 names a later instant than 03:00): in a zone with
+ * changes the bound is widened past any offset, and equality is no key at all (the WHERE still decides).
+ */
+function zonedKeyValue(
+  an: Analyzer,
+  colType: SqlType,
+  value: Compiled,
+  op: string,
+  loc: number,
+): Compiled | undefined {
+  if (colType.id === 'timestamptz') return coerce(an, value, colType, 'implicit', loc);
+  if (op === '=') return undefined;
+  const inner = value.eval;
+  const widen = op === '<' || op === '<=' ? ZONE_MARGIN_US : -ZONE_MARGIN_US;
+  return {
+    ...value,
+    type: colType,
+    eval: (row, ex) => {
+      const v = inner(row, ex) as bigint | null;
+      if (v === null || v === TS_NEG_INFINITY || v === TS_POS_INFINITY) return v;
+      const zone = ex.runtime.io.zone;
+      const local = localOf(zone, v);
+      return zone.fixed !== undefined ? local : local + widen;
+    },
+  };
+}
+
 function conditions(
   an: Analyzer,
   table: TableDef,
@@ -112,6 +148,11 @@ function conditions(
         throw err;
       }
       if (value.volatile === true || !sameKeyFamily(colType, value.type)) continue;
+      if (colType.id !== value.type.id && (colType.id === 'timestamp' || colType.id === 'timestamptz')) {
+        const keyed = zonedKeyValue(an, colType, value, op, other.loc);
+        if (keyed === undefined) continue;
+        value = keyed;
+      }
       out.push({ column: ci, op, value });
       break;
     }

@@ -64,7 +64,7 @@ export class AggregatePlan implements Plan {
     const groups = new Map<string, Group>();
     const newGroup = (keys: Value[]): Group => ({
       keys,
-      accs: this.calls.map((c) => c.def.make()),
+      accs: this.calls.map((c) => c.def.make(ex.runtime.io)),
       seen: this.calls.map((c) => (c.distinct ? new Set<string>() : undefined)),
       distinctArgs: this.calls.map((c) => (c.distinct && c.order === undefined ? [] : undefined)),
       buffered: this.calls.map((c) => (c.order !== undefined ? [] : undefined)),

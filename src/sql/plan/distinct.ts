@@ -9,6 +9,7 @@ import { formatValue } from '../types/text-io.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import { indent, type Plan } from './plan.js';
 import type { ColumnInfo, Row } from './scope.js';
+import { DEFAULT_IO } from '../types/io-settings.js';
 
 /** groupKey makes a string that is equal for rows GROUP BY or DISTINCT treats as equal. */
 export function groupKey(types: readonly SqlType[], values: readonly Value[]): string {
@@ -24,7 +25,8 @@ export function groupKey(types: readonly SqlType[], values: readonly Value[]): s
     else if (t.id === 'float4' || t.id === 'float8') s += '\u0000' + (Object.is(v, -0) ? '0' : String(v));
     else if (typeof v === 'string') s += '\u0000' + v;
     else if (v instanceof Uint8Array) s += '\u0000' + Buffer.from(v).toString('hex');
-    else s += '\u0000' + formatValue(t, v);
+    // Only a key: any fixed settings tell values apart.
+    else s += '\u0000' + formatValue(t, v, DEFAULT_IO);
   }
   return s;
 }

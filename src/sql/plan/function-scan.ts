@@ -11,6 +11,8 @@ import type { Analyzer, Compiled, ExecContext } from '../expr/context.js';
 import { numericOp } from '../expr/arithmetic.js';
 import { compareNumeric } from '../types/numeric.js';
 import { compareInterval, timestampPlusInterval } from '../types/interval.js';
+import type { TimeZone } from '../types/time-zone.js';
+import { timestamptzPlusInterval } from '../types/zoned-arith.js';
 import {
   arrayElement,
   sqlType,
@@ -24,7 +26,7 @@ import type { Plan } from './plan.js';
 import type { Planner } from './planner.js';
 import { Scope, type ColumnInfo, type Row } from './scope.js';
 
-type Series = (args: readonly Value[]) => Iterable<Value>;
+type Series = (args: readonly Value[], ex: ExecContext) => Iterable<Value>;
 
 function seriesType(types: readonly SqlType[]): TypeId | undefined {
   const ids = types.map((t) => t.id);
@@ -50,10 +52,18 @@ function timestampSeriesType(args: readonly Compiled[]): TypeId | undefined {
   return ends.every((t) => t === 'timestamp' || t === 'unknown') ? 'timestamp' : 'timestamptz';
 }
 
-function* timestampSeries(start: bigint, stop: bigint, step: string): Iterable<Value> {
+/** timestampSeries steps a timestamp, or a timestamptz in wall-clock time of `zone` (as its + does). */
+function* timestampSeries(
+  start: bigint,
+  stop: bigint,
+  step: string,
+  zone: TimeZone | undefined,
+): Iterable<Value> {
   const sign = compareInterval(step, '0 0 0');
   if (sign === 0) throw zeroStep();
-  for (let v = start; sign > 0 ? v <= stop : v >= stop; v = timestampPlusInterval(v, step, 1)) yield v;
+  const next = (v: bigint): bigint =>
+    zone === undefined ? timestampPlusInterval(v, step, 1) : timestamptzPlusInterval(v, step, 1, zone);
+  for (let v = start; sign > 0 ? v <= stop : v >= stop; v = next(v)) yield v;
 }
 
 function zeroStep(): SqlError {
@@ -94,7 +104,13 @@ function resolveSeries(
       ...args.slice(0, 2).map((a) => coerce(an, a, t, 'implicit', loc)),
       coerce(an, args[2]!, sqlType('interval'), 'implicit', loc),
     ];
-    return { type: t, run: ([a, b, s]) => timestampSeries(a as bigint, b as bigint, s as string), args: cs };
+    const zoned = time === 'timestamptz';
+    return {
+      type: t,
+      run: ([a, b, s], ex) =>
+        timestampSeries(a as bigint, b as bigint, s as string, zoned ? ex.runtime.io.zone : undefined),
+      args: cs,
+    };
   }
   const id = seriesType(args.map((a) => (isUntyped(a) ? sqlType('unknown') : a.type)));
   if (id === undefined) throw noFunction(args, loc);
@@ -121,7 +137,7 @@ function noFunction(args: readonly Compiled[], loc: number): SqlError {
 }
 
 /** TableFunction: a function in FROM's rows for its argument values (none of them NULL). */
-type TableFunction = (args: readonly Value[]) => Iterable<Row>;
+type TableFunction = (args: readonly Value[], ex: ExecContext) => Iterable<Row>;
 
 function* singleColumn(values: Iterable<Value>): Iterable<Row> {
   for (const v of values) yield [v];
@@ -138,7 +154,7 @@ export class FunctionScan implements Plan {
   *rows(ex: ExecContext): Iterable<Row> {
     const vs = this.args.map((a) => a.eval([], ex));
     if (vs.some((v) => v === null)) return;
-    yield* this.run(vs);
+    yield* this.run(vs, ex);
   }
   explain(): string[] {
     return [`Function Scan on ${this.name}`];
@@ -179,7 +195,7 @@ export function planFunctionScan(
     attnum: 0,
   };
   const series = r.run;
-  return new FunctionScan([column], r.args, (vs) => singleColumn(series(vs)), f.name);
+  return new FunctionScan([column], r.args, (vs, ex) => singleColumn(series(vs, ex)), f.name);
 }
 
 function tooManyAliases(table: string, available: number, given: number, loc: number): SqlError {

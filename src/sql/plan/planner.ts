@@ -3,6 +3,7 @@
  * expression compilation: it records parameter types as they are inferred, plans subqueries, and collects
  * aggregates of grouped query levels.
  */
+import type { IoSettings } from '../types/io-settings.js';
 import { SqlError, SqlState } from '../errors.js';
 import type { Cte, Expr, FromItem, Select, SelectItem, SimpleSelect, SortKey, Statement } from '../ast.js';
 import type { CatalogView } from '../catalog/catalog.js';
@@ -68,6 +69,7 @@ export class Planner implements Analyzer {
     readonly catalog: CatalogView,
     paramTypes: readonly (SqlType | undefined)[],
     private readonly system: SystemRelations,
+    readonly io: IoSettings,
   ) {
     this.params = [...paramTypes];
   }

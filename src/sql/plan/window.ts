@@ -133,7 +133,7 @@ function aggregate(p: Partition, c: Extract<WindowCall, { kind: 'aggregate' }>, 
     acc.add(c.args.map((f) => f(r, ex)));
   };
   if (p.framesGrow()) {
-    const acc = c.def.make();
+    const acc = c.def.make(ex.runtime.io);
     let added = 0;
     for (let i = 0; i < p.size; i++) {
       const end = p.frame(i).reduce((m, [, e]) => Math.max(m, e), 0);
@@ -149,7 +149,7 @@ function aggregate(p: Partition, c: Extract<WindowCall, { kind: 'aggregate' }>, 
       out[i] = out[i - 1]!;
       continue;
     }
-    const acc = c.def.make();
+    const acc = c.def.make(ex.runtime.io);
     for (const [s, e] of f) for (let j = s; j < e; j++) add(acc, j);
     out[i] = acc.result();
     prev = f;

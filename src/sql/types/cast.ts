@@ -16,6 +16,8 @@ import {
   TS_POS_INFINITY,
 } from './datetime.js';
 import { roundTime } from './time.js';
+import type { IoSettings } from './io-settings.js';
+import { instantOf, localOf } from './time-zone.js';
 import { TYPE_INFO, arrayElement, isInteger, isStringType, type SqlType, type Value } from './sql-type.js';
 import { normalizeJsonb } from './jsonb.js';
 
@@ -29,8 +31,11 @@ function cannotCast(from: SqlType, to: SqlType): SqlError {
   return new SqlError('42846', `cannot cast type ${TYPE_INFO[from.id].pgName} to ${TYPE_INFO[to.id].pgName}`);
 }
 
-/** castValue converts v from one type to another. */
-export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true): Value {
+/**
+ * castValue converts v from one type to another. `io` is the session's: casts to and from text, and
+ * between timestamptz and the zoneless date/time types, go through its time zone as PostgreSQL's do.
+ */
+export function castValue(v: Value, from: SqlType, to: SqlType, explicit: boolean, io: IoSettings): Value {
   if (v === null) return null;
   const f = from.id;
   const t = to.id;
@@ -42,7 +47,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
       throw notSupported('arrays with a lower bound other than 1 (int2vector to array)');
     const ef: SqlType = { id: fe, typmod: from.typmod };
     const et: SqlType = { id: te, typmod: to.typmod };
-    return (v as readonly Value[]).map((x) => castValue(x, ef, et, explicit));
+    return (v as readonly Value[]).map((x) => castValue(x, ef, et, explicit, io));
   }
   if ((fe !== undefined && !isStringType(t)) || (te !== undefined && !isStringType(f)))
     throw cannotCast(from, to);
@@ -58,10 +63,10 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
     return t === 'varchar' || t === 'bpchar' ? fitString(to, s, explicit) : s;
   }
   if (f === 'unknown' || (isStringType(f) && explicit) || (f === 'json' && t === 'jsonb')) {
-    return parseValue(to, v as string);
+    return parseValue(to, v as string, io);
   }
   if (isStringType(t)) {
-    const s = f === 'bool' ? (v ? 'true' : 'false') : formatValue(from, v as Exclude<Value, null>);
+    const s = f === 'bool' ? (v ? 'true' : 'false') : formatValue(from, v as Exclude<Value, null>, io);
     return t === 'varchar' || t === 'bpchar' ? fitString(to, s, explicit) : s;
   }
   if (isInteger(t)) {
@@ -115,7 +120,7 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
   }
   if (t === 'date') {
     if (f === 'timestamp' || f === 'timestamptz') {
-      const us = v as bigint;
+      const us = f === 'timestamptz' ? localOf(io.zone, v as bigint) : (v as bigint);
       if (isInfiniteTimestamp(us)) return us > 0n ? DATE_POS_INFINITY : DATE_NEG_INFINITY;
       const d = us / MICROS_PER_DAY;
       return Number(us % MICROS_PER_DAY < 0n ? d - 1n : d);
@@ -126,14 +131,18 @@ export function castValue(v: Value, from: SqlType, to: SqlType, explicit = true)
     if (f === 'date') {
       const d = v as number;
       if (isInfiniteDate(d)) return d > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
-      return BigInt(d) * MICROS_PER_DAY;
+      const midnight = BigInt(d) * MICROS_PER_DAY;
+      return t === 'timestamptz' ? instantOf(io.zone, midnight) : midnight;
     }
-    if (f === 'timestamp' || f === 'timestamptz') return roundTimestamp(v as bigint, to.typmod);
+    // A timestamp is wall-clock time in the session's zone; rounding applies to that reading.
+    if (f === 'timestamp') return instantOf(io.zone, roundTimestamp(v as bigint, to.typmod));
+    if (f === 'timestamptz') return roundTimestamp(localOf(io.zone, v as bigint), to.typmod);
     throw cannotCast(from, to);
   }
   if (t === 'time' && (f === 'timestamp' || f === 'timestamptz')) {
     if (isInfiniteTimestamp(v as bigint)) throw notSupported('casting an infinite timestamp to time');
-    const us = Number((((v as bigint) % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY);
+    const local = f === 'timestamptz' ? localOf(io.zone, v as bigint) : (v as bigint);
+    const us = Number(((local % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY);
     return roundTime(us, to.typmod);
   }
   if (t === 'jsonb' && f === 'json') return normalizeJsonb(v as string);

@@ -1,8 +1,10 @@
 /**
- * date, timestamp and timestamptz in ISO form, the session's time zone being UTC (as the server reports it):
- * dates are days since 1970-01-01, timestamps microseconds since 1970-01-01 00:00:00 UTC.
+ * date, timestamp and timestamptz in ISO form (DateStyle ISO, MDY): dates are days since 1970-01-01,
+ * timestamps microseconds since 1970-01-01 00:00:00 (timestamptz: UTC, shown in the session's time zone).
  */
 import { SqlError, SqlState } from '../errors.js';
+import { formatOffset, instantOf, offsetOf, type TimeZone } from './time-zone.js';
+import { zoneNamed } from './zone-names.js';
 
 const US_PER_DAY = 86_400_000_000n;
 
@@ -32,12 +34,16 @@ export function civilFromDays(z: number): [number, number, number] {
 }
 
 const DATETIME_RE =
-  /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:(?:[T ]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|[+-]\d{1,2}(?::?\d{2})?)?\s*(BC)?\s*$/i;
+  /^\s*(\d{4,})-(\d{1,2})-(\d{1,2})(?:(?:[T ]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|[+-]\d{1,2}(?::?\d{2})?|[A-Za-z][\w+-]*(?:\/[\w+-]+)+)?\s*(BC)?\s*$/i;
 
 interface Parts {
   days: number;
   micros: bigint;
   offsetMinutes: number;
+  /** zone: a zone named in the text (Europe/Oslo), whose offset at that time applies. */
+  zone: string | undefined;
+  /** zoneWritten: the text gave a zone or offset (else timestamptz input takes the session's zone). */
+  zoneWritten: boolean;
   hasTime: boolean;
 }
 
@@ -89,7 +95,8 @@ function isoDate(text: string): string {
 
 function parseParts(text: string, typeName: string): Parts {
   const lower = text.trim().toLowerCase();
-  if (lower === 'epoch') return { days: 0, micros: 0n, offsetMinutes: 0, hasTime: true };
+  if (lower === 'epoch')
+    return { days: 0, micros: 0n, offsetMinutes: 0, zone: undefined, zoneWritten: true, hasTime: true };
   const m = DATETIME_RE.exec(isoDate(text));
   if (m === null)
     throw new SqlError(
@@ -112,7 +119,8 @@ function parseParts(text: string, typeName: string): Parts {
   if (Number(fracText[6]) >= 5) frac += 1n;
   let offsetMinutes = 0;
   const zone = m[8];
-  if (zone !== undefined && !/^(z|utc)$/i.test(zone)) {
+  const named = zone !== undefined && zone.includes('/');
+  if (zone !== undefined && !named && !/^(z|utc)$/i.test(zone)) {
     const zm = /^([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(zone)!;
     offsetMinutes = (zm[1] === '-' ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3] ?? 0));
   }
@@ -121,6 +129,8 @@ function parseParts(text: string, typeName: string): Parts {
     days: daysFromCivil(y, mo, d),
     micros,
     offsetMinutes,
+    zone: named ? zone : undefined,
+    zoneWritten: zone !== undefined,
     hasTime: m[4] !== undefined || zone !== undefined,
   };
 }
@@ -165,12 +175,15 @@ export function parseTimestamp(text: string): bigint {
   return BigInt(p.days) * US_PER_DAY + p.micros;
 }
 
-/** parseTimestamptz reads timestamptz input; without a zone the session's (UTC) applies. */
-export function parseTimestamptz(text: string): bigint {
+/** parseTimestamptz reads timestamptz input; a time without a zone is wall-clock time in `zone`. */
+export function parseTimestamptz(text: string, zone: TimeZone): bigint {
   const inf = infinitySign(text);
   if (inf !== 0) return inf > 0 ? TS_POS_INFINITY : TS_NEG_INFINITY;
   const p = parseParts(text, 'timestamp with time zone');
-  return BigInt(p.days) * US_PER_DAY + p.micros - BigInt(p.offsetMinutes) * 60_000_000n;
+  const local = BigInt(p.days) * US_PER_DAY + p.micros;
+  if (p.zone !== undefined) return instantOf(zoneNamed(p.zone), local);
+  if (!p.zoneWritten) return instantOf(zone, local);
+  return local - BigInt(p.offsetMinutes) * 60_000_000n;
 }
 
 /** formatDate writes YYYY-MM-DD (with " BC" before year 1). */
@@ -180,9 +193,22 @@ export function formatDate(days: number): string {
   return `${yearText(y)}-${pad2(m)}-${pad2(d)}${y <= 0 ? ' BC' : ''}`;
 }
 
-/** formatTimestamp writes YYYY-MM-DD HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped). */
-export function formatTimestamp(us: bigint, withZone: boolean): string {
+/**
+ * formatTimestamp writes YYYY-MM-DD HH:MM:SS[.ffffff] (trailing zeros of the fraction dropped); with a
+ * zone (timestamptz), the wall-clock time there and its offset (+00, -05:30).
+ */
+export function formatTimestamp(us: bigint, zone?: TimeZone): string {
   if (isInfiniteTimestamp(us)) return us > 0n ? 'infinity' : '-infinity';
+  let offset = '';
+  if (zone !== undefined) {
+    // UTC, the default, costs nothing more than it did before time zones.
+    const secs = zone.fixed === 0 ? 0 : offsetOf(zone, us);
+    if (secs === 0) offset = '+00';
+    else {
+      offset = formatOffset(secs);
+      us += BigInt(secs) * 1_000_000n;
+    }
+  }
   let days = us / US_PER_DAY;
   let rest = us % US_PER_DAY;
   if (rest < 0n) {
@@ -194,7 +220,7 @@ export function formatTimestamp(us: bigint, withZone: boolean): string {
   const frac = Number(rest % 1_000_000n);
   const time = `${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}`;
   const f = frac === 0 ? '' : '.' + String(frac).padStart(6, '0').replace(/0+$/, '');
-  return `${yearText(y)}-${pad2(mo)}-${pad2(d)} ${time}${f}${withZone ? '+00' : ''}${y <= 0 ? ' BC' : ''}`;
+  return `${yearText(y)}-${pad2(mo)}-${pad2(d)} ${time}${f}${offset}${y <= 0 ? ' BC' : ''}`;
 }
 
 function yearText(y: number): string {

@@ -1,6 +1,7 @@
 /**
- * Text input and output of every type, as PostgreSQL 15 writes them (DateStyle ISO, TimeZone UTC,
- * bytea_output hex, extra_float_digits 1), and binary input of parameters (format code 1).
+ * Text input and output of every type, as PostgreSQL 15 writes them (DateStyle ISO, bytea_output hex,
+ * extra_float_digits 1; TimeZone and IntervalStyle from the session's IoSettings), and binary input of
+ * parameters (format code 1).
  */
 import { SqlError, SqlState } from '../errors.js';
 import { formatFloat4, formatFloat8 } from './float-format.js';
@@ -17,7 +18,9 @@ import { TYPE_INFO, arrayElement, type SqlType, type TypeId, type Value } from '
 import { normalizeJsonb } from './jsonb.js';
 import { parseJson } from './json-value.js';
 import { formatTime, parseTime, roundTime } from './time.js';
-import { decodeInterval, encodeInterval, formatInterval, parseInterval } from './interval.js';
+import { decodeInterval, encodeInterval, parseInterval } from './interval.js';
+import { formatIntervalStyled } from './interval-styles.js';
+import { DEFAULT_IO, type IoSettings } from './io-settings.js';
 import { formatArray, parseArray } from './array.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
@@ -57,18 +60,18 @@ export function checkInt8(n: bigint): bigint {
   return n;
 }
 
-/** parseValue reads a value of type t from its text form. */
-export function parseValue(t: SqlType, text: string): Value {
+/** parseValue reads a value of type t from its text form (timestamptz without a zone: in io's zone). */
+export function parseValue(t: SqlType, text: string, io: IoSettings): Value {
   if (t.id === 'int2vector')
     return text
       .trim()
       .split(/\s+/)
       .filter((s) => s !== '')
-      .map((s) => parseValue({ id: 'int2', typmod: -1 }, s));
+      .map((s) => parseValue({ id: 'int2', typmod: -1 }, s, io));
   const elem = arrayElement(t.id);
   if (elem !== undefined) {
     const et: SqlType = { id: elem, typmod: t.typmod };
-    return parseArray(text, (s) => parseValue(et, s));
+    return parseArray(text, (s) => parseValue(et, s, io));
   }
   switch (t.id) {
     case 'bool':
@@ -122,7 +125,7 @@ export function parseValue(t: SqlType, text: string): Value {
     case 'timestamp':
       return roundTimestamp(parseTimestamp(text), t.typmod);
     case 'timestamptz':
-      return roundTimestamp(parseTimestamptz(text), t.typmod);
+      return roundTimestamp(parseTimestamptz(text, io.zone), t.typmod);
     case 'json':
       parseJson(text);
       return text;
@@ -219,14 +222,14 @@ function parseBytea(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** formatValue writes a non-null value of type t as PostgreSQL's text output. */
-export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
+/** formatValue writes a non-null value of type t as PostgreSQL's text output in a session's settings. */
+export function formatValue(t: SqlType, v: Exclude<Value, null>, io: IoSettings): string {
   if (t.id === 'int2vector') return (v as readonly Value[]).join(' ');
   const elem = arrayElement(t.id);
   if (elem !== undefined) {
     const et: SqlType = { id: elem, typmod: t.typmod };
     return formatArray(v as readonly Value[], (x) =>
-      elem === 'bool' ? (x ? 't' : 'f') : formatValue(et, x),
+      elem === 'bool' ? (x ? 't' : 'f') : formatValue(et, x, io),
     );
   }
   switch (t.id) {
@@ -241,11 +244,11 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
     case 'date':
       return formatDate(v as number);
     case 'timestamp':
-      return formatTimestamp(v as bigint, false);
+      return formatTimestamp(v as bigint);
     case 'timestamptz':
-      return formatTimestamp(v as bigint, true);
+      return formatTimestamp(v as bigint, io.zone);
     case 'interval':
-      return formatInterval(v as string);
+      return formatIntervalStyled(v as string, io.intervalStyle);
     case 'time':
       return formatTime(v as number);
     default:
@@ -255,6 +258,8 @@ export function formatValue(t: SqlType, v: Exclude<Value, null>): string {
 
 /** parseBinary reads a parameter sent in binary format (code 1). */
 export function parseBinary(t: SqlType, b: Uint8Array): Value {
+  // Only text-like types read their bytes as text here, and no setting changes how those read.
+  const io = DEFAULT_IO;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const need = (n: number): void => {
     // As PostgreSQL's recv functions: too few bytes is a malformed message, too many a bad value.
@@ -308,7 +313,7 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
         t.id === 'unknown' ||
         t.id === 'json'
       )
-        return parseValue(t, Buffer.from(b).toString('utf8'));
+        return parseValue(t, Buffer.from(b).toString('utf8'), io);
       break;
     case 'time':
       need(8);
@@ -321,7 +326,7 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
         months: view.getInt32(12),
       });
     case 'jsonb':
-      if (b[0] === 1) return parseValue(t, Buffer.from(b.subarray(1)).toString('utf8'));
+      if (b[0] === 1) return parseValue(t, Buffer.from(b.subarray(1)).toString('utf8'), io);
       break;
   }
   throw new SqlError(
