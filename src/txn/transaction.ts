@@ -96,7 +96,7 @@ export class Transaction implements LockOwner {
   private lockedKeys: Map<string, Uint8Array> | null = null;
   private cursors: Set<TxnCursor> | null = null;
   /** held, waitingOn: this transaction as a lock owner (pessimistic only; optimistic ones never lock). @internal */
-  readonly held: Set<string>;
+  readonly held: LockEntry[];
   waitingOn: LockEntry | null = null;
 
   /** @internal */
@@ -117,7 +117,7 @@ export class Transaction implements LockOwner {
     this.writes = new WriteBuffer(checkNonNegative(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes'));
     this.isolation = isolation;
     this.pessimistic = pessimistic;
-    this.held = pessimistic ? new Set() : NO_LOCKS;
+    this.held = pessimistic ? [] : NO_LOCKS;
     this.ucmp = db.opts.comparator;
     // Only open: reading works on a read-only (or failed) database; a commit with writes is refused there.
     db.status.checkOpen();
@@ -481,8 +481,8 @@ export class Transaction implements LockOwner {
   }
 }
 
-/** NO_LOCKS: the (never filled) lock set of every optimistic transaction. */
-const NO_LOCKS: Set<string> = new Set();
+/** NO_LOCKS: the lock list of every optimistic transaction (frozen: they never lock). */
+const NO_LOCKS = Object.freeze([]) as unknown as LockEntry[];
 
 function describeKey(k: Uint8Array): string {
   const s = escapeBytes(k.subarray(0, 64));

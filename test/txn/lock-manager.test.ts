@@ -34,18 +34,21 @@ test('lock manager invariants hold under random shared and exclusive requests (p
     fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
       const m = new LockManager();
       const locks = (m as unknown as { locks: Map<string, LockEntry> }).locks;
-      const owners: LockOwner[] = [0, 1, 2, 3].map(() => ({ held: new Set<string>(), waitingOn: null }));
+      const owners: LockOwner[] = [0, 1, 2, 3].map(() => ({ held: [], waitingOn: null }));
       const granted: { owner: LockOwner; id: string; exclusive: boolean; done: boolean }[] = [];
       const check = (): void => {
         for (const [id, e] of locks) {
           if (e.exclusive) assert.ok(e.holders.size <= 1, `${id}: one exclusive holder`);
           if (e.holders.size === 0) assert.equal(e.queue.length, 0, `${id}: free but waited for`);
-          for (const h of e.holders) assert.ok(h.held.has(id), `${id}: holder knows it`);
+          for (const h of e.holders) assert.ok(h.held.includes(e), `${id}: holder knows it`);
         }
-        for (const o of owners)
-          for (const id of o.held) assert.ok(locks.get(id)?.holders.has(o), `${id}: held is true`);
+        for (const o of owners) {
+          assert.equal(new Set(o.held).size, o.held.length, 'each lock held once');
+          for (const e of o.held)
+            assert.ok(locks.get(e.id) === e && e.holders.has(o), `${e.id}: held is true`);
+        }
         for (const g of granted)
-          if (g.done && g.owner.held.size > 0 && g.owner.held.has(g.id)) {
+          if (g.done && g.owner.held.some((e) => e.id === g.id)) {
             const e = locks.get(g.id)!;
             if (g.exclusive) assert.ok(e.exclusive && e.holders.size === 1, `${g.id}: granted exclusive`);
           }
