@@ -31,6 +31,8 @@ const PG_CLAUSES: Readonly<Record<string, string>> = {
   OFFSET: 'OFFSET',
   VALUES: 'VALUES',
   'JOIN/ON': 'JOIN conditions',
+  RETURNING: 'RETURNING',
+  UPDATE: 'UPDATE',
   DEFAULT: 'DEFAULT expressions',
   'window frame': 'window definitions',
 };

@@ -835,7 +835,7 @@ function hasWindow(e: Expr): boolean {
 }
 
 /** hasSetReturning: the expression calls a set-returning function at this query level (not in a subquery). */
-function hasSetReturning(e: Expr): boolean {
+export function hasSetReturning(e: Expr): boolean {
   let found = false;
   const walk = (x: unknown): void => {
     if (found || x === null || typeof x !== 'object') return;
