@@ -643,7 +643,15 @@ export class Planner implements Analyzer {
     if (grouped) {
       collector = new Collector(this, scope, outer, this.baseTables(q.from));
       const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items, scope));
-      for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
+      // Set-returning calls in GROUP BY run below the grouping (PostgreSQL groups their rows).
+      const groupSrfs = groupExprs.some(hasSetReturning) ? new ProjectSetCollector(this) : undefined;
+      this.srfs = groupSrfs;
+      try {
+        for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
+      } finally {
+        this.srfs = undefined;
+      }
+      if (groupSrfs !== undefined) plan = groupSrfs.finish(plan);
       plan = new AggregatePlan(
         plan,
         collector.groupEvals,
