@@ -817,7 +817,7 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
     const windows = an.windows;
     return an.srfs === undefined
       ? windows.add(e, scope)
-      : withSrfs(an, SRF_IN_WINDOW, () => windows.add(e, scope));
+      : withSrfs(an, srfInWindow(an), () => windows.add(e, scope));
   }
   if (SET_RETURNING.has(name)) {
     if (an.srfs === undefined) throw misplaced(an, name, e.loc);
@@ -873,12 +873,18 @@ const SRF_IN_CASE = refusingSrf('set-returning functions are not allowed in CASE
 const SRF_IN_COALESCE = refusingSrf('set-returning functions are not allowed in COALESCE');
 const SRF_IN_AGGREGATE = refusingSrf('aggregate function calls cannot contain set-returning function calls');
 const SRF_IN_FILTER = refusingSrf('set-returning functions are not allowed in FILTER', false);
-// PostgreSQL runs these below the window functions; shale's ProjectSet runs above them.
-const SRF_IN_WINDOW: SrfCollectorHook = {
-  add: (e) => {
-    throw notSupported('set-returning functions in window function calls', e.loc + 1);
-  },
-};
+/**
+ * srfInWindow rejects set-returning calls in a window call: PostgreSQL's error in a frame offset, else 0A000
+ * (PostgreSQL runs them below the window functions; shale's ProjectSet runs above them).
+ */
+function srfInWindow(an: Analyzer): SrfCollectorHook {
+  return {
+    add: (e) => {
+      if (an.clause === 'window frame') throw misplaced(an, e.name, e.loc);
+      throw notSupported('set-returning functions in window function calls', e.loc + 1);
+    },
+  };
+}
 
 /** WINDOW_IN_AGGREGATE rejects a window function call inside an aggregate's arguments. */
 const WINDOW_IN_AGGREGATE = refusing(

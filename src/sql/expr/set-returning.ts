@@ -34,6 +34,8 @@ const PG_CLAUSES: Readonly<Record<string, string>> = {
   RETURNING: 'RETURNING',
   UPDATE: 'UPDATE',
   DEFAULT: 'DEFAULT expressions',
+  CHECK: 'check constraints',
+  USING: 'transform expressions',
   'window frame': 'window definitions',
 };
 
