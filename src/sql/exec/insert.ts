@@ -3,12 +3,12 @@
  * serial values for columns left out, ON CONFLICT DO NOTHING / DO UPDATE, RETURNING.
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
-import type { Expr, Statement } from '../ast.js';
+import type { Expr, Select, Statement } from '../ast.js';
 import { columnIndex, type TableDef } from '../catalog/table-def.js';
 import { indexesOf } from '../catalog/pg-objects.js';
 import { coerce } from '../expr/coerce.js';
 import type { Compiled, ExecContext } from '../expr/context.js';
-import { Planner } from '../plan/planner.js';
+import { hasSetReturning, Planner } from '../plan/planner.js';
 import { Scope, type Row } from '../plan/scope.js';
 import { tableColumns } from '../plan/table-scan.js';
 import type { Value } from '../types/sql-type.js';
@@ -66,7 +66,7 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
   // Each source row becomes a list of evaluators, one per table column.
   let sourceRows: (() => Iterable<Row>) | undefined;
   let rowExprs: Compiled[][] | undefined;
-  const src = s.source;
+  const src = s.source === undefined ? undefined : valuesAsSelect(s.source);
   if (src === undefined) rowExprs = [table.columns.map(() => undefined as unknown as Compiled)];
   else if (
     src.kind === 'values' &&
@@ -112,6 +112,31 @@ export function planInsert(planner: Planner, s: Insert, table: TableDef): Omit<E
   }
   return finish(planner, s, table, targets, defaults, rowExprs, undefined);
   void n;
+}
+
+/**
+ * valuesAsSelect: a single VALUES row that calls set-returning functions is a select list to PostgreSQL (it
+ * inserts a row per set row), so it is planned as SELECT; any other source is returned as it is.
+ */
+function valuesAsSelect(src: Select): Select {
+  if (src.kind !== 'values' || src.rows.length !== 1) return src;
+  const row = src.rows[0]!;
+  if (!row.some(hasSetReturning) || row.some((e) => e.kind === 'default')) return src;
+  return {
+    kind: 'select',
+    with: src.with,
+    orderBy: src.orderBy,
+    limit: src.limit,
+    offset: src.offset,
+    locking: src.locking,
+    loc: src.loc,
+    distinct: false,
+    items: row.map((e) => ({ expr: e, alias: undefined, loc: e.loc })),
+    from: [],
+    where: undefined,
+    groupBy: [],
+    having: undefined,
+  };
 }
 
 function finish(

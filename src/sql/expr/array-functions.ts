@@ -46,7 +46,10 @@ function dimensionFn(f: (n: number, lower: number) => number): FunctionDef {
   };
 }
 
-/** setReturning: a set-returning function called in an expression (only FROM runs them): 0A000. */
+/**
+ * setReturning: the registry entry of a set-returning function, so its name is known as a function. Calls
+ * never reach it: compile.ts hands them to the select list's ProjectSet or rejects them (set-returning.ts).
+ */
 export function setReturning(name: string): FunctionDef {
   return () => {
     throw notSupported(`${name}() outside FROM (set-returning functions in expressions)`);

@@ -2,7 +2,7 @@
  * The expression compiler: shale's syntax tree → closures over a row, with static types decided as
  * PostgreSQL decides them (literals and parameters typed by context, numbers widened to a common type).
  */
-import { SqlError, SqlState } from '../errors.js';
+import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Expr, Literal } from '../ast.js';
 import type { Scope } from '../plan/scope.js';
 import { castValue } from '../types/cast.js';
@@ -25,7 +25,14 @@ import {
 import { formatValue } from '../types/text-io.js';
 import { arithmetic, type ArithOp } from './arithmetic.js';
 import { coerce, commonType, isUntyped, settle } from './coerce.js';
-import type { AggregateExtras, Analyzer, Compiled, Evaluator, ExecContext } from './context.js';
+import type {
+  AggregateExtras,
+  Analyzer,
+  Compiled,
+  Evaluator,
+  ExecContext,
+  SrfCollectorHook,
+} from './context.js';
 import { isWindowFunction, refusing } from './window-functions.js';
 import { regexMatch } from './regex.js';
 import { BITWISE_OPERATORS, bitwiseNot, compileBitwise } from './bitwise.js';
@@ -39,6 +46,7 @@ import { resolveTypeName } from './type-name.js';
 import { arrayTypeOf, compileAnyAll, compileArray, compileArrayConcat, compileSubscript } from './arrays.js';
 import { regCast } from './reg-types.js';
 import { localOf } from '../types/time-zone.js';
+import { SET_RETURNING, misplaced, refusingSrf, withSrfs } from './set-returning.js';
 
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
@@ -221,11 +229,17 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     case 'func':
       return compileFunc(an, e, scope);
     case 'case':
-      return compileCase(an, e, scope);
+      return an.srfs === undefined
+        ? compileCase(an, e, scope)
+        : withSrfs(an, SRF_IN_CASE, () => compileCase(an, e, scope));
     case 'coalesce': {
       const args = unify(
         an,
-        e.args.map((x) => compileExpr(an, x, scope)),
+        e.args.map((x) =>
+          an.srfs === undefined
+            ? compileExpr(an, x, scope)
+            : withSrfs(an, SRF_IN_COALESCE, () => compileExpr(an, x, scope)),
+        ),
         'COALESCE',
         e.args.map((x) => x.loc),
       );
@@ -800,7 +814,14 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
       throw new SqlError(SqlState.WINDOWING_ERROR, `window functions are not allowed in ${an.clause}`, {
         position: e.loc + 1,
       });
-    return an.windows.add(e, scope);
+    const windows = an.windows;
+    return an.srfs === undefined
+      ? windows.add(e, scope)
+      : withSrfs(an, srfInWindow(an), () => windows.add(e, scope));
+  }
+  if (SET_RETURNING.has(name)) {
+    if (an.srfs === undefined) throw misplaced(an, name, e.loc);
+    return an.srfs.add(e, scope);
   }
   if (isWindowFunction(name))
     throw new SqlError(SqlState.WRONG_OBJECT_TYPE, `window function ${name} requires an OVER clause`, {
@@ -814,8 +835,10 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
       });
     // Arguments are compiled against the rows being grouped, without aggregate mode.
     const windows = an.windows;
+    const srfs = an.srfs;
     an.aggregates = undefined;
     an.windows = WINDOW_IN_AGGREGATE;
+    an.srfs = SRF_IN_AGGREGATE;
     let args: Compiled[];
     let extras: AggregateExtras;
     try {
@@ -824,6 +847,7 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
     } finally {
       an.aggregates = agg;
       an.windows = windows;
+      an.srfs = srfs;
     }
     const { slot, type } = agg.add(name, args, e.distinct, e.star, e.loc, extras);
     return { type, eval: (row) => row[slot]!, correlated: false };
@@ -844,6 +868,24 @@ function compileFunc(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Sc
   return compileFunction(an, name, args, e.loc, e.args);
 }
 
+// Places inside a select list where PostgreSQL rejects set-returning calls (its messages).
+const SRF_IN_CASE = refusingSrf('set-returning functions are not allowed in CASE');
+const SRF_IN_COALESCE = refusingSrf('set-returning functions are not allowed in COALESCE');
+const SRF_IN_AGGREGATE = refusingSrf('aggregate function calls cannot contain set-returning function calls');
+const SRF_IN_FILTER = refusingSrf('set-returning functions are not allowed in FILTER', false);
+/**
+ * srfInWindow rejects set-returning calls in a window call: PostgreSQL's error in a frame offset, else 0A000
+ * (PostgreSQL runs them below the window functions; shale's ProjectSet runs above them).
+ */
+function srfInWindow(an: Analyzer): SrfCollectorHook {
+  return {
+    add: (e) => {
+      if (an.clause === 'window frame') throw misplaced(an, e.name, e.loc);
+      throw notSupported('set-returning functions in window function calls', e.loc + 1);
+    },
+  };
+}
+
 /** WINDOW_IN_AGGREGATE rejects a window function call inside an aggregate's arguments. */
 const WINDOW_IN_AGGREGATE = refusing(
   SqlState.GROUPING_ERROR,
@@ -851,7 +893,9 @@ const WINDOW_IN_AGGREGATE = refusing(
 );
 
 function aggregateExtras(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope: Scope): AggregateExtras {
-  const filter = e.filter === undefined ? undefined : boolOperand(an, e.filter, scope, 'FILTER').eval;
+  const f = e.filter;
+  const filter =
+    f === undefined ? undefined : withSrfs(an, SRF_IN_FILTER, () => boolOperand(an, f, scope, 'FILTER')).eval;
   if (e.orderBy === undefined || e.orderBy.length === 0) return { filter };
   if (e.distinct) {
     const argKeys = new Set(e.args.map(exprKey));

@@ -113,6 +113,12 @@ export interface WindowCollectorHook {
   add(call: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled;
 }
 
+/** SrfCollectorHook takes the set-returning function calls of a select list (PostgreSQL's ProjectSet). */
+export interface SrfCollectorHook {
+  /** add registers a set-returning call, compiled in `scope`, and returns how to read its value per row. */
+  add(call: Extract<Expr, { kind: 'func' }>, scope: Scope): Compiled;
+}
+
 /** Analyzer is the state of compiling one statement. */
 export interface Analyzer {
   /** io: the session's TimeZone and IntervalStyle when the statement is planned (literals read by them). */
@@ -124,6 +130,11 @@ export interface Analyzer {
   aggregates: AggregateCollector | undefined;
   /** windows: set while compiling the target list, ORDER BY and DISTINCT ON of a query level. */
   windows: WindowCollectorHook | undefined;
+  /**
+   * srfs: set while compiling the target list, ORDER BY and DISTINCT ON of a level that calls set-returning
+   * functions there; elsewhere (undefined) such a call is an error.
+   */
+  srfs?: SrfCollectorHook | undefined;
   /** sleeps: the statement calls pg_sleep (the session then waits out the time its rows asked for). */
   sleeps?: boolean;
   /** clause: where compilation is (for errors such as "aggregate functions are not allowed in WHERE"). */

@@ -136,8 +136,8 @@ function noFunction(args: readonly Compiled[], loc: number): SqlError {
   );
 }
 
-/** TableFunction: a function in FROM's rows for its argument values (none of them NULL). */
-type TableFunction = (args: readonly Value[], ex: ExecContext) => Iterable<Row>;
+/** TableFunction: a function's rows for its argument values (none of them NULL). */
+export type TableFunction = (args: readonly Value[], ex: ExecContext) => Iterable<Row>;
 
 function* singleColumn(values: Iterable<Value>): Iterable<Row> {
   for (const v of values) yield [v];
@@ -161,6 +161,49 @@ export class FunctionScan implements Plan {
   }
 }
 
+/**
+ * ResolvedFunction: a set-returning call resolved for its arguments: its columns (`named` false: one column,
+ * named after its alias or the function), its coerced arguments and its rows.
+ */
+export interface ResolvedFunction {
+  readonly columns: readonly { readonly name: string; readonly type: SqlType }[];
+  readonly named: boolean;
+  readonly args: readonly Compiled[];
+  readonly run: TableFunction;
+}
+
+/**
+ * resolveTableFunction resolves `name(raw...)`, a set-returning function (FROM and select lists share it);
+ * undefined when shale does not run one of that name.
+ */
+export function resolveTableFunction(
+  an: Analyzer,
+  name: string,
+  raw: Compiled[],
+  loc: number,
+): ResolvedFunction | undefined {
+  const json = Object.hasOwn(JSON_TABLE_FUNCTIONS, name) ? JSON_TABLE_FUNCTIONS[name] : undefined;
+  if (json !== undefined) return resolveJsonFunction(an, name, json, raw, loc);
+  let r: { type: SqlType; run: Series; args: Compiled[] };
+  if (name === 'generate_series') r = resolveSeries(an, raw, loc);
+  else if (name === 'unnest' && raw.length === 1) {
+    const a = raw[0]!;
+    const elem = isUntyped(a) ? undefined : arrayElement(a.type.id);
+    if (elem === undefined)
+      throw new SqlError(SqlState.UNDEFINED_FUNCTION, 'function unnest(unknown) is not unique', {
+        position: loc + 1,
+      });
+    r = { type: sqlType(elem), args: [a], run: ([v]) => v as readonly Value[] };
+  } else return undefined;
+  const series = r.run;
+  return {
+    columns: [{ name, type: r.type }],
+    named: false,
+    args: r.args,
+    run: (vs, ex) => singleColumn(series(vs, ex)),
+  };
+}
+
 /** planFunctionScan plans `FROM f(args) [AS alias [(column)]]`. */
 export function planFunctionScan(
   planner: Planner,
@@ -171,31 +214,23 @@ export function planFunctionScan(
   if (f.kind !== 'func') throw notSupported('this expression in FROM', item.loc + 1);
   const scope = new Scope([], outer);
   const raw = f.args.map((a) => planner.compile(a, scope, 'FROM'));
-  const json = Object.hasOwn(JSON_TABLE_FUNCTIONS, f.name) ? JSON_TABLE_FUNCTIONS[f.name] : undefined;
-  if (json !== undefined) return planJsonFunction(planner, item, json, raw);
-  let r: { type: SqlType; run: Series; args: Compiled[] };
-  if (f.name === 'generate_series') r = resolveSeries(planner, raw, f.loc);
-  else if (f.name === 'unnest' && raw.length === 1) {
-    const a = raw[0]!;
-    const elem = isUntyped(a) ? undefined : arrayElement(a.type.id);
-    if (elem === undefined)
-      throw new SqlError(SqlState.UNDEFINED_FUNCTION, 'function unnest(unknown) is not unique', {
-        position: f.loc + 1,
-      });
-    r = { type: sqlType(elem), args: [a], run: ([v]) => v as readonly Value[] };
-  } else throw notSupported(`function ${f.name} in FROM`, f.loc + 1);
+  const r = resolveTableFunction(planner, f.name, raw, f.loc);
+  if (r === undefined) throw notSupported(`function ${f.name} in FROM`, f.loc + 1);
   const aliases = item.columnAliases;
   const table = item.alias ?? f.name;
-  if (aliases.length > 1) throw tooManyAliases(table, 1, aliases.length, item.loc);
-  const column: ColumnInfo = {
-    name: aliases[0] ?? item.alias ?? f.name,
-    type: r.type,
+  if (aliases.length > r.columns.length)
+    throw tooManyAliases(table, r.columns.length, aliases.length, item.loc);
+  const names = r.named
+    ? r.columns.map((c, i) => aliases[i] ?? c.name)
+    : [aliases[0] ?? item.alias ?? r.columns[0]!.name];
+  const columns: ColumnInfo[] = r.columns.map((c, i) => ({
+    name: names[i]!,
+    type: c.type,
     table,
     tableOid: 0,
     attnum: 0,
-  };
-  const series = r.run;
-  return new FunctionScan([column], r.args, (vs, ex) => singleColumn(series(vs, ex)), f.name);
+  }));
+  return new FunctionScan(columns, r.args, r.run, f.name);
 }
 
 function tooManyAliases(table: string, available: number, given: number, loc: number): SqlError {
@@ -206,41 +241,32 @@ function tooManyAliases(table: string, available: number, given: number, loc: nu
   );
 }
 
-/** planJsonFunction plans json(b)_each and the other JSON functions of json-table-functions.ts in FROM. */
-function planJsonFunction(
-  planner: Planner,
-  item: Extract<FromItem, { kind: 'function' }>,
+/** resolveJsonFunction resolves json(b)_each and the other JSON functions of json-table-functions.ts. */
+function resolveJsonFunction(
+  an: Analyzer,
+  name: string,
   fn: JsonTableFunction,
   raw: readonly Compiled[],
-): FunctionScan {
-  const f = item.func as Extract<typeof item.func, { kind: 'func' }>;
+  loc: number,
+): ResolvedFunction {
   const types = raw.map((a) => (isUntyped(a) ? 'unknown' : TYPE_INFO[a.type.id].pgName));
   const noFunction = (): SqlError =>
-    new SqlError(SqlState.UNDEFINED_FUNCTION, `function ${f.name}(${types.join(', ')}) does not exist`, {
-      position: f.loc + 1,
+    new SqlError(SqlState.UNDEFINED_FUNCTION, `function ${name}(${types.join(', ')}) does not exist`, {
+      position: loc + 1,
       hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
     });
   if (raw.length !== 1) throw noFunction();
   let arg: Compiled;
   try {
-    arg = coerce(planner, raw[0]!, fn.argType, 'implicit', f.loc);
+    arg = coerce(an, raw[0]!, fn.argType, 'implicit', loc);
   } catch (err) {
     if (err instanceof SqlError && err.code === SqlState.DATATYPE_MISMATCH) throw noFunction();
     throw err;
   }
-  const aliases = item.columnAliases;
-  const table = item.alias ?? f.name;
-  const names = fn.named
-    ? fn.columns.map((c, i) => aliases[i] ?? c.name)
-    : [aliases[0] ?? item.alias ?? fn.columns[0]!.name];
-  if (aliases.length > fn.columns.length)
-    throw tooManyAliases(table, fn.columns.length, aliases.length, item.loc);
-  const columns: ColumnInfo[] = fn.columns.map((c, i) => ({
-    name: names[i]!,
-    type: c.type,
-    table,
-    tableOid: 0,
-    attnum: 0,
-  }));
-  return new FunctionScan(columns, [arg], ([v]) => fn.rows(v as string), f.name);
+  return {
+    columns: fn.columns,
+    named: fn.named,
+    args: [arg],
+    run: ([v]) => fn.rows(v as string),
+  };
 }

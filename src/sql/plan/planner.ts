@@ -19,6 +19,7 @@ import type {
   ExecContext,
   SubPlan,
   Evaluator,
+  SrfCollectorHook,
   WindowCollectorHook,
 } from '../expr/context.js';
 import { sqlType, type SqlType, type Value } from '../types/sql-type.js';
@@ -43,6 +44,8 @@ import { SortPlan, type SortSpec } from './sort.js';
 import { TableScan } from './table-scan.js';
 import type { SystemRelations } from './system-relations.js';
 import { WindowCollector } from './window-collector.js';
+import { ProjectSetCollector } from './project-set.js';
+import { SET_RETURNING } from '../expr/set-returning.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -54,6 +57,7 @@ export class Planner implements Analyzer {
   readonly params: (SqlType | undefined)[];
   aggregates: AggregateCollector | undefined = undefined;
   windows: WindowCollectorHook | undefined = undefined;
+  srfs: SrfCollectorHook | undefined = undefined;
   sleeps = false;
   clause = 'WHERE';
   private readonly ctes: Map<string, Plan>[] = [];
@@ -89,14 +93,17 @@ export class Planner implements Analyzer {
     const before = outerRefCount(outer);
     const savedAgg = this.aggregates;
     const savedWindows = this.windows;
+    const savedSrfs = this.srfs;
     this.aggregates = undefined;
     this.windows = undefined;
+    this.srfs = undefined;
     let plan: Plan;
     try {
       plan = this.planQuery(query, outer);
     } finally {
       this.aggregates = savedAgg;
       this.windows = savedWindows;
+      this.srfs = savedSrfs;
     }
     const correlated = outerRefCount(outer) !== before;
     return { columns: plan.columns, correlated, rows: (ex) => plan.rows(ex) };
@@ -636,7 +643,15 @@ export class Planner implements Analyzer {
     if (grouped) {
       collector = new Collector(this, scope, outer, this.baseTables(q.from));
       const groupExprs = q.groupBy.map((g) => resolveGroupRef(g, items, scope));
-      for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
+      // Set-returning calls in GROUP BY run below the grouping (PostgreSQL groups their rows).
+      const groupSrfs = groupExprs.some(hasSetReturning) ? new ProjectSetCollector(this) : undefined;
+      this.srfs = groupSrfs;
+      try {
+        for (const g of groupExprs) collector.addGroup(g, this.compile(g, scope, 'GROUP BY'));
+      } finally {
+        this.srfs = undefined;
+      }
+      if (groupSrfs !== undefined) plan = groupSrfs.finish(plan);
       plan = new AggregatePlan(
         plan,
         collector.groupEvals,
@@ -653,6 +668,11 @@ export class Planner implements Analyzer {
       q.orderBy.some((k) => hasWindow(k.expr))
         ? new WindowCollector(this, q.windows ?? [])
         : undefined;
+    // Only a level that calls set-returning functions in its select list (or ORDER BY) gets a ProjectSet.
+    const srfs =
+      items.some((i) => hasSetReturning(i.expr)) || q.orderBy.some((k) => hasSetReturning(k.expr))
+        ? new ProjectSetCollector(this)
+        : undefined;
     try {
       if (q.having !== undefined) {
         const h = this.compile(q.having, outScope, 'HAVING');
@@ -660,6 +680,7 @@ export class Planner implements Analyzer {
       }
       // Target list, then ORDER BY keys not in it as hidden trailing columns.
       this.windows = windows;
+      this.srfs = srfs;
       const outputs: Compiled[] = items.map((it) =>
         settle(this, this.compile(it.expr, outScope, 'SELECT'), it.expr.loc),
       );
@@ -699,7 +720,10 @@ export class Planner implements Analyzer {
         }
       }
       this.windows = undefined;
+      this.srfs = undefined;
       if (windows !== undefined) plan = windows.finish(plan);
+      // Set-returning calls run after aggregation and window functions, as in PostgreSQL.
+      if (srfs !== undefined) plan = srfs.finish(plan);
       const all = [...outputs, ...extra];
       const hiddenCols = extra.map((c, i) => ({
         name: `?sort${i}?`,
@@ -730,6 +754,7 @@ export class Planner implements Analyzer {
     } finally {
       if (grouped) this.aggregates = undefined;
       this.windows = undefined;
+      this.srfs = undefined;
     }
   }
 }
@@ -808,6 +833,23 @@ function hasWindow(e: Expr): boolean {
     const n = x as { kind?: string; over?: unknown };
     if (n.kind === 'subquery') return;
     if (n.kind === 'func' && n.over !== undefined) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) walk(v);
+  };
+  walk(e);
+  return found;
+}
+
+/** hasSetReturning: the expression calls a set-returning function at this query level (not in a subquery). */
+export function hasSetReturning(e: Expr): boolean {
+  let found = false;
+  const walk = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    const n = x as { kind?: string; name?: string };
+    if (n.kind === 'subquery') return;
+    if (n.kind === 'func' && SET_RETURNING.has(n.name!)) {
       found = true;
       return;
     }
