@@ -16,10 +16,13 @@ function open(fs: MemFileSystem, path = '/x.log'): PositionalFile {
   return f;
 }
 
-test('appends go at the logical end, inside zeros a chunk ahead', () => {
+test('a file never synced grows by appends; once synced, appends go inside zeros a chunk ahead', () => {
   const fs = new MemFileSystem();
   const f = new PreallocatedWritableFile(open(fs), CHUNK);
-  f.append(new Uint8Array([1, 2, 3]));
+  f.append(new Uint8Array([1, 2]));
+  assert.equal(f.allocated, 2, 'no zeros for unsynced writing');
+  f.sync();
+  f.append(new Uint8Array([3]));
   f.append(new Uint8Array([4]));
   assert.equal(f.size, 4);
   assert.equal(f.allocated, CHUNK);
@@ -32,7 +35,9 @@ test('appends go at the logical end, inside zeros a chunk ahead', () => {
 test('an append larger than the space left zero-fills up to the next chunk boundary first', () => {
   const fs = new MemFileSystem();
   const f = new PreallocatedWritableFile(open(fs), CHUNK);
+  f.sync();
   f.append(new Uint8Array(10).fill(7));
+  f.sync();
   f.append(new Uint8Array(CHUNK + 5).fill(9));
   assert.equal(f.size, CHUNK + 15);
   assert.equal(f.allocated, 2 * CHUNK);
@@ -52,31 +57,44 @@ test('past half a chunk the next chunk is added on a later turn, then fsynced', 
     },
   });
   const f = new PreallocatedWritableFile(counting, CHUNK);
+  f.sync();
   f.append(new Uint8Array(CHUNK / 2 + 1));
+  f.sync();
   assert.equal(f.allocated, CHUNK, 'not inside the append');
   await nextTurn();
   assert.equal(f.allocated, 2 * CHUNK);
-  assert.equal(syncs, 1);
+  assert.equal(syncs, 1, 'the extension was fsynced in the background');
   assert.equal(f.size, CHUNK / 2 + 1);
   // Nothing more while at least half a chunk of zeros is ahead.
   f.append(new Uint8Array(100));
   await nextTurn();
   assert.equal(f.allocated, 2 * CHUNK);
-  // A file closed before that turn is left alone.
+  // No sync since that extension: no chunk ahead; past the zeros the file grows by appends.
   f.append(new Uint8Array(CHUNK));
+  await nextTurn();
+  assert.equal(f.allocated, 2 * CHUNK);
+  f.append(new Uint8Array(CHUNK));
+  assert.equal(f.allocated, f.size);
+  assert.equal(syncs, 1);
+  f.sync();
+  // A file closed before that turn is left alone.
+  f.append(new Uint8Array(10));
+  const allocated = f.allocated;
   f.close();
   await nextTurn();
-  assert.equal(fs.fileSize('/x.log'), 2 * CHUNK);
+  assert.equal(fs.fileSize('/x.log'), allocated);
 });
 
 test('a file with records and a zero tail is continued at its logical end; trim cuts the zeros', () => {
   const fs = new MemFileSystem();
   const first = new PreallocatedWritableFile(open(fs), CHUNK);
+  first.sync();
   first.append(new Uint8Array([1, 2, 3]));
   first.close();
   const again = fs.openAppendable('/x.log');
   assert.ok(isPositional(again));
   const f = new PreallocatedWritableFile(again, CHUNK, 3);
+  assert.equal(f.allocated, CHUNK);
   f.append(new Uint8Array([4, 5]));
   assert.equal(f.allocated, CHUNK);
   f.trim();
