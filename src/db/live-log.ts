@@ -16,9 +16,9 @@
  * starts on a later turn than the durable() call that needs it, after the writes of that turn, and
  * covers every record added before it started.
  *
- * With `preallocate` > 0 each log is written into zero-filled space kept ahead of its end
- * (preallocated-writable-file.ts), so a synced commit's fdatasync has no size change to commit; the
- * live log is cut back to its records when the database closes.
+ * With `preallocate` > 0 each log, while it is being synced, is written into zero-filled space kept
+ * ahead of its end (preallocated-writable-file.ts), so a synced commit's fdatasync has no size change to
+ * commit; the live log is cut back to its records when the database closes.
  */
 import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { LogWriter } from '../wal/log-writer.js';

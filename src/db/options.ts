@@ -83,9 +83,10 @@ export interface Options {
    */
   syncOnCaller?: boolean;
   /**
-   * walPreallocateSize: the write-ahead log is zero-filled this many bytes at a time ahead of its end,
-   * so a synced commit overwrites space already in the file instead of growing it (fdatasync then has no
-   * size change to commit). A multiple of 32 KiB; 0 turns it off (logs grow by appends). Default 1 MiB.
+   * walPreallocateSize: while the write-ahead log is being synced it is zero-filled this many bytes at a
+   * time ahead of its end, so a synced commit overwrites space already in the file instead of growing it
+   * (fdatasync then has no size change to commit); a log nobody syncs grows by appends. A multiple of
+   * 32 KiB; 0 turns it off. Default 1 MiB.
    */
   walPreallocateSize?: number;
   /** maxManifestFileSize: the MANIFEST starts afresh past this size. Default 64 MiB. */
