@@ -15,8 +15,8 @@ import { Random } from '../../src/util/random.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
 import { CRASH_MODES, FaultFileSystem } from '../support/fault-fs.js';
 
-const SEED =
-  process.env.FC_SEED === undefined ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.FC_SEED);
+// A fixed seed, as the other power-cut suites: FC_SEED varies it.
+const SEED = Number(process.env.FC_SEED ?? 20261207);
 const RUNS = Number(process.env.PREALLOC_RUNS ?? 40);
 
 interface Commit {
@@ -29,6 +29,8 @@ interface Run {
   readonly chunk: number;
   readonly reuseLogs: boolean;
   readonly writeBufferSize: number;
+  /** lagging: flushes start late, so older logs (with their zero tails) stay next to newer ones. */
+  readonly lagging: boolean;
 }
 
 /** valueFor makes a self-verifying value of about `n` bytes for commit `i`. */
@@ -96,10 +98,11 @@ async function verify(
   commits: Commit[],
   durable: number,
   what: string,
+  extra: Record<string, unknown> = {},
 ): Promise<DB> {
   let db: DB;
   try {
-    db = await DB.open('/db', { fs: img, ...options(run) });
+    db = await DB.open('/db', { fs: img, ...options(run), ...extra });
   } catch (err) {
     throw new Error(`${what}: the crash image does not open: ${(err as Error).message}`, { cause: err });
   }
@@ -139,6 +142,7 @@ async function crashRun(
 ): Promise<{ fs: FaultFileSystem; commits: Commit[]; durable: number }> {
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
+  fs.delayFlushes = run.lagging;
   const db = await DB.open('/db', { fs, ...options(run) });
   fs.crashAt = fs.ops + crashAt;
   const commits: Commit[] = [];
@@ -152,10 +156,11 @@ const runArb = fc.record({
   chunk: fc.constantFrom(32 * 1024, 64 * 1024, 1 << 20),
   reuseLogs: fc.boolean(),
   writeBufferSize: fc.constantFrom(64 * 1024, 512 * 1024, 4 << 20),
+  lagging: fc.boolean(),
 });
 
 test('power cuts with preallocated logs keep every synced commit and a prefix, and read no zeros', async () => {
-  const figures = { images: 0, reopened: 0, crashedRuns: 0 };
+  const figures = { images: 0, reopened: 0, crashedRuns: 0, outOfOrderRefused: 0 };
   await fc.assert(
     fc.asyncProperty(runArb, fc.integer({ min: 1, max: 0x7fffffff }), async (run, cutSeed) => {
       // A dry run counts the operations, so the cut falls anywhere in the workload (drawn uniformly: a
@@ -168,21 +173,38 @@ test('power cuts with preallocated logs keep every synced commit and a prefix, a
       for (const mode of CRASH_MODES) {
         const what = `crash at op ${crashAt}/${dry.fs.ops} (${mode}), run ${JSON.stringify(run)}`;
         const img = fs.crashImage(mode, new Random(run.seed ^ crashAt));
-        const db = await verify(img, run, commits, durable, what);
+        let db: DB;
+        let dbFs = img;
+        try {
+          db = await verify(img, run, commits, durable, what);
+        } catch (err) {
+          // Sectors of an unsynced group written back out of order can leave a later record intact
+          // after a lost earlier one: damage in the middle, which the default mode refuses
+          // (docs/wal.md, "known limit"); pointInTime must then recover a prefix with every synced commit.
+          if (mode !== 'randomBlocks' || !/in the middle/.test(String(err))) throw err;
+          figures.outOfOrderRefused++;
+          dbFs = img.snapshotAll();
+          db = await verify(dbFs, run, commits, durable, what, {
+            walRecoveryMode: 'pointInTime',
+          });
+        }
         figures.images++;
         // The recovered database goes on: one more synced commit, then the power goes out again.
         const n = [...db.iterator()].length;
         const c = { key: keyOf(n), value: `${valueFor(n, 100)}:again` };
         const more = [...commits.slice(0, n), c];
         db.put(c.key, c.value, { sync: true });
-        const again = img.crashImage('dropUnsynced');
-        const db2 = await verify(again, run, more, more.length, `${what}, then a write and a second cut`);
+        // Every log left is complete or ends in zeros: even absoluteConsistency opens it.
+        const again = dbFs.crashImage('dropUnsynced');
+        const db2 = await verify(again, run, more, more.length, `${what}, then a write and a second cut`, {
+          walRecoveryMode: 'absoluteConsistency',
+        });
         figures.reopened++;
         await db2.close();
         await db.close();
       }
     }),
-    { seed: SEED, numRuns: RUNS },
+    { seed: SEED, numRuns: RUNS, path: process.env.FC_PATH, verbose: 1 },
   );
   assert.ok(figures.crashedRuns > RUNS / 2, `most runs were cut: ${JSON.stringify(figures)}`);
   console.log(`# figures ${JSON.stringify(figures)} (FC_SEED=${SEED})`);
