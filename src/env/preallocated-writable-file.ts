@@ -85,7 +85,9 @@ export class PreallocatedWritableFile implements WritableFile {
   append(data: Uint8Array): void {
     const end = this.logical + data.length;
     if (end > this.inner.size && this.syncing) this.extend(end);
-    this.inner.writeAt(data, this.logical);
+    // At the end of the file (not preallocated) a plain append, as without this wrapper.
+    if (this.logical === this.inner.size) this.inner.append(data);
+    else this.inner.writeAt(data, this.logical);
     this.logical = end;
     this.scheduleExtension();
   }
@@ -130,7 +132,7 @@ export class PreallocatedWritableFile implements WritableFile {
     zeros ??= new Uint8Array(ZERO_PIECE);
     for (let at = this.inner.size; at < target;) {
       const n = Math.min(target - at, ZERO_PIECE);
-      this.inner.writeAt(zeros.subarray(0, n), at);
+      this.inner.append(zeros.subarray(0, n));
       at += n;
     }
   }
