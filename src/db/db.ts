@@ -183,6 +183,7 @@ export class DB {
       this.meter,
       (err) => this.status.setBackgroundError(err),
       options.syncOnCaller,
+      options.walPreallocateSize,
     );
     this.work = new BackgroundWork({
       location,

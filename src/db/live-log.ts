@@ -15,9 +15,14 @@
  * the next turn of the event loop, so the commits made in one turn share one write(2). Every fsync
  * starts on a later turn than the durable() call that needs it, after the writes of that turn, and
  * covers every record added before it started.
+ *
+ * With `preallocate` > 0 each log, while it is being synced, is written into zero-filled space kept
+ * ahead of its end (preallocated-writable-file.ts), so a synced commit's fdatasync has no size change to
+ * commit; the live log is cut back to its records when the database closes.
  */
 import type { FileSystem, WritableFile } from '../env/file-system.js';
 import { LogWriter } from '../wal/log-writer.js';
+import { isPositional, PreallocatedWritableFile } from '../env/preallocated-writable-file.js';
 import { logFileName } from '../version/file-names.js';
 import { ClosedError } from '../util/errors.js';
 import { encodeChainMarker } from './log-chain.js';
@@ -64,6 +69,8 @@ export class LiveLog {
   companion: SyncCompanion | null = null;
   private file: WritableFile | null = null;
   private writer: LogWriter | null = null;
+  /** preallocated: the live log's zero-filled file (null: preallocation off or not offered). */
+  private preallocated: PreallocatedWritableFile | null = null;
   /** number: the file number of the live log (0 before recovery opened one). */
   number = 0;
   /** appended: records added since open (buffered ones included); synced: how many are on disk. */
@@ -99,21 +106,39 @@ export class LiveLog {
   /**
    * @param onWriteError is told of a failed write of buffered records (the database turns read-only).
    * @param syncOnCaller whether a lone synced commit may fsync on the calling thread (sync-on-caller.ts).
+   * @param preallocate bytes of zeros added ahead of a log's end at a time (0: logs grow by appends).
    */
   constructor(
     private readonly fs: FileSystem,
     private readonly walDir: string,
     private readonly onWriteError: (err: unknown) => void = ignore,
     syncOnCaller = true,
+    private readonly preallocate = 0,
   ) {
     this.syncOnCaller = new SyncOnCaller(syncOnCaller);
   }
 
-  /** attach makes `file` (already durable in its directory) the live log. */
-  attach(file: WritableFile, number: number): void {
-    this.file = file;
-    this.writer = new LogWriter(file);
+  /**
+   * attach makes `file` (already durable in its directory, or to be synced into it before the first
+   * commit is acknowledged) the live log. `logicalSize` is where its records end (a reused log may end
+   * in zero-filled space): new records go there. Requires: a file longer than `logicalSize` offers
+   * writeAt and truncate.
+   */
+  attach(file: WritableFile, number: number, logicalSize: number = file.size): void {
+    let f = file;
+    this.preallocated = null;
+    if (this.preallocate > 0 && isPositional(file))
+      f = this.preallocated = new PreallocatedWritableFile(file, this.preallocate, logicalSize);
+    else if (file.size > logicalSize) file.truncate!(logicalSize); // zeros left by a preallocating run
+    f = this.wrap(f);
+    this.file = f;
+    this.writer = new LogWriter(f);
     this.number = number;
+  }
+
+  /** wrap lets a subclass wrap each log file once it is ready for appends (metering). */
+  protected wrap(file: WritableFile): WritableFile {
+    return file;
   }
 
   /** append writes one record, after any buffered ones (and fsyncs them when `sync`). */
@@ -380,10 +405,16 @@ export class LiveLog {
     }
     while (this.previous.length > 0) this.retire(this.previous[0]!);
     try {
+      this.preallocated?.trim();
+    } catch {
+      // the zeros stay: readers take them as the end of the log
+    }
+    try {
       this.file?.close();
     } catch {
       // closing after a failure
     }
+    this.preallocated = null;
     this.file = null;
     this.writer = null;
   }

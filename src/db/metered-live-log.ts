@@ -1,7 +1,7 @@
 /**
  * MeteredLiveLog: the live WAL with its appends and fsyncs counted and timed (engine-metrics.ts). Every
  * log file becomes live through LiveLog.attach (at open and at each rotation), so wrapping the file
- * there meters every write: one append is one write(2) of the log, which may carry several records (commits
+ * there (LiveLog.wrap, outside any preallocation) meters every write of records: one append is one write(2) of the log, which may carry several records (commits
  * made in one turn share a write).
  */
 import type { FileSystem, WritableFile } from '../env/file-system.js';
@@ -60,11 +60,13 @@ export class MeteredLiveLog extends LiveLog {
     private readonly metrics: EngineMetrics,
     onWriteError?: (err: unknown) => void,
     syncOnCaller?: boolean,
+    preallocate?: number,
   ) {
-    super(fs, walDir, onWriteError, syncOnCaller);
+    super(fs, walDir, onWriteError, syncOnCaller, preallocate);
   }
 
-  override attach(file: WritableFile, number: number): void {
-    super.attach(file instanceof MeteredLogFile ? file : new MeteredLogFile(file, this.metrics), number);
+  /** wrap meters the log as the writer sees it: logical appends (zero-filling is not counted). */
+  protected override wrap(file: WritableFile): WritableFile {
+    return file instanceof MeteredLogFile ? file : new MeteredLogFile(file, this.metrics);
   }
 }

@@ -126,6 +126,7 @@ export function recoverDatabase(r: RecoveryContext): void {
   let maxSequence = versions.lastSequence;
   let flushedDuringReplay = false;
   let lastLogClean = false;
+  let lastLogEnd = 0;
   const flushMem = (): void => {
     // A read-only open writes no table: the replayed logs stay in one memtable.
     if (readOnly || r.memtables.mem.count === 0) return;
@@ -160,6 +161,7 @@ export function recoverDatabase(r: RecoveryContext): void {
     );
     if (replayed.maxSequence > maxSequence) maxSequence = replayed.maxSequence;
     lastLogClean = replayed.clean && i === logs.length - 1;
+    lastLogEnd = replayed.endOffset;
     if (replayed.stop) break;
     if (next?.kind === 'marker' && replayed.maxSequence < next.lastSequence) {
       // This log lost writes that the next one follows: the later logs are not part of a prefix.
@@ -186,6 +188,7 @@ export function recoverDatabase(r: RecoveryContext): void {
   // as obsolete while their writes are only in memory).
   const lastLog = logs.length > 0 ? logs[logs.length - 1]! : -1;
   // Write-time separation's open segments are finished here, so a log pointing into one is not reused.
+  let reused = false;
   if (
     r.opts.reuseLogs &&
     logs.length === 1 &&
@@ -193,12 +196,18 @@ export function recoverDatabase(r: RecoveryContext): void {
     !flushedDuringReplay &&
     versions.activeSegments.size === 0
   ) {
-    const path = logFileName(r.walDir, lastLog);
-    r.log.attach(fs.openAppendable(path), lastLog);
-    edit.logNumber = lastLog;
-    edit.prevLogNumber = 0;
-    versions.logAndApply(edit);
-  } else {
+    const file = fs.openAppendable(logFileName(r.walDir, lastLog));
+    // Records go where the last one ends: past it there may be zero-filled space, which only a file
+    // with positioned writes can reuse.
+    if (file.size === lastLogEnd || (file.writeAt !== undefined && file.truncate !== undefined)) {
+      r.log.attach(file, lastLog, lastLogEnd);
+      edit.logNumber = lastLog;
+      edit.prevLogNumber = 0;
+      versions.logAndApply(edit);
+      reused = true;
+    } else file.close();
+  }
+  if (!reused) {
     flushMem();
     // The replayed pointers are in tables now: their segments join the version (up to the valid prefix
     // found, the rest counted as garbage); the segments no record pointed into are dropped.

@@ -29,6 +29,8 @@ export interface ReplayResult {
   clean: boolean;
   /** records is the number of batches applied. */
   records: number;
+  /** endOffset is where the log's last record ends (a preallocated log's zero-filled space follows). */
+  endOffset: number;
 }
 
 /**
@@ -44,7 +46,7 @@ export function replayLog(
   writeBufferSize: number,
   checkPointer: PointerCheck = null,
 ): ReplayResult {
-  const result: ReplayResult = { maxSequence: 0, stop: false, clean: true, records: 0 };
+  const result: ReplayResult = { maxSequence: 0, stop: false, clean: true, records: 0, endOffset: 0 };
   const file = fs.openRandomAccess(path);
   try {
     const outcome = readLogRecords(
@@ -98,6 +100,7 @@ export function replayLog(
     );
     result.stop = outcome.stop;
     result.clean = outcome.problems.length === 0;
+    result.endOffset = outcome.endOffset;
   } catch (err) {
     if (err !== STOP) throw err;
     // A pointer past its segment's valid prefix: the log's valid prefix ends at this record.

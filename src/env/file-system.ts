@@ -21,6 +21,15 @@ export interface WritableFile {
    * kept: the caller may change it once append returns (an implementation copies what it holds on to).
    */
   append(data: Uint8Array): void;
+  /**
+   * writeAt (optional) writes `data` at `offset` (pwrite), over bytes already in the file or past its
+   * end (the file grows to `offset + data.length` if that is larger). Like append it keeps no reference
+   * to `data`. Offered by files opened with createWritable or openAppendable of the file systems here;
+   * preallocated logs overwrite their zero-filled space with it.
+   */
+  writeAt?(data: Uint8Array, offset: number): void;
+  /** truncate (optional) sets the file's length to `size` (not larger than it is). Not durable until sync. */
+  truncate?(size: number): void;
   /** sync makes the file's contents durable (fsync); on failure the file must not be trusted again. */
   sync(): void;
   /** syncAsync is sync performed off the calling thread. */

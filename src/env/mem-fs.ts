@@ -78,6 +78,30 @@ class MemWritableFile implements WritableFile {
     node.len = need;
   }
 
+  writeAt(data: Uint8Array, offset: number): void {
+    this.check('write');
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new InvalidArgumentError(`write of ${this.path}: bad offset ${offset}`);
+    const node = this.node;
+    const end = offset + data.byteLength;
+    if (end > node.buf.length) {
+      const bigger = new Uint8Array(Math.max(end, node.buf.length * 2, 64));
+      bigger.set(node.buf.subarray(0, node.len));
+      node.buf = bigger;
+    }
+    // A write past the end leaves a hole of zeros (the buffer beyond len may hold truncated bytes).
+    if (offset > node.len) node.buf.fill(0, node.len, offset);
+    node.buf.set(data, offset);
+    if (end > node.len) node.len = end;
+  }
+
+  truncate(size: number): void {
+    this.check('truncate');
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.node.len)
+      throw new InvalidArgumentError(`truncate of ${this.path}: bad size ${size}`);
+    this.node.len = size;
+  }
+
   sync(): void {
     this.check('sync');
   }

@@ -13,6 +13,8 @@ import { ClosedError, InvalidArgumentError, IOError, toIOError } from '../util/e
  * NodeWritableFile is a file opened for appending through a file descriptor.
  *
  * 1. append() loops on writeSync until every byte is written; when it returns the bytes are in the OS.
+ *    Every write names its position (pwrite), so appends and writeAt() mix on one descriptor; the file
+ *    is never opened O_APPEND (Linux would ignore the positions).
  * 2. After a failed append or sync the file is poisoned: every later append/sync throws. A failed fsync
  *    may have dropped dirty pages, so retrying it and reporting success would lie (fsyncgate).
  * 3. close() while a syncAsync is in flight defers the fd close until the sync finishes, so the
@@ -44,7 +46,7 @@ class NodeWritableFile implements WritableFile {
     const len = data.byteLength;
     try {
       while (off < len) {
-        off += fs.writeSync(this.fd, data, off, len - off, null);
+        off += fs.writeSync(this.fd, data, off, len - off, this._size + off);
       }
     } catch (err) {
       // Some bytes may be in the file already: the size is unknown and the tail is garbage.
@@ -52,6 +54,35 @@ class NodeWritableFile implements WritableFile {
       throw this.poisonWith(err, 'append');
     }
     this._size += len;
+  }
+
+  writeAt(data: Uint8Array, offset: number): void {
+    this.check('write');
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new InvalidArgumentError(`write of ${this.path}: bad offset ${offset}`);
+    let off = 0;
+    const len = data.byteLength;
+    try {
+      while (off < len) {
+        off += fs.writeSync(this.fd, data, off, len - off, offset + off);
+      }
+    } catch (err) {
+      if (offset + off > this._size) this._size = offset + off;
+      throw this.poisonWith(err, 'write');
+    }
+    if (offset + len > this._size) this._size = offset + len;
+  }
+
+  truncate(size: number): void {
+    this.check('truncate');
+    if (!Number.isSafeInteger(size) || size < 0 || size > this._size)
+      throw new InvalidArgumentError(`truncate of ${this.path}: bad size ${size}`);
+    try {
+      fs.ftruncateSync(this.fd, size);
+    } catch (err) {
+      throw this.poisonWith(err, 'truncate');
+    }
+    this._size = size;
   }
 
   sync(): void {
@@ -223,7 +254,8 @@ export class NodeFileSystem implements FileSystem {
   openAppendable(path: string): WritableFile {
     let fd: number;
     try {
-      fd = fs.openSync(path, 'a');
+      // Read-write without O_APPEND, so that positioned writes land where they are aimed.
+      fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT);
     } catch (err) {
       throw toIOError(err, path);
     }

@@ -9,8 +9,9 @@ import { BLOCK_SIZE, HEADER_SIZE, MAX_RECORD_TYPE, RecordType, TYPE_CRC } from '
 
 /**
  * LogProblemKind says what kind of damage a LogProblem is:
- * - 'truncated': a header, payload or fragmented record cut short by the end of the file (a torn tail,
- *   left by a crash during an append);
+ * - 'truncated': a header, payload or fragmented record cut short by the end of the file, or damage
+ *   after which the file holds only zeros (a torn tail, left by a crash during an append or during an
+ *   overwrite of zero-filled, preallocated space);
  * - 'corrupt': bytes that a LogWriter cannot have written (bad length, checksum mismatch, unknown type,
  *   fragments out of order).
  */
@@ -45,6 +46,13 @@ const BAD = -2;
  *    fragments actually read.
  * 4. `problems` grows only in `next()`: a problem appended during a call that returned true lies before
  *    that record, in file order.
+ * 5. Zero-filled space (a ZERO-type empty header with only zeros to the end of its block; shale's
+ *    preallocated logs, LevelDB's old mmap writer) is skipped silently when nothing but zeros follows it
+ *    to the end of the file: the log ended cleanly there. Zero-filled space followed by data is a hole
+ *    (`corrupt`): no writer leaves one, and a power cut that lost unsynced pages before later ones does,
+ *    so reading past it would replay writes after missing ones. Damage after the last record that is
+ *    followed only by zeros (at least a header's worth) to the end of the file is a torn write into
+ *    zero-filled space: its problems turn `truncated` when the end of the file is reached.
  */
 export class LogReader {
   private readonly file: RandomAccessFile;
@@ -74,6 +82,12 @@ export class LogReader {
   private currentOffset = -1;
   private currentEnd = 0;
   private readonly found: LogProblem[] = [];
+  /** holeFrom: file offset where silently skipped zero-filled space began (-1: none since the last data). */
+  private holeFrom = -1;
+  /** zeroTailFrom: file offset from which every byte consumed so far is zero (-1: the last one was not). */
+  private zeroTailFrom = -1;
+  /** problemsAtRecord: how many problems had been found when the last record was delivered. */
+  private problemsAtRecord = 0;
 
   constructor(file: RandomAccessFile) {
     this.file = file;
@@ -152,6 +166,7 @@ export class LogReader {
           } else if (this.badReason !== '') {
             this.report('truncated', this.badOffset, this.badBytes, this.badReason);
           }
+          this.endInZeros();
           return false;
 
         case BAD:
@@ -183,7 +198,37 @@ export class LogReader {
   private deliver(recordOffset: number): boolean {
     this.currentOffset = recordOffset;
     this.currentEnd = this.blockStart + this.pos;
+    this.problemsAtRecord = this.found.length;
     return true;
+  }
+
+  /**
+   * endInZeros, at the end of the file: if only zeros (at least a header's worth) follow the damage
+   * found after the last record, that damage is a torn write into zero-filled space (5).
+   */
+  private endInZeros(): void {
+    const end = this.blockStart + this.block.length;
+    if (this.zeroTailFrom < 0 || end - this.zeroTailFrom < HEADER_SIZE) return;
+    for (let i = this.problemsAtRecord; i < this.found.length; i++) {
+      const p = this.found[i]!;
+      if (p.kind !== 'truncated') this.found[i] = { ...p, kind: 'truncated' };
+    }
+  }
+
+  /** consumed notes that bytes [start, end) of the current block were read past (zero tail tracking). */
+  private consumed(start: number, end: number): void {
+    const b = this.block;
+    let i = end;
+    while (i > start && b[i - 1] === 0) i--;
+    if (i > start) this.zeroTailFrom = i < end ? this.blockStart + i : -1;
+    else if (this.zeroTailFrom < 0 && end > start) this.zeroTailFrom = this.blockStart + start;
+  }
+
+  /** hole reports the zero-filled space skipped before data at file offset `at` (5); returns BAD. */
+  private hole(at: number): number {
+    this.bad(this.holeFrom, at - this.holeFrom, 'zero-filled space before data');
+    this.holeFrom = -1;
+    return BAD;
   }
 
   /** append adds the current fragment to the scratch buffer. */
@@ -225,6 +270,7 @@ export class LogReader {
       if (blockLength - this.pos < HEADER_SIZE) {
         if (!this.eof) {
           // A full block's last < HEADER_SIZE bytes are a trailer: skip them and read the next block.
+          this.consumed(this.pos, blockLength);
           this.blockStart += blockLength;
           this.block = this.file.read(this.blockStart, BLOCK_SIZE);
           this.pos = 0;
@@ -232,8 +278,18 @@ export class LogReader {
           continue;
         }
         if (this.pos < blockLength) {
+          const start = this.pos;
+          // Fewer than HEADER_SIZE zeros at the end are zero-filled space cut short, not a header.
+          if (allZero(this.block, start, blockLength)) {
+            this.holeFrom = -1;
+            this.consumed(start, blockLength);
+            this.pos = blockLength;
+            return EOF;
+          }
+          if (this.holeFrom >= 0) return this.hole(this.blockStart + start);
           // Only a short final block can end in a partial header: the writer died while appending.
-          this.bad(this.blockStart + this.pos, blockLength - this.pos, 'truncated record header');
+          this.bad(this.blockStart + start, blockLength - start, 'truncated record header');
+          this.consumed(start, blockLength);
           this.pos = blockLength;
         }
         return EOF;
@@ -246,8 +302,18 @@ export class LogReader {
       const offset = this.blockStart + h;
       const end = h + HEADER_SIZE + length;
 
+      if (type === RecordType.ZERO && length === 0 && allZero(block, h, blockLength)) {
+        // Zero-filled space: skip the rest of the block; it is reported only if data follows (5).
+        if (this.holeFrom < 0) this.holeFrom = offset;
+        this.consumed(h, blockLength);
+        this.pos = blockLength;
+        return BAD;
+      }
+      if (this.holeFrom >= 0) return this.hole(offset);
+
       if (end > blockLength) {
         const dropped = blockLength - h;
+        this.consumed(h, blockLength);
         this.pos = blockLength;
         if (end > BLOCK_SIZE) {
           // A writer never lets a record cross its block, so this length was damaged.
@@ -260,12 +326,11 @@ export class LogReader {
       }
 
       if (type === RecordType.ZERO && length === 0) {
-        // Preallocated, zero-filled space: skip the rest of the block without a report (as LevelDB).
-        // Unlike LevelDB, check that it is all zeros: a damaged type byte of an empty FULL record
-        // would otherwise silently drop the records after it in this block.
+        // Unlike LevelDB, a zero-type header followed by data is damage: a damaged type byte of an
+        // empty FULL record would otherwise silently drop the records after it in this block.
+        this.consumed(h, blockLength);
         this.pos = blockLength;
-        if (!allZero(block, h, blockLength))
-          this.bad(offset, blockLength - h, 'zero-type record before data');
+        this.bad(offset, blockLength - h, 'zero-type record before data');
         return BAD;
       }
 
@@ -277,12 +342,14 @@ export class LogReader {
       if (actual !== expected) {
         // The length itself may be damaged: drop the rest of the block rather than trust it.
         const dropped = blockLength - h;
+        this.consumed(h, blockLength);
         this.pos = blockLength;
         this.bad(offset, dropped, 'checksum mismatch');
         return BAD;
       }
 
       this.pos = end;
+      this.zeroTailFrom = -1;
       this.fragStart = h + HEADER_SIZE;
       this.fragLength = length;
       this.fragOffset = offset;

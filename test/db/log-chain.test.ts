@@ -2,7 +2,9 @@
  * The chain marker (src/db/log-chain.ts): a memtable switch does not fsync the old log, so a power cut
  * can keep the start of the new log while the old one ends short. Recovery must then stop at the end
  * of the old log (a prefix), in every WAL recovery mode that keeps one, and refuse in
- * absoluteConsistency; a log that reached its marked end replays on into the next.
+ * absoluteConsistency; a log that reached its marked end replays on into the next. These tests cut
+ * logs at byte lengths, so their logs grow by appends (walPreallocateSize: 0); the power-cut tests cover
+ * chains of preallocated logs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +27,7 @@ async function twoLogs(): Promise<{ img: FaultFileSystem; older: string; newer: 
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
   fs.delayFlushes = true;
-  const db = await DB.open('/db', { fs, writeBufferSize: 2048 });
+  const db = await DB.open('/db', { fs, writeBufferSize: 2048, walPreallocateSize: 0 });
   const logs = (): string[] =>
     fs
       .list('/db')
@@ -131,7 +133,7 @@ async function threeLogs(): Promise<{ img: FaultFileSystem; paths: string[]; siz
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
   fs.delayFlushes = true;
-  const db = await DB.open('/db', { fs, writeBufferSize: 2048 });
+  const db = await DB.open('/db', { fs, writeBufferSize: 2048, walPreallocateSize: 0 });
   const logs = (f: FaultFileSystem): string[] =>
     f
       .list('/db')
@@ -206,7 +208,7 @@ test('a synced write in the newest log makes both older logs durable first', asy
   const fs = new FaultFileSystem();
   fs.mkdir('/db');
   fs.delayFlushes = true;
-  const db = await DB.open('/db', { fs, writeBufferSize: 2048 });
+  const db = await DB.open('/db', { fs, writeBufferSize: 2048, walPreallocateSize: 0 });
   let n = 0;
   while (fs.list('/db').filter((x) => x.endsWith('.log')).length < 3) db.put(key(n++), VALUE);
   db.put('synced', VALUE, { sync: true });

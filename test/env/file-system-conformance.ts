@@ -131,6 +131,37 @@ export function fileSystemConformance(name: string, makeFixture: () => FsFixture
       assert.equal(str(fs.readFile(p)), 'abcdef');
     });
 
+    it('writeAt overwrites in place and past the end; append goes on at the end', (fs, root) => {
+      for (const open of ['create', 'append'] as const) {
+        const p = join(root, `pos-${open}`);
+        writeFile(fs, p, 'abcdef');
+        const f = open === 'create' ? fs.createWritable(p) : fs.openAppendable(p);
+        if (open === 'create') f.append(text('abcdef'));
+        assert.ok(f.writeAt !== undefined && f.truncate !== undefined, 'positional writes are offered');
+        f.writeAt(text('XY'), 2);
+        assert.equal(f.size, 6);
+        f.writeAt(text('Z'), 8); // past the end: a hole of zeros
+        assert.equal(f.size, 9);
+        f.append(text('!'));
+        assert.equal(f.size, 10);
+        f.sync();
+        f.close();
+        assert.deepEqual(fs.readFile(p), new Uint8Array([...text('abXYef'), 0, 0, ...text('Z!')]));
+      }
+    });
+
+    it('truncate shortens a file; appends continue at the new end', (fs, root) => {
+      const p = join(root, 'trunc');
+      const f = fs.createWritable(p);
+      f.append(new Uint8Array(5000).fill(7));
+      f.truncate!(10);
+      assert.equal(f.size, 10);
+      f.append(text('end'));
+      f.close();
+      assert.equal(fs.fileSize(p), 13);
+      assert.deepEqual(fs.readFile(p).subarray(10), text('end'));
+    });
+
     it('openAppendable creates a missing file', (fs, root) => {
       const p = join(root, 'fresh');
       const f = fs.openAppendable(p);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { DB, NodeFileSystem } from '../../src/index.js';
@@ -198,6 +198,37 @@ test('a database written through transactions opens in LevelDB with exactly the 
     }
     await db.close();
     assert.deepEqual(dump(await levelEntries(dir)), dump(model.range()));
+  } finally {
+    removeTmpDir(dir);
+  }
+});
+
+test('a shale log with a zero-filled tail (no clean close) opens in LevelDB with every entry', async () => {
+  const dir = makeTmpDir();
+  try {
+    const rnd = new Random(78);
+    const model = new Model();
+    const path = join(dir, 'db');
+    const copy = join(dir, 'copy');
+    const db = await DB.open(path, { writeBufferSize: 256 * 1024 });
+    try {
+      for (let i = 0; i < 500; i++) {
+        const k = randomKey(rnd);
+        const v = randomValue(rnd);
+        db.put(k, v, { sync: i % 50 === 0 });
+        model.put(k, v);
+      }
+      // What a crash (the process killed) would leave: the live log still preallocated.
+      cpSync(path, copy, { recursive: true });
+    } finally {
+      await db.close();
+    }
+    const logs = readdirSync(copy).filter((n) => n.endsWith('.log'));
+    assert.ok(
+      logs.some((n) => statSync(join(copy, n)).size % (1 << 20) === 0),
+      'a log of the copy ends in zero-filled space',
+    );
+    assert.deepEqual(dump(await levelEntries(copy)), dump(model.range()));
   } finally {
     removeTmpDir(dir);
   }

@@ -4,6 +4,11 @@
  * Durability model (what ../shared/reliability.md asks a crash image to honour):
  * - a file's bytes are durable up to its last successful sync(); later appends may be lost, in part
  *   (a random prefix survives) or in full;
+ * - bytes overwritten in place (writeAt, below the synced length) since the last sync may revert to
+ *   their durable contents, 512-byte sector by sector: all of them, none, the sectors after a random
+ *   one (a write torn at a sector boundary), or a random subset (pages written back out of order); an
+ *   extension of the file (writeAt or append past the synced length) may be lost like an append;
+ * - an unsynced truncate is modelled as durable at once (only zero tails are trimmed by the engine);
  * - a directory entry (create, rename, remove) is durable only after syncDir() of its directory; a
  *   crash reverts every entry change made since, so a file created but not dir-synced disappears and
  *   a rename not dir-synced is undone.
@@ -17,7 +22,18 @@ import { Random } from '../../src/util/random.js';
 
 /** Op names the kinds of filesystem operations faults and counts refer to. */
 export type Op =
-  'create' | 'open' | 'append' | 'sync' | 'read' | 'rename' | 'remove' | 'syncDir' | 'list' | 'mkdir';
+  | 'create'
+  | 'open'
+  | 'append'
+  | 'write'
+  | 'truncate'
+  | 'sync'
+  | 'read'
+  | 'rename'
+  | 'remove'
+  | 'syncDir'
+  | 'list'
+  | 'mkdir';
 
 /** Fault makes the `nth` (0-based) matching operation fail with `errno` (once, or from then on). */
 export interface Fault {
@@ -41,7 +57,9 @@ export class CrashError extends Error {
 /**
  * CrashMode: what happens to data appended since a file's last sync: dropped, a random prefix kept, all
  * kept, random 4 KiB blocks of it kept (a disk writing back pages out of order), or a prefix followed by
- * a tail of garbage or zeros (a torn sector).
+ * a tail of garbage or zeros (a torn sector). Sectors overwritten since the last sync follow the same
+ * mode: all revert, the ones after a random cut revert (garbageTail: the one at the cut turns to
+ * garbage), none revert, or each reverts with probability 1/2 (randomBlocks).
  */
 export type CrashMode =
   'dropUnsynced' | 'randomPrefix' | 'keepAll' | 'randomBlocks' | 'garbageTail' | 'zeroTail';
@@ -56,18 +74,45 @@ export const CRASH_MODES: readonly CrashMode[] = [
   'zeroTail',
 ];
 
+/** SECTOR: the unit in which an overwrite reaches the disk or not. */
+const SECTOR = 512;
+
 class Node {
   data = new Uint8Array(256);
   size = 0;
   synced = 0;
+  /** old: per sector index, the durable bytes of a sector below `synced` overwritten since the last sync. */
+  old = new Map<number, Uint8Array>();
   append(b: Uint8Array): void {
-    if (this.size + b.length > this.data.length) {
-      const n = new Uint8Array(Math.max(this.data.length * 2, this.size + b.length));
+    this.writeAt(b, this.size);
+  }
+  writeAt(b: Uint8Array, offset: number): void {
+    const end = offset + b.length;
+    // Only sectors this write changes below the synced length (not ones it merely shares with them).
+    for (
+      let s = Math.floor(offset / SECTOR);
+      offset < this.synced && s * SECTOR < Math.min(end, this.synced);
+      s++
+    )
+      if (!this.old.has(s))
+        this.old.set(s, this.data.slice(s * SECTOR, Math.min((s + 1) * SECTOR, this.synced)));
+    if (end > this.data.length) {
+      const n = new Uint8Array(Math.max(this.data.length * 2, end));
       n.set(this.data.subarray(0, this.size));
       this.data = n;
     }
-    this.data.set(b, this.size);
-    this.size += b.length;
+    if (offset > this.size) this.data.fill(0, this.size, offset);
+    this.data.set(b, offset);
+    if (end > this.size) this.size = end;
+  }
+  truncate(size: number): void {
+    this.size = size;
+    if (this.synced > size) this.synced = size;
+    for (const s of [...this.old.keys()]) if (s * SECTOR >= size) this.old.delete(s);
+  }
+  markSynced(): void {
+    this.synced = this.size;
+    this.old.clear();
   }
   bytes(): Uint8Array {
     return this.data.slice(0, this.size);
@@ -96,6 +141,8 @@ export class FaultFileSystem implements FileSystem {
     create: 0,
     open: 0,
     append: 0,
+    write: 0,
+    truncate: 0,
     sync: 0,
     read: 0,
     rename: 0,
@@ -114,8 +161,8 @@ export class FaultFileSystem implements FileSystem {
   delayFlushes = false;
   /** trace, when set, records every operation (for the call-order audit). */
   trace: string[] | null = null;
-  /** onAppend, when set, sees the bytes of every append that succeeded (the call-order audit). */
-  onAppend: ((path: string, data: Uint8Array) => void) | null = null;
+  /** onAppend, when set, sees the bytes and offset of every append or writeAt that succeeded (the call-order audit). */
+  onAppend: ((path: string, data: Uint8Array, offset: number) => void) | null = null;
 
   private step(op: Op, path: string): void {
     if (this.crashed) throw new CrashError();
@@ -156,7 +203,7 @@ export class FaultFileSystem implements FileSystem {
         poisoned = true;
         throw e;
       }
-      node.synced = node.size;
+      node.markSynced();
     };
     return {
       path,
@@ -172,9 +219,35 @@ export class FaultFileSystem implements FileSystem {
           poisoned = true;
           throw e;
         }
+        const at = node.size;
         node.append(data);
         written += data.length;
-        this.onAppend?.(path, data);
+        this.onAppend?.(path, data, at);
+      },
+      writeAt: (data: Uint8Array, offset: number) => {
+        if (closed) throw new IOError('write after close', 'EBADF', 'write', path);
+        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'write', path);
+        try {
+          this.step('write', path);
+        } catch (e) {
+          poisoned = true;
+          throw e;
+        }
+        node.writeAt(data, offset);
+        written = node.size - start;
+        this.onAppend?.(path, data, offset);
+      },
+      truncate: (size: number) => {
+        if (closed) throw new IOError('truncate after close', 'EBADF', 'ftruncate', path);
+        if (poisoned) throw new IOError('file failed earlier', 'EIO', 'ftruncate', path);
+        try {
+          this.step('truncate', path);
+        } catch (e) {
+          poisoned = true;
+          throw e;
+        }
+        node.truncate(size);
+        written = node.size - start;
       },
       sync: () => sync(),
       syncAsync: async () => sync(),
@@ -320,23 +393,26 @@ export class FaultFileSystem implements FileSystem {
     img.dirs = new Set(this.dirs);
     for (const [p, n] of this.durable) {
       const c = new Node();
-      const unsynced = n.size - n.synced;
-      if (mode === 'keepAll') c.append(n.data.subarray(0, n.size));
+      const data = n.data.slice(0, n.size);
+      const reverted = revertOverwrites(n, data, mode, rnd);
+      // A tail kept after an earlier overwrite reverted would not be a prefix in time: drop it then.
+      const unsynced = reverted ? 0 : n.size - n.synced;
+      if (mode === 'keepAll') c.append(data);
       else if (mode === 'randomPrefix' && unsynced > 0)
-        c.append(n.data.subarray(0, n.synced + rnd.uniform(unsynced + 1)));
+        c.append(data.subarray(0, n.synced + rnd.uniform(unsynced + 1)));
       else if (mode === 'randomBlocks' && unsynced > 0) {
         // The file keeps its length; each unsynced 4 KiB block is either written or still zeros.
-        const img = n.data.slice(0, n.size);
+        const img = data;
         for (let b = n.synced; b < n.size; b += 4096)
           if (rnd.oneIn(2)) img.fill(0, b, Math.min(n.size, b + 4096));
         c.append(img);
       } else if ((mode === 'garbageTail' || mode === 'zeroTail') && unsynced > 0) {
         const keep = n.synced + rnd.uniform(unsynced + 1);
-        c.append(n.data.subarray(0, keep));
+        c.append(data.subarray(0, keep));
         const tail = new Uint8Array(1 + rnd.uniform(512));
         if (mode === 'garbageTail') for (let i = 0; i < tail.length; i++) tail[i] = rnd.uniform(256);
         c.append(tail);
-      } else c.append(n.data.subarray(0, n.synced));
+      } else c.append(data.subarray(0, n.synced));
       c.synced = c.size;
       img.current.set(p, c);
       img.durable.set(p, c);
@@ -357,4 +433,30 @@ export class FaultFileSystem implements FileSystem {
     }
     return img;
   }
+}
+
+/**
+ * revertOverwrites applies `mode` to the sectors of `n` overwritten since its last sync, in `data` (a
+ * copy of its current bytes); returns true iff some sector reverted.
+ */
+function revertOverwrites(n: Node, data: Uint8Array, mode: CrashMode, rnd: Random): boolean {
+  if (n.old.size === 0 || mode === 'keepAll') return false;
+  const sectors = [...n.old.keys()].sort((a, b) => a - b);
+  let from = 0; // sectors[from..] revert (all but randomBlocks)
+  if (mode === 'randomPrefix' || mode === 'garbageTail' || mode === 'zeroTail')
+    from = rnd.uniform(sectors.length + 1);
+  let reverted = false;
+  sectors.forEach((s, i) => {
+    const back = mode === 'randomBlocks' ? rnd.oneIn(2) : i >= from;
+    if (!back) return;
+    reverted = true;
+    const old = n.old.get(s)!;
+    // A torn sector: garbage where the unsynced write changed it, its durable bytes elsewhere.
+    if (mode === 'garbageTail' && i === from)
+      for (let j = 0; j < old.length; j++) {
+        if (data[s * SECTOR + j] !== old[j]) data[s * SECTOR + j] = rnd.uniform(256);
+      }
+    else data.set(old, s * SECTOR);
+  });
+  return reverted;
 }

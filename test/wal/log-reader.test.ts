@@ -234,12 +234,18 @@ test('preallocated zero space is skipped without a report, to the next block', (
   file.writable().append(new Uint8Array(BLOCK_SIZE - file.size + 100)); // zeros past a block boundary
   assert.deepEqual(readAll(file), { records: ['foo'], offsets: [0], problems: [] });
 
-  // Zero space then more records from the next block on.
+  // Zero space then more records from the next block on: a hole, reported (log-zero-tail.test.ts).
   const f2 = new MemFile('y.log');
   new LogWriter(f2.writable()).addRecord(utf8('foo'));
   f2.writable().append(new Uint8Array(BLOCK_SIZE - f2.size));
   new LogWriter(f2.writable()).addRecord(utf8('bar'));
-  assert.deepEqual(readAll(f2), { records: ['foo', 'bar'], offsets: [0, BLOCK_SIZE], problems: [] });
+  assert.deepEqual(readAll(f2), {
+    records: ['foo', 'bar'],
+    offsets: [0, BLOCK_SIZE],
+    problems: [
+      { kind: 'corrupt', offset: 10, bytes: BLOCK_SIZE - 10, reason: 'zero-filled space before data' },
+    ],
+  });
 });
 
 test('a zero-type empty header followed by data is corruption (not preallocated space)', () => {
@@ -254,7 +260,7 @@ test('a zero-type empty header followed by data is corruption (not preallocated 
   ]);
 });
 
-test('zero space inside a fragmented record drops the partial record', () => {
+test('zero space inside a fragmented record drops the partial record (a torn tail)', () => {
   const file = new MemFile(
     'x.log',
     concatBytes(
@@ -265,7 +271,7 @@ test('zero space inside a fragmented record drops the partial record', () => {
   const got = readAll(file);
   assert.deepEqual(got.records, []);
   assert.deepEqual(got.problems, [
-    { kind: 'corrupt', offset: 0, bytes: BLOCK_SIZE - HEADER_SIZE, reason: 'error in middle of record' },
+    { kind: 'truncated', offset: 0, bytes: BLOCK_SIZE - HEADER_SIZE, reason: 'error in middle of record' },
   ]);
 });
 
