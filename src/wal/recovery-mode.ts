@@ -5,6 +5,7 @@
 import type { RandomAccessFile } from '../env/file-system.js';
 import { CorruptionError, InvalidArgumentError } from '../util/errors.js';
 import { LogReader } from './log-reader.js';
+import { BLOCK_SIZE } from './log-format.js';
 import type { LogProblem } from './log-reader.js';
 
 /**
@@ -70,8 +71,11 @@ export interface ReadLogResult {
  * | -------------------------------------------- | -------- | ---------------------- | -------------------- | ------------------- |
  * | no problem                                   | all      | all                    | all                  | all                 |
  * | torn or corrupt tail of the newest log       | throw    | records before; drop   | records before; stop | records before      |
- * | damage followed by a valid record (any log)  | throw    | throw                  | records before; stop | all intact records  |
+ * | damage followed by a valid record (any log)  | throw    | throw (1)              | records before; stop | all intact records  |
  * | torn or corrupt tail of an older log         | throw    | throw                  | records before; stop | records before      |
+ *
+ * (1) except in the newest log when it ends in a whole block of zeros (a preallocated log cut short by a
+ * crash): there it is that log's torn tail, "records before; drop" (see endsInPreallocatedSpace).
  *
  * "throw" is a CorruptionError naming the file and the offset of the first problem; no record after
  * that problem has been delivered when it is thrown (the records before it may have been). "stop"
@@ -98,6 +102,12 @@ export function readLogRecords(
       const first = problems[0]!;
       if (mode === 'pointInTime') {
         return { stop: true, droppedBytes: file.size - first.offset, problems, records, endOffset };
+      }
+      if (mode === 'tolerateCorruptedTailRecords' && opts.isNewest && endsInPreallocatedSpace(file)) {
+        // A preallocated log is overwritten in place, and a power cut can keep a later page of writes
+        // no fsync covered yet while losing an earlier one. Every fsync covers all earlier pages, so
+        // nothing from the first damage on was acknowledged as synced: it is this log's torn tail.
+        return { stop: false, droppedBytes: file.size - first.offset, problems, records, endOffset };
       }
       const where =
         mode === 'absoluteConsistency' || !opts.isNewest
@@ -135,4 +145,17 @@ function corruption(p: LogProblem, what: string, mode: WalRecoveryMode, fileName
     fileName,
     p.offset,
   );
+}
+
+/**
+ * endsInPreallocatedSpace tells whether the file's last BLOCK_SIZE bytes are all zeros: the unused,
+ * zero-filled space ahead of a preallocated log that was not trimmed (a crash). No writer leaves a whole
+ * block of zeros otherwise: every block of records starts with a header of a non-empty fragment.
+ */
+function endsInPreallocatedSpace(file: RandomAccessFile): boolean {
+  if (file.size < BLOCK_SIZE) return false;
+  const tail = file.read(file.size - BLOCK_SIZE, BLOCK_SIZE);
+  if (tail.length < BLOCK_SIZE) return false;
+  for (let i = 0; i < tail.length; i++) if (tail[i] !== 0) return false;
+  return true;
 }
