@@ -21,6 +21,7 @@ import { noOperator, strictBinary } from './compile.js';
 import type { Analyzer, Compiled } from './context.js';
 import type { FunctionDef } from './functions.js';
 import { setReturning } from './array-functions.js';
+import { SET_RETURNING } from './set-returning.js';
 import { concat, deleteIndex, deleteKeys, deletePath, read, write } from './jsonb-edit.js';
 
 /** JSON_OPERATORS: the operators compileJsonOp handles when the left operand is json or jsonb. */
@@ -176,20 +177,9 @@ export const JSON_FUNCTIONS: Record<string, FunctionDef> = {
     types.length === 1
       ? { args: [sqlType('json')], result: sqlType('int4'), impl: ([v]) => arrayLength(v as string) }
       : undefined,
-  // Set-returning: served in FROM (plan/json-table-functions.ts).
+  // Set-returning: served in FROM (plan/json-table-functions.ts) and select lists (plan/project-set.ts).
   ...Object.fromEntries(
-    [
-      'jsonb_each',
-      'jsonb_each_text',
-      'json_each',
-      'json_each_text',
-      'jsonb_array_elements',
-      'jsonb_array_elements_text',
-      'json_array_elements',
-      'json_array_elements_text',
-      'jsonb_object_keys',
-      'json_object_keys',
-    ].map((name) => [name, setReturning(name)]),
+    [...SET_RETURNING].filter((n) => n.startsWith('json')).map((name) => [name, setReturning(name)]),
   ),
   jsonb_extract_path: extractPath('jsonb', false),
   jsonb_extract_path_text: extractPath('jsonb', true),

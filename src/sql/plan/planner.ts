@@ -825,14 +825,17 @@ function checkBool(an: Analyzer, c: Compiled, clause: string, loc: number): Comp
   return c;
 }
 
-/** hasWindow: the expression has a call with OVER at this query level (not inside a subquery). */
-function hasWindow(e: Expr): boolean {
+/**
+ * callsAtThisLevel: some call in the expression (not inside a subquery) satisfies `is`; the walk stops at
+ * the first one, and `is` does not see what lies inside it.
+ */
+function callsAtThisLevel(e: Expr, is: (call: { name?: string; over?: unknown }) => boolean): boolean {
   let found = false;
   const walk = (x: unknown): void => {
     if (found || x === null || typeof x !== 'object') return;
-    const n = x as { kind?: string; over?: unknown };
+    const n = x as { kind?: string; name?: string; over?: unknown };
     if (n.kind === 'subquery') return;
-    if (n.kind === 'func' && n.over !== undefined) {
+    if (n.kind === 'func' && is(n)) {
       found = true;
       return;
     }
@@ -840,45 +843,22 @@ function hasWindow(e: Expr): boolean {
   };
   walk(e);
   return found;
+}
+
+/** hasWindow: the expression has a call with OVER at this query level (not inside a subquery). */
+function hasWindow(e: Expr): boolean {
+  return callsAtThisLevel(e, (c) => c.over !== undefined);
 }
 
 /** hasSetReturning: the expression calls a set-returning function at this query level (not in a subquery). */
 export function hasSetReturning(e: Expr): boolean {
-  let found = false;
-  const walk = (x: unknown): void => {
-    if (found || x === null || typeof x !== 'object') return;
-    const n = x as { kind?: string; name?: string };
-    if (n.kind === 'subquery') return;
-    if (n.kind === 'func' && SET_RETURNING.has(n.name!)) {
-      found = true;
-      return;
-    }
-    for (const v of Object.values(x)) walk(v);
-  };
-  walk(e);
-  return found;
+  return callsAtThisLevel(e, (c) => SET_RETURNING.has(c.name!));
 }
 
 /** hasAggregate: the expression calls an aggregate at this query level (not inside a subquery). */
 export function hasAggregate(e: Expr): boolean {
-  let found = false;
-  const walk = (x: unknown): void => {
-    if (found || x === null || typeof x !== 'object') return;
-    const n = x as { kind?: string; name?: string };
-    if (n.kind === 'subquery') return;
-    // An aggregate with OVER is a window call; its arguments may still hold plain aggregates.
-    if (
-      n.kind === 'func' &&
-      Object.hasOwn(AGGREGATES, n.name!) &&
-      (x as { over?: unknown }).over === undefined
-    ) {
-      found = true;
-      return;
-    }
-    for (const v of Object.values(x)) walk(v);
-  };
-  walk(e);
-  return found;
+  // An aggregate with OVER is a window call; its arguments may still hold plain aggregates.
+  return callsAtThisLevel(e, (c) => Object.hasOwn(AGGREGATES, c.name!) && c.over === undefined);
 }
 
 function expandStars(items: readonly SelectItem[], columns: readonly ColumnInfo[]): SelectItem[] {
