@@ -148,7 +148,8 @@ test('CancelRequest stops a long statement with 57014; wrong keys and idle cance
     assert.ok(got.filter((m) => m.Type === 'DataRow').length > 0, 'rows were flowing');
     assert.equal(err?.Code, '57014');
     assert.equal(err?.Message, 'canceling statement due to user request');
-    assert.ok(Date.now() - t0 < 5000);
+    // Uncancelled, the 8M-row join streams far longer; the bound leaves room for a loaded CI machine.
+    assert.ok(Date.now() - t0 < 20_000, `cancelled after ${Date.now() - t0} ms`);
     assert.deepEqual(got.at(-1), { Type: 'ReadyForQuery', TxStatus: 'I' });
     // The connection goes on, and the cancel does not hit the next statement.
     c.send('Query', { String: 'select count(*) from big' });
@@ -222,7 +223,7 @@ test('pg_sleep holds up no other connection, and CancelRequest stops it with 570
     await sendCancelRequest(server.host, server.port, c.key.pid, c.key.secret);
     const got = await until(c, 'ReadyForQuery');
     assert.equal(got.find((m) => m.Type === 'ErrorResponse')?.Code, '57014');
-    assert.ok(Date.now() - t0 < 5000, 'the sleep was cancelled');
+    assert.ok(Date.now() - t0 < 20_000, 'the 30 s sleep was cancelled');
   } finally {
     c.end();
     await other.end();
