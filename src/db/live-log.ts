@@ -85,6 +85,13 @@ export class LiveLog {
    * not flushed yet), oldest first; fsynced with any fsync of the live log, closed once obsolete.
    */
   private previous: PreviousLog[] = [];
+  /**
+   * entryUnsynced: a log was created by rotate() since the WAL directory's last fsync. Its directory
+   * entry needs to be durable only once something in it must be (RocksDB defers it the same way): the
+   * next fsync of the log syncs the directory first. Until then a power cut may take the new log with
+   * its unsynced records, which leaves a prefix (recovery: a missing log ends the chain).
+   */
+  private entryUnsynced = false;
   /** dirty: the live log holds records written (or buffered) since its last fsync. */
   private dirty = false;
   /** inflight: the running background fsync. */
@@ -163,6 +170,7 @@ export class LiveLog {
 
   /** syncHere fsyncs, on this thread, the companion, the previous log and the live log (all it holds). */
   private syncHere(): void {
+    this.syncDirectory();
     this.companion?.sync();
     this.syncPrevious();
     this.writer!.sync();
@@ -333,6 +341,7 @@ export class LiveLog {
    * before all three are done.
    */
   private async syncAll(): Promise<void> {
+    this.syncDirectory();
     const w = this.writer!;
     const covers = this.appended;
     const previous = [...this.previous];
@@ -342,6 +351,22 @@ export class LiveLog {
     await Promise.all(syncs);
     for (const p of previous) this.retire(p);
     if (this.writer === w && this.appended === covers) this.dirty = false;
+  }
+
+  /**
+   * syncDirectory fsyncs the WAL directory when a log created since its last fsync needs its entry on
+   * disk. A failure is the log's failure: it takes no more records (a failed fsync cannot be retried
+   * with trust), and the sync that needed it fails.
+   */
+  private syncDirectory(): void {
+    if (!this.entryUnsynced) return;
+    try {
+      this.fs.syncDir(this.walDir);
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    }
+    this.entryUnsynced = false;
   }
 
   /** syncPrevious fsyncs the previous logs, oldest first, and lets them go. */
@@ -371,7 +396,8 @@ export class LiveLog {
 
   /**
    * rotate writes what is buffered, creates log `number` and makes it live; `lastSequence` is the last
-   * sequence number written so far. No log is fsynced here: the old one joins the previous logs if it
+   * sequence number written so far. Neither a log nor the directory is fsynced here (see
+   * entryUnsynced): the old one joins the previous logs if it
    * holds records not yet on disk, and the new log starts with a chain marker if any previous log is
    * left (a log without one is only started when every earlier log recovery would replay is on disk).
    * On error the old log stays live.
@@ -381,7 +407,6 @@ export class LiveLog {
     try {
       this.flush();
       file = this.fs.createWritable(logFileName(this.walDir, number));
-      this.fs.syncDir(this.walDir);
     } catch (err) {
       try {
         file?.close();
@@ -396,6 +421,7 @@ export class LiveLog {
     const chained = this.previous.length > 0;
     this.attach(file, number);
     this.dirty = false;
+    this.entryUnsynced = true;
     if (!chained) return;
     try {
       this.writer!.addRecord(encodeChainMarker(lastSequence));
