@@ -151,41 +151,64 @@ export class LockManager {
     if (timeoutMs <= 0) {
       return Promise.reject(new LockTimeoutError(`${describe()} is locked by another transaction`));
     }
+    return this.queueUp(
+      owner,
+      e,
+      timeoutMs,
+      describe,
+      (grant, fail): Waiter => ({ owner, exclusive, grant, fail }),
+      (w) => {
+        if (e.queue === NO_WAITERS) e.queue = [];
+        e.queue.push(w);
+      },
+      (w) => {
+        const i = e.queue.indexOf(w);
+        if (i >= 0) e.queue.splice(i, 1);
+        // Those queued behind it may go now (shared requests behind a failed exclusive one).
+        if (i === 0) this.grantWaiting(e);
+      },
+    );
+  }
+
+  /**
+   * queueUp makes `owner`'s wait on `on`: a waiter (`make`) put in the queue (`enqueue`), which resolves
+   * when granted and rejects when failed (LockTimeoutError after `timeoutMs`, or the reason releaseAll
+   * gives), taken out of the queue then (`dequeue`).
+   */
+  private queueUp<W extends { readonly fail: (err: Error) => void }>(
+    owner: LockOwner,
+    on: LockEntry | TableLock,
+    timeoutMs: number,
+    describe: () => string,
+    make: (grant: () => void, fail: (err: Error) => void) => W,
+    enqueue: (w: W) => void,
+    dequeue: (w: W) => void,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        owner,
-        exclusive,
-        grant: () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter = make(
+        () => {
           clearTimeout(timer);
           owner.waitingOn = null;
           resolve();
         },
-        fail: (err) => {
+        (err) => {
           clearTimeout(timer);
-          const i = e.queue.indexOf(waiter);
-          if (i >= 0) e.queue.splice(i, 1);
           owner.waitingOn = null;
           reject(err);
-          // Those queued behind it may go now (shared requests behind a failed exclusive one).
-          if (i === 0) this.grantWaiting(e);
+          dequeue(waiter);
         },
-      };
+      );
       // No timer for an unbounded wait (setTimeout turns values past 2^31 - 1 ms into 1 ms).
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : setTimeout(
-              () =>
-                waiter.fail(
-                  new LockTimeoutError(
-                    `timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`,
-                  ),
-                ),
-              timeoutMs,
-            );
-      owner.waitingOn = e;
-      if (e.queue === NO_WAITERS) e.queue = [];
-      e.queue.push(waiter);
+      if (timeoutMs !== Infinity)
+        timer = setTimeout(() => {
+          const err = new LockTimeoutError(
+            `timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`,
+          );
+          waiter.fail(err);
+        }, timeoutMs);
+      owner.waitingOn = on;
+      enqueue(waiter);
     });
   }
 
@@ -252,40 +275,20 @@ export class LockManager {
       return Promise.reject(new DeadlockError(`deadlock detected waiting for the lock on ${describe()}`));
     if (timeoutMs <= 0)
       return Promise.reject(new LockTimeoutError(`${describe()} is locked by another transaction`));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: TableWaiter = {
-        owner,
-        mode,
-        grant: () => {
-          clearTimeout(timer);
-          owner.waitingOn = null;
-          resolve();
-        },
-        fail: (err) => {
-          clearTimeout(timer);
-          const i = t.queue.indexOf(waiter);
-          if (i >= 0) t.queue.splice(i, 1);
-          owner.waitingOn = null;
-          reject(err);
-          // Those queued behind it may go now.
-          t.grantWaiting();
-        },
-      };
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : setTimeout(
-              () =>
-                waiter.fail(
-                  new LockTimeoutError(
-                    `timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`,
-                  ),
-                ),
-              timeoutMs,
-            );
-      owner.waitingOn = t;
-      t.queue.push(waiter);
-    });
+    return this.queueUp(
+      owner,
+      t,
+      timeoutMs,
+      describe,
+      (grant, fail): TableWaiter => ({ owner, mode, grant, fail }),
+      (w) => t.queue.push(w),
+      (w) => {
+        const i = t.queue.indexOf(w);
+        if (i >= 0) t.queue.splice(i, 1);
+        // Those queued behind it may go now.
+        t.grantWaiting();
+      },
+    );
   }
 
   /** holdsTable returns true iff `owner` holds table `id`'s lock in `mode`. */
