@@ -4,11 +4,7 @@
  * that take part in a result row are locked, and only those; OF narrows it to the tables it names; a row
  * changed while the query waited is rechecked as committed (EvalPlanQual); NOWAIT fails at once (55P03).
  */
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { startServer, type TestServer } from '../support/sql-server.js';
-import { postgresUnavailable, startPostgres, type Postgres } from '../support/pg15.js';
-import { play, type Scenario } from '../support/two-sessions.js';
+import { testScenarios, type Scenario } from '../support/two-sessions.js';
 
 const SETUP = [
   'drop table if exists acct',
@@ -138,27 +134,4 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-let shale: TestServer;
-let postgres: Postgres | undefined;
-before(async () => {
-  shale = await startServer();
-  if (postgresUnavailable() === undefined) postgres = await startPostgres();
-});
-after(async () => {
-  await shale.stop();
-  await postgres?.stop();
-});
-
-for (const s of SCENARIOS)
-  test(s.name, async () => {
-    const got = await play({ host: shale.host, port: shale.port, user: 'lock', database: 'shale' }, SETUP, s);
-    assert.deepEqual(got, s.transcript, 'shale');
-    if (postgres !== undefined) {
-      const pgGot = await play(
-        { host: postgres.host, port: postgres.port, user: 'postgres', database: 'postgres' },
-        SETUP,
-        s,
-      );
-      assert.deepEqual(pgGot, s.transcript, 'PostgreSQL 15 (the transcript is wrong)');
-    }
-  });
+testScenarios(SCENARIOS, SETUP, 'lock');

@@ -4,7 +4,11 @@
  * BLOCK_MS is `blocked`. The same steps run against shale and a real PostgreSQL 15 give the same transcript
  * when the two lock alike (test/pg/for-update-join.test.ts, test/pg/table-locks.test.ts).
  */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
 import pg from 'pg';
+import { startServer, type TestServer } from './sql-server.js';
+import { postgresUnavailable, startPostgres, type Postgres } from './pg15.js';
 
 /** BLOCK_MS: a statement not done after this long is waiting for a lock. */
 export const BLOCK_MS = 500;
@@ -75,4 +79,34 @@ export async function play(target: Target, setup: readonly string[], s: Scenario
   } finally {
     for (const c of clients.values()) await c.end();
   }
+}
+
+/**
+ * testScenarios registers a test per scenario: its transcript on a shale server (as `user`), and on a real
+ * PostgreSQL 15 too when one can be started (a difference there means the transcript is wrong).
+ */
+export function testScenarios(scenarios: readonly Scenario[], setup: readonly string[], user: string): void {
+  let shale: TestServer;
+  let postgres: Postgres | undefined;
+  before(async () => {
+    shale = await startServer();
+    if (postgresUnavailable() === undefined) postgres = await startPostgres();
+  });
+  after(async () => {
+    await shale.stop();
+    await postgres?.stop();
+  });
+  for (const s of scenarios)
+    test(s.name, async () => {
+      const got = await play({ host: shale.host, port: shale.port, user, database: 'shale' }, setup, s);
+      assert.deepEqual(got, s.transcript, 'shale');
+      if (postgres !== undefined) {
+        const pgGot = await play(
+          { host: postgres.host, port: postgres.port, user: 'postgres', database: 'postgres' },
+          setup,
+          s,
+        );
+        assert.deepEqual(pgGot, s.transcript, 'PostgreSQL 15 (the transcript is wrong)');
+      }
+    });
 }
