@@ -326,6 +326,8 @@ export class Session implements Runtime {
           })
         : this.engine.db.transaction({
             isolation: iso === 'serializable' ? 'serializable' : 'snapshot',
+            // It locks no rows, but takes table locks.
+            lockTimeout: this.lockTimeout(),
             maxBytes: this.engine.maxTransactionBytes,
           });
       this.txn = tx;
