@@ -760,6 +760,8 @@ export class Session implements Runtime {
   private noteLocks(locks: readonly TableLockRequest[]): void {
     if (!this.readCommitted) return;
     const now = this.engine.catalog.now();
+    // Nothing committed since the transaction began: the check from its start is the same.
+    if (now === this.txnClock) return;
     for (const l of locks) if (!this.lockedAt.has(l.name)) this.lockedAt.set(l.name, now);
   }
 
