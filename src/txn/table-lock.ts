@@ -63,7 +63,7 @@ export interface TableWaiter {
 
 /**
  * TableLock is one table's holders (each with the modes it holds, as bits) and its queue. Invariants:
- * 1. counts[m] is the number of holders holding mode m.
+ * 1. counts[m] is the number of holders holding mode m; bit m of granted is set iff counts[m] > 0.
  * 2. No two holders hold conflicting modes.
  * @internal
  */
@@ -72,6 +72,8 @@ export class TableLock {
   readonly holders = new Map<LockOwner, number>();
   /** counts: holders per mode, by mode number (conflict checks without visiting the holders). */
   private readonly counts = new Int32Array(9);
+  /** granted: the modes someone holds (bit m set iff counts[m] > 0), for the common no-conflict case. */
+  private granted = 0;
   queue: TableWaiter[] = [];
 
   constructor(readonly id: number) {}
@@ -84,6 +86,7 @@ export class TableLock {
   /** conflictsWithHolders returns true iff another holder holds a mode that conflicts with `mode`. */
   conflictsWithHolders(owner: LockOwner, mode: TableLockMode): boolean {
     const c = CONFLICTS[mode]!;
+    if ((c & this.granted) === 0) return false;
     const own = this.held(owner);
     for (let m = 1; m <= 8; m++)
       if ((c & bit(m)) !== 0 && this.counts[m]! - ((own >> m) & 1) > 0) return true;
@@ -103,6 +106,7 @@ export class TableLock {
     if ((own & bit(mode)) !== 0) return false;
     this.holders.set(owner, own | bit(mode));
     this.counts[mode]!++;
+    this.granted |= bit(mode);
     return own === 0;
   }
 
@@ -111,7 +115,10 @@ export class TableLock {
     const own = this.held(owner);
     if (own === 0) return false;
     this.holders.delete(owner);
-    for (let m = 1; m <= 8; m++) if ((own & bit(m)) !== 0) this.counts[m]!--;
+    for (let bits = own; bits !== 0; bits &= bits - 1) {
+      const m = 31 - Math.clz32(bits & -bits);
+      if (--this.counts[m]! === 0) this.granted &= ~bit(m);
+    }
     return true;
   }
 
