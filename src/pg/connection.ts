@@ -17,6 +17,7 @@ import { BackendWriter } from './protocol/backend-writer.js';
 import { BodyReader, FrontendReader, type FrontendMessage } from './protocol/frontend-reader.js';
 import * as msg from './protocol/messages.js';
 import { CopyIn, copyOut } from './copy.js';
+import { TableLockMode } from '../sql/plan/table-locks.js';
 import type { Authenticator } from './auth.js';
 import type { ServerMetrics } from './server-metrics.js';
 
@@ -866,6 +867,7 @@ export class Connection {
     const session = this.session!;
     if (s.direction === 'to') {
       this.refuseIfAborted();
+      if (s.query === undefined) await session.lockTableNamed(s.table.name, TableLockMode.ACCESS_SHARE);
       const { rows, columns, count } = copyOut(session, s);
       msg.copyResponse(this.out, 'H', columns);
       for (const line of rows) msg.copyData(this.out, line);
@@ -874,6 +876,8 @@ export class Connection {
       return;
     }
     this.refuseIfAborted();
+    // A table this transaction created or truncated is held exclusively: its rows are copied without row locks.
+    await session.lockTableNamed(s.table.name, TableLockMode.ROW_EXCLUSIVE);
     this.copyIn = new CopyIn(session, s, extended);
     this.copyText = text;
     msg.copyResponse(this.out, 'G', this.copyIn.columnCount);

@@ -26,6 +26,12 @@ import { Cursors, type CursorOptions } from './cursors.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { longIdentifierNotices } from './parse/long-identifiers.js';
 import { takePause } from './expr/pause.js';
+import {
+  takeTableLocks,
+  tryTakeTableLocks,
+  TableLockMode,
+  type TableLockRequest,
+} from './plan/table-locks.js';
 
 /** Prepared is a parsed (and, for data statements, planned) statement. */
 export interface Prepared {
@@ -40,6 +46,8 @@ export interface Prepared {
   sleeps?: boolean;
   /** parseNotices: NOTICEs the parser owes (identifiers truncated), sent with the first execution. */
   parseNotices?: string[] | undefined;
+  /** tableLocks: the table locks a data statement takes before it runs (plan/table-locks.ts). */
+  tableLocks?: readonly TableLockRequest[];
 }
 
 export interface Notice {
@@ -91,6 +99,8 @@ export class Session implements Runtime {
   private readonly currvals = new Map<string, bigint>();
   /** readCommitted: the open transaction runs READ COMMITTED (row locks, a snapshot per statement). */
   private readCommitted = false;
+  /** lockedAt: under READ COMMITTED, the catalog's commit clock when the transaction first locked each table. */
+  private readonly lockedAt = new Map<string, number>();
   private lastValue: bigint | undefined;
   /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
   private savepoints: {
@@ -316,6 +326,8 @@ export class Session implements Runtime {
           })
         : this.engine.db.transaction({
             isolation: iso === 'serializable' ? 'serializable' : 'snapshot',
+            // It locks no rows, but takes table locks.
+            lockTimeout: this.lockTimeout(),
             maxBytes: this.engine.maxTransactionBytes,
           });
       this.txn = tx;
@@ -419,6 +431,7 @@ export class Session implements Runtime {
     const changes = this.view.changes;
     const written = [...this.view.written];
     const start = this.txnClock;
+    const lockedAt = this.lockedAt.size > 0 ? new Map(this.lockedAt) : undefined;
     this.resetTxn();
     if (tx === undefined) return;
     if (changes.size === 0 && written.length === 0) {
@@ -433,7 +446,7 @@ export class Session implements Runtime {
     const ddl = [...changes.keys()];
     const catalog = this.engine.catalog;
     try {
-      catalog.beginCommit(start, ddl, written);
+      catalog.beginCommit(start, ddl, written, lockedAt);
     } catch (err) {
       tx.abortIfOpen();
       throw err;
@@ -463,6 +476,7 @@ export class Session implements Runtime {
       this.localNames.clear();
     }
     this.txn = undefined;
+    if (this.lockedAt.size > 0) this.lockedAt.clear();
     this.settingsBefore = undefined;
     this.explicit = false;
     this.failed = false;
@@ -538,6 +552,7 @@ export class Session implements Runtime {
     const planner = new Planner(this.view, declared, this.engine.system, this.settings.io);
     const exe = planStatement(planner, s);
     p.executable = exe;
+    p.tableLocks = planner.tableLocks.requests;
     p.sleeps = planner.sleeps;
     p.columns = exe.columns;
     p.paramTypes = [...exe.paramTypes];
@@ -687,6 +702,76 @@ export class Session implements Runtime {
         `cannot execute ${statementTag(s)} in a read-only transaction`,
       );
     const tx = this.transaction();
+    const locks = p.tableLocks;
+    if (locks !== undefined && locks.length > 0) {
+      if (!tryTakeTableLocks(tx, locks)) return this.runAfterLocks(p, params, tx);
+      this.noteLocks(locks);
+    }
+    return this.start(p, exe, params, tx);
+  }
+
+  /**
+   * runAfterLocks waits for the statement's table locks, then runs it. The catalog may have changed while
+   * it waited (the holder altered or dropped the table): it is planned again, and its locks retaken, until
+   * it holds the locks of the plan it runs.
+   */
+  private async runAfterLocks(p: Prepared, params: readonly Value[], tx: Transaction): Promise<Cursor> {
+    for (;;) {
+      const version = this.engine.catalog.version;
+      try {
+        await takeTableLocks(tx, p.tableLocks!);
+        this.noteLocks(p.tableLocks!);
+      } catch (err) {
+        throw engineError(err);
+      }
+      if (this.engine.catalog.version === version) break;
+      this.plan(p, p.paramTypes);
+    }
+    return this.start(p, p.executable!, params, tx);
+  }
+
+  /**
+   * lockTableNamed takes table `name`'s lock in `mode` for a statement the wire protocol runs (COPY),
+   * waiting if it must; undefined when it took it at once or there is no such table (the statement
+   * reports that).
+   */
+  lockTableNamed(name: string, mode: TableLockMode): Promise<void> | undefined {
+    const t = this.view.get(name);
+    if (t === undefined) return undefined;
+    const tx = this.transaction();
+    const locks = [{ id: t.id, name: t.name, modes: 1 << mode }];
+    if (tryTakeTableLocks(tx, locks)) {
+      this.noteLocks(locks);
+      return undefined;
+    }
+    return takeTableLocks(tx, locks).then(
+      () => this.noteLocks(locks),
+      (err: unknown) => {
+        throw engineError(err);
+      },
+    );
+  }
+
+  /**
+   * noteLocks records when the transaction first locked each table (the catalog's commit clock): a READ
+   * COMMITTED transaction reads a snapshot taken after its locks, so DDL committed before it locked a table
+   * is no clash for it (Catalog.beginCommit).
+   */
+  private noteLocks(locks: readonly TableLockRequest[]): void {
+    if (!this.readCommitted) return;
+    const now = this.engine.catalog.now();
+    // Nothing committed since the transaction began: the check from its start is the same.
+    if (now === this.txnClock) return;
+    for (const l of locks) if (!this.lockedAt.has(l.name)) this.lockedAt.set(l.name, now);
+  }
+
+  /** start runs a planned statement whose table locks are held. */
+  private start(
+    p: Prepared,
+    exe: Executable,
+    params: readonly Value[],
+    tx: Transaction,
+  ): Cursor | Promise<Cursor> {
     // Open cursors keep the rows of their snapshot: read them before a write or a newer snapshot.
     if (this.cursors.size > 0 && (exe.writes || this.readCommitted)) this.cursors.materialize();
     if (this.readCommitted) tx.refreshReadSnapshot();

@@ -104,6 +104,8 @@ export function defaultSettings(version: string, user: string): Map<string, Sett
     ['search_path', { value: '"$user", public' }],
     ['statement_timeout', { value: '0' }],
     ['lock_timeout', { value: '0' }],
+    // Accepted for PostgreSQL's clients and tests: shale looks for a deadlock before every wait, not after this.
+    ['deadlock_timeout', { value: '1s' }],
     ['idle_in_transaction_session_timeout', { value: '0' }],
     [
       'extra_float_digits',

@@ -8,8 +8,12 @@
  * the only holder, else waits for the others to go. Before waiting, the wait-for graph (a waiter waits for
  * the holders and for everyone queued ahead of it) is searched from the lock's holders: reaching the
  * requester means the wait would never end, and the request fails at once with DeadlockError instead.
+ * It also holds table locks (table-lock.ts: PostgreSQL's eight modes), taken by SQL statements in every
+ * isolation level; their waits join the same wait-for graph, so a deadlock through a table lock and a row
+ * lock is found too.
  */
 import { DeadlockError, InvalidArgumentError, LockTimeoutError } from '../util/errors.js';
+import { TableLock, type TableLockMode, type TableWaiter } from './table-lock.js';
 
 /** LockOwner is a transaction as the lock manager sees it. @internal */
 export interface LockOwner {
@@ -18,8 +22,10 @@ export interface LockOwner {
    * takes a million locks, and releasing them needs no lookup).
    */
   readonly held: LockEntry[];
+  /** tables: the table locks it holds, each once (null until the first). */
+  tables: TableLock[] | null;
   /** waitingOn: the lock it is queued for, if any. */
-  waitingOn: LockEntry | null;
+  waitingOn: LockEntry | TableLock | null;
 }
 
 interface Waiter {
@@ -87,6 +93,11 @@ const NO_WAITERS: Waiter[] = [];
 /** LockManager grants and queues row locks by key id (see toLatin1Key). @internal */
 export class LockManager {
   private readonly locks = new Map<string, LockEntry>();
+  /**
+   * tables: table locks by table id, kept when nobody holds them (a few per table: making one per statement
+   * would cost more than keeping them).
+   */
+  private readonly tables = new Map<number, TableLock>();
 
   /**
    * tryAcquire takes the lock on `id` (exclusive unless `exclusive` is false) if it can without waiting:
@@ -133,47 +144,71 @@ export class LockManager {
       );
     }
     const e = this.locks.get(id)!;
-    if (this.waitsFor(e, e.queue.length, owner)) {
+    const blockers = [...e.holders].filter((h) => h !== owner).concat(e.queue.map((w) => w.owner));
+    if (this.waitsFor(blockers, owner)) {
       return Promise.reject(new DeadlockError(`deadlock detected waiting for the lock on ${describe()}`));
     }
     if (timeoutMs <= 0) {
       return Promise.reject(new LockTimeoutError(`${describe()} is locked by another transaction`));
     }
+    return this.queueUp(
+      owner,
+      e,
+      timeoutMs,
+      describe,
+      (grant, fail): Waiter => ({ owner, exclusive, grant, fail }),
+      (w) => {
+        if (e.queue === NO_WAITERS) e.queue = [];
+        e.queue.push(w);
+      },
+      (w) => {
+        const i = e.queue.indexOf(w);
+        if (i >= 0) e.queue.splice(i, 1);
+        // Those queued behind it may go now (shared requests behind a failed exclusive one).
+        if (i === 0) this.grantWaiting(e);
+      },
+    );
+  }
+
+  /**
+   * queueUp makes `owner`'s wait on `on`: a waiter (`make`) put in the queue (`enqueue`), which resolves
+   * when granted and rejects when failed (LockTimeoutError after `timeoutMs`, or the reason releaseAll
+   * gives), taken out of the queue then (`dequeue`).
+   */
+  private queueUp<W extends { readonly fail: (err: Error) => void }>(
+    owner: LockOwner,
+    on: LockEntry | TableLock,
+    timeoutMs: number,
+    describe: () => string,
+    make: (grant: () => void, fail: (err: Error) => void) => W,
+    enqueue: (w: W) => void,
+    dequeue: (w: W) => void,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        owner,
-        exclusive,
-        grant: () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter = make(
+        () => {
           clearTimeout(timer);
           owner.waitingOn = null;
           resolve();
         },
-        fail: (err) => {
+        (err) => {
           clearTimeout(timer);
-          const i = e.queue.indexOf(waiter);
-          if (i >= 0) e.queue.splice(i, 1);
           owner.waitingOn = null;
           reject(err);
-          // Those queued behind it may go now (shared requests behind a failed exclusive one).
-          if (i === 0) this.grantWaiting(e);
+          dequeue(waiter);
         },
-      };
+      );
       // No timer for an unbounded wait (setTimeout turns values past 2^31 - 1 ms into 1 ms).
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : setTimeout(
-              () =>
-                waiter.fail(
-                  new LockTimeoutError(
-                    `timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`,
-                  ),
-                ),
-              timeoutMs,
-            );
-      owner.waitingOn = e;
-      if (e.queue === NO_WAITERS) e.queue = [];
-      e.queue.push(waiter);
+      if (timeoutMs !== Infinity)
+        timer = setTimeout(() => {
+          const err = new LockTimeoutError(
+            `timed out after ${timeoutMs} ms waiting for the lock on ${describe()}`,
+          );
+          waiter.fail(err);
+        }, timeoutMs);
+      owner.waitingOn = on;
+      enqueue(waiter);
     });
   }
 
@@ -183,13 +218,88 @@ export class LockManager {
    */
   releaseAll(owner: LockOwner, reason: () => Error): void {
     const w = owner.waitingOn;
-    if (w !== null) w.queue.find((q) => q.owner === owner)?.fail(reason());
+    if (w !== null)
+      (w.queue as { owner: LockOwner; fail(e: Error): void }[])
+        .find((q) => q.owner === owner)
+        ?.fail(reason());
     const held = owner.held;
     for (let i = 0; i < held.length; i++) {
       const e = held[i]!;
       if (e.holders.delete(owner)) this.grantWaiting(e);
     }
     if (held.length > 0) held.length = 0;
+    const tables = owner.tables;
+    if (tables !== null) {
+      owner.tables = null;
+      for (const t of tables) if (t.remove(owner) && t.queue.length > 0) t.grantWaiting();
+    }
+  }
+
+  /**
+   * tryLockTable takes table `id`'s lock in `mode` if it can without waiting: `owner` already holds that
+   * mode, or no other holder holds a conflicting one and (unless `owner` holds some mode of it already) no
+   * waiter asks for one. Returns whether it did.
+   */
+  tryLockTable(owner: LockOwner, id: number, mode: TableLockMode): boolean {
+    let t = this.tables.get(id);
+    if (t === undefined) {
+      t = new TableLock(id);
+      this.tables.set(id, t);
+    }
+    const own = t.held(owner);
+    if ((own & (1 << mode)) !== 0) return true;
+    // A holder asking for more ignores the queue: waiting behind a waiter that waits for it never ends.
+    if (t.conflictsWithHolders(owner, mode) || (own === 0 && t.conflictsWithQueue(mode, t.queue.length)))
+      return false;
+    if (t.add(owner, mode)) (owner.tables ??= []).push(t);
+    return true;
+  }
+
+  /**
+   * lockTable resolves once `owner` holds table `id`'s lock in `mode`. Rejects with DeadlockError (at once)
+   * when the wait would close a cycle, or LockTimeoutError after `timeoutMs` (at once when it is 0); on
+   * rejection it holds nothing more than before.
+   */
+  lockTable(
+    owner: LockOwner,
+    id: number,
+    mode: TableLockMode,
+    timeoutMs: number,
+    describe: () => string,
+  ): Promise<void> {
+    if (this.tryLockTable(owner, id, mode)) return Promise.resolve();
+    if (owner.waitingOn !== null)
+      return Promise.reject(new InvalidArgumentError('a transaction can wait for one lock at a time'));
+    const t = this.tables.get(id)!;
+    if (this.waitsFor(t.blockers(owner, mode, t.queue.length), owner))
+      return Promise.reject(new DeadlockError(`deadlock detected waiting for the lock on ${describe()}`));
+    if (timeoutMs <= 0)
+      return Promise.reject(new LockTimeoutError(`${describe()} is locked by another transaction`));
+    return this.queueUp(
+      owner,
+      t,
+      timeoutMs,
+      describe,
+      (grant, fail): TableWaiter => ({ owner, mode, grant, fail }),
+      (w) => t.queue.push(w),
+      (w) => {
+        const i = t.queue.indexOf(w);
+        if (i >= 0) t.queue.splice(i, 1);
+        // Those queued behind it may go now.
+        t.grantWaiting();
+      },
+    );
+  }
+
+  /** holdsTable returns true iff `owner` holds table `id`'s lock in `mode`. */
+  holdsTable(owner: LockOwner, id: number, mode: TableLockMode): boolean {
+    const t = this.tables.get(id);
+    return t !== undefined && (t.held(owner) & (1 << mode)) !== 0;
+  }
+
+  /** tableHolders lists who holds table `id`'s lock and in which modes (bits 1 << mode), for tests. */
+  tableHolders(id: number): ReadonlyMap<LockOwner, number> {
+    return this.tables.get(id)?.holders ?? new Map();
   }
 
   /** size is the number of keys locked (for tests and metrics). */
@@ -217,15 +327,12 @@ export class LockManager {
   }
 
   /**
-   * waitsFor returns true iff someone in the wait-for graph from lock `e` (its holders other than
-   * `target`, and its first `ahead` waiters) is `target` or transitively waits for `target`.
+   * waitsFor returns true iff one of `start` (whom a request would wait for) is `target` or transitively
+   * waits for `target`, through row locks and table locks alike.
    */
-  private waitsFor(e: LockEntry, ahead: number, target: LockOwner): boolean {
+  private waitsFor(start: LockOwner[], target: LockOwner): boolean {
     const seen = new Set<LockOwner>();
-    const stack: LockOwner[] = [
-      ...[...e.holders].filter((h) => h !== target),
-      ...e.queue.slice(0, ahead).map((w) => w.owner),
-    ];
+    const stack = start;
     while (stack.length > 0) {
       const o = stack.pop()!;
       if (o === target) return true;
@@ -233,6 +340,11 @@ export class LockManager {
       seen.add(o);
       const w = o.waitingOn;
       if (w === null) continue;
+      if (w instanceof TableLock) {
+        const i = w.queue.findIndex((q) => q.owner === o);
+        if (i >= 0) stack.push(...w.blockers(o, w.queue[i]!.mode, i));
+        continue;
+      }
       for (const h of w.holders) if (h !== o) stack.push(h);
       for (const q of w.queue) {
         if (q.owner === o) break;

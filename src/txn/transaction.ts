@@ -46,6 +46,7 @@ import type { Validate } from '../db/commit-pipeline.js';
 import { TxnCursor, type KeySpan } from './txn-cursor.js';
 import { inSpan, rangeWrittenAfter, writtenAfter, type ConflictSource } from './conflict-check.js';
 import type { LockOwner, LockEntry } from './lock-manager.js';
+import type { TableLock, TableLockMode } from './table-lock.js';
 
 /** Isolation names a transaction's isolation level. */
 export type Isolation = 'snapshot' | 'serializable' | 'readCommitted';
@@ -97,7 +98,9 @@ export class Transaction implements LockOwner {
   private cursors: Set<TxnCursor> | null = null;
   /** held, waitingOn: this transaction as a lock owner (pessimistic only; optimistic ones never lock). @internal */
   readonly held: LockEntry[];
-  waitingOn: LockEntry | null = null;
+  waitingOn: LockEntry | TableLock | null = null;
+  /** tables: the table locks it holds (any isolation level; null until the first). @internal */
+  tables: TableLock[] | null = null;
 
   /** @internal */
   constructor(
@@ -171,6 +174,51 @@ export class Transaction implements LockOwner {
     const id = toLatin1Key(key);
     this.lockNow(key, id);
     this.writes.set(key, value, true, id);
+  }
+
+  /**
+   * putUnlocked is putOwned() without the row lock, and deleteUnlocked is delete() without it (both keep
+   * the bytes handed over, uncopied). Requires: the transaction holds the key's table in ACCESS EXCLUSIVE
+   * mode (lockTable), or the key is one nobody else can see yet (a new index's), so no other transaction
+   * can lock or write it until this one ends. @internal
+   */
+  putUnlocked(key: Uint8Array, value: Uint8Array): void {
+    this.checkOpen();
+    this.writes.set(key, value, true, toLatin1Key(key));
+  }
+
+  /** deleteUnlocked: see putUnlocked. @internal */
+  deleteUnlocked(key: Uint8Array): void {
+    this.checkOpen();
+    this.writes.set(key, null, true, toLatin1Key(key));
+  }
+
+  /**
+   * tryLockTable takes table `id`'s lock in `mode` (table-lock.ts) if it can without waiting; returns
+   * whether it did. Table locks are held until the transaction ends, in every isolation level.
+   */
+  tryLockTable(id: number, mode: TableLockMode): boolean {
+    this.checkOpen();
+    return this.db.locks.tryLockTable(this, id, mode);
+  }
+
+  /**
+   * lockTable resolves once the transaction holds table `id`'s lock in `mode`, waiting (up to its lock
+   * timeout; not at all with `nowait`) for transactions that hold a conflicting mode: LockTimeoutError,
+   * DeadlockError. `describe` names the table in errors.
+   */
+  async lockTable(id: number, mode: TableLockMode, describe: () => string, nowait = false): Promise<void> {
+    this.checkOpen();
+    await this.db.locks.lockTable(this, id, mode, nowait ? 0 : this.lockTimeout, describe);
+    if (this.state !== 'open') {
+      this.db.locks.releaseAll(this, () => new ClosedError(`the transaction was ${this.state}`));
+      throw new ClosedError(`the transaction was ${this.state} while waiting for a lock`);
+    }
+  }
+
+  /** holdsTable returns true iff the transaction holds table `id`'s lock in `mode`. */
+  holdsTable(id: number, mode: TableLockMode): boolean {
+    return this.tables !== null && this.db.locks.holdsTable(this, id, mode);
   }
 
   /** delete removes `key` within the transaction (pessimistic: locks the key, or throws). */
@@ -413,7 +461,7 @@ export class Transaction implements LockOwner {
     this.closeCursors();
     this.snapshot?.release();
     this.statementSnapshot?.release();
-    if (this.pessimistic)
+    if (this.pessimistic || this.tables !== null || this.waitingOn !== null)
       this.db.locks.releaseAll(this, () => new ClosedError(`the transaction was ${state}`));
   }
 

@@ -4,14 +4,7 @@
  * that take part in a result row are locked, and only those; OF narrows it to the tables it names; a row
  * changed while the query waited is rechecked as committed (EvalPlanQual); NOWAIT fails at once (55P03).
  */
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
-import pg from 'pg';
-import { startServer, type TestServer } from '../support/sql-server.js';
-import { postgresUnavailable, startPostgres, type Postgres } from '../support/pg15.js';
-
-/** BLOCK_MS: a statement not done after this long is waiting for a lock. */
-const BLOCK_MS = 500;
+import { testScenarios, type Scenario } from '../support/two-sessions.js';
 
 const SETUP = [
   'drop table if exists acct',
@@ -21,16 +14,6 @@ const SETUP = [
   'insert into branch values (1, 0), (2, 0)',
   'insert into acct values (1, 1, 0), (2, 1, 0), (3, 2, 0)',
 ];
-
-/** A step: a statement of session a or b, or `wait` for b's blocked statement. */
-type Step = readonly ['a' | 'b', string];
-
-interface Scenario {
-  readonly name: string;
-  readonly steps: readonly Step[];
-  /** transcript: one line per step, as PostgreSQL 15 answers. */
-  readonly transcript: readonly string[];
-}
 
 const JOIN_ONE = 'select a.aid, b.bid from acct a join branch b on a.bid = b.bid where a.aid = 1';
 
@@ -151,78 +134,4 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-interface Target {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly database: string;
-}
-
-async function play(target: Target, s: Scenario): Promise<string[]> {
-  const connect = async (): Promise<pg.Client> => {
-    const c = new pg.Client(target);
-    await c.connect();
-    return c;
-  };
-  const a = await connect();
-  const b = await connect();
-  const out: string[] = [];
-  const pending: Partial<Record<'a' | 'b', Promise<string>>> = {};
-  try {
-    for (const q of SETUP) await a.query(q);
-    for (const [who, sql] of s.steps) {
-      if (sql === 'wait') {
-        out.push(`${who} ${await pending[who]!}`);
-        delete pending[who];
-        continue;
-      }
-      const c = who === 'a' ? a : b;
-      const result = c.query({ text: sql, rowMode: 'array' }).then(
-        (r) =>
-          r.command === 'SELECT'
-            ? JSON.stringify(r.rows)
-            : `${r.command}${r.rowCount === null ? '' : ` ${r.rowCount}`}`.replace(
-                /^(BEGIN|COMMIT|ROLLBACK) 0$/,
-                '$1',
-              ),
-        (err: { code?: string }) => `error ${err.code}`,
-      );
-      const done = await Promise.race([
-        result,
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), BLOCK_MS)),
-      ]);
-      if (done === undefined) {
-        pending[who] = result;
-        out.push(`${who} blocked`);
-      } else out.push(`${who} ${done}`);
-    }
-    return out;
-  } finally {
-    await a.end();
-    await b.end();
-  }
-}
-
-let shale: TestServer;
-let postgres: Postgres | undefined;
-before(async () => {
-  shale = await startServer();
-  if (postgresUnavailable() === undefined) postgres = await startPostgres();
-});
-after(async () => {
-  await shale.stop();
-  await postgres?.stop();
-});
-
-for (const s of SCENARIOS)
-  test(s.name, async () => {
-    const got = await play({ host: shale.host, port: shale.port, user: 'lock', database: 'shale' }, s);
-    assert.deepEqual(got, s.transcript, 'shale');
-    if (postgres !== undefined) {
-      const pgGot = await play(
-        { host: postgres.host, port: postgres.port, user: 'postgres', database: 'postgres' },
-        s,
-      );
-      assert.deepEqual(pgGot, s.transcript, 'PostgreSQL 15 (the transcript is wrong)');
-    }
-  });
+testScenarios(SCENARIOS, SETUP, 'lock');

@@ -34,7 +34,7 @@ test('lock manager invariants hold under random shared and exclusive requests (p
     fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
       const m = new LockManager();
       const locks = (m as unknown as { locks: Map<string, LockEntry> }).locks;
-      const owners: LockOwner[] = [0, 1, 2, 3].map(() => ({ held: [], waitingOn: null }));
+      const owners: LockOwner[] = [0, 1, 2, 3].map(() => ({ held: [], waitingOn: null, tables: null }));
       const granted: { owner: LockOwner; id: string; exclusive: boolean; done: boolean }[] = [];
       const check = (): void => {
         for (const [id, e] of locks) {

@@ -44,11 +44,21 @@ export class Catalog {
     return this.clock;
   }
 
-  /** beginCommit checks a transaction begun at `start` against the others and marks it as committing. */
-  beginCommit(start: number, ddl: readonly string[], dml: readonly string[]): void {
+  /**
+   * beginCommit checks a transaction begun at `start` against the others and marks it as committing. A READ
+   * COMMITTED transaction is checked from when it first locked each table (`lockedAt`): it read the table at
+   * snapshots taken after that, and while it holds the lock no conflicting change can commit.
+   */
+  beginCommit(
+    start: number,
+    ddl: readonly string[],
+    dml: readonly string[],
+    lockedAt?: ReadonlyMap<string, number>,
+  ): void {
+    const since = (t: string): number => Math.max(start, lockedAt?.get(t) ?? start);
     const clash =
-      dml.some((t) => (this.lastDdl.get(t) ?? -1) > start || this.pendingDdl.has(t)) ||
-      ddl.some((t) => (this.lastDml.get(t) ?? -1) > start || this.pendingDml.has(t));
+      dml.some((t) => (this.lastDdl.get(t) ?? -1) > since(t) || this.pendingDdl.has(t)) ||
+      ddl.some((t) => (this.lastDml.get(t) ?? -1) > since(t) || this.pendingDml.has(t));
     if (clash)
       throw new SqlError(
         SqlState.SERIALIZATION_FAILURE,

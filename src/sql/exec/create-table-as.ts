@@ -3,6 +3,7 @@
  * without keys (hidden row ids), filled with the query's rows in the same transaction.
  */
 import { SqlError, SqlState } from '../errors.js';
+import { TableLockMode } from '../plan/table-locks.js';
 import type { Statement } from '../ast.js';
 import type { TableDef } from '../catalog/table-def.js';
 import type { ExecContext } from '../expr/context.js';
@@ -53,6 +54,7 @@ export function planCreateTableAs(
         checks: [],
       };
       catalog.put(def);
+      ex.txn.tryLockTable(def.id, TableLockMode.ACCESS_EXCLUSIVE);
       if (!s.withData) return doneCursor('CREATE TABLE AS');
       const writer = rowIdWriter(planner, ex, def);
       let n = 0;

@@ -4,6 +4,7 @@
  * entries), so DDL commits and rolls back like any other write.
  */
 import { SqlError, SqlState } from '../errors.js';
+import { TableLockMode } from '../plan/table-locks.js';
 import type { Expr, Statement } from '../ast.js';
 import { columnIndex, type IndexDef, type TableDef } from '../catalog/table-def.js';
 import type { ExecContext } from '../expr/context.js';
@@ -97,6 +98,8 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       compileGenerated(planner, def);
       for (const c of columns) if (c.default !== undefined) compileDefault(planner, def, c);
       catalog.put(def);
+      // Nobody else sees the new table before the commit; holding it exclusively, writes need no row locks.
+      ex.txn.tryLockTable(def.id, TableLockMode.ACCESS_EXCLUSIVE);
       return doneCursor('CREATE TABLE');
     }
     case 'dropTable': {

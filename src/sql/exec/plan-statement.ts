@@ -16,6 +16,7 @@ import { planCreateTableAs } from './create-table-as.js';
 import { indent } from '../plan/plan.js';
 import type { ColumnInfo, Row } from '../plan/scope.js';
 import { isRegType, regOut } from '../expr/reg-types.js';
+import { TableLockMode } from '../plan/table-locks.js';
 
 function paramTypes(planner: Planner): SqlType[] {
   // A parameter no context gave a type (SELECT $1 IS NULL; $1 unused while $2 is used) is 42P18.
@@ -28,7 +29,14 @@ function paramTypes(planner: Planner): SqlType[] {
   return planner.params.map((t) => (t === undefined || t.id === 'unknown' ? sqlType('text') : t));
 }
 
-function targetTable(planner: Planner, name: string, schema: string | undefined, loc: number) {
+/** targetTable resolves the table a statement writes (or locks rows of: ROW SHARE), and asks for its lock. */
+function targetTable(
+  planner: Planner,
+  name: string,
+  schema: string | undefined,
+  loc: number,
+  mode: TableLockMode = TableLockMode.ROW_EXCLUSIVE,
+) {
   if (schema !== undefined && schema !== 'public') {
     if (schema === 'pg_catalog' || schema === 'information_schema')
       throw new SqlError('42809', `cannot change system relation "${name}"`);
@@ -37,7 +45,43 @@ function targetTable(planner: Planner, name: string, schema: string | undefined,
     });
   }
   if (planner.catalog.view(name) !== undefined) throw notSupported('INSERT, UPDATE or DELETE on a view');
-  return planner.catalog.table(name, loc + 1);
+  const t = planner.catalog.table(name, loc + 1);
+  planner.tableLocks.add(t, mode);
+  return t;
+}
+
+/**
+ * ddlLocks asks for the table locks of a DDL statement on existing tables: ACCESS EXCLUSIVE for TRUNCATE,
+ * ALTER TABLE, DROP TABLE and DROP INDEX (its table), SHARE for CREATE INDEX (which writes no rows of the
+ * table). A table that does not exist is left to the statement's own error.
+ */
+function ddlLocks(planner: Planner, s: Statement): void {
+  const catalog = planner.catalog;
+  const lock = (name: string, mode: TableLockMode): void => {
+    const t = catalog.get(name);
+    if (t !== undefined) planner.tableLocks.add(t, mode);
+  };
+  const exclusive = TableLockMode.ACCESS_EXCLUSIVE;
+  switch (s.kind) {
+    case 'truncate':
+    case 'dropTable':
+      for (const t of s.tables) lock(t.name, exclusive);
+      return;
+    case 'alterTable':
+      lock(s.table.name, exclusive);
+      return;
+    case 'createIndex':
+      lock(s.table.name, TableLockMode.SHARE);
+      return;
+    case 'dropIndex':
+      for (const n of s.names) {
+        const t = catalog.indexOwner(n);
+        if (t !== undefined) lock(t.name, exclusive);
+      }
+      return;
+    default:
+      return;
+  }
 }
 
 /**
@@ -112,7 +156,9 @@ export function planStatement(planner: Planner, s: Statement): Executable {
       const plan = planner.planQuery(s.query, undefined);
       const locking =
         s.query.kind === 'select' && s.query.locking !== undefined
-          ? planRowLocks(planner, s.query, (t) => targetTable(planner, t.name, t.schema, t.loc))
+          ? planRowLocks(planner, s.query, (t) =>
+              targetTable(planner, t.name, t.schema, t.loc, TableLockMode.ROW_SHARE),
+            )
           : undefined;
       const dml = planner.dmlPlans as DmlPlan[];
       const named = plan.columns.some((c) => isRegType(c.type.id));
@@ -176,6 +222,7 @@ export function planStatement(planner: Planner, s: Statement): Executable {
     case 'createSequence':
     case 'alterSequence':
     case 'dropSequence':
+      ddlLocks(planner, s);
       return {
         columns: undefined,
         writes: true,

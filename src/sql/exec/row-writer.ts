@@ -15,6 +15,7 @@ import type { SqlType, Value } from '../types/sql-type.js';
 import type { Row } from '../plan/scope.js';
 import { compareBytes } from '../../util/bytes.js';
 import { DEFAULT_IO, type IoSettings } from '../types/io-settings.js';
+import { holdsExclusively } from '../plan/table-locks.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -35,6 +36,11 @@ export interface WriteHooks {
 
 export class RowWriter {
   private readonly types: readonly SqlType[];
+  /**
+   * exclusive: the transaction holds the table in ACCESS EXCLUSIVE mode (it created, truncated or is
+   * altering it): nobody else can touch its rows, so writes take no row locks.
+   */
+  private readonly exclusive: boolean;
   constructor(
     private readonly txn: Transaction,
     readonly table: TableDef,
@@ -42,6 +48,7 @@ export class RowWriter {
     private readonly hooks: WriteHooks = {},
   ) {
     this.types = tableTypes(table);
+    this.exclusive = holdsExclusively(txn, table);
     if (
       hooks.indexExpr === undefined &&
       table.indexes.some((ix) => ix.columns.some((c) => c.expr !== undefined))
@@ -102,6 +109,7 @@ export class RowWriter {
    * claim: the row key (not for hidden row ids, which are new) and its unique index entries.
    */
   async lockKeys(row: Row, key: Uint8Array | undefined): Promise<void> {
+    if (this.exclusive) return;
     if (key !== undefined) await this.txn.getForUpdate(key);
     for (const ix of this.table.indexes) {
       if (!ix.unique) continue;
@@ -169,8 +177,13 @@ export class RowWriter {
     const c = this.conflicting(row, key);
     if (c !== undefined) throw this.uniqueViolation(c, row);
     // The key and the row were made for this write (KeyWriter.finish and encodeTypedRow copy out).
-    this.txn.putOwned(key, encodeTypedRow(this.types, row));
-    for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, row, key), key);
+    if (this.exclusive) {
+      this.txn.putUnlocked(key, encodeTypedRow(this.types, row));
+      for (const ix of this.table.indexes) this.txn.putUnlocked(this.indexKey(ix, row, key), key);
+    } else {
+      this.txn.putOwned(key, encodeTypedRow(this.types, row));
+      for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, row, key), key);
+    }
     return key;
   }
 
@@ -181,18 +194,29 @@ export class RowWriter {
     const key = this.table.primaryKey.length === 0 ? oldKey : this.rowKey(newRow);
     const c = this.conflicting(newRow, key, oldKey);
     if (c !== undefined) throw this.uniqueViolation(c, newRow);
-    for (const ix of this.table.indexes) this.txn.delete(this.indexKey(ix, oldRow, oldKey));
-    if (compareBytes(key, oldKey) !== 0) this.txn.delete(oldKey);
-    this.txn.put(key, encodeTypedRow(this.types, newRow));
-    for (const ix of this.table.indexes) this.txn.put(this.indexKey(ix, newRow, key), key);
+    for (const ix of this.table.indexes) this.del(this.indexKey(ix, oldRow, oldKey));
+    if (compareBytes(key, oldKey) !== 0) this.del(oldKey);
+    this.put(key, encodeTypedRow(this.types, newRow));
+    for (const ix of this.table.indexes) this.put(this.indexKey(ix, newRow, key), key);
     return key;
   }
 
   /** remove deletes a row and its index entries. */
   remove(key: Uint8Array, row: Row): void {
     this.txn.checkUnchangedSinceSnapshot(key);
-    this.txn.delete(key);
-    for (const ix of this.table.indexes) this.txn.delete(this.indexKey(ix, row, key));
+    this.del(key);
+    for (const ix of this.table.indexes) this.del(this.indexKey(ix, row, key));
+  }
+
+  /** put and del write a key of the table, with its row lock unless exclusive (never changed afterwards). */
+  private put(key: Uint8Array, value: Uint8Array): void {
+    if (this.exclusive) this.txn.putUnlocked(key, value);
+    else this.txn.put(key, value);
+  }
+
+  private del(key: Uint8Array): void {
+    if (this.exclusive) this.txn.deleteUnlocked(key);
+    else this.txn.delete(key);
   }
 
   /** uniqueKey: the entry key of a unique index for a row, undefined when a column is NULL (no conflict). */

@@ -16,6 +16,7 @@ import { prefixEnd } from '../storage/key-codec.js';
 import { sqlType, type SqlType } from '../types/sql-type.js';
 import { chooseName, writeHooks } from './checks.js';
 import { RowWriter } from './row-writer.js';
+import { holdsExclusively } from '../plan/table-locks.js';
 
 const SERIALS: Record<string, SqlType> = {
   serial: sqlType('int4'),
@@ -116,7 +117,11 @@ export function keyName(catalog: CatalogView, t: TableDef, given: string | undef
   return given;
 }
 
-export function deleteRange(ex: ExecContext, prefix: Uint8Array): void {
+/**
+ * deleteRange deletes every key under `prefix` in the transaction; `unlocked`: without row locks (the
+ * transaction holds the table in ACCESS EXCLUSIVE mode).
+ */
+export function deleteRange(ex: ExecContext, prefix: Uint8Array, unlocked = false): void {
   const it = ex.txn.iterator({ gte: prefix, lt: prefixEnd(prefix)! });
   const keys: Uint8Array[] = [];
   try {
@@ -124,12 +129,15 @@ export function deleteRange(ex: ExecContext, prefix: Uint8Array): void {
   } finally {
     it.close();
   }
-  for (const k of keys) ex.txn.delete(k);
+  if (unlocked) for (const k of keys) ex.txn.deleteUnlocked(k);
+  else for (const k of keys) ex.txn.delete(k);
 }
 
+/** clearTable deletes every row and index entry of `t` (without row locks when it is held exclusively). */
 export function clearTable(ex: ExecContext, t: TableDef): void {
-  deleteRange(ex, rowPrefix(t.id));
-  for (const ix of t.indexes) deleteRange(ex, indexPrefix(ix.id));
+  const unlocked = holdsExclusively(ex.txn, t);
+  deleteRange(ex, rowPrefix(t.id), unlocked);
+  for (const ix of t.indexes) deleteRange(ex, indexPrefix(ix.id), unlocked);
 }
 
 /** rowIdWriter makes a RowWriter for DDL, with the table's CHECKs and index expressions compiled. */
@@ -163,7 +171,8 @@ export function addIndex(
       });
     }
     seen.set(id, e.key);
-    ex.txn.put(k, e.key);
+    // A new index's entries: nobody else can see or write them before the commit.
+    ex.txn.putUnlocked(k, e.key);
   }
   catalog.put(next);
 }

@@ -3,6 +3,7 @@
  * then changed, so a row moved by an UPDATE of its key is never met twice.
  */
 import { SqlError, SqlState } from '../errors.js';
+import { holdsExclusively } from '../plan/table-locks.js';
 import type { FromItem, Statement } from '../ast.js';
 import { columnIndex, type TableDef } from '../catalog/table-def.js';
 import { coerce, isUntyped } from '../expr/coerce.js';
@@ -108,6 +109,9 @@ export async function relock(
   m: Match,
   { nowait = false, share = false } = {},
 ): Promise<Match | undefined> {
+  // Held exclusively (created, truncated or altered in this transaction): nobody else can have locked or
+  // changed the row, so it is current as scanned and needs no lock.
+  if (holdsExclusively(ex.txn, table)) return m;
   const latest = share
     ? await ex.txn.getForShare(m.entry.key, { nowait })
     : await ex.txn.getForUpdate(m.entry.key, { nowait });

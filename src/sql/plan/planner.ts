@@ -46,6 +46,7 @@ import type { SystemRelations } from './system-relations.js';
 import { WindowCollector } from './window-collector.js';
 import { ProjectSetCollector } from './project-set.js';
 import { SET_RETURNING } from '../expr/set-returning.js';
+import { TableLockMode, TableLocks } from './table-locks.js';
 
 /** FromResult is a planned FROM clause: its plan and the scope its columns form. */
 interface FromResult {
@@ -68,6 +69,8 @@ export class Planner implements Analyzer {
    */
   planDml: ((s: Statement) => Plan) | undefined = undefined;
   readonly dmlPlans: Plan[] = [];
+  /** tableLocks: the table locks the statement takes before it runs (table-locks.ts). */
+  readonly tableLocks = new TableLocks();
 
   constructor(
     readonly catalog: CatalogView,
@@ -382,6 +385,7 @@ export class Planner implements Analyzer {
             { position: item.loc + 1 },
           );
         const table = this.catalog.table(item.name, item.loc + 1);
+        this.tableLocks.add(table, TableLockMode.ACCESS_SHARE);
         const path = chooseAccessPath(this, table, alias, where, outer);
         const scan = new TableScan(table, alias, path);
         return { plan: scan, columns: [...scan.columns] };
