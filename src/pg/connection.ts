@@ -534,7 +534,7 @@ export class Connection {
 
   /** cancel is a CancelRequest for this connection: the running statement, if any, fails with 57014. */
   cancel(): void {
-    if (this.running && this.session !== undefined) this.session.cancelRequested = true;
+    if (this.running && this.session !== undefined) this.session.interrupt();
   }
 
   /**
@@ -559,6 +559,8 @@ export class Connection {
     const timeout = s.statementTimeout() || this.host.statementTimeout;
     s.deadline = timeout > 0 ? Date.now() + timeout : 0;
     s.cancelRequested = false;
+    // Row loops check the deadline as they go; a statement waiting for a lock is woken by this timer.
+    if (timeout > 0) this.timeoutTimer = setTimeout(() => s.interrupt(true), timeout);
     this.running = true;
     return s;
   }
@@ -567,7 +569,14 @@ export class Connection {
     this.running = false;
     s.deadline = 0;
     s.cancelRequested = false;
+    if (this.timeoutTimer !== undefined) {
+      clearTimeout(this.timeoutTimer);
+      this.timeoutTimer = undefined;
+    }
   }
+
+  /** timeoutTimer: the running statement's statement_timeout timer (set only when there is a timeout). */
+  private timeoutTimer: ReturnType<typeof setTimeout> | undefined;
 
   private run(p: Prepared, params: readonly Value[]): Cursor | Promise<Cursor> {
     return this.session!.execute(p, params);

@@ -279,6 +279,18 @@ export class Session implements Runtime {
     this.checkInterrupts();
   }
 
+  /**
+   * interrupt cancels the running statement (a CancelRequest, or its statement timeout when `timeout`):
+   * a lock wait fails with 57014 at once; otherwise the row loops see the request at their next check.
+   */
+  interrupt(timeout = false): void {
+    const message = timeout
+      ? 'canceling statement due to statement timeout'
+      : 'canceling statement due to user request';
+    if (this.txn?.interruptWait(new SqlError(SqlState.QUERY_CANCELED, message)) === true) return;
+    if (!timeout) this.cancelRequested = true;
+  }
+
   /** checkInterrupts throws 57014 when the running statement was cancelled or passed its deadline. */
   checkInterrupts(): void {
     if (this.cancelRequested) {

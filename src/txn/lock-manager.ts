@@ -213,15 +213,24 @@ export class LockManager {
   }
 
   /**
+   * interruptWait fails `owner`'s wait with `err`, if it is waiting (a cancelled or timed-out statement);
+   * the locks it holds stay held. Returns whether there was a wait to fail.
+   */
+  interruptWait(owner: LockOwner, err: Error): boolean {
+    const w = owner.waitingOn;
+    if (w === null) return false;
+    const waiter = (w.queue as { owner: LockOwner; fail(e: Error): void }[]).find((q) => q.owner === owner);
+    if (waiter === undefined) return false;
+    waiter.fail(err);
+    return true;
+  }
+
+  /**
    * releaseAll gives up every lock `owner` holds (and its wait, failing it with `reason()`: made only then,
    * since an error captures a stack and every commit releases its locks here).
    */
   releaseAll(owner: LockOwner, reason: () => Error): void {
-    const w = owner.waitingOn;
-    if (w !== null)
-      (w.queue as { owner: LockOwner; fail(e: Error): void }[])
-        .find((q) => q.owner === owner)
-        ?.fail(reason());
+    if (owner.waitingOn !== null) this.interruptWait(owner, reason());
     const held = owner.held;
     for (let i = 0; i < held.length; i++) {
       const e = held[i]!;

@@ -203,6 +203,15 @@ export class Transaction implements LockOwner {
   }
 
   /**
+   * interruptWait fails the lock wait this transaction is in (getForUpdate, a pessimistic write, lockTable),
+   * if any, with `err`; the locks it holds stay held. Returns whether it was waiting. For a caller that
+   * cancels a statement (a server's CancelRequest or statement timeout).
+   */
+  interruptWait(err: Error): boolean {
+    return this.db.locks.interruptWait(this, err);
+  }
+
+  /**
    * lockTable resolves once the transaction holds table `id`'s lock in `mode`, waiting (up to its lock
    * timeout; not at all with `nowait`) for transactions that hold a conflicting mode: LockTimeoutError,
    * DeadlockError. `describe` names the table in errors.

@@ -163,6 +163,53 @@ test('CancelRequest stops a long statement with 57014; wrong keys and idle cance
   }
 });
 
+test('a statement waiting for a lock: CancelRequest and statement_timeout end the wait with 57014', async () => {
+  const holder = client(server);
+  await holder.connect();
+  const c = await WireClient.connect(server.host, server.port, { user: 'tester' });
+  try {
+    await holder.query('create table locked (k int primary key, v int)');
+    await holder.query('insert into locked values (1, 1)');
+    await holder.query('begin');
+    await holder.query('update locked set v = 2 where k = 1');
+    // A row lock wait (lock_timeout is unlimited), cancelled.
+    c.send('Query', { String: 'update locked set v = 3 where k = 1' });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await sendCancelRequest(server.host, server.port, c.key.pid, c.key.secret);
+    let got = await until(c, 'ReadyForQuery');
+    let err = got.find((m) => m.Type === 'ErrorResponse');
+    assert.equal(err?.Code, '57014');
+    assert.equal(err?.Message, 'canceling statement due to user request');
+    assert.ok(Date.now() - t0 < 10_000, `cancelled after ${Date.now() - t0} ms`);
+    // A table lock wait (behind TRUNCATE's ACCESS EXCLUSIVE), ended by the statement timeout.
+    await holder.query('truncate locked');
+    c.send('Query', { String: "set statement_timeout = '300ms'" });
+    await until(c, 'ReadyForQuery');
+    const t1 = Date.now();
+    c.send('Query', { String: 'select * from locked' });
+    got = await until(c, 'ReadyForQuery');
+    err = got.find((m) => m.Type === 'ErrorResponse');
+    assert.equal(err?.Code, '57014');
+    assert.equal(err?.Message, 'canceling statement due to statement timeout');
+    assert.ok(Date.now() - t1 < 10_000, `timed out after ${Date.now() - t1} ms`);
+    // The holder's transaction went on (rolled back here); the waiter's statements changed nothing.
+    await holder.query('rollback');
+    c.send('Query', { String: 'reset statement_timeout' });
+    await until(c, 'ReadyForQuery');
+    c.send('Query', { String: 'select v from locked' });
+    got = await until(c, 'ReadyForQuery');
+    assert.deepEqual(
+      got.filter((m) => m.Type === 'DataRow').map((m) => m.Values),
+      [[{ text: '1' }]],
+    );
+  } finally {
+    c.end();
+    await holder.query('drop table if exists locked').catch(() => undefined);
+    await holder.end();
+  }
+});
+
 test('CancelRequest through the extended protocol (a portal running in an explicit transaction)', async () => {
   const c = await WireClient.connect(server.host, server.port, { user: 'tester' });
   try {
