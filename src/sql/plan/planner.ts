@@ -953,8 +953,11 @@ function figure(e: Expr): [string, number] | undefined {
       if (inner !== undefined && inner[1] > 1) return inner;
       return [e.type.name.split('.').pop()!, 1];
     }
-    case 'case':
-      return ['case', 1];
+    case 'case': {
+      // A CASE takes its ELSE's name when that is a strong one (FigureColnameInternal).
+      const inner = e.else === undefined ? undefined : figure(e.else);
+      return inner !== undefined && inner[1] > 1 ? inner : ['case', 1];
+    }
     case 'coalesce':
       return ['coalesce', 2];
     case 'nullif':
