@@ -108,3 +108,13 @@ test('row constructs shale does not support are 0A000, naming the construct', ()
       /nullable side of an outer join/,
     );
   }));
+
+test('row values and whole-row references are sent as type record (OID 2249)', () =>
+  withShale(async (c) => {
+    const r = await c.query({ text: `SELECT ROW(1, 'a b'), x FROM (SELECT 1 AS a) x`, rowMode: 'array' });
+    assert.deepEqual(
+      r.fields.map((f) => f.dataTypeID),
+      [2249, 2249],
+    );
+    assert.deepEqual(r.rows, [['(1,"a b")', '(1)']]);
+  }));
