@@ -112,6 +112,8 @@ export type Expr =
       readonly loc: number;
     }
   | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly loc: number }
+  /** row: a row constructor, `ROW(a, b)` or `(a, b)`: a value of type record. */
+  | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly loc: number }
   | { readonly kind: 'subscript'; readonly arg: Expr; readonly index: Expr; readonly loc: number }
   | {
       readonly kind: 'subquery';

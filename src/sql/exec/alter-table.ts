@@ -19,6 +19,7 @@ import { columnRefs, compileCheck, newCheck, renameColumnRefs } from './checks.j
 import { compileDefault } from './defaults.js';
 import {
   addIndex,
+  checkColumnType,
   checkName,
   columnFrom,
   deleteRange,
@@ -244,6 +245,7 @@ export function alterTable(
       const ci = findColumn(t, a.column);
       const col = t.columns[ci]!;
       const type = resolveTypeName(a.type);
+      checkColumnType(col.name, type);
       const scope = new Scope(tableColumns(t, t.name));
       let conv: Compiled;
       if (a.using !== undefined) {

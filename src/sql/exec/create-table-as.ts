@@ -10,7 +10,7 @@ import type { ExecContext } from '../expr/context.js';
 import type { Planner } from '../plan/planner.js';
 import { sqlType } from '../types/sql-type.js';
 import { doneCursor, type Cursor, type Executable } from './executable.js';
-import { rowIdWriter, skipExisting } from './table-ops.js';
+import { checkColumnType, rowIdWriter, skipExisting } from './table-ops.js';
 
 type CreateTableAs = Extract<Statement, { kind: 'createTableAs' }>;
 
@@ -31,6 +31,7 @@ export function planCreateTableAs(
     default: undefined,
     sequence: undefined,
   }));
+  for (const c of columns) checkColumnType(c.name, c.type);
   const seen = new Set<string>();
   for (const c of columns) {
     if (seen.has(c.name))

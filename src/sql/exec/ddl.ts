@@ -20,6 +20,7 @@ import {
   checkName,
   clearTable,
   skipExisting,
+  checkColumnType,
   columnFrom,
   deleteRange,
   keyName,
@@ -213,6 +214,7 @@ export function runDdl(planner: Planner, s: Statement, ex: ExecContext): Cursor 
       if (s.columns.length > p.columns.length)
         throw new SqlError(SqlState.SYNTAX_ERROR, 'CREATE VIEW specifies more column names than columns');
       const columns = p.columns.map((c, i) => s.columns[i] ?? c.name);
+      p.columns.forEach((c, i) => checkColumnType(columns[i]!, c.type));
       const seen = new Set<string>();
       for (const c of columns) {
         if (seen.has(c))

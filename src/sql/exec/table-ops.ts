@@ -13,7 +13,7 @@ import type { Row } from '../plan/scope.js';
 import { TableScan } from '../plan/table-scan.js';
 import { indexPrefix, rowPrefix } from '../storage/keyspace.js';
 import { prefixEnd } from '../storage/key-codec.js';
-import { sqlType, type SqlType } from '../types/sql-type.js';
+import { TYPE_INFO, sqlType, type SqlType } from '../types/sql-type.js';
 import { chooseName, writeHooks } from './checks.js';
 import { RowWriter } from './row-writer.js';
 import { holdsExclusively } from '../plan/table-locks.js';
@@ -44,6 +44,15 @@ export function skipExisting(ex: ExecContext, name: string, ifNotExists: boolean
   return true;
 }
 
+/** checkColumnType refuses a pseudo-type (record, void) as a column's type, as PostgreSQL does (42P16). */
+export function checkColumnType(name: string, type: SqlType): void {
+  if (TYPE_INFO[type.id].category === 'P')
+    throw new SqlError(
+      SqlState.INVALID_TABLE_DEFINITION,
+      `column "${name}" has pseudo-type ${TYPE_INFO[type.id].pgName}`,
+    );
+}
+
 export function columnFrom(catalog: CatalogView, c: AstColumn, table: string): ColumnDef {
   const serial = SERIALS[c.type.name];
   if (serial !== undefined) {
@@ -54,6 +63,7 @@ export function columnFrom(catalog: CatalogView, c: AstColumn, table: string): C
   if (c.type.array) throw notSupported('array columns', c.type.loc + 1);
   if (c.type.name === 'char') throw notSupported('"char" columns', c.type.loc + 1);
   const type = resolveTypeName(c.type);
+  checkColumnType(c.name, type);
   if (c.identity !== undefined) {
     if (type.id !== 'int2' && type.id !== 'int4' && type.id !== 'int8')
       throw new SqlError(

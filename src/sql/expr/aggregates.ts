@@ -170,6 +170,12 @@ function boolDef(all: boolean): Resolver {
   };
 }
 
+/** extremeOf resolves min and max; PostgreSQL has none for records (42883). */
+function extremeOf(types: readonly SqlType[], sign: 1 | -1): AggregateDef | undefined {
+  if (types.length !== 1 || types[0]!.id === 'record') return undefined;
+  return extremeDef(types[0]!.id === 'unknown' ? sqlType('text') : types[0]!, sign);
+}
+
 export const AGGREGATES: Record<string, Resolver> = {
   count: (types, star) =>
     star || types.length === 1
@@ -191,10 +197,8 @@ export const AGGREGATES: Record<string, Resolver> = {
     types.length === 1 ? sumDef(types[0]!.id === 'unknown' ? sqlType('float8') : types[0]!) : undefined,
   avg: (types) =>
     types.length === 1 ? avgDef(types[0]!.id === 'unknown' ? sqlType('float8') : types[0]!) : undefined,
-  min: (types) =>
-    types.length === 1 ? extremeDef(types[0]!.id === 'unknown' ? sqlType('text') : types[0]!, -1) : undefined,
-  max: (types) =>
-    types.length === 1 ? extremeDef(types[0]!.id === 'unknown' ? sqlType('text') : types[0]!, 1) : undefined,
+  min: (types) => extremeOf(types, -1),
+  max: (types) => extremeOf(types, 1),
   bool_and: boolDef(true),
   every: boolDef(true),
   bool_or: boolDef(false),

@@ -88,6 +88,8 @@ export function canCoerceImplicitly(a: SqlType, b: SqlType, assignment: boolean)
     (b.id === 'timestamp' || b.id === 'timestamptz' || (assignment && b.id === 'date'))
   )
     return true;
+  // A record is stored into a text column as its text output (PostgreSQL's I/O conversion casts).
+  if (assignment && a.id === 'record' && isStringType(b.id)) return true;
   if (assignment && ((a.id === 'json' && b.id === 'jsonb') || (a.id === 'jsonb' && b.id === 'json')))
     return true;
   return false;
@@ -153,6 +155,11 @@ export function coerce(
       { position: loc + 1 },
     );
   }
+  // A record casts to text (its output) and to record only; refused here to report the position.
+  if (c.type.id === 'record' && to.id !== 'record' && !isStringType(to.id))
+    throw new SqlError(SqlState.CANNOT_COERCE, `cannot cast type record to ${TYPE_INFO[to.id].pgName}`, {
+      position: loc + 1,
+    });
   return converting(c, to, mode === 'explicit');
 }
 

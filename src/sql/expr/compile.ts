@@ -4,7 +4,7 @@
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import type { Expr, Literal } from '../ast.js';
-import type { Scope } from '../plan/scope.js';
+import type { Scope, WholeRow } from '../plan/scope.js';
 import { castValue } from '../types/cast.js';
 import { compareFor } from '../types/compare.js';
 import { parseNumeric } from '../types/numeric.js';
@@ -47,6 +47,8 @@ import { arrayTypeOf, compileAnyAll, compileArray, compileArrayConcat, compileSu
 import { regCast } from './reg-types.js';
 import { localOf } from '../types/time-zone.js';
 import { SET_RETURNING, misplaced, refusingSrf, withSrfs } from './set-returning.js';
+import { checkRowLengths, checkWholeRow, compileRow, compileRowComparison, type RowPair } from './rows.js';
+import { rowIsNotNull, rowIsNull } from '../types/record.js';
 
 const TEXT = sqlType('text');
 const BOOL = sqlType('bool');
@@ -86,6 +88,8 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
     }
     case 'column': {
       const s = agg !== undefined ? agg.inputScope : scope;
+      const whole = e.table === undefined ? s.wholeRow(e.name) : undefined;
+      if (whole !== undefined) return compileWholeRow(an, e.name, whole, e.loc);
       const r = s.resolve(e.table, e.name, e.loc);
       const dependent = agg !== undefined && r.depth === 0 ? agg.dependent(r) : undefined;
       if (dependent !== undefined) return dependent;
@@ -128,6 +132,16 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
       const a = compileExpr(an, e.arg, scope);
       const f = a.eval;
       const neg = e.negated;
+      // A row IS NULL when every field is, IS NOT NULL when none is (so both can be false).
+      if (a.type.id === 'record') {
+        const test = neg ? rowIsNotNull : rowIsNull;
+        return {
+          type: BOOL,
+          eval: (r, ex) => test(f(r, ex)),
+          correlated: a.correlated,
+          volatile: a.volatile,
+        };
+      }
       return {
         type: BOOL,
         eval: (r, ex) => (f(r, ex) === null) !== neg,
@@ -224,6 +238,11 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
         });
       return compileArray(elems, elems[0]!.type, e.loc);
     }
+    case 'row':
+      return compileRow(
+        e.args.map((a) => compileExpr(an, a, scope)),
+        undefined,
+      );
     case 'subscript':
       return compileSubscript(an, compileExpr(an, e.arg, scope), compileExpr(an, e.index, scope), e.loc);
     case 'func':
@@ -306,6 +325,31 @@ export function compileExpr(an: Analyzer, e: Expr, scope: Scope): Compiled {
   }
 }
 
+/**
+ * compileWholeRow compiles a FROM item named as a value into a record of its columns. In an aggregate
+ * query each column must be grouped or depend on a grouped primary key, else 42803 names `t.*`.
+ */
+function compileWholeRow(an: Analyzer, name: string, w: WholeRow, loc: number): Compiled {
+  checkWholeRow(name, w, loc);
+  const agg = an.aggregates;
+  const fields = w.columns.map((c, i): Compiled => {
+    const r = { depth: w.depth, index: w.indexes[i]!, column: c };
+    if (agg === undefined || w.depth > 0) return columnRef(w.depth, r.index, c.type, false);
+    const d = agg.dependent(r);
+    if (d === undefined)
+      throw new SqlError(
+        SqlState.GROUPING_ERROR,
+        `column "${name}.*" must appear in the GROUP BY clause or be used in an aggregate function`,
+        { position: loc + 1 },
+      );
+    return d;
+  });
+  return compileRow(
+    fields,
+    w.columns.map((c) => c.name),
+  );
+}
+
 function columnRef(depth: number, index: number, type: SqlType, _outerOfGroup: boolean): Compiled {
   if (depth === 0) return { type, eval: (row) => row[index]!, correlated: false };
   return {
@@ -385,8 +429,14 @@ function textOperand(an: Analyzer, e: Expr, scope: Scope, keepPadding = false): 
   return c;
 }
 
-function compileBool(an: Analyzer, kind: 'and' | 'or', args: readonly Expr[], scope: Scope): Compiled {
-  const cs = args.map((a) => boolOperand(an, a, scope, kind.toUpperCase()));
+function compileBool(
+  an: Analyzer,
+  kind: 'and' | 'or',
+  args: readonly Expr[],
+  scope: Scope,
+  compiled: readonly Compiled[] = [],
+): Compiled {
+  const cs = [...args.map((a) => boolOperand(an, a, scope, kind.toUpperCase())), ...compiled];
   const fs = cs.map((c) => c.eval);
   const correlated = cs.some((c) => c.correlated);
   const volatile = cs.some((c) => c.volatile);
@@ -501,6 +551,18 @@ export function compileOp(
     const ci = op.endsWith('*');
     return strictBinary(BOOL, a, p, (x, y) => regexMatch(x as string, y as string, ci) !== neg);
   }
+  // (a, b) = (SELECT x, y) compares a row with a subquery's row: not yet supported.
+  if (
+    COMPARISONS.has(op) &&
+    (le.kind === 'row' || re.kind === 'row') &&
+    (le.kind === 'subquery' || re.kind === 'subquery')
+  )
+    throw notSupported('row constructors compared with a subquery', loc + 1);
+  if (le.kind === 'row' && re.kind === 'row' && COMPARISONS.has(op)) {
+    checkRowLengths(le.args.length, re.args.length, loc);
+    const pairs = le.args.map((x, i) => comparisonPair(an, x, re.args[i]!, scope, loc));
+    return compileRowComparison(op, pairs);
+  }
   let l = compileExpr(an, le, scope);
   let r = compileExpr(an, re, scope);
   if (op === '||') return compileConcat(an, l, r, le.loc, re.loc);
@@ -531,14 +593,7 @@ export function compileOp(
     (r.type.id === 'timestamp' || r.type.id === 'timestamptz')
   )
     l = coerce(an, l, sqlType('interval'), 'implicit', le.loc);
-  if (isUntyped(l) && !isUntyped(r))
-    l = coerce(an, l, r.type.id === 'unknown' ? TEXT : plain(r.type), 'implicit', le.loc);
-  else if (isUntyped(r) && !isUntyped(l))
-    r = coerce(an, r, l.type.id === 'unknown' ? TEXT : plain(l.type), 'implicit', re.loc);
-  else if (isUntyped(l) && isUntyped(r)) {
-    l = coerce(an, l, TEXT, 'implicit', le.loc);
-    r = coerce(an, r, TEXT, 'implicit', re.loc);
-  }
+  [l, r] = settleUntyped(an, l, r, le.loc, re.loc);
   if (COMPARISONS.has(op)) return compileComparison(an, op, l, r, loc);
   if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
     return compileArith(an, op, l, r, loc);
@@ -555,6 +610,29 @@ export function compileOp(
     return strictBinary(t, a, b, t.id === 'numeric' ? numericPowerOp : floatPower);
   }
   throw noOperator(op, l.type, r.type, loc);
+}
+
+/** settleUntyped types an untyped side of a binary operator as the other side (text when both are). */
+function settleUntyped(
+  an: Analyzer,
+  l: Compiled,
+  r: Compiled,
+  lloc: number,
+  rloc: number,
+): [Compiled, Compiled] {
+  if (isUntyped(l) && !isUntyped(r))
+    return [coerce(an, l, r.type.id === 'unknown' ? TEXT : plain(r.type), 'implicit', lloc), r];
+  if (isUntyped(r) && !isUntyped(l))
+    return [l, coerce(an, r, l.type.id === 'unknown' ? TEXT : plain(l.type), 'implicit', rloc)];
+  if (isUntyped(l) && isUntyped(r))
+    return [coerce(an, l, TEXT, 'implicit', lloc), coerce(an, r, TEXT, 'implicit', rloc)];
+  return [l, r];
+}
+
+/** comparisonPair compiles one pair of fields of a row comparison, typed as `x = y` would type them. */
+function comparisonPair(an: Analyzer, le: Expr, re: Expr, scope: Scope, loc: number): RowPair {
+  const [l, r] = settleUntyped(an, compileExpr(an, le, scope), compileExpr(an, re, scope), le.loc, re.loc);
+  return comparisonOperands(an, '=', l, r, loc);
 }
 
 const numericPowerOp = (x: Value, y: Value): Value => numericPower(x as string, y as string);
@@ -599,18 +677,7 @@ export function strictBinary(
 }
 
 function compileComparison(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): Compiled {
-  // char(n) against varchar compares as char(n) (varchar casts to bpchar implicitly; against text, as text).
-  const ids = [l.type.id, r.type.id];
-  const t =
-    ids.includes('bpchar') && ids.includes('varchar') ? sqlType('bpchar') : commonType(l.type, r.type);
-  // json has no equality or ordering operators (jsonb does).
-  if (t?.id === 'json')
-    throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
-  if (t === undefined)
-    throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
-  const a = coerce(an, l, t, 'implicit', loc);
-  const b = coerce(an, r, t, 'implicit', loc);
-  const cmp = compareFor(t.id);
+  const { a, b, cmp } = comparisonOperands(an, op, l, r, loc);
   if (op === 'is distinct from' || op === 'is not distinct from') {
     const fa = a.eval;
     const fb = b.eval;
@@ -629,6 +696,24 @@ function compileComparison(an: Analyzer, op: string, l: Compiled, r: Compiled, l
   }
   const test = comparisonTest(op);
   return strictBinary(BOOL, a, b, (x, y) => test(cmp(x!, y!)));
+}
+
+/** comparisonOperands brings both sides of a comparison to one type and returns that type's order. */
+function comparisonOperands(an: Analyzer, op: string, l: Compiled, r: Compiled, loc: number): RowPair {
+  // char(n) against varchar compares as char(n) (varchar casts to bpchar implicitly; against text, as text).
+  const ids = [l.type.id, r.type.id];
+  const t =
+    ids.includes('bpchar') && ids.includes('varchar') ? sqlType('bpchar') : commonType(l.type, r.type);
+  // json has no equality or ordering operators (jsonb does).
+  if (t?.id === 'json')
+    throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
+  if (t === undefined)
+    throw noOperator(op === '!=' ? '<>' : op.startsWith('is') ? '=' : op, l.type, r.type, loc);
+  return {
+    a: coerce(an, l, t, 'implicit', loc),
+    b: coerce(an, r, t, 'implicit', loc),
+    cmp: compareFor(t.id),
+  };
 }
 
 /** comparisonTest maps an operator to a test of a comparison result. */
@@ -751,6 +836,25 @@ function compileIn(
   scope: Scope,
   loc: number,
 ): Compiled {
+  // (a, b) IN ((1, 2), ...) is an OR of row comparisons (NOT IN: NOT of it), as PostgreSQL expands it.
+  if (arg.kind === 'row' && items.every((x) => x.kind === 'row')) {
+    const any = compileBool(
+      an,
+      'or',
+      [],
+      scope,
+      items.map((x) => compileOp(an, '=', arg, x, scope, x.loc)),
+    );
+    if (!negated) return any;
+    const f = any.eval;
+    return {
+      ...any,
+      eval: (r, ex) => {
+        const v = f(r, ex);
+        return v === null ? null : !v;
+      },
+    };
+  }
   const cs = unify(an, [compileExpr(an, arg, scope), ...items.map((x) => compileExpr(an, x, scope))], 'IN', [
     arg.loc,
     ...items.map((x) => x.loc),
@@ -915,6 +1019,7 @@ function aggregateExtras(an: Analyzer, e: Extract<Expr, { kind: 'func' }>, scope
 }
 
 function compileSubquery(an: Analyzer, e: Extract<Expr, { kind: 'subquery' }>, scope: Scope): Compiled {
+  if (e.arg?.kind === 'row') throw notSupported('row constructors compared with a subquery', e.loc + 1);
   const sub = an.planSubquery(e.query, an.aggregates?.outputScope ?? scope);
   const key = {};
   if (e.mode === 'exists') {

@@ -969,7 +969,7 @@ const NOT_YET_SUPPORTED = new Set(
     'cardinality array_append array_prepend array_cat array_position array_remove generate_subscripts ' +
     'jsonb_set ' +
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
-    'jsonb_pretty json_strip_nulls jsonb_strip_nulls row_to_json json_populate_record ' +
+    'jsonb_pretty json_strip_nulls jsonb_strip_nulls json_populate_record ' +
     'jsonb_populate_record make_interval make_timestamptz ' +
     'make_time date_bin gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
     'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +

@@ -2,7 +2,8 @@
  * Building JSON from SQL values: to_json, to_jsonb, json(b)_build_object, json(b)_build_array, and the
  * aggregates json_agg and jsonb_agg. Values convert as PostgreSQL's datum_to_json does: numbers as they
  * print, booleans and NULL as JSON literals, json/jsonb as they are, timestamps in ISO 8601 with a "T",
- * anything else as its text output in a JSON string.
+ * records as objects keyed by their field names (row_to_json), anything else as its text output in a JSON
+ * string.
  */
 import { SqlError, SqlState } from '../errors.js';
 import { normalizeJsonb, quoteJsonString } from '../types/json-value.js';
@@ -18,6 +19,7 @@ import { formatValue } from '../types/text-io.js';
 import type { AggregateDef } from './aggregates.js';
 import type { FunctionDef } from './functions.js';
 import type { IoSettings } from '../types/io-settings.js';
+import type { RecordValue } from '../types/record.js';
 
 const JSON_T = sqlType('json');
 const JSONB_T = sqlType('jsonb');
@@ -36,6 +38,8 @@ export function toJsonText(t: SqlType, v: Value, io: IoSettings): string {
     return '[' + (v as readonly Value[]).map((x) => toJsonText(et, x, io)).join(',') + ']';
   }
   switch (t.id) {
+    case 'record':
+      return recordToJson(v as RecordValue, io, false);
     case 'bool':
       return v ? 'true' : 'false';
     case 'json':
@@ -58,6 +62,12 @@ export function toJsonText(t: SqlType, v: Value, io: IoSettings): string {
       if (isNumericType(t.id)) return formatValue(t, v, io);
       return quoteJsonString(isStringType(t.id) ? (v as string) : formatValue(t, v, io));
   }
+}
+
+/** recordToJson is composite_to_json: an object keyed by the record's field names, `pretty` a line each. */
+function recordToJson(r: RecordValue, io: IoSettings, pretty: boolean): string {
+  const parts = r.values.map((x, i) => quoteJsonString(r.names[i]!) + ':' + toJsonText(r.types[i]!, x, io));
+  return '{' + parts.join(pretty ? ',\n ' : ',') + '}';
 }
 
 function variadic(types: readonly SqlType[]): SqlType[] {
@@ -97,6 +107,15 @@ export const JSON_BUILD_FUNCTIONS: Record<string, FunctionDef> = {
       args: [t],
       result: JSONB_T,
       impl: ([v], ex) => normalizeJsonb(toJsonText(t, v!, ex.runtime.io)),
+    };
+  },
+  row_to_json: (types) => {
+    if (types.length < 1 || types.length > 2 || types[0]!.id !== 'record') return undefined;
+    if (types.length === 2 && types[1]!.id !== 'bool' && types[1]!.id !== 'unknown') return undefined;
+    return {
+      args: types.length === 1 ? [types[0]!] : [types[0]!, sqlType('bool')],
+      result: JSON_T,
+      impl: ([v, pretty], ex) => recordToJson(v as RecordValue, ex.runtime.io, pretty === true),
     };
   },
   json_build_object: (types) => {
@@ -147,9 +166,12 @@ function aggDef(jsonb: boolean): (types: readonly SqlType[]) => AggregateDef | u
       result: jsonb ? JSONB_T : JSON_T,
       make: (io) => {
         const items: string[] = [];
+        // json_agg puts each non-null array or record after the first on a line of its own (json_agg_transfn).
+        const structured = !jsonb && (t.id === 'record' || arrayElement(t.id) !== undefined);
         return {
           add: ([v]) => {
-            items.push(toJsonText(t, v!, io));
+            const text = toJsonText(t, v!, io);
+            items.push(items.length > 0 && structured && v !== null ? '\n ' + text : text);
           },
           result: () => {
             if (items.length === 0) return null;

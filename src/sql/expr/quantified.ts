@@ -25,6 +25,7 @@ export function compileQuantified(
 ): Compiled {
   const what = `${e.op} ${e.all ? 'ALL' : 'ANY'}`;
   if (!OPERATORS.has(e.op)) throw notSupported(`${what} (subquery)`, e.loc + 1);
+  if (e.arg.kind === 'row') throw notSupported('row constructors compared with a subquery', e.loc + 1);
   let a = compileExpr(an, e.arg, scope);
   const sub = an.planSubquery(e.query, an.aggregates?.outputScope ?? scope);
   if (sub.columns.length !== 1)

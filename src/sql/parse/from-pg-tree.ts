@@ -1051,6 +1051,8 @@ export function expr(n: PgNode): Expr {
     }
     case 'A_ArrayExpr':
       return { kind: 'array', elements: list(f.elements).map(expr), loc };
+    case 'RowExpr':
+      return { kind: 'row', args: list(f.args).map(expr), loc };
     case 'A_Indirection': {
       const ind = list(f.indirection);
       const [it, idx] = nodeType(ind[0] ?? {});
@@ -1068,7 +1070,6 @@ export function expr(n: PgNode): Expr {
 
 function exprName(t: string): string {
   const known: Record<string, string> = {
-    RowExpr: 'row constructors',
     GroupingFunc: 'GROUPING',
     XmlExpr: 'XML functions',
   };

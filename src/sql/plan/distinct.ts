@@ -10,6 +10,7 @@ import type { SqlType, Value } from '../types/sql-type.js';
 import { indent, type Plan } from './plan.js';
 import type { ColumnInfo, Row } from './scope.js';
 import { DEFAULT_IO } from '../types/io-settings.js';
+import type { RecordValue } from '../types/record.js';
 
 /** groupKey makes a string that is equal for rows GROUP BY or DISTINCT treats as equal. */
 export function groupKey(types: readonly SqlType[], values: readonly Value[]): string {
@@ -18,7 +19,11 @@ export function groupKey(types: readonly SqlType[], values: readonly Value[]): s
     const v = values[i]!;
     const t = types[i]!;
     if (v === null) s += '\u0000N';
-    else if (t.id === 'numeric') s += '\u0000' + canonicalNumeric(v as string);
+    // A record's key is its fields' keys, quoted so that nesting cannot make two records collide.
+    else if (t.id === 'record') {
+      const r = v as RecordValue;
+      s += '\u0000R' + JSON.stringify(groupKey(r.types, r.values));
+    } else if (t.id === 'numeric') s += '\u0000' + canonicalNumeric(v as string);
     else if (t.id === 'bpchar') s += '\u0000' + (v as string).replace(/ +$/, '');
     else if (t.id === 'interval') s += '\u0000' + intervalSpan(decodeInterval(v as string)).toString();
     else if (t.id === 'jsonb') s += '\u0000' + writeJsonb(parseJson(v as string), true);

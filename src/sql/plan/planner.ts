@@ -448,7 +448,13 @@ export class Planner implements Analyzer {
     outer: Scope | undefined,
     rightJoin: boolean,
   ): FromResult {
-    const raw = [...l.columns, ...r.columns];
+    // The NULL-extended side's columns are marked: a whole-row reference to it is refused (see rows.ts).
+    const lNull = item.type === 'full' || item.type === 'right';
+    const rNull = item.type === 'full' || item.type === 'left';
+    const raw = [
+      ...l.columns.map((c) => (lNull ? { ...c, nullable: true } : c)),
+      ...r.columns.map((c) => (rNull ? { ...c, nullable: true } : c)),
+    ];
     let on = item.on;
     let using = item.using;
     if (item.natural)
@@ -951,8 +957,11 @@ function figure(e: Expr): [string, number] | undefined {
       if (inner !== undefined && inner[1] > 1) return inner;
       return [e.type.name.split('.').pop()!, 1];
     }
-    case 'case':
-      return ['case', 1];
+    case 'case': {
+      // A CASE takes its ELSE's name when that is a strong one (FigureColnameInternal).
+      const inner = e.else === undefined ? undefined : figure(e.else);
+      return inner !== undefined && inner[1] > 1 ? inner : ['case', 1];
+    }
     case 'coalesce':
       return ['coalesce', 2];
     case 'nullif':
@@ -961,6 +970,8 @@ function figure(e: Expr): [string, number] | undefined {
       return [e.op, 2];
     case 'array':
       return ['array', 2];
+    case 'row':
+      return ['row', 2];
     case 'subscript':
       return figure(e.arg);
     case 'subquery':
@@ -1013,7 +1024,8 @@ class Collector implements AggregateCollector {
   }
 
   addGroup(e: Expr, c: Compiled): void {
-    if (e.kind === 'column') {
+    // A whole-row reference (GROUP BY t) is grouped by as an expression.
+    if (e.kind === 'column' && (e.table !== undefined || this.inputScope.wholeRow(e.name) === undefined)) {
       const r = this.inputScope.resolve(e.table, e.name, e.loc);
       if (r.depth === 0) this.groupColumns.push({ column: r.column, slot: this.groupEvals.length });
     }

@@ -18,6 +18,15 @@ export interface ColumnInfo {
   readonly attnum: number;
   /** hidden: not expanded by * (USING-merged duplicates, hidden row ids). */
   readonly hidden?: boolean;
+  /** nullable: on the NULL-extended side of an outer join of this query level. */
+  readonly nullable?: boolean;
+}
+
+/** WholeRow is a FROM item named as a value (`row_to_json(t)`): its columns, `depth` levels out. */
+export interface WholeRow {
+  readonly depth: number;
+  readonly indexes: readonly number[];
+  readonly columns: readonly ColumnInfo[];
 }
 
 /** Resolved says where a name was found: `depth` levels out (0: this level) at column `index`. */
@@ -70,7 +79,8 @@ export class Scope {
       }
       depth++;
     }
-    // A bare name that is a FROM item's is a whole-row reference (row_to_json(t)): shale has no row values.
+    // A bare name that is a FROM item's is a whole-row reference, which the expression compiler takes
+    // (wholeRow) before resolving; other callers (e.g. USING lists) cannot use one.
     if (table === undefined && this.hasTable(name))
       throw new SqlError(
         SqlState.FEATURE_NOT_SUPPORTED,
@@ -117,6 +127,27 @@ export class Scope {
           ? `Perhaps you meant to reference the column ${ref(matches[0]!)}.`
           : `Perhaps you meant to reference the column ${ref(matches[0]!)} or the column ${ref(matches[1]!)}.`,
     };
+  }
+
+  /**
+   * wholeRow finds a bare name as a FROM item (a whole-row reference), or returns undefined when a column
+   * of any enclosing level has that name: PostgreSQL looks for columns at every level before tables.
+   */
+  wholeRow(name: string): WholeRow | undefined {
+    for (const s of this.chain()) if (s.columns.some((c) => c.name === name)) return undefined;
+    let depth = 0;
+    for (const s of this.chain()) {
+      const indexes: number[] = [];
+      s.columns.forEach((c, i) => {
+        if (c.table === name) indexes.push(i);
+      });
+      if (indexes.length > 0) {
+        if (depth > 0) s.outerRefs++;
+        return { depth, indexes, columns: indexes.map((i) => s.columns[i]!) };
+      }
+      depth++;
+    }
+    return undefined;
   }
 
   hasTable(table: string): boolean {

@@ -3,11 +3,12 @@
  * (C collation, i.e. by code point), NaN above every other float or numeric, false before true.
  */
 import { compareNumeric } from './numeric.js';
-import { arrayElement, type TypeId, type Value } from './sql-type.js';
+import { arrayElement, type SqlType, type TypeId, type Value } from './sql-type.js';
 import { compareArrays } from './array.js';
 import { compareJsonb, parseJson } from './json-value.js';
 import { compareInterval } from './interval.js';
 import { compareBytes } from '../../util/bytes.js';
+import { compareRecords, type RecordValue } from './record.js';
 
 /** Compare orders two non-null values of one type. */
 export type Compare = (a: Exclude<Value, null>, b: Exclude<Value, null>) => number;
@@ -43,6 +44,11 @@ function compareBpchar(a: Exclude<Value, null>, b: Exclude<Value, null>): number
   return compareText((a as string).replace(/ +$/, ''), (b as string).replace(/ +$/, ''));
 }
 
+/** compareField orders two fields of a record by their type. */
+function compareField(t: SqlType, a: Exclude<Value, null>, b: Exclude<Value, null>): number {
+  return compareFor(t.id)(a, b);
+}
+
 /** compareFor returns the ordering of a type. */
 export function compareFor(id: TypeId): Compare {
   const elem = arrayElement(id);
@@ -51,6 +57,8 @@ export function compareFor(id: TypeId): Compare {
     return (a, b) => c(a as readonly Value[], b as readonly Value[]);
   }
   switch (id) {
+    case 'record':
+      return (a, b) => compareRecords(a as RecordValue, b as RecordValue, compareField);
     case 'numeric':
       return (a, b) => compareNumeric(a as string, b as string);
     case 'bpchar':

@@ -8,9 +8,11 @@
  *   time → number (microseconds since midnight)
  *   interval → string "<months> <days> <microseconds>" (see interval.ts)
  *   unknown → string (an untyped literal, resolved by context)
+ *   record → RecordValue (fields with their types and names, see record.ts)
  *
  * NULL is JavaScript's null for every type.
  */
+import type { RecordValue } from './record.js';
 
 /** TypeId names a scalar SQL type. */
 export type TypeId =
@@ -42,6 +44,7 @@ export type TypeId =
   | 'char'
   | 'unknown'
   | 'void'
+  | 'record'
   | ArrayTypeId;
 
 /** ArrayTypeId names a one-dimensional array type: `_` and the element type (PostgreSQL's naming). */
@@ -70,7 +73,7 @@ export type ArrayTypeId =
  * Value is one SQL value in its JavaScript form (see above); an array value is a JavaScript array of its
  * elements' values (one dimension, lower bound 1).
  */
-export type Value = null | boolean | number | bigint | string | Uint8Array | readonly Value[];
+export type Value = null | boolean | number | bigint | string | Uint8Array | readonly Value[] | RecordValue;
 
 /** SqlType is a type with its modifier (the n of varchar(n) and char(n); -1 when none). */
 export interface SqlType {
@@ -104,6 +107,8 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   unknown: { oid: 705, typlen: -2, category: 'X', pgName: 'unknown' },
   // void: what pg_sleep returns; its one value prints as the empty string.
   void: { oid: 2278, typlen: 4, category: 'P', pgName: 'void' },
+  // record: ROW(...) and whole-row references; each value carries its field types (record.ts).
+  record: { oid: 2249, typlen: -1, category: 'P', pgName: 'record' },
   bpchar: { oid: 1042, typlen: -1, category: 'S', pgName: 'character' },
   varchar: { oid: 1043, typlen: -1, category: 'S', pgName: 'character varying' },
   date: { oid: 1082, typlen: 4, category: 'D', pgName: 'date' },
@@ -260,6 +265,7 @@ const NAMES: Record<string, TypeId> = {
   pg_node_tree: 'pg_node_tree',
   int2vector: 'int2vector',
   unknown: 'unknown',
+  record: 'record',
 };
 
 /** typeIdByName resolves a type name (lower case, without pg_catalog.); undefined when unknown. */

@@ -22,6 +22,7 @@ import { decodeInterval, encodeInterval, parseInterval } from './interval.js';
 import { formatIntervalStyled } from './interval-styles.js';
 import { DEFAULT_IO, type IoSettings } from './io-settings.js';
 import { formatArray, parseArray } from './array.js';
+import { anonymousRecordInput, formatRecord, recordBinary, type RecordValue } from './record.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
   int2: [-32768, 32767],
@@ -68,6 +69,7 @@ export function parseValue(t: SqlType, text: string, io: IoSettings): Value {
       .split(/\s+/)
       .filter((s) => s !== '')
       .map((s) => parseValue({ id: 'int2', typmod: -1 }, s, io));
+  if (t.id === 'record') throw anonymousRecordInput();
   const elem = arrayElement(t.id);
   if (elem !== undefined) {
     const et: SqlType = { id: elem, typmod: t.typmod };
@@ -225,6 +227,7 @@ function parseBytea(text: string): Uint8Array {
 /** formatValue writes a non-null value of type t as PostgreSQL's text output in a session's settings. */
 export function formatValue(t: SqlType, v: Exclude<Value, null>, io: IoSettings): string {
   if (t.id === 'int2vector') return (v as readonly Value[]).join(' ');
+  if (t.id === 'record') return formatRecord(v as RecordValue, (ft, x) => formatValue(ft, x, io));
   const elem = arrayElement(t.id);
   if (elem !== undefined) {
     const et: SqlType = { id: elem, typmod: t.typmod };
@@ -270,6 +273,7 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
         `incorrect binary data format in bind parameter`,
       );
   };
+  if (t.id === 'record') throw anonymousRecordInput();
   switch (t.id) {
     case 'bool':
       need(1);
@@ -373,6 +377,8 @@ export function formatBinary(t: SqlType, v: Exclude<Value, null>): Uint8Array {
     }
     case 'bytea':
       return v as Uint8Array;
+    case 'record':
+      return recordBinary(v as RecordValue, formatBinary);
     case 'void':
       return new Uint8Array(0);
     case 'text':
