@@ -2,9 +2,11 @@
  * The database LOCK for NodeFileSystem. Node has no fcntl/flock, so shale builds the strongest exclusion
  * it can from what Node offers (see docs/locking.md):
  *
- * 1. In-process: a table of held locks keyed by the LOCK file's device and inode (two paths to one
- *    directory collide), shared by every copy of this module in one thread via a global symbol.
- * 2. Linux: a Unix-domain socket bound in the abstract namespace, named `\0shale-lock:<dev>:<ino>`. bind()
+ * 1. In-process: a table of held locks keyed by the LOCK file's identity (two paths to one directory
+ *    collide), shared by every copy of this module in one thread via a global symbol. The identity is
+ *    device, inode and birth time: a file system reuses the inode of a deleted LOCK, and a holder that
+ *    still runs on a deleted directory must not lock out a new database that got its inode.
+ * 2. Linux: a Unix-domain socket bound in the abstract namespace, named `\0shale-lock:<identity>`. bind()
  *    is atomic and exclusive across all processes and worker threads of one network namespace, and the
  *    kernel frees the name when the holder dies, even by SIGKILL. The holder answers a connection with
  *    its pid, so a LockedError can name it.
@@ -75,8 +77,8 @@ function held(): Map<string, string> {
  * or rejects with LockedError naming the path and, when known, the holder.
  */
 export async function acquireFileLock(lockPath: string, options: FileLockOptions = {}): Promise<FileLock> {
-  const { dev, ino } = openLockFile(lockPath);
-  const key = `${dev}:${ino}`;
+  const { dev, ino, birth } = openLockFile(lockPath);
+  const key = `${dev}:${ino}:${birth}`;
   const table = held();
   const other = table.get(key);
   if (other !== undefined) {
@@ -87,7 +89,7 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
   try {
     const strategy = options.strategy ?? 'auto';
     if (strategy === 'socket' || (strategy === 'auto' && process.platform === 'linux')) {
-      mech = await socketLock(lockPath, dev, ino, strategy === 'socket');
+      mech = await socketLock(lockPath, key, strategy === 'socket');
       // A process whose abstract socket failed fell back to the sidecar: respect a live one.
       if (mech !== undefined) checkNoLiveSidecar(lockPath);
     }
@@ -126,15 +128,26 @@ class HeldLock implements FileLock {
   }
 }
 
+/** LockFileIdentity names one LOCK file: birth is 0 where the file system does not record it. */
+interface LockFileIdentity {
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly birth: bigint;
+}
+
+function identityOf(st: fs.BigIntStats): LockFileIdentity {
+  return { dev: st.dev, ino: st.ino, birth: st.birthtimeNs };
+}
+
 /**
- * openLockFile creates LOCK if missing (never truncating it) and returns its device and inode. An existing
+ * openLockFile creates LOCK if missing (never truncating it) and returns its identity. An existing
  * LOCK is only stat'ed, never opened: closing any descriptor of a file drops every fcntl lock this process
  * holds on it, which would silently unlock a LevelDB (classic-level) opened in this same process.
  */
-function openLockFile(lockPath: string): { dev: bigint; ino: bigint } {
+function openLockFile(lockPath: string): LockFileIdentity {
   try {
     const st = fs.statSync(lockPath, { bigint: true, throwIfNoEntry: false });
-    if (st !== undefined) return { dev: st.dev, ino: st.ino };
+    if (st !== undefined) return identityOf(st);
   } catch (err) {
     throw toIOError(err, lockPath);
   }
@@ -145,8 +158,7 @@ function openLockFile(lockPath: string): { dev: bigint; ino: bigint } {
     throw toIOError(err, lockPath);
   }
   try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    return { dev: st.dev, ino: st.ino };
+    return identityOf(fs.fstatSync(fd, { bigint: true }));
   } catch (err) {
     throw toIOError(err, lockPath);
   } finally {
@@ -171,16 +183,15 @@ const HOLDER_QUERY_MS = 300;
 const LOCK_RETRIES = 5;
 
 /**
- * socketLock binds `\0shale-lock:<dev>:<ino>`. Returns undefined when abstract sockets do not work here
- * (the caller falls back to the sidecar) unless `required`.
+ * socketLock binds `\0shale-lock:<dev>:<ino>:<birth>`. Returns undefined when abstract sockets do not work
+ * here (the caller falls back to the sidecar) unless `required`.
  */
 async function socketLock(
   lockPath: string,
-  dev: bigint,
-  ino: bigint,
+  identity: string,
   required: boolean,
 ): Promise<Mechanism | undefined> {
-  const name = `\0shale-lock:${dev}:${ino}`;
+  const name = `\0shale-lock:${identity}`;
   for (let attempt = 0; ; attempt++) {
     try {
       const server = await listenExclusive(name);

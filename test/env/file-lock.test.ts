@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -406,7 +406,7 @@ test(
       // A holder that neither answers nor has let go yet: a socket of a database closed a moment ago.
       const server = net.createServer(() => {});
       await new Promise<void>((r) =>
-        server.listen({ path: `\0shale-lock:${st.dev}:${st.ino}`, exclusive: true }, r),
+        server.listen({ path: `\0shale-lock:${st.dev}:${st.ino}:${st.birthtimeNs}`, exclusive: true }, r),
       );
       setTimeout(() => server.close(), 100);
       const lock = await acquireFileLock(lockPath);
@@ -416,3 +416,33 @@ test(
     }
   },
 );
+
+test('a lock still held on a deleted LOCK does not lock a new file that reuses its inode', async (t) => {
+  const dir = makeTmpDir('shale-lock-reused-');
+  try {
+    const lockPath = join(dir, 'LOCK');
+    writeFileSync(lockPath, '');
+    const first = statSync(lockPath, { bigint: true });
+    if (first.birthtimeNs === 0n) return t.skip('no birth times here: nothing tells the two files apart');
+    const stale = await acquireFileLock(lockPath); // a database left open while its directory was removed
+    try {
+      // File systems hand a freed inode to the next file: delete and recreate until that happens.
+      let reused = false;
+      for (let i = 0; i < 20 && !reused; i++) {
+        await new Promise((r) => setTimeout(r, 2)); // a later birth time than the stale file's
+        rmSync(lockPath);
+        writeFileSync(lockPath, '');
+        reused = statSync(lockPath, { bigint: true }).ino === first.ino;
+      }
+      if (!reused) return t.skip('this file system did not reuse the inode');
+      const started = Date.now();
+      const lock = await acquireFileLock(lockPath);
+      assert.ok(Date.now() - started < 250, 'taken at once, not after retries');
+      lock.release();
+    } finally {
+      stale.release();
+    }
+  } finally {
+    removeTmpDir(dir);
+  }
+});
