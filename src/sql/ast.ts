@@ -392,6 +392,14 @@ export type Statement =
     }
   | { readonly kind: 'truncate'; readonly tables: readonly TableRef[]; readonly restartIdentity: boolean }
   | {
+      readonly kind: 'lock';
+      readonly tables: readonly TableRef[];
+      /** mode: PostgreSQL's lock mode number, 1 (ACCESS SHARE) to 8 (ACCESS EXCLUSIVE, the default). */
+      readonly mode: number;
+      /** nowait: a lock another transaction holds is an error (55P03) instead of a wait. */
+      readonly nowait: boolean;
+    }
+  | {
       readonly kind: 'createIndex';
       readonly name: string | undefined;
       readonly table: TableRef;

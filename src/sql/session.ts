@@ -29,6 +29,7 @@ import { takePause } from './expr/pause.js';
 import {
   takeTableLocks,
   tryTakeTableLocks,
+  tryTakeTableLocksNoWait,
   TableLockMode,
   type TableLockRequest,
 } from './plan/table-locks.js';
@@ -713,10 +714,17 @@ export class Session implements Runtime {
         SqlState.READ_ONLY_SQL_TRANSACTION,
         `cannot execute ${statementTag(s)} in a read-only transaction`,
       );
+    // An implicit transaction block (a simple query of several statements) counts; Sync's does not.
+    if (exe.blockOnly !== undefined && !this.explicit && !this.implicitBlock)
+      throw new SqlError(
+        SqlState.NO_ACTIVE_SQL_TRANSACTION,
+        `${exe.blockOnly} can only be used in transaction blocks`,
+      );
     const tx = this.transaction();
     const locks = p.tableLocks;
     if (locks !== undefined && locks.length > 0) {
-      if (!tryTakeTableLocks(tx, locks)) return this.runAfterLocks(p, params, tx);
+      if (exe.lockNoWait === true) tryTakeTableLocksNoWait(tx, locks);
+      else if (!tryTakeTableLocks(tx, locks)) return this.runAfterLocks(p, params, tx);
       this.noteLocks(locks);
     }
     return this.start(p, exe, params, tx);
@@ -991,6 +999,8 @@ export function statementTag(s: Statement): string {
       return 'DROP INDEX';
     case 'alterTable':
       return 'ALTER TABLE';
+    case 'lock':
+      return 'LOCK TABLE';
     default:
       return s.kind.toUpperCase();
   }

@@ -3,17 +3,22 @@
  * a real PostgreSQL 15 too when one can be started): TRUNCATE and ALTER TABLE hold the table exclusively
  * until their transaction ends, so reads and writes of it wait; ALTER TABLE waits for a transaction that
  * wrote the table; a waiting ACCESS EXCLUSIVE request makes later readers queue behind it; a deadlock
- * through a table lock is 40P01; lock_timeout bounds the wait (55P03).
+ * through a table lock is 40P01; lock_timeout bounds the wait (55P03). LOCK TABLE takes a named mode (on a
+ * view: on the tables it reads), only in a transaction block, and with NOWAIT fails at once (55P03).
  */
 import { testScenarios, type Scenario } from '../support/two-sessions.js';
 
 const SETUP = [
+  'drop view if exists v',
+  'drop sequence if exists s',
   'drop table if exists t',
   'drop table if exists u',
   'create table t (id int not null, v int)',
   'create table u (id int primary key)',
   'insert into t values (1, 1), (2, 2)',
   'insert into u values (1)',
+  'create view v as select id from t where v > 0',
+  'create sequence s',
 ];
 
 const COUNT = 'select count(*)::int from t';
@@ -176,6 +181,97 @@ const SCENARIOS: Scenario[] = [
       'b blocked',
       'a COMMIT',
       'b [[5,6]]',
+    ],
+  },
+  {
+    name: 'LOCK TABLE IN SHARE MODE makes an INSERT wait until the locking transaction ends',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'lock table t in share mode'],
+      ['b', COUNT],
+      ['b', 'insert into t values (3, 3)'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+    ],
+    transcript: ['a BEGIN', 'a LOCK', 'b [[2]]', 'b blocked', 'a COMMIT', 'b INSERT 1'],
+  },
+  {
+    name: 'LOCK TABLE takes ACCESS EXCLUSIVE by default: a read waits for it',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'lock t'],
+      ['b', COUNT],
+      ['a', 'rollback'],
+      ['b', 'wait'],
+    ],
+    transcript: ['a BEGIN', 'a LOCK', 'b blocked', 'a ROLLBACK', 'b [[2]]'],
+  },
+  {
+    name: 'LOCK TABLE ... NOWAIT fails at once (55P03) on a table another transaction holds',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'insert into t values (3, 3)'],
+      ['b', 'begin'],
+      ['b', 'lock table u, t in exclusive mode nowait'],
+      ['b', 'rollback'],
+      ['b', 'begin'],
+      ['b', 'lock table u in exclusive mode nowait'],
+      ['a', 'insert into u values (2)'],
+      ['b', 'commit'],
+      ['a', 'wait'],
+      ['a', 'commit'],
+    ],
+    transcript: [
+      'a BEGIN',
+      'a INSERT 1',
+      'b BEGIN',
+      'b error 55P03',
+      'b ROLLBACK',
+      'b BEGIN',
+      'b LOCK',
+      'a blocked',
+      'b COMMIT',
+      'a INSERT 1',
+      'a COMMIT',
+    ],
+  },
+  {
+    name: 'LOCK on a view locks the tables its query reads',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'lock table v in exclusive mode'],
+      ['b', 'select count(*)::int from u'],
+      ['b', 'update t set v = 5 where id = 1'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+    ],
+    transcript: ['a BEGIN', 'a LOCK', 'b [[1]]', 'b blocked', 'a COMMIT', 'b UPDATE 1'],
+  },
+  {
+    name: 'LOCK TABLE only in a transaction block (25P01); any mode in a read-only one; not on a sequence',
+    steps: [
+      ['a', 'lock table t in share mode'],
+      ['a', 'begin read only'],
+      ['a', 'lock table t in access exclusive mode'],
+      ['a', 'rollback'],
+      ['a', 'begin'],
+      ['a', 'lock table s'],
+      ['a', 'rollback'],
+      ['a', 'begin'],
+      ['a', 'lock table nosuch'],
+      ['a', 'rollback'],
+    ],
+    transcript: [
+      'a error 25P01',
+      'a BEGIN',
+      'a LOCK',
+      'a ROLLBACK',
+      'a BEGIN',
+      'a error 42809',
+      'a ROLLBACK',
+      'a BEGIN',
+      'a error 42P01',
+      'a ROLLBACK',
     ],
   },
 ];

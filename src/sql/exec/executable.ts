@@ -24,6 +24,10 @@ export interface Executable {
   run(ex: ExecContext): Cursor | Promise<Cursor>;
   /** explain: the plan as EXPLAIN prints it. */
   explain?(): string[];
+  /** lockNoWait: a table lock another transaction holds is an error (55P03) rather than a wait. */
+  readonly lockNoWait?: boolean;
+  /** blockOnly: the statement's name when it may only run in a transaction block (LOCK TABLE). */
+  readonly blockOnly?: string;
 }
 
 /** rowsCursor makes a cursor over a row iterator; `tagOf` makes the tag from the count of rows handed out. */

@@ -13,6 +13,7 @@ import { planInsert } from './insert.js';
 import { planDelete, planUpdate } from './update-delete.js';
 import { runDdl } from './ddl.js';
 import { planCreateTableAs } from './create-table-as.js';
+import { planLockTable } from './lock-table.js';
 import { indent } from '../plan/plan.js';
 import type { ColumnInfo, Row } from '../plan/scope.js';
 import { isRegType, regOut } from '../expr/reg-types.js';
@@ -206,6 +207,8 @@ export function planStatement(planner: Planner, s: Statement): Executable {
         explain: () => [`Delete on ${t.name}`, ...indent(e.explainScan?.() ?? [])],
       };
     }
+    case 'lock':
+      return planLockTable(planner, s);
     case 'createTableAs': {
       const e = planCreateTableAs(planner, s);
       return { ...e, paramTypes: paramTypes(planner), explain: () => [] };

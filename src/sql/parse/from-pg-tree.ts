@@ -100,6 +100,14 @@ export function convertStatement(n: PgNode, _text: string): Statement {
         tables: list(f.relations).map((r) => rangeVar(r)),
         restartIdentity: f.restart_seqs === true,
       };
+    case 'LockStmt':
+      // ONLY (no inheritance in shale) changes nothing.
+      return {
+        kind: 'lock',
+        tables: list(f.relations).map((r) => rangeVar(r)),
+        mode: (f.mode as number | undefined) ?? 8,
+        nowait: f.nowait === true,
+      };
     case 'IndexStmt':
       return {
         kind: 'createIndex',

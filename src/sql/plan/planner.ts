@@ -81,6 +81,11 @@ export class Planner implements Analyzer {
     this.params = [...paramTypes];
   }
 
+  /** isSystemRelation: `name` is a system catalog or view (pg_catalog, information_schema). */
+  isSystemRelation(schema: string | undefined, name: string): boolean {
+    return this.system.relation(schema, name, this.catalog) !== undefined;
+  }
+
   /** compile compiles an expression in a scope, in a clause (for error messages). */
   compile(e: Expr, scope: Scope, clause: string): Compiled {
     const saved = this.clause;
@@ -521,7 +526,7 @@ export class Planner implements Analyzer {
   }
 
   /** planView plans a view's query on its own: no outer columns, no WITH names of the query using it. */
-  private planView(q: Select): Plan {
+  planView(q: Select): Plan {
     const saved = this.ctes.splice(0, this.ctes.length);
     const depth = this.queryDepth;
     this.queryDepth = 1;

@@ -2,12 +2,13 @@
  * TableLocks is the set of table locks a statement takes before it runs (docs/sql.md, "Locking"): ACCESS
  * SHARE on every table it reads, ROW SHARE on the tables SELECT ... FOR UPDATE/SHARE locks rows of, ROW
  * EXCLUSIVE on the table it writes, ACCESS EXCLUSIVE on the table TRUNCATE, ALTER TABLE or DROP TABLE
- * changes, SHARE for CREATE INDEX. The planner collects them; the session takes them, waiting for
+ * changes, SHARE for CREATE INDEX, the mode LOCK TABLE names. The planner collects them; the session takes them, waiting for
  * transactions that hold a conflicting mode, before the statement reads its snapshot.
  */
 import type { Transaction } from '../../txn/transaction.js';
 import { TableLockMode } from '../../txn/table-lock.js';
 import type { TableDef } from '../catalog/table-def.js';
+import { SqlError, SqlState } from '../errors.js';
 
 export { TableLockMode };
 
@@ -38,6 +39,14 @@ export function tryTakeTableLocks(tx: Transaction, requests: readonly TableLockR
     for (let m = 1; m <= 8; m++)
       if ((r.modes & (1 << m)) !== 0 && !tx.tryLockTable(r.id, m as TableLockMode)) return false;
   return true;
+}
+
+/** tryTakeTableLocksNoWait takes every lock of `requests` at once, or throws 55P03 naming a table it could not lock. */
+export function tryTakeTableLocksNoWait(tx: Transaction, requests: readonly TableLockRequest[]): void {
+  for (const r of requests)
+    for (let m = 1; m <= 8; m++)
+      if ((r.modes & (1 << m)) !== 0 && !tx.tryLockTable(r.id, m as TableLockMode))
+        throw new SqlError(SqlState.LOCK_NOT_AVAILABLE, `could not obtain lock on relation "${r.name}"`);
 }
 
 /** takeTableLocks takes every lock of `requests`, waiting for each in turn (LockTimeoutError, DeadlockError). */
