@@ -6,7 +6,7 @@ export { DB } from './db/db.js';
 export type { WriteOptions, ReadOptions, IteratorOptions, ProgressOptions } from './db/db.js';
 export { WriteBatch } from './db/write-batch.js';
 export { Transaction } from './txn/transaction.js';
-export type { Isolation, TransactionOptions, TransactOptions } from './txn/transaction.js';
+export type { Isolation, Savepoint, TransactionOptions, TransactOptions } from './txn/transaction.js';
 export type { RepairReport } from './db/repair.js';
 export type { VerifyReport, VerifyProblem } from './db/verify.js';
 export type { CheckpointReport } from './db/checkpoint.js';

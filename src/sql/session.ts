@@ -4,7 +4,7 @@
  * READ (and, until READ COMMITTED lands, READ COMMITTED) maps to snapshot isolation, SERIALIZABLE to the
  * serializable mode; a conflict surfaces as 40001.
  */
-import type { Transaction } from '../txn/transaction.js';
+import type { Savepoint, Transaction } from '../txn/transaction.js';
 import { ShaleError, ErrorCode } from '../util/errors.js';
 import { notSupported, SqlError, SqlState } from './errors.js';
 import type { Statement } from './ast.js';
@@ -103,10 +103,10 @@ export class Session implements Runtime {
   /** lockedAt: under READ COMMITTED, the catalog's commit clock when the transaction first locked each table. */
   private readonly lockedAt = new Map<string, number>();
   private lastValue: bigint | undefined;
-  /** savepoints: open savepoints, innermost last, with the write mark and catalog changes at each. */
+  /** savepoints: open savepoints, innermost last, with the transaction's mark and catalog changes at each. */
   private savepoints: {
     name: string;
-    mark: number;
+    mark: Savepoint;
     changes: Map<string, import('./catalog/table-def.js').CatalogEntry | null>;
   }[] = [];
   /** settingsBefore: the settings before the first SET of this transaction (restored by a rollback). */

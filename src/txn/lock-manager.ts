@@ -10,7 +10,8 @@
  * requester means the wait would never end, and the request fails at once with DeadlockError instead.
  * It also holds table locks (table-lock.ts: PostgreSQL's eight modes), taken by SQL statements in every
  * isolation level; their waits join the same wait-for graph, so a deadlock through a table lock and a row
- * lock is found too.
+ * lock is found too. A savepoint marks what a transaction holds (lockMark); rolling back to it gives up the
+ * locks taken since (releaseSince), as PostgreSQL releases an aborted subtransaction's locks.
  */
 import { DeadlockError, InvalidArgumentError, LockTimeoutError } from '../util/errors.js';
 import { TableLock, type TableLockMode, type TableWaiter } from './table-lock.js';
@@ -26,6 +27,12 @@ export interface LockOwner {
   tables: TableLock[] | null;
   /** waitingOn: the lock it is queued for, if any. */
   waitingOn: LockEntry | TableLock | null;
+}
+
+/** LockMark is what an owner held at a savepoint: how many row locks, and each table's modes (bits). @internal */
+export interface LockMark {
+  readonly rows: number;
+  readonly tables: ReadonlyMap<TableLock, number> | null;
 }
 
 interface Waiter {
@@ -242,6 +249,40 @@ export class LockManager {
       owner.tables = null;
       for (const t of tables) if (t.remove(owner) && t.queue.length > 0) t.grantWaiting();
     }
+  }
+
+  /** lockMark records what `owner` holds now, for releaseSince. */
+  lockMark(owner: LockOwner): LockMark {
+    const tables = owner.tables;
+    return {
+      rows: owner.held.length,
+      tables: tables === null ? null : new Map(tables.map((t) => [t, t.held(owner)])),
+    };
+  }
+
+  /**
+   * releaseSince gives up the locks `owner` took after `mark` (lockMark): row locks it did not hold then, and
+   * table lock modes it did not hold then. A row lock held shared at the mark and made exclusive since stays
+   * exclusive (stronger than PostgreSQL, which returns it to shared: more waiting, never less).
+   */
+  releaseSince(owner: LockOwner, mark: LockMark): void {
+    const held = owner.held;
+    for (let i = mark.rows; i < held.length; i++) {
+      const e = held[i]!;
+      if (e.holders.delete(owner)) this.grantWaiting(e);
+    }
+    if (held.length > mark.rows) held.length = mark.rows;
+    const tables = owner.tables;
+    if (tables === null) return;
+    const kept = tables.filter((t) => {
+      const since = t.held(owner) & ~(mark.tables?.get(t) ?? 0);
+      if (since !== 0) {
+        t.removeModes(owner, since);
+        if (t.queue.length > 0) t.grantWaiting();
+      }
+      return t.held(owner) !== 0;
+    });
+    owner.tables = kept.length > 0 ? kept : null;
   }
 
   /**

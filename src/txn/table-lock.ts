@@ -114,12 +114,20 @@ export class TableLock {
   remove(owner: LockOwner): boolean {
     const own = this.held(owner);
     if (own === 0) return false;
-    this.holders.delete(owner);
-    for (let bits = own; bits !== 0; bits &= bits - 1) {
+    this.removeModes(owner, own);
+    return true;
+  }
+
+  /** removeModes gives up the modes of `modes` (bits) that `owner` holds. */
+  removeModes(owner: LockOwner, modes: number): void {
+    const own = this.held(owner);
+    const gone = own & modes;
+    if (gone === own) this.holders.delete(owner);
+    else this.holders.set(owner, own & ~gone);
+    for (let bits = gone; bits !== 0; bits &= bits - 1) {
       const m = 31 - Math.clz32(bits & -bits);
       if (--this.counts[m]! === 0) this.granted &= ~bit(m);
     }
-    return true;
   }
 
   /**

@@ -45,11 +45,17 @@ import { WriteBuffer } from './write-buffer.js';
 import type { Validate } from '../db/commit-pipeline.js';
 import { TxnCursor, type KeySpan } from './txn-cursor.js';
 import { inSpan, rangeWrittenAfter, writtenAfter, type ConflictSource } from './conflict-check.js';
-import type { LockOwner, LockEntry } from './lock-manager.js';
+import type { LockOwner, LockEntry, LockMark } from './lock-manager.js';
 import type { TableLock, TableLockMode } from './table-lock.js';
 
 /** Isolation names a transaction's isolation level. */
 export type Isolation = 'snapshot' | 'serializable' | 'readCommitted';
+
+/** Savepoint is an opaque mark of a transaction's writes and locks (Transaction.savepoint). */
+export interface Savepoint {
+  readonly writes: number;
+  readonly locks: LockMark;
+}
 
 /** TransactionOptions configure db.transaction(). */
 export interface TransactionOptions {
@@ -434,18 +440,20 @@ export class Transaction implements LockOwner {
   }
 
   /**
-   * savepoint marks the transaction's writes so far; rollbackToSavepoint(mark) undoes every write made after
-   * it (reads already recorded for 'serializable' and locks taken stay: that can only add conflicts).
+   * savepoint marks the transaction's writes and locks so far; rollbackToSavepoint(mark) undoes every write
+   * made after it and gives up the locks taken after it (reads already recorded for 'serializable' stay:
+   * that can only add conflicts).
    */
-  savepoint(): number {
+  savepoint(): Savepoint {
     this.checkOpen();
-    return this.writes.mark();
+    return { writes: this.writes.mark(), locks: this.db.locks.lockMark(this) };
   }
 
-  /** rollbackToSavepoint undoes the writes made since savepoint() returned `mark`. */
-  rollbackToSavepoint(mark: number): void {
+  /** rollbackToSavepoint undoes the writes made, and releases the locks taken, since savepoint() gave `mark`. */
+  rollbackToSavepoint(mark: Savepoint): void {
     this.checkOpen();
-    this.writes.rollbackTo(mark);
+    this.writes.rollbackTo(mark.writes);
+    this.db.locks.releaseSince(this, mark.locks);
   }
 
   /** releaseSavepoints stops keeping undo information (when no savepoint remains). */

@@ -4,7 +4,8 @@
  * until their transaction ends, so reads and writes of it wait; ALTER TABLE waits for a transaction that
  * wrote the table; a waiting ACCESS EXCLUSIVE request makes later readers queue behind it; a deadlock
  * through a table lock is 40P01; lock_timeout bounds the wait (55P03). LOCK TABLE takes a named mode (on a
- * view: on the tables it reads), only in a transaction block, and with NOWAIT fails at once (55P03).
+ * view: on the tables it reads), only in a transaction block, and with NOWAIT fails at once (55P03). ROLLBACK
+ * TO SAVEPOINT gives up the locks taken after the savepoint.
  */
 import { testScenarios, type Scenario } from '../support/two-sessions.js';
 
@@ -272,6 +273,39 @@ const SCENARIOS: Scenario[] = [
       'a BEGIN',
       'a error 42P01',
       'a ROLLBACK',
+    ],
+  },
+  {
+    name: 'ROLLBACK TO SAVEPOINT gives up the row and table locks taken after the savepoint',
+    steps: [
+      ['a', 'begin'],
+      ['a', 'update t set v = 20 where id = 2'],
+      ['a', 'savepoint s'],
+      ['a', 'update t set v = 10 where id = 1'],
+      ['a', 'truncate u'],
+      ['b', 'select count(*)::int from u'],
+      ['a', 'rollback to savepoint s'],
+      ['b', 'wait'],
+      ['b', 'update t set v = 5 where id = 1'],
+      ['b', 'update t set v = 5 where id = 2'],
+      ['a', 'commit'],
+      ['b', 'wait'],
+      ['b', 'select id, v from t order by id'],
+    ],
+    transcript: [
+      'a BEGIN',
+      'a UPDATE 1',
+      'a SAVEPOINT',
+      'a UPDATE 1',
+      'a TRUNCATE',
+      'b blocked',
+      'a ROLLBACK',
+      'b [[1]]',
+      'b UPDATE 1',
+      'b blocked',
+      'a COMMIT',
+      'b UPDATE 1',
+      'b [[1,5],[2,5]]',
     ],
   },
 ];

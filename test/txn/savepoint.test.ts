@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DB, MemFileSystem } from '../../src/index.js';
+import { DB, MemFileSystem, type Savepoint } from '../../src/index.js';
 import { fromUtf8 } from '../../src/util/bytes.js';
 
 type Op =
@@ -39,7 +39,7 @@ test('rolling back to a savepoint undoes exactly the writes made after it', asyn
           ['a', 'base'],
           ['c', 'base'],
         ]);
-        const stack: { mark: number; state: Map<string, string> }[] = [];
+        const stack: { mark: Savepoint; state: Map<string, string> }[] = [];
         for (const o of ops) {
           if (o.kind === 'put') {
             tx.put(o.key, o.value);
