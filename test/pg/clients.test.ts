@@ -177,12 +177,20 @@ for (const fetchTypes of [true, false]) {
     try {
       const t = `pj_${fetchTypes ? 'a' : 'b'}`;
       await sql.unsafe(
-        `create table ${t} (k text primary key, v bytea, n numeric(10,2), flag boolean, day date, js jsonb)`,
+        `create table ${t} (k text primary key, v bytea, n numeric(10,2), flag boolean, day date, js jsonb, u uuid, g uuid default gen_random_uuid())`,
       );
-      await sql`insert into ${sql(t)} ${sql({ k: 'x', v: Buffer.from([1, 2, 3]), n: '12.5', flag: true, day: '2024-03-05', js: { b: 1, a: [1, 2] } })}`;
+      const u = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11';
+      await sql`insert into ${sql(t)} ${sql({ k: 'x', v: Buffer.from([1, 2, 3]), n: '12.5', flag: true, day: '2024-03-05', js: { b: 1, a: [1, 2] }, u })}`;
       for (let i = 0; i < 2; i++) {
         const [row] = await sql`select * from ${sql(t)} where k = ${'x'}`;
         assert.deepEqual(row!.v, Buffer.from([1, 2, 3]));
+        assert.equal(row!.u, u.toLowerCase());
+        assert.match(
+          row!.g as string,
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        const [byUuid] = await sql`select k from ${sql(t)} where u = ${u}`;
+        assert.equal(byUuid!.k, 'x');
         assert.equal(row!.n, '12.50');
         assert.equal(row!.flag, true);
         assert.deepEqual(row!.js, { a: [1, 2], b: 1 });

@@ -11,6 +11,7 @@ import { compareFor } from '../../src/sql/types/compare.js';
 import { parseNumeric } from '../../src/sql/types/numeric.js';
 import { sqlType, type SqlType, type TypeId, type Value } from '../../src/sql/types/sql-type.js';
 import { compareBytes } from '../../src/util/bytes.js';
+import { uuidFromBytes } from '../../src/sql/types/uuid.js';
 
 const INT8 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 const numericText = fc.tuple(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.nat(12)).map(([i, s]) =>
@@ -34,6 +35,7 @@ const VALUES: Record<string, [TypeId, fc.Arbitrary<Value>]> = {
   text: ['text', fc.string({ unit: 'grapheme' })],
   bytea: ['bytea', fc.uint8Array({ maxLength: 12 })],
   bool: ['bool', fc.boolean()],
+  uuid: ['uuid', fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => uuidFromBytes(b))],
   date: ['date', fc.integer({ min: -2_000_000, max: 2_000_000 })],
   timestamptz: ['timestamptz', fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n })],
 };

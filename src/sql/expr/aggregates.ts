@@ -171,8 +171,11 @@ function boolDef(all: boolean): Resolver {
 }
 
 /** extremeOf resolves min and max; PostgreSQL has none for records (42883). */
+/** NO_EXTREMES: types PostgreSQL 15 has no min or max of (42883), though shale can order them. */
+const NO_EXTREMES = new Set(['record', 'uuid', 'bool', 'bytea', 'json', 'jsonb']);
+
 function extremeOf(types: readonly SqlType[], sign: 1 | -1): AggregateDef | undefined {
-  if (types.length !== 1 || types[0]!.id === 'record') return undefined;
+  if (types.length !== 1 || NO_EXTREMES.has(types[0]!.id)) return undefined;
   return extremeDef(types[0]!.id === 'unknown' ? sqlType('text') : types[0]!, sign);
 }
 

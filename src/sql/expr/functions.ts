@@ -46,6 +46,7 @@ import { DEFAULT_IO, type IoSettings } from '../types/io-settings.js';
 import { localOf, offsetOf, type TimeZone } from '../types/time-zone.js';
 import { zoneNamed } from '../types/zone-names.js';
 import { timestamptzTrunc } from '../types/zoned-arith.js';
+import { randomUuid } from '../types/uuid.js';
 
 const T = (id: TypeId): SqlType => sqlType(id);
 /** Impl computes a function's value from its (converted) arguments. */
@@ -678,6 +679,10 @@ const FUNCTIONS: Record<string, FunctionDef> = {
     types.length === 0
       ? { args: [], result: T('float8'), impl: () => Math.random(), volatile: true }
       : undefined,
+  gen_random_uuid: (types) =>
+    types.length === 0
+      ? { args: [], result: T('uuid'), impl: () => randomUuid(), volatile: true }
+      : undefined,
   now: (types) =>
     types.length === 0 ? { args: [], result: T('timestamptz'), impl: (_a, ex) => ex.now } : undefined,
   transaction_timestamp: (types) =>
@@ -971,7 +976,7 @@ const NOT_YET_SUPPORTED = new Set(
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls json_populate_record ' +
     'jsonb_populate_record make_interval make_timestamptz ' +
-    'make_time date_bin gen_random_uuid sha224 sha256 sha384 sha512 similar_to_escape ' +
+    'make_time date_bin sha224 sha256 sha384 sha512 similar_to_escape ' +
     'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +
     'covar_pop covar_samp regr_slope'

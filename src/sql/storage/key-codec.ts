@@ -21,6 +21,7 @@ import type { SqlType, Value } from '../types/sql-type.js';
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 import { toDecimal } from '../types/numeric.js';
+import { uuidToBytes } from '../types/uuid.js';
 
 const VALUE = 0x01;
 const NULL = 0x02;
@@ -90,6 +91,12 @@ export class KeyWriter {
         return this.escaped(v as Uint8Array);
       case 'numeric':
         return this.escaped(numericKey(v as string));
+      case 'uuid':
+        // Fixed length: the 16 bytes order as the values do and need no terminator.
+        this.room(16);
+        uuidToBytes(v as string, this.buf, this.len);
+        this.len += 16;
+        return;
       default:
         return this.escaped(Buffer.from(v as string, 'utf8'));
     }

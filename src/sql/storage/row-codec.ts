@@ -6,13 +6,14 @@
  *
  * The tags make a row self-describing: rows written before an ALTER TABLE ADD COLUMN are simply shorter (the
  * missing trailing columns read as the column's default at the time it was added, kept in the catalog).
- * Dates are ints; timestamps are ints (microseconds); numeric and json are strings. A char(n) value is
+ * Dates are ints; timestamps are ints (microseconds); numeric and json are strings; a uuid is its 16 bytes. A char(n) value is
  * stored without its trailing spaces and padded back to n characters when read (pgbench's char(84) filler
  * is 84 spaces: a row of pgbench_accounts is 10 bytes, not 94); rows stored padded read the same.
  */
 import { SqlError, SqlState } from '../errors.js';
 import type { SqlType, Value } from '../types/sql-type.js';
 import { readAscii, writeAscii } from '../../util/bytes.js';
+import { uuidFromBytes, uuidToBytes } from '../types/uuid.js';
 
 const T_NULL = 0;
 const T_FALSE = 1;
@@ -36,6 +37,8 @@ let wpos = 0;
 interface Layout {
   readonly ints: boolean[];
   readonly padTo: number[];
+  /** uuids: the uuid columns (strings in memory, 16 bytes stored). */
+  readonly uuids: boolean[];
 }
 
 /** layouts: each column-type array's Layout (callers keep their arrays: made once per table or plan). */
@@ -48,7 +51,8 @@ function layoutOf(types: readonly SqlType[]): Layout {
       ({ id }) => id === 'int2' || id === 'int4' || id === 'date' || id === 'oid' || id === 'regclass',
     );
     const padTo = types.map((t) => (t.id === 'bpchar' && t.typmod >= 4 ? t.typmod - 4 : -1));
-    l = { ints, padTo };
+    const uuids = types.map((t) => t.id === 'uuid');
+    l = { ints, padTo, uuids };
     layouts.set(types, l);
   }
   return l;
@@ -58,7 +62,12 @@ function layoutOf(types: readonly SqlType[]): Layout {
  * encodeRow writes the values of one row: bigints as ints, numbers as floats, except numbers of the columns
  * `ints` marks, which are ints; strings of the columns `padTo` marks without their trailing spaces.
  */
-function encodeRow(values: readonly Value[], ints: readonly boolean[], padTo: readonly number[]): Uint8Array {
+function encodeRow(
+  values: readonly Value[],
+  ints: readonly boolean[],
+  padTo: readonly number[],
+  uuids: readonly boolean[],
+): Uint8Array {
   let size = 1;
   for (const v of values)
     size += typeof v === 'string' ? v.length * 3 + 10 : v instanceof Uint8Array ? v.length + 10 : 11;
@@ -84,6 +93,11 @@ function encodeRow(values: readonly Value[], ints: readonly boolean[], padTo: re
         new DataView(buf.buffer, wpos, 8).setFloat64(0, v, true);
         wpos += 8;
       }
+    } else if (typeof v === 'string' && uuids[i] === true) {
+      buf[wpos++] = T_BYTES;
+      buf[wpos++] = 16;
+      uuidToBytes(v, buf, wpos);
+      wpos += 16;
     } else if (typeof v === 'string') {
       buf[wpos++] = T_STRING;
       writeString(padTo[i] !== undefined && padTo[i] >= 0 ? trimSpaces(v) : v);
@@ -170,7 +184,7 @@ function padSpaces(s: string, n: number): string {
  */
 export function encodeTypedRow(types: readonly SqlType[], values: readonly Value[]): Uint8Array {
   const l = layoutOf(types);
-  return encodeRow(values, l.ints, l.padTo);
+  return encodeRow(values, l.ints, l.padTo, l.uuids);
 }
 
 /** decodeRow reads a row; integers of int2/int4/date columns come back as numbers, char(n) padded to n. */
@@ -221,7 +235,10 @@ export function decodeRow(types: readonly SqlType[], buf: Uint8Array): Value[] {
       case T_BYTES: {
         const n = readSmallVarint();
         if (rpos + n > buf.length) throw damaged();
-        out.push(buf.slice(rpos, rpos + n));
+        if (types[col]?.id === 'uuid') {
+          if (n !== 16) throw damaged();
+          out.push(uuidFromBytes(buf, rpos));
+        } else out.push(buf.slice(rpos, rpos + n));
         rpos += n;
         break;
       }

@@ -72,6 +72,7 @@ export function compareFor(id: TypeId): Compare {
     case 'pg_node_tree':
     case 'char':
     case 'json':
+    case 'uuid': // canonical text orders as the bytes do
       return (a, b) => compareText(a as string, b as string);
     case 'jsonb':
       return (a, b) => (a === b ? 0 : compareJsonb(parseJson(a as string), parseJson(b as string)));

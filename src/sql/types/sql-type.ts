@@ -9,6 +9,7 @@
  *   interval → string "<months> <days> <microseconds>" (see interval.ts)
  *   unknown → string (an untyped literal, resolved by context)
  *   record → RecordValue (fields with their types and names, see record.ts)
+ *   uuid → string (canonical lower-case hyphenated text, see uuid.ts)
  *
  * NULL is JavaScript's null for every type.
  */
@@ -45,6 +46,7 @@ export type TypeId =
   | 'unknown'
   | 'void'
   | 'record'
+  | 'uuid'
   | ArrayTypeId;
 
 /** ArrayTypeId names a one-dimensional array type: `_` and the element type (PostgreSQL's naming). */
@@ -67,7 +69,8 @@ export type ArrayTypeId =
   | '_timestamptz'
   | '_json'
   | '_jsonb'
-  | '_bytea';
+  | '_bytea'
+  | '_uuid';
 
 /**
  * Value is one SQL value in its JavaScript form (see above); an array value is a JavaScript array of its
@@ -125,6 +128,8 @@ export const TYPE_INFO: Readonly<Record<TypeId, TypeInfo>> = {
   char: { oid: 18, typlen: 1, category: 'Z', pgName: '"char"' },
   _char: { oid: 1002, typlen: -1, category: 'A', pgName: '"char"[]' },
   jsonb: { oid: 3802, typlen: -1, category: 'U', pgName: 'jsonb' },
+  uuid: { oid: 2950, typlen: 16, category: 'U', pgName: 'uuid' },
+  _uuid: { oid: 2951, typlen: -1, category: 'A', pgName: 'uuid[]' },
   _bool: { oid: 1000, typlen: -1, category: 'A', pgName: 'boolean[]' },
   _bytea: { oid: 1001, typlen: -1, category: 'A', pgName: 'bytea[]' },
   _name: { oid: 1003, typlen: -1, category: 'A', pgName: 'name[]' },
@@ -266,6 +271,7 @@ const NAMES: Record<string, TypeId> = {
   int2vector: 'int2vector',
   unknown: 'unknown',
   record: 'record',
+  uuid: 'uuid',
 };
 
 /** typeIdByName resolves a type name (lower case, without pg_catalog.); undefined when unknown. */

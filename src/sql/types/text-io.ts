@@ -23,6 +23,7 @@ import { formatIntervalStyled } from './interval-styles.js';
 import { DEFAULT_IO, type IoSettings } from './io-settings.js';
 import { formatArray, parseArray } from './array.js';
 import { anonymousRecordInput, formatRecord, recordBinary, type RecordValue } from './record.js';
+import { parseUuid, uuidFromBytes, uuidToBytes } from './uuid.js';
 
 const INT_RANGE: Partial<Record<TypeId, [number, number]>> = {
   int2: [-32768, 32767],
@@ -122,6 +123,8 @@ export function parseValue(t: SqlType, text: string, io: IoSettings): Value {
       return fitString(t, text, false);
     case 'bytea':
       return parseBytea(text);
+    case 'uuid':
+      return parseUuid(text);
     case 'date':
       return parseDate(text);
     case 'timestamp':
@@ -299,6 +302,9 @@ export function parseBinary(t: SqlType, b: Uint8Array): Value {
       return view.getFloat64(0);
     case 'bytea':
       return Uint8Array.from(b);
+    case 'uuid':
+      need(16);
+      return uuidFromBytes(b);
     case 'text':
     case 'varchar':
     case 'bpchar':
@@ -377,6 +383,11 @@ export function formatBinary(t: SqlType, v: Exclude<Value, null>): Uint8Array {
     }
     case 'bytea':
       return v as Uint8Array;
+    case 'uuid': {
+      const b = Buffer.alloc(16);
+      uuidToBytes(v as string, b, 0);
+      return b;
+    }
     case 'record':
       return recordBinary(v as RecordValue, formatBinary);
     case 'void':
