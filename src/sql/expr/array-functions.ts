@@ -1,10 +1,11 @@
 /**
- * Array functions: array_to_string, array_upper, array_lower, array_length, cardinality, array_position.
+ * Array functions: array_to_string, string_to_array, array_upper, array_lower, array_length, cardinality,
+ * array_position, array_append, array_prepend, array_cat, array_remove.
  * unnest and generate_series are set-returning: they are served in FROM (plan/function-scan.ts).
  */
 import { notSupported, SqlError, SqlState } from '../errors.js';
-import { compareFor } from '../types/compare.js';
-import { arrayElement, isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
+import { compareFor, type Compare } from '../types/compare.js';
+import { arrayElement, arrayOf, isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
 import { formatValue } from '../types/text-io.js';
 import type { FunctionDef } from './functions.js';
 import { lowerBound } from './arrays.js';
@@ -44,6 +45,39 @@ function dimensionFn(f: (n: number, lower: number) => number): FunctionDef {
       },
     };
   };
+}
+
+/**
+ * arrayAndElement resolves (anyarray, anyelement) in either order (`arrayAt` is the array's position): the
+ * array's type, or the array type of the element when the array is an untyped literal (text[] when both
+ * are). Undefined when the arguments do not fit.
+ */
+function arrayAndElement(types: readonly SqlType[], arrayAt: 0 | 1): SqlType | undefined {
+  if (types.length !== 2) return undefined;
+  const at = types[arrayAt]!;
+  const elem = types[1 - arrayAt]!;
+  // Both untyped: PostgreSQL reads them as text.
+  if (at.id === 'unknown' && elem.id === 'unknown') return T('_text');
+  if (at.id === 'unknown') {
+    const id = arrayOf(elem.id);
+    return id === undefined ? undefined : T(id);
+  }
+  return anyArray(at);
+}
+
+/** sameElement: x IS NOT DISTINCT FROM y, by the element type's comparison. */
+function sameElement(cmp: Compare, x: Value, y: Value): boolean {
+  return x === null ? y === null : y !== null && cmp(x, y) === 0;
+}
+
+/**
+ * stringToArray splits as PostgreSQL's string_to_array: a NULL delimiter splits into characters, an empty
+ * one keeps the string whole, an empty string is an empty array; elements equal to `nullText` are NULL.
+ */
+function stringToArray(s: string, delim: string | null, nullText: string | null): Value[] {
+  if (s.length === 0) return [];
+  const parts = delim === null ? [...s] : delim === '' ? [s] : s.split(delim);
+  return nullText === null ? parts : parts.map((p) => (p === nullText ? null : p));
 }
 
 /**
@@ -95,12 +129,65 @@ export const ARRAY_FUNCTIONS: Record<string, FunctionDef> = {
       impl: ([v, x]) => {
         if (v === null) return null;
         const arr = v as readonly Value[];
-        for (let i = 0; i < arr.length; i++) {
-          const y = arr[i]!;
-          if (x === null ? y === null : y !== null && cmp(x, y) === 0) return i + 1;
-        }
+        for (let i = 0; i < arr.length; i++) if (sameElement(cmp, x!, arr[i]!)) return i + 1;
         return null;
       },
+    };
+  },
+  string_to_array: (types) =>
+    types.length === 2 || types.length === 3
+      ? {
+          args: types.map(() => T('text')),
+          result: T('_text'),
+          strict: false,
+          impl: ([s, d, n]) =>
+            s === null ? null : stringToArray(s as string, d as string | null, (n ?? null) as string | null),
+        }
+      : undefined,
+  array_append: (types) => {
+    const a = arrayAndElement(types, 0);
+    if (a === undefined) return undefined;
+    return {
+      args: [a, T(arrayElement(a.id)!)],
+      result: a,
+      strict: false,
+      impl: ([v, x]) => [...((v ?? []) as readonly Value[]), x!],
+    };
+  },
+  array_prepend: (types) => {
+    const a = arrayAndElement(types, 1);
+    if (a === undefined) return undefined;
+    return {
+      args: [T(arrayElement(a.id)!), a],
+      result: a,
+      strict: false,
+      impl: ([x, v]) => [x!, ...((v ?? []) as readonly Value[])],
+    };
+  },
+  array_cat: (types) => {
+    if (types.length !== 2) return undefined;
+    const known = types.find((t) => t.id !== 'unknown');
+    const a = anyArray(known ?? types[0]);
+    if (a === undefined) return undefined;
+    return {
+      args: [a, a],
+      result: a,
+      strict: false,
+      impl: ([x, y]) =>
+        x === null && y === null
+          ? null
+          : [...((x ?? []) as readonly Value[]), ...((y ?? []) as readonly Value[])],
+    };
+  },
+  array_remove: (types) => {
+    const a = arrayAndElement(types, 0);
+    if (a === undefined) return undefined;
+    const cmp = compareFor(arrayElement(a.id)!);
+    return {
+      args: [a, T(arrayElement(a.id)!)],
+      result: a,
+      strict: false,
+      impl: ([v, x]) => (v === null ? null : (v as readonly Value[]).filter((y) => !sameElement(cmp, x!, y))),
     };
   },
   unnest: setReturning('unnest'),

@@ -66,6 +66,23 @@ export interface Resolved {
 export type FunctionDef = (types: readonly SqlType[]) => Resolved | undefined;
 
 const chars = (s: string): string[] => [...s];
+
+/** shaFn: sha224 ... sha512 of bytea (an untyped literal reads as bytea), as bytea. */
+function shaFn(algorithm: string): FunctionDef {
+  return (types) =>
+    types.length === 1 && (types[0]!.id === 'bytea' || types[0]!.id === 'unknown')
+      ? {
+          args: [T('bytea')],
+          result: T('bytea'),
+          impl: ([b]) =>
+            new Uint8Array(
+              createHash(algorithm)
+                .update(b as Uint8Array)
+                .digest(),
+            ),
+        }
+      : undefined;
+}
 const str = (v: Value): string => v as string;
 
 function textFn(
@@ -515,6 +532,10 @@ const FUNCTIONS: Record<string, FunctionDef> = {
               .update(typeof s === 'string' ? Buffer.from(s, 'utf8') : (s as Uint8Array))
               .digest('hex'),
         },
+  sha224: shaFn('sha224'),
+  sha256: shaFn('sha256'),
+  sha384: shaFn('sha384'),
+  sha512: shaFn('sha512'),
   encode: (types) =>
     types.length === 2
       ? {
@@ -976,8 +997,7 @@ const NOT_YET_SUPPORTED = new Set(
     'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls json_populate_record ' +
     'jsonb_populate_record make_interval make_timestamptz ' +
-    'make_time date_bin sha224 sha256 sha384 sha512 similar_to_escape ' +
-    'sin cos tan asin acos atan atan2 cot sinh cosh tanh asinh acosh atanh sind cosd tand factorial ' +
+    'make_time date_bin similar_to_escape sind cosd tand ' +
     'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +
     'covar_pop covar_samp regr_slope'
   ).split(' '),

@@ -177,4 +177,73 @@ export const MATH_FUNCTIONS: Record<string, FunctionDef> = {
   },
   degrees: floatFn((x) => x / RADIANS_PER_DEGREE),
   radians: floatFn((x) => x * RADIANS_PER_DEGREE),
+  sin: floatFn(finiteInput(Math.sin)),
+  cos: floatFn(finiteInput(Math.cos)),
+  tan: floatFn(finiteInput(Math.tan)),
+  cot: floatFn(finiteInput((x) => 1 / Math.tan(x))),
+  asin: floatFn(inRange(Math.asin, -1, 1)),
+  acos: floatFn(inRange(Math.acos, -1, 1)),
+  atan: floatFn(Math.atan),
+  atan2: (types) =>
+    types.length === 2 && types.every((t) => isNumericType(t.id) || t.id === 'unknown')
+      ? {
+          args: [T('float8'), T('float8')],
+          result: T('float8'),
+          impl: ([y, x]) => Math.atan2(y as number, x as number),
+        }
+      : undefined,
+  sinh: floatFn(Math.sinh),
+  cosh: floatFn(Math.cosh),
+  tanh: floatFn(Math.tanh),
+  asinh: floatFn(Math.asinh),
+  acosh: floatFn(inRange(Math.acosh, 1, Infinity)),
+  atanh: floatFn(inRange(Math.atanh, -1, 1)),
+  factorial: (types) =>
+    types.length === 1 && (isInteger(types[0]!.id) || types[0]!.id === 'unknown')
+      ? { args: [T('int8')], result: T('numeric'), impl: ([n]) => factorial(n as bigint) }
+      : undefined,
 };
+
+/** inputOutOfRange: PostgreSQL's error for an argument outside a function's domain. */
+function inputOutOfRange(): SqlError {
+  return new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'input is out of range');
+}
+
+/** finiteInput: f of a finite x (NaN of NaN); infinities are out of range, as PostgreSQL's dsin and friends. */
+function finiteInput(f: (x: number) => number): (x: number) => number {
+  return (x) => {
+    if (Number.isNaN(x)) return NaN;
+    if (!Number.isFinite(x)) throw inputOutOfRange();
+    return f(x);
+  };
+}
+
+/** inRange: f of x in [lo, hi] (NaN of NaN); outside it, out of range. */
+function inRange(f: (x: number) => number, lo: number, hi: number): (x: number) => number {
+  return (x) => {
+    if (Number.isNaN(x)) return NaN;
+    if (x < lo || x > hi) throw inputOutOfRange();
+    return f(x);
+  };
+}
+
+/** FACTORIAL_MAX: the largest n whose factorial fits numeric's 131072 digits before the point. */
+const FACTORIAL_MAX = 32177n;
+
+/** factorial: n! as numeric text, multiplied as a balanced product tree (fast for large n). */
+function factorial(n: bigint): string {
+  if (n < 0n)
+    throw new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'factorial of a negative number is undefined');
+  if (n > FACTORIAL_MAX)
+    throw new SqlError(SqlState.NUMERIC_VALUE_OUT_OF_RANGE, 'value overflows numeric format');
+  const product = (lo: bigint, hi: bigint): bigint => {
+    if (hi - lo < 8n) {
+      let p = 1n;
+      for (let i = lo; i <= hi; i++) p *= i;
+      return p;
+    }
+    const mid = (lo + hi) / 2n;
+    return product(lo, mid) * product(mid + 1n, hi);
+  };
+  return (n < 2n ? 1n : product(2n, n)).toString();
+}
