@@ -43,7 +43,8 @@ function pgbenchTps(port) {
     child.stderr.on('data', (d) => (out += d));
     child.on('exit', (code) => {
       const tps = Number(out.match(/tps = ([\d.]+)/)?.[1]);
-      code === 0 && tps > 0 ? resolve(tps) : reject(new Error(`pgbench exit ${code}\n${out}`));
+      if (code === 0 && tps > 0) resolve(tps);
+      else reject(new Error(`pgbench exit ${code}\n${out}`));
     });
   });
 }
