@@ -994,7 +994,7 @@ const NOT_YET_SUPPORTED = new Set(
     'string_to_array string_to_table array_to_string array_agg unnest array_length array_upper array_lower ' +
     'cardinality array_append array_prepend array_cat array_position array_remove generate_subscripts ' +
     'jsonb_set ' +
-    'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match json_object_agg jsonb_object_agg ' +
+    'jsonb_insert jsonb_path_query jsonb_path_exists jsonb_path_match ' +
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls json_populate_record ' +
     'jsonb_populate_record make_interval make_timestamptz ' +
     'make_time date_bin similar_to_escape sind cosd tand ' +

@@ -1,6 +1,6 @@
 /**
  * Building JSON from SQL values: to_json, to_jsonb, json(b)_build_object, json(b)_build_array, and the
- * aggregates json_agg and jsonb_agg. Values convert as PostgreSQL's datum_to_json does: numbers as they
+ * aggregates json_agg, jsonb_agg, json_object_agg and jsonb_object_agg. Values convert as PostgreSQL's datum_to_json does: numbers as they
  * print, booleans and NULL as JSON literals, json/jsonb as they are, timestamps in ISO 8601 with a "T",
  * records as objects keyed by their field names (row_to_json), anything else as its text output in a JSON
  * string.
@@ -74,6 +74,11 @@ function variadic(types: readonly SqlType[]): SqlType[] {
   return types.map(settled);
 }
 
+/** objectKey: the text of an object key as PostgreSQL's key_scalar conversion makes it (a timestamp in ISO form). */
+export function objectKey(t: SqlType, k: Exclude<Value, null>, io: IoSettings): string {
+  return isStringType(t.id) ? (k as string) : toJsonText(t, k, io).replace(/^"|"$/g, '');
+}
+
 function buildObject(types: readonly SqlType[], vs: readonly Value[], fn: string, io: IoSettings): string {
   if (vs.length % 2 !== 0)
     throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'argument list must have even number of elements', {
@@ -85,9 +90,7 @@ function buildObject(types: readonly SqlType[], vs: readonly Value[], fn: string
       throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `argument ${i + 1} cannot be null`, {
         hint: 'Object keys should be text.',
       });
-    const key = isStringType(types[i]!.id)
-      ? (vs[i] as string)
-      : toJsonText(types[i]!, vs[i]!, io).replace(/^"|"$/g, '');
+    const key = objectKey(types[i]!, vs[i]!, io);
     parts.push(`${quoteJsonString(key)} : ${toJsonText(types[i + 1]!, vs[i + 1]!, io)}`);
   }
   return '{' + parts.join(', ') + '}';
@@ -184,5 +187,35 @@ function aggDef(jsonb: boolean): (types: readonly SqlType[]) => AggregateDef | u
   };
 }
 
+/**
+ * jsonObjectAgg: json_object_agg(key, value), keys as json_build_object takes them (a NULL key is 22023),
+ * duplicates kept (jsonb_object_agg is in jsonb-edit.ts).
+ */
+function jsonObjectAgg(types: readonly SqlType[]): AggregateDef | undefined {
+  if (types.length !== 2) return undefined;
+  const kt = settled(types[0]!);
+  const vt = settled(types[1]!);
+  return {
+    argTypes: [kt, vt],
+    result: JSON_T,
+    keepsNulls: true,
+    make: (io) => {
+      const parts: string[] = [];
+      return {
+        add: ([k, v]) => {
+          if (k === null) throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'field name must not be null');
+          parts.push(`${quoteJsonString(objectKey(kt, k, io))} : ${toJsonText(vt, v!, io)}`);
+        },
+        // json_object_agg's own spacing: "{ " and " }" around the pairs.
+        result: () => (parts.length === 0 ? null : '{ ' + parts.join(', ') + ' }'),
+      };
+    },
+  };
+}
+
 /** JSON_AGGREGATES: registered into aggregates.ts's table. */
-export const JSON_AGGREGATES = { json_agg: aggDef(false), jsonb_agg: aggDef(true) };
+export const JSON_AGGREGATES = {
+  json_agg: aggDef(false),
+  jsonb_agg: aggDef(true),
+  json_object_agg: jsonObjectAgg,
+};

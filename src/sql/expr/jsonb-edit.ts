@@ -6,11 +6,10 @@
  */
 import { SqlError, SqlState } from '../errors.js';
 import { parseJson, writeJsonb, type JsonNode } from '../types/json-value.js';
-import { isStringType, sqlType, type SqlType, type Value } from '../types/sql-type.js';
-import { formatValue } from '../types/text-io.js';
+import { sqlType, type SqlType, type Value } from '../types/sql-type.js';
 import type { AggregateDef } from './aggregates.js';
 import type { FunctionDef } from './functions.js';
-import { toJsonText } from './json-build.js';
+import { objectKey, toJsonText } from './json-build.js';
 
 const JSONB = sqlType('jsonb');
 const BOOL = sqlType('bool');
@@ -168,7 +167,7 @@ export const JSONB_EDIT_FUNCTIONS: Record<string, FunctionDef> = {
       : undefined,
 };
 
-/** jsonbObjectAgg is jsonb_object_agg(key, value): NULL keys are 22004; NULL values become null. */
+/** jsonbObjectAgg is jsonb_object_agg(key, value): a NULL key is 22023; NULL values become null. */
 function jsonbObjectAgg(types: readonly SqlType[]): AggregateDef | undefined {
   if (types.length !== 2) return undefined;
   const [kt, vt] = types.map((t) => (t.id === 'unknown' ? sqlType('text') : t)) as [SqlType, SqlType];
@@ -180,10 +179,8 @@ function jsonbObjectAgg(types: readonly SqlType[]): AggregateDef | undefined {
       const members: [string, JsonNode][] = [];
       return {
         add: ([k, v]) => {
-          if (k === null) throw new SqlError(SqlState.NULL_VALUE_NOT_ALLOWED, 'field name must not be null');
-          // The key is the value's text form, the value its JSON form.
-          const key = isStringType(kt.id) ? (k as string) : formatValue(kt, k!, io);
-          members.push([key, parseJson(toJsonText(vt, v!, io))]);
+          if (k === null) throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, 'field name must not be null');
+          members.push([objectKey(kt, k, io), parseJson(toJsonText(vt, v!, io))]);
         },
         result: () => (members.length === 0 ? null : write(node({ kind: 'object', members }))),
       };
