@@ -990,7 +990,7 @@ function dateTrunc(unit: string, us: bigint): bigint {
 /** NOT_YET_SUPPORTED: PostgreSQL functions shale does not have yet (0A000 rather than 42883). */
 const NOT_YET_SUPPORTED = new Set(
   (
-    'regexp_match regexp_matches regexp_split_to_array regexp_split_to_table regexp_substr regexp_instr ' +
+    'regexp_substr regexp_instr ' +
     'string_to_array string_to_table array_to_string array_agg unnest array_length array_upper array_lower ' +
     'cardinality array_append array_prepend array_cat array_position array_remove generate_subscripts ' +
     'jsonb_set ' +

@@ -10,6 +10,7 @@
 import { notSupported, SqlError, SqlState } from '../errors.js';
 import { sqlType, type SqlType, type TypeId, type Value } from '../types/sql-type.js';
 import type { FunctionDef } from './functions.js';
+import { setReturning } from './array-functions.js';
 
 const INVALID_REGULAR_EXPRESSION = '2201B';
 
@@ -131,8 +132,12 @@ export function compileRegex(pattern: string, flags: string): RegExp {
   return re;
 }
 
-/** parseFlags reads regexp_* flags into JavaScript flags and whether to replace globally. */
-function parseFlags(flags: string, allowGlobal: boolean): { js: string; global: boolean } {
+/** parseFlags reads regexp_* flags into JavaScript flags and whether to match globally (`fn`: for errors). */
+function parseFlags(
+  flags: string,
+  allowGlobal: boolean,
+  fn = 'regexp_match',
+): { js: string; global: boolean } {
   let ci = false;
   let global = false;
   for (const f of flags) {
@@ -140,10 +145,9 @@ function parseFlags(flags: string, allowGlobal: boolean): { js: string; global: 
     else if (f === 'c') ci = false;
     else if (f === 'g' && allowGlobal) global = true;
     else if (f === 'g')
-      throw new SqlError(
-        SqlState.INVALID_PARAMETER_VALUE,
-        `regexp_${allowGlobal ? 'replace' : 'match'}() does not support the "global" option`,
-      );
+      throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `${fn}() does not support the "global" option`, {
+        hint: fn === 'regexp_match' ? 'Use the regexp_matches function instead.' : undefined,
+      });
     else if ('bempqstwnx'.includes(f))
       throw new SqlError(SqlState.FEATURE_NOT_SUPPORTED, `regular expression option "${f}" is not supported`);
     else throw new SqlError(SqlState.INVALID_PARAMETER_VALUE, `invalid regular expression option: "${f}"`);
@@ -235,6 +239,70 @@ export function regexSubstring(s: string, pattern: string): string | null {
   return m[0];
 }
 
+/** groupsOf: a match's parenthesised groups (NULL for one that took no part), or the whole match without any. */
+function groupsOf(m: RegExpExecArray): Value[] {
+  return m.length > 1 ? m.slice(1).map((g) => g ?? null) : [m[0]];
+}
+
+/** regexpMatch is regexp_match(s, pattern [, flags]): the first match's groups, or NULL. */
+export function regexpMatch(s: string, pattern: string, flags: string): Value[] | null {
+  const f = parseFlags(flags, false);
+  checkMatchExtent(pattern, 'regexp_match');
+  const m = compileRegex(pattern, f.js).exec(s);
+  return m === null ? null : groupsOf(m);
+}
+
+/** regexpMatches is regexp_matches(s, pattern [, flags]): the groups of each match ('g'), or of the first. */
+export function regexpMatches(s: string, pattern: string, flags: string): Value[][] {
+  const f = parseFlags(flags, true);
+  checkMatchExtent(pattern, 'regexp_matches');
+  if (!f.global) {
+    const m = compileRegex(pattern, f.js).exec(s);
+    return m === null ? [] : [groupsOf(m)];
+  }
+  return matchesIn(s, compileRegex(pattern, f.js + 'g'), false).map(groupsOf);
+}
+
+/**
+ * matchesIn lists the matches of a global `re` in `s` as PostgreSQL finds them: after an empty match the
+ * search goes on one character later. With `splitting`, matches that split nothing are skipped, as
+ * regexp_split_* does: one at the end of the string, or one ending where the last kept match ended (an
+ * empty match at the start, or right after another match).
+ */
+function matchesIn(s: string, re: RegExp, splitting: boolean): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let from = 0;
+  let lastEnd = 0;
+  while (from <= s.length) {
+    re.lastIndex = from;
+    const m = re.exec(s);
+    if (m === null) break;
+    const start = m.index;
+    const end = start + m[0].length;
+    if (!splitting || (start < s.length && end > lastEnd)) {
+      out.push(m);
+      lastEnd = end;
+    }
+    // One character on after an empty match (a surrogate pair is one character).
+    from = end > start ? end : end + (s.codePointAt(end)! > 0xffff ? 2 : 1);
+  }
+  return out;
+}
+
+/** regexpSplit is regexp_split_to_array / _table: the pieces of s between the matches of pattern. */
+export function regexpSplit(s: string, pattern: string, flags: string, fn: string): string[] {
+  const f = parseFlags(flags, false, fn);
+  checkMatchExtent(pattern, fn);
+  const out: string[] = [];
+  let start = 0;
+  for (const m of matchesIn(s, compileRegex(pattern, f.js + 'g'), true)) {
+    out.push(s.slice(start, m.index));
+    start = m.index + m[0].length;
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
 const T = (id: TypeId): SqlType => sqlType(id);
 const str = (v: Value): string => v as string;
 
@@ -248,6 +316,25 @@ export const REGEX_FUNCTIONS: Record<string, FunctionDef> = {
           impl: ([s, p, r, f]) => regexpReplace(str(s), str(p), str(r), f === undefined ? '' : str(f)),
         }
       : undefined,
+  regexp_match: (types) =>
+    types.length === 2 || types.length === 3
+      ? {
+          args: types.map(() => T('text')),
+          result: T('_text'),
+          impl: ([s, p, f]) => regexpMatch(str(s), str(p), f === undefined ? '' : str(f)),
+        }
+      : undefined,
+  regexp_split_to_array: (types) =>
+    types.length === 2 || types.length === 3
+      ? {
+          args: types.map(() => T('text')),
+          result: T('_text'),
+          impl: ([s, p, f]) =>
+            regexpSplit(str(s), str(p), f === undefined ? '' : str(f), 'regexp_split_to_array'),
+        }
+      : undefined,
+  regexp_matches: setReturning('regexp_matches'),
+  regexp_split_to_table: setReturning('regexp_split_to_table'),
   regexp_like: (types) =>
     types.length === 2 || types.length === 3
       ? {

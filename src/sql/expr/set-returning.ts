@@ -19,6 +19,8 @@ export const SET_RETURNING: ReadonlySet<string> = new Set([
   'json_array_elements_text',
   'jsonb_object_keys',
   'json_object_keys',
+  'regexp_matches',
+  'regexp_split_to_table',
 ]);
 
 const HINT = 'You might be able to move the set-returning function into a LATERAL FROM item.';

@@ -1,6 +1,6 @@
 /**
  * FunctionScan: a set-returning function in FROM, generate_series(start, stop [, step]) over integers or
- * numeric, unnest(array), or one of the JSON functions of json-table-functions.ts (json(b)_each, ...). Its arguments may refer to FROM items to its left (PostgreSQL lets functions
+ * numeric, unnest(array), regexp_matches and regexp_split_to_table, or one of the JSON functions of json-table-functions.ts (json(b)_each, ...). Its arguments may refer to FROM items to its left (PostgreSQL lets functions
  * in FROM do so without LATERAL) and to enclosing queries. The column is named after the alias (FROM f(...)
  * AS g gives column g; AS g(x) column x), else after the function, as PostgreSQL names them.
  */
@@ -9,6 +9,7 @@ import type { FromItem } from '../ast.js';
 import { coerce, isUntyped } from '../expr/coerce.js';
 import type { Analyzer, Compiled, ExecContext } from '../expr/context.js';
 import { numericOp } from '../expr/arithmetic.js';
+import { regexpMatches, regexpSplit } from '../expr/regex.js';
 import { compareNumeric } from '../types/numeric.js';
 import { compareInterval, timestampPlusInterval } from '../types/interval.js';
 import type { TimeZone } from '../types/time-zone.js';
@@ -194,6 +195,31 @@ export function resolveTableFunction(
         position: loc + 1,
       });
     r = { type: sqlType(elem), args: [a], run: ([v]) => v as readonly Value[] };
+  } else if (
+    (name === 'regexp_matches' || name === 'regexp_split_to_table') &&
+    (raw.length === 2 || raw.length === 3)
+  ) {
+    const text = sqlType('text');
+    const args = raw.map((a) => coerce(an, a, text, 'implicit', loc));
+    // Strict: a NULL argument gives no rows.
+    r =
+      name === 'regexp_matches'
+        ? {
+            type: sqlType('_text'),
+            args,
+            run: ([s, p, f]) =>
+              s === null || p === null || f === null
+                ? []
+                : regexpMatches(s as string, p as string, (f ?? '') as string),
+          }
+        : {
+            type: text,
+            args,
+            run: ([s, p, f]) =>
+              s === null || p === null || f === null
+                ? []
+                : regexpSplit(s as string, p as string, (f ?? '') as string, name),
+          };
   } else return undefined;
   const series = r.run;
   return {
