@@ -218,6 +218,8 @@ export type FromItem =
       readonly func: Expr;
       readonly alias: string | undefined;
       readonly columnAliases: readonly string[];
+      /** ordinality: WITH ORDINALITY, a last bigint column numbering the rows from 1. */
+      readonly ordinality: boolean;
       readonly loc: number;
     };
 

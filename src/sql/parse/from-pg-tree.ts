@@ -468,7 +468,7 @@ function fromItem(n: PgNode): FromItem {
     }
     case 'RangeFunction': {
       const fns = list(f.functions);
-      if (fns.length !== 1 || f.ordinality === true) throw notSupported('ROWS FROM and WITH ORDINALITY');
+      if (fns.length !== 1) throw notSupported('ROWS FROM');
       const items = list(nodeType(fns[0]!)[1].items);
       const alias = f.alias as Fields | undefined;
       if (f.coldeflist !== undefined) throw notSupported('a column definition list');
@@ -477,6 +477,7 @@ function fromItem(n: PgNode): FromItem {
         func: expr(items[0]!),
         alias: alias?.aliasname as string | undefined,
         columnAliases: names(alias?.colnames),
+        ordinality: f.ordinality === true,
         loc: 0,
       };
     }

@@ -244,19 +244,34 @@ export function planFunctionScan(
   if (r === undefined) throw notSupported(`function ${f.name} in FROM`, f.loc + 1);
   const aliases = item.columnAliases;
   const table = item.alias ?? f.name;
-  if (aliases.length > r.columns.length)
-    throw tooManyAliases(table, r.columns.length, aliases.length, item.loc);
+  const available = r.columns.length + (item.ordinality ? 1 : 0);
+  if (aliases.length > available) throw tooManyAliases(table, available, aliases.length, item.loc);
   const names = r.named
     ? r.columns.map((c, i) => aliases[i] ?? c.name)
     : [aliases[0] ?? item.alias ?? r.columns[0]!.name];
-  const columns: ColumnInfo[] = r.columns.map((c, i) => ({
+  let run = r.run;
+  const produced = [...r.columns];
+  if (item.ordinality) {
+    names.push(aliases[r.columns.length] ?? 'ordinality');
+    produced.push({ name: 'ordinality', type: sqlType('int8') });
+    run = withOrdinality(r.run);
+  }
+  const columns: ColumnInfo[] = produced.map((c, i) => ({
     name: names[i]!,
     type: c.type,
     table,
     tableOid: 0,
     attnum: 0,
   }));
-  return new FunctionScan(columns, r.args, r.run, f.name);
+  return new FunctionScan(columns, r.args, run, f.name);
+}
+
+/** withOrdinality: the rows of `run`, each followed by its number (bigint, from 1). */
+function withOrdinality(run: TableFunction): TableFunction {
+  return function* (vs, ex) {
+    let n = 0n;
+    for (const row of run(vs, ex)) yield [...row, ++n];
+  };
 }
 
 function tooManyAliases(table: string, available: number, given: number, loc: number): SqlError {
