@@ -98,21 +98,60 @@ export class Iterator implements Iterable<[Uint8Array, Uint8Array]> {
   }
 
   /** Symbol.iterator yields [key, value] copies from the start of the range (or its end, if reverse). */
-  *[Symbol.iterator](): Generator<[Uint8Array, Uint8Array], void, undefined> {
+  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
+    return new Entries(this.cursor, this.reverse, this.limit);
+  }
+}
+
+/**
+ * Entries is an Iterator's for-of walk, written out by hand: a generator's suspend and resume per entry
+ * was 6% of a full scan. It closes the cursor when the walk ends, fails, or is left early (return()).
+ */
+class Entries implements IterableIterator<[Uint8Array, Uint8Array]> {
+  /** yielded counts the entries handed out; -1 once the walk is over (the cursor is closed). */
+  private yielded = 0;
+
+  constructor(
+    private readonly cursor: Cursor,
+    private readonly reverse: boolean,
+    private readonly limit: number,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<[Uint8Array, Uint8Array], undefined> {
+    const n = this.yielded;
+    if (n < 0) return { value: undefined, done: true };
     const c = this.cursor;
     try {
-      if (this.limit <= 0) return;
-      if (this.reverse) c.seekToLast();
-      else c.seekToFirst();
-      // Stop on the limit before moving on: a transaction's iterator counts what it moved over as read.
-      for (let n = 1; c.valid(); n++) {
-        yield [copyBytes(c.key()), copyBytes(c.value())];
-        if (n >= this.limit) break;
+      if (n === 0) {
+        if (this.limit <= 0) return this.return();
+        if (this.reverse) c.seekToLast();
+        else c.seekToFirst();
+      } else {
+        // Stop on the limit before moving on: a transaction's iterator counts what it moved over as read.
+        if (n >= this.limit) return this.return();
         if (this.reverse) c.prev();
         else c.next();
       }
-    } finally {
+      if (!c.valid()) return this.return();
+      this.yielded = n + 1;
+      return { value: [copyBytes(c.key()), copyBytes(c.value())], done: false };
+    } catch (err) {
+      this.yielded = -1;
       c.close();
+      throw err;
     }
+  }
+
+  /** return ends the walk and closes the cursor (for-of calls it on break and on a throw in its body). */
+  return(): IteratorResult<[Uint8Array, Uint8Array], undefined> {
+    if (this.yielded >= 0) {
+      this.yielded = -1;
+      this.cursor.close();
+    }
+    return { value: undefined, done: true };
   }
 }

@@ -6,6 +6,7 @@
 import type { Comparator } from '../util/comparator.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { EMPTY_ITERATOR, type InternalIterator } from '../util/internal-iterator.js';
+import { rangeCompareFor, type RangeCompare } from './block.js';
 
 /**
  * MergingIterator yields the entries of all `children` in comparator order. Entries with equal keys
@@ -24,6 +25,8 @@ import { EMPTY_ITERATOR, type InternalIterator } from '../util/internal-iterator
  */
 export class MergingIterator implements InternalIterator {
   private readonly cmp: Comparator;
+  /** rcmp is cmp on ranges: a plain function for the default order (no method dispatch per heap step). */
+  private readonly rcmp: RangeCompare;
   private readonly children: InternalIterator[];
   private readonly keys: Uint8Array[];
   private readonly heap: Int32Array;
@@ -32,6 +35,7 @@ export class MergingIterator implements InternalIterator {
 
   constructor(comparator: Comparator, children: InternalIterator[]) {
     this.cmp = comparator;
+    this.rcmp = rangeCompareFor(comparator);
     this.children = children.slice();
     const empty = new Uint8Array(0);
     this.keys = this.children.map(() => empty);
@@ -166,7 +170,9 @@ export class MergingIterator implements InternalIterator {
 
   /** before returns true iff child a's entry comes before child b's in the current direction. */
   private before(a: number, b: number): boolean {
-    const c = this.cmp.compare(this.keys[a]!, this.keys[b]!);
+    const ka = this.keys[a]!;
+    const kb = this.keys[b]!;
+    const c = this.rcmp(ka, 0, ka.length, kb, 0, kb.length);
     if (c !== 0) return this.forward ? c < 0 : c > 0;
     return this.forward ? a < b : a > b;
   }

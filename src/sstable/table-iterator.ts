@@ -6,6 +6,7 @@
 import type { InternalIterator } from '../util/internal-iterator.js';
 import type { Comparator } from '../util/comparator.js';
 import { Block, BlockIterator } from './block.js';
+import { returnBlockBuffer, takeBlockBuffer } from './block-memory.js';
 
 /** BlockSource is what a TableIterator reads: the data blocks of one table, by number. */
 export interface BlockSource {
@@ -16,8 +17,11 @@ export interface BlockSource {
    * may hold the first entry >= target), or blockCount when there is none.
    */
   findBlock(target: Uint8Array): number;
-  /** dataBlock returns block `n` (0 <= n < blockCount). It may throw (closed table, I/O, corruption). */
-  dataBlock(n: number, verify: boolean, fillCache: boolean): Block;
+  /**
+   * dataBlock returns block `n` (0 <= n < blockCount). It may throw (closed table, I/O, corruption). A
+   * block the source does not keep (no cache holds it) is decoded into memory from `alloc`.
+   */
+  dataBlock(n: number, verify: boolean, fillCache: boolean, alloc: (n: number) => Uint8Array): Block;
 }
 
 /** NO_BLOCK parks the data iterator, so an invalid iterator holds no block's memory. */
@@ -31,6 +35,16 @@ export class TableIterator implements InternalIterator {
   private readonly data: BlockIterator;
   /** blk: the number of the block `data` walks; -1 for none. */
   private blk = -1;
+  /** buf: the recycled buffer holding the block `data` walks, when the source did not keep that block. */
+  private buf: ArrayBuffer | null = null;
+  /** allocBlock gives an uncached block a recycled buffer, which park() hands back. */
+  private readonly allocBlock = (n: number): Uint8Array => {
+    // A second call within one load (none is made today) leaves the first buffer to the GC: only the
+    // buffer tracked here is ever reused.
+    const b = takeBlockBuffer(n);
+    this.buf = b;
+    return new Uint8Array(b, 0, n);
+  };
 
   constructor(
     private readonly source: BlockSource,
@@ -124,14 +138,19 @@ export class TableIterator implements InternalIterator {
   private load(n: number): void {
     if (n === this.blk) return;
     this.park();
-    this.data.setBlock(this.source.dataBlock(n, this.verify, this.fillCache));
+    this.data.setBlock(this.source.dataBlock(n, this.verify, this.fillCache, this.allocBlock));
     this.blk = n;
   }
 
-  /** park leaves the iterator invalid, holding no block. */
+  /** park leaves the iterator invalid, holding no block (its recycled buffer goes back for reuse). */
   private park(): void {
     this.data.setBlock(NO_BLOCK);
     this.blk = -1;
+    const b = this.buf;
+    if (b !== null) {
+      this.buf = null;
+      returnBlockBuffer(b);
+    }
   }
 
   private skipEmptyForward(): void {

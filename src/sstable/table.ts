@@ -314,9 +314,9 @@ export class Table implements BlockSource {
   }
 
   /** dataBlock returns data block `n` for an iterator (BlockSource). @internal */
-  dataBlock(n: number, verify: boolean, fillCache: boolean): Block {
+  dataBlock(n: number, verify: boolean, fillCache: boolean, alloc: (n: number) => Uint8Array): Block {
     if (this.closed) throw new ClosedError(`table ${this.fileName} is closed`);
-    return this.loadBlock(n, this.index.offsets[n]!, this.index.sizes[n]!, verify, fillCache);
+    return this.loadBlock(n, this.index.offsets[n]!, this.index.sizes[n]!, verify, fillCache, false, alloc);
   }
 
   /**
@@ -350,7 +350,7 @@ export class Table implements BlockSource {
    * loadBlock returns data block number `n` at (offset, size): from the cache, or read (and maybe cached).
    * n = -1 bypasses the cache. A missed block enters the cache when BlockCache.admit says so. For a point
    * read (`forGet`), a block the cache does not admit is decoded into the point-read scratch: no memory to
-   * allocate and collect for a block read once.
+   * allocate and collect for a block read once; for an iterator, into memory from its `unkept` allocator.
    */
   private loadBlock(
     n: number,
@@ -359,6 +359,7 @@ export class Table implements BlockSource {
     verify: boolean,
     fillCache: boolean,
     forGet = false,
+    unkept: (n: number) => Uint8Array = blockMemory,
   ): Block {
     if (offset + size + BLOCK_TRAILER_SIZE > this.dataEnd) {
       throw new CorruptionError('block handle points past the data blocks', this.fileName, offset);
@@ -366,7 +367,7 @@ export class Table implements BlockSource {
     const cache = this.blockCache;
     this.loadHit = false;
     if (cache === null || n < 0)
-      return this.readBlock(n, offset, size, verify, fillCache, forGet ? scratchMemory : blockMemory);
+      return this.readBlock(n, offset, size, verify, fillCache, forGet ? scratchMemory : unkept);
     let block = this.cached[n];
     this.loadHit = block !== undefined;
     // Read again: the block has earned memory of its own (a slab is best left to blocks read once).
@@ -383,7 +384,7 @@ export class Table implements BlockSource {
         size,
         verify,
         fillCache,
-        keep || !forGet ? blockMemory : scratchMemory,
+        keep ? blockMemory : forGet ? scratchMemory : unkept,
       );
       if (keep) cache.insert(this.cached, this.missCounts, n, block, block.size);
     }

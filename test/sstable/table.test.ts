@@ -519,3 +519,84 @@ test('blocks read once share slab memory; a block the cache serves again gets it
   }
   assert.ok(first.lookup !== null, 'and its keys decoded for point reads');
 });
+
+test('iterators reading uncached blocks recycle one buffer as they move, and never each other’s', () => {
+  const entries = sortInternal(
+    Array.from({ length: 300 }, (_, i): Entry => [ik(`k${1000 + i}`, 1), b(`value ${i} `.repeat(3))]),
+  );
+  const { bytes } = build(entries, { blockSize: 128, compression: CompressionType.SNAPPY });
+  const { table } = open(bytes); // no block cache: every block an iterator reads is unkept
+  const it = table.iterator();
+  const buffers = new Set<ArrayBufferLike>();
+  let i = 0;
+  for (it.seekToFirst(); it.valid(); it.next(), i++) {
+    assert.deepEqual(it.value(), entries[i]![1]);
+    buffers.add(it.value().buffer);
+  }
+  assert.equal(i, entries.length);
+  assert.ok(buffers.size <= 2, `a forward walk reuses its block buffer (${buffers.size} buffers)`);
+  it.close();
+
+  // Several iterators moving at random: each one's current entry, and the value view it handed out
+  // before the others moved, stay right.
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          it: fc.integer({ min: 0, max: 3 }),
+          op: fc.constantFrom('seek', 'next', 'prev', 'first', 'last', 'reopen'),
+          at: fc.integer({ min: 0, max: entries.length }),
+        }),
+        { maxLength: 120 },
+      ),
+      (cmds) => {
+        const its = [0, 1, 2, 3].map(() => table.iterator());
+        const pos = [-1, -1, -1, -1];
+        for (const c of cmds) {
+          const views = its.map((x) => (x.valid() ? x.value() : null));
+          const x = its[c.it]!;
+          const p = pos[c.it]!;
+          switch (c.op) {
+            case 'seek':
+              x.seek(entries[Math.min(c.at, entries.length - 1)]![0]);
+              pos[c.it] = Math.min(c.at, entries.length - 1);
+              break;
+            case 'next':
+              if (p < 0) continue;
+              x.next();
+              pos[c.it] = p + 1 < entries.length ? p + 1 : -1;
+              break;
+            case 'prev':
+              if (p < 0) continue;
+              x.prev();
+              pos[c.it] = p - 1;
+              break;
+            case 'first':
+              x.seekToFirst();
+              pos[c.it] = 0;
+              break;
+            case 'last':
+              x.seekToLast();
+              pos[c.it] = entries.length - 1;
+              break;
+            case 'reopen':
+              x.close();
+              its[c.it] = table.iterator();
+              pos[c.it] = -1;
+              break;
+          }
+          for (let j = 0; j < its.length; j++) {
+            const q = pos[j]!;
+            assert.equal(its[j]!.valid(), q >= 0);
+            if (q < 0) continue;
+            assert.deepEqual(its[j]!.key(), entries[q]![0]);
+            assert.deepEqual(its[j]!.value(), entries[q]![1]);
+            if (j !== c.it && views[j] !== null) assert.deepEqual(views[j], entries[q]![1]);
+          }
+        }
+        for (const x of its) x.close();
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
