@@ -18,6 +18,7 @@ import {
 } from '../types/sql-type.js';
 import { JSON_AGGREGATES } from './json-build.js';
 import { JSONB_EDIT_AGGREGATES } from './jsonb-edit.js';
+import { VARIANCE_AGGREGATES } from './variance.js';
 import { divide, divScale, numericOp } from './arithmetic.js';
 import { coerce, isUntyped, settle } from './coerce.js';
 import type { Analyzer, Compiled } from './context.js';
@@ -265,7 +266,7 @@ export function resolveAggregate(
   return d;
 }
 
-Object.assign(AGGREGATES, JSON_AGGREGATES, JSONB_EDIT_AGGREGATES);
+Object.assign(AGGREGATES, JSON_AGGREGATES, JSONB_EDIT_AGGREGATES, VARIANCE_AGGREGATES);
 
 /**
  * resolveAggregateCall resolves an aggregate call by its argument types and coerces the arguments to the

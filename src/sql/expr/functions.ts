@@ -998,7 +998,7 @@ const NOT_YET_SUPPORTED = new Set(
     'jsonb_pretty json_strip_nulls jsonb_strip_nulls json_populate_record ' +
     'jsonb_populate_record make_interval make_timestamptz ' +
     'make_time date_bin similar_to_escape sind cosd tand ' +
-    'stddev stddev_pop stddev_samp variance var_pop var_samp corr ' +
+    'corr ' +
     'covar_pop covar_samp regr_slope'
   ).split(' '),
 );

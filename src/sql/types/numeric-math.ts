@@ -177,6 +177,14 @@ function isNaN_(x: string): boolean {
   return x === 'NaN';
 }
 
+/** sqrtAt: the square root of a non-negative `d`, rounded to `rscale` digits after the point. */
+export function sqrtAt(d: Decimal, rscale: number): Decimal {
+  const r = rscale + 1;
+  const e = 2 * r - d.scale;
+  const int = e >= 0 ? d.int * pow10(e) : d.int / pow10(-e);
+  return rescale({ int: isqrt(int), scale: r }, rscale);
+}
+
 /** numericSqrt is sqrt(numeric). */
 export function numericSqrt(x: string): string {
   if (isNaN_(x)) return 'NaN';
@@ -185,10 +193,7 @@ export function numericSqrt(x: string): string {
   const sweight = Math.trunc(((nbase(d).weight + 1) * 4) / 2) - 1;
   const rscale = clampScale(MIN_SIG_DIGITS - sweight, d.scale);
   // floor(sqrt(d) * 10^(rscale+1)), then round to rscale.
-  const r = rscale + 1;
-  const e = 2 * r - d.scale;
-  const int = e >= 0 ? d.int * pow10(e) : d.int / pow10(-e);
-  return formatDecimal(rescale({ int: isqrt(int), scale: r }, rscale));
+  return formatDecimal(sqrtAt(d, rscale));
 }
 
 /** numericExp is exp(numeric). */
