@@ -437,10 +437,12 @@ export class WorkerJobRunner implements JobRunner {
   }
 
   busy(lane: Lane): boolean {
-    return this.lanes[lane].busy;
+    // A flush on this thread is busy only when FileSystem.delayFlushes holds it back.
+    return this.lanes[lane].busy || (lane === 'flush' && this.inline.busy('flush'));
   }
 
   waitSync(lane: Lane): void {
+    if (lane === 'flush') this.inline.waitSync('flush');
     this.lanes[lane].waitSync();
   }
 
@@ -450,6 +452,7 @@ export class WorkerJobRunner implements JobRunner {
   }
 
   async close(): Promise<void> {
+    await this.inline.close();
     await Promise.all([this.lanes.flush.close(), this.lanes.compaction.close()]);
   }
 }
