@@ -253,11 +253,18 @@ const WORKER_URL = new URL('./job-worker.js', import.meta.url);
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
-/** WorkerLane is one worker thread with its reply port and wake-up word. */
+/**
+ * SIGNAL_REPLIES and SIGNAL_READY index a lane's shared words: the count of replies posted (the wake-up
+ * word), and 1 once the worker has loaded its modules and takes jobs.
+ */
+const SIGNAL_REPLIES = 0;
+const SIGNAL_READY = 1;
+
+/** WorkerLane is one worker thread with its reply port and shared words (SIGNAL_REPLIES, SIGNAL_READY). */
 class WorkerLane {
   private worker: Worker | null = null;
   private port: MessagePort | null = null;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private pending: ((reply: WorkerReply) => void) | null = null;
   private lastSignal = 0;
 
@@ -268,6 +275,11 @@ class WorkerLane {
 
   get busy(): boolean {
     return this.pending !== null;
+  }
+
+  /** ready is true once the worker has booted (a job posted now starts at once). */
+  get ready(): boolean {
+    return this.worker !== null && Atomics.load(this.signal, SIGNAL_READY) === 1;
   }
 
   /** prepare starts the worker now (it boots in the background; jobs posted meanwhile wait for it). */
@@ -284,7 +296,7 @@ class WorkerLane {
 
   poll(): void {
     if (this.pending === null) return;
-    const s = Atomics.load(this.signal, 0);
+    const s = Atomics.load(this.signal, SIGNAL_REPLIES);
     if (s === this.lastSignal) return;
     this.lastSignal = s;
     const m = receiveMessageOnPort(this.port!);
@@ -293,14 +305,14 @@ class WorkerLane {
 
   waitSync(): void {
     while (this.pending !== null) {
-      const seen = Atomics.load(this.signal, 0);
+      const seen = Atomics.load(this.signal, SIGNAL_REPLIES);
       const m = receiveMessageOnPort(this.port!);
       if (m !== undefined) {
         this.deliver(m.message as WorkerReply);
         return;
       }
       // The worker bumps the word after posting, so a reply posted after the check above wakes us.
-      Atomics.wait(this.signal, 0, seen, 1000);
+      Atomics.wait(this.signal, SIGNAL_REPLIES, seen, 1000);
     }
   }
 
@@ -322,6 +334,7 @@ class WorkerLane {
 
   private ensureWorker(): Worker {
     if (this.worker !== null) return this.worker;
+    Atomics.store(this.signal, SIGNAL_READY, 0);
     const channel = new MessageChannel();
     const worker = new Worker(WORKER_URL, {
       workerData: {
@@ -362,20 +375,37 @@ class WorkerLane {
  */
 export const COMPACTION_NICENESS = 4;
 
-/** WorkerJobRunner runs jobs on two background worker threads (started on first use). */
+/**
+ * WorkerJobRunner runs jobs on two background worker threads (started on first use). While the flush
+ * worker boots (a thread, 57 modules: 100-300 ms here), flushes run on the calling thread instead, as
+ * with InlineJobRunner: fill100K's writer filled every memtable slot in a few tens of milliseconds and
+ * then waited for the boot.
+ */
 export class WorkerJobRunner implements JobRunner {
   readonly kind = 'worker';
   private readonly lanes: Record<Lane, WorkerLane>;
+  private readonly inline: InlineJobRunner;
 
-  constructor(fileCounter: BigInt64Array) {
+  constructor(fs: FileSystem, icmp: InternalKeyComparator, fileCounter: BigInt64Array) {
     this.lanes = {
       flush: new WorkerLane(fileCounter, 0),
       compaction: new WorkerLane(fileCounter, COMPACTION_NICENESS),
     };
+    this.inline = new InlineJobRunner(fs, icmp, fileCounter);
   }
 
+  /**
+   * flush posts the job to the flush worker, or runs it now on this thread (its callback too, before
+   * flush returns) while the worker is still booting and has no job.
+   */
   flush(spec: FlushJobSpec, done: JobCallback<FlushJobResult>): void {
-    this.lanes.flush.post({ kind: 'flush', spec }, (reply) => {
+    const lane = this.lanes.flush;
+    if (!lane.ready && !lane.busy) {
+      lane.prepare();
+      this.inline.flush(spec, done);
+      return;
+    }
+    lane.post({ kind: 'flush', spec }, (reply) => {
       if (reply.error !== undefined) return done(reviveError(reply.error), undefined);
       const r = reply.result as {
         file: { number: number; fileSize: number; smallest: Uint8Array; largest: Uint8Array } | null;
@@ -407,10 +437,12 @@ export class WorkerJobRunner implements JobRunner {
   }
 
   busy(lane: Lane): boolean {
-    return this.lanes[lane].busy;
+    // A flush on this thread is busy only when FileSystem.delayFlushes holds it back.
+    return this.lanes[lane].busy || (lane === 'flush' && this.inline.busy('flush'));
   }
 
   waitSync(lane: Lane): void {
+    if (lane === 'flush') this.inline.waitSync('flush');
     this.lanes[lane].waitSync();
   }
 
@@ -420,6 +452,7 @@ export class WorkerJobRunner implements JobRunner {
   }
 
   async close(): Promise<void> {
+    await this.inline.close();
     await Promise.all([this.lanes.flush.close(), this.lanes.compaction.close()]);
   }
 }

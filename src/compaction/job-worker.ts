@@ -70,3 +70,5 @@ parentPort!.on('message', (job: Job) => {
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 });
+// Jobs are taken from here on (WorkerLane.ready: until then, the main thread flushes by itself).
+Atomics.store(signal, 1, 1);

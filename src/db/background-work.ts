@@ -158,10 +158,13 @@ export class BackgroundWork {
       table: d.tableSettings,
       vlog: valueLogSettings(d.opts),
     };
+    let returned = false;
     d.runner.flush(spec, (err, r) => {
       this.flushJob = null;
       const next = d.memtables.imms[1];
-      if (err === null && next !== undefined && d.runner.kind === 'worker' && this.canStart()) {
+      // A flush that finished before runner.flush returned (run on this thread) starts nothing early:
+      // the next one would run here too, and be recorded before this one.
+      if (err === null && next !== undefined && returned && d.runner.kind === 'worker' && this.canStart()) {
         // The next memtable's flush starts before this one is recorded (the MANIFEST append and fsync
         // on this thread, and whatever the writer does next): the flush worker idled meanwhile, about
         // a tenth of fill100K. Its edit is still recorded after this one. (Inline jobs would run it
@@ -181,6 +184,7 @@ export class BackgroundWork {
       this.notifyProgress();
       this.maybeScheduleWork();
     });
+    returned = true;
   }
 
   /** canStart is true when new background work may start (open, writable, no failure). */

@@ -171,7 +171,7 @@ export class DB {
       options.compactionFilterFactory !== undefined;
     this.runner = inline
       ? new InlineJobRunner(fs, this.icmp, this.versions.fileCounter)
-      : new WorkerJobRunner(this.versions.fileCounter);
+      : new WorkerJobRunner(fs, this.icmp, this.versions.fileCounter);
     // A key filter of 1 bit per 8 bytes of write buffer: ~17 bits per key for 100-byte values.
     this.memtables = new MemTables(
       this.icmp,

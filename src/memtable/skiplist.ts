@@ -202,7 +202,7 @@ export class SkipList {
     if (vlen <= SMALL_COPY) {
       for (let i = 0; i < vlen; i++) vu8[voff + i] = vsrc[vStart + i]!;
     } else {
-      // The arena is shared memory: copyShared copies by words (set() goes byte by byte there).
+      // The arena is shared memory: copyShared keeps the copy on V8's word path (set() may go byte by byte).
       copyShared(
         vu8,
         voff,

@@ -18,7 +18,7 @@ test('copyShared copies exactly like set() across shared and ordinary buffers', 
     const dstShared = rnd.oneIn(2);
     const base = view(rnd, srcShared, n);
     for (let i = 0; i < base.length; i++) base[i] = rnd.uniform(256);
-    const from = rnd.uniform(4);
+    const from = rnd.uniform(8);
     const src = base.subarray(from, from + n);
     const dst = view(rnd, dstShared, n + 8);
     dst.fill(7);

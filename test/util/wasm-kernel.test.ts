@@ -152,6 +152,22 @@ test('kernel Snappy compresses to the same bytes as the TypeScript compressor', 
   assert.deepEqual(kernel.snappyCompress(block, 32 + 4096 + 682), snappyCompressTs(block));
 });
 
+test('kernel Snappy matches the TypeScript compressor where a match ends at any distance from the end', () => {
+  // The kernel extends matches 8 bytes at a time: matches that stop k bytes before the end of the input
+  // or of a 64 KiB fragment, or at a differing byte k bytes in, for every k below 16.
+  const rnd = new Random(5);
+  const unit = rnd.bytes(40);
+  for (const total of [200, 65_536, 65_536 + 200]) {
+    for (let k = 0; k < 16; k++) {
+      const raw = Uint8Array.from({ length: total - k }, (_, i) => unit[i % 40]!);
+      raw[total - 2 * k - 1] ^= 0x5a;
+      const ts = snappyCompressTs(raw);
+      assert.deepEqual(kernel.snappyCompress(raw, 32 + raw.length + Math.floor(raw.length / 6)), ts);
+      assert.deepEqual(snappyUncompressJs(ts), raw);
+    }
+  }
+});
+
 /** Hand-built streams: 4-byte offsets, long literal lengths, overlapping copies of every offset < 8. */
 test('kernel Snappy handles element forms our compressor never writes', () => {
   const lit = (bytes: number[]): number[] => [((bytes.length - 1) << 2) | 0, ...bytes];
