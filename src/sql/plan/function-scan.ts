@@ -201,24 +201,19 @@ export function resolveTableFunction(
   ) {
     const text = sqlType('text');
     const args = raw.map((a) => coerce(an, a, text, 'implicit', loc));
-    // Strict: a NULL argument gives no rows.
+    // Strict, as every function here: FunctionScan and ProjectSet give no rows for a NULL argument.
+    const flags = (f: Value | undefined): string => (f ?? '') as string;
     r =
       name === 'regexp_matches'
         ? {
             type: sqlType('_text'),
             args,
-            run: ([s, p, f]) =>
-              s === null || p === null || f === null
-                ? []
-                : regexpMatches(s as string, p as string, (f ?? '') as string),
+            run: ([s, p, f]) => regexpMatches(s as string, p as string, flags(f)),
           }
         : {
             type: text,
             args,
-            run: ([s, p, f]) =>
-              s === null || p === null || f === null
-                ? []
-                : regexpSplit(s as string, p as string, (f ?? '') as string, name),
+            run: ([s, p, f]) => regexpSplit(s as string, p as string, flags(f), name),
           };
   } else return undefined;
   const series = r.run;
